@@ -1,0 +1,464 @@
+using System.Numerics.Tensors;
+
+namespace EmbedSharp.Numerics;
+
+/// <summary>
+/// A dense float32 tensor of any rank, stored row-major (C order) with 64-bit element counts.
+/// Shape: (d0, d1, …, dk); element (i0, …, ik) sits at flat offset Σ i_j·stride_j with stride_k = 1.
+/// </summary>
+/// <remarks>
+/// Storage is one array when the tensor fits in one (up to <see cref="DefaultChunkElements"/> elements),
+/// otherwise a list of chunks that each hold a whole number of rows (a row is one slice along the first
+/// dimension), so that a 10M × 300 table (3·10⁹ floats, more than one .NET array holds) still works and
+/// <see cref="Row(long)"/> is always one contiguous span. Chunk lengths are multiples of 16 elements so
+/// block kernels (PyTorch's 16-wide normal fill) never straddle a chunk boundary except at the very end.
+/// </remarks>
+public sealed class Tensor
+{
+    /// <summary>Largest chunk this type allocates by default: 2^30 floats (4 GiB).</summary>
+    public const long DefaultChunkElements = 1L << 30;
+
+    private readonly long[] _shape;
+    private readonly float[][] _chunks;
+    private readonly long _chunkElements; // elements per full chunk; a multiple of the row length
+
+    /// <summary>Creates a zero-filled tensor of the given shape.</summary>
+    /// <param name="shape">The size of each dimension; an empty shape is a scalar with one element.</param>
+    public Tensor(params long[] shape)
+        : this(shape, DefaultChunkElements)
+    {
+    }
+
+    /// <summary>Creates a zero-filled tensor of the given shape.</summary>
+    public Tensor(ReadOnlySpan<long> shape)
+        : this(shape.ToArray(), DefaultChunkElements)
+    {
+    }
+
+    /// <summary>Creates a zero-filled tensor whose storage is split into chunks of at most about
+    /// <paramref name="maxChunkElements"/> elements (tests use small values to exercise chunking).</summary>
+    internal Tensor(long[] shape, long maxChunkElements)
+    {
+        _shape = ValidateShape(shape);
+        Length = Product(_shape);
+        RowLength = _shape.Length == 0 ? 1 : (_shape[0] == 0 ? Product(_shape.AsSpan(1)) : Length / _shape[0]);
+        _chunkElements = ChooseChunkElements(Length, RowLength, maxChunkElements);
+        var chunkCount = Length == 0 ? 1 : (int)((Length + _chunkElements - 1) / _chunkElements);
+        _chunks = new float[chunkCount][];
+        for (var c = 0; c < chunkCount; c++)
+        {
+            var size = Math.Min(_chunkElements, Length - (c * _chunkElements));
+            _chunks[c] = size == 0 ? [] : new float[size];
+        }
+    }
+
+    private Tensor(long[] shape, float[] data)
+    {
+        _shape = shape;
+        Length = data.Length;
+        RowLength = _shape.Length == 0 ? 1 : (_shape[0] == 0 ? Product(_shape.AsSpan(1)) : Length / _shape[0]);
+        _chunkElements = Math.Max(1, Length);
+        _chunks = [data];
+    }
+
+    /// <summary>Wraps <paramref name="data"/> (no copy) as a tensor of the given shape.</summary>
+    /// <exception cref="ArgumentException">The shape's element count differs from the array length.</exception>
+    public static Tensor FromArray(float[] data, params long[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var s = ValidateShape(shape);
+        if (Product(s) != data.Length)
+        {
+            throw new ArgumentException(
+                $"Shape {FormatShape(s)} holds {Product(s)} elements but the array has {data.Length}.", nameof(shape));
+        }
+
+        return new Tensor(s, data);
+    }
+
+    /// <summary>Creates a tensor of the given shape holding a copy of <paramref name="values"/>.</summary>
+    public static Tensor FromSpan(ReadOnlySpan<float> values, params long[] shape)
+    {
+        var t = new Tensor(shape);
+        if (t.Length != values.Length)
+        {
+            throw new ArgumentException(
+                $"Shape {FormatShape(t._shape)} holds {t.Length} elements but {values.Length} values were given.", nameof(shape));
+        }
+
+        t.CopyFrom(values);
+        return t;
+    }
+
+    /// <summary>The size of each dimension.</summary>
+    public ReadOnlySpan<long> Shape => _shape;
+
+    /// <summary>The number of dimensions (0 for a scalar).</summary>
+    public int Rank => _shape.Length;
+
+    /// <summary>The total number of elements (PyTorch: <c>numel()</c>).</summary>
+    public long Length { get; }
+
+    /// <summary>Elements in one row, the slice along the first dimension (1 for rank 0 and 1).</summary>
+    public long RowLength { get; }
+
+    /// <summary>The number of rows: the size of the first dimension (1 for a scalar).</summary>
+    public long RowCount => _shape.Length == 0 ? 1 : _shape[0];
+
+    /// <summary>The size of dimension <paramref name="dim"/>; negative values count from the end.</summary>
+    public long Size(int dim)
+    {
+        if (dim < 0)
+        {
+            dim += _shape.Length;
+        }
+
+        if ((uint)dim >= (uint)_shape.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(dim), $"Dimension {dim} is out of range for a tensor of rank {_shape.Length}.");
+        }
+
+        return _shape[dim];
+    }
+
+    /// <summary>True when all elements live in one array, so <see cref="AsSpan"/> works.</summary>
+    public bool IsSingleChunk => _chunks.Length == 1;
+
+    /// <summary>The number of storage chunks (1 unless the tensor is larger than one array).</summary>
+    public int ChunkCount => _chunks.Length;
+
+    /// <summary>Elements held by every chunk but possibly the last.</summary>
+    public long ChunkElements => _chunkElements;
+
+    /// <summary>Chunk <paramref name="index"/> of the storage, in flat (row-major) order.</summary>
+    public Span<float> Chunk(int index) => _chunks[index];
+
+    /// <summary>All elements as one span, flat row-major.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is stored in more than one chunk.</exception>
+    public Span<float> AsSpan()
+    {
+        if (_chunks.Length != 1)
+        {
+            throw new InvalidOperationException(
+                $"A tensor of {Length} elements is stored in {_chunks.Length} chunks; use Row() or Chunk() instead of AsSpan().");
+        }
+
+        return _chunks[0];
+    }
+
+    /// <summary>Row <paramref name="row"/> (the slice along the first dimension) as a span of <see cref="RowLength"/>.</summary>
+    public Span<float> Row(long row)
+    {
+        if ((ulong)row >= (ulong)RowCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(row), $"Row {row} is out of range for a tensor with {RowCount} rows.");
+        }
+
+        var flat = row * RowLength;
+        var chunk = (int)(flat / _chunkElements);
+        var offset = (int)(flat - (chunk * _chunkElements));
+        return _chunks[chunk].AsSpan(offset, (int)RowLength);
+    }
+
+    /// <summary>Gets or sets the element at flat row-major offset <paramref name="index"/>.</summary>
+    public float this[long index]
+    {
+        get => ElementRef(index);
+        set => ElementRef(index) = value;
+    }
+
+    /// <summary>Gets or sets the element at the given multi-dimensional position.</summary>
+    public float this[params long[] indices]
+    {
+        get => ElementRef(FlatIndex(indices));
+        set => ElementRef(FlatIndex(indices)) = value;
+    }
+
+    /// <summary>Returns the flat row-major offset of a multi-dimensional position, checking every index.</summary>
+    public long FlatIndex(ReadOnlySpan<long> indices)
+    {
+        if (indices.Length != _shape.Length)
+        {
+            throw new ArgumentException($"{indices.Length} indices were given for a tensor of rank {_shape.Length}.", nameof(indices));
+        }
+
+        long flat = 0;
+        for (var d = 0; d < _shape.Length; d++)
+        {
+            if ((ulong)indices[d] >= (ulong)_shape[d])
+            {
+                throw new ArgumentOutOfRangeException(nameof(indices), $"Index {indices[d]} is out of range for dimension {d} of size {_shape[d]}.");
+            }
+
+            flat = (flat * _shape[d]) + indices[d];
+        }
+
+        return flat;
+    }
+
+    private ref float ElementRef(long index)
+    {
+        if ((ulong)index >= (ulong)Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), $"Flat index {index} is out of range for a tensor of {Length} elements.");
+        }
+
+        var chunk = (int)(index / _chunkElements);
+        return ref _chunks[chunk][index - (chunk * _chunkElements)];
+    }
+
+    /// <summary>Sets every element to <paramref name="value"/>.</summary>
+    public void Fill(float value)
+    {
+        foreach (var c in _chunks)
+        {
+            c.AsSpan().Fill(value);
+        }
+    }
+
+    /// <summary>Copies all elements, flat row-major, into <paramref name="destination"/>.</summary>
+    public void CopyTo(Span<float> destination)
+    {
+        if (destination.Length < Length)
+        {
+            throw new ArgumentException($"Destination holds {destination.Length} elements; {Length} are needed.", nameof(destination));
+        }
+
+        var pos = 0;
+        foreach (var c in _chunks)
+        {
+            c.CopyTo(destination[pos..]);
+            pos += c.Length;
+        }
+    }
+
+    /// <summary>Overwrites all elements, flat row-major, from <paramref name="source"/> (length must equal <see cref="Length"/>).</summary>
+    public void CopyFrom(ReadOnlySpan<float> source)
+    {
+        if (source.Length != Length)
+        {
+            throw new ArgumentException($"Source holds {source.Length} elements; the tensor has {Length}.", nameof(source));
+        }
+
+        var pos = 0;
+        foreach (var c in _chunks)
+        {
+            source.Slice(pos, c.Length).CopyTo(c);
+            pos += c.Length;
+        }
+    }
+
+    /// <summary>Copies the elements into a new array (only for tensors that fit in one array).</summary>
+    public float[] ToArray()
+    {
+        if (Length > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"A tensor of {Length} elements does not fit in one array.");
+        }
+
+        var result = new float[Length];
+        CopyTo(result);
+        return result;
+    }
+
+    /// <summary>A deep copy with the same shape.</summary>
+    public Tensor Clone()
+    {
+        var t = new Tensor(_shape, _chunkElements);
+        for (var c = 0; c < _chunks.Length; c++)
+        {
+            _chunks[c].CopyTo(t._chunks[c], 0);
+        }
+
+        return t;
+    }
+
+    /// <summary>Returns a tensor with the same elements and a new shape of the same element count.
+    /// Shares storage when the tensor is one chunk; otherwise copies.</summary>
+    public Tensor Reshape(params long[] shape)
+    {
+        var s = ValidateShape(shape);
+        if (Product(s) != Length)
+        {
+            throw new ArgumentException($"Cannot reshape {FormatShape(_shape)} ({Length} elements) to {FormatShape(s)}.", nameof(shape));
+        }
+
+        if (_chunks.Length == 1)
+        {
+            return new Tensor(s, _chunks[0]);
+        }
+
+        var t = new Tensor(s, _chunkElements);
+        long pos = 0;
+        foreach (var c in _chunks)
+        {
+            t.WriteFlat(pos, c);
+            pos += c.Length;
+        }
+
+        return t;
+    }
+
+    /// <summary>Writes <paramref name="values"/> at flat offset <paramref name="start"/>, across chunks if needed.</summary>
+    public void WriteFlat(long start, ReadOnlySpan<float> values)
+    {
+        if (start < 0 || start + values.Length > Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), $"Writing {values.Length} elements at {start} overruns a tensor of {Length}.");
+        }
+
+        while (!values.IsEmpty)
+        {
+            var chunk = (int)(start / _chunkElements);
+            var offset = (int)(start - (chunk * _chunkElements));
+            var n = Math.Min(values.Length, _chunks[chunk].Length - offset);
+            values[..n].CopyTo(_chunks[chunk].AsSpan(offset));
+            values = values[n..];
+            start += n;
+        }
+    }
+
+    /// <summary>Reads elements from flat offset <paramref name="start"/> into <paramref name="destination"/>, across chunks if needed.</summary>
+    public void ReadFlat(long start, Span<float> destination)
+    {
+        if (start < 0 || start + destination.Length > Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), $"Reading {destination.Length} elements at {start} overruns a tensor of {Length}.");
+        }
+
+        while (!destination.IsEmpty)
+        {
+            var chunk = (int)(start / _chunkElements);
+            var offset = (int)(start - (chunk * _chunkElements));
+            var n = Math.Min(destination.Length, _chunks[chunk].Length - offset);
+            _chunks[chunk].AsSpan(offset, n).CopyTo(destination);
+            destination = destination[n..];
+            start += n;
+        }
+    }
+
+    /// <summary>Multiplies every element by <paramref name="factor"/> (one float rounding per element).</summary>
+    public void Scale(float factor)
+    {
+        foreach (var c in _chunks)
+        {
+            TensorPrimitives.Multiply(c, factor, c);
+        }
+    }
+
+    /// <summary>Summary statistics over all elements: mean and population std computed in double, min and max.</summary>
+    public TensorStatistics Statistics()
+    {
+        double sum = 0, sumSq = 0;
+        var min = float.PositiveInfinity;
+        var max = float.NegativeInfinity;
+        foreach (var c in _chunks)
+        {
+            if (c.Length == 0)
+            {
+                continue;
+            }
+
+            // Chunk sums in double keep 10^9-element tensors accurate without a per-element branch.
+            for (var i = 0; i < c.Length; i += 4096)
+            {
+                var block = c.AsSpan(i, Math.Min(4096, c.Length - i));
+                float s = TensorPrimitives.Sum(block), q = TensorPrimitives.SumOfSquares(block);
+                sum += s;
+                sumSq += q;
+            }
+
+            min = Math.Min(min, TensorPrimitives.Min(c));
+            max = Math.Max(max, TensorPrimitives.Max(c));
+        }
+
+        if (Length == 0)
+        {
+            return new TensorStatistics(0, double.NaN, double.NaN, float.NaN, float.NaN);
+        }
+
+        var mean = sum / Length;
+        var variance = Math.Max(0, (sumSq / Length) - (mean * mean));
+        return new TensorStatistics(Length, mean, Math.Sqrt(variance), min, max);
+    }
+
+    /// <summary>Formats a shape as PyTorch prints it, e.g. <c>(10000, 300)</c>.</summary>
+    public static string FormatShape(ReadOnlySpan<long> shape)
+    {
+        if (shape.Length == 1)
+        {
+            return $"({shape[0]},)";
+        }
+
+        var parts = new string[shape.Length];
+        for (var i = 0; i < shape.Length; i++)
+        {
+            parts[i] = shape[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return "(" + string.Join(", ", parts) + ")";
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"Tensor{FormatShape(_shape)}";
+
+    internal static long Product(ReadOnlySpan<long> shape)
+    {
+        long n = 1;
+        foreach (var s in shape)
+        {
+            n = checked(n * s);
+        }
+
+        return n;
+    }
+
+    private static long[] ValidateShape(long[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        foreach (var s in shape)
+        {
+            if (s < 0)
+            {
+                throw new ArgumentException($"Shape {FormatShape(shape)} has a negative dimension.", nameof(shape));
+            }
+        }
+
+        try
+        {
+            Product(shape);
+        }
+        catch (OverflowException)
+        {
+            throw new ArgumentException($"Shape {FormatShape(shape)} has more than 2^63 elements.", nameof(shape));
+        }
+
+        return (long[])shape.Clone();
+    }
+
+    private static long ChooseChunkElements(long length, long rowLength, long maxChunkElements)
+    {
+        if (length <= maxChunkElements && length <= Array.MaxLength)
+        {
+            return Math.Max(1, length);
+        }
+
+        if (rowLength > Array.MaxLength || rowLength > maxChunkElements)
+        {
+            throw new ArgumentException($"A row of {rowLength} elements is larger than one storage chunk ({Math.Min(maxChunkElements, Array.MaxLength)}).");
+        }
+
+        // Whole rows per chunk, and a multiple of 16 rows so the element count is a multiple of 16.
+        var limit = Math.Min(maxChunkElements, Array.MaxLength);
+        var rows = limit / rowLength;
+        if (rows >= 16)
+        {
+            rows -= rows % 16;
+        }
+
+        return rows * rowLength;
+    }
+}
+
+/// <summary>Summary statistics of a tensor: element count, mean and population standard deviation (double), min, max.</summary>
+public readonly record struct TensorStatistics(long Count, double Mean, double Std, float Min, float Max);

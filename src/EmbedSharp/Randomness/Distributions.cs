@@ -1,0 +1,158 @@
+using System.Runtime.Intrinsics;
+using EmbedSharp.Numerics;
+
+namespace EmbedSharp.Randomness;
+
+/// <summary>
+/// PyTorch's CPU float32 sampling kernels on a <see cref="Generator"/>: the same draws, in the same order,
+/// with the same roundings as <c>Tensor.uniform_</c>, <c>Tensor.normal_</c> and <c>torch.randperm</c> in 1.13.
+/// </summary>
+public static class Distributions
+{
+    private const int BlockElements = 4096; // super-block for cache-friendly draw-then-transform; a multiple of 16
+
+    /// <summary>Fills with U(from, to) as <c>uniform_(from, to)</c>: from and to are rounded to float, then
+    /// value = fma(u, to − from, from) with u = (random() mod 2^24)·2^−24, one draw per element.</summary>
+    public static void Uniform(Generator generator, Span<float> destination, double from, double to)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        var lo = (float)from;
+        var range = (float)to - lo;
+        var bits = Generator.AsBits(destination);
+        generator.Random(bits);
+        var scale = Vector256.Create(1.0f / (1 << 24));
+        var mask = Vector256.Create(0xFFFFFFu);
+        var rangeV = Vector256.Create(range);
+        var loV = Vector256.Create(lo);
+        var i = 0;
+        for (; i + 8 <= bits.Length; i += 8)
+        {
+            var u = Vector256.ConvertToSingle((Vector256.Create<uint>(bits.Slice(i, 8)) & mask).AsInt32()) * scale;
+            Vector256.FusedMultiplyAdd(u, rangeV, loV).CopyTo(destination.Slice(i, 8));
+        }
+
+        for (; i < bits.Length; i++)
+        {
+            var u = (bits[i] & 0xFFFFFF) * (1.0f / (1 << 24));
+            destination[i] = MathF.FusedMultiplyAdd(u, range, lo);
+        }
+    }
+
+    /// <summary>Fills a tensor with U(from, to) in row-major order, as <see cref="Uniform(Generator, Span{float}, double, double)"/>.</summary>
+    public static void Uniform(Generator generator, Tensor tensor, double from, double to)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        for (var c = 0; c < tensor.ChunkCount; c++)
+        {
+            Uniform(generator, tensor.Chunk(c), from, to);
+        }
+    }
+
+    /// <summary>Fills a contiguous float32 tensor of <c>destination.Length</c> elements with N(mean, std²) exactly as
+    /// <c>normal_(mean, std)</c>: with 16 or more elements, the vectorised Box–Muller over blocks of 16 uniforms
+    /// (and, when the length is not a multiple of 16, 16 fresh uniforms recomputing the last 16 elements);
+    /// with fewer, the scalar double path value = (float)fma(z, std, mean) that shares the generator's cached normal.</summary>
+    public static void Normal(Generator generator, Span<float> destination, double mean, double std)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        var n = destination.Length;
+        if (n < 16)
+        {
+            NormalScalar(generator, destination, mean, std);
+            return;
+        }
+
+        var meanF = (float)mean;
+        var stdF = (float)std;
+        var full = n - (n % 16);
+        for (var i = 0; i < full; i += BlockElements)
+        {
+            var block = destination.Slice(i, Math.Min(BlockElements, full - i));
+            Uniform(generator, block, 0.0, 1.0);
+            NormalKernel.TransformBlocks(block, meanF, stdF);
+        }
+
+        if (full != n)
+        {
+            // PyTorch first draws uniforms for the leftover elements, then overwrites the last 16 with fresh ones.
+            Uniform(generator, destination[full..], 0.0, 1.0);
+            var tail = destination[(n - 16)..];
+            Uniform(generator, tail, 0.0, 1.0);
+            NormalKernel.TransformBlocks(tail, meanF, stdF);
+        }
+    }
+
+    /// <summary>Fills a tensor with N(mean, std²) exactly as <c>normal_(mean, std)</c> on a contiguous tensor,
+    /// including tensors stored in several chunks.</summary>
+    public static void Normal(Generator generator, Tensor tensor, double mean, double std)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (tensor.IsSingleChunk)
+        {
+            Normal(generator, tensor.AsSpan(), mean, std);
+            return;
+        }
+
+        // Chunked storage: blocks of 16 may straddle chunks, so draw into a scratch buffer and copy out.
+        var n = tensor.Length;
+        var meanF = (float)mean;
+        var stdF = (float)std;
+        var full = n - (n % 16);
+        var scratch = new float[BlockElements];
+        for (long i = 0; i < full; i += BlockElements)
+        {
+            var block = scratch.AsSpan(0, (int)Math.Min(BlockElements, full - i));
+            Uniform(generator, block, 0.0, 1.0);
+            NormalKernel.TransformBlocks(block, meanF, stdF);
+            tensor.WriteFlat(i, block);
+        }
+
+        if (full != n)
+        {
+            var leftovers = scratch.AsSpan(0, (int)(n - full));
+            Uniform(generator, leftovers, 0.0, 1.0);
+            var tail = scratch.AsSpan(0, 16);
+            Uniform(generator, tail, 0.0, 1.0);
+            NormalKernel.TransformBlocks(tail, meanF, stdF);
+            tensor.WriteFlat(n - 16, tail);
+        }
+    }
+
+    /// <summary>The scalar path of <c>normal_</c> (fewer than 16 elements or non-contiguous in PyTorch): each value is
+    /// (float)fma(z, std, mean) in double, z from <see cref="Generator.NextStandardNormal"/>.</summary>
+    public static void NormalScalar(Generator generator, Span<float> destination, double mean, double std)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        for (var i = 0; i < destination.Length; i++)
+        {
+            destination[i] = (float)Math.FusedMultiplyAdd(generator.NextStandardNormal(), std, mean);
+        }
+    }
+
+    /// <summary>A random permutation of 0..n−1 as <c>torch.randperm(n)</c> (n &lt; 2^32/20): start from the identity,
+    /// then for i = 0..n−2 swap r[i] with r[i + random() mod (n − i)]. Consumes n − 1 draws.</summary>
+    public static void Randperm(Generator generator, Span<long> destination)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        var n = destination.Length;
+        for (var i = 0; i < n; i++)
+        {
+            destination[i] = i;
+        }
+
+        for (var i = 0; i < n - 1; i++)
+        {
+            var z = (int)(generator.Random() % (uint)(n - i));
+            (destination[i], destination[i + z]) = (destination[i + z], destination[i]);
+        }
+    }
+
+    /// <summary>Returns <c>torch.randperm(n)</c> as a new array.</summary>
+    public static long[] Randperm(Generator generator, int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        var r = new long[n];
+        Randperm(generator, r);
+        return r;
+    }
+}
