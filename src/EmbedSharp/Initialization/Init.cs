@@ -1,0 +1,411 @@
+using EmbedSharp.Numerics;
+using EmbedSharp.Randomness;
+
+namespace EmbedSharp.Initialization;
+
+/// <summary>
+/// Weight initialisers: the whole <c>torch.nn.init</c> set, reproducing PyTorch 1.13's CPU float32 bits for the same
+/// seed and call sequence (orthogonal within 1e-6), plus the Keras/Flax extras. Every method fills the tensor in
+/// place and returns it. Fans follow PyTorch's weight layout (out, in, *kernel): fan_in = shape[1]·Π shape[2..],
+/// fan_out = shape[0]·Π shape[2..].
+/// </summary>
+public static class Init
+{
+    /// <summary>Fills from U(a, b). torch: <c>uniform_(tensor, a=0, b=1)</c>.</summary>
+    public static Tensor Uniform(Tensor tensor, Generator generator, double a = 0.0, double b = 1.0)
+    {
+        Check(tensor, generator);
+        CheckFinite(a, nameof(a));
+        CheckFinite(b, nameof(b));
+        if (a > b)
+        {
+            throw new ArgumentException($"uniform expects a [a, b) range, but found a = {a} > b = {b}.", nameof(a));
+        }
+
+        if ((float)b - (float)a > float.MaxValue)
+        {
+            throw new ArgumentException($"uniform expects b − a ≤ float.MaxValue, but found a = {a}, b = {b}.", nameof(b));
+        }
+
+        Distributions.Uniform(generator, tensor, a, b);
+        return tensor;
+    }
+
+    /// <summary>Fills from N(mean, std²). torch: <c>normal_(tensor, mean=0, std=1)</c>.</summary>
+    public static Tensor Normal(Tensor tensor, Generator generator, double mean = 0.0, double std = 1.0)
+    {
+        Check(tensor, generator);
+        CheckFinite(mean, nameof(mean));
+        CheckStd(std);
+        Distributions.Normal(generator, tensor, mean, std);
+        return tensor;
+    }
+
+    /// <summary>Fills from N(mean, std²) truncated to [a, b] by inverse-CDF sampling: u ~ U(2Φ(α)−1, 2Φ(β)−1),
+    /// x = clamp(erfinv(u)·std·√2 + mean, a, b), α = (a−mean)/std, β = (b−mean)/std.
+    /// torch: <c>trunc_normal_(tensor, mean=0, std=1, a=-2, b=2)</c>; Keras/Flax: <c>truncated_normal</c> (there a, b are ±2σ).</summary>
+    public static Tensor TruncNormal(Tensor tensor, Generator generator, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0)
+    {
+        Check(tensor, generator);
+        CheckFinite(mean, nameof(mean));
+        CheckFinite(a, nameof(a));
+        CheckFinite(b, nameof(b));
+        if (!(std > 0) || !double.IsFinite(std))
+        {
+            throw new ArgumentOutOfRangeException(nameof(std), $"trunc_normal expects a finite std > 0, but found std = {std}.");
+        }
+
+        if (a >= b)
+        {
+            throw new ArgumentException($"trunc_normal expects a < b, but found a = {a}, b = {b}.", nameof(a));
+        }
+
+        var lower = NormCdf((a - mean) / std);
+        var upper = NormCdf((b - mean) / std);
+        Distributions.Uniform(generator, tensor, (2 * lower) - 1, (2 * upper) - 1);
+        var scale = (float)(std * Math.Sqrt(2.0));
+        var shift = (float)mean;
+        var lo = (float)a;
+        var hi = (float)b;
+        for (var c = 0; c < tensor.ChunkCount; c++)
+        {
+            var span = tensor.Chunk(c);
+            SpecialFunctions.Erfinv(span, span);
+            for (var i = 0; i < span.Length; i++)
+            {
+                // Three separate roundings, as torch's mul_, add_ and clamp_ passes; clamp keeps NaN.
+                var x = (span[i] * scale) + shift;
+                span[i] = x < lo ? lo : (x > hi ? hi : x);
+            }
+        }
+
+        return tensor;
+    }
+
+    /// <summary>Fills with <paramref name="value"/>. torch: <c>constant_(tensor, val)</c>.</summary>
+    public static Tensor Constant(Tensor tensor, float value)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        tensor.Fill(value);
+        return tensor;
+    }
+
+    /// <summary>Fills with 1. torch: <c>ones_</c>.</summary>
+    public static Tensor Ones(Tensor tensor) => Constant(tensor, 1f);
+
+    /// <summary>Fills with 0. torch: <c>zeros_</c>.</summary>
+    public static Tensor Zeros(Tensor tensor) => Constant(tensor, 0f);
+
+    /// <summary>The 2-D identity: 1 where row = column, else 0 (non-square allowed). torch: <c>eye_</c>.</summary>
+    public static Tensor Eye(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (tensor.Rank != 2)
+        {
+            throw new ArgumentException($"eye: only tensors with 2 dimensions are supported; got shape {Tensor.FormatShape(tensor.Shape)}.", nameof(tensor));
+        }
+
+        tensor.Fill(0f);
+        var n = Math.Min(tensor.Shape[0], tensor.Shape[1]);
+        for (long i = 0; i < n; i++)
+        {
+            tensor.Row(i)[(int)i] = 1f;
+        }
+
+        return tensor;
+    }
+
+    /// <summary>Keras <c>Identity(gain)</c>: <paramref name="gain"/> times the 2-D identity. torch: <c>eye_</c> then <c>mul_(gain)</c>.</summary>
+    public static Tensor Identity(Tensor tensor, double gain = 1.0)
+    {
+        CheckFinite(gain, nameof(gain));
+        Eye(tensor);
+        tensor.Scale((float)gain);
+        return tensor;
+    }
+
+    /// <summary>The Dirac delta for convolution weights (out, in, *kernel) of rank 3–5: for each group g and
+    /// d &lt; min(out/groups, in), w[g·out/groups + d, d, centre…] = 1, else 0; preserves the input of a convolution.
+    /// torch: <c>dirac_(tensor, groups=1)</c>.</summary>
+    public static Tensor Dirac(Tensor tensor, int groups = 1)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (tensor.Rank is < 3 or > 5)
+        {
+            throw new ArgumentException($"dirac: only tensors with 3, 4, or 5 dimensions are supported; got shape {Tensor.FormatShape(tensor.Shape)}.", nameof(tensor));
+        }
+
+        if (groups < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(groups), $"dirac: groups must be positive; got {groups}.");
+        }
+
+        var shape = tensor.Shape;
+        if (shape[0] % groups != 0)
+        {
+            throw new ArgumentException($"dirac: dim 0 ({shape[0]}) must be divisible by groups ({groups}).", nameof(groups));
+        }
+
+        tensor.Fill(0f);
+        var outPerGroup = shape[0] / groups;
+        var minDim = Math.Min(outPerGroup, shape[1]);
+        var index = new long[shape.Length];
+        for (var d = 2; d < shape.Length; d++)
+        {
+            index[d] = shape[d] / 2;
+        }
+
+        for (long g = 0; g < groups; g++)
+        {
+            for (long d = 0; d < minDim; d++)
+            {
+                index[0] = (g * outPerGroup) + d;
+                index[1] = d;
+                tensor[index] = 1f;
+            }
+        }
+
+        return tensor;
+    }
+
+    /// <summary>Fills from U(−a, a), a = gain·√(6/(fan_in + fan_out)). Glorot &amp; Bengio 2010.
+    /// torch: <c>xavier_uniform_</c>; Keras/Flax: <c>glorot_uniform</c>.</summary>
+    public static Tensor XavierUniform(Tensor tensor, Generator generator, double gain = 1.0)
+    {
+        Check(tensor, generator);
+        CheckFinite(gain, nameof(gain));
+        var std = gain * Math.Sqrt(2.0 / XavierFanSum(tensor));
+        var bound = Math.Sqrt(3.0) * std;
+        Distributions.Uniform(generator, tensor, -bound, bound);
+        return tensor;
+    }
+
+    /// <summary>Fills from N(0, σ²), σ = gain·√(2/(fan_in + fan_out)). Glorot &amp; Bengio 2010.
+    /// torch: <c>xavier_normal_</c>; Keras/Flax: <c>glorot_normal</c> is the truncated variant (see <see cref="VarianceScaling"/>).</summary>
+    public static Tensor XavierNormal(Tensor tensor, Generator generator, double gain = 1.0)
+    {
+        Check(tensor, generator);
+        CheckFinite(gain, nameof(gain));
+        var std = gain * Math.Sqrt(2.0 / XavierFanSum(tensor));
+        Distributions.Normal(generator, tensor, 0.0, std);
+        return tensor;
+    }
+
+    /// <summary>Fills from U(−b, b), b = gain·√(3/fan), gain from <paramref name="nonlinearity"/> (default leaky ReLU with
+    /// slope 0, i.e. √2). He et al. 2015. torch: <c>kaiming_uniform_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu')</c>,
+    /// where <c>a</c> is <c>Nonlinearity.LeakyRelu(a)</c>; Keras/Flax: <c>he_uniform</c>. A tensor with no elements is left as is.</summary>
+    public static Tensor KaimingUniform(Tensor tensor, Generator generator, FanMode mode = FanMode.FanIn, Nonlinearity? nonlinearity = null)
+    {
+        Check(tensor, generator);
+        if (tensor.Length == 0)
+        {
+            return tensor;
+        }
+
+        var std = (nonlinearity ?? Nonlinearity.LeakyRelu(0)).Gain / Math.Sqrt(KaimingFan(tensor, mode));
+        var bound = Math.Sqrt(3.0) * std;
+        Distributions.Uniform(generator, tensor, -bound, bound);
+        return tensor;
+    }
+
+    /// <summary>Fills from N(0, σ²), σ = gain/√fan, gain from <paramref name="nonlinearity"/> (default leaky ReLU with slope 0).
+    /// He et al. 2015. torch: <c>kaiming_normal_</c>; Keras/Flax: <c>he_normal</c> is the truncated variant. A tensor with no
+    /// elements is left as is.</summary>
+    public static Tensor KaimingNormal(Tensor tensor, Generator generator, FanMode mode = FanMode.FanIn, Nonlinearity? nonlinearity = null)
+    {
+        Check(tensor, generator);
+        if (tensor.Length == 0)
+        {
+            return tensor;
+        }
+
+        var std = (nonlinearity ?? Nonlinearity.LeakyRelu(0)).Gain / Math.Sqrt(KaimingFan(tensor, mode));
+        Distributions.Normal(generator, tensor, 0.0, std);
+        return tensor;
+    }
+
+    /// <summary>A (semi-)orthogonal matrix: draw N(0, 1) into (rows, numel/rows), QR-factorise (transposed when rows &lt; cols),
+    /// fix signs so diag(R) &gt; 0, scale by <paramref name="gain"/>. Saxe et al. 2013. torch: <c>orthogonal_(tensor, gain=1)</c>
+    /// (within 1e-6: the QR is a double-precision Householder, not LAPACK's float32 sgeqrf); Keras/Flax: <c>orthogonal</c>.</summary>
+    public static Tensor Orthogonal(Tensor tensor, Generator generator, double gain = 1.0)
+    {
+        Check(tensor, generator);
+        CheckFinite(gain, nameof(gain));
+        if (tensor.Rank < 2)
+        {
+            throw new ArgumentException($"orthogonal: only tensors with 2 or more dimensions are supported; got shape {Tensor.FormatShape(tensor.Shape)}.", nameof(tensor));
+        }
+
+        if (tensor.Length == 0)
+        {
+            return tensor;
+        }
+
+        var rows = tensor.Shape[0];
+        var cols = tensor.Length / rows;
+        if (rows * cols > Array.MaxLength)
+        {
+            throw new ArgumentException($"orthogonal: a {rows} × {cols} matrix is too large.", nameof(tensor));
+        }
+
+        var flat = new float[rows * cols]; // (rows, cols) row-major, as torch's fresh contiguous tensor
+        Distributions.Normal(generator, flat, 0.0, 1.0);
+        HouseholderQr.OrthonormalFactor(flat, (int)rows, (int)cols);
+        tensor.CopyFrom(flat);
+        tensor.Scale((float)gain);
+        return tensor;
+    }
+
+    /// <summary>Fills with N(0, std²), then in each column zeroes the rows named by the first ⌈sparsity·rows⌉ entries of a
+    /// fresh <c>randperm(rows)</c>. Martens 2010. torch: <c>sparse_(tensor, sparsity, std=0.01)</c> (2-D only).</summary>
+    public static Tensor Sparse(Tensor tensor, Generator generator, double sparsity, double std = 0.01)
+    {
+        Check(tensor, generator);
+        if (tensor.Rank != 2)
+        {
+            throw new ArgumentException($"sparse: only tensors with 2 dimensions are supported; got shape {Tensor.FormatShape(tensor.Shape)}.", nameof(tensor));
+        }
+
+        if (!(sparsity >= 0 && sparsity <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(sparsity), $"sparse: sparsity must lie in [0, 1]; got {sparsity}.");
+        }
+
+        CheckStd(std);
+        var rows = tensor.Shape[0];
+        var cols = tensor.Shape[1];
+        if (rows > int.MaxValue)
+        {
+            throw new ArgumentException($"sparse: {rows} rows is more than randperm supports here.", nameof(tensor));
+        }
+
+        var numZeros = (long)Math.Ceiling(sparsity * rows);
+        Distributions.Normal(generator, tensor, 0.0, std);
+        var perm = new long[rows];
+        for (long c = 0; c < cols; c++)
+        {
+            Distributions.Randperm(generator, perm);
+            for (var k = 0; k < numZeros; k++)
+            {
+                tensor.Row(perm[k])[(int)c] = 0f;
+            }
+        }
+
+        return tensor;
+    }
+
+    /// <summary>Keras/Flax <c>variance_scaling(scale, mode, distribution)</c>: n = fan_in, fan_out or their mean; truncated normal
+    /// σ = √(scale/n)/0.87962566103423978 cut at ±2σ, untruncated normal σ = √(scale/n), or U(−l, l) with l = √(3·scale/n).
+    /// Draws use PyTorch's kernels (<see cref="TruncNormal"/>, <see cref="Normal"/>, <see cref="Uniform"/>); fans use PyTorch's
+    /// (out, in, *kernel) layout, not Keras's (…, in, out).</summary>
+    public static Tensor VarianceScaling(Tensor tensor, Generator generator, double scale = 1.0, FanMode mode = FanMode.FanIn,
+        VarianceScalingDistribution distribution = VarianceScalingDistribution.TruncatedNormal)
+    {
+        Check(tensor, generator);
+        if (!(scale > 0) || !double.IsFinite(scale))
+        {
+            throw new ArgumentOutOfRangeException(nameof(scale), $"variance_scaling: scale must be a finite positive number; got {scale}.");
+        }
+
+        var (fanIn, fanOut) = Fans(tensor.Shape);
+        double n = mode switch
+        {
+            FanMode.FanIn => fanIn,
+            FanMode.FanOut => fanOut,
+            FanMode.FanAvg => (fanIn + fanOut) / 2.0,
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), $"Unsupported fan mode {mode}."),
+        };
+        var variance = scale / Math.Max(1.0, n);
+        switch (distribution)
+        {
+            case VarianceScalingDistribution.TruncatedNormal:
+                var std = Math.Sqrt(variance) / 0.87962566103423978;
+                return TruncNormal(tensor, generator, 0.0, std, -2 * std, 2 * std);
+            case VarianceScalingDistribution.UntruncatedNormal:
+                return Normal(tensor, generator, 0.0, Math.Sqrt(variance));
+            case VarianceScalingDistribution.Uniform:
+                var limit = Math.Sqrt(3.0 * variance);
+                return Uniform(tensor, generator, -limit, limit);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(distribution), $"Unsupported distribution {distribution}.");
+        }
+    }
+
+    /// <summary>Keras/Flax <c>lecun_uniform</c>: U(−l, l), l = √(3/fan_in). LeCun et al. 1998.</summary>
+    public static Tensor LecunUniform(Tensor tensor, Generator generator) =>
+        VarianceScaling(tensor, generator, 1.0, FanMode.FanIn, VarianceScalingDistribution.Uniform);
+
+    /// <summary>Keras/Flax <c>lecun_normal</c>: truncated normal with σ = √(1/fan_in)/0.8796… cut at ±2σ. LeCun et al. 1998.</summary>
+    public static Tensor LecunNormal(Tensor tensor, Generator generator) =>
+        VarianceScaling(tensor, generator, 1.0, FanMode.FanIn, VarianceScalingDistribution.TruncatedNormal);
+
+    /// <summary>The recommended gain for a nonlinearity. torch: <c>calculate_gain(nonlinearity, param)</c>.</summary>
+    public static double CalculateGain(Nonlinearity nonlinearity) => nonlinearity.Gain;
+
+    /// <summary>(fan_in, fan_out) of a weight of shape (out, in, *kernel): fan_in = in·Π kernel, fan_out = out·Π kernel.
+    /// torch: <c>_calculate_fan_in_and_fan_out</c>.</summary>
+    /// <exception cref="ArgumentException">The shape has fewer than 2 dimensions.</exception>
+    public static (long FanIn, long FanOut) Fans(ReadOnlySpan<long> shape)
+    {
+        if (shape.Length < 2)
+        {
+            throw new ArgumentException(
+                $"Fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape {Tensor.FormatShape(shape)}).", nameof(shape));
+        }
+
+        long receptive = 1;
+        for (var d = 2; d < shape.Length; d++)
+        {
+            receptive *= shape[d];
+        }
+
+        return (shape[1] * receptive, shape[0] * receptive);
+    }
+
+    /// <summary>Φ(x) = (1 + erf(x/√2))/2 in double, as torch's <c>norm_cdf</c>.</summary>
+    private static double NormCdf(double x) => (1.0 + ErfDouble.Erf(x / Math.Sqrt(2.0))) / 2.0;
+
+    private static double XavierFanSum(Tensor tensor)
+    {
+        var (fanIn, fanOut) = Fans(tensor.Shape);
+        if (fanIn + fanOut == 0)
+        {
+            throw new ArgumentException($"xavier: fan_in + fan_out is 0 for shape {Tensor.FormatShape(tensor.Shape)}.", nameof(tensor));
+        }
+
+        return fanIn + fanOut;
+    }
+
+    private static double KaimingFan(Tensor tensor, FanMode mode)
+    {
+        var (fanIn, fanOut) = Fans(tensor.Shape);
+        return mode switch
+        {
+            FanMode.FanIn => fanIn,
+            FanMode.FanOut => fanOut,
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), $"kaiming: mode {mode} is not supported; use FanIn or FanOut."),
+        };
+    }
+
+    private static void Check(Tensor tensor, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        ArgumentNullException.ThrowIfNull(generator);
+    }
+
+    private static void CheckFinite(double value, string name)
+    {
+        if (!double.IsFinite(value))
+        {
+            throw new ArgumentOutOfRangeException(name, $"{name} must be finite; got {value}.");
+        }
+    }
+
+    private static void CheckStd(double std)
+    {
+        if (!(std >= 0) || !double.IsFinite(std))
+        {
+            throw new ArgumentOutOfRangeException(nameof(std), $"normal expects a finite std >= 0, but found std = {std}.");
+        }
+    }
+}
