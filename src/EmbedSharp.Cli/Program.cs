@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EmbedSharp.Cli.Commands;
 
 namespace EmbedSharp.Cli;
 
@@ -6,7 +7,9 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        var root = new RootCommand("EmbedSharp: token and word embeddings in managed code.");
+        var root = new RootCommand("EmbedSharp: token and word embeddings in managed code, PyTorch-exact initialisation.");
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(InitCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -6,13 +6,14 @@ namespace EmbedSharp.Initialization;
 /// <summary>
 /// Weight initialisers: the whole <c>torch.nn.init</c> set, reproducing PyTorch 1.13's CPU float32 bits for the same
 /// seed and call sequence (orthogonal within 1e-6), plus the Keras/Flax extras. Every method fills the tensor in
-/// place and returns it. Fans follow PyTorch's weight layout (out, in, *kernel): fan_in = shape[1]·Π shape[2..],
+/// place and returns it. The bits equal PyTorch's when the source is a <see cref="Generator"/>; any other
+/// <see cref="IRandomSource"/> (such as the parallel Philox generator) gives the same distributions, not the same bits. Fans follow PyTorch's weight layout (out, in, *kernel): fan_in = shape[1]·Π shape[2..],
 /// fan_out = shape[0]·Π shape[2..].
 /// </summary>
 public static class Init
 {
     /// <summary>Fills from U(a, b). torch: <c>uniform_(tensor, a=0, b=1)</c>.</summary>
-    public static Tensor Uniform(Tensor tensor, Generator generator, double a = 0.0, double b = 1.0)
+    public static Tensor Uniform(Tensor tensor, IRandomSource generator, double a = 0.0, double b = 1.0)
     {
         Check(tensor, generator);
         CheckFinite(a, nameof(a));
@@ -27,24 +28,24 @@ public static class Init
             throw new ArgumentException($"uniform expects b − a ≤ float.MaxValue, but found a = {a}, b = {b}.", nameof(b));
         }
 
-        Distributions.Uniform(generator, tensor, a, b);
+        generator.Uniform(tensor, a, b);
         return tensor;
     }
 
     /// <summary>Fills from N(mean, std²). torch: <c>normal_(tensor, mean=0, std=1)</c>.</summary>
-    public static Tensor Normal(Tensor tensor, Generator generator, double mean = 0.0, double std = 1.0)
+    public static Tensor Normal(Tensor tensor, IRandomSource generator, double mean = 0.0, double std = 1.0)
     {
         Check(tensor, generator);
         CheckFinite(mean, nameof(mean));
         CheckStd(std);
-        Distributions.Normal(generator, tensor, mean, std);
+        generator.Normal(tensor, mean, std);
         return tensor;
     }
 
     /// <summary>Fills from N(mean, std²) truncated to [a, b] by inverse-CDF sampling: u ~ U(2Φ(α)−1, 2Φ(β)−1),
     /// x = clamp(erfinv(u)·std·√2 + mean, a, b), α = (a−mean)/std, β = (b−mean)/std.
     /// torch: <c>trunc_normal_(tensor, mean=0, std=1, a=-2, b=2)</c>; Keras/Flax: <c>truncated_normal</c> (there a, b are ±2σ).</summary>
-    public static Tensor TruncNormal(Tensor tensor, Generator generator, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0)
+    public static Tensor TruncNormal(Tensor tensor, IRandomSource generator, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0)
     {
         Check(tensor, generator);
         CheckFinite(mean, nameof(mean));
@@ -62,7 +63,7 @@ public static class Init
 
         var lower = NormCdf((a - mean) / std);
         var upper = NormCdf((b - mean) / std);
-        Distributions.Uniform(generator, tensor, (2 * lower) - 1, (2 * upper) - 1);
+        generator.Uniform(tensor, (2 * lower) - 1, (2 * upper) - 1);
         var scale = (float)(std * Math.Sqrt(2.0));
         var shift = (float)mean;
         var lo = (float)a;
@@ -170,31 +171,31 @@ public static class Init
 
     /// <summary>Fills from U(−a, a), a = gain·√(6/(fan_in + fan_out)). Glorot &amp; Bengio 2010.
     /// torch: <c>xavier_uniform_</c>; Keras/Flax: <c>glorot_uniform</c>.</summary>
-    public static Tensor XavierUniform(Tensor tensor, Generator generator, double gain = 1.0)
+    public static Tensor XavierUniform(Tensor tensor, IRandomSource generator, double gain = 1.0)
     {
         Check(tensor, generator);
         CheckFinite(gain, nameof(gain));
         var std = gain * Math.Sqrt(2.0 / XavierFanSum(tensor));
         var bound = Math.Sqrt(3.0) * std;
-        Distributions.Uniform(generator, tensor, -bound, bound);
+        generator.Uniform(tensor, -bound, bound);
         return tensor;
     }
 
     /// <summary>Fills from N(0, σ²), σ = gain·√(2/(fan_in + fan_out)). Glorot &amp; Bengio 2010.
     /// torch: <c>xavier_normal_</c>; Keras/Flax: <c>glorot_normal</c> is the truncated variant (see <see cref="VarianceScaling"/>).</summary>
-    public static Tensor XavierNormal(Tensor tensor, Generator generator, double gain = 1.0)
+    public static Tensor XavierNormal(Tensor tensor, IRandomSource generator, double gain = 1.0)
     {
         Check(tensor, generator);
         CheckFinite(gain, nameof(gain));
         var std = gain * Math.Sqrt(2.0 / XavierFanSum(tensor));
-        Distributions.Normal(generator, tensor, 0.0, std);
+        generator.Normal(tensor, 0.0, std);
         return tensor;
     }
 
     /// <summary>Fills from U(−b, b), b = gain·√(3/fan), gain from <paramref name="nonlinearity"/> (default leaky ReLU with
     /// slope 0, i.e. √2). He et al. 2015. torch: <c>kaiming_uniform_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu')</c>,
     /// where <c>a</c> is <c>Nonlinearity.LeakyRelu(a)</c>; Keras/Flax: <c>he_uniform</c>. A tensor with no elements is left as is.</summary>
-    public static Tensor KaimingUniform(Tensor tensor, Generator generator, FanMode mode = FanMode.FanIn, Nonlinearity? nonlinearity = null)
+    public static Tensor KaimingUniform(Tensor tensor, IRandomSource generator, FanMode mode = FanMode.FanIn, Nonlinearity? nonlinearity = null)
     {
         Check(tensor, generator);
         if (tensor.Length == 0)
@@ -204,14 +205,14 @@ public static class Init
 
         var std = (nonlinearity ?? Nonlinearity.LeakyRelu(0)).Gain / Math.Sqrt(KaimingFan(tensor, mode));
         var bound = Math.Sqrt(3.0) * std;
-        Distributions.Uniform(generator, tensor, -bound, bound);
+        generator.Uniform(tensor, -bound, bound);
         return tensor;
     }
 
     /// <summary>Fills from N(0, σ²), σ = gain/√fan, gain from <paramref name="nonlinearity"/> (default leaky ReLU with slope 0).
     /// He et al. 2015. torch: <c>kaiming_normal_</c>; Keras/Flax: <c>he_normal</c> is the truncated variant. A tensor with no
     /// elements is left as is.</summary>
-    public static Tensor KaimingNormal(Tensor tensor, Generator generator, FanMode mode = FanMode.FanIn, Nonlinearity? nonlinearity = null)
+    public static Tensor KaimingNormal(Tensor tensor, IRandomSource generator, FanMode mode = FanMode.FanIn, Nonlinearity? nonlinearity = null)
     {
         Check(tensor, generator);
         if (tensor.Length == 0)
@@ -220,14 +221,14 @@ public static class Init
         }
 
         var std = (nonlinearity ?? Nonlinearity.LeakyRelu(0)).Gain / Math.Sqrt(KaimingFan(tensor, mode));
-        Distributions.Normal(generator, tensor, 0.0, std);
+        generator.Normal(tensor, 0.0, std);
         return tensor;
     }
 
     /// <summary>A (semi-)orthogonal matrix: draw N(0, 1) into (rows, numel/rows), QR-factorise (transposed when rows &lt; cols),
     /// fix signs so diag(R) &gt; 0, scale by <paramref name="gain"/>. Saxe et al. 2013. torch: <c>orthogonal_(tensor, gain=1)</c>
     /// (within 1e-6: the QR is a double-precision Householder, not LAPACK's float32 sgeqrf); Keras/Flax: <c>orthogonal</c>.</summary>
-    public static Tensor Orthogonal(Tensor tensor, Generator generator, double gain = 1.0)
+    public static Tensor Orthogonal(Tensor tensor, IRandomSource generator, double gain = 1.0)
     {
         Check(tensor, generator);
         CheckFinite(gain, nameof(gain));
@@ -249,7 +250,7 @@ public static class Init
         }
 
         var flat = new float[rows * cols]; // (rows, cols) row-major, as torch's fresh contiguous tensor
-        Distributions.Normal(generator, flat, 0.0, 1.0);
+        generator.Normal(Tensor.FromArray(flat, rows, cols), 0.0, 1.0);
         HouseholderQr.OrthonormalFactor(flat, (int)rows, (int)cols);
         tensor.CopyFrom(flat);
         tensor.Scale((float)gain);
@@ -258,7 +259,7 @@ public static class Init
 
     /// <summary>Fills with N(0, std²), then in each column zeroes the rows named by the first ⌈sparsity·rows⌉ entries of a
     /// fresh <c>randperm(rows)</c>. Martens 2010. torch: <c>sparse_(tensor, sparsity, std=0.01)</c> (2-D only).</summary>
-    public static Tensor Sparse(Tensor tensor, Generator generator, double sparsity, double std = 0.01)
+    public static Tensor Sparse(Tensor tensor, IRandomSource generator, double sparsity, double std = 0.01)
     {
         Check(tensor, generator);
         if (tensor.Rank != 2)
@@ -280,11 +281,11 @@ public static class Init
         }
 
         var numZeros = (long)Math.Ceiling(sparsity * rows);
-        Distributions.Normal(generator, tensor, 0.0, std);
+        generator.Normal(tensor, 0.0, std);
         var perm = new long[rows];
         for (long c = 0; c < cols; c++)
         {
-            Distributions.Randperm(generator, perm);
+            generator.Randperm(perm);
             for (var k = 0; k < numZeros; k++)
             {
                 tensor.Row(perm[k])[(int)c] = 0f;
@@ -298,7 +299,7 @@ public static class Init
     /// σ = √(scale/n)/0.87962566103423978 cut at ±2σ, untruncated normal σ = √(scale/n), or U(−l, l) with l = √(3·scale/n).
     /// Draws use PyTorch's kernels (<see cref="TruncNormal"/>, <see cref="Normal"/>, <see cref="Uniform"/>); fans use PyTorch's
     /// (out, in, *kernel) layout, not Keras's (…, in, out).</summary>
-    public static Tensor VarianceScaling(Tensor tensor, Generator generator, double scale = 1.0, FanMode mode = FanMode.FanIn,
+    public static Tensor VarianceScaling(Tensor tensor, IRandomSource generator, double scale = 1.0, FanMode mode = FanMode.FanIn,
         VarianceScalingDistribution distribution = VarianceScalingDistribution.TruncatedNormal)
     {
         Check(tensor, generator);
@@ -332,11 +333,11 @@ public static class Init
     }
 
     /// <summary>Keras/Flax <c>lecun_uniform</c>: U(−l, l), l = √(3/fan_in). LeCun et al. 1998.</summary>
-    public static Tensor LecunUniform(Tensor tensor, Generator generator) =>
+    public static Tensor LecunUniform(Tensor tensor, IRandomSource generator) =>
         VarianceScaling(tensor, generator, 1.0, FanMode.FanIn, VarianceScalingDistribution.Uniform);
 
     /// <summary>Keras/Flax <c>lecun_normal</c>: truncated normal with σ = √(1/fan_in)/0.8796… cut at ±2σ. LeCun et al. 1998.</summary>
-    public static Tensor LecunNormal(Tensor tensor, Generator generator) =>
+    public static Tensor LecunNormal(Tensor tensor, IRandomSource generator) =>
         VarianceScaling(tensor, generator, 1.0, FanMode.FanIn, VarianceScalingDistribution.TruncatedNormal);
 
     /// <summary>The recommended gain for a nonlinearity. torch: <c>calculate_gain(nonlinearity, param)</c>.</summary>
@@ -387,7 +388,7 @@ public static class Init
         };
     }
 
-    private static void Check(Tensor tensor, Generator generator)
+    private static void Check(Tensor tensor, IRandomSource generator)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         ArgumentNullException.ThrowIfNull(generator);

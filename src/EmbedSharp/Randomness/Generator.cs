@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using EmbedSharp.Numerics;
 
 namespace EmbedSharp.Randomness;
 
@@ -14,7 +15,7 @@ namespace EmbedSharp.Randomness;
 /// State round-trips with <c>torch.get_rng_state()</c> / <c>torch.set_rng_state()</c> through
 /// <see cref="GetState"/> and <see cref="SetState"/> (5056 bytes, little-endian).
 /// </remarks>
-public sealed class Generator
+public sealed class Generator : IRandomSource
 {
     /// <summary>The seed of a fresh <c>torch.Generator()</c>: 67280421310721.</summary>
     public const ulong DefaultSeed = 67280421310721UL;
@@ -196,6 +197,15 @@ public sealed class Generator
         _hasCachedNormal = true;
         return r * Math.Cos(theta);
     }
+
+    /// <summary>Fills as <c>tensor.uniform_(from, to)</c>; see <see cref="Distributions.Uniform(Generator, Tensor, double, double)"/>.</summary>
+    public void Uniform(Tensor tensor, double from, double to) => Distributions.Uniform(this, tensor, from, to);
+
+    /// <summary>Fills as <c>tensor.normal_(mean, std)</c>; see <see cref="Distributions.Normal(Generator, Tensor, double, double)"/>.</summary>
+    public void Normal(Tensor tensor, double mean, double std) => Distributions.Normal(this, tensor, mean, std);
+
+    /// <summary>Writes <c>torch.randperm(n)</c>; see <see cref="Distributions.Randperm(Generator, Span{long})"/>.</summary>
+    public void Randperm(Span<long> destination) => Distributions.Randperm(this, destination);
 
     /// <summary>A uniform double in [0, 1): (random64() mod 2^53)·2^−53 (two draws).</summary>
     public double NextDouble() => (Random64() & ((1UL << 53) - 1)) * (1.0 / (1UL << 53));

@@ -1,0 +1,21 @@
+using EmbedSharp.Numerics.Formats;
+
+namespace EmbedSharp.Cli;
+
+/// <summary>Turns user mistakes into a one-line message on stderr and exit code 1; never a stack trace for those.</summary>
+internal static class CliErrors
+{
+    public static int Run(Action action)
+    {
+        try
+        {
+            action();
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or TensorFormatException or InvalidOperationException or FormatException)
+        {
+            Console.Error.WriteLine($"embedsharp: {e.Message}");
+            return 1;
+        }
+    }
+}

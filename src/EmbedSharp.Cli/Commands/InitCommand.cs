@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using EmbedSharp.Initialization;
+using EmbedSharp.Numerics;
+using EmbedSharp.Numerics.Formats.Npy;
+using EmbedSharp.Numerics.Formats.Safetensors;
+using EmbedSharp.Randomness;
+
+namespace EmbedSharp.Cli.Commands;
+
+/// <summary><c>embedsharp init</c>: fill a tensor with one scheme and write it as .npy or safetensors.</summary>
+internal static class InitCommand
+{
+    public static Command Create()
+    {
+        var shape = new Option<string>("--shape") { Description = "Tensor shape, comma-separated, e.g. 10000,300.", Required = true };
+        var scheme = new Option<string>("--scheme") { Description = "One of: " + string.Join(", ", Kebab.Names<InitScheme>()) + ".", Required = true };
+        var seed = new Option<string>("--seed") { Description = "Seed as for torch.manual_seed (any 64-bit integer, negative wraps).", DefaultValueFactory = _ => "0" };
+        var generator = new Option<string>("--generator") { Description = "torch (PyTorch's exact CPU stream) or parallel (Philox, fast, not PyTorch's bits).", DefaultValueFactory = _ => "torch" };
+        var output = new Option<FileInfo>("--out") { Description = "Output file.", Required = true };
+        var format = new Option<string>("--format") { Description = "npy or safetensors (default: from the file extension, else npy)." };
+        var name = new Option<string>("--name") { Description = "Tensor name in a safetensors file.", DefaultValueFactory = _ => "weight" };
+        var gain = new Option<double?>("--gain") { Description = "Gain (xavier, orthogonal, identity)." };
+        var a = new Option<double?>("--a") { Description = "Lower bound (uniform, trunc-normal) or negative slope (kaiming)." };
+        var b = new Option<double?>("--b") { Description = "Upper bound (uniform, trunc-normal)." };
+        var mean = new Option<double?>("--mean") { Description = "Mean (normal, trunc-normal)." };
+        var std = new Option<double?>("--std") { Description = "Standard deviation (normal, trunc-normal, sparse)." };
+        var mode = new Option<string>("--mode") { Description = "fan-in, fan-out (kaiming), or fan-avg (variance-scaling)." };
+        var nonlinearity = new Option<string>("--nonlinearity") { Description = "One of: " + string.Join(", ", Kebab.Names<NonlinearityKind>()) + " (kaiming)." };
+        var sparsity = new Option<double?>("--sparsity") { Description = "Fraction of zeros per column (sparse)." };
+        var value = new Option<double?>("--value") { Description = "Fill value (constant)." };
+        var groups = new Option<int?>("--groups") { Description = "Groups (dirac)." };
+        var scale = new Option<double?>("--scale") { Description = "Scale (variance-scaling)." };
+        var distribution = new Option<string>("--distribution") { Description = "truncated-normal, untruncated-normal or uniform (variance-scaling)." };
+
+        var command = new Command("init", "Fill a tensor with an initialisation scheme and write it (.npy or safetensors), bit-identical to torch.nn.init.");
+        foreach (var o in new Option[] { shape, scheme, seed, generator, output, format, name, gain, a, b, mean, std, mode, nonlinearity, sparsity, value, groups, scale, distribution })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction(result => CliErrors.Run(() =>
+        {
+            var dims = ParseShape(result.GetValue(shape)!);
+            var kind = Kebab.Parse<InitScheme>(result.GetValue(scheme)!, "scheme");
+            var parameters = new InitParameters
+            {
+                Gain = result.GetValue(gain),
+                A = result.GetValue(a),
+                B = result.GetValue(b),
+                Mean = result.GetValue(mean),
+                Std = result.GetValue(std),
+                Mode = result.GetValue(mode) is { } m ? Kebab.Parse<FanMode>(m, "mode") : null,
+                Nonlinearity = result.GetValue(nonlinearity) is { } n ? Kebab.Parse<NonlinearityKind>(n, "nonlinearity") : null,
+                Sparsity = result.GetValue(sparsity),
+                Value = result.GetValue(value),
+                Groups = result.GetValue(groups),
+                Scale = result.GetValue(scale),
+                Distribution = result.GetValue(distribution) is { } d ? Kebab.Parse<VarianceScalingDistribution>(d, "distribution") : null,
+            };
+            var seedValue = ParseSeed(result.GetValue(seed)!);
+            IRandomSource source = result.GetValue(generator)!.Trim().ToLowerInvariant() switch
+            {
+                "torch" => new Generator(seedValue),
+                "parallel" => new PhiloxGenerator(seedValue),
+                var other => throw new ArgumentException($"Unknown generator '{other}'; expected torch or parallel."),
+            };
+            var file = result.GetValue(output)!;
+            var fmt = (result.GetValue(format) ?? (file.Extension.Equals(".safetensors", StringComparison.OrdinalIgnoreCase) ? "safetensors" : "npy")).ToLowerInvariant();
+            if (fmt is not ("npy" or "safetensors"))
+            {
+                throw new ArgumentException($"Unknown format '{fmt}'; expected npy or safetensors.");
+            }
+
+            var tensor = new Tensor(dims);
+            var clock = Stopwatch.StartNew();
+            InitSchemes.Apply(kind, tensor, source, parameters);
+            var elapsed = clock.Elapsed;
+            if (fmt == "npy")
+            {
+                NpyFile.Write(file.FullName, tensor);
+            }
+            else
+            {
+                SafetensorsFile.Write(file.FullName, new Dictionary<string, Tensor> { [result.GetValue(name)!] = tensor }, null);
+            }
+
+            var s = tensor.Statistics();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{Kebab.Of(kind)} {Tensor.FormatShape(tensor.Shape)} mean={s.Mean:0.######} std={s.Std:0.######} min={s.Min:0.######} max={s.Max:0.######} time={elapsed.TotalMilliseconds:0.#}ms -> {file.FullName}"));
+        }));
+        return command;
+    }
+
+    /// <summary>Parses "10000,300" (also "10000x300"); every dimension a non-negative integer.</summary>
+    internal static long[] ParseShape(string text)
+    {
+        var parts = text.Split([',', 'x', 'X', ' '], StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0)
+        {
+            throw new ArgumentException($"--shape '{text}' has no dimensions; write e.g. 10000,300.");
+        }
+
+        var dims = new long[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]))
+            {
+                throw new ArgumentException($"--shape '{text}': '{parts[i]}' is not a non-negative integer.");
+            }
+        }
+
+        return dims;
+    }
+
+    /// <summary>Parses a seed as torch.manual_seed takes it: any value in [−2^63, 2^64), negative ones wrapping modulo 2^64.</summary>
+    internal static ulong ParseSeed(string text)
+    {
+        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var u))
+        {
+            return u;
+        }
+
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        {
+            return unchecked((ulong)l);
+        }
+
+        throw new ArgumentException($"--seed '{text}' is not an integer in [-2^63, 2^64).");
+    }
+}
