@@ -1,0 +1,269 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace EmbedSharp.Numerics.Formats;
+
+/// <summary>Element types stored in tensor files, independent of how each format names them.</summary>
+internal enum ElementKind
+{
+    Float32,
+    Float64,
+    Float16,
+    BFloat16,
+    Int32,
+    Int64,
+}
+
+/// <summary>
+/// Converts between little-endian element bytes in a stream and <see cref="Tensor"/> / <c>long</c> storage,
+/// block by block (never one array for the whole tensor). Correct on big-endian hosts by construction: bytes are
+/// reinterpreted directly only when <see cref="BitConverter.IsLittleEndian"/>, otherwise decoded per element.
+/// </summary>
+internal static class ElementCodec
+{
+    /// <summary>Elements converted per block: 64 Ki elements, at most 512 KiB of bytes.</summary>
+    private const int BlockElements = 1 << 16;
+
+    public static int SizeOf(ElementKind kind) => kind switch
+    {
+        ElementKind.Float16 or ElementKind.BFloat16 => 2,
+        ElementKind.Float32 or ElementKind.Int32 => 4,
+        ElementKind.Float64 or ElementKind.Int64 => 8,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public static bool IsInteger(ElementKind kind) => kind is ElementKind.Int32 or ElementKind.Int64;
+
+    /// <summary>Reads <c>destination.Length</c> elements of <paramref name="kind"/> into the tensor, converting to
+    /// float32 with round-to-nearest-even (exact for F32, F16, BF16).</summary>
+    public static void ReadFloats(TensorStreamReader reader, ElementKind kind, Tensor destination)
+    {
+        var size = SizeOf(kind);
+        var bytes = ArrayPool<byte>.Shared.Rent(BlockElements * size);
+        var floats = ArrayPool<float>.Shared.Rent(BlockElements);
+        try
+        {
+            for (long pos = 0; pos < destination.Length; pos += BlockElements)
+            {
+                var n = (int)Math.Min(BlockElements, destination.Length - pos);
+                var src = bytes.AsSpan(0, n * size);
+                reader.ReadExactly(src, "the tensor data");
+                var dst = floats.AsSpan(0, n);
+                DecodeFloats(kind, src, dst);
+                destination.WriteFlat(pos, dst);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(floats);
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Reads <c>destination.Length</c> integers of <paramref name="kind"/> (Int32 or Int64) as int64.</summary>
+    public static void ReadInt64s(TensorStreamReader reader, ElementKind kind, Span<long> destination)
+    {
+        var size = SizeOf(kind);
+        var bytes = ArrayPool<byte>.Shared.Rent(BlockElements * size);
+        try
+        {
+            while (!destination.IsEmpty)
+            {
+                var n = Math.Min(BlockElements, destination.Length);
+                var src = bytes.AsSpan(0, n * size);
+                reader.ReadExactly(src, "the tensor data");
+                DecodeInt64s(kind, src, destination[..n]);
+                destination = destination[n..];
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Skips <paramref name="byteCount"/> bytes (data of a tensor this library does not decode).</summary>
+    public static void Skip(TensorStreamReader reader, long byteCount)
+    {
+        var bytes = ArrayPool<byte>.Shared.Rent(BlockElements);
+        try
+        {
+            while (byteCount > 0)
+            {
+                var n = (int)Math.Min(BlockElements, byteCount);
+                reader.ReadExactly(bytes.AsSpan(0, n), "the tensor data");
+                byteCount -= n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Writes every element of <paramref name="tensor"/> as little-endian float32, chunk by chunk.</summary>
+    public static void WriteFloats(Stream stream, Tensor tensor)
+    {
+        for (var c = 0; c < tensor.ChunkCount; c++)
+        {
+            WriteFloats(stream, tensor.Chunk(c));
+        }
+    }
+
+    /// <summary>Writes <paramref name="values"/> as little-endian float32.</summary>
+    public static void WriteFloats(Stream stream, ReadOnlySpan<float> values)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            while (!values.IsEmpty)
+            {
+                var n = Math.Min(BlockElements, values.Length);
+                stream.Write(MemoryMarshal.AsBytes(values[..n]));
+                values = values[n..];
+            }
+
+            return;
+        }
+
+        var bytes = ArrayPool<byte>.Shared.Rent(BlockElements * sizeof(float));
+        try
+        {
+            while (!values.IsEmpty)
+            {
+                var n = Math.Min(BlockElements, values.Length);
+                for (var i = 0; i < n; i++)
+                {
+                    BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+                }
+
+                stream.Write(bytes, 0, n * sizeof(float));
+                values = values[n..];
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Writes <paramref name="values"/> as little-endian int64.</summary>
+    public static void WriteInt64s(Stream stream, ReadOnlySpan<long> values)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            while (!values.IsEmpty)
+            {
+                var n = Math.Min(BlockElements, values.Length);
+                stream.Write(MemoryMarshal.AsBytes(values[..n]));
+                values = values[n..];
+            }
+
+            return;
+        }
+
+        var bytes = ArrayPool<byte>.Shared.Rent(BlockElements * sizeof(long));
+        try
+        {
+            while (!values.IsEmpty)
+            {
+                var n = Math.Min(BlockElements, values.Length);
+                for (var i = 0; i < n; i++)
+                {
+                    BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), values[i]);
+                }
+
+                stream.Write(bytes, 0, n * sizeof(long));
+                values = values[n..];
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Decodes little-endian elements to float32. <paramref name="source"/> holds exactly
+    /// <c>destination.Length</c> elements.</summary>
+    internal static void DecodeFloats(ElementKind kind, ReadOnlySpan<byte> source, Span<float> destination)
+    {
+        switch (kind)
+        {
+            case ElementKind.Float32 when BitConverter.IsLittleEndian:
+                MemoryMarshal.Cast<byte, float>(source).CopyTo(destination);
+                break;
+            case ElementKind.Float32:
+                for (var i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = BinaryPrimitives.ReadSingleLittleEndian(source[(i * 4)..]);
+                }
+
+                break;
+            case ElementKind.Float64:
+                for (var i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(source[(i * 8)..]);
+                }
+
+                break;
+            case ElementKind.Float16:
+                for (var i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(source[(i * 2)..]));
+                }
+
+                break;
+            case ElementKind.BFloat16:
+                // bfloat16 is the top half of a float32: shift the 16 stored bits into place.
+                for (var i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = BitConverter.UInt32BitsToSingle((uint)BinaryPrimitives.ReadUInt16LittleEndian(source[(i * 2)..]) << 16);
+                }
+
+                break;
+            case ElementKind.Int32:
+                for (var i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = BinaryPrimitives.ReadInt32LittleEndian(source[(i * 4)..]);
+                }
+
+                break;
+            case ElementKind.Int64:
+                for (var i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = BinaryPrimitives.ReadInt64LittleEndian(source[(i * 8)..]);
+                }
+
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind));
+        }
+    }
+
+    /// <summary>Decodes little-endian Int32 or Int64 elements to int64.</summary>
+    internal static void DecodeInt64s(ElementKind kind, ReadOnlySpan<byte> source, Span<long> destination)
+    {
+        switch (kind)
+        {
+            case ElementKind.Int64 when BitConverter.IsLittleEndian:
+                MemoryMarshal.Cast<byte, long>(source).CopyTo(destination);
+                break;
+            case ElementKind.Int64:
+                for (var i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = BinaryPrimitives.ReadInt64LittleEndian(source[(i * 8)..]);
+                }
+
+                break;
+            case ElementKind.Int32:
+                for (var i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = BinaryPrimitives.ReadInt32LittleEndian(source[(i * 4)..]);
+                }
+
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), $"{kind} is not an integer element type.");
+        }
+    }
+}

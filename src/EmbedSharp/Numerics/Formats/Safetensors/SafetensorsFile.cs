@@ -1,0 +1,53 @@
+namespace EmbedSharp.Numerics.Formats.Safetensors;
+
+/// <summary>
+/// Reads and writes safetensors files (Hugging Face; <c>safetensors.torch.save_file</c> / <c>load_file</c>).
+/// Layout: header length N as a little-endian u64, N bytes of UTF-8 JSON
+/// <c>{"__metadata__": {"k": "v"}, "name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, …}</c>
+/// padded with spaces, then the data buffer; offsets are relative to its start; tensors are little-endian, C order.
+/// </summary>
+/// <remarks>
+/// Reading converts F32, F64 (rounded to nearest), F16, BF16 to float32 tensors and I32/I64 to int64; the other
+/// reference dtypes are listed but not converted. Bad input throws <see cref="TensorFormatException"/> (with file path
+/// and byte offset) for: a header length over 100 MB or beyond the file, a header that is not a JSON object, invalid
+/// JSON, a missing or mistyped field, an unknown dtype, a duplicate name, metadata values that are not strings,
+/// offsets that do not tile the data buffer exactly (gaps, overlaps, out of range, not equal to shape × dtype size),
+/// and a file that is truncated or longer than its tensors. The header is checked before any tensor is allocated.
+/// </remarks>
+public static class SafetensorsFile
+{
+    /// <summary>Reads every tensor and the metadata of a safetensors file.</summary>
+    /// <exception cref="TensorFormatException">The file is malformed.</exception>
+    public static SafetensorsContent Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        return SafetensorsReader.Read(new TensorStreamReader(stream, path));
+    }
+
+    /// <summary>Reads a safetensors file from the stream's current position; the stream must end where the data ends.</summary>
+    /// <exception cref="TensorFormatException">The data is malformed.</exception>
+    public static SafetensorsContent Read(Stream stream) => SafetensorsReader.Read(new TensorStreamReader(stream, null));
+
+    /// <summary>
+    /// Writes float32 tensors and optional string metadata as a safetensors file, laid out like the reference
+    /// serializer (tensors sorted by name, header padded with spaces to a multiple of 8). The file is replaced
+    /// atomically: on failure any previous file is left intact.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is <c>__metadata__</c>, a tensor or metadata value is null, or a
+    /// string is not valid Unicode.</exception>
+    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        SafetensorsWriter.BuildHeader(tensors, metadata, out _); // validate before creating any file
+        AtomicFile.Write(path, stream => SafetensorsWriter.Write(stream, tensors, metadata));
+    }
+
+    /// <summary>Writes float32 tensors and optional metadata in the safetensors format to a stream, chunk by chunk.</summary>
+    public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(tensors);
+        SafetensorsWriter.Write(stream, tensors, metadata);
+    }
+}

@@ -1,0 +1,71 @@
+using EmbedSharp.Numerics;
+using EmbedSharp.Numerics.Formats;
+using EmbedSharp.Numerics.Formats.Npy;
+using EmbedSharp.Numerics.Formats.Safetensors;
+using static EmbedSharp.Tests.Numerics.Formats.FormatFixtures;
+
+namespace EmbedSharp.Tests.Numerics.Formats;
+
+public sealed class AtomicFileTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("atomic-test-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private string Target => Path.Combine(_dir.FullName, "weights.npy");
+
+    [Fact]
+    public void Failing_write_midway_leaves_the_old_file_intact_and_no_temp_file()
+    {
+        NpyFile.Write(Target, Sample(2, 3));
+        var old = File.ReadAllBytes(Target);
+        var e = Assert.Throws<IOException>(() => AtomicFile.Write(Target, stream =>
+        {
+            NpyFile.Write(stream, Sample(50, 7)); // a full, different array reaches the temporary file …
+            throw new IOException("disk full"); // … and then the write fails
+        }));
+        Assert.Equal("disk full", e.Message);
+        Assert.Equal(old, File.ReadAllBytes(Target));
+        Assert.Equal(new[] { Target }, Directory.GetFiles(_dir.FullName));
+    }
+
+    [Fact]
+    public void Failing_first_write_leaves_no_file_at_all()
+    {
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(Target, stream =>
+        {
+            stream.WriteByte(1);
+            throw new InvalidOperationException("boom");
+        }));
+        Assert.Empty(Directory.GetFiles(_dir.FullName));
+    }
+
+    [Fact]
+    public void Successful_write_replaces_the_old_file()
+    {
+        NpyFile.Write(Target, Sample(2, 3));
+        var t = Sample(4);
+        NpyFile.Write(Target, t);
+        AssertBitEqual(t, NpyFile.ReadTensor(Target));
+        Assert.Equal(new[] { Target }, Directory.GetFiles(_dir.FullName));
+    }
+
+    [Fact]
+    public void Refused_safetensors_write_leaves_the_old_file_intact()
+    {
+        var path = Path.Combine(_dir.FullName, "m.safetensors");
+        SafetensorsFile.Write(path, new Dictionary<string, Tensor> { ["w"] = Sample(3) });
+        var old = File.ReadAllBytes(path);
+        Assert.Throws<ArgumentException>(() => SafetensorsFile.Write(path, new Dictionary<string, Tensor> { ["__metadata__"] = Sample(3) }));
+        Assert.Equal(old, File.ReadAllBytes(path));
+        Assert.Equal(new[] { path }, Directory.GetFiles(_dir.FullName));
+    }
+
+    [Fact]
+    public void Missing_directory_throws_and_creates_nothing()
+    {
+        var path = Path.Combine(_dir.FullName, "missing", "t.npy");
+        Assert.Throws<DirectoryNotFoundException>(() => NpyFile.Write(path, Sample(2)));
+        Assert.Empty(Directory.GetFileSystemEntries(_dir.FullName));
+    }
+}
