@@ -162,11 +162,11 @@ public sealed class PhiloxGenerator
         var x3 = Vector256.Create(counter[3]);
         if (useAvx2)
         {
-            Philox<Avx2Lanes>(ref x0, ref x1, ref x2, ref x3, key0, key1);
+            Avx2Lanes.Philox(ref x0, ref x1, ref x2, ref x3, key0, key1);
         }
         else
         {
-            Philox<PortableLanes>(ref x0, ref x1, ref x2, ref x3, key0, key1);
+            PortableLanes.Philox(ref x0, ref x1, ref x2, ref x3, key0, key1);
         }
 
         output[0] = x0.ToScalar();
@@ -300,60 +300,80 @@ public sealed class PhiloxGenerator
         var x1 = (Vector256.Create((uint)(counter >> 32)) - carry) & Vector256.Create(0x3FFFFFFFu);
         var x2 = Vector256<uint>.Zero;
         var x3 = Vector256<uint>.Zero;
-        Philox<TLanes>(ref x0, ref x1, ref x2, ref x3, k0, k1);
+        TLanes.Philox(ref x0, ref x1, ref x2, ref x3, k0, k1);
         words.Convert(x0, x1, x2, x3, out var f0, out var f1, out var f2, out var f3);
         TLanes.Store(f0, f1, f2, f3, ref destination);
     }
 
-    /// <summary>Philox4x32-10 on 8 blocks at once; lane j of x_w holds word w of block j.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Philox<TLanes>(ref Vector256<uint> x0, ref Vector256<uint> x1, ref Vector256<uint> x2, ref Vector256<uint> x3, uint k0, uint k1)
-        where TLanes : struct, IPhiloxLanes
-    {
-        Vector256<uint> c0 = x0, c1 = x1, c2 = x2, c3 = x3;
-        var key0 = Vector256.Create(k0);
-        var key1 = Vector256.Create(k1);
-        var w0 = Vector256.Create(W0);
-        var w1 = Vector256.Create(W1);
-        for (var r = 0; r < Rounds; r++)
-        {
-            TLanes.MultiplyHighLow(c0, M0, out var lo0, out var hi0);
-            TLanes.MultiplyHighLow(c2, M1, out var lo1, out var hi1);
-            c0 = hi1 ^ c1 ^ key0;
-            c1 = lo1;
-            c2 = hi0 ^ c3 ^ key1;
-            c3 = lo0;
-            key0 += w0;
-            key1 += w1;
-        }
-
-        x0 = c0;
-        x1 = c1;
-        x2 = c2;
-        x3 = c3;
-    }
-
-    /// <summary>The two lane-level operations that have an AVX2 form and a portable form.</summary>
+    /// <summary>The lane-level operations that have an AVX2 form and a portable form.</summary>
     private interface IPhiloxLanes
     {
-        /// <summary>Per lane: the 64-bit product x·m split into its low and high 32 bits.</summary>
-        static abstract void MultiplyHighLow(Vector256<uint> x, uint m, out Vector256<uint> lo, out Vector256<uint> hi);
+        /// <summary>Philox4x32-10 on 8 blocks at once: lane j of x_w holds word w of block j's counter on entry and
+        /// of its output on return.</summary>
+        static abstract void Philox(ref Vector256<uint> x0, ref Vector256<uint> x1, ref Vector256<uint> x2, ref Vector256<uint> x3, uint k0, uint k1);
 
         /// <summary>Stores the 4 × 8 matrix (f_w lane j) transposed: destination[4j + w] = f_w[j].</summary>
         static abstract void Store(Vector256<float> f0, Vector256<float> f1, Vector256<float> f2, Vector256<float> f3, ref float destination);
     }
 
-    /// <summary>vpmuludq on the even and the odd lanes, vpblendd to merge; unpacks and vperm2f128 to transpose.</summary>
+    /// <summary>
+    /// The 8 blocks run as two sets of 4 (even and odd lanes), each word in the low half of a 64-bit lane, so one
+    /// vpmuludq gives four full 32×32→64 products: lo is the product's low half in place and hi is one shift away.
+    /// High halves of the lanes carry garbage that vpmuludq, the shift and the final blend all ignore.
+    /// Transpose: unpacks and vperm2f128.
+    /// </summary>
     private readonly struct Avx2Lanes : IPhiloxLanes
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void MultiplyHighLow(Vector256<uint> x, uint m, out Vector256<uint> lo, out Vector256<uint> hi)
+        public static void Philox(ref Vector256<uint> x0, ref Vector256<uint> x1, ref Vector256<uint> x2, ref Vector256<uint> x3, uint k0, uint k1)
         {
-            var mv = Vector256.Create(m);
-            var even = Avx2.Multiply(x, mv); // products of lanes 0, 2, 4, 6 as 64-bit values
-            var odd = Avx2.Multiply(Avx2.ShiftRightLogical(x.AsUInt64(), 32).AsUInt32(), mv); // lanes 1, 3, 5, 7
-            lo = Avx2.Blend(even.AsUInt32(), Avx2.ShiftLeftLogical(odd, 32).AsUInt32(), 0b10101010);
-            hi = Avx2.Blend(Avx2.ShiftRightLogical(even, 32).AsUInt32(), odd.AsUInt32(), 0b10101010);
+            Vector256<ulong> e0 = x0.AsUInt64(), e1 = x1.AsUInt64(), e2 = x2.AsUInt64(), e3 = x3.AsUInt64();
+            var o0 = Avx2.ShiftRightLogical(e0, 32);
+            var o1 = Avx2.ShiftRightLogical(e1, 32);
+            var o2 = Avx2.ShiftRightLogical(e2, 32);
+            var o3 = Avx2.ShiftRightLogical(e3, 32);
+            var key0 = Vector256.Create((ulong)k0);
+            var key1 = Vector256.Create((ulong)k1);
+            var w0 = Vector256.Create((ulong)W0);
+            var w1 = Vector256.Create((ulong)W1);
+            // Unrolled by hand: with a loop the JIT copies all eight state registers every round.
+            Round(ref e0, ref e1, ref e2, ref e3, ref o0, ref o1, ref o2, ref o3, key0, key1);
+            Round(ref e0, ref e1, ref e2, ref e3, ref o0, ref o1, ref o2, ref o3, key0 += w0, key1 += w1);
+            Round(ref e0, ref e1, ref e2, ref e3, ref o0, ref o1, ref o2, ref o3, key0 += w0, key1 += w1);
+            Round(ref e0, ref e1, ref e2, ref e3, ref o0, ref o1, ref o2, ref o3, key0 += w0, key1 += w1);
+            Round(ref e0, ref e1, ref e2, ref e3, ref o0, ref o1, ref o2, ref o3, key0 += w0, key1 += w1);
+            Round(ref e0, ref e1, ref e2, ref e3, ref o0, ref o1, ref o2, ref o3, key0 += w0, key1 += w1);
+            Round(ref e0, ref e1, ref e2, ref e3, ref o0, ref o1, ref o2, ref o3, key0 += w0, key1 += w1);
+            Round(ref e0, ref e1, ref e2, ref e3, ref o0, ref o1, ref o2, ref o3, key0 += w0, key1 += w1);
+            Round(ref e0, ref e1, ref e2, ref e3, ref o0, ref o1, ref o2, ref o3, key0 += w0, key1 += w1);
+            Round(ref e0, ref e1, ref e2, ref e3, ref o0, ref o1, ref o2, ref o3, key0 += w0, key1 += w1);
+
+            x0 = Avx2.Blend(e0.AsUInt32(), Avx2.ShiftLeftLogical(o0, 32).AsUInt32(), 0b10101010);
+            x1 = Avx2.Blend(e1.AsUInt32(), Avx2.ShiftLeftLogical(o1, 32).AsUInt32(), 0b10101010);
+            x2 = Avx2.Blend(e2.AsUInt32(), Avx2.ShiftLeftLogical(o2, 32).AsUInt32(), 0b10101010);
+            x3 = Avx2.Blend(e3.AsUInt32(), Avx2.ShiftLeftLogical(o3, 32).AsUInt32(), 0b10101010);
+        }
+
+        /// <summary>One round on the even (e) and odd (o) lane sets: c ← (hi(M1·c2) ⊕ c1 ⊕ k0, lo(M1·c2), hi(M0·c0) ⊕ c3 ⊕ k1, lo(M0·c0)).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Round(ref Vector256<ulong> e0, ref Vector256<ulong> e1, ref Vector256<ulong> e2, ref Vector256<ulong> e3,
+            ref Vector256<ulong> o0, ref Vector256<ulong> o1, ref Vector256<ulong> o2, ref Vector256<ulong> o3,
+            Vector256<ulong> key0, Vector256<ulong> key1)
+        {
+            var m0 = Vector256.Create((ulong)M0).AsUInt32();
+            var m1 = Vector256.Create((ulong)M1).AsUInt32();
+            var pe0 = Avx2.Multiply(e0.AsUInt32(), m0);
+            var pe2 = Avx2.Multiply(e2.AsUInt32(), m1);
+            var po0 = Avx2.Multiply(o0.AsUInt32(), m0);
+            var po2 = Avx2.Multiply(o2.AsUInt32(), m1);
+            e0 = Avx2.ShiftRightLogical(pe2, 32) ^ e1 ^ key0;
+            e2 = Avx2.ShiftRightLogical(pe0, 32) ^ e3 ^ key1;
+            o0 = Avx2.ShiftRightLogical(po2, 32) ^ o1 ^ key0;
+            o2 = Avx2.ShiftRightLogical(po0, 32) ^ o3 ^ key1;
+            e1 = pe2;
+            e3 = pe0;
+            o1 = po2;
+            o3 = po0;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -376,17 +396,29 @@ public sealed class PhiloxGenerator
         }
     }
 
-    /// <summary>64-bit lane products with the portable <see cref="Vector256"/> API and an element-wise transpose.</summary>
+    /// <summary>The textbook round with 64-bit lane products through the portable <see cref="Vector256"/> API, and
+    /// an element-wise transpose.</summary>
     private readonly struct PortableLanes : IPhiloxLanes
     {
-        public static void MultiplyHighLow(Vector256<uint> x, uint m, out Vector256<uint> lo, out Vector256<uint> hi)
+        public static void Philox(ref Vector256<uint> x0, ref Vector256<uint> x1, ref Vector256<uint> x2, ref Vector256<uint> x3, uint k0, uint k1)
         {
-            var low32 = Vector256.Create(0xFFFFFFFFUL);
-            var mv = Vector256.Create((ulong)m);
-            var even = (x.AsUInt64() & low32) * mv;
-            var odd = (x.AsUInt64() >> 32) * mv;
-            lo = ((even & low32) | (odd << 32)).AsUInt32();
-            hi = ((even >> 32) | (odd & ~low32)).AsUInt32();
+            Vector256<uint> c0 = x0, c1 = x1, c2 = x2, c3 = x3;
+            for (var r = 0; r < Rounds; r++)
+            {
+                var key0 = Vector256.Create(unchecked(k0 + ((uint)r * W0)));
+                var key1 = Vector256.Create(unchecked(k1 + ((uint)r * W1)));
+                MultiplyHighLow(c0, M0, out var lo0, out var hi0);
+                MultiplyHighLow(c2, M1, out var lo1, out var hi1);
+                c0 = hi1 ^ c1 ^ key0;
+                c1 = lo1;
+                c2 = hi0 ^ c3 ^ key1;
+                c3 = lo0;
+            }
+
+            x0 = c0;
+            x1 = c1;
+            x2 = c2;
+            x3 = c3;
         }
 
         public static void Store(Vector256<float> f0, Vector256<float> f1, Vector256<float> f2, Vector256<float> f3, ref float destination)
@@ -398,6 +430,16 @@ public sealed class PhiloxGenerator
                 Unsafe.Add(ref destination, (4 * j) + 2) = f2.GetElement(j);
                 Unsafe.Add(ref destination, (4 * j) + 3) = f3.GetElement(j);
             }
+        }
+
+        private static void MultiplyHighLow(Vector256<uint> x, uint m, out Vector256<uint> lo, out Vector256<uint> hi)
+        {
+            var low32 = Vector256.Create(0xFFFFFFFFUL);
+            var mv = Vector256.Create((ulong)m);
+            var even = (x.AsUInt64() & low32) * mv;
+            var odd = (x.AsUInt64() >> 32) * mv;
+            lo = ((even & low32) | (odd << 32)).AsUInt32();
+            hi = ((even >> 32) | (odd & ~low32)).AsUInt32();
         }
     }
 
