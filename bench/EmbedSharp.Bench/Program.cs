@@ -1,8 +1,19 @@
 using BenchmarkDotNet.Running;
+using EmbedSharp.Bench.Peers;
 
 namespace EmbedSharp.Bench;
 
 internal static class Program
 {
-    private static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>BenchmarkDotNet by default; <c>peers-init</c> prints JSON timings for bench/peers/init_vs_torch.py.</summary>
+    private static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "peers-init")
+        {
+            InitPeerTimings.Run(args[1..]);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

@@ -10,8 +10,8 @@ namespace EmbedSharp.Numerics;
 /// Storage is one array when the tensor fits in one (up to <see cref="DefaultChunkElements"/> elements),
 /// otherwise a list of chunks that each hold a whole number of rows (a row is one slice along the first
 /// dimension), so that a 10M × 300 table (3·10⁹ floats, more than one .NET array holds) still works and
-/// <see cref="Row(long)"/> is always one contiguous span. Chunk lengths are multiples of 16 elements so
-/// block kernels (PyTorch's 16-wide normal fill) never straddle a chunk boundary except at the very end.
+/// <see cref="Row(long)"/> is always one contiguous span. Chunks hold a multiple of 16 rows where they can, so
+/// 16-wide block kernels rarely straddle a chunk; those that must (PyTorch's normal fill) handle it.
 /// </remarks>
 public sealed class Tensor
 {
@@ -288,7 +288,7 @@ public sealed class Tensor
             return new Tensor(s, _chunks[0]);
         }
 
-        var t = new Tensor(s, _chunkElements);
+        var t = new Tensor(s, DefaultChunkElements);
         long pos = 0;
         foreach (var c in _chunks)
         {

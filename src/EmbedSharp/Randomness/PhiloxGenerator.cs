@@ -40,7 +40,7 @@ namespace EmbedSharp.Randomness;
 /// thread and allocate nothing. An instance is not safe for concurrent calls (they would share
 /// <see cref="Offset"/>); use one instance per thread, or one tensor fill that uses all cores.</para>
 /// </remarks>
-public sealed class PhiloxGenerator
+public sealed class PhiloxGenerator : IRandomSource
 {
     /// <summary>Elements per parallel work item of a tensor fill (2^16); a multiple of 32 so items never split a
     /// group of eight Philox blocks.</summary>
@@ -150,6 +150,36 @@ public sealed class PhiloxGenerator
     {
         ArgumentNullException.ThrowIfNull(tensor);
         FillTensor(tensor, CreateNormal(mean, std));
+    }
+
+    /// <inheritdoc cref="IRandomSource.Uniform"/>
+    void IRandomSource.Uniform(Tensor tensor, double from, double to) => Uniform(tensor, (float)from, (float)to);
+
+    /// <inheritdoc cref="IRandomSource.Normal"/>
+    void IRandomSource.Normal(Tensor tensor, double mean, double std) => Normal(tensor, (float)mean, (float)std);
+
+    /// <summary>A random permutation of 0..n−1 (n = the destination's length) by the same forward Fisher–Yates
+    /// shuffle as <c>torch.randperm</c>: swap r[i] with r[i + w_i mod (n − i)] for i = 0..n−2, w_i the next stream
+    /// words. Advances <see cref="Offset"/> by n − 1. Allocates nothing.</summary>
+    public void Randperm(Span<long> destination)
+    {
+        var n = destination.Length;
+        for (var i = 0; i < n; i++)
+        {
+            destination[i] = i;
+        }
+
+        Span<uint> words = stackalloc uint[256];
+        for (var i = 0; i < n - 1; i += words.Length)
+        {
+            var take = Math.Min(words.Length, n - 1 - i);
+            Random(words[..take]);
+            for (var k = 0; k < take; k++)
+            {
+                var z = (int)(words[k] % (uint)(n - i - k));
+                (destination[i + k], destination[i + k + z]) = (destination[i + k + z], destination[i + k]);
+            }
+        }
     }
 
     /// <summary>One Philox4x32-10 block: <paramref name="output"/> = Philox(counter, key), all words as in Random123

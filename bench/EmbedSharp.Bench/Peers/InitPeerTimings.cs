@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using EmbedSharp.Initialization;
+using EmbedSharp.Numerics;
+using EmbedSharp.Randomness;
+
+namespace EmbedSharp.Bench.Peers;
+
+/// <summary>
+/// Times every scheme on the shapes that bench/peers/init_vs_torch.py times PyTorch on, with the same protocol
+/// (warm-up, then the median of repeated runs into a preallocated tensor), and prints one JSON object.
+/// </summary>
+internal static class InitPeerTimings
+{
+    public static readonly string[] Schemes = ["uniform", "normal", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "trunc_normal", "orthogonal", "sparse"];
+
+    public static void Run(string[] args)
+    {
+        var shapes = args.Length > 0 ? args : ["300x300", "512x512", "50000x300"];
+        var results = new Dictionary<string, double>();
+        foreach (var s in shapes)
+        {
+            var dims = s.Split('x').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            var t = new Tensor(dims);
+            foreach (var scheme in Schemes)
+            {
+                var g = new Generator(0UL);
+                results[$"{scheme}/{s}/torch-exact"] = Median(() => Apply(scheme, t, g), dims);
+                if (scheme is "uniform" or "normal")
+                {
+                    var p = new PhiloxGenerator(0UL);
+                    results[$"{scheme}/{s}/parallel"] = Median(() => Apply(scheme, t, p), dims);
+                }
+            }
+        }
+
+        Console.WriteLine(JsonSerializer.Serialize(results));
+    }
+
+    internal static void Apply(string scheme, Tensor t, IRandomSource g)
+    {
+        switch (scheme)
+        {
+            case "uniform": Init.Uniform(t, g); break;
+            case "normal": Init.Normal(t, g); break;
+            case "xavier_uniform": Init.XavierUniform(t, g); break;
+            case "xavier_normal": Init.XavierNormal(t, g); break;
+            case "kaiming_uniform": Init.KaimingUniform(t, g); break;
+            case "kaiming_normal": Init.KaimingNormal(t, g); break;
+            case "trunc_normal": Init.TruncNormal(t, g); break;
+            case "orthogonal": Init.Orthogonal(t, g); break;
+            case "sparse": Init.Sparse(t, g, 0.1); break;
+            default: throw new ArgumentException(scheme);
+        }
+    }
+
+    /// <summary>Median seconds of repeated calls; fewer repeats for the slow cases so a run stays in minutes.</summary>
+    private static double Median(Action action, long[] dims)
+    {
+        action(); // warm-up (JIT, page faults)
+        var elements = dims.Aggregate(1L, (a, b) => a * b);
+        var reps = elements >= 1_000_000 ? 5 : 21;
+        var times = new double[reps];
+        for (var i = 0; i < reps; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            action();
+            times[i] = sw.Elapsed.TotalSeconds;
+        }
+
+        Array.Sort(times);
+        return times[reps / 2];
+    }
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""Side by side: torch.nn.init (PyTorch on the CPU) vs EmbedSharp, same machine, same run, same protocol.
+
+Run:  /usr/bin/python3 bench/peers/init_vs_torch.py [--threads N] [shapes...]
+Needs Debian's python3-torch and the .NET SDK. Prints a Markdown table with the time per call (median) and the
+ratio torch / EmbedSharp (above 1 means EmbedSharp is faster). PyTorch runs with its default thread count
+unless --threads is given; EmbedSharp's torch-exact path is single-threaded by nature (one MT19937 stream),
+except the orthogonal QR and the erfinv of trunc_normal, which use every core.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+SCHEMES = ["uniform", "normal", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
+           "trunc_normal", "orthogonal", "sparse"]
+
+
+def torch_call(scheme, t):
+    init = torch.nn.init
+    return {
+        "uniform": lambda: init.uniform_(t),
+        "normal": lambda: init.normal_(t),
+        "xavier_uniform": lambda: init.xavier_uniform_(t),
+        "xavier_normal": lambda: init.xavier_normal_(t),
+        "kaiming_uniform": lambda: init.kaiming_uniform_(t),
+        "kaiming_normal": lambda: init.kaiming_normal_(t),
+        "trunc_normal": lambda: init.trunc_normal_(t),
+        "orthogonal": lambda: init.orthogonal_(t),
+        "sparse": lambda: init.sparse_(t, 0.1),
+    }[scheme]
+
+
+def median_time(fn, elements):
+    fn()
+    reps = 5 if elements >= 1_000_000 else 21
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("shapes", nargs="*", default=["300x300", "512x512", "50000x300"])
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    subprocess.run(["dotnet", "build", "-c", "Release", "-v", "q", os.path.join(ROOT, "bench", "EmbedSharp.Bench")],
+                   check=True, stdout=subprocess.DEVNULL)
+    ours = json.loads(subprocess.run(
+        ["dotnet", "run", "-c", "Release", "--no-build", "--project", os.path.join(ROOT, "bench", "EmbedSharp.Bench"),
+         "--", "peers-init", *args.shapes], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    theirs = {}
+    for s in args.shapes:
+        dims = [int(x) for x in s.split("x")]
+        t = torch.empty(*dims)
+        n = t.numel()
+        for scheme in SCHEMES:
+            torch.manual_seed(0)
+            theirs[f"{scheme}/{s}"] = median_time(torch_call(scheme, t), n)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {os.cpu_count()} cores\n")
+    print("| scheme | shape | PyTorch | EmbedSharp (torch-exact) | ratio | EmbedSharp (parallel) | ratio |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for s in args.shapes:
+        for scheme in SCHEMES:
+            key = f"{scheme}/{s}"
+            t, o = theirs[key], ours[key + "/torch-exact"]
+            p = ours.get(key + "/parallel")
+            par = f"{p * 1e3:.3f} ms | {t / p:.2f}x" if p else " | "
+            print(f"| {scheme} | {s} | {t * 1e3:.3f} ms | {o * 1e3:.3f} ms | {t / o:.2f}x | {par} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

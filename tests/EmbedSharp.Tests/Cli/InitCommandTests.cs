@@ -1,0 +1,123 @@
+using System.CommandLine;
+using EmbedSharp.Cli.Commands;
+using EmbedSharp.Initialization;
+using EmbedSharp.Numerics;
+using EmbedSharp.Numerics.Formats.Npy;
+using EmbedSharp.Numerics.Formats.Safetensors;
+using EmbedSharp.Randomness;
+
+namespace EmbedSharp.Tests.Cli;
+
+[Collection("Console")]
+public sealed class InitCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("embedsharp-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Invoke(params string[] args)
+    {
+        var root = new RootCommand();
+        root.Subcommands.Add(InitCommand.Create());
+        var (stdout, stderr) = (Console.Out, Console.Error);
+        using var o = new StringWriter();
+        using var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try
+        {
+            var code = root.Parse(args).Invoke();
+            return (code, o.ToString(), e.ToString());
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+        }
+    }
+
+    [Fact]
+    public void The_written_file_equals_the_library_call_with_the_same_seed()
+    {
+        var path = Path.Combine(_dir, "w.npy");
+        var (code, output, _) = Invoke("init", "--shape", "40,30", "--scheme", "xavier-uniform", "--gain", "1", "--seed", "-7", "--out", path);
+        Assert.Equal(0, code);
+        Assert.Contains("xavier-uniform (40, 30) mean=", output, StringComparison.Ordinal);
+        var expected = Init.XavierUniform(new Tensor(40, 30), new Generator(-7L));
+        Assert.Equal(expected.ToArray(), NpyFile.ReadTensor(path).ToArray());
+    }
+
+    [Fact]
+    public void Kaiming_options_map_to_pytorchs_arguments()
+    {
+        var path = Path.Combine(_dir, "k.safetensors");
+        var (code, _, _) = Invoke("init", "--shape", "8,4,3", "--scheme", "kaiming-normal", "--a", "0.2", "--mode", "fan-out",
+            "--nonlinearity", "leaky-relu", "--seed", "3", "--out", path, "--name", "conv.weight");
+        Assert.Equal(0, code);
+        var expected = Init.KaimingNormal(new Tensor(8, 4, 3), new Generator(3UL), FanMode.FanOut, Nonlinearity.LeakyRelu(0.2));
+        var read = SafetensorsFile.Read(path).GetTensor("conv.weight");
+        Assert.Equal(expected.ToArray(), read.ToArray());
+        Assert.Equal([8L, 4, 3], read.Shape.ToArray());
+    }
+
+    [Theory]
+    [InlineData("trunc-normal", "--std", "0.02")]
+    [InlineData("sparse", "--sparsity", "0.5")]
+    [InlineData("orthogonal", "--gain", "2")]
+    [InlineData("constant", "--value", "0.25")]
+    [InlineData("variance-scaling", "--distribution", "uniform")]
+    [InlineData("uniform", "--generator", "parallel")]
+    public void Every_scheme_runs_from_the_command_line(string scheme, string option, string value)
+    {
+        var path = Path.Combine(_dir, scheme + ".npy");
+        var (code, _, err) = Invoke("init", "--shape", "20,10", "--scheme", scheme, option, value, "--out", path);
+        Assert.True(code == 0, err);
+        Assert.Equal(200, NpyFile.ReadTensor(path).Length);
+    }
+
+    [Theory]
+    [InlineData("--scheme", "glorot")]
+    [InlineData("--shape", "10,-3")]
+    [InlineData("--seed", "abc")]
+    [InlineData("--nonlinearity", "swish")]
+    [InlineData("--std", "-1")]
+    public void A_user_mistake_gives_one_line_on_stderr_and_exit_code_1(string option, string value)
+    {
+        var path = Path.Combine(_dir, "bad.npy");
+        var args = new List<string> { "init", "--shape", "10,3", "--scheme", "kaiming-normal", "--out", path };
+        var i = args.IndexOf(option);
+        if (i >= 0)
+        {
+            args[i + 1] = value;
+        }
+        else
+        {
+            args.AddRange([option, value]);
+        }
+
+        if (option == "--std")
+        {
+            args[args.IndexOf("kaiming-normal")] = "normal";
+        }
+
+        var (code, _, err) = Invoke([.. args]);
+        Assert.Equal(1, code);
+        Assert.StartsWith("embedsharp: ", err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void Shapes_and_seeds_parse_like_pytorch()
+    {
+        Assert.Equal([10000L, 300], InitCommand.ParseShape("10000,300"));
+        Assert.Equal([2L, 3, 4], InitCommand.ParseShape("2x3x4"));
+        Assert.Equal(ulong.MaxValue, InitCommand.ParseSeed("-1"));
+        Assert.Equal(ulong.MaxValue, InitCommand.ParseSeed("18446744073709551615"));
+        Assert.Throws<ArgumentException>(() => InitCommand.ParseSeed("18446744073709551616"));
+    }
+}
+
+/// <summary>Tests that redirect the process-wide console run one at a time.</summary>
+[CollectionDefinition("Console", DisableParallelization = true)]
+public sealed class ConsoleCollection;
