@@ -38,7 +38,10 @@ def torch_call(scheme, t):
 
 
 def median_time(fn, elements):
-    fn()
+    start, calls = time.perf_counter(), 0
+    while calls < 3 or time.perf_counter() - start < 0.2:  # warm-up: the same rule as the C# side
+        fn()
+        calls += 1
     reps = 5 if elements >= 1_000_000 else 21
     times = []
     for _ in range(reps):

@@ -58,7 +58,13 @@ internal static class InitPeerTimings
     /// <summary>Median seconds of repeated calls; fewer repeats for the slow cases so a run stays in minutes.</summary>
     private static double Median(Action action, long[] dims)
     {
-        action(); // warm-up (JIT, page faults)
+        // Warm-up (JIT tiers, page faults): at least 3 calls and 0.2 s, the same rule as the Python side.
+        var warm = Stopwatch.StartNew();
+        for (var i = 0; i < 3 || warm.Elapsed.TotalSeconds < 0.2; i++)
+        {
+            action();
+        }
+
         var elements = dims.Aggregate(1L, (a, b) => a * b);
         var reps = elements >= 1_000_000 ? 5 : 21;
         var times = new double[reps];

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace EmbedSharp.Initialization;
 
@@ -16,6 +17,7 @@ internal static class HouseholderQr
     /// <summary>Replaces <paramref name="data"/>, a (rows, cols) row-major matrix, by the orthonormal factor torch's
     /// orthogonal_ builds: Q·diag(sign(diag R)) of the QR of the matrix (or of its transpose when rows &lt; cols,
     /// transposed back), rounded to float. Shape: (rows, cols) in and out.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static void OrthonormalFactor(Span<float> data, int rows, int cols)
     {
         var transposed = rows < cols;
@@ -125,6 +127,7 @@ internal static class HouseholderQr
         Parallel.For(from, to, j => Reflect(columns[j].AsSpan(k), vArray, beta));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     private static void Reflect(Span<double> c, ReadOnlySpan<double> v, double beta)
     {
         var s = beta * TensorPrimitives.Dot(v, c);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 
@@ -45,6 +46,7 @@ public static class Init
     /// <summary>Fills from N(mean, std²) truncated to [a, b] by inverse-CDF sampling: u ~ U(2Φ(α)−1, 2Φ(β)−1),
     /// x = clamp(erfinv(u)·std·√2 + mean, a, b), α = (a−mean)/std, β = (b−mean)/std.
     /// torch: <c>trunc_normal_(tensor, mean=0, std=1, a=-2, b=2)</c>; Keras/Flax: <c>truncated_normal</c> (there a, b are ±2σ).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static Tensor TruncNormal(Tensor tensor, IRandomSource generator, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0)
     {
         Check(tensor, generator);
@@ -259,6 +261,7 @@ public static class Init
 
     /// <summary>Fills with N(0, std²), then in each column zeroes the rows named by the first ⌈sparsity·rows⌉ entries of a
     /// fresh <c>randperm(rows)</c>. Martens 2010. torch: <c>sparse_(tensor, sparsity, std=0.01)</c> (2-D only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static Tensor Sparse(Tensor tensor, IRandomSource generator, double sparsity, double std = 0.01)
     {
         Check(tensor, generator);

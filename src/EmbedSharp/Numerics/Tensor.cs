@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace EmbedSharp.Numerics;
 
@@ -347,6 +348,7 @@ public sealed class Tensor
     }
 
     /// <summary>Summary statistics over all elements: mean and population std computed in double, min and max.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public TensorStatistics Statistics()
     {
         double sum = 0, sumSq = 0;

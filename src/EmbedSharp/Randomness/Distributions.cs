@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using EmbedSharp.Numerics;
 
@@ -13,6 +14,7 @@ public static class Distributions
 
     /// <summary>Fills with U(from, to) as <c>uniform_(from, to)</c>: from and to are rounded to float, then
     /// value = fma(u, to − from, from) with u = (random() mod 2^24)·2^−24, one draw per element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static void Uniform(Generator generator, Span<float> destination, double from, double to)
     {
         ArgumentNullException.ThrowIfNull(generator);
@@ -52,6 +54,7 @@ public static class Distributions
     /// <c>normal_(mean, std)</c>: with 16 or more elements, the vectorised Box–Muller over blocks of 16 uniforms
     /// (and, when the length is not a multiple of 16, 16 fresh uniforms recomputing the last 16 elements);
     /// with fewer, the scalar double path value = (float)fma(z, std, mean) that shares the generator's cached normal.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static void Normal(Generator generator, Span<float> destination, double mean, double std)
     {
         ArgumentNullException.ThrowIfNull(generator);
@@ -84,6 +87,7 @@ public static class Distributions
 
     /// <summary>Fills a tensor with N(mean, std²) exactly as <c>normal_(mean, std)</c> on a contiguous tensor,
     /// including tensors stored in several chunks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static void Normal(Generator generator, Tensor tensor, double mean, double std)
     {
         ArgumentNullException.ThrowIfNull(tensor);
@@ -120,6 +124,7 @@ public static class Distributions
 
     /// <summary>The scalar path of <c>normal_</c> (fewer than 16 elements or non-contiguous in PyTorch): each value is
     /// (float)fma(z, std, mean) in double, z from <see cref="Generator.NextStandardNormal"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static void NormalScalar(Generator generator, Span<float> destination, double mean, double std)
     {
         ArgumentNullException.ThrowIfNull(generator);
@@ -131,6 +136,7 @@ public static class Distributions
 
     /// <summary>A random permutation of 0..n−1 as <c>torch.randperm(n)</c> (n &lt; 2^32/20): start from the identity,
     /// then for i = 0..n−2 swap r[i] with r[i + random() mod (n − i)]. Consumes n − 1 draws.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static void Randperm(Generator generator, Span<long> destination)
     {
         ArgumentNullException.ThrowIfNull(generator);

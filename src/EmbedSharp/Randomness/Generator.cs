@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using EmbedSharp.Numerics;
@@ -96,6 +97,7 @@ public sealed class Generator : IRandomSource
 
     /// <summary>Fills <paramref name="destination"/> with consecutive 32-bit outputs; the same as calling
     /// <see cref="Random()"/> once per element, but vectorised.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public void Random(Span<uint> destination)
     {
         while (!destination.IsEmpty)
@@ -213,6 +215,7 @@ public sealed class Generator : IRandomSource
     /// <summary>A uniform float in [0, 1): (random() mod 2^24)·2^−24 (one draw).</summary>
     public float NextSingle() => (Random() & 0xFFFFFF) * (1.0f / (1 << 24));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     private void Twist()
     {
         var s = _state.AsSpan();
@@ -272,6 +275,7 @@ public sealed class Generator : IRandomSource
         return y;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     private static void TemperInto(ReadOnlySpan<uint> source, Span<uint> destination)
     {
         var i = 0;

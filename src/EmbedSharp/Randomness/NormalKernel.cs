@@ -25,6 +25,7 @@ internal static class NormalKernel
     /// <summary>Transforms <paramref name="data"/> (a multiple of 16 uniforms in [0, 1)) in place, block by block:
     /// for lanes j &lt; 8 of each block, u1 = 1 − d[j], u2 = d[8+j]; r = √(−2·log u1), θ = 2π·u2;
     /// d[j] = fma(r·cos θ, std, mean), d[8+j] = fma(r·sin θ, std, mean).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static void TransformBlocks(Span<float> data, float mean, float std)
     {
         var meanV = Vector256.Create(mean);

@@ -284,6 +284,7 @@ public sealed class PhiloxGenerator : IRandomSource
     /// <summary>Writes stream positions start … start + n − 1 into <paramref name="destination"/> (n = its length) in
     /// groups of 32 positions (8 blocks) aligned to multiples of 4; a partial first or last group goes through a
     /// stack buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     private static void FillRange<TLanes, TWords>(Span<float> destination, ulong start, uint k0, uint k1, TWords words)
         where TLanes : struct, IPhiloxLanes
         where TWords : struct, IWordsToFloats

@@ -118,6 +118,7 @@ public static class SpecialFunctions
     /// </summary>
     /// <param name="x">Any float; NaN gives NaN, ±∞ gives ±1.</param>
     /// <returns>erf(x) rounded as glibc rounds it (within 1 ulp of the true value).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static float Erf(float x)
     {
         var hx = BitConverter.SingleToInt32Bits(x);
@@ -188,7 +189,7 @@ public static class SpecialFunctions
     }
 
     /// <summary>erf on 1.25 ≤ |x| &lt; 6: ±(1 − e^(−z²−0.5625)·e^((z−x)(z+x)+R/S)/x), z = x with 12 low bits cleared.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static float ErfTail(float x, int hx, int ix)
     {
         x = MathF.Abs(x);
@@ -243,6 +244,7 @@ public static class SpecialFunctions
     /// </summary>
     /// <param name="y">Any float; |y| = 1 gives ±∞, |y| &gt; 1 and NaN give NaN.</param>
     /// <returns>erfinv(y) rounded as PyTorch rounds it.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static float Erfinv(float y)
     {
         var ya = MathF.Abs(y);
@@ -293,6 +295,7 @@ public static class SpecialFunctions
     /// <param name="destination">Receives the results; at least as long as <paramref name="source"/>.</param>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <paramref name="source"/>,
     /// or the spans overlap without starting at the same element.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static void Erfinv(ReadOnlySpan<float> source, Span<float> destination)
     {
         if (destination.Length < source.Length)
