@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 
@@ -72,17 +73,52 @@ public static class Init
         var hi = (float)b;
         for (var c = 0; c < tensor.ChunkCount; c++)
         {
-            var span = tensor.Chunk(c);
-            SpecialFunctions.Erfinv(span, span);
-            for (var i = 0; i < span.Length; i++)
+            // No randomness from here on, so blocks can run on every core with results independent of the thread count.
+            var chunk = tensor.Chunk(c);
+            var blocks = (chunk.Length + TransformBlock - 1) / TransformBlock;
+            if (blocks <= 2)
             {
-                // Three separate roundings, as torch's mul_, add_ and clamp_ passes; clamp keeps NaN.
-                var x = (span[i] * scale) + shift;
-                span[i] = x < lo ? lo : (x > hi ? hi : x);
+                TruncNormalTransform(chunk, scale, shift, lo, hi);
+                continue;
             }
+
+            var index = c;
+            Parallel.For(0, blocks, k =>
+            {
+                var span = tensor.Chunk(index);
+                var start = k * TransformBlock;
+                TruncNormalTransform(span.Slice(start, Math.Min(TransformBlock, span.Length - start)), scale, shift, lo, hi);
+            });
         }
 
         return tensor;
+    }
+
+    private const int TransformBlock = 1 << 16;
+
+    /// <summary>x ← clamp(erfinv(x)·scale + shift, lo, hi) with three separate roundings, as torch's erfinv_, mul_,
+    /// add_ and clamp_ passes (clamp keeps NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TruncNormalTransform(Span<float> span, float scale, float shift, float lo, float hi)
+    {
+        SpecialFunctions.Erfinv(span, span);
+        var scaleV = Vector256.Create(scale);
+        var shiftV = Vector256.Create(shift);
+        var loV = Vector256.Create(lo);
+        var hiV = Vector256.Create(hi);
+        var i = 0;
+        for (; i + 8 <= span.Length; i += 8)
+        {
+            var x = (Vector256.Create<float>(span.Slice(i, 8)) * scaleV) + shiftV;
+            x = Vector256.ConditionalSelect(Vector256.LessThan(x, loV), loV, Vector256.ConditionalSelect(Vector256.GreaterThan(x, hiV), hiV, x));
+            x.CopyTo(span.Slice(i, 8));
+        }
+
+        for (; i < span.Length; i++)
+        {
+            var x = (span[i] * scale) + shift;
+            span[i] = x < lo ? lo : (x > hi ? hi : x);
+        }
     }
 
     /// <summary>Fills with <paramref name="value"/>. torch: <c>constant_(tensor, val)</c>.</summary>

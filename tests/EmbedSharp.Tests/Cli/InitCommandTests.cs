@@ -47,6 +47,41 @@ public sealed class InitCommandTests : IDisposable
         Assert.Equal(expected.ToArray(), NpyFile.ReadTensor(path).ToArray());
     }
 
+    public static TheoryData<string, string, bool> TorchFiles()
+    {
+        var data = new TheoryData<string, string, bool>();
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "data", "cli", "cases.json")));
+        foreach (var c in doc.RootElement.EnumerateArray())
+        {
+            data.Add(c.GetProperty("file").GetString()!, c.GetProperty("args").GetString()!, c.GetProperty("exact").GetBoolean());
+        }
+
+        return data;
+    }
+
+    /// <summary>tests/data/cli holds np.save files of torch.manual_seed(seed) + the same torch.nn.init call
+    /// (tools/goldens/make_cli.py): the CLI's file must be the same bytes (orthogonal: values within 1e-6).</summary>
+    [Theory]
+    [MemberData(nameof(TorchFiles))]
+    public void The_file_is_identical_to_the_one_pytorch_and_numpy_write(string file, string args, bool exact)
+    {
+        var path = Path.Combine(_dir, file);
+        var (code, _, err) = Invoke(["init", .. args.Split(' '), "--out", path]);
+        Assert.True(code == 0, err);
+        var expected = Path.Combine(AppContext.BaseDirectory, "data", "cli", file);
+        if (exact)
+        {
+            Assert.Equal(File.ReadAllBytes(expected), File.ReadAllBytes(path));
+        }
+        else
+        {
+            var a = NpyFile.ReadTensor(expected).ToArray();
+            var b = NpyFile.ReadTensor(path).ToArray();
+            Assert.Equal(a.Length, b.Length);
+            Assert.All(a.Zip(b), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-6, $"{p.First} vs {p.Second}"));
+        }
+    }
+
     [Fact]
     public void Kaiming_options_map_to_pytorchs_arguments()
     {
