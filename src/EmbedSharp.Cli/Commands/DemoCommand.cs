@@ -32,7 +32,8 @@ internal static class DemoCommand
         }
 
         var table = new Table().Title($"Initialisation schemes on a {rows} × {cols} table (seed {seed}, PyTorch-exact generator)");
-        foreach (var h in new[] { "scheme", "torch / keras name", "mean", "std", "min", "max", "time" })
+        table.AddColumn("call (torch.nn.init / Keras)");
+        foreach (var h in new[] { "mean", "std", "min", "max", "ms" })
         {
             table.AddColumn(new TableColumn(h).RightAligned());
         }
@@ -57,25 +58,49 @@ internal static class DemoCommand
             (InitScheme.VarianceScaling, "variance_scaling(2, fan_avg)", new() { Scale = 2, Mode = Initialization.FanMode.FanAvg }),
         };
 
-        var generator = new Generator(seed);
-        AnsiConsole.Progress().Start(ctx =>
+        if (Console.IsOutputRedirected)
         {
-            var task = ctx.AddTask("initialising", maxValue: schemes.Length);
+            AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 100); // a log file is not an 80-column terminal
+        }
+
+        var generator = new Generator(seed);
+        void RunAll(Action<string> starting)
+        {
             foreach (var (scheme, name, p) in schemes)
             {
-                task.Description = name;
+                starting(name);
                 var tensor = new Tensor(rows, cols);
                 var clock = Stopwatch.StartNew();
                 InitSchemes.Apply(scheme, tensor, generator, p);
                 var ms = clock.Elapsed.TotalMilliseconds;
                 var s = tensor.Statistics();
-                table.AddRow(Kebab.Of(scheme), name, F(s.Mean), F(s.Std), F(s.Min), F(s.Max), F(ms) + " ms");
-                task.Increment(1);
+                table.AddRow(name, F(s.Mean), F(s.Std), F(s.Min), F(s.Max), ms.ToString("0.0", CultureInfo.InvariantCulture));
             }
-        });
+        }
+
+        if (Console.IsOutputRedirected)
+        {
+            RunAll(_ => { });
+        }
+        else
+        {
+            AnsiConsole.Progress().Start(ctx =>
+            {
+                var task = ctx.AddTask("initialising", maxValue: schemes.Length);
+                var started = 0;
+                RunAll(name =>
+                {
+                    task.Description = name;
+                    task.Value = started++; // schemes finished so far
+                });
+                task.Value = task.MaxValue;
+            });
+        }
+
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine("Every scheme above draws PyTorch's exact numbers: [grey]torch.manual_seed(seed)[/] followed by the same calls gives the same bits.");
     }
 
-    private static string F(double v) => v.ToString("0.#####", CultureInfo.InvariantCulture);
+    /// <summary>Five decimals, with −0 shown as 0.</summary>
+    private static string F(double v) => (Math.Round(v, 5) + 0.0).ToString("0.00000", CultureInfo.InvariantCulture);
 }
