@@ -73,6 +73,7 @@ internal static class InitCommand
                 throw new ArgumentException($"Unknown format '{fmt}'; expected npy or safetensors.");
             }
 
+            CheckFitsInMemory(dims);
             var tensor = new Tensor(dims);
             var clock = Stopwatch.StartNew();
             InitSchemes.Apply(kind, tensor, source, parameters);
@@ -91,6 +92,24 @@ internal static class InitCommand
                 $"{Kebab.Of(kind)} {Tensor.FormatShape(tensor.Shape)} mean={s.Mean:0.######} std={s.Std:0.######} min={s.Min:0.######} max={s.Max:0.######} time={elapsed.TotalMilliseconds:0.#}ms -> {file.FullName}"));
         }));
         return command;
+    }
+
+    /// <summary>Refuses a shape whose float32 storage exceeds the memory this process may use, before allocating.</summary>
+    internal static void CheckFitsInMemory(long[] dims)
+    {
+        var elements = 1.0;
+        foreach (var d in dims)
+        {
+            elements *= d;
+        }
+
+        var bytes = elements * sizeof(float);
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > available)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"--shape {string.Join(',', dims)} needs {bytes / (1 << 30):0.#} GiB of float32 storage; only {available / (double)(1 << 30):0.#} GiB is available."));
+        }
     }
 
     /// <summary>Parses "10000,300" (also "10000x300"); every dimension a non-negative integer.</summary>

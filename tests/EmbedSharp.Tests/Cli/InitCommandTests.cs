@@ -116,6 +116,7 @@ public sealed class InitCommandTests : IDisposable
     [InlineData("--seed", "abc")]
     [InlineData("--nonlinearity", "swish")]
     [InlineData("--std", "-1")]
+    [InlineData("--shape", "1000000000000,300")]
     public void A_user_mistake_gives_one_line_on_stderr_and_exit_code_1(string option, string value)
     {
         var path = Path.Combine(_dir, "bad.npy");
