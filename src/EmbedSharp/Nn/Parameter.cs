@@ -1,0 +1,131 @@
+using EmbedSharp.Numerics;
+
+namespace EmbedSharp.Nn;
+
+/// <summary>
+/// A tensor that optimisers update, with its gradient: dense (<see cref="Grad"/>, same shape as <see cref="Value"/>)
+/// or sparse rows (<see cref="SparseGrad"/>, what an embedding with <c>sparse: true</c> produces). torch: <c>nn.Parameter</c>.
+/// </summary>
+/// <remarks>
+/// Backward passes accumulate into the gradient (<c>+=</c>, as PyTorch's autograd does) until <see cref="ZeroGrad"/>.
+/// A parameter with <see cref="RequiresGrad"/> false receives no gradient and is never changed by an optimiser.
+/// <see cref="FrozenRows"/> freezes single rows (for example the pretrained rows of an embedding table while new
+/// token rows train): optimisers skip those rows entirely, so weight decay and momentum never touch them.
+/// </remarks>
+public sealed class Parameter
+{
+    private bool[]? _frozenRows;
+
+    /// <summary>Wraps <paramref name="value"/> (no copy) as a parameter.</summary>
+    public Parameter(Tensor value, bool requiresGrad = true)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        Value = value;
+        RequiresGrad = requiresGrad;
+    }
+
+    /// <summary>The parameter's values.</summary>
+    public Tensor Value { get; }
+
+    /// <summary>Whether backward passes compute a gradient for this parameter (torch: <c>requires_grad</c>).</summary>
+    public bool RequiresGrad { get; set; }
+
+    /// <summary>The accumulated dense gradient, or null when none has been computed since the last <see cref="ZeroGrad"/>.</summary>
+    public Tensor? Grad { get; private set; }
+
+    /// <summary>The accumulated sparse row gradient, or null when none has been computed since the last <see cref="ZeroGrad"/>.</summary>
+    public SparseGradient? SparseGrad { get; private set; }
+
+    /// <summary>Rows an optimiser must not change (null: none). Indexed by row of <see cref="Value"/>.</summary>
+    public ReadOnlySpan<bool> FrozenRows => _frozenRows;
+
+    /// <summary>Whether any row is frozen.</summary>
+    public bool HasFrozenRows => _frozenRows is not null;
+
+    /// <summary>The dense gradient, created as zeros if there is none (kept across <see cref="ZeroGrad"/> calls so a
+    /// warmed-up training step allocates nothing).</summary>
+    /// <exception cref="InvalidOperationException">A sparse gradient is pending: dense and sparse gradients are not mixed.</exception>
+    public Tensor DenseGradForAccumulation()
+    {
+        if (SparseGrad is { Count: > 0 })
+        {
+            throw new InvalidOperationException("This parameter holds a sparse gradient; call ZeroGrad() before a dense backward.");
+        }
+
+        _denseStorage ??= new Tensor(Value.Shape);
+        Grad = _denseStorage;
+        return Grad;
+    }
+
+    /// <summary>The sparse row gradient, created empty if there is none (its buffers are reused after <see cref="ZeroGrad"/>).</summary>
+    /// <exception cref="InvalidOperationException">A dense gradient is pending.</exception>
+    public SparseGradient SparseGradForAccumulation()
+    {
+        if (Grad is not null)
+        {
+            throw new InvalidOperationException("This parameter holds a dense gradient; call ZeroGrad() before a sparse backward.");
+        }
+
+        if (Value.Rank < 1)
+        {
+            throw new InvalidOperationException("A sparse row gradient needs a parameter of rank 1 or more.");
+        }
+
+        _sparseStorage ??= new SparseGradient(Value.Shape[0], Value.RowLength);
+        SparseGrad = _sparseStorage;
+        return SparseGrad;
+    }
+
+    private Tensor? _denseStorage;
+    private SparseGradient? _sparseStorage;
+
+    /// <summary>Clears the gradient (torch: <c>zero_grad(set_to_none=True)</c>): <see cref="Grad"/> and
+    /// <see cref="SparseGrad"/> become null; their storage is zeroed and kept for reuse.</summary>
+    public void ZeroGrad()
+    {
+        if (Grad is not null)
+        {
+            Grad.Fill(0f);
+            Grad = null;
+        }
+
+        if (SparseGrad is not null)
+        {
+            SparseGrad.Clear();
+            SparseGrad = null;
+        }
+    }
+
+    /// <summary>Freezes or unfreezes the given rows: an optimiser step leaves frozen rows exactly as they are.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A row is outside [0, rows).</exception>
+    public void SetRowsFrozen(ReadOnlySpan<long> rows, bool frozen = true)
+    {
+        if (Value.Rank < 1)
+        {
+            throw new InvalidOperationException("Row freezing needs a parameter of rank 1 or more.");
+        }
+
+        var count = Value.Shape[0];
+        foreach (var r in rows)
+        {
+            if ((ulong)r >= (ulong)count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), $"Row {r} is outside a parameter with {count} rows.");
+            }
+        }
+
+        _frozenRows ??= new bool[count];
+        foreach (var r in rows)
+        {
+            _frozenRows[r] = frozen;
+        }
+
+        if (!frozen && Array.IndexOf(_frozenRows, true) < 0)
+        {
+            _frozenRows = null;
+        }
+    }
+
+    /// <summary>Whether row <paramref name="row"/> is frozen.</summary>
+    public bool IsRowFrozen(long row) => _frozenRows is not null && _frozenRows[row];
+}
