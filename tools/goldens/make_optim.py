@@ -25,6 +25,8 @@ probe is at the end of this file: --probe):
   t / s (python scalar)  t / (float)s                                   (a true division, not a reciprocal)
   dense.add_(sparse, alpha=a)  for each entry in input order (uncoalesced): row = fma(v, (float)a, row)
   coalesce()             duplicates summed in input order, first + second + ...
+  SGD, sparse gradient   momentum > 0 is ACCEPTED by 1.13 (the momentum buffer becomes a sparse tensor whose nnz grows
+                         towards every row ever touched); weight_decay != 0 raises "add(sparse, dense) is not supported".
 """
 import hashlib
 import json
@@ -223,6 +225,33 @@ def probe():
     report("addcmul_ = fma(round(v*x),y,s)", s.clone().addcmul_(x, y, value=a), fma((af * xn).astype(F), yn, sn))
     report("addcdiv_ = s+round(round(v*x)/y)", s.clone().addcdiv_(x, y, value=a), sn + ((af * xn).astype(F) / yn).astype(F))
     report("t / scalar = t/(float)s", s / 1.2345678901234, sn / F(1.2345678901234))
+
+    # dense.add_(uncoalesced sparse, alpha): entry by entry in input order, each an fma
+    idx = torch.tensor([[3, 1, 3, 0, 3]])
+    dense, vals = torch.randn(5, 37), torch.randn(5, 37)
+    got = dense.clone().add_(torch.sparse_coo_tensor(idx, vals, (5, 37)), alpha=-a)
+    want = dense.numpy().copy()
+    for k, r in enumerate(idx[0].tolist()):
+        want[r] = fma(vals.numpy()[k], F(-a), want[r])
+    print("dense += sparse, per entry fma      %d/%d differ" % ((got.numpy().view(np.uint32) != want.view(np.uint32)).sum(), want.size))
+    # coalesce(): duplicates summed in input order
+    c = torch.sparse_coo_tensor(idx, vals, (5, 37)).coalesce()
+    v = vals.numpy()
+    row3 = ((v[0] + v[2]).astype(F) + v[4]).astype(F)
+    print("coalesce row 3 = (v0+v2)+v4         %d/37 differ" % (c._values().numpy()[2].view(np.uint32) != row3.view(np.uint32)).sum())
+    # SGD + momentum on sparse gradients: accepted; the momentum buffer is a sparse tensor that grows
+    p = torch.nn.Parameter(torch.randn(6, 3))
+    o = torch.optim.SGD([p], lr=0.1, momentum=0.9)
+    for step in range(3):
+        p.grad = torch.sparse_coo_tensor(torch.tensor([[1, 1, step]]), torch.randn(3, 3), (6, 3))
+        o.step()
+        print("SGD sparse momentum step %d: buffer nnz %d" % (step, o.state[p]["momentum_buffer"]._nnz()))
+    for kw in (dict(weight_decay=0.1),):
+        o = torch.optim.SGD([p], lr=0.1, **kw)
+        try:
+            o.step()
+        except RuntimeError as e:
+            print("SGD sparse %s: RuntimeError: %s" % (kw, e))
 
 
 def main():
