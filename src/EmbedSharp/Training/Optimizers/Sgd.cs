@@ -1,0 +1,187 @@
+using EmbedSharp.Nn;
+using EmbedSharp.Numerics;
+
+namespace EmbedSharp.Training.Optimizers;
+
+/// <summary>Hyper-parameters of <see cref="Sgd"/> (torch: the arguments of <c>torch.optim.SGD</c>).</summary>
+public sealed record SgdOptions : OptimizerOptions
+{
+    /// <summary>Momentum factor μ (torch: <c>momentum</c>); 0 turns momentum off.</summary>
+    public double Momentum { get; init; }
+
+    /// <summary>Dampening τ for momentum (torch: <c>dampening</c>).</summary>
+    public double Dampening { get; init; }
+
+    /// <summary>Nesterov momentum (torch: <c>nesterov</c>); needs a momentum and zero dampening.</summary>
+    public bool Nesterov { get; init; }
+
+    internal override string OptimizerName => "SGD";
+
+    internal override void Validate()
+    {
+        base.Validate();
+        if (!(Momentum >= 0) || double.IsInfinity(Momentum))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Momentum), $"Invalid momentum value: {Momentum}.");
+        }
+
+        if (!double.IsFinite(Dampening))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Dampening), $"Invalid dampening value: {Dampening}.");
+        }
+
+        if (Nesterov && (Momentum <= 0 || Dampening != 0))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(Nesterov), $"Nesterov momentum requires a momentum and zero dampening (momentum {Momentum}, dampening {Dampening}).");
+        }
+    }
+}
+
+/// <summary>
+/// Stochastic gradient descent, optionally with momentum. torch: <c>torch.optim.SGD</c> (single-tensor path).
+/// d = ±g + λ·p; b = μ·b + (1-τ)·d (b = d on the first step); d = d + μ·b (Nesterov) or b; p = p - lr·d.
+/// </summary>
+/// <remarks>
+/// Dense gradients reproduce PyTorch 1.13's CPU float32 results bit for bit. A sparse gradient without momentum updates
+/// only its rows, entry by entry in input order (duplicates are not summed first, as PyTorch's dense += sparse add does),
+/// also bit for bit. Weight decay with a sparse gradient throws, as in PyTorch. Momentum with a sparse gradient is
+/// accepted by PyTorch 1.13, which keeps a sparse momentum buffer that grows towards every row ever touched and moves
+/// all those rows every step: here the buffer is dense (same mathematics, every non-frozen row moves; the float
+/// summation order differs, so results agree within rounding, not bitwise).
+/// </remarks>
+public sealed class Sgd : Optimizer
+{
+    private readonly ParameterGroup<SgdOptions>[] _groups;
+    private readonly State?[][] _state;
+
+    /// <summary>One group of <paramref name="parameters"/> with <paramref name="options"/>.</summary>
+    public Sgd(IEnumerable<Parameter> parameters, SgdOptions options)
+        : this([new ParameterGroup<SgdOptions>(parameters, options)])
+    {
+    }
+
+    /// <summary>Several groups, each with its own options.</summary>
+    /// <exception cref="ArgumentException">No parameters, or a parameter in two groups.</exception>
+    public Sgd(IEnumerable<ParameterGroup<SgdOptions>> groups)
+        : this(ToArray(groups))
+    {
+    }
+
+    private Sgd(ParameterGroup<SgdOptions>[] groups)
+        : base(groups)
+    {
+        _groups = groups;
+        _state = NewStateTable<State>();
+    }
+
+    /// <summary>The parameter groups with their SGD options.</summary>
+    public IReadOnlyList<ParameterGroup<SgdOptions>> Groups => _groups;
+
+    private protected override void CheckGradient(int groupIndex, int parameterIndex, Parameter parameter)
+    {
+        if (parameter.Grad is null && _groups[groupIndex].WeightDecay != 0)
+        {
+            throw new NotSupportedException(
+                $"SGD with weight decay {_groups[groupIndex].WeightDecay} does not support sparse gradients ({Describe(groupIndex, parameterIndex, parameter)}); PyTorch raises \"add(sparse, dense) is not supported\".");
+        }
+    }
+
+    private protected override void Update(int groupIndex, int parameterIndex, Parameter parameter)
+    {
+        var group = _groups[groupIndex];
+        var o = group.Options;
+        var s = new SgdScalars((float)-group.Lr, (float)group.WeightDecay, (float)o.Momentum, (float)(1 - o.Dampening), o.Nesterov, o.Maximize);
+        var state = _state[groupIndex][parameterIndex] ??= new State();
+        var value = parameter.Value;
+        Tensor grad;
+        if (parameter.Grad is { } dense)
+        {
+            grad = dense;
+        }
+        else
+        {
+            var sparse = parameter.SparseGrad!;
+            if (o.Momentum == 0)
+            {
+                SparseStep(parameter, sparse, s.Maximize ? -s.NegLr : s.NegLr);
+                return;
+            }
+
+            // PyTorch's sparse momentum buffer holds every row ever touched: a dense buffer is the same mathematics.
+            grad = state.Densified ??= new Tensor(value.Shape);
+            Densify(parameter, sparse, grad, s.Maximize);
+            s = s with { Maximize = false };
+        }
+
+        var first = false;
+        if (o.Momentum != 0 && state.Momentum is null)
+        {
+            state.Momentum = new Tensor(value.Shape);
+            first = true;
+        }
+
+        var buf = state.Momentum;
+        var runs = new RowRuns(parameter, grad, buf);
+        while (runs.MoveNext(out var row, out var count))
+        {
+            Kernels.Sgd(
+                RowRuns.Slice(value, row, count),
+                RowRuns.Slice(grad, row, count),
+                buf is null ? default : RowRuns.Slice(buf, row, count),
+                first,
+                s);
+        }
+    }
+
+    private static void SparseStep(Parameter parameter, SparseGradient sparse, float alpha)
+    {
+        var value = parameter.Value;
+        for (var k = 0; k < sparse.Count; k++)
+        {
+            var r = sparse.Index(k);
+            if (parameter.IsRowFrozen(r))
+            {
+                continue;
+            }
+
+            var row = value.Row(r);
+            System.Numerics.Tensors.TensorPrimitives.FusedMultiplyAdd(sparse.Value(k), alpha, row, row);
+        }
+    }
+
+    private static void Densify(Parameter parameter, SparseGradient sparse, Tensor destination, bool negate)
+    {
+        destination.Fill(0f);
+        for (var k = 0; k < sparse.Count; k++)
+        {
+            var r = sparse.Index(k);
+            if (parameter.IsRowFrozen(r))
+            {
+                continue;
+            }
+
+            var row = destination.Row(r);
+            if (negate)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Subtract(row, sparse.Value(k), row);
+            }
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(row, sparse.Value(k), row);
+            }
+        }
+    }
+
+    private static ParameterGroup<SgdOptions>[] ToArray(IEnumerable<ParameterGroup<SgdOptions>> groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        return [.. groups];
+    }
+
+    private sealed class State
+    {
+        public Tensor? Momentum;
+        public Tensor? Densified;
+    }
+}
