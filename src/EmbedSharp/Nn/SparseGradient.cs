@@ -12,6 +12,8 @@ public sealed class SparseGradient
 {
     private long[] _indices = new long[16];
     private float[] _values;
+    private long[] _sortKeys = [];
+    private int[] _sortOrder = [];
 
     /// <summary>Creates an empty gradient for a parameter with <paramref name="rowCount"/> rows of <paramref name="rowLength"/> elements.</summary>
     public SparseGradient(long rowCount, long rowLength)
@@ -101,15 +103,22 @@ public sealed class SparseGradient
         }
 
         // Stable order of entries by row: a sort of (row, position) keys keeps input order within a row.
-        var order = new int[Count];
-        var keys = new long[Count];
+        // The scratch arrays are kept, so a warmed-up coalesce allocates nothing.
+        if (_sortKeys.Length < Count)
+        {
+            _sortKeys = new long[_indices.Length];
+            _sortOrder = new int[_indices.Length];
+        }
+
+        var order = _sortOrder;
+        var keys = _sortKeys;
         for (var k = 0; k < Count; k++)
         {
             order[k] = k;
             keys[k] = _indices[k];
         }
 
-        Array.Sort(keys, order);
+        Array.Sort(keys, order, 0, Count);
         var start = 0;
         while (start < Count)
         {
@@ -119,9 +128,14 @@ public sealed class SparseGradient
                 end++;
             }
 
-            Array.Sort(order, start, end - start); // input order within one row
+            if (end - start > 1)
+            {
+                Array.Sort(order, start, end - start); // input order within one row (the key sort is not stable)
+            }
+
             var row = result.Append(keys[start]);
-            for (var k = start; k < end; k++)
+            Value(order[start]).CopyTo(row); // first + second + …, as PyTorch's CPU coalesce sums
+            for (var k = start + 1; k < end; k++)
             {
                 System.Numerics.Tensors.TensorPrimitives.Add(row, Value(order[k]), row);
             }

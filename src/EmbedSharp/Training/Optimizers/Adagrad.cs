@@ -108,14 +108,14 @@ public sealed class Adagrad : Optimizer
             return;
         }
 
-        var rows = state.Rows ??= new SparseRowSum();
-        rows.Coalesce(parameter.SparseGrad!);
+        var rows = state.Rows ??= new SparseGradient(parameter.SparseGrad!.RowCount, parameter.SparseGrad.RowLength);
+        parameter.SparseGrad!.CoalesceInto(rows);
         for (var i = 0; i < rows.Count; i++)
         {
-            var r = rows.Row(i);
+            var r = rows.Index(i);
             if (!parameter.IsRowFrozen(r))
             {
-                Kernels.AdagradSparseRow(value.Row(r), rows.Values(i), state.Sum.Row(r), s);
+                Kernels.AdagradSparseRow(value.Row(r), rows.Value(i), state.Sum.Row(r), s);
             }
         }
     }
@@ -139,6 +139,6 @@ public sealed class Adagrad : Optimizer
 
         public float Step;
         public readonly Tensor Sum;
-        public SparseRowSum? Rows;
+        public SparseGradient? Rows;
     }
 }

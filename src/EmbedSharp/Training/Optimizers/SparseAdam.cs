@@ -94,13 +94,13 @@ public sealed class SparseAdam : Optimizer
         var s = new AdamScalars(
             (float)o.Beta1, (float)(1 - o.Beta1), (float)o.Beta2, (float)(1 - o.Beta2), 1f, (float)o.Eps, (float)-stepSize, 0f, 1f, o.Maximize);
         var rows = state.Rows;
-        rows.Coalesce(parameter.SparseGrad!);
+        parameter.SparseGrad!.CoalesceInto(rows);
         for (var i = 0; i < rows.Count; i++)
         {
-            var r = rows.Row(i);
+            var r = rows.Index(i);
             if (!parameter.IsRowFrozen(r))
             {
-                Kernels.SparseAdamRow(value.Row(r), rows.Values(i), state.ExpAvg.Row(r), state.ExpAvgSq.Row(r), s);
+                Kernels.SparseAdamRow(value.Row(r), rows.Value(i), state.ExpAvg.Row(r), state.ExpAvgSq.Row(r), s);
             }
         }
     }
@@ -116,6 +116,6 @@ public sealed class SparseAdam : Optimizer
         public long Step;
         public readonly Tensor ExpAvg = new(shape);
         public readonly Tensor ExpAvgSq = new(shape);
-        public readonly SparseRowSum Rows = new();
+        public readonly SparseGradient Rows = new(shape[0], shape.Length == 0 ? 1 : Tensor.Product(shape[1..]));
     }
 }
