@@ -49,6 +49,9 @@ public sealed record EmbeddingBagOptions
     /// <summary>Produce a sparse row gradient (torch: <c>sparse</c>); not with <see cref="EmbeddingBagMode.Max"/>.</summary>
     public bool Sparse { get; init; }
 
-    /// <summary>Offsets hold B+1 entries, the last being the end of the last bag (torch: <c>include_last_offset</c>).</summary>
+    /// <summary>Offsets hold B+1 entries, the last being the end of the last bag, which must equal the input length
+    /// (torch: <c>include_last_offset</c>). Deliberate differences: PyTorch 1.13 silently drops indices after the last
+    /// offset (and crashes in max mode), and with 2-D (B, N) input it returns only B−1 bags; here the first is refused
+    /// and 2-D input always gives B bags.</summary>
     public bool IncludeLastOffset { get; init; }
 }
