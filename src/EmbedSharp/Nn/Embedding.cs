@@ -1,0 +1,301 @@
+using EmbedSharp.Initialization;
+using EmbedSharp.Nn.Functional;
+using EmbedSharp.Numerics;
+using EmbedSharp.Randomness;
+
+namespace EmbedSharp.Nn;
+
+/// <summary>
+/// A lookup table of <see cref="NumEmbeddings"/> vectors of size <see cref="EmbeddingDim"/>: output[…, :] =
+/// Weight[indices[…], :]. torch: <c>nn.Embedding</c> / <c>F.embedding</c>, bit-exact with PyTorch 1.13 (CPU, AVX2) in
+/// initialisation, forward, max-norm renormalisation and backward.
+/// </summary>
+/// <remarks>
+/// Shape: indices (*) → output (*, D); Weight (num, D), registered as "weight".
+/// <para><b>Side effect:</b> with <see cref="EmbeddingOptions.MaxNorm"/> set, every forward rescales the looked-up rows
+/// of <see cref="Weight"/> IN PLACE before reading them, exactly as PyTorch does. Call <see cref="Renormalize(IndexTensor)"/>
+/// to do that step explicitly.</para>
+/// <para>Backward accumulates into Weight's gradient as autograd does: the first backward after
+/// <see cref="Parameter.ZeroGrad"/> writes PyTorch's gradient bit for bit; later ones add a separately computed gradient
+/// (<c>grad += new</c>), as autograd's AccumulateGrad does. Per-row freezing is <see cref="Parameter.SetRowsFrozen"/>'s
+/// job: frozen rows still receive a gradient, optimisers leave them unchanged.</para>
+/// </remarks>
+public sealed class Embedding : Module
+{
+    private long[] _sortScratch = [];
+    private int[] _countScratch = [];
+    private Tensor? _accumulateScratch;
+
+    /// <summary>Creates a table initialised like <c>torch.manual_seed(s); nn.Embedding(num, dim, …)</c>: N(0, 1) on the
+    /// whole table from <paramref name="generator"/>, then the padding row zeroed.</summary>
+    /// <param name="numEmbeddings">Rows of the table (≥ 0).</param>
+    /// <param name="embeddingDim">Length of each vector (≥ 0).</param>
+    /// <param name="generator">Random source; a <see cref="Generator"/> reproduces PyTorch's stream.</param>
+    /// <param name="options">Padding row, max norm, gradient options.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative, the padding row is outside [−num, num),
+    /// or MaxNorm/NormType are not positive.</exception>
+    public Embedding(long numEmbeddings, long embeddingDim, IRandomSource generator, EmbeddingOptions? options = null)
+        : this(CreateTable(numEmbeddings, embeddingDim), true, options ?? new EmbeddingOptions())
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ResetParameters(generator);
+    }
+
+    private Embedding(Tensor weight, bool requiresGrad, EmbeddingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (weight.Rank != 2)
+        {
+            throw new ArgumentException($"Embedding weights must be 2-D (num, D), but have shape {Tensor.FormatShape(weight.Shape)}.", nameof(weight));
+        }
+
+        NumEmbeddings = weight.Shape[0];
+        EmbeddingDim = weight.Shape[1];
+        PaddingIdx = NormalizePadding(options.PaddingIdx, NumEmbeddings);
+        if (options.MaxNorm is { } maxNorm)
+        {
+            EmbeddingFunctions.CheckMaxNorm(maxNorm);
+        }
+
+        EmbeddingFunctions.CheckNormType(options.NormType);
+        Options = options;
+        Weight = RegisterParameter("weight", new Parameter(weight, requiresGrad));
+    }
+
+    /// <summary>Wraps <paramref name="weights"/> (no copy, no random draws) as an embedding. The padding row is NOT
+    /// zeroed. torch: <c>nn.Embedding.from_pretrained(embeddings, freeze, …)</c>.</summary>
+    /// <param name="weights">The (num, D) table; it becomes <see cref="Weight"/>'s storage.</param>
+    /// <param name="freeze">When true (default), <see cref="Parameter.RequiresGrad"/> is false.</param>
+    /// <param name="options">Padding row, max norm, gradient options.</param>
+    public static Embedding FromPretrained(Tensor weights, bool freeze = true, EmbeddingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        return new Embedding(weights, !freeze, options ?? new EmbeddingOptions());
+    }
+
+    /// <summary>Number of rows (torch: <c>num_embeddings</c>).</summary>
+    public long NumEmbeddings { get; }
+
+    /// <summary>Vector length (torch: <c>embedding_dim</c>).</summary>
+    public long EmbeddingDim { get; }
+
+    /// <summary>The padding row, normalised to [0, num), or null.</summary>
+    public long? PaddingIdx { get; }
+
+    /// <summary>The options this embedding was built with (PaddingIdx as given, possibly negative).</summary>
+    public EmbeddingOptions Options { get; }
+
+    /// <summary>The (num, D) table (torch: <c>weight</c>).</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>Re-initialises the table: N(0, 1) from <paramref name="generator"/>, then the padding row zeroed.
+    /// torch: <c>reset_parameters()</c>.</summary>
+    public void ResetParameters(IRandomSource generator)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        Init.Normal(Weight.Value, generator);
+        if (PaddingIdx is { } p)
+        {
+            Weight.Value.Row(p).Clear();
+        }
+    }
+
+    /// <summary>Looks up every index: result[…, :] = Weight[indices[…], :]. With MaxNorm, first rescales the looked-up
+    /// rows of Weight IN PLACE (see <see cref="Renormalize(IndexTensor)"/>).</summary>
+    /// <remarks>Shape: indices (*) → (*, D).</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, num); names it, its position and the table
+    /// size, and nothing changes.</exception>
+    public Tensor Forward(IndexTensor indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        EmbeddingFunctions.CheckIndices(indices.AsSpan(), NumEmbeddings);
+        var shape = new long[indices.Rank + 1];
+        indices.Shape.CopyTo(shape);
+        shape[^1] = EmbeddingDim;
+        var output = new Tensor(shape);
+        if (output.IsSingleChunk)
+        {
+            Forward(indices.AsSpan(), output.AsSpan());
+            return output;
+        }
+
+        var flat = indices.AsSpan();
+        MaybeRenormalize(flat);
+        var dim = (int)EmbeddingDim;
+        for (var i = 0; i < flat.Length; i++)
+        {
+            output.WriteFlat((long)i * dim, Weight.Value.Row(flat[i]));
+        }
+
+        return output;
+    }
+
+    /// <summary>Allocation-free forward (after the first call with MaxNorm): writes row <c>indices[i]</c> to
+    /// <c>destination[i·D .. (i+1)·D)</c>. With MaxNorm, first rescales the looked-up rows IN PLACE.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, num); nothing changes.</exception>
+    /// <exception cref="ArgumentException">The destination length is not N·D.</exception>
+    public void Forward(ReadOnlySpan<long> indices, Span<float> destination)
+    {
+        if (destination.Length != indices.Length * EmbeddingDim)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} elements; {indices.Length} indices × {EmbeddingDim} = {indices.Length * EmbeddingDim} are needed.", nameof(destination));
+        }
+
+        EmbeddingFunctions.CheckIndices(indices, NumEmbeddings);
+        MaybeRenormalize(indices);
+        EmbeddingFunctions.Lookup(Weight.Value, indices, destination);
+    }
+
+    /// <summary>The MaxNorm step on its own: rescales IN PLACE each distinct row of <paramref name="indices"/> whose
+    /// NormType-norm exceeds MaxNorm, by <c>(float)(maxNorm / (norm + 1e-7))</c>. torch: <c>embedding_renorm_</c>.</summary>
+    /// <returns>The number of rows rescaled.</returns>
+    /// <exception cref="InvalidOperationException">This embedding has no MaxNorm.</exception>
+    public int Renormalize(IndexTensor indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        return Renormalize(indices.AsSpan());
+    }
+
+    /// <inheritdoc cref="Renormalize(IndexTensor)"/>
+    public int Renormalize(ReadOnlySpan<long> indices)
+    {
+        if (Options.MaxNorm is not { } maxNorm)
+        {
+            throw new InvalidOperationException("This embedding has no MaxNorm; set EmbeddingOptions.MaxNorm to renormalise rows.");
+        }
+
+        EnsureCapacity(ref _sortScratch, indices.Length);
+        return EmbeddingFunctions.Renormalize(Weight.Value, indices, maxNorm, Options.NormType, _sortScratch);
+    }
+
+    /// <summary>Backward of <see cref="Forward(IndexTensor)"/>: accumulates dL/dWeight from <paramref name="gradOutput"/>
+    /// (= dL/doutput) into <see cref="Weight"/>'s gradient; does nothing if Weight does not require a gradient.
+    /// Dense: <c>gW[k] = fma(grad[i], s, gW[k])</c> in input order, padding skipped, s = 1/count(k) with
+    /// ScaleGradByFreq. Sparse: one uncoalesced entry per non-padding index, in input order.
+    /// torch: <c>embedding_dense_backward_cpu</c> / <c>embedding_sparse_backward</c>.</summary>
+    /// <remarks>Shape: indices (*), gradOutput (*, D).</remarks>
+    /// <exception cref="ArgumentException">gradOutput's shape is not indices' shape + (D); names both shapes.</exception>
+    /// <exception cref="NotSupportedException">Sparse together with ScaleGradByFreq (PyTorch raises at backward too).</exception>
+    public void Backward(IndexTensor indices, Tensor gradOutput)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentNullException.ThrowIfNull(gradOutput);
+        var ok = gradOutput.Rank == indices.Rank + 1 && gradOutput.Shape[^1] == EmbeddingDim
+            && gradOutput.Shape[..^1].SequenceEqual(indices.Shape);
+        if (!ok)
+        {
+            var expected = new long[indices.Rank + 1];
+            indices.Shape.CopyTo(expected);
+            expected[^1] = EmbeddingDim;
+            throw new ArgumentException(
+                $"gradOutput has shape {Tensor.FormatShape(gradOutput.Shape)} but the indices {Tensor.FormatShape(indices.Shape)} need {Tensor.FormatShape(expected)}.", nameof(gradOutput));
+        }
+
+        if (gradOutput.IsSingleChunk)
+        {
+            Backward(indices.AsSpan(), gradOutput.AsSpan());
+        }
+        else
+        {
+            Backward(indices.AsSpan(), gradOutput.ToArray());
+        }
+    }
+
+    /// <summary>Allocation-free backward (after warm-up): as <see cref="Backward(IndexTensor, Tensor)"/> with flat
+    /// indices (N,) and gradOutput (N·D).</summary>
+    public void Backward(ReadOnlySpan<long> indices, ReadOnlySpan<float> gradOutput)
+    {
+        if (gradOutput.Length != indices.Length * EmbeddingDim)
+        {
+            throw new ArgumentException($"gradOutput holds {gradOutput.Length} elements; {indices.Length} indices × {EmbeddingDim} = {indices.Length * EmbeddingDim} are needed.", nameof(gradOutput));
+        }
+
+        EmbeddingFunctions.CheckIndices(indices, NumEmbeddings);
+        if (Options.Sparse && Options.ScaleGradByFreq)
+        {
+            throw EmbeddingFunctions.SparseScaleGradByFreq();
+        }
+
+        if (!Weight.RequiresGrad)
+        {
+            return;
+        }
+
+        if (Options.Sparse)
+        {
+            EmbeddingFunctions.SparseBackward(indices, gradOutput, PaddingIdx, false, Weight.SparseGradForAccumulation());
+            return;
+        }
+
+        if (Options.ScaleGradByFreq)
+        {
+            EnsureCapacity(ref _countScratch, (int)NumEmbeddings);
+        }
+
+        var fresh = Weight.Grad is null;
+        var grad = Weight.DenseGradForAccumulation();
+        if (fresh)
+        {
+            EmbeddingFunctions.DenseBackward(indices, gradOutput, PaddingIdx, Options.ScaleGradByFreq, _countScratch, grad);
+            return;
+        }
+
+        // autograd: grad += (a gradient computed from zero). The scratch table is kept zero between calls.
+        _accumulateScratch ??= new Tensor(Weight.Value.Shape);
+        EmbeddingFunctions.DenseBackward(indices, gradOutput, PaddingIdx, Options.ScaleGradByFreq, _countScratch, _accumulateScratch);
+        AddTouchedRows(indices, _accumulateScratch, grad);
+    }
+
+    internal static void AddTouchedRows(ReadOnlySpan<long> rows, Tensor scratch, Tensor grad)
+    {
+        foreach (var k in rows)
+        {
+            var s = scratch.Row(k);
+            var g = grad.Row(k);
+            for (var d = 0; d < g.Length; d++)
+            {
+                g[d] += s[d];
+            }
+
+            s.Clear(); // a row touched twice adds its (then cleared) zeros the second time: x + 0 = x
+        }
+    }
+
+    internal static void EnsureCapacity<T>(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new T[length];
+        }
+    }
+
+    internal static long? NormalizePadding(long? paddingIdx, long num)
+    {
+        if (paddingIdx is not { } p)
+        {
+            return null;
+        }
+
+        if (p < -num || p >= num)
+        {
+            throw new ArgumentOutOfRangeException(nameof(paddingIdx), $"Padding index {p} must be within [{-num}, {num}) for a table of {num} rows.");
+        }
+
+        return p < 0 ? p + num : p;
+    }
+
+    internal static Tensor CreateTable(long numEmbeddings, long embeddingDim)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(numEmbeddings);
+        ArgumentOutOfRangeException.ThrowIfNegative(embeddingDim);
+        return new Tensor(numEmbeddings, embeddingDim);
+    }
+
+    private void MaybeRenormalize(ReadOnlySpan<long> indices)
+    {
+        if (Options.MaxNorm is not null)
+        {
+            Renormalize(indices);
+        }
+    }
+}

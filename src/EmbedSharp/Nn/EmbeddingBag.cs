@@ -1,0 +1,291 @@
+using EmbedSharp.Initialization;
+using EmbedSharp.Nn.Functional;
+using EmbedSharp.Numerics;
+using EmbedSharp.Randomness;
+
+namespace EmbedSharp.Nn;
+
+/// <summary>
+/// Sums, averages or takes the element-wise max of bags of embedding rows without materialising the rows:
+/// output[b] = reduce(Weight[indices[j]] for j in bag b, j not padding). torch: <c>nn.EmbeddingBag</c> /
+/// <c>F.embedding_bag</c>, bit-exact with PyTorch 1.13 (CPU, AVX2) forward and backward.
+/// </summary>
+/// <remarks>
+/// Input: 2-D indices (B, N) are B bags of N; 1-D indices (N,) need offsets (B,) — bag b is
+/// [offsets[b], offsets[b+1]), the last running to N — or (B+1,) with IncludeLastOffset.
+/// Shape: output (B, D); Weight (num, D), registered as "weight".
+/// <para><b>Side effect:</b> with MaxNorm, every forward rescales the looked-up rows of Weight IN PLACE first.</para>
+/// <para>Backward needs what the forward recorded (bag sizes, arg-max rows), so <see cref="Forward"/> returns an
+/// <see cref="EmbeddingBagResult"/> that <see cref="Backward"/> takes back. Call Backward before changing Weight: the
+/// gradient w.r.t. per-sample weights reads the current table.</para>
+/// </remarks>
+public sealed class EmbeddingBag : Module
+{
+    private Tensor? _accumulateScratch;
+    private long[] _sortScratch = [];
+
+    /// <summary>Creates a table initialised exactly like <see cref="Embedding"/> (N(0, 1), padding row zeroed).
+    /// torch: <c>torch.manual_seed(s); nn.EmbeddingBag(num, dim, …)</c>.</summary>
+    /// <exception cref="ArgumentException">Max mode with Sparse or ScaleGradByFreq (PyTorch: ValueError).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Bad sizes, padding row, MaxNorm or NormType.</exception>
+    public EmbeddingBag(long numEmbeddings, long embeddingDim, IRandomSource generator, EmbeddingBagOptions? options = null)
+        : this(Embedding.CreateTable(numEmbeddings, embeddingDim), true, options ?? new EmbeddingBagOptions())
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ResetParameters(generator);
+    }
+
+    private EmbeddingBag(Tensor weight, bool requiresGrad, EmbeddingBagOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (weight.Rank != 2)
+        {
+            throw new ArgumentException($"Embedding weights must be 2-D (num, D), but have shape {Tensor.FormatShape(weight.Shape)}.", nameof(weight));
+        }
+
+        if (!Enum.IsDefined(options.Mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"Unknown mode {options.Mode}.");
+        }
+
+        if (options.Mode == EmbeddingBagMode.Max && options.ScaleGradByFreq)
+        {
+            throw new ArgumentException("Max mode does not support scaling the gradient by the frequency (ScaleGradByFreq).", nameof(options));
+        }
+
+        if (options.Mode == EmbeddingBagMode.Max && options.Sparse)
+        {
+            throw new ArgumentException("Max mode does not support sparse weights (Sparse).", nameof(options));
+        }
+
+        NumEmbeddings = weight.Shape[0];
+        EmbeddingDim = weight.Shape[1];
+        PaddingIdx = Embedding.NormalizePadding(options.PaddingIdx, NumEmbeddings);
+        if (options.MaxNorm is { } maxNorm)
+        {
+            EmbeddingFunctions.CheckMaxNorm(maxNorm);
+        }
+
+        EmbeddingFunctions.CheckNormType(options.NormType);
+        Options = options;
+        Weight = RegisterParameter("weight", new Parameter(weight, requiresGrad));
+    }
+
+    /// <summary>Wraps <paramref name="weights"/> (no copy; padding row not zeroed). torch: <c>nn.EmbeddingBag.from_pretrained</c>.</summary>
+    public static EmbeddingBag FromPretrained(Tensor weights, bool freeze = true, EmbeddingBagOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        return new EmbeddingBag(weights, !freeze, options ?? new EmbeddingBagOptions());
+    }
+
+    /// <summary>Number of rows (torch: <c>num_embeddings</c>).</summary>
+    public long NumEmbeddings { get; }
+
+    /// <summary>Vector length (torch: <c>embedding_dim</c>).</summary>
+    public long EmbeddingDim { get; }
+
+    /// <summary>The padding row, normalised to [0, num), or null.</summary>
+    public long? PaddingIdx { get; }
+
+    /// <summary>The reduction.</summary>
+    public EmbeddingBagMode Mode => Options.Mode;
+
+    /// <summary>The options this module was built with.</summary>
+    public EmbeddingBagOptions Options { get; }
+
+    /// <summary>The (num, D) table (torch: <c>weight</c>).</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>Re-initialises the table: N(0, 1), then the padding row zeroed. torch: <c>reset_parameters()</c>.</summary>
+    public void ResetParameters(IRandomSource generator)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        Init.Normal(Weight.Value, generator);
+        if (PaddingIdx is { } p)
+        {
+            Weight.Value.Row(p).Clear();
+        }
+    }
+
+    /// <summary>Reduces each bag. With MaxNorm, first rescales the looked-up rows of Weight IN PLACE.</summary>
+    /// <param name="input">(B, N) bags, or (N,) indices with <paramref name="offsets"/>.</param>
+    /// <param name="offsets">Bag starts (B,), or (B+1,) with IncludeLastOffset; null for 2-D input.</param>
+    /// <param name="perSampleWeights">Weights of the same shape as <paramref name="input"/> (Sum mode only), or null.</param>
+    /// <returns>The (B, D) output and what <see cref="Backward"/> needs.</returns>
+    /// <exception cref="ArgumentException">Bad ranks, offsets, or per-sample weights; nothing changes.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside the table; nothing changes.</exception>
+    public EmbeddingBagResult Forward(IndexTensor input, IndexTensor? offsets = null, Tensor? perSampleWeights = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        long[] bounds;
+        if (input.Rank == 2)
+        {
+            if (offsets is not null)
+            {
+                throw new ArgumentException($"With 2-D input {Tensor.FormatShape(input.Shape)} the offsets must be null.", nameof(offsets));
+            }
+
+            var (b, n) = ((int)input.Shape[0], input.Shape[1]);
+            bounds = new long[b + (Options.IncludeLastOffset ? 1 : 0)];
+            for (var i = 0; i < bounds.Length; i++)
+            {
+                bounds[i] = i * n;
+            }
+        }
+        else if (input.Rank == 1)
+        {
+            if (offsets is null || offsets.Rank != 1)
+            {
+                throw new ArgumentException($"1-D input needs 1-D offsets, but got {(offsets is null ? "none" : Tensor.FormatShape(offsets.Shape))}.", nameof(offsets));
+            }
+
+            bounds = offsets.AsSpan().ToArray();
+        }
+        else
+        {
+            throw new ArgumentException($"Input must be 1-D (with offsets) or 2-D, but has shape {Tensor.FormatShape(input.Shape)}.", nameof(input));
+        }
+
+        float[] weights = [];
+        if (perSampleWeights is not null)
+        {
+            if (!perSampleWeights.Shape.SequenceEqual(input.Shape))
+            {
+                throw new ArgumentException(
+                    $"Per-sample weights have shape {Tensor.FormatShape(perSampleWeights.Shape)} but the input has {Tensor.FormatShape(input.Shape)}.", nameof(perSampleWeights));
+            }
+
+            if (Mode != EmbeddingBagMode.Sum)
+            {
+                throw new ArgumentException($"Per-sample weights are only supported with mode Sum (got {Mode}).", nameof(perSampleWeights));
+            }
+
+            weights = perSampleWeights.ToArray();
+        }
+
+        var indices = input.AsSpan().ToArray();
+        var bags = EmbeddingFunctions.BagCount(bounds, Options.IncludeLastOffset, indices.Length);
+        EmbeddingFunctions.CheckIndices(indices, NumEmbeddings);
+        if (Options.MaxNorm is { } maxNorm)
+        {
+            Embedding.EnsureCapacity(ref _sortScratch, indices.Length);
+            EmbeddingFunctions.Renormalize(Weight.Value, indices, maxNorm, Options.NormType, _sortScratch);
+        }
+
+        var dim = (int)EmbeddingDim;
+        var output = new Tensor(bags, EmbeddingDim);
+        var maxIndices = Mode == EmbeddingBagMode.Max ? new long[bags * dim] : [];
+        var bagSizes = new int[bags];
+        var outSpan = output.IsSingleChunk ? output.AsSpan() : new float[bags * dim];
+        EmbeddingFunctions.BagForward(Weight.Value, indices, bounds, Options.IncludeLastOffset, Mode, weights, PaddingIdx, outSpan, maxIndices, bagSizes);
+        if (!output.IsSingleChunk)
+        {
+            output.CopyFrom(outSpan);
+        }
+
+        return new EmbeddingBagResult(output, indices, bounds, weights, perSampleWeights is not null, bagSizes, maxIndices, input.Shape.ToArray());
+    }
+
+    /// <summary>Backward of <see cref="Forward"/>: accumulates dL/dWeight into Weight's gradient (if it requires one) and
+    /// returns dL/dperSampleWeights (shape of the input) when the forward had per-sample weights, else null.
+    /// Sum/Mean distribute each bag's gradient to its rows (Mean divides by the count), Max routes it to the arg-max
+    /// row; the order of operations is PyTorch's (see <see cref="EmbeddingFunctions.BagDenseBackward"/>).</summary>
+    /// <remarks>Shape: gradOutput (B, D).</remarks>
+    /// <exception cref="ArgumentException">gradOutput's shape is not (B, D); names both shapes.</exception>
+    /// <exception cref="NotSupportedException">Sparse with ScaleGradByFreq (PyTorch 1.13 raises at backward too).</exception>
+    public Tensor? Backward(EmbeddingBagResult forward, Tensor gradOutput)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(gradOutput);
+        if (!gradOutput.Shape.SequenceEqual(forward.Output.Shape))
+        {
+            throw new ArgumentException(
+                $"gradOutput has shape {Tensor.FormatShape(gradOutput.Shape)} but the forward output has {Tensor.FormatShape(forward.Output.Shape)}.", nameof(gradOutput));
+        }
+
+        if (Options.Sparse && Options.ScaleGradByFreq)
+        {
+            throw EmbeddingFunctions.SparseScaleGradByFreq();
+        }
+
+        var g = gradOutput.IsSingleChunk ? gradOutput.AsSpan() : gradOutput.ToArray();
+        var indices = forward.IndicesArray;
+        var bounds = forward.OffsetsArray;
+        Tensor? pswGrad = null;
+        if (forward.HasPerSampleWeights)
+        {
+            var values = new float[indices.Length];
+            EmbeddingFunctions.BagPerSampleWeightsBackward(Weight.Value, indices, bounds, Options.IncludeLastOffset, PaddingIdx, g, values);
+            pswGrad = Tensor.FromArray(values, forward.InputShape);
+        }
+
+        if (!Weight.RequiresGrad)
+        {
+            return pswGrad;
+        }
+
+        if (Options.Sparse)
+        {
+            EmbeddingFunctions.BagSparseBackward(indices, bounds, Options.IncludeLastOffset, Mode, forward.PerSampleWeightsArray, PaddingIdx,
+                false, forward.BagSizesArray, g, Weight.SparseGradForAccumulation());
+            return pswGrad;
+        }
+
+        var fresh = Weight.Grad is null;
+        var grad = Weight.DenseGradForAccumulation();
+        var target = fresh ? grad : (_accumulateScratch ??= new Tensor(Weight.Value.Shape));
+        EmbeddingFunctions.BagDenseBackward(indices, bounds, Options.IncludeLastOffset, Mode, forward.PerSampleWeightsArray, PaddingIdx,
+            Options.ScaleGradByFreq, forward.BagSizesArray, forward.MaxIndicesArray, g, target);
+        if (!fresh)
+        {
+            Embedding.AddTouchedRows(indices, target, grad);
+        }
+
+        return pswGrad;
+    }
+}
+
+/// <summary>
+/// The output of <see cref="EmbeddingBag.Forward"/> and what its backward needs: the flat indices, the bag offsets,
+/// the per-sample weights, each bag's non-padding count and (Max mode) the arg-max row of every output element.
+/// </summary>
+public sealed class EmbeddingBagResult
+{
+    internal EmbeddingBagResult(Tensor output, long[] indices, long[] offsets, float[] perSampleWeights, bool hasPerSampleWeights,
+        int[] bagSizes, long[] maxIndices, long[] inputShape)
+    {
+        HasPerSampleWeights = hasPerSampleWeights;
+        Output = output;
+        IndicesArray = indices;
+        OffsetsArray = offsets;
+        PerSampleWeightsArray = perSampleWeights;
+        BagSizesArray = bagSizes;
+        MaxIndicesArray = maxIndices;
+        InputShape = inputShape;
+    }
+
+    /// <summary>The (B, D) result.</summary>
+    public Tensor Output { get; }
+
+    /// <summary>Per bag, the number of entries that are not the padding row (torch: <c>bag_size</c>, which PyTorch zeroes
+    /// in Sum mode; here it is always the count).</summary>
+    public ReadOnlySpan<int> BagSizes => BagSizesArray;
+
+    /// <summary>Max mode: (B·D) row-major, the table row each output element came from (−1 for an empty bag); empty
+    /// otherwise (torch: <c>max_indices</c>).</summary>
+    public ReadOnlySpan<long> MaxIndices => MaxIndicesArray;
+
+    internal long[] IndicesArray { get; }
+
+    internal long[] OffsetsArray { get; }
+
+    internal float[] PerSampleWeightsArray { get; }
+
+    internal bool HasPerSampleWeights { get; }
+
+    internal int[] BagSizesArray { get; }
+
+    internal long[] MaxIndicesArray { get; }
+
+    internal long[] InputShape { get; }
+}
