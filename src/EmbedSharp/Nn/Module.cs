@@ -165,9 +165,15 @@ public abstract class Module
     /// <summary>Clears every parameter's gradient (torch: <c>zero_grad()</c>).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters())
+        // Plain loops, not the Parameters() iterator, so a training step allocates nothing here.
+        foreach (var (_, p) in _parameters)
         {
             p.ZeroGrad();
+        }
+
+        foreach (var (_, child) in _children)
+        {
+            child.ZeroGrad();
         }
     }
 

@@ -103,5 +103,9 @@ public sealed class ModuleTests
         m.Encoder.Weight.DenseGradForAccumulation();
         m.ZeroGrad();
         Assert.All(m.Parameters(), p => Assert.Null(p.Grad));
+        m.ZeroGrad();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        m.ZeroGrad();
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
     }
 }
