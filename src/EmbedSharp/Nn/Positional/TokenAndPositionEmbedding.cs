@@ -20,7 +20,7 @@ namespace EmbedSharp.Nn.Positional;
 /// </remarks>
 public sealed class TokenAndPositionEmbedding : Module
 {
-    private readonly TokenTable _token;
+    private readonly Embedding _token;
 
     /// <summary>Creates the token table and the positional part.</summary>
     /// <param name="numEmbeddings">Vocabulary size V.</param>
@@ -48,7 +48,7 @@ public sealed class TokenAndPositionEmbedding : Module
         Kind = kind;
         ScaleBySqrtDim = scaleBySqrtDim;
         Scale = scaleBySqrtDim ? (float)Math.Sqrt(dim) : 1f;
-        _token = RegisterModule("token", new TokenTable(numEmbeddings, dim, generator));
+        _token = RegisterModule("token", new Embedding(numEmbeddings, dim, generator));
         if (kind == PositionEncodingKind.Learned)
         {
             LearnedPosition = RegisterModule("position", new LearnedPositionalEmbedding(maxLen, dim, generator));
@@ -77,6 +77,9 @@ public sealed class TokenAndPositionEmbedding : Module
     /// <summary>The token table, parameter <c>token.weight</c>. Shape: (V, d).</summary>
     public Parameter TokenWeight => _token.Weight;
 
+    /// <summary>The token embedding module (<c>token</c>).</summary>
+    public Embedding Token => _token;
+
     /// <summary>The learned positional part, or null for sinusoidal positions.</summary>
     public LearnedPositionalEmbedding? LearnedPosition { get; }
 
@@ -92,25 +95,19 @@ public sealed class TokenAndPositionEmbedding : Module
     {
         var (batch, seq) = CheckIds(ids, nameof(ids));
         PositionalOps.CheckPositions(positionOffset, seq, MaxLen);
-        var output = ids.Rank == 2 ? new Tensor(batch, seq, Dim) : new Tensor(seq, Dim);
-        var table = _token.Weight.Value;
+        var output = _token.Forward(ids); // (seq, d) or (batch, seq, d)
         var pos = PositionTable;
-        var idSpan = ids.AsSpan();
         for (long b = 0; b < batch; b++)
         {
             for (long s = 0; s < seq; s++)
             {
                 var y = OutputRow(output, b, s);
-                var e = table.Row(idSpan[(int)((b * seq) + s)]);
                 if (ScaleBySqrtDim)
                 {
-                    TensorPrimitives.Multiply(e, Scale, y); // rounded, then added: torch's two ops
-                    TensorPrimitives.Add(y, pos.Row(positionOffset + s), y);
+                    TensorPrimitives.Multiply(y, Scale, y); // rounded, then added: torch's two ops
                 }
-                else
-                {
-                    TensorPrimitives.Add(e, pos.Row(positionOffset + s), y);
-                }
+
+                TensorPrimitives.Add(y, pos.Row(positionOffset + s), y);
             }
         }
 
@@ -145,26 +142,14 @@ public sealed class TokenAndPositionEmbedding : Module
             return;
         }
 
-        var gW = _token.Weight.DenseGradForAccumulation();
-        var idSpan = ids.AsSpan();
-        Span<float> scaled = Dim <= 1024 ? stackalloc float[Dim] : new float[Dim];
-        for (long b = 0; b < batch; b++)
+        var tokenGrad = gradOutput;
+        if (ScaleBySqrtDim)
         {
-            for (long s = 0; s < seq; s++)
-            {
-                var g = OutputRow(gradOutput, b, s);
-                var row = gW.Row(idSpan[(int)((b * seq) + s)]);
-                if (ScaleBySqrtDim)
-                {
-                    TensorPrimitives.Multiply(g, Scale, scaled);
-                    TensorPrimitives.Add(row, scaled, row);
-                }
-                else
-                {
-                    TensorPrimitives.Add(row, g, row);
-                }
-            }
+            tokenGrad = gradOutput.Clone(); // dL/d(token(ids)) = dL/dy·(float)√d, rounded as torch's mul backward
+            tokenGrad.Scale(Scale);
         }
+
+        _token.Backward(ids, tokenGrad);
     }
 
     private static Span<float> OutputRow(Tensor t, long b, long s)
@@ -186,7 +171,7 @@ public sealed class TokenAndPositionEmbedding : Module
             throw new ArgumentException($"Expected ids of shape (seq) or (batch, seq); got {Tensor.FormatShape(ids.Shape)}.", paramName);
         }
 
-        _token.CheckIndices(ids, paramName);
+        EmbedSharp.Nn.Functional.EmbeddingFunctions.CheckIndices(ids.AsSpan(), _token.NumEmbeddings);
         return ids.Rank == 2 ? (ids.Shape[0], ids.Shape[1]) : (1, ids.Shape[0]);
     }
 }
