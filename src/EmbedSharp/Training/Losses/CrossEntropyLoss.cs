@@ -1,0 +1,196 @@
+using System.Numerics.Tensors;
+using EmbedSharp.Numerics;
+using Tensor = EmbedSharp.Numerics.Tensor;
+
+namespace EmbedSharp.Training.Losses;
+
+/// <summary>
+/// Cross-entropy over class indices: with log pᵢⱼ = xᵢⱼ − logΣₖ exp xᵢₖ (max-subtracted) and smoothing ε over C classes,
+/// ℓᵢ = (1 − ε)·(−log pᵢ,tᵢ) + (ε/C)·Σⱼ(−log pᵢⱼ); samples whose target is <see cref="IgnoreIndex"/> give 0 and are left
+/// out of the mean's denominator. torch: <c>nn.CrossEntropyLoss(reduction, ignore_index=-100, label_smoothing)</c> with
+/// class-index targets and no class weights.
+/// Shape: logits (N, C), targets (N); output () for Mean/Sum, (N) for None.
+/// </summary>
+/// <remarks>Computed in double (log-sum-exp per row), rounded once; PyTorch computes in float with SLEEF exp/log, so the
+/// two agree within about 1e-6 relative, not bit for bit. A mean over no counted samples is NaN, as in PyTorch.</remarks>
+public sealed class CrossEntropyLoss
+{
+    private const int Block = 512; // logits per exp batch on the stack
+
+    /// <summary>Creates the loss.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
+    public CrossEntropyLoss(Reduction reduction = Reduction.Mean, long ignoreIndex = -100, double labelSmoothing = 0.0)
+    {
+        LossChecks.CheckReduction(reduction);
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"label_smoothing must be between 0.0 and 1.0; got {labelSmoothing}.");
+        }
+
+        Reduction = reduction;
+        IgnoreIndex = ignoreIndex;
+        LabelSmoothing = labelSmoothing;
+    }
+
+    /// <summary>How the per-sample losses are combined.</summary>
+    public Reduction Reduction { get; }
+
+    /// <summary>A target value that contributes neither loss nor gradient (default −100).</summary>
+    public long IgnoreIndex { get; }
+
+    /// <summary>The smoothing ε: the target distribution is (1 − ε)·onehot + ε/C.</summary>
+    public double LabelSmoothing { get; }
+
+    /// <summary>The loss: a scalar tensor for Mean/Sum, one value per sample for None.</summary>
+    /// <exception cref="ArgumentException">The logits are not 2-D or the targets' length differs from N.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
+    public Tensor Forward(Tensor logits, IndexTensor targets)
+    {
+        var (n, c) = Check(logits, targets);
+        var x = LossChecks.Span(logits, nameof(logits));
+        var t = targets.AsSpan();
+        var perSample = Reduction == Reduction.None ? new Tensor(n) : null;
+        double total = 0;
+        long counted = 0;
+        Span<float> scratch = stackalloc float[Block];
+        for (var i = 0; i < n; i++)
+        {
+            if (t[i] == IgnoreIndex)
+            {
+                continue;
+            }
+
+            var row = x.Slice(i * c, c);
+            var lse = LogSumExp(row, scratch);
+            var nll = lse - row[(int)t[i]];
+            var loss = (1 - LabelSmoothing) * nll;
+            if (LabelSmoothing != 0)
+            {
+                double sum = 0;
+                foreach (var v in row)
+                {
+                    sum += v;
+                }
+
+                loss += LabelSmoothing / c * ((c * lse) - sum);
+            }
+
+            total += loss;
+            counted++;
+            if (perSample is not null)
+            {
+                perSample[i] = (float)loss;
+            }
+        }
+
+        return Reduction switch
+        {
+            Reduction.None => perSample!,
+            Reduction.Sum => LossChecks.Scalar((float)total),
+            _ => LossChecks.Scalar((float)(total / counted)),
+        };
+    }
+
+    /// <summary>dL/dxᵢⱼ = sᵢ·(pᵢⱼ − (1 − ε)·[j = tᵢ] − ε/C), with pᵢⱼ the softmax and sᵢ the upstream gradient (divided by
+    /// the number of counted samples for Mean); 0 for ignored samples. <paramref name="gradOutput"/>: one value for
+    /// Mean/Sum, (N) for None; null means 1. Shape: (N, C).</summary>
+    /// <exception cref="ArgumentException">A shape does not fit.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
+    public Tensor Backward(Tensor logits, IndexTensor targets, Tensor? gradOutput = null)
+    {
+        var (n, c) = Check(logits, targets);
+        LossChecks.CheckGradOutput(gradOutput, Reduction, [n]);
+        var x = LossChecks.Span(logits, nameof(logits));
+        var t = targets.AsSpan();
+        var g = gradOutput is null ? default : LossChecks.Span(gradOutput, nameof(gradOutput));
+        long counted = 0;
+        foreach (var ti in t)
+        {
+            counted += ti == IgnoreIndex ? 0 : 1;
+        }
+
+        var grad = new Tensor(n, c);
+        var dx = grad.AsSpan();
+        var uniform = (float)(LabelSmoothing / c);
+        Span<float> scratch = stackalloc float[Block];
+        for (var i = 0; i < n; i++)
+        {
+            if (t[i] == IgnoreIndex)
+            {
+                continue;
+            }
+
+            double upstream = g.IsEmpty ? 1f : (Reduction == Reduction.None ? g[i] : g[0]);
+            var scale = (float)(Reduction == Reduction.Mean ? upstream / counted : upstream);
+            var row = x.Slice(i * c, c);
+            var d = dx.Slice(i * c, c);
+            var lse = (float)LogSumExp(row, scratch);
+            TensorPrimitives.Subtract(row, lse, d);
+            TensorPrimitives.Exp(d, d);                    // softmax
+            if (uniform != 0)
+            {
+                TensorPrimitives.Subtract(d, uniform, d);
+            }
+
+            d[(int)t[i]] -= (float)(1 - LabelSmoothing);
+            TensorPrimitives.Multiply(d, scale, d);
+        }
+
+        return grad;
+    }
+
+    /// <summary>log Σ exp(row) in double, with the row's max subtracted (exp of the float differences, batched).</summary>
+    private static double LogSumExp(ReadOnlySpan<float> row, Span<float> scratch)
+    {
+        var max = TensorPrimitives.Max(row);
+        if (float.IsNegativeInfinity(max) || float.IsNaN(max))
+        {
+            return max; // all −inf: log 0 = −inf (PyTorch gives NaN probabilities there); NaN propagates
+        }
+
+        double sum = 0;
+        for (var j = 0; j < row.Length; j += scratch.Length)
+        {
+            var part = row.Slice(j, Math.Min(scratch.Length, row.Length - j));
+            var s = scratch[..part.Length];
+            TensorPrimitives.Subtract(part, max, s);
+            TensorPrimitives.Exp(s, s);
+            foreach (var v in s)
+            {
+                sum += v;
+            }
+        }
+
+        return max + Math.Log(sum);
+    }
+
+    private (int N, int C) Check(Tensor logits, IndexTensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (logits.Rank != 2)
+        {
+            throw new ArgumentException($"Cross-entropy expects logits of shape (N, C); got {Tensor.FormatShape(logits.Shape)}.", nameof(logits));
+        }
+
+        var n = (int)logits.Shape[0];
+        var c = (int)logits.Shape[1];
+        if (targets.Rank != 1 || targets.Length != n)
+        {
+            throw new ArgumentException(
+                $"Targets of shape {Tensor.FormatShape(targets.Shape)} do not match logits of shape {Tensor.FormatShape(logits.Shape)}: ({n},) is needed.", nameof(targets));
+        }
+
+        var t = targets.AsSpan();
+        for (var i = 0; i < t.Length; i++)
+        {
+            if (t[i] != IgnoreIndex && (ulong)t[i] >= (ulong)c)
+            {
+                throw new ArgumentOutOfRangeException(nameof(targets),
+                    $"Target {t[i]} at position {i} is out of bounds for {c} classes (ignore_index is {IgnoreIndex}).");
+            }
+        }
+
+        return (n, c);
+    }
+}

@@ -1,0 +1,59 @@
+using EmbedSharp.Numerics;
+
+namespace EmbedSharp.Training.Losses;
+
+/// <summary>Argument checks and result shapes shared by the losses.</summary>
+internal static class LossChecks
+{
+    internal static void SameShape(Tensor input, Tensor target)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        if (!input.Shape.SequenceEqual(target.Shape))
+        {
+            throw new ArgumentException(
+                $"The target's shape {Tensor.FormatShape(target.Shape)} differs from the input's {Tensor.FormatShape(input.Shape)}.", nameof(target));
+        }
+    }
+
+    internal static void CheckReduction(Reduction reduction)
+    {
+        if (reduction is not (Reduction.None or Reduction.Mean or Reduction.Sum))
+        {
+            throw new ArgumentOutOfRangeException(nameof(reduction), $"Unknown reduction {(int)reduction}.");
+        }
+    }
+
+    /// <summary>Checks the upstream gradient: a single value for Mean/Sum, the loss's shape for None. Null means 1.</summary>
+    internal static void CheckGradOutput(Tensor? gradOutput, Reduction reduction, ReadOnlySpan<long> unreducedShape)
+    {
+        if (gradOutput is null)
+        {
+            return;
+        }
+
+        if (reduction == Reduction.None ? !gradOutput.Shape.SequenceEqual(unreducedShape) : gradOutput.Length != 1)
+        {
+            var expected = reduction == Reduction.None ? Tensor.FormatShape(unreducedShape) : "() (one value)";
+            throw new ArgumentException(
+                $"gradOutput has shape {Tensor.FormatShape(gradOutput.Shape)}; a {reduction} loss needs {expected}.", nameof(gradOutput));
+        }
+    }
+
+    internal static ReadOnlySpan<float> Span(Tensor t, string paramName)
+    {
+        if (!t.IsSingleChunk)
+        {
+            throw new ArgumentException($"Losses take tensors that fit in one array; this one has {t.Length} elements.", paramName);
+        }
+
+        return t.AsSpan();
+    }
+
+    internal static Tensor Scalar(float value)
+    {
+        var t = new Tensor(Array.Empty<long>());
+        t[0] = value;
+        return t;
+    }
+}
