@@ -10,9 +10,14 @@ import hashlib
 import json
 import os
 
+import sys
+
 import numpy as np
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_formats import safetensors_bytes  # noqa: E402  (the hand-written reference layout; no python3-safetensors in Debian)
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 OUT = os.path.join(ROOT, "tests", "data", "training")
@@ -23,7 +28,15 @@ def b64(t):
     return base64.b64encode(t.detach().contiguous().numpy().astype("<f4").tobytes()).decode()
 
 
-def classifier(seed, optimizer, lr, max_norm=None):
+def save_state(model, path):
+    """model.state_dict() as safetensors.torch.save_file would write it (no metadata)."""
+    tensors = {k: ("F32", list(v.shape), v.detach().contiguous().numpy().astype("<f4").tobytes())
+               for k, v in model.state_dict().items()}
+    with open(path, "wb") as f:
+        f.write(safetensors_bytes(tensors))
+
+
+def classifier(seed, optimizer, lr, max_norm=None, state_file=None):
     """fastText-style: EmbeddingBag(mean) -> Linear -> cross-entropy."""
     torch.manual_seed(seed)
     bag = nn.EmbeddingBag(50, 8, mode="mean", max_norm=max_norm)
@@ -44,6 +57,8 @@ def classifier(seed, optimizer, lr, max_norm=None):
         opt.step()
         steps.append({"loss": float(loss), "bag.weight": b64(bag.weight), "linear.weight": b64(lin.weight),
                       "linear.bias": b64(lin.bias)})
+    if state_file:
+        save_state(nn.ModuleDict({"bag": bag, "linear": lin}), os.path.join(OUT, state_file))
     return {"name": f"classifier {optimizer} seed={seed} max_norm={max_norm}", "kind": "classifier", "seed": seed,
             "optimizer": optimizer, "lr": lr, "max_norm": max_norm, "inputs": inputs, "offsets": offsets,
             "targets": targets, "steps": steps}
@@ -74,7 +89,7 @@ def main():
     torch.set_num_threads(1)
     cases = []
     for seed in (0, 7, -3):
-        cases.append(classifier(seed, "sgd", 0.5))
+        cases.append(classifier(seed, "sgd", 0.5, state_file="classifier_sgd_seed0.safetensors" if seed == 0 else None))
         cases.append(classifier(seed, "adam", 0.01))
         cases.append(sparse_regression(seed, "sgd", 0.3))
         cases.append(sparse_regression(seed, "sparse_adam", 0.05))
@@ -87,9 +102,10 @@ def main():
     man = os.path.join(data, "MANIFEST")
     lines = [ln.rstrip("\n") for ln in open(man)] if os.path.exists(man) else []
     lines = [ln for ln in lines if ln and not ln.startswith("training/")]
-    sha = hashlib.sha256(open(path, "rb").read()).hexdigest()
-    lines.append("\t".join(["training/cases.json", "tools/goldens/make_training.py", f"torch {torch.__version__}",
-                            "/usr/bin/python3 tools/goldens/make_training.py (seeds 0, 7, -3, 1)", sha]))
+    for rel in ("cases.json", "classifier_sgd_seed0.safetensors"):
+        sha = hashlib.sha256(open(os.path.join(OUT, rel), "rb").read()).hexdigest()
+        lines.append("\t".join(["training/" + rel, "tools/goldens/make_training.py", f"torch {torch.__version__}",
+                                "/usr/bin/python3 tools/goldens/make_training.py (seeds 0, 7, -3, 1)", sha]))
     with open(man + ".tmp", "w") as f:
         f.write("\n".join(sorted(lines)) + "\n")
     os.replace(man + ".tmp", man)

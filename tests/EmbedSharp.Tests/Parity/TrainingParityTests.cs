@@ -48,6 +48,44 @@ public sealed class TrainingParityTests
         }
     }
 
+    private sealed class Classifier : Module
+    {
+        public Classifier(IRandomSource g)
+        {
+            Bag = RegisterModule("bag", new EmbeddingBag(50, 8, g));
+            Linear = RegisterModule("linear", new Linear(8, 3, g));
+        }
+
+        public EmbeddingBag Bag { get; }
+
+        public Linear Linear { get; }
+    }
+
+    /// <summary>The trained classifier's state dict, written in Python in safetensors' layout (tools/goldens/make_training.py),
+    /// loads by PyTorch's names, and our Save writes the same bytes back.</summary>
+    [Fact]
+    public void A_state_dict_saved_in_python_loads_by_name_and_saves_back_byte_for_byte()
+    {
+        var file = Path.Combine(AppContext.BaseDirectory, "data", "training", "classifier_sgd_seed0.safetensors");
+        var model = new Classifier(new Generator(123L));
+        model.Load(file);
+        var last = Doc.Value.RootElement.GetProperty("cases").EnumerateArray()
+            .First(c => c.GetProperty("name").GetString() == "classifier sgd seed=0 max_norm=None")
+            .GetProperty("steps").EnumerateArray().Last();
+        Assert.Equal(Floats(last.GetProperty("bag.weight").GetString()!), model.Bag.Weight.Value.ToArray());
+        Assert.Equal(Floats(last.GetProperty("linear.bias").GetString()!), model.Linear.Bias!.Value.ToArray());
+        var copy = Path.Combine(Path.GetTempPath(), $"embedsharp-state-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(copy);
+            Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(copy));
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
+    }
+
     private static void RunClassifier(JsonElement c, string name)
     {
         var g = new Generator(c.GetProperty("seed").GetInt64());
