@@ -20,7 +20,10 @@ public sealed class Tensor
     public const long DefaultChunkElements = 1L << 30;
 
     private readonly long[] _shape;
-    private readonly float[][] _chunks;
+    private readonly float[][] _chunks; // managed storage (empty when _native is set)
+    private readonly nint _native; // external storage: base of Length contiguous floats (e.g. a memory-mapped file)
+    private readonly object? _owner; // keeps external storage alive
+    private readonly int _chunkCount;
     private readonly long _chunkElements; // elements per full chunk; a multiple of the row length
 
     /// <summary>Creates a zero-filled tensor of the given shape.</summary>
@@ -46,6 +49,7 @@ public sealed class Tensor
         _chunkElements = ChooseChunkElements(Length, RowLength, maxChunkElements);
         var chunkCount = Length == 0 ? 1 : (int)((Length + _chunkElements - 1) / _chunkElements);
         _chunks = new float[chunkCount][];
+        _chunkCount = chunkCount;
         for (var c = 0; c < chunkCount; c++)
         {
             var size = Math.Min(_chunkElements, Length - (c * _chunkElements));
@@ -60,7 +64,39 @@ public sealed class Tensor
         RowLength = _shape.Length == 0 ? 1 : (_shape[0] == 0 ? Product(_shape.AsSpan(1)) : Length / _shape[0]);
         _chunkElements = Math.Max(1, Length);
         _chunks = [data];
+        _chunkCount = 1;
     }
+
+    private Tensor(long[] shape, nint native, object? owner)
+    {
+        _shape = shape;
+        Length = Product(shape);
+        RowLength = _shape.Length == 0 ? 1 : (_shape[0] == 0 ? Product(_shape.AsSpan(1)) : Length / _shape[0]);
+        _chunkElements = ChooseChunkElements(Length, RowLength, DefaultChunkElements);
+        _chunkCount = Length == 0 ? 1 : (int)((Length + _chunkElements - 1) / _chunkElements);
+        _chunks = [];
+        _native = native;
+        _owner = owner;
+    }
+
+    /// <summary>Wraps external storage (no copy): <paramref name="pointer"/> addresses Length contiguous float32 values,
+    /// row-major, that stay valid as long as <paramref name="owner"/> is alive (a memory-mapped view, say). The tensor keeps
+    /// a reference to the owner.</summary>
+    internal static Tensor FromPointer(nint pointer, object? owner, params long[] shape)
+    {
+        if (pointer == 0)
+        {
+            throw new ArgumentException("The storage pointer is null.", nameof(pointer));
+        }
+
+        return new Tensor(ValidateShape(shape), pointer, owner);
+    }
+
+    /// <summary>Whether the values live outside the managed heap (for example in a memory-mapped file).</summary>
+    public bool IsExternal => _native != 0;
+
+    /// <summary>The object that owns external storage, or null.</summary>
+    internal object? StorageOwner => _owner;
 
     /// <summary>Wraps <paramref name="data"/> (no copy) as a tensor of the given shape.</summary>
     /// <exception cref="ArgumentException">The shape's element count differs from the array length.</exception>
@@ -123,28 +159,42 @@ public sealed class Tensor
     }
 
     /// <summary>True when all elements live in one array, so <see cref="AsSpan"/> works.</summary>
-    public bool IsSingleChunk => _chunks.Length == 1;
+    public bool IsSingleChunk => _chunkCount == 1;
 
     /// <summary>The number of storage chunks (1 unless the tensor is larger than one array).</summary>
-    public int ChunkCount => _chunks.Length;
+    public int ChunkCount => _chunkCount;
 
     /// <summary>Elements held by every chunk but possibly the last.</summary>
     public long ChunkElements => _chunkElements;
 
     /// <summary>Chunk <paramref name="index"/> of the storage, in flat (row-major) order.</summary>
-    public Span<float> Chunk(int index) => _chunks[index];
+    public unsafe Span<float> Chunk(int index)
+    {
+        if (_native == 0)
+        {
+            return _chunks[index];
+        }
+
+        if ((uint)index >= (uint)_chunkCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), $"Chunk {index} is out of range for {_chunkCount} chunks.");
+        }
+
+        var start = index * _chunkElements;
+        return new Span<float>((float*)_native + start, (int)Math.Min(_chunkElements, Length - start));
+    }
 
     /// <summary>All elements as one span, flat row-major.</summary>
     /// <exception cref="InvalidOperationException">The tensor is stored in more than one chunk.</exception>
     public Span<float> AsSpan()
     {
-        if (_chunks.Length != 1)
+        if (_chunkCount != 1)
         {
             throw new InvalidOperationException(
-                $"A tensor of {Length} elements is stored in {_chunks.Length} chunks; use Row() or Chunk() instead of AsSpan().");
+                $"A tensor of {Length} elements is stored in {_chunkCount} chunks; use Row() or Chunk() instead of AsSpan().");
         }
 
-        return _chunks[0];
+        return Chunk(0);
     }
 
     /// <summary>Row <paramref name="row"/> (the slice along the first dimension) as a span of <see cref="RowLength"/>.</summary>
@@ -158,7 +208,7 @@ public sealed class Tensor
         var flat = row * RowLength;
         var chunk = (int)(flat / _chunkElements);
         var offset = (int)(flat - (chunk * _chunkElements));
-        return _chunks[chunk].AsSpan(offset, (int)RowLength);
+        return _native == 0 ? _chunks[chunk].AsSpan(offset, (int)RowLength) : NativeSpan(flat, (int)RowLength);
     }
 
     /// <summary>Gets or sets the element at flat row-major offset <paramref name="index"/>.</summary>
@@ -205,15 +255,20 @@ public sealed class Tensor
         }
 
         var chunk = (int)(index / _chunkElements);
+        if (_native != 0)
+        {
+            return ref NativeSpan(index, 1)[0];
+        }
+
         return ref _chunks[chunk][index - (chunk * _chunkElements)];
     }
 
     /// <summary>Sets every element to <paramref name="value"/>.</summary>
     public void Fill(float value)
     {
-        foreach (var c in _chunks)
+        for (var i = 0; i < _chunkCount; i++)
         {
-            c.AsSpan().Fill(value);
+            Chunk(i).Fill(value);
         }
     }
 
@@ -226,8 +281,9 @@ public sealed class Tensor
         }
 
         var pos = 0;
-        foreach (var c in _chunks)
+        for (var i = 0; i < _chunkCount; i++)
         {
+            var c = Chunk(i);
             c.CopyTo(destination[pos..]);
             pos += c.Length;
         }
@@ -242,8 +298,9 @@ public sealed class Tensor
         }
 
         var pos = 0;
-        foreach (var c in _chunks)
+        for (var i = 0; i < _chunkCount; i++)
         {
+            var c = Chunk(i);
             source.Slice(pos, c.Length).CopyTo(c);
             pos += c.Length;
         }
@@ -265,10 +322,10 @@ public sealed class Tensor
     /// <summary>A deep copy with the same shape.</summary>
     public Tensor Clone()
     {
-        var t = new Tensor(_shape, _chunkElements);
-        for (var c = 0; c < _chunks.Length; c++)
+        var t = new Tensor(_shape, _chunkElements); // managed, same chunking even when this one is external
+        for (var c = 0; c < _chunkCount; c++)
         {
-            _chunks[c].CopyTo(t._chunks[c], 0);
+            Chunk(c).CopyTo(t.Chunk(c));
         }
 
         return t;
@@ -284,7 +341,12 @@ public sealed class Tensor
             throw new ArgumentException($"Cannot reshape {FormatShape(_shape)} ({Length} elements) to {FormatShape(s)}.", nameof(shape));
         }
 
-        if (_chunks.Length == 1)
+        if (_native != 0)
+        {
+            return new Tensor(s, _native, _owner);
+        }
+
+        if (_chunkCount == 1)
         {
             return new Tensor(s, _chunks[0]);
         }
@@ -312,8 +374,9 @@ public sealed class Tensor
         {
             var chunk = (int)(start / _chunkElements);
             var offset = (int)(start - (chunk * _chunkElements));
-            var n = Math.Min(values.Length, _chunks[chunk].Length - offset);
-            values[..n].CopyTo(_chunks[chunk].AsSpan(offset));
+            var target = Chunk(chunk)[offset..];
+            var n = Math.Min(values.Length, target.Length);
+            values[..n].CopyTo(target);
             values = values[n..];
             start += n;
         }
@@ -331,8 +394,9 @@ public sealed class Tensor
         {
             var chunk = (int)(start / _chunkElements);
             var offset = (int)(start - (chunk * _chunkElements));
-            var n = Math.Min(destination.Length, _chunks[chunk].Length - offset);
-            _chunks[chunk].AsSpan(offset, n).CopyTo(destination);
+            var source = Chunk(chunk)[offset..];
+            var n = Math.Min(destination.Length, source.Length);
+            source[..n].CopyTo(destination);
             destination = destination[n..];
             start += n;
         }
@@ -341,8 +405,9 @@ public sealed class Tensor
     /// <summary>Multiplies every element by <paramref name="factor"/> (one float rounding per element).</summary>
     public void Scale(float factor)
     {
-        foreach (var c in _chunks)
+        for (var i = 0; i < _chunkCount; i++)
         {
+            var c = Chunk(i);
             TensorPrimitives.Multiply(c, factor, c);
         }
     }
@@ -354,8 +419,9 @@ public sealed class Tensor
         double sum = 0, sumSq = 0;
         var min = float.PositiveInfinity;
         var max = float.NegativeInfinity;
-        foreach (var c in _chunks)
+        for (var k = 0; k < _chunkCount; k++)
         {
+            var c = Chunk(k);
             if (c.Length == 0)
             {
                 continue;
@@ -364,7 +430,7 @@ public sealed class Tensor
             // Chunk sums in double keep 10^9-element tensors accurate without a per-element branch.
             for (var i = 0; i < c.Length; i += 4096)
             {
-                var block = c.AsSpan(i, Math.Min(4096, c.Length - i));
+                var block = c.Slice(i, Math.Min(4096, c.Length - i));
                 float s = TensorPrimitives.Sum(block), q = TensorPrimitives.SumOfSquares(block);
                 sum += s;
                 sumSq += q;
@@ -383,6 +449,8 @@ public sealed class Tensor
         var variance = Math.Max(0, (sumSq / Length) - (mean * mean));
         return new TensorStatistics(Length, mean, Math.Sqrt(variance), min, max);
     }
+
+    private unsafe Span<float> NativeSpan(long flat, int length) => new((float*)_native + flat, length);
 
     /// <summary>Formats a shape as PyTorch prints it, e.g. <c>(10000, 300)</c>.</summary>
     public static string FormatShape(ReadOnlySpan<long> shape)

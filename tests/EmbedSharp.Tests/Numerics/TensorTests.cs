@@ -103,6 +103,36 @@ public sealed class TensorTests
     }
 
     [Fact]
+    public unsafe void External_storage_behaves_like_managed_storage()
+    {
+        var n = 37 * 11;
+        var memory = (float*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)(n * sizeof(float)));
+        try
+        {
+            var external = Tensor.FromPointer((nint)memory, owner: null, 37, 11);
+            Assert.True(external.IsExternal);
+            var managed = new Tensor(37, 11);
+            Distributions.Normal(new Generator(4UL), external, 0, 1);
+            Distributions.Normal(new Generator(4UL), managed, 0, 1);
+            Assert.Equal(managed.ToArray(), external.ToArray());
+            Assert.Equal(managed.Row(36).ToArray(), external.Row(36).ToArray());
+            external[3, 4] = 42f;
+            Assert.Equal(42f, memory[(3 * 11) + 4]);
+            Assert.Equal(42f, external.Reshape(11, 37)[(3 * 11) + 4]);
+            var copy = external.Clone();
+            Assert.False(copy.IsExternal);
+            Assert.Equal(external.ToArray(), copy.ToArray());
+            external.Scale(2f);
+            Assert.Equal(84f, memory[(3 * 11) + 4]);
+            Assert.Throws<ArgumentException>(() => Tensor.FromPointer(0, null, 2));
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.Free(memory);
+        }
+    }
+
+    [Fact]
     public void Statistics_are_population_moments()
     {
         var t = Tensor.FromArray([1f, 2f, 3f, 4f], 2, 2);
