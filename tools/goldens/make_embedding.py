@@ -22,6 +22,9 @@ import sys
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from goldens import update_manifest  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 OUT = os.path.join(ROOT, "tests", "data", "embedding")
@@ -273,22 +276,7 @@ def main():
 
 
 def write_manifest(files, versions):
-    data = os.path.join(ROOT, "tests", "data")
-    man = os.path.join(data, "MANIFEST")
-    lines = []
-    if os.path.exists(man):
-        with open(man) as f:
-            lines = [ln.rstrip("\n") for ln in f if ln.strip()]
-    script = "tools/goldens/" + os.path.basename(__file__)
-    lines = [ln for ln in lines if ln.split("\t")[0] not in files]
-    for rel in files:
-        with open(os.path.join(data, rel), "rb") as f:
-            sha = hashlib.sha256(f.read()).hexdigest()
-        lines.append("\t".join([rel, script, versions, "/usr/bin/python3 " + script + " (seeds %s)" % SEEDS, sha]))
-    lines.sort()
-    with open(man + ".tmp", "w") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(man + ".tmp", man)
+    update_manifest(__file__, files, versions, "/usr/bin/python3 tools/goldens/make_embedding.py (seeds %s)" % SEEDS)
 
 
 if __name__ == "__main__":

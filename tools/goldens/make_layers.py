@@ -16,6 +16,9 @@ import sys
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from goldens import update_manifest  # noqa: E402
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -185,22 +188,7 @@ def main():
 
 
 def write_manifest(files, versions):
-    data = os.path.join(ROOT, "tests", "data")
-    man = os.path.join(data, "MANIFEST")
-    lines = []
-    if os.path.exists(man):
-        with open(man) as f:
-            lines = [ln.rstrip("\n") for ln in f if ln.strip()]
-    script = "tools/goldens/" + os.path.basename(__file__)
-    lines = [ln for ln in lines if ln.split("\t")[0] not in files]
-    for rel in files:
-        with open(os.path.join(data, rel), "rb") as f:
-            sha = hashlib.sha256(f.read()).hexdigest()
-        lines.append("\t".join([rel, script, versions, "/usr/bin/python3 " + script + " (seeds in the file; torch.set_num_threads(1))", sha]))
-    lines.sort()
-    with open(man + ".tmp", "w") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(man + ".tmp", man)
+    update_manifest(__file__, files, versions, "/usr/bin/python3 tools/goldens/make_layers.py (seeds in the file; torch.set_num_threads(1))")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ probe is at the end of this file: --probe):
   SGD, sparse gradient   momentum > 0 is ACCEPTED by 1.13 (the momentum buffer becomes a sparse tensor whose nnz grows
                          towards every row ever touched); weight_decay != 0 raises "add(sparse, dense) is not supported".
 """
-import hashlib
 import json
 import math
 import os
@@ -37,6 +36,9 @@ import warnings
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from goldens import update_manifest  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
@@ -274,22 +276,7 @@ def main():
 
 
 def write_manifest(files, versions):
-    data = os.path.join(ROOT, "tests", "data")
-    man = os.path.join(data, "MANIFEST")
-    lines = []
-    if os.path.exists(man):
-        with open(man) as f:
-            lines = [ln.rstrip("\n") for ln in f if ln.strip()]
-    script = "tools/goldens/" + os.path.basename(__file__)
-    lines = [ln for ln in lines if ln.split("\t")[0] not in files]
-    for rel in files:
-        with open(os.path.join(data, rel), "rb") as f:
-            sha = hashlib.sha256(f.read()).hexdigest()
-        lines.append("\t".join([rel, script, versions, "/usr/bin/python3 " + script + " (seeds: " + SEEDS + ")", sha]))
-    lines.sort()
-    with open(man + ".tmp", "w") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(man + ".tmp", man)
+    update_manifest(__file__, files, versions, "/usr/bin/python3 tools/goldens/make_optim.py (seeds: " + SEEDS + ")")
 
 
 if __name__ == "__main__":
