@@ -153,7 +153,7 @@ internal static class VectorMath
 
     /// <summary>Four exp-table entries (as bits) for the indices in <paramref name="index"/> (each 0..31).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector256<ulong> LookupExp(Vector256<ulong> index)
+    internal static unsafe Vector256<ulong> LookupExp(Vector256<ulong> index)
     {
         if (Avx2.IsSupported)
         {
@@ -176,7 +176,7 @@ internal static class VectorMath
 
     /// <summary>Four (1/c, log c) log-table pairs for the indices in <paramref name="index"/> (each 0..15).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe (Vector256<double> InvC, Vector256<double> LogC) LookupLog(Vector128<int> index)
+    internal static unsafe (Vector256<double> InvC, Vector256<double> LogC) LookupLog(Vector128<int> index)
     {
         if (Avx2.IsSupported)
         {
