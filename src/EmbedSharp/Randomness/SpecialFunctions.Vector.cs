@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -6,6 +7,9 @@ namespace EmbedSharp.Randomness;
 /// <summary>Eight-lane forms of <see cref="Erf(float)"/> and <see cref="Erfinv(float)"/>, bit-identical lane by lane.</summary>
 public static partial class SpecialFunctions
 {
+    /// <summary>Up to this many 1.25 ≤ |x| &lt; 6 lanes in a vector are evaluated by the scalar <see cref="Erf(float)"/>.</summary>
+    private const int ScalarTailLanes = 2;
+
     /// <summary>
     /// Lane-wise <see cref="Erf(float)"/>: every branch of glibc's <c>erff</c> in plain float32 operations in the
     /// scalar order (no fma), branches chosen per lane by masks; NaN/±∞ lanes are recomputed by the scalar form.
@@ -30,17 +34,29 @@ public static partial class SpecialFunctions
 
         // ±1 in float: 1f − 1e-30f rounds to 1f
         var result = (Vector256.Create(1f).AsUInt32() | sign).AsSingle();
-        if (small != Vector256<int>.Zero)
+        var anySmall = small != Vector256<int>.Zero;
+        var anyMid = mid != Vector256<int>.Zero;
+        if (anySmall && anyMid)
+        {
+            // the common mixed case: one Horner pass with per-lane coefficients and one division for both
+            result = Vector256.ConditionalSelect((small | mid).AsSingle(), ErfSmallMid(x, ax, ix, mid.AsSingle(), sign), result);
+        }
+        else if (anySmall)
         {
             result = Vector256.ConditionalSelect(small.AsSingle(), ErfSmall(x, ix), result);
         }
-
-        if (mid != Vector256<int>.Zero)
+        else if (anyMid)
         {
             result = Vector256.ConditionalSelect(mid.AsSingle(), (ErfMid(ax).AsUInt32() | sign).AsSingle(), result);
         }
 
-        if (tail != Vector256<int>.Zero)
+        var tailLanes = tail.AsSingle().ExtractMostSignificantBits();
+        if (tailLanes != 0 && BitOperations.PopCount(tailLanes) <= ScalarTailLanes)
+        {
+            // a lane or two: the scalar form (two MathF.Exp each) beats two eight-lane exps and three divisions
+            result = ErfSlowLanes(x, result, tail.AsSingle());
+        }
+        else if (tailLanes != 0)
         {
             // evaluate non-tail lanes at |x| = 2 so they stay finite (their values are discarded)
             var at = Vector256.ConditionalSelect(tail.AsSingle(), ax, Vector256.Create(2f));
@@ -71,8 +87,49 @@ public static partial class SpecialFunctions
         s = Vector256.Create(Qq1) + (z * s);
         s = Vector256<float>.One + (z * s);
         var y = r / s;
-        var value = x + (x * y);
+        return ErfTiny(x, ix, x + (x * y));
+    }
 
+    /// <summary>
+    /// The |x| &lt; 0.84375 branch and the 0.84375 ≤ |x| &lt; 1.25 branch in one pass: lane-selected coefficients, with
+    /// the shorter small-branch polynomials led by zero coefficients (0 + t·0 = 0 and c + t·0 = c exactly, so every
+    /// lane performs precisely its scalar branch's operations), then x + x·(r/s) or erx + 1·(p/q), signed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ErfSmallMid(
+        Vector256<float> x, Vector256<float> ax, Vector256<int> ix, Vector256<float> mid, Vector256<uint> sign)
+    {
+        var t = Vector256.ConditionalSelect(mid, ax - Vector256<float>.One, x * x);
+        var p = Vector256.ConditionalSelect(mid, Vector256.Create(Pa6), Vector256<float>.Zero);
+        p = Pick(mid, Pa5, 0f) + (t * p);
+        p = Pick(mid, Pa4, Pp4) + (t * p);
+        p = Pick(mid, Pa3, Pp3) + (t * p);
+        p = Pick(mid, Pa2, Pp2) + (t * p);
+        p = Pick(mid, Pa1, Pp1) + (t * p);
+        p = Pick(mid, Pa0, Pp0) + (t * p);
+        var q = Vector256.ConditionalSelect(mid, Vector256.Create(Qa6), Vector256<float>.Zero);
+        q = Pick(mid, Qa5, Qq5) + (t * q);
+        q = Pick(mid, Qa4, Qq4) + (t * q);
+        q = Pick(mid, Qa3, Qq3) + (t * q);
+        q = Pick(mid, Qa2, Qq2) + (t * q);
+        q = Pick(mid, Qa1, Qq1) + (t * q);
+        q = Vector256<float>.One + (t * q);
+        var a = Vector256.ConditionalSelect(mid, Vector256.Create(Erx), x);
+        var b = Vector256.ConditionalSelect(mid, Vector256<float>.One, x);
+        var value = a + (b * (p / q));
+        value = (value.AsUInt32() | (sign & mid.AsUInt32())).AsSingle();
+        return ErfTiny(x, ix, value);
+    }
+
+    /// <summary>Per lane: <paramref name="whenMid"/> where <paramref name="mid"/> is set, else <paramref name="otherwise"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Pick(Vector256<float> mid, float whenMid, float otherwise) =>
+        Vector256.ConditionalSelect(mid, Vector256.Create(whenMid), Vector256.Create(otherwise));
+
+    /// <summary>Overrides <paramref name="value"/> on lanes with |x| &lt; 2^-28 by the scalar form's tiny-x formulas.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ErfTiny(Vector256<float> x, Vector256<int> ix, Vector256<float> value)
+    {
         // |x| < 2^-28: x + efx·x; |x| < 2^-119: 0.0625·(16x + 16efx·x)
         var tiny = Vector256.LessThan(ix, Vector256.Create(0x31800000));
         if (tiny != Vector256<int>.Zero)

@@ -244,6 +244,24 @@ public class SpecialFunctionsVectorTests
     }
 
     [Fact]
+    public void Vector_erf_matches_the_scalar_Erf_when_branches_mix_within_a_vector()
+    {
+        // random |x| < 7 so most vectors mix branches (and the 1.25 <= |x| < 6 lanes number 0..8), plus random
+        // bit patterns of |x| < 2 for tiny and subnormal lanes
+        var state = 0xe4ful;
+        var source = new float[1_000_000];
+        for (var i = 0; i < source.Length; i++)
+        {
+            var r = Next(ref state);
+            source[i] = (i & 3) == 3
+                ? BitConverter.UInt32BitsToSingle((uint)((r & 0xffffffff) % 0x40000000u) | (uint)(r >> 63 << 31))
+                : (float)(((r >> 11) * (14.0 / (1ul << 53))) - 7.0) * ((i & 1) == 0 ? 1f : 0.25f);
+        }
+
+        AssertMatchesScalar("vector Erf, mixed branches", source, ApplyVector(SpecialFunctions.Erf, source), SpecialFunctions.Erf);
+    }
+
+    [Fact]
     public void Table_gathers_match_the_portable_lookups()
     {
         for (var i = 0ul; i < 32; i += 4)
