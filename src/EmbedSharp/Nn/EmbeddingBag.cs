@@ -15,7 +15,7 @@ namespace EmbedSharp.Nn;
 /// [offsets[b], offsets[b+1]), the last running to N — or (B+1,) with IncludeLastOffset.
 /// Shape: output (B, D); Weight (num, D), registered as "weight".
 /// <para><b>Side effect:</b> with MaxNorm, every forward rescales the looked-up rows of Weight IN PLACE first.</para>
-/// <para>Backward needs what the forward recorded (bag sizes, arg-max rows), so <see cref="Forward"/> returns an
+/// <para>Backward needs what the forward recorded (bag sizes, arg-max rows), so <see cref="Forward(IndexTensor, IndexTensor?, Tensor?)"/> returns an
 /// <see cref="EmbeddingBagResult"/> that <see cref="Backward"/> takes back. Call Backward before changing Weight: the
 /// gradient w.r.t. per-sample weights reads the current table.</para>
 /// </remarks>
@@ -116,8 +116,23 @@ public sealed class EmbeddingBag : Module
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the table; nothing changes.</exception>
     public EmbeddingBagResult Forward(IndexTensor input, IndexTensor? offsets = null, Tensor? perSampleWeights = null)
     {
+        var result = new EmbeddingBagResult();
+        Forward(input, offsets, perSampleWeights, result);
+        return result;
+    }
+
+    /// <summary>Allocation-free forward (once <paramref name="result"/> has seen inputs of this shape): as
+    /// <see cref="Forward(IndexTensor, IndexTensor?, Tensor?)"/>, writing into <paramref name="result"/>, whose buffers
+    /// (output, recorded indices, bag sizes, …) are reused when the shapes repeat and replaced when they change.
+    /// Everything is validated before <paramref name="result"/> or the table changes.</summary>
+    /// <exception cref="ArgumentException">Bad ranks, offsets, or per-sample weights; nothing changes.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside the table; nothing changes.</exception>
+    public void Forward(IndexTensor input, IndexTensor? offsets, Tensor? perSampleWeights, EmbeddingBagResult result)
+    {
         ArgumentNullException.ThrowIfNull(input);
-        long[] bounds;
+        ArgumentNullException.ThrowIfNull(result);
+        var indices = input.AsSpan();
+        int bags;
         if (input.Rank == 2)
         {
             if (offsets is not null)
@@ -125,12 +140,7 @@ public sealed class EmbeddingBag : Module
                 throw new ArgumentException($"With 2-D input {Tensor.FormatShape(input.Shape)} the offsets must be null.", nameof(offsets));
             }
 
-            var (b, n) = ((int)input.Shape[0], input.Shape[1]);
-            bounds = new long[b + (Options.IncludeLastOffset ? 1 : 0)];
-            for (var i = 0; i < bounds.Length; i++)
-            {
-                bounds[i] = i * n;
-            }
+            bags = (int)input.Shape[0];
         }
         else if (input.Rank == 1)
         {
@@ -139,14 +149,13 @@ public sealed class EmbeddingBag : Module
                 throw new ArgumentException($"1-D input needs 1-D offsets, but got {(offsets is null ? "none" : Tensor.FormatShape(offsets.Shape))}.", nameof(offsets));
             }
 
-            bounds = offsets.AsSpan().ToArray();
+            bags = EmbeddingFunctions.BagCount(offsets.AsSpan(), Options.IncludeLastOffset, indices.Length);
         }
         else
         {
             throw new ArgumentException($"Input must be 1-D (with offsets) or 2-D, but has shape {Tensor.FormatShape(input.Shape)}.", nameof(input));
         }
 
-        float[] weights = [];
         if (perSampleWeights is not null)
         {
             if (!perSampleWeights.Shape.SequenceEqual(input.Shape))
@@ -159,34 +168,45 @@ public sealed class EmbeddingBag : Module
             {
                 throw new ArgumentException($"Per-sample weights are only supported with mode Sum (got {Mode}).", nameof(perSampleWeights));
             }
-
-            weights = perSampleWeights.ToArray();
         }
 
-        var indices = input.AsSpan().ToArray();
-        var bags = EmbeddingFunctions.BagCount(bounds, Options.IncludeLastOffset, indices.Length);
         EmbeddingFunctions.CheckIndices(indices, NumEmbeddings);
+
+        // Valid: from here on the result and (with MaxNorm) the table change.
+        var dim = (int)EmbeddingDim;
+        result.Prepare(input, bags, dim, Options.IncludeLastOffset, Mode == EmbeddingBagMode.Max, perSampleWeights is not null);
+        indices.CopyTo(result.IndicesArray);
+        if (input.Rank == 2)
+        {
+            var n = input.Shape[1];
+            for (var i = 0; i < result.OffsetsArray.Length; i++)
+            {
+                result.OffsetsArray[i] = i * n;
+            }
+        }
+        else
+        {
+            offsets!.AsSpan().CopyTo(result.OffsetsArray);
+        }
+
+        perSampleWeights?.CopyTo(result.PerSampleWeightsArray);
         if (Options.MaxNorm is { } maxNorm)
         {
             Embedding.EnsureCapacity(ref _sortScratch, indices.Length);
             EmbeddingFunctions.Renormalize(Weight.Value, indices, maxNorm, Options.NormType, _sortScratch);
         }
 
-        var dim = (int)EmbeddingDim;
-        var output = new Tensor(bags, EmbeddingDim);
-        var maxIndices = Mode == EmbeddingBagMode.Max ? new long[bags * dim] : [];
-        var bagSizes = new int[bags];
+        var output = result.Output;
         var outSpan = output.IsSingleChunk ? output.AsSpan() : new float[bags * dim];
-        EmbeddingFunctions.BagForward(Weight.Value, indices, bounds, Options.IncludeLastOffset, Mode, weights, PaddingIdx, outSpan, maxIndices, bagSizes);
+        EmbeddingFunctions.BagForward(Weight.Value, result.IndicesArray, result.OffsetsArray, Options.IncludeLastOffset, Mode,
+            result.PerSampleWeightsArray, PaddingIdx, outSpan, result.MaxIndicesArray, result.BagSizesArray);
         if (!output.IsSingleChunk)
         {
             output.CopyFrom(outSpan);
         }
-
-        return new EmbeddingBagResult(output, indices, bounds, weights, perSampleWeights is not null, bagSizes, maxIndices, input.Shape.ToArray());
     }
 
-    /// <summary>Backward of <see cref="Forward"/>: accumulates dL/dWeight into Weight's gradient (if it requires one) and
+    /// <summary>Backward of <see cref="Forward(IndexTensor, IndexTensor?, Tensor?)"/>: accumulates dL/dWeight into Weight's gradient (if it requires one) and
     /// returns dL/dperSampleWeights (shape of the input) when the forward had per-sample weights, else null.
     /// Sum/Mean distribute each bag's gradient to its rows (Mean divides by the count), Max routes it to the arg-max
     /// row; the order of operations is PyTorch's (see <see cref="EmbeddingFunctions.BagDenseBackward"/>).</summary>
@@ -246,26 +266,26 @@ public sealed class EmbeddingBag : Module
 }
 
 /// <summary>
-/// The output of <see cref="EmbeddingBag.Forward"/> and what its backward needs: the flat indices, the bag offsets,
+/// The output of <see cref="EmbeddingBag.Forward(IndexTensor, IndexTensor?, Tensor?)"/> and what its backward needs: the flat indices, the bag offsets,
 /// the per-sample weights, each bag's non-padding count and (Max mode) the arg-max row of every output element.
 /// </summary>
 public sealed class EmbeddingBagResult
 {
-    internal EmbeddingBagResult(Tensor output, long[] indices, long[] offsets, float[] perSampleWeights, bool hasPerSampleWeights,
-        int[] bagSizes, long[] maxIndices, long[] inputShape)
+    private static readonly Tensor Empty = new(0L, 0L);
+    private long[] _indices = [];
+    private long[] _offsets = [];
+    private float[] _perSampleWeights = [];
+    private int[] _bagSizes = [];
+    private long[] _maxIndices = [];
+
+    /// <summary>An empty result for <see cref="EmbeddingBag.Forward(IndexTensor, IndexTensor?, Tensor?, EmbeddingBagResult)"/>
+    /// to fill; reusing it across steps makes the forward allocation-free.</summary>
+    public EmbeddingBagResult()
     {
-        HasPerSampleWeights = hasPerSampleWeights;
-        Output = output;
-        IndicesArray = indices;
-        OffsetsArray = offsets;
-        PerSampleWeightsArray = perSampleWeights;
-        BagSizesArray = bagSizes;
-        MaxIndicesArray = maxIndices;
-        InputShape = inputShape;
     }
 
     /// <summary>The (B, D) result.</summary>
-    public Tensor Output { get; }
+    public Tensor Output { get; private set; } = Empty;
 
     /// <summary>Per bag, the number of entries that are not the padding row (torch: <c>bag_size</c>, which PyTorch zeroes
     /// in Sum mode; here it is always the count).</summary>
@@ -275,17 +295,46 @@ public sealed class EmbeddingBagResult
     /// otherwise (torch: <c>max_indices</c>).</summary>
     public ReadOnlySpan<long> MaxIndices => MaxIndicesArray;
 
-    internal long[] IndicesArray { get; }
+    internal long[] IndicesArray => _indices;
 
-    internal long[] OffsetsArray { get; }
+    internal long[] OffsetsArray => _offsets;
 
-    internal float[] PerSampleWeightsArray { get; }
+    internal float[] PerSampleWeightsArray => _perSampleWeights;
 
-    internal bool HasPerSampleWeights { get; }
+    internal bool HasPerSampleWeights { get; private set; }
 
-    internal int[] BagSizesArray { get; }
+    internal int[] BagSizesArray => _bagSizes;
 
-    internal long[] MaxIndicesArray { get; }
+    internal long[] MaxIndicesArray => _maxIndices;
 
-    internal long[] InputShape { get; }
+    internal long[] InputShape { get; private set; } = [];
+
+    /// <summary>Sizes every buffer for an input of this shape, reusing those that already fit exactly.</summary>
+    internal void Prepare(IndexTensor input, int bags, int dim, bool includeLastOffset, bool max, bool weighted)
+    {
+        var n = input.Length;
+        if (Output.Rank != 2 || Output.Shape[0] != bags || Output.Shape[1] != dim)
+        {
+            Output = new Tensor(bags, dim);
+        }
+
+        Resize(ref _indices, n);
+        Resize(ref _offsets, bags + (includeLastOffset ? 1 : 0)); // (B,) or (B+1,), as the forward's offsets
+        Resize(ref _perSampleWeights, weighted ? n : 0);
+        Resize(ref _bagSizes, bags);
+        Resize(ref _maxIndices, max ? bags * dim : 0);
+        HasPerSampleWeights = weighted;
+        if (!InputShape.AsSpan().SequenceEqual(input.Shape))
+        {
+            InputShape = input.Shape.ToArray();
+        }
+    }
+
+    private static void Resize<T>(ref T[] buffer, int length)
+    {
+        if (buffer.Length != length)
+        {
+            buffer = length == 0 ? [] : new T[length];
+        }
+    }
 }

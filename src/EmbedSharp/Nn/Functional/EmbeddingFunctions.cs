@@ -43,10 +43,7 @@ public static class EmbeddingFunctions
         var dim = CheckTable(weight);
         CheckLength(destination.Length, (long)indices.Length * dim, "destination", "N·D");
         CheckIndices(indices, weight.RowCount);
-        for (var i = 0; i < indices.Length; i++)
-        {
-            weight.Row(indices[i]).CopyTo(destination.Slice(i * dim, dim));
-        }
+        EmbeddingKernels.Lookup(weight, indices, destination);
     }
 
     /// <summary>The p-norm of one float32 row exactly as <c>Tensor.norm(p)</c> computes it on a contiguous CPU row
@@ -231,18 +228,7 @@ public static class EmbeddingFunctions
             CountRows(indices, countScratch);
         }
 
-        var pad = paddingIdx ?? -1;
-        for (var i = 0; i < indices.Length; i++)
-        {
-            var k = indices[i];
-            if (k == pad)
-            {
-                continue;
-            }
-
-            var s = scaleGradByFreq ? (float)(1.0 / countScratch[(int)k]) : 1f;
-            FmaRow(gradOutput.Slice(i * dim, dim), s, gradWeight.Row(k));
-        }
+        EmbeddingKernels.DenseBackward(indices, gradOutput, paddingIdx ?? -1, scaleGradByFreq ? countScratch : default, gradWeight);
     }
 
     /// <summary>Sparse embedding backward: appends, in input order, one uncoalesced entry <c>(indices[i], gradOutput[i])</c>
@@ -340,64 +326,8 @@ public static class EmbeddingFunctions
 
         CheckIndices(indices, weight.RowCount);
         CheckPadding(paddingIdx, weight.RowCount);
-        var pad = paddingIdx ?? -1;
-        var weighted = !perSampleWeights.IsEmpty;
-
         destination.Clear();
-        for (var b = 0; b < bags; b++)
-        {
-            var (start, end) = BagBounds(offsets, b, indices.Length);
-            var acc = destination.Slice(b * dim, dim);
-            var count = 0;
-            var maxIdx = mode == EmbeddingBagMode.Max ? maxIndices.Slice(b * dim, dim) : default;
-            if (mode == EmbeddingBagMode.Max)
-            {
-                maxIdx.Fill(-1);
-            }
-
-            for (var j = start; j < end; j++)
-            {
-                var k = indices[j];
-                if (k == pad)
-                {
-                    continue;
-                }
-
-                var row = weight.Row(k);
-                switch (mode)
-                {
-                    case EmbeddingBagMode.Max:
-                        MaxRow(row, k, acc, maxIdx, first: count == 0);
-                        break;
-                    case EmbeddingBagMode.Sum when weighted:
-                        if (paddingIdx is null)
-                        {
-                            FmaRow(row, perSampleWeights[j], acc);
-                        }
-                        else
-                        {
-                            MulAddRow(row, perSampleWeights[j], acc);
-                        }
-
-                        break;
-                    default:
-                        AddRow(row, acc);
-                        break;
-                }
-
-                count++;
-            }
-
-            bagSizes[b] = count;
-            if (mode == EmbeddingBagMode.Mean)
-            {
-                var divisor = (float)Math.Max(count, 1);
-                for (var d = 0; d < dim; d++)
-                {
-                    acc[d] /= divisor;
-                }
-            }
-        }
+        EmbeddingKernels.BagForward(weight, indices, offsets, bags, mode, perSampleWeights, paddingIdx, destination, maxIndices, bagSizes);
     }
 
     /// <summary>Dense EmbeddingBag backward into <paramref name="gradWeight"/> (added; bit-exact with PyTorch when it is
@@ -481,6 +411,13 @@ public static class EmbeddingFunctions
 
             LibstdcxxSort.Sort(keys.AsSpan(0, n), order.AsSpan(0, n));
             var pad = paddingIdx ?? -1;
+            if (!scaleGradByFreq)
+            {
+                EmbeddingKernels.BagDenseBackwardGroups(keys.AsSpan(0, n), order.AsSpan(0, n), bagOf.AsSpan(0, n), bagSizes, perSampleWeights,
+                    pad, mode == EmbeddingBagMode.Mean, gradOutput, gradWeight);
+                return;
+            }
+
             var group = 0;
             var s = 0;
             while (s < n)
@@ -739,48 +676,7 @@ public static class EmbeddingFunctions
         }
     }
 
-    private static void FmaRow(ReadOnlySpan<float> x, float s, Span<float> acc)
-    {
-        for (var d = 0; d < acc.Length; d++)
-        {
-            acc[d] = MathF.FusedMultiplyAdd(x[d], s, acc[d]);
-        }
-    }
+    private static void FmaRow(ReadOnlySpan<float> x, float s, Span<float> acc) => EmbeddingKernels.FmaRow(x, s, acc);
 
-    private static void MulAddRow(ReadOnlySpan<float> x, float s, Span<float> acc)
-    {
-        for (var d = 0; d < acc.Length; d++)
-        {
-            var p = x[d] * s;
-            acc[d] += p;
-        }
-    }
-
-    private static void AddRow(ReadOnlySpan<float> x, Span<float> acc)
-    {
-        for (var d = 0; d < acc.Length; d++)
-        {
-            acc[d] += x[d];
-        }
-    }
-
-    private static void ScaleInto(ReadOnlySpan<float> x, float s, Span<float> destination)
-    {
-        for (var d = 0; d < destination.Length; d++)
-        {
-            destination[d] = x[d] * s;
-        }
-    }
-
-    private static void MaxRow(ReadOnlySpan<float> row, long k, Span<float> acc, Span<long> argmax, bool first)
-    {
-        for (var d = 0; d < acc.Length; d++)
-        {
-            if (first || row[d] > acc[d])
-            {
-                acc[d] = row[d];
-                argmax[d] = k;
-            }
-        }
-    }
+    private static void ScaleInto(ReadOnlySpan<float> x, float s, Span<float> destination) => EmbeddingKernels.ScaleInto(x, s, destination);
 }

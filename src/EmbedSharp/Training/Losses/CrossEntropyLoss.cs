@@ -46,10 +46,24 @@ public sealed class CrossEntropyLoss
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
     public Tensor Forward(Tensor logits, IndexTensor targets)
     {
+        var (n, _) = Check(logits, targets);
+        var output = Reduction == Reduction.None ? new Tensor(n) : new Tensor(Array.Empty<long>());
+        Forward(logits, targets, output);
+        return output;
+    }
+
+    /// <summary>Allocation-free forward: writes the loss into <paramref name="output"/>, one value for Mean/Sum, (N) for
+    /// None. Same bits as <see cref="Forward(Tensor, IndexTensor)"/>.</summary>
+    /// <exception cref="ArgumentException">A shape does not fit (the message names it); nothing is written.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
+    public void Forward(Tensor logits, IndexTensor targets, Tensor output)
+    {
         var (n, c) = Check(logits, targets);
+        ArgumentNullException.ThrowIfNull(output);
+        LossChecks.CheckOutput(output, Reduction, [n]);
         var x = LossChecks.Span(logits, nameof(logits));
         var t = targets.AsSpan();
-        var perSample = Reduction == Reduction.None ? new Tensor(n) : null;
+        var perSample = Reduction == Reduction.None ? output : null;
         double total = 0;
         long counted = 0;
         Span<float> scratch = stackalloc float[Block];
@@ -83,12 +97,10 @@ public sealed class CrossEntropyLoss
             }
         }
 
-        return Reduction switch
+        if (Reduction != Reduction.None)
         {
-            Reduction.None => perSample!,
-            Reduction.Sum => LossChecks.Scalar((float)total),
-            _ => LossChecks.Scalar((float)(total / counted)),
-        };
+            output[0] = Reduction == Reduction.Sum ? (float)total : (float)(total / counted);
+        }
     }
 
     /// <summary>dL/dxᵢⱼ = sᵢ·(pᵢⱼ − (1 − ε)·[j = tᵢ] − ε/C), with pᵢⱼ the softmax and sᵢ the upstream gradient (divided by
@@ -98,8 +110,28 @@ public sealed class CrossEntropyLoss
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
     public Tensor Backward(Tensor logits, IndexTensor targets, Tensor? gradOutput = null)
     {
+        ArgumentNullException.ThrowIfNull(logits);
+        var grad = new Tensor(logits.Shape);
+        Backward(logits, targets, gradOutput, grad);
+        return grad;
+    }
+
+    /// <summary>Allocation-free backward: writes dL/dx (as <see cref="Backward(Tensor, IndexTensor, Tensor?)"/>) into
+    /// <paramref name="gradInput"/> (N, C), which may be the logits themselves.</summary>
+    /// <exception cref="ArgumentException">A shape does not fit (the message names it); nothing is written.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
+    public void Backward(Tensor logits, IndexTensor targets, Tensor? gradOutput, Tensor gradInput)
+    {
         var (n, c) = Check(logits, targets);
+        ArgumentNullException.ThrowIfNull(gradInput);
         LossChecks.CheckGradOutput(gradOutput, Reduction, [n]);
+        if (!gradInput.Shape.SequenceEqual(logits.Shape))
+        {
+            throw new ArgumentException(
+                $"gradInput has shape {Tensor.FormatShape(gradInput.Shape)}; the logits have {Tensor.FormatShape(logits.Shape)}.", nameof(gradInput));
+        }
+
+        LossChecks.Span(gradInput, nameof(gradInput));
         var x = LossChecks.Span(logits, nameof(logits));
         var t = targets.AsSpan();
         var g = gradOutput is null ? default : LossChecks.Span(gradOutput, nameof(gradOutput));
@@ -109,14 +141,14 @@ public sealed class CrossEntropyLoss
             counted += ti == IgnoreIndex ? 0 : 1;
         }
 
-        var grad = new Tensor(n, c);
-        var dx = grad.AsSpan();
+        var dx = gradInput.AsSpan();
         var uniform = (float)(LabelSmoothing / c);
         Span<float> scratch = stackalloc float[Block];
         for (var i = 0; i < n; i++)
         {
             if (t[i] == IgnoreIndex)
             {
+                dx.Slice(i * c, c).Clear();
                 continue;
             }
 
@@ -135,8 +167,6 @@ public sealed class CrossEntropyLoss
             d[(int)t[i]] -= (float)(1 - LabelSmoothing);
             TensorPrimitives.Multiply(d, scale, d);
         }
-
-        return grad;
     }
 
     /// <summary>log Σ exp(row) in double, with the row's max subtracted (exp of the float differences, batched).</summary>

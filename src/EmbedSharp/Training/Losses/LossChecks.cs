@@ -40,6 +40,17 @@ internal static class LossChecks
         }
     }
 
+    /// <summary>Checks a caller's loss output: one value for Mean/Sum, the unreduced shape for None.</summary>
+    internal static void CheckOutput(Tensor output, Reduction reduction, ReadOnlySpan<long> unreducedShape)
+    {
+        if (reduction == Reduction.None ? !output.Shape.SequenceEqual(unreducedShape) : output.Length != 1)
+        {
+            var expected = reduction == Reduction.None ? Tensor.FormatShape(unreducedShape) : "() (one value)";
+            throw new ArgumentException(
+                $"output has shape {Tensor.FormatShape(output.Shape)}; a {reduction} loss needs {expected}.", nameof(output));
+        }
+    }
+
     internal static ReadOnlySpan<float> Span(Tensor t, string paramName)
     {
         if (!t.IsSingleChunk)

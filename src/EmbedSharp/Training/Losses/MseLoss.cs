@@ -12,6 +12,8 @@ namespace EmbedSharp.Training.Losses;
 /// ((x − y)·(float)(2/n))·g (2 instead of 2/n for Sum).</remarks>
 public sealed class MseLoss
 {
+    private float[] _squares = []; // (n) squared differences for Mean/Sum; grown once, reused
+
     /// <summary>Creates the loss.</summary>
     public MseLoss(Reduction reduction = Reduction.Mean)
     {
@@ -27,22 +29,48 @@ public sealed class MseLoss
     public Tensor Forward(Tensor input, Tensor target)
     {
         LossChecks.SameShape(input, target);
+        var output = Reduction == Reduction.None ? new Tensor(input.Shape) : new Tensor(Array.Empty<long>());
+        Forward(input, target, output);
+        return output;
+    }
+
+    /// <summary>Allocation-free forward (after the first Mean/Sum call, which sizes a scratch buffer): writes the loss
+    /// into <paramref name="output"/>, one value for Mean/Sum, the input's shape for None. Same bits as
+    /// <see cref="Forward(Tensor, Tensor)"/>.</summary>
+    /// <exception cref="ArgumentException">A shape does not fit (the message names it); nothing is written.</exception>
+    public void Forward(Tensor input, Tensor target, Tensor output)
+    {
+        LossChecks.SameShape(input, target);
+        ArgumentNullException.ThrowIfNull(output);
+        LossChecks.CheckOutput(output, Reduction, input.Shape);
         var x = LossChecks.Span(input, nameof(input));
         var y = LossChecks.Span(target, nameof(target));
-        var loss = new Tensor(input.Shape);
-        var l = loss.AsSpan();
+        Span<float> l;
+        if (Reduction == Reduction.None)
+        {
+            LossChecks.Span(output, nameof(output));
+            l = output.AsSpan();
+        }
+        else
+        {
+            if (_squares.Length < x.Length)
+            {
+                _squares = new float[x.Length];
+            }
+
+            l = _squares.AsSpan(0, x.Length);
+        }
+
         for (var i = 0; i < l.Length; i++)
         {
             var d = x[i] - y[i];
             l[i] = d * d;
         }
 
-        return Reduction switch
+        if (Reduction != Reduction.None)
         {
-            Reduction.None => loss,
-            Reduction.Sum => LossChecks.Scalar(TorchSum.All(l)),
-            _ => LossChecks.Scalar(TorchSum.All(l) / l.Length),
-        };
+            output[0] = Reduction == Reduction.Sum ? TorchSum.All(l) : TorchSum.All(l) / l.Length;
+        }
     }
 
     /// <summary>dL/dx = (x − y)·c·g with c = 2/n for Mean and 2 otherwise; g is <paramref name="gradOutput"/>
@@ -51,19 +79,47 @@ public sealed class MseLoss
     public Tensor Backward(Tensor input, Tensor target, Tensor? gradOutput = null)
     {
         LossChecks.SameShape(input, target);
-        LossChecks.CheckGradOutput(gradOutput, Reduction, input.Shape);
-        var x = LossChecks.Span(input, nameof(input));
-        var y = LossChecks.Span(target, nameof(target));
         var grad = new Tensor(input.Shape);
-        var dx = grad.AsSpan();
-        var norm = Reduction == Reduction.Mean ? (float)(2.0 / x.Length) : 2f;
-        var g = gradOutput is null ? default : LossChecks.Span(gradOutput, nameof(gradOutput));
-        for (var i = 0; i < dx.Length; i++)
+        Backward(input, target, gradOutput, grad);
+        return grad;
+    }
+
+    /// <summary>Allocation-free backward: writes dL/dx (as <see cref="Backward(Tensor, Tensor, Tensor?)"/>) into
+    /// <paramref name="gradInput"/>, which has the input's shape and may be the input itself.</summary>
+    /// <exception cref="ArgumentException">A shape does not fit (the message names it); nothing is written.</exception>
+    public void Backward(Tensor input, Tensor target, Tensor? gradOutput, Tensor gradInput)
+    {
+        LossChecks.SameShape(input, target);
+        ArgumentNullException.ThrowIfNull(gradInput);
+        LossChecks.CheckGradOutput(gradOutput, Reduction, input.Shape);
+        if (!gradInput.Shape.SequenceEqual(input.Shape))
         {
-            var gi = g.IsEmpty ? 1f : (Reduction == Reduction.None ? g[i] : g[0]);
-            dx[i] = (x[i] - y[i]) * norm * gi;
+            throw new ArgumentException(
+                $"gradInput has shape {Tensor.FormatShape(gradInput.Shape)}; the input has {Tensor.FormatShape(input.Shape)}.", nameof(gradInput));
         }
 
-        return grad;
+        var x = LossChecks.Span(input, nameof(input));
+        var y = LossChecks.Span(target, nameof(target));
+        var dx = LossChecks.Span(gradInput, nameof(gradInput));
+        var dxw = gradInput.AsSpan();
+        var norm = Reduction == Reduction.Mean ? (float)(2.0 / x.Length) : 2f;
+        var g = gradOutput is null ? default : LossChecks.Span(gradOutput, nameof(gradOutput));
+        if (Reduction == Reduction.None && !g.IsEmpty)
+        {
+            for (var i = 0; i < dx.Length; i++)
+            {
+                dxw[i] = (x[i] - y[i]) * norm * g[i];
+            }
+
+            return;
+        }
+
+        // Same three roundings per element, vectorised: (x − y), then ·norm, then ·g (·1 is exact and skipped).
+        System.Numerics.Tensors.TensorPrimitives.Subtract(x, y, dxw);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(dxw, norm, dxw);
+        if (!g.IsEmpty && g[0] != 1f)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(dxw, g[0], dxw);
+        }
     }
 }

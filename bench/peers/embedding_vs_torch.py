@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""Side by side: nn.Embedding / nn.EmbeddingBag (PyTorch on the CPU) vs EmbedSharp, same machine, same run, same protocol.
+
+Run:  /usr/bin/python3 bench/peers/embedding_vs_torch.py [--case NAME] [--skip-one-thread]
+(--skip-one-thread skips the second PyTorch run: 1 thread, or all cores when the default is 1 thread.)
+Needs Debian's python3-torch and the .NET SDK. Cases (the C# side, Peers/EmbeddingPeerTimings.cs, has the same list):
+  emb_50k_x300_idx32x128      Embedding(50000, 300), indices (32, 128)
+  emb_1m_x128_idx65536        Embedding(1000000, 128), 65536 random indices
+  bagmean_100k_x128_4096x50   EmbeddingBag(100000, 128, mode='mean'), 4096 bags of 50
+Ops: forward lookup; backward dense / sparse (weight gradient from a fixed upstream gradient, starting from no
+gradient); one training iteration (zero_grad(set_to_none=True), forward, MSE against a fixed target, backward, step)
+with SGD and Adam (dense) and SGD and SparseAdam (sparse=True). PyTorch runs with its default thread count and again
+with 1 thread. Protocol (both sides): warm-up of at least 3 calls and 0.2 s, then the median of 31 calls (7 when a
+call takes over 50 ms). Prints Markdown tables; ratio = PyTorch time / EmbedSharp time (above 1: EmbedSharp faster).
+The C# side also times the simplest possible gather (one memmove per row, one thread) on the same table and indices,
+and the forward's bandwidth is given as a fraction of it.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+CASES = [
+    ("emb_50k_x300_idx32x128", 50_000, 300, (32, 128), False),
+    ("emb_1m_x128_idx65536", 1_000_000, 128, (65_536,), False),
+    ("bagmean_100k_x128_4096x50", 100_000, 128, (4096, 50), True),
+]
+OPS = ["forward", "backward_dense", "backward_sparse", "train_sgd", "train_adam", "train_sgd_sparse", "train_sparseadam"]
+
+
+def median_time(fn):
+    start, calls = time.perf_counter(), 0
+    while calls < 3 or time.perf_counter() - start < 0.2:  # warm-up: the same rule as the C# side
+        fn()
+        calls += 1
+    per_call = (time.perf_counter() - start) / calls
+    reps = 7 if per_call > 0.05 else 31
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def time_case(name, rows, dim, shape, bag):
+    out = {}
+    torch.manual_seed(0)
+    idx = torch.randint(0, rows, shape)
+    for sparse in (False, True):
+        if bag:
+            m = torch.nn.EmbeddingBag(rows, dim, mode="mean", sparse=sparse)
+        else:
+            m = torch.nn.Embedding(rows, dim, sparse=sparse)
+        w = m.weight
+        if not sparse:
+            with torch.no_grad():
+                out[f"{name}/forward"] = median_time(lambda: m(idx))
+        y = m(idx)
+        g = torch.full_like(y, 0.01)
+
+        def backward():
+            w.grad = None
+            y.backward(g, retain_graph=True)
+
+        out[f"{name}/backward_{'sparse' if sparse else 'dense'}"] = median_time(backward)
+        target = torch.full_like(y, 0.5)
+        opts = ([("train_sgd_sparse", torch.optim.SGD([w], lr=0.01)), ("train_sparseadam", torch.optim.SparseAdam([w]))]
+                if sparse else
+                [("train_sgd", torch.optim.SGD([w], lr=0.01)), ("train_adam", torch.optim.Adam([w]))])
+        for key, opt in opts:
+            def step():
+                opt.zero_grad(set_to_none=True)
+                loss = F.mse_loss(m(idx), target)
+                loss.backward()
+                opt.step()
+
+            out[f"{name}/{key}"] = median_time(step)
+            w.grad = None
+        del m, w, y, g, opts
+    return out
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "?"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--case", default=None)
+    ap.add_argument("--skip-one-thread", action="store_true")
+    args = ap.parse_args()
+    cases = [c for c in CASES if args.case in (None, c[0])]
+    subprocess.run(["dotnet", "build", "-c", "Release", "-v", "q", os.path.join(ROOT, "bench", "EmbedSharp.Bench")],
+                   check=True, stdout=subprocess.DEVNULL)
+    ours = {}
+    for c in cases:  # one process per case keeps the peak memory of each run down
+        ours.update(json.loads(subprocess.run(
+            ["dotnet", "run", "-c", "Release", "--no-build", "--project", os.path.join(ROOT, "bench", "EmbedSharp.Bench"),
+             "--", "peers-embedding", c[0]], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]))
+    default_threads = torch.get_num_threads()
+    theirs = {}
+    for c in cases:
+        theirs.update(time_case(*c))
+    # The second PyTorch run: 1 thread, or all cores when the default already is 1 thread (as on a machine whose
+    # OpenMP runtime sees one CPU).
+    other_threads = 1 if default_threads != 1 else (os.cpu_count() or 1)
+    theirs1 = {}
+    if not args.skip_one_thread and other_threads != default_threads:
+        torch.set_num_threads(other_threads)
+        for c in cases:
+            theirs1.update(time_case(*c))
+        torch.set_num_threads(default_threads)
+
+    print(f"Machine: {os.cpu_count()} cores (nproc), {cpu_model()}; torch {torch.__version__}, "
+          f"default {default_threads} threads; .NET: see `dotnet --version`\n")
+    one = f" | PyTorch ({other_threads} threads) | ratio ({other_threads} threads)" if theirs1 else ""
+    print(f"| case | op | PyTorch ({default_threads} threads) | EmbedSharp | ratio{one} |")
+    print("|---|---|---:|---:|---:|" + ("---:|---:|" if theirs1 else ""))
+    for c in cases:
+        for op in OPS:
+            key = f"{c[0]}/{op}"
+            t, o = theirs[key], ours[key]
+            extra = f" | {theirs1[key] * 1e3:.3f} ms | {theirs1[key] / o:.2f}x" if theirs1 else ""
+            print(f"| {c[0]} | {op} | {t * 1e3:.3f} ms | {o * 1e3:.3f} ms | {t / o:.2f}x{extra} |")
+    print("\n| case | gather (1 thread, memmove per row) | EmbedSharp forward | fraction |")
+    print("|---|---:|---:|---:|")
+    for c in cases:
+        if f"{c[0]}/gather_gbps" in ours:
+            gb, fw = ours[f"{c[0]}/gather_gbps"], ours[f"{c[0]}/forward_gbps"]
+            print(f"| {c[0]} | {gb:.1f} GB/s | {fw:.1f} GB/s | {fw / gb:.0%} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,486 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using EmbedSharp.Numerics;
+
+#pragma warning disable CS8500 // context structs live on the caller's stack (which waits), so their references stay rooted
+
+namespace EmbedSharp.Nn.Functional;
+
+/// <summary>
+/// The hot loops of <see cref="EmbeddingFunctions"/> after validation: row gathers, scatters and bag reductions,
+/// split over cores where the parts write disjoint rows and each row's operations keep their order (so results do not
+/// depend on the thread count), with 256-bit SIMD per row. Element-wise SIMD is bit-identical to the scalar loops:
+/// each lane does the same single-rounding operation (.NET never contracts a·b + c into an fma).
+/// </summary>
+internal static unsafe class EmbeddingKernels
+{
+    /// <summary>Floats of work below which a kernel stays on the calling thread.</summary>
+    private const long MinFloatsPerPart = 1L << 15;
+
+    /// <summary>How many rows ahead the gathers prefetch: random rows are latency-bound, so the loads of the next rows
+    /// are started early (as PyTorch's perfkernels for EmbeddingBag do).</summary>
+    private const int PrefetchDistance = 32;
+
+    /// <summary>Starts loading the <paramref name="floats"/> floats at <paramref name="p"/> into the cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(float* p, int floats)
+    {
+        if (Sse.IsSupported)
+        {
+            var bytes = (byte*)p;
+            var n = floats * sizeof(float);
+            for (var o = 0; o < n; o += 64)
+            {
+                Sse.Prefetch0(bytes + o);
+            }
+        }
+    }
+
+    /// <summary>Rows of a table: a base pointer for a single-chunk table (pinned by the caller), else Tensor.Row.</summary>
+    private struct Table
+    {
+        public Tensor Tensor;
+        public float* Base;
+        public int Dim;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly Span<float> Row(long k) => Base != null ? new Span<float>(Base + (k * Dim), Dim) : Tensor.Row(k);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Prefetch(long k)
+        {
+            if (Base != null)
+            {
+                EmbeddingKernels.Prefetch(Base + (k * Dim), Dim);
+            }
+        }
+    }
+
+    private struct LookupWork
+    {
+        public Table Weight;
+        public long* Indices;
+        public float* Destination;
+        public int Count;
+    }
+
+    /// <summary>destination[i] = weight[indices[i]] for valid indices (checked by the caller).</summary>
+    public static void Lookup(Tensor weight, ReadOnlySpan<long> indices, Span<float> destination)
+    {
+        var dim = (int)weight.RowLength;
+        if (indices.IsEmpty || dim == 0)
+        {
+            return;
+        }
+
+        fixed (long* idx = indices)
+        fixed (float* dst = destination)
+        fixed (float* table = weight.IsSingleChunk ? weight.AsSpan() : default)
+        {
+            var work = new LookupWork
+            {
+                Weight = new Table { Tensor = weight, Base = table, Dim = dim },
+                Indices = idx,
+                Destination = dst,
+                Count = indices.Length,
+            };
+            WorkSplit.Run(&LookupPart, &work, WorkSplit.Parts((long)indices.Length * dim, MinFloatsPerPart));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LookupPart(void* context, int part, int parts)
+    {
+        ref var w = ref Unsafe.AsRef<LookupWork>(context);
+        var (start, end) = WorkSplit.Range(w.Count, part, parts);
+        var dim = w.Weight.Dim;
+        var dst = w.Destination + (start * dim);
+        for (var i = start; i < end; i++, dst += dim)
+        {
+            if (i + PrefetchDistance < end)
+            {
+                w.Weight.Prefetch(w.Indices[i + PrefetchDistance]);
+            }
+
+            w.Weight.Row(w.Indices[i]).CopyTo(new Span<float>(dst, dim));
+        }
+    }
+
+    private struct ScatterWork
+    {
+        public Table Grad;
+        public long* Indices;
+        public float* GradOutput;
+        public int* Counts;
+        public int Count;
+        public long Pad;
+        public long Rows;
+    }
+
+    /// <summary>Dense embedding backward after validation: gradWeight[k] = fma(gradOutput[i], s, gradWeight[k]) for each
+    /// i in input order. Parts own disjoint ranges of table rows and each scans the indices in order, so every row gets
+    /// its additions in input order whatever the number of parts.</summary>
+    public static void DenseBackward(ReadOnlySpan<long> indices, ReadOnlySpan<float> gradOutput, long pad, ReadOnlySpan<int> counts,
+        Tensor gradWeight)
+    {
+        var dim = (int)gradWeight.RowLength;
+        if (indices.IsEmpty || dim == 0)
+        {
+            return;
+        }
+
+        fixed (long* idx = indices)
+        fixed (float* g = gradOutput)
+        fixed (int* c = counts)
+        fixed (float* table = gradWeight.IsSingleChunk ? gradWeight.AsSpan() : default)
+        {
+            var work = new ScatterWork
+            {
+                Grad = new Table { Tensor = gradWeight, Base = table, Dim = dim },
+                Indices = idx,
+                GradOutput = g,
+                Counts = counts.IsEmpty ? null : c,
+                Count = indices.Length,
+                Pad = pad,
+                Rows = gradWeight.RowCount,
+            };
+            WorkSplit.Run(&DenseBackwardPart, &work, WorkSplit.Parts((long)indices.Length * dim, MinFloatsPerPart));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DenseBackwardPart(void* context, int part, int parts)
+    {
+        ref var w = ref Unsafe.AsRef<ScatterWork>(context);
+        var (lo, hi) = WorkSplit.Range(w.Rows, part, parts);
+        var dim = w.Grad.Dim;
+        for (var i = 0; i < w.Count; i++)
+        {
+            var k = w.Indices[i];
+            if (k < lo || k >= hi || k == w.Pad)
+            {
+                continue;
+            }
+
+            if (i + PrefetchDistance < w.Count && w.Indices[i + PrefetchDistance] is var next && next >= lo && next < hi)
+            {
+                w.Grad.Prefetch(next);
+            }
+
+            var s = w.Counts == null ? 1f : (float)(1.0 / w.Counts[k]);
+            FmaRow(new ReadOnlySpan<float>(w.GradOutput + ((long)i * dim), dim), s, w.Grad.Row(k));
+        }
+    }
+
+    private struct BagWork
+    {
+        public Table Weight;
+        public long* Indices;
+        public long* Offsets;
+        public float* Weights;
+        public float* Destination;
+        public long* MaxIndices;
+        public int* BagSizes;
+        public int OffsetCount;
+        public int Count;
+        public int Bags;
+        public long Pad;
+        public bool HasPadding;
+        public EmbeddingBagMode Mode;
+    }
+
+    /// <summary>EmbeddingBag forward after validation (destination zeroed, max indices filled by the kernel): bags are
+    /// independent, so they are split over cores; inside a bag the order is the serial one.</summary>
+    public static void BagForward(Tensor weight, ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets, int bags, EmbeddingBagMode mode,
+        ReadOnlySpan<float> perSampleWeights, long? paddingIdx, Span<float> destination, Span<long> maxIndices, Span<int> bagSizes)
+    {
+        var dim = (int)weight.RowLength;
+        fixed (long* idx = indices)
+        fixed (long* off = offsets)
+        fixed (float* psw = perSampleWeights)
+        fixed (float* dst = destination)
+        fixed (long* mx = maxIndices)
+        fixed (int* sizes = bagSizes)
+        fixed (float* table = weight.IsSingleChunk ? weight.AsSpan() : default)
+        {
+            var work = new BagWork
+            {
+                Weight = new Table { Tensor = weight, Base = table, Dim = dim },
+                Indices = idx,
+                Offsets = off,
+                Weights = perSampleWeights.IsEmpty ? null : psw,
+                Destination = dst,
+                MaxIndices = mx,
+                BagSizes = sizes,
+                OffsetCount = offsets.Length,
+                Count = indices.Length,
+                Bags = bags,
+                Pad = paddingIdx ?? -1,
+                HasPadding = paddingIdx is not null,
+                Mode = mode,
+            };
+            WorkSplit.Run(&BagForwardPart, &work, WorkSplit.Parts((long)indices.Length * dim, MinFloatsPerPart));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BagForwardPart(void* context, int part, int parts)
+    {
+        ref var w = ref Unsafe.AsRef<BagWork>(context);
+        var (first, last) = WorkSplit.Range(w.Bags, part, parts);
+        var dim = w.Weight.Dim;
+        for (var b = (int)first; b < last; b++)
+        {
+            var start = (int)w.Offsets[b];
+            var end = b + 1 < w.OffsetCount ? (int)w.Offsets[b + 1] : w.Count;
+            var acc = new Span<float>(w.Destination + ((long)b * dim), dim);
+            var maxIdx = w.Mode == EmbeddingBagMode.Max ? new Span<long>(w.MaxIndices + ((long)b * dim), dim) : default;
+            maxIdx.Fill(-1);
+            var count = 0;
+            for (var j = start; j < end; j++)
+            {
+                var k = w.Indices[j];
+                if (j + PrefetchDistance < w.Count)
+                {
+                    w.Weight.Prefetch(w.Indices[j + PrefetchDistance]);
+                }
+
+                if (k == w.Pad)
+                {
+                    continue;
+                }
+
+                var row = w.Weight.Row(k);
+                if (w.Mode == EmbeddingBagMode.Max)
+                {
+                    MaxRow(row, k, acc, maxIdx, first: count == 0);
+                }
+                else if (w.Weights != null)
+                {
+                    if (w.HasPadding)
+                    {
+                        MulAddRow(row, w.Weights[j], acc);
+                    }
+                    else
+                    {
+                        FmaRow(row, w.Weights[j], acc);
+                    }
+                }
+                else
+                {
+                    AddRow(row, acc);
+                }
+
+                count++;
+            }
+
+            w.BagSizes[b] = count;
+            if (w.Mode == EmbeddingBagMode.Mean)
+            {
+                DivideRow(acc, Math.Max(count, 1));
+            }
+        }
+    }
+
+    private struct BagBackwardWork
+    {
+        public Table Grad;
+        public long* Keys;
+        public int* Order;
+        public int* BagOf;
+        public int* BagSizes;
+        public float* Weights;
+        public float* GradOutput;
+        public int Count;
+        public long Pad;
+        public bool Mean;
+    }
+
+    /// <summary>Sum/Mean EmbeddingBag dense backward over sorted (key, position) pairs, without frequency scaling: each
+    /// group of equal keys is one table row, so groups are split over cores (at group boundaries) and each group adds its
+    /// entries in sorted order.</summary>
+    public static void BagDenseBackwardGroups(ReadOnlySpan<long> keys, ReadOnlySpan<int> order, ReadOnlySpan<int> bagOf,
+        ReadOnlySpan<int> bagSizes, ReadOnlySpan<float> perSampleWeights, long pad, bool mean, ReadOnlySpan<float> gradOutput, Tensor gradWeight)
+    {
+        var dim = (int)gradWeight.RowLength;
+        fixed (long* k = keys)
+        fixed (int* o = order)
+        fixed (int* bo = bagOf)
+        fixed (int* bs = bagSizes)
+        fixed (float* psw = perSampleWeights)
+        fixed (float* g = gradOutput)
+        fixed (float* table = gradWeight.IsSingleChunk ? gradWeight.AsSpan() : default)
+        {
+            var work = new BagBackwardWork
+            {
+                Grad = new Table { Tensor = gradWeight, Base = table, Dim = dim },
+                Keys = k,
+                Order = o,
+                BagOf = bo,
+                BagSizes = bs,
+                Weights = perSampleWeights.IsEmpty ? null : psw,
+                GradOutput = g,
+                Count = keys.Length,
+                Pad = pad,
+                Mean = mean,
+            };
+            WorkSplit.Run(&BagDenseBackwardPart, &work, WorkSplit.Parts((long)keys.Length * dim, MinFloatsPerPart));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BagDenseBackwardPart(void* context, int part, int parts)
+    {
+        ref var w = ref Unsafe.AsRef<BagBackwardWork>(context);
+        var n = w.Count;
+        var (s0, e0) = WorkSplit.Range(n, part, parts);
+        var s = GroupStart(w.Keys, (int)s0, n);
+        var stop = GroupStart(w.Keys, (int)e0, n);
+        var dim = w.Grad.Dim;
+        while (s < stop)
+        {
+            var k = w.Keys[s];
+            var e = s + 1;
+            while (e < n && w.Keys[e] == k)
+            {
+                e++;
+            }
+
+            if (k != w.Pad)
+            {
+                var target = w.Grad.Row(k);
+                for (var j = s; j < e; j++)
+                {
+                    if (j + PrefetchDistance < n)
+                    {
+                        Prefetch(w.GradOutput + ((long)w.BagOf[w.Order[j + PrefetchDistance]] * dim), dim);
+                    }
+
+                    var pos = w.Order[j];
+                    var bag = w.BagOf[pos];
+                    var scale = w.Weights == null ? 1.0 : w.Weights[pos];
+                    if (w.Mean && w.BagSizes[bag] != 0)
+                    {
+                        scale /= w.BagSizes[bag];
+                    }
+
+                    FmaRow(new ReadOnlySpan<float>(w.GradOutput + ((long)bag * dim), dim), (float)scale, target);
+                }
+            }
+
+            s = e;
+        }
+    }
+
+    /// <summary>The first group start at or after <paramref name="i"/> in sorted keys (n if none).</summary>
+    private static int GroupStart(long* keys, int i, int n)
+    {
+        while (i > 0 && i < n && keys[i] == keys[i - 1])
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    /// <summary>acc[d] = fma(x[d], s, acc[d]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void FmaRow(ReadOnlySpan<float> x, float s, Span<float> acc)
+    {
+        var n = acc.Length;
+        x = x[..n];
+        var d = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vs = Vector256.Create(s);
+            ref var xr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref var ar = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(acc);
+            for (; d + 8 <= n; d += 8)
+            {
+                var a = Vector256.LoadUnsafe(ref ar, (nuint)d);
+                var v = Vector256.LoadUnsafe(ref xr, (nuint)d);
+                Vector256.FusedMultiplyAdd(v, vs, a).StoreUnsafe(ref ar, (nuint)d);
+            }
+        }
+
+        for (; d < n; d++)
+        {
+            acc[d] = MathF.FusedMultiplyAdd(x[d], s, acc[d]);
+        }
+    }
+
+    /// <summary>acc[d] = acc[d] + round(x[d]·s) (no fma).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MulAddRow(ReadOnlySpan<float> x, float s, Span<float> acc)
+    {
+        var n = acc.Length;
+        x = x[..n];
+        var d = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vs = Vector256.Create(s);
+            ref var xr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref var ar = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(acc);
+            for (; d + 8 <= n; d += 8)
+            {
+                var p = Vector256.LoadUnsafe(ref xr, (nuint)d) * vs;
+                (Vector256.LoadUnsafe(ref ar, (nuint)d) + p).StoreUnsafe(ref ar, (nuint)d);
+            }
+        }
+
+        for (; d < n; d++)
+        {
+            var p = x[d] * s;
+            acc[d] += p;
+        }
+    }
+
+    /// <summary>acc[d] += x[d].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddRow(ReadOnlySpan<float> x, Span<float> acc)
+    {
+        var n = acc.Length;
+        x = x[..n];
+        var d = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var xr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref var ar = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(acc);
+            for (; d + 8 <= n; d += 8)
+            {
+                (Vector256.LoadUnsafe(ref ar, (nuint)d) + Vector256.LoadUnsafe(ref xr, (nuint)d)).StoreUnsafe(ref ar, (nuint)d);
+            }
+        }
+
+        for (; d < n; d++)
+        {
+            acc[d] += x[d];
+        }
+    }
+
+    /// <summary>destination[d] = x[d]·s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ScaleInto(ReadOnlySpan<float> x, float s, Span<float> destination)
+    {
+        System.Numerics.Tensors.TensorPrimitives.Multiply(x[..destination.Length], s, destination);
+    }
+
+    /// <summary>acc[d] /= (float)divisor.</summary>
+    private static void DivideRow(Span<float> acc, int divisor)
+    {
+        System.Numerics.Tensors.TensorPrimitives.Divide(acc, (float)divisor, acc);
+    }
+
+    private static void MaxRow(ReadOnlySpan<float> row, long k, Span<float> acc, Span<long> argmax, bool first)
+    {
+        for (var d = 0; d < acc.Length; d++)
+        {
+            if (first || row[d] > acc[d])
+            {
+                acc[d] = row[d];
+                argmax[d] = k;
+            }
+        }
+    }
+}
