@@ -107,11 +107,13 @@ internal static class FastTextBinReader
             throw input.Error(Invariant($"The pruning index claims {pruneSize} pairs."), at);
         }
 
-        var blob = new byte[Math.Min(1 << 16, Math.Max(16, size * 8))];
-        var starts = new int[size + 1];
-        var counts = new long[size];
-        var types = new FastTextEntryType[size];
-        var strings = new string[size];
+        // Sized from the header only when the stream length vouches for it; otherwise grown as entries arrive.
+        var capacity = input.Remaining is null ? Math.Min(size, 1 << 16) : size;
+        var blob = new byte[Math.Max(16, Math.Min(1 << 16, capacity * 8))];
+        var starts = new List<int>(capacity + 1);
+        var counts = new List<long>(capacity);
+        var types = new List<FastTextEntryType>(capacity);
+        var strings = new List<string>(capacity);
         var word = new byte[64];
         var invalidList = new List<int>();
         var length = 0;
@@ -130,7 +132,7 @@ internal static class FastTextBinReader
             }
 
             word.AsSpan(0, n).CopyTo(blob.AsSpan(length));
-            starts[i] = length;
+            starts.Add(length);
             length += n;
             var bytes = word.AsSpan(0, n);
             if (!Utf8.IsValid(bytes))
@@ -143,20 +145,21 @@ internal static class FastTextBinReader
                 invalidList.Add(i);
             }
 
-            strings[i] = Encoding.UTF8.GetString(bytes);
-            counts[i] = input.ReadInt64(Invariant($"the count of entry {i}"));
+            var text = Encoding.UTF8.GetString(bytes);
+            strings.Add(text);
+            counts.Add(input.ReadInt64(Invariant($"the count of entry {i}")));
             var typeAt = input.Offset;
             var type = input.ReadByte(Invariant($"the type of entry {i}"));
             var expected = i < nwords ? FastTextEntryType.Word : FastTextEntryType.Label;
             if (type != (byte)expected)
             {
-                throw input.Error(Invariant($"Entry {i} ('{strings[i]}') has type {type}; with nwords = {nwords} it must be {(byte)expected} ({expected}): words come first, then labels."), typeAt);
+                throw input.Error(Invariant($"Entry {i} ('{text}') has type {type}; with nwords = {nwords} it must be {(byte)expected} ({expected}): words come first, then labels."), typeAt);
             }
 
-            types[i] = expected;
+            types.Add(expected);
         }
 
-        starts[size] = length;
+        starts.Add(length);
         for (long p = 0; p < pruneSize; p++)
         {
             // Only pruned (quantized) models have pairs; they are read to reach the flag that refuses the file.
@@ -164,7 +167,7 @@ internal static class FastTextBinReader
             input.ReadInt32("a pruning index value");
         }
 
-        var dict = new FastTextDictionary(blob, starts, counts, types, strings, nwords, ntokens);
+        var dict = new FastTextDictionary(blob, [.. starts], [.. counts], [.. types], [.. strings], nwords, ntokens);
 
         // fastText resolves a repeated word to its last entry; report every entry that repeats an earlier one.
         var seen = new HashSet<int>();

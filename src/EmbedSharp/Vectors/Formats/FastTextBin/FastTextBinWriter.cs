@@ -13,7 +13,8 @@ internal static class FastTextBinWriter
 {
     public static void Write(Stream stream, FastTextModel model)
     {
-        using var buffered = new BufferedStream(stream, 1 << 16);
+        // Not disposed: that would close the caller's stream; Flush at the end writes everything through.
+        var buffered = new BufferedStream(stream, 1 << 16);
         void I32(int v) => WriteInt32(buffered, v);
         void I64(long v) => WriteInt64(buffered, v);
 
