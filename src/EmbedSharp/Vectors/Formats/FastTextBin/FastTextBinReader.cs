@@ -1,0 +1,300 @@
+using System.Globalization;
+using System.Runtime.Intrinsics;
+using System.Text;
+using System.Text.Unicode;
+using EmbedSharp.Numerics;
+using EmbedSharp.Vectors.FastText;
+
+namespace EmbedSharp.Vectors.Formats.FastTextBin;
+
+/// <summary>
+/// Parses a fastText 0.9.x <c>.bin</c> stream (fasttext.cc <c>loadModel</c>): magic, version, args, dictionary, quantized
+/// input flag, input matrix, qout flag, output matrix. Every count is checked against the bytes that remain before
+/// anything is allocated for it (when the stream can tell its length).
+/// </summary>
+internal static class FastTextBinReader
+{
+    private const int StagedBlockFloats = 1 << 20;
+
+    public static FastTextModel Read(FastTextBinInput input, FastTextBinReadOptions options)
+    {
+        var magic = input.ReadInt32("the magic number");
+        if (magic != FastTextBinConstants.Magic)
+        {
+            throw input.Error(Invariant($"This is not a fastText model: the first int32 is {magic}, not the magic number {FastTextBinConstants.Magic}."), 0);
+        }
+
+        var version = input.ReadInt32("the version");
+        if (version != FastTextBinConstants.Version)
+        {
+            throw input.Error(Invariant($"Unsupported fastText model version {version}; this reader supports version {FastTextBinConstants.Version} (fastText 0.2 to 0.9.2)."), 4);
+        }
+
+        var args = ReadArgs(input);
+        var dict = ReadDictionary(input, args, options, out var invalid, out var duplicates);
+
+        var quantAt = input.Offset;
+        var quantInput = ReadBool(input, "the quantized-input flag");
+        if (quantInput)
+        {
+            throw new NotSupportedException(Invariant(
+                $"'{input.Path ?? "stream"}' is a quantized fastText model (.ftz, flag at byte offset {quantAt}); product-quantized matrices are not supported. Use the unquantized .bin."));
+        }
+
+        if (dict.PruneSize >= 0)
+        {
+            throw input.Error(Invariant($"The dictionary is pruned (pruneidx_size {dict.PruneSize}) but the input matrix is not quantized; fastText refuses such a file too (\"Invalid model file\")."), quantAt);
+        }
+
+        var inputMatrix = ReadMatrix(input, "input", (long)dict.Dictionary.WordCount + args.Bucket, args.Dim, options);
+        var qout = ReadBool(input, "the quantized-output flag");
+        var outputMatrix = ReadMatrix(input, "output", null, args.Dim, options);
+        if (!input.AtEnd())
+        {
+            var extra = input.Remaining is { } r ? Invariant($"{r} bytes follow") : "more bytes follow";
+            throw input.Error($"Trailing data: {extra} the output matrix, where a fastText model ends.");
+        }
+
+        return new FastTextModel(args, dict.Dictionary, inputMatrix, outputMatrix, qout, invalid, duplicates, options.InvalidUtf8);
+    }
+
+    private static FastTextArgs ReadArgs(FastTextBinInput input)
+    {
+        var at = input.Offset;
+        input.Require(FastTextBinConstants.ArgsBytes, "the arguments", at);
+        var dim = input.ReadInt32("args.dim");
+        var ws = input.ReadInt32("args.ws");
+        var epoch = input.ReadInt32("args.epoch");
+        var minCount = input.ReadInt32("args.minCount");
+        var neg = input.ReadInt32("args.neg");
+        var wordNgrams = input.ReadInt32("args.wordNgrams");
+        var loss = (FastTextLoss)input.ReadInt32("args.loss");
+        var model = (FastTextModelKind)input.ReadInt32("args.model");
+        var bucket = input.ReadInt32("args.bucket");
+        var minn = input.ReadInt32("args.minn");
+        var maxn = input.ReadInt32("args.maxn");
+        var lrUpdateRate = input.ReadInt32("args.lrUpdateRate");
+        var t = input.ReadDouble("args.t");
+        var args = new FastTextArgs(dim, ws, epoch, minCount, neg, wordNgrams, loss, model, bucket, minn, maxn, lrUpdateRate, t);
+        if (args.Problem() is { } problem)
+        {
+            throw input.Error("Invalid arguments: " + problem, at);
+        }
+
+        return args;
+    }
+
+    private static (FastTextDictionary Dictionary, long PruneSize) ReadDictionary(
+        FastTextBinInput input, FastTextArgs args, FastTextBinReadOptions options, out int[] invalid, out int[] duplicates)
+    {
+        var at = input.Offset;
+        input.Require(FastTextBinConstants.DictionaryHeaderBytes, "the dictionary header", at);
+        var size = input.ReadInt32("the dictionary size");
+        var nwords = input.ReadInt32("the word count");
+        var nlabels = input.ReadInt32("the label count");
+        var ntokens = input.ReadInt64("the token count");
+        var pruneSize = input.ReadInt64("the pruning index size");
+        if (size < 0 || nwords < 0 || nlabels < 0 || (long)nwords + nlabels != size || ntokens < 0 || pruneSize < FastTextBinConstants.NotPruned)
+        {
+            throw input.Error(Invariant($"Invalid dictionary header: size {size}, nwords {nwords}, nlabels {nlabels}, ntokens {ntokens}, pruneidx_size {pruneSize} (sizes must be non-negative, size = nwords + nlabels, pruneidx_size ≥ −1)."), at);
+        }
+
+        var entriesAt = input.Offset;
+        var minBytes = ((long)size * FastTextBinConstants.MinEntryBytes) + (Math.Max(0, pruneSize) * 2 * sizeof(int));
+        input.Require(minBytes, Invariant($"the {size} dictionary entries and {Math.Max(0, pruneSize)} pruning pairs (at least)"), entriesAt);
+        if (input.Remaining is null && pruneSize > int.MaxValue)
+        {
+            throw input.Error(Invariant($"The pruning index claims {pruneSize} pairs."), at);
+        }
+
+        // Sized from the header only when the stream length vouches for it; otherwise grown as entries arrive.
+        var capacity = input.Remaining is null ? Math.Min(size, 1 << 16) : size;
+        var blob = new byte[Math.Max(16, Math.Min(1 << 16, capacity * 8))];
+        var starts = new List<int>(capacity + 1);
+        var counts = new List<long>(capacity);
+        var types = new List<FastTextEntryType>(capacity);
+        var strings = new List<string>(capacity);
+        var word = new byte[64];
+        var invalidList = new List<int>();
+        var length = 0;
+        for (var i = 0; i < size; i++)
+        {
+            var wordAt = input.Offset;
+            var n = input.ReadNulTerminated(ref word, Invariant($"the word of entry {i}"));
+            if ((long)length + n > Array.MaxLength)
+            {
+                throw input.Error("The dictionary's words exceed 2 GB.", wordAt);
+            }
+
+            if (length + n > blob.Length)
+            {
+                Array.Resize(ref blob, (int)Math.Min(Array.MaxLength, Math.Max((long)blob.Length * 2, length + n)));
+            }
+
+            word.AsSpan(0, n).CopyTo(blob.AsSpan(length));
+            starts.Add(length);
+            length += n;
+            var bytes = word.AsSpan(0, n);
+            if (!Utf8.IsValid(bytes))
+            {
+                if (options.InvalidUtf8 == InvalidUtf8Handling.Strict)
+                {
+                    throw input.Error(Invariant($"Entry {i} is not valid UTF-8 (bytes {Convert.ToHexString(bytes)}); choose InvalidUtf8Handling.Replace or Skip to accept it."), wordAt);
+                }
+
+                invalidList.Add(i);
+            }
+
+            var text = Encoding.UTF8.GetString(bytes);
+            strings.Add(text);
+            counts.Add(input.ReadInt64(Invariant($"the count of entry {i}")));
+            var typeAt = input.Offset;
+            var type = input.ReadByte(Invariant($"the type of entry {i}"));
+            var expected = i < nwords ? FastTextEntryType.Word : FastTextEntryType.Label;
+            if (type != (byte)expected)
+            {
+                throw input.Error(Invariant($"Entry {i} ('{text}') has type {type}; with nwords = {nwords} it must be {(byte)expected} ({expected}): words come first, then labels."), typeAt);
+            }
+
+            types.Add(expected);
+        }
+
+        starts.Add(length);
+        for (long p = 0; p < pruneSize; p++)
+        {
+            // Only pruned (quantized) models have pairs; they are read to reach the flag that refuses the file.
+            input.ReadInt32("a pruning index key");
+            input.ReadInt32("a pruning index value");
+        }
+
+        var dict = new FastTextDictionary(blob, [.. starts], [.. counts], [.. types], [.. strings], nwords, ntokens);
+
+        // fastText resolves a repeated word to its last entry; report every entry that repeats an earlier one.
+        var seen = new HashSet<int>();
+        var dup = new List<int>();
+        for (var i = 0; i < size; i++)
+        {
+            if (!seen.Add(dict.Find(dict.Bytes(i))))
+            {
+                dup.Add(i);
+            }
+        }
+
+        duplicates = [.. dup];
+        invalid = [.. invalidList];
+        return (dict, pruneSize);
+    }
+
+    private static bool ReadBool(FastTextBinInput input, string what)
+    {
+        var at = input.Offset;
+        var b = input.ReadByte(what);
+        return b switch
+        {
+            0 => false,
+            1 => true,
+            _ => throw input.Error(Invariant($"{what} is {b}; a C++ bool is 0 or 1."), at),
+        };
+    }
+
+    private static Tensor ReadMatrix(FastTextBinInput input, string name, long? rows, int dim, FastTextBinReadOptions options)
+    {
+        var at = input.Offset;
+        var m = input.ReadInt64($"the {name} matrix row count");
+        var n = input.ReadInt64($"the {name} matrix column count");
+        if (m < 0 || n != dim || (rows is { } r && m != r))
+        {
+            var want = rows is { } rr ? Invariant($"({rr}, {dim}) = (nwords + bucket, dim)") : Invariant($"(rows ≥ 0, {dim})");
+            throw input.Error(Invariant($"The {name} matrix claims shape ({m}, {n}); expected {want}."), at);
+        }
+
+        var dataAt = input.Offset;
+        if (input.Remaining is { } left && m > left / sizeof(float) / n)
+        {
+            throw input.Error(Invariant($"The file is too short: the {name} matrix ({m}, {n}) needs {(decimal)m * n * sizeof(float)} bytes but only {left} remain."), at);
+        }
+
+        Tensor t;
+        if (input.Remaining is not null)
+        {
+            t = new Tensor(m, n);
+            long done = 0;
+            for (var c = 0; c < t.ChunkCount; c++)
+            {
+                var chunk = t.Chunk(c);
+                input.ReadFloats(chunk, $"the {name} matrix");
+                CheckFinite(input, chunk, name, dataAt, done, options);
+                done += chunk.Length;
+            }
+        }
+        else
+        {
+            // A stream of unknown length (gzip): read in blocks first, so a false claim costs only what the stream holds.
+            var total = checked(m * n);
+            var blocks = new List<float[]>();
+            for (long done = 0; done < total;)
+            {
+                var block = new float[(int)Math.Min(StagedBlockFloats, total - done)];
+                input.ReadFloats(block, $"the {name} matrix");
+                CheckFinite(input, block, name, dataAt, done, options);
+                blocks.Add(block);
+                done += block.Length;
+            }
+
+            t = new Tensor(m, n);
+            long at2 = 0;
+            foreach (var block in blocks)
+            {
+                t.WriteFlat(at2, block);
+                at2 += block.Length;
+            }
+        }
+
+        return t;
+    }
+
+    private static void CheckFinite(FastTextBinInput input, ReadOnlySpan<float> values, string name, long dataAt, long first, FastTextBinReadOptions options)
+    {
+        if (options.AllowNonFinite)
+        {
+            return;
+        }
+
+        var i = IndexOfNonFinite(values);
+        if (i >= 0)
+        {
+            var element = first + i;
+            throw input.Error(Invariant($"The {name} matrix holds {values[i]} at flat element {element}; set AllowNonFinite to accept NaN and infinities."), dataAt + (element * sizeof(float)));
+        }
+    }
+
+    /// <summary>Index of the first NaN or ±Inf (all exponent bits set), or −1.</summary>
+    internal static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var mask = Vector256.Create(0x7F800000u);
+            for (; i + Vector256<uint>.Count <= values.Length; i += Vector256<uint>.Count)
+            {
+                var v = Vector256.Create(values.Slice(i, Vector256<float>.Count)).AsUInt32();
+                if (Vector256.EqualsAny(v & mask, mask))
+                {
+                    break;
+                }
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
