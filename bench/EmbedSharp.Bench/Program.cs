@@ -14,6 +14,12 @@ internal static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "native-open")
+        {
+            Vectors.NativeOpenTimings.Run(args[1..]);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }
