@@ -133,7 +133,7 @@ def main():
     save("small.npy", npy_bytes(m))
     save("small.words.txt", ("\n".join(words) + "\n").encode("utf-8"))
     # safetensors with the vocabulary as a JSON array in __metadata__["vocab"].
-    save("small.safetensors", safetensors_bytes({"vectors": m}, {"vocab": json.dumps(words, ensure_ascii=False)}))
+    save("small.safetensors", safetensors_bytes({"vectors": m}, {"vocab": json.dumps(words, ensure_ascii=False, separators=(",", ":"))}))
     # float64 .npy + vocabulary with CRLF line ends and no final newline.
     save("small_f8.npy", npy_bytes(m.astype(np.float64)))
     save("small_crlf.words.txt", "\r\n".join(words).encode("utf-8"))

@@ -101,31 +101,9 @@ internal sealed unsafe class NativeWordIndex : IWordIndex
         var bytes = new ReadOnlySpan<byte>(_strings + start, (int)(end - start));
         if (!Utf8.IsValid(bytes))
         {
-            var at = FirstInvalid(bytes);
+            var at = WordListFile.FirstInvalidUtf8(bytes);
             throw Corrupt(Invariant($"The word bytes are not valid UTF-8 (at or before word {word})."), _strings + start + at);
         }
-    }
-
-    private static int FirstInvalid(ReadOnlySpan<byte> bytes)
-    {
-        var pos = 0;
-        Span<char> scratch = stackalloc char[64];
-        while (pos < bytes.Length)
-        {
-            var s = Utf8.ToUtf16(bytes[pos..], scratch, out var read, out _, replaceInvalidSequences: false);
-            pos += read;
-            if (s == OperationStatus.InvalidData || s == OperationStatus.NeedMoreData)
-            {
-                return pos;
-            }
-
-            if (s == OperationStatus.Done)
-            {
-                break;
-            }
-        }
-
-        return pos;
     }
 
     public int IndexOf(string word)
