@@ -5,19 +5,20 @@ namespace EmbedSharp.Bench;
 
 internal static class Program
 {
-    /// <summary>BenchmarkDotNet by default; <c>peers-init</c> / <c>peers-embedding</c> print JSON timings for
-    /// bench/peers/init_vs_torch.py / embedding_vs_torch.py.</summary>
+    /// <summary>Side-by-side modes that print JSON timings for the scripts in bench/peers (one line each); anything
+    /// else goes to BenchmarkDotNet.</summary>
+    private static readonly Dictionary<string, Action<string[]>> Modes = new(StringComparer.Ordinal)
+    {
+        ["peers-init"] = InitPeerTimings.Run,
+        ["peers-embedding"] = EmbeddingPeerTimings.Run,
+        ["native-open"] = Vectors.NativeOpenTimings.Run,
+    };
+
     private static void Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "peers-init")
+        if (args.Length > 0 && Modes.TryGetValue(args[0], out var mode))
         {
-            InitPeerTimings.Run(args[1..]);
-            return;
-        }
-
-        if (args.Length > 0 && args[0] == "peers-embedding")
-        {
-            EmbeddingPeerTimings.Run(args[1..]);
+            mode(args[1..]);
             return;
         }
 

@@ -9,8 +9,7 @@ namespace EmbedSharp.Vectors;
 /// </summary>
 public sealed class WordVectors : IDisposable
 {
-    private readonly string[] _words;
-    private readonly Dictionary<string, int> _index;
+    private readonly IWordIndex _index;
     private IDisposable? _storage;
 
     /// <summary>Creates word vectors from distinct words and their (V, D) matrix (no copy).</summary>
@@ -32,43 +31,47 @@ public sealed class WordVectors : IDisposable
             throw new ArgumentException($"{words.Count} words but the matrix has {vectors.Shape[0]} rows.", nameof(vectors));
         }
 
-        _words = [.. words];
-        _index = new Dictionary<string, int>(_words.Length, StringComparer.Ordinal);
-        for (var i = 0; i < _words.Length; i++)
+        _index = new DictionaryWordIndex(words, nameof(words));
+        Vectors = vectors;
+        _storage = storage;
+    }
+
+    /// <summary>Creates word vectors over a prepared word index (such as a memory-mapped file's on-disk hash table,
+    /// which opens in constant time instead of building a dictionary of every word).</summary>
+    internal WordVectors(IWordIndex index, Tensor vectors, IDisposable? storage)
+    {
+        if (vectors.Rank != 2 || vectors.Shape[0] != index.Count)
         {
-            ArgumentNullException.ThrowIfNull(_words[i], nameof(words));
-            if (!_index.TryAdd(_words[i], i))
-            {
-                throw new ArgumentException($"The word '{_words[i]}' appears at rows {_index[_words[i]]} and {i}; words must be distinct.", nameof(words));
-            }
+            throw new ArgumentException($"{index.Count} words but the matrix has shape {Tensor.FormatShape(vectors.Shape)}.", nameof(vectors));
         }
 
+        _index = index;
         Vectors = vectors;
         _storage = storage;
     }
 
     /// <summary>The words, in row order.</summary>
-    public IReadOnlyList<string> Words => _words;
+    public IReadOnlyList<string> Words => _index.Words;
 
     /// <summary>The (V, D) matrix. Shape: (Count, Dimension).</summary>
     public Tensor Vectors { get; }
 
     /// <summary>Number of words V.</summary>
-    public int Count => _words.Length;
+    public int Count => _index.Count;
 
     /// <summary>Vector dimension D.</summary>
     public int Dimension => (int)Vectors.Shape[1];
 
     /// <summary>Whether <paramref name="word"/> has a vector (ordinal, case-sensitive).</summary>
-    public bool Contains(string word) => _index.ContainsKey(word);
+    public bool Contains(string word) => _index.IndexOf(word) >= 0;
 
     /// <summary>The row of <paramref name="word"/>, or −1.</summary>
-    public int IndexOf(string word) => _index.TryGetValue(word, out var i) ? i : -1;
+    public int IndexOf(string word) => _index.IndexOf(word);
 
     /// <summary>The vector of <paramref name="word"/> (a view of the matrix row).</summary>
     /// <exception cref="KeyNotFoundException">The word is not in the vocabulary.</exception>
     public ReadOnlySpan<float> this[string word] =>
-        _index.TryGetValue(word, out var i) ? Vectors.Row(i) : throw new KeyNotFoundException($"'{word}' is not among the {Count} words.");
+        _index.IndexOf(word) is var i and >= 0 ? Vectors.Row(i) : throw new KeyNotFoundException($"'{word}' is not among the {Count} words.");
 
     /// <summary>The vector of row <paramref name="index"/> (a view).</summary>
     public ReadOnlySpan<float> GetVector(int index) => Vectors.Row(index);
@@ -76,7 +79,8 @@ public sealed class WordVectors : IDisposable
     /// <summary>Copies the vector of <paramref name="word"/> into <paramref name="destination"/>; false if the word is unknown.</summary>
     public bool TryGetVector(string word, Span<float> destination)
     {
-        if (!_index.TryGetValue(word, out var i))
+        var i = _index.IndexOf(word);
+        if (i < 0)
         {
             return false;
         }

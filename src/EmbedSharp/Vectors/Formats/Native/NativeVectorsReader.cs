@@ -1,0 +1,121 @@
+using System.Globalization;
+using EmbedSharp.Numerics;
+using EmbedSharp.Numerics.Formats;
+using C = EmbedSharp.Vectors.Formats.Native.NativeVectorsConstants;
+
+namespace EmbedSharp.Vectors.Formats.Native;
+
+/// <summary>Opens native files by mapping them: header checked against the file length first, then the mapping, then
+/// the word offsets and UTF-8 of the words in use; the matrix is never read.</summary>
+internal static unsafe class NativeVectorsReader
+{
+    public static WordVectors Open(string path, NativeVectorsReadOptions options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Limit is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Limit, "Limit must be ≥ 0.");
+        }
+
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        MappedFile? file = null;
+        try
+        {
+            var header = ReadHeader(stream, path);
+            if (header.MayContainNonFinite && !options.AllowNonFinite)
+            {
+                throw new TensorFormatException("The writer recorded NaN or infinite values in the matrix; set AllowNonFinite to read it.", path, C.FlagsOffset);
+            }
+
+            var count = (int)Math.Min(header.WordCount, options.Limit ?? int.MaxValue);
+            file = MappedFile.Map(stream, options.Access);
+            var index = new NativeWordIndex(file, header, count, path);
+            index.Validate();
+            var matrix = count * header.Dimension == 0
+                ? new Tensor(count, header.Dimension)
+                : Tensor.FromPointer((nint)(file.Pointer + header.MatrixOffset), file, count, header.Dimension);
+            return new WordVectors(index, matrix, file);
+        }
+        catch
+        {
+            if (file is not null)
+            {
+                file.Dispose();
+            }
+            else
+            {
+                stream.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Reads the 128-byte header and checks it against the file length.</summary>
+    public static NativeVectorsHeader ReadHeader(FileStream stream, string path)
+    {
+        Span<byte> buffer = stackalloc byte[C.HeaderSize];
+        var length = stream.Length;
+        var n = stream.ReadAtLeast(buffer, C.HeaderSize, throwOnEndOfStream: false);
+        return NativeVectorsHeader.Parse(buffer[..n], length, path);
+    }
+
+    /// <summary>Full check (reads every byte): both block checksums, the non-finite flag against the values, and that
+    /// every word is found by the hash index at its own row (so the words are distinct).</summary>
+    public static void Verify(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        var header = ReadHeader(stream, path);
+        using var file = MappedFile.Map(stream, MappedAccess.ReadOnly);
+        var matrixCrc = Crc(file, header.MatrixOffset, header.MatrixBytes);
+        if (matrixCrc != header.MatrixCrc)
+        {
+            throw new TensorFormatException(Invariant($"The matrix checksum does not match: stored 0x{header.MatrixCrc:x8}, computed 0x{matrixCrc:x8}."), path, header.MatrixOffset);
+        }
+
+        var vocabularyCrc = Crc(file, header.OffsetsOffset, header.FileLength - header.OffsetsOffset);
+        if (vocabularyCrc != header.VocabularyCrc)
+        {
+            throw new TensorFormatException(Invariant($"The vocabulary checksum does not match: stored 0x{header.VocabularyCrc:x8}, computed 0x{vocabularyCrc:x8}."), path, header.OffsetsOffset);
+        }
+
+        if (!header.MayContainNonFinite && header.MatrixBytes > 0)
+        {
+            var matrix = Tensor.FromPointer((nint)(file.Pointer + header.MatrixOffset), file, header.WordCount, header.Dimension);
+            if (WordRows.FindNonFinite(matrix, header.WordCount, out var row, out var column))
+            {
+                throw new TensorFormatException(Invariant($"Row {row}, column {column} is {matrix.Row(row)[column]} but the header says every value is finite."), path, header.MatrixOffset + (((row * header.Dimension) + column) * sizeof(float)));
+            }
+        }
+
+        var index = new NativeWordIndex(file, header, (int)header.WordCount, path);
+        index.Validate();
+        for (long row = 0; row < header.WordCount; row++)
+        {
+            var found = index.Find(index.WordBytes(row));
+            if (found != row)
+            {
+                var word = index.GetWord((int)row);
+                throw new TensorFormatException(found < 0
+                    ? Invariant($"The hash index does not find word {row} '{word}'.")
+                    : Invariant($"The word '{word}' appears at rows {found} and {row}; words must be distinct."), path, header.OffsetsOffset + (row * sizeof(ulong)));
+            }
+        }
+    }
+
+    private static uint Crc(MappedFile file, long offset, long length)
+    {
+        var crc = Crc32C.Start;
+        for (long done = 0; done < length;)
+        {
+            var n = (int)Math.Min(length - done, 1 << 30);
+            crc = Crc32C.Append(crc, file.Bytes(offset + done, n));
+            done += n;
+        }
+
+        return Crc32C.Finish(crc);
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.IO.Compression;
+using EmbedSharp.Numerics;
+using EmbedSharp.Numerics.Formats;
+using EmbedSharp.Numerics.Formats.Npy;
+
+namespace EmbedSharp.Vectors.Formats.NpyVocab;
+
+/// <summary>
+/// Word vectors as two files: a (V, D) <c>.npy</c> matrix (<c>np.save</c>) and a vocabulary with one UTF-8 word per
+/// line, line i holding the word of row i − 1 (<c>docs/formats/npy-vocab.md</c>). From Python:
+/// <c>np.save("v.npy", kv.vectors); open("v.txt", "w", encoding="utf-8").write("\n".join(kv.index_to_key) + "\n")</c>.
+/// </summary>
+/// <remarks>
+/// The matrix may be <c>&lt;f4</c> or <c>&lt;f8</c> (rounded to nearest float32), or mapped in place when it is
+/// <c>&lt;f4</c> (<see cref="NpyVocabReadOptions.MemoryMap"/>). Either file may be gzip-compressed (name ending in ".gz";
+/// not with MemoryMap). Duplicate words keep their first row (as gensim) and are listed in the report. Bad input throws
+/// <see cref="TensorFormatException"/> (file, byte offset, line) for: anything <see cref="NpyFile"/> refuses, a matrix
+/// that is not 2-D, a line count that differs from the row count, an empty line, invalid UTF-8 (under
+/// <see cref="InvalidUtf8Policy.Throw"/>) and NaN/±∞ unless allowed.
+/// </remarks>
+public static class NpyVocabFile
+{
+    /// <summary>Reads a matrix and its vocabulary (see the type's remarks).</summary>
+    public static WordVectors Read(string matrixPath, string vocabularyPath, NpyVocabReadOptions? options = null) =>
+        Read(matrixPath, vocabularyPath, options, out _);
+
+    /// <summary>Reads a matrix and its vocabulary, reporting dropped duplicates, skipped and repaired words.</summary>
+    /// <exception cref="TensorFormatException">A file is malformed or they do not match.</exception>
+    public static WordVectors Read(string matrixPath, string vocabularyPath, NpyVocabReadOptions? options, out WordReadReport report)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(matrixPath);
+        ArgumentException.ThrowIfNullOrEmpty(vocabularyPath);
+        options ??= new NpyVocabReadOptions();
+        if (options.Limit is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Limit, "Limit must be ≥ 0.");
+        }
+
+        var lines = WordListFile.Read(vocabularyPath, options.Limit, options.InvalidUtf8, out var entries, out var replaced);
+        var words = WordRows.Resolve(entries, replaced, out var kept, out report);
+        return options.MemoryMap
+            ? ReadMapped(matrixPath, vocabularyPath, options, lines, words, kept, report)
+            : ReadCopied(matrixPath, vocabularyPath, options, lines, words, kept);
+    }
+
+    /// <summary>Writes <c>np.save</c>-identical <c>&lt;f4</c> data and the word list ('\n' after every word), each file
+    /// atomically (the pair is not written as one transaction).</summary>
+    /// <exception cref="ArgumentException">A word is empty, contains a line break or an unpaired surrogate; nothing is written.</exception>
+    public static void Write(string matrixPath, string vocabularyPath, WordVectors vectors)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        for (var i = 0; i < vectors.Count; i++)
+        {
+            WordListFile.Check(vectors.Words[i], i);
+        }
+
+        NpyFile.Write(matrixPath, vectors.Vectors);
+        WordListFile.Write(vocabularyPath, vectors.Words);
+    }
+
+    private static WordVectors ReadCopied(string matrixPath, string vocabularyPath, NpyVocabReadOptions options, long lines, string[] words, int[]? kept)
+    {
+        Tensor matrix;
+        using (var file = new FileStream(matrixPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16))
+        using (var stream = WordListFile.IsGzip(matrixPath) ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file)
+        {
+            var reader = new TensorStreamReader(stream, matrixPath);
+            var header = NpyReader.ReadHeader(reader);
+            CheckShape(header, matrixPath, vocabularyPath, lines, reader.Offset);
+            if (header.DType is not (NpyDType.Float32 or NpyDType.Float64))
+            {
+                throw new TensorFormatException($"The matrix holds {header.DType} values; word vectors need '<f4' or '<f8'.", matrixPath, 0);
+            }
+
+            var rows = Math.Min(header.Shape[0], options.Limit ?? long.MaxValue);
+            matrix = new Tensor(rows, header.Shape[1]);
+            ElementCodec.ReadFloats(reader, NpyHeader.KindOf(header.DType), matrix);
+        }
+
+        if (kept is not null)
+        {
+            matrix = WordRows.SelectRows(matrix, kept);
+        }
+
+        CheckFinite(matrix, words, matrixPath, options.AllowNonFinite);
+        return new WordVectors(words, matrix);
+    }
+
+    private static unsafe WordVectors ReadMapped(string matrixPath, string vocabularyPath, NpyVocabReadOptions options, long lines, string[] words, int[]? kept, WordReadReport report)
+    {
+        if (kept is not null)
+        {
+            var why = report.Duplicates.Count > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"'{report.Duplicates[0].Word}' repeats at lines {report.Duplicates[0].FirstEntry + 1} and {report.Duplicates[0].DuplicateEntry + 1}")
+                : string.Create(CultureInfo.InvariantCulture, $"line {report.SkippedEntries[0] + 1} was skipped");
+            throw new TensorFormatException($"A memory-mapped matrix cannot drop rows, but {why}; read without MemoryMap to drop them.", vocabularyPath, 0);
+        }
+
+        if (WordListFile.IsGzip(matrixPath))
+        {
+            throw new ArgumentException($"A gzip-compressed matrix cannot be memory-mapped: '{matrixPath}'.", nameof(matrixPath));
+        }
+
+        var stream = new FileStream(matrixPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        MappedFile? file = null;
+        try
+        {
+            var reader = new TensorStreamReader(stream, matrixPath);
+            var header = NpyReader.ReadHeader(reader); // checks the data length against the file length
+            var dataOffset = reader.Offset;
+            CheckShape(header, matrixPath, vocabularyPath, lines, dataOffset);
+            if (header.DType != NpyDType.Float32 || dataOffset % sizeof(float) != 0)
+            {
+                throw new TensorFormatException($"Only '<f4' data at a 4-byte boundary can be mapped; this file holds {header.DType}. Read it without MemoryMap to convert it.", matrixPath, 0);
+            }
+
+            file = MappedFile.Map(stream, options.Access);
+            long rows = words.Length, dim = header.Shape[1];
+            var matrix = rows * dim == 0 ? new Tensor(rows, dim) : Tensor.FromPointer((nint)(file.Pointer + dataOffset), file, rows, dim);
+            CheckFinite(matrix, words, matrixPath, options.AllowNonFinite);
+            return new WordVectors(words, matrix, file);
+        }
+        catch
+        {
+            if (file is not null)
+            {
+                file.Dispose();
+            }
+            else
+            {
+                stream.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static void CheckShape(NpyHeader header, string matrixPath, string vocabularyPath, long lines, long dataOffset)
+    {
+        if (header.Shape.Length != 2)
+        {
+            throw new TensorFormatException($"Word vectors need a 2-D (V, D) matrix; the file holds shape {Tensor.FormatShape(header.Shape)}.", matrixPath, 0);
+        }
+
+        if (header.Shape[0] != lines)
+        {
+            throw new TensorFormatException(string.Create(CultureInfo.InvariantCulture,
+                $"The matrix has {header.Shape[0]} rows but the vocabulary '{vocabularyPath}' has {lines} lines."), matrixPath, dataOffset);
+        }
+    }
+
+    private static void CheckFinite(Tensor matrix, string[] words, string matrixPath, bool allow)
+    {
+        if (!allow && WordRows.FindNonFinite(matrix, matrix.RowCount, out var row, out var column))
+        {
+            throw new TensorFormatException(string.Create(CultureInfo.InvariantCulture,
+                $"The vector of '{words[row]}' (row {row}) has {matrix.Row(row)[column]} at column {column}; set AllowNonFinite to accept NaN and infinities."), matrixPath, -1);
+        }
+    }
+}
