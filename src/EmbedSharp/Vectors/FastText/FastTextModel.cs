@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
+using EmbedSharp.Vectors.Alignment;
 using EmbedSharp.Vectors.Formats.FastTextBin;
 using Tensor = EmbedSharp.Numerics.Tensor;
 
@@ -16,7 +17,7 @@ namespace EmbedSharp.Vectors.FastText;
 /// </summary>
 /// <remarks>Lookups go by the UTF-8 bytes of a word with fastText's own hash table, so duplicate entries resolve to the
 /// last one, as in fastText. Vector queries allocate nothing.</remarks>
-public sealed class FastTextModel
+public sealed class FastTextModel : IWordVectorProvider
 {
     private const int StackBytes = 512;
     private const int StackFloats = 1024;
@@ -172,6 +173,21 @@ public sealed class FastTextModel
         {
             Return(rented);
         }
+    }
+
+    /// <summary>The subword vector for vocabulary alignment: <see cref="GetWordVector(string, Span{float})"/> when the word
+    /// has at least one row (its own or an n-gram), false otherwise or for a label.</summary>
+    public bool TryGetVector(string word, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        var id = IndexOf(word);
+        if ((id >= 0 && Entries[id].Type != FastTextEntryType.Word) || Subwords(word).Count == 0)
+        {
+            return false;
+        }
+
+        GetWordVector(word, destination);
+        return true;
     }
 
     /// <summary>
