@@ -271,7 +271,7 @@ public sealed class SimilarityIndex
             var q = terms.AsSpan(0, d);
             _unit.Row(row).CopyTo(q); // mean of one unit vector: divided by 1, exact
             SimilarityKernels.UnitVecInPlace(q);
-            var plan = new Plan(terms, d, 1, 0, false, [], row);
+            var plan = new Plan(terms, d, 1, 0, false, default, row);
             return Select(plan, Limit(restrictVocab), scores, rows);
         }
         finally
@@ -667,6 +667,13 @@ public sealed class SimilarityIndex
             return top.SortDescending();
         }
 
+        return SelectParallel(plan, limit, blockCount, workers, scores, rows);
+    }
+
+    /// <summary>The parallel half of <see cref="Select"/> (a separate method so the sequential path allocates no closure).</summary>
+    private int SelectParallel(Plan plan, int limit, int blockCount, int workers, Span<float> scores, Span<int> rows)
+    {
+        var k = scores.Length;
         var heapScores = new float[workers * k];
         var heapRows = new int[workers * k];
         var counts = new int[workers];
@@ -915,16 +922,16 @@ public sealed class SimilarityIndex
             throw new ArgumentException($"The vector {what} has {v.Length} values; the table's dimension is {Dimension}.", what);
         }
 
-        CheckFinite(v, $"The vector {what}");
+        CheckFinite(v, "The vector ", what);
     }
 
-    private static void CheckFinite(ReadOnlySpan<float> v, string what)
+    private static void CheckFinite(ReadOnlySpan<float> v, string what, string name = "")
     {
         for (var j = 0; j < v.Length; j++)
         {
             if (!float.IsFinite(v[j]))
             {
-                throw new ArgumentException($"{what} holds {v[j]} at position {j}; similarity needs finite values.");
+                throw new ArgumentException($"{what}{name} holds {v[j]} at position {j}; similarity needs finite values.");
             }
         }
     }
