@@ -1,5 +1,6 @@
 using System.Buffers;
 using EmbedSharp.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace EmbedSharp.Vectors.Similarity;
 
@@ -89,10 +90,7 @@ public sealed class SimilarityIndex
                 var u = unit.Row(i);
                 var norm = SimilarityKernels.NumpyNorm(x);
                 norms[i] = norm;
-                for (var j = 0; j < x.Length; j++)
-                {
-                    u[j] = x[j] / norm; // float32 division, 0/0 = NaN for a zero row (as gensim)
-                }
+                TensorPrimitives.Divide(x, norm, u); // float32 division, 0/0 = NaN for a zero row (as gensim)
             }
         });
 

@@ -43,22 +43,18 @@ internal static class SimilarityKernels
 
         if (n <= 128)
         {
-            float r0 = a[0] * a[0], r1 = a[1] * a[1], r2 = a[2] * a[2], r3 = a[3] * a[3];
-            float r4 = a[4] * a[4], r5 = a[5] * a[5], r6 = a[6] * a[6], r7 = a[7] * a[7];
+            // numpy keeps eight partial sums r[j] += a[i + j]: exactly one 8-lane vector of sums (products rounded, then added).
+            ref var p = ref MemoryMarshal.GetReference(a);
+            var first = Vector256.LoadUnsafe(ref p);
+            var r = first * first;
             var i = 8;
             for (; i < n - (n % 8); i += 8)
             {
-                r0 += a[i] * a[i];
-                r1 += a[i + 1] * a[i + 1];
-                r2 += a[i + 2] * a[i + 2];
-                r3 += a[i + 3] * a[i + 3];
-                r4 += a[i + 4] * a[i + 4];
-                r5 += a[i + 5] * a[i + 5];
-                r6 += a[i + 6] * a[i + 6];
-                r7 += a[i + 7] * a[i + 7];
+                var x = Vector256.LoadUnsafe(ref p, (nuint)i);
+                r += x * x;
             }
 
-            var res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
+            var res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
             for (; i < n; i++)
             {
                 res += a[i] * a[i];
