@@ -7,7 +7,7 @@ namespace EmbedSharp.Vectors.Similarity;
 /// <summary>
 /// Cosine-similarity queries over a <see cref="WordVectors"/> table that agree with gensim 4's <c>KeyedVectors</c>
 /// (<c>most_similar</c>, <c>most_similar_cosmul</c>, <c>doesnt_match</c>, <c>similarity</c>, <c>distances</c>): same
-/// words in the same order, scores within 1e-5 (see docs/similarity.md for the measured agreement and for ties).
+/// words in the same order, scores within 1e-5 (docs/similarity.md: measured agreement, ties, deliberate differences).
 /// </summary>
 /// <remarks>
 /// <para><see cref="Build"/> computes every row's norm and unit vector ONCE, as gensim's <c>fill_norms</c> and
