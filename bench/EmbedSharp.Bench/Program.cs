@@ -12,6 +12,7 @@ internal static class Program
         ["peers-init"] = InitPeerTimings.Run,
         ["peers-embedding"] = EmbeddingPeerTimings.Run,
         ["native-open"] = Vectors.NativeOpenTimings.Run,
+        ["peers-similarity"] = SimilarityPeerTimings.Run,
     };
 
     private static void Main(string[] args)

@@ -1,0 +1,964 @@
+using System.Buffers;
+using EmbedSharp.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace EmbedSharp.Vectors.Similarity;
+
+/// <summary>
+/// Cosine-similarity queries over a <see cref="WordVectors"/> table that agree with gensim 4's <c>KeyedVectors</c>
+/// (<c>most_similar</c>, <c>most_similar_cosmul</c>, <c>doesnt_match</c>, <c>similarity</c>, <c>distances</c>): same
+/// words in the same order, scores within 1e-5 (docs/similarity.md: measured agreement, ties, deliberate differences).
+/// </summary>
+/// <remarks>
+/// <para><see cref="Build"/> computes every row's norm and unit vector ONCE, as gensim's <c>fill_norms</c> and
+/// <c>get_normed_vectors</c> do (norm = float32 sqrt of numpy's pairwise float32 sum of squares, unit = row / norm in
+/// float32; both bit-identical to gensim's). Nothing is computed lazily behind a read and the index never changes after
+/// the build, so queries may run concurrently from several threads.</para>
+/// <para>A row whose vector is all zeros has norm 0 and a NaN unit vector (gensim: 0/0); its score is NaN and it ranks
+/// after every number, as in gensim. Using such a word as a query term is refused (gensim returns NaN scores).</para>
+/// <para>Order: higher score first, then lower row. gensim sorts with numpy's unstable argsort, so it has no defined
+/// order for equal scores; ours is deterministic and independent of the thread count (every score is computed by the
+/// same SIMD summation order whichever block or thread computes it).</para>
+/// <para>Memory: the unit matrix is a managed copy of the table (V × D floats), the norms V floats.</para>
+/// </remarks>
+public sealed class SimilarityIndex
+{
+    private const int BlockRows = 2048; // rows a worker takes at a time (fixed: results never depend on the thread count)
+    private const int SubRows = 256; // rows scored per kernel call on the one-query path (scores on the stack)
+    private const int BatchRows = 64; // rows per tile of the batched path (kept in L2 across all queries)
+
+    private readonly WordVectors _source;
+    private readonly Tensor _unit; // (V, D) row-major, unit rows
+    private readonly float[] _norms; // (V)
+    private readonly RowBlock[] _blocks;
+    private readonly SimilarityOptions _options;
+
+    private SimilarityIndex(WordVectors source, Tensor unit, float[] norms, SimilarityOptions options)
+    {
+        _source = source;
+        _unit = unit;
+        _norms = norms;
+        _options = options;
+        _blocks = MakeBlocks(unit, source.Count, source.Dimension);
+    }
+
+    /// <summary>The word vectors the index was built from (words and raw rows).</summary>
+    public WordVectors Source => _source;
+
+    /// <summary>Number of words V.</summary>
+    public int Count => _source.Count;
+
+    /// <summary>Vector dimension D.</summary>
+    public int Dimension => _source.Dimension;
+
+    /// <summary>The L2 norm of every row (gensim: <c>KeyedVectors.norms</c>, bit-identical). Shape: (V).</summary>
+    public ReadOnlySpan<float> Norms => _norms;
+
+    /// <summary>
+    /// Builds the index: norms and unit rows of every word, in parallel over fixed row blocks.
+    /// norm_i = sqrt(Σ_j x_ij²) in float32 with numpy's pairwise summation; unit_i = x_i / norm_i in float32.
+    /// gensim: <c>fill_norms()</c> + <c>get_normed_vectors()</c>.
+    /// </summary>
+    /// <param name="vectors">The table (managed or memory-mapped; it is read once).</param>
+    /// <param name="options">Parallelism; null for the defaults.</param>
+    /// <exception cref="ArgumentException">The table has dimension 0.</exception>
+    public static SimilarityIndex Build(WordVectors vectors, SimilarityOptions? options = null) =>
+        BuildChunked(vectors, options, Tensor.DefaultChunkElements);
+
+    /// <summary>Build with a chosen chunk size of the unit matrix (tests use small chunks to exercise chunk boundaries).</summary>
+    internal static SimilarityIndex BuildChunked(WordVectors vectors, SimilarityOptions? options, long maxChunkElements)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        options ??= new SimilarityOptions();
+        var v = vectors.Count;
+        var d = vectors.Dimension;
+        if (d == 0 && v > 0)
+        {
+            throw new ArgumentException($"Cannot build a similarity index over {v} vectors of dimension 0.", nameof(vectors));
+        }
+
+        var unit = new Tensor([v, d], maxChunkElements);
+        var norms = new float[v];
+        var source = vectors.Vectors;
+        var blocks = (v + BlockRows - 1) / BlockRows;
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism }, b =>
+        {
+            var end = Math.Min(v, (b + 1) * BlockRows);
+            for (var i = b * BlockRows; i < end; i++)
+            {
+                ReadOnlySpan<float> x = source.Row(i);
+                var u = unit.Row(i);
+                var norm = SimilarityKernels.NumpyNorm(x);
+                norms[i] = norm;
+                TensorPrimitives.Divide(x, norm, u); // float32 division, 0/0 = NaN for a zero row (as gensim)
+            }
+        });
+
+        return new SimilarityIndex(vectors, unit, norms, options);
+    }
+
+    /// <summary>The unit vector of row <paramref name="row"/> (a view; NaN for a zero row).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The row is outside [0, V).</exception>
+    public ReadOnlySpan<float> GetUnitVector(int row)
+    {
+        if ((uint)row >= (uint)Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(row), $"Row {row} is out of range for a table of {Count} words.");
+        }
+
+        return _unit.Row(row);
+    }
+
+    /// <summary>The unit vector of <paramref name="word"/> (gensim: <c>get_vector(word, norm=True)</c>).</summary>
+    /// <exception cref="KeyNotFoundException">The word is not in the table.</exception>
+    public ReadOnlySpan<float> GetUnitVector(string word) => _unit.Row(RowOf(word, "word"));
+
+    // ---------------------------------------------------------------- pairs
+
+    /// <summary>
+    /// Cosine similarity of two words: unit(a)·unit(b). gensim: <c>similarity(w1, w2)</c>, which also returns 0 when a
+    /// vector is all zeros (its <c>unitvec</c> leaves a zero vector unchanged); so does this method.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">A word is not in the table.</exception>
+    public float Similarity(string a, string b)
+    {
+        var i = RowOf(a, nameof(a));
+        var j = RowOf(b, nameof(b));
+        return _norms[i] == 0f || _norms[j] == 0f ? 0f : SimilarityKernels.Dot(_unit.Row(i), _unit.Row(j));
+    }
+
+    /// <summary>Cosine distance 1 − <see cref="Similarity"/>. gensim: <c>distance(w1, w2)</c>.</summary>
+    /// <exception cref="KeyNotFoundException">A word is not in the table.</exception>
+    public float Distance(string a, string b) => 1f - Similarity(a, b);
+
+    /// <summary>
+    /// Cosine similarity of <paramref name="word"/> with each of <paramref name="others"/>, or with every word (itself
+    /// included) when <paramref name="others"/> is null or empty. NaN where either vector is all zeros (as gensim's
+    /// <c>cosine_similarities</c>). Shape: result (others.Count) or (V).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">A word is not in the table.</exception>
+    public float[] Similarities(string word, IReadOnlyList<string>? others = null)
+    {
+        var i = RowOf(word, nameof(word));
+        if (others is null || others.Count == 0)
+        {
+            var all = new float[Count];
+            ScoreAll(_unit.Row(i), all);
+            return all;
+        }
+
+        var rows = Rows(others, nameof(others));
+        var result = new float[rows.Length];
+        var u = _unit.Row(i);
+        for (var k = 0; k < rows.Length; k++)
+        {
+            result[k] = SimilarityKernels.Dot(u, _unit.Row(rows[k]));
+        }
+
+        return result;
+    }
+
+    /// <summary>Cosine distances 1 − cos from <paramref name="word"/> to each of <paramref name="others"/> (all words when
+    /// null or empty). gensim: <c>distances(word, other_words)</c>.</summary>
+    /// <exception cref="KeyNotFoundException">A word is not in the table.</exception>
+    public float[] Distances(string word, IReadOnlyList<string>? others = null)
+    {
+        var s = Similarities(word, others);
+        for (var k = 0; k < s.Length; k++)
+        {
+            s[k] = 1f - s[k];
+        }
+
+        return s;
+    }
+
+    /// <summary>
+    /// Cosine similarity of <paramref name="vector"/> with every row, written to <paramref name="destination"/>
+    /// (gensim: <c>cosine_similarities(vector, vectors)</c>). A zero vector gives 0 everywhere (NaN for zero rows).
+    /// Shape: vector (D), destination (V). Allocates nothing for D ≤ 1024.
+    /// </summary>
+    /// <exception cref="ArgumentException">Wrong lengths, or the vector holds NaN or ±∞.</exception>
+    public void Similarities(ReadOnlySpan<float> vector, Span<float> destination)
+    {
+        CheckVector(vector, nameof(vector));
+        if (destination.Length != Count)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} scores; the table has {Count} rows.", nameof(destination));
+        }
+
+        var d = Dimension;
+        float[]? rented = null;
+        var q = d <= 1024 ? stackalloc float[d] : (rented = ArrayPool<float>.Shared.Rent(d)).AsSpan(0, d);
+        vector.CopyTo(q);
+        SimilarityKernels.UnitVecInPlace(q);
+        ScoreAll(q, destination);
+        if (rented is not null)
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    // ---------------------------------------------------------------- most_similar
+
+    /// <summary>
+    /// The <paramref name="topN"/> words most similar to <paramref name="word"/> (the word itself excluded), best first.
+    /// Score = cos(row, q) with q = unitvec(unit(word)). gensim: <c>most_similar(word, topn, restrict_vocab)</c>.
+    /// </summary>
+    /// <param name="word">The query word.</param>
+    /// <param name="topN">Results wanted (fewer when fewer rows are searched); 0 gives an empty list, as gensim.</param>
+    /// <param name="restrictVocab">Search only the first N rows (N ≥ 1; more than V means all); null searches all.</param>
+    /// <exception cref="KeyNotFoundException">The word is not in the table.</exception>
+    /// <exception cref="ArgumentException">The word's vector is all zeros.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="topN"/> is negative or <paramref name="restrictVocab"/> is below 1.</exception>
+    public Neighbor[] MostSimilar(string word, int topN = 10, int? restrictVocab = null) =>
+        MostSimilar([QueryTerm.FromWord(word)], null, topN, restrictVocab);
+
+    /// <summary>
+    /// gensim's <c>most_similar(positive, negative, topn, restrict_vocab)</c> (3CosAdd for analogies):
+    /// q = unitvec((Σ_p unit(p) − Σ_n unit(n)) / (P + N)), score = cos(row, q); the query words and
+    /// <paramref name="exclude"/> are left out of the results. A word given twice counts twice, as in gensim.
+    /// </summary>
+    /// <param name="positive">Words that pull towards them (weight +1).</param>
+    /// <param name="negative">Words that push away (weight −1), or null.</param>
+    /// <param name="topN">Results wanted; 0 gives an empty list.</param>
+    /// <param name="restrictVocab">Search only the first N rows (N ≥ 1); null searches all.</param>
+    /// <param name="exclude">More words to leave out of the results (words not in the table are ignored), or null.</param>
+    /// <exception cref="KeyNotFoundException">A query word is not in the table.</exception>
+    /// <exception cref="ArgumentException">No terms at all, or a query word's vector is all zeros.</exception>
+    public Neighbor[] MostSimilar(
+        IReadOnlyList<string> positive, IReadOnlyList<string>? negative = null, int topN = 10, int? restrictVocab = null, IEnumerable<string>? exclude = null) =>
+        MostSimilar(ToTerms(positive, nameof(positive)), negative is null ? null : ToTerms(negative, nameof(negative)), topN, restrictVocab, exclude);
+
+    /// <summary>
+    /// The words most similar to <paramref name="vector"/>: q = unitvec(vector) (gensim: <c>similar_by_vector</c>, or
+    /// <c>most_similar(positive=[vector])</c>). Nothing is excluded but <paramref name="exclude"/>. Shape: vector (D).
+    /// </summary>
+    /// <exception cref="ArgumentException">The vector's length is not D or it holds NaN or ±∞.</exception>
+    public Neighbor[] MostSimilar(ReadOnlySpan<float> vector, int topN = 10, int? restrictVocab = null, IEnumerable<string>? exclude = null) =>
+        MostSimilar([QueryTerm.FromVector(vector.ToArray())], null, topN, restrictVocab, exclude);
+
+    /// <summary>
+    /// The general form of gensim's <c>most_similar</c>: words (their unit vectors) and raw vectors (used as given, as gensim
+    /// does with ndarray keys), weight +1 for <paramref name="positive"/> and −1 for <paramref name="negative"/>;
+    /// q = unitvec(Σ wᵢ·termᵢ / Σ|wᵢ|); score = cos(row, q). Query words and <paramref name="exclude"/> are left out.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">A query word is not in the table.</exception>
+    /// <exception cref="ArgumentException">No terms, a vector of the wrong length or not finite, or a word whose vector is all zeros.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="topN"/> is negative or <paramref name="restrictVocab"/> is below 1.</exception>
+    public Neighbor[] MostSimilar(
+        IReadOnlyList<QueryTerm> positive, IReadOnlyList<QueryTerm>? negative, int topN = 10, int? restrictVocab = null, IEnumerable<string>? exclude = null) =>
+        Run(positive, negative, cosMul: false, topN, restrictVocab, exclude);
+
+    /// <summary>
+    /// Allocation-free form of <see cref="MostSimilar(string, int, int?)"/>: writes the best <c>rows.Length</c> results
+    /// into the caller's buffers, best first, and returns how many were written. On tables below
+    /// <see cref="SimilarityOptions.ParallelThreshold"/> (or with one thread) it allocates nothing once warm; above it
+    /// only the thread pool's bookkeeping. Shape: rows and scores (topN).
+    /// </summary>
+    /// <exception cref="ArgumentException">The buffers differ in length, or the word's vector is all zeros.</exception>
+    /// <exception cref="KeyNotFoundException">The word is not in the table.</exception>
+    public int MostSimilar(string word, Span<int> rows, Span<float> scores, int? restrictVocab = null)
+    {
+        var row = RowOf(word, nameof(word));
+        CheckBuffers(rows, scores);
+        RequireNonZero(row, "word");
+        var d = Dimension;
+        var terms = ArrayPool<float>.Shared.Rent(d);
+        try
+        {
+            var q = terms.AsSpan(0, d);
+            _unit.Row(row).CopyTo(q); // mean of one unit vector: divided by 1, exact
+            SimilarityKernels.UnitVecInPlace(q);
+            var plan = new Plan(terms, d, 1, 0, false, default, row);
+            return Select(plan, Limit(restrictVocab), scores, rows);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(terms);
+        }
+    }
+
+    /// <summary>
+    /// Allocation-free form of <see cref="MostSimilar(ReadOnlySpan{float}, int, int?, IEnumerable{string}?)"/>:
+    /// q = unitvec(vector); rows listed in <paramref name="excludeRows"/> (ascending) are left out. Returns the number of
+    /// results written. Shape: vector (D), rows and scores (topN).
+    /// </summary>
+    /// <exception cref="ArgumentException">Wrong lengths, a vector that is not finite, or excluded rows not ascending or out of range.</exception>
+    public int MostSimilar(ReadOnlySpan<float> vector, Span<int> rows, Span<float> scores, int? restrictVocab = null, ReadOnlySpan<int> excludeRows = default)
+    {
+        CheckVector(vector, nameof(vector));
+        CheckBuffers(rows, scores);
+        for (var k = 0; k < excludeRows.Length; k++)
+        {
+            if ((uint)excludeRows[k] >= (uint)Count || (k > 0 && excludeRows[k] <= excludeRows[k - 1]))
+            {
+                throw new ArgumentException(
+                    $"Excluded rows must be ascending and within [0, {Count}); position {k} holds {excludeRows[k]}.", nameof(excludeRows));
+            }
+        }
+
+        var limit = Limit(restrictVocab);
+        var d = Dimension;
+        var terms = ArrayPool<float>.Shared.Rent(d);
+        var excluded = ArrayPool<int>.Shared.Rent(Math.Max(1, excludeRows.Length));
+        try
+        {
+            var q = terms.AsSpan(0, d);
+            vector.CopyTo(q);
+            SimilarityKernels.UnitVecInPlace(q);
+            excludeRows.CopyTo(excluded);
+            var plan = new Plan(terms, d, 1, 0, false, new ArraySegment<int>(excluded, 0, excludeRows.Length), -1);
+            return Select(plan, limit, scores, rows);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(terms);
+            ArrayPool<int>.Shared.Return(excluded);
+        }
+    }
+
+    /// <summary>
+    /// gensim's <c>most_similar_cosmul</c> (Levy &amp; Goldberg 2014, eq. 4 with cosines shifted to [0, 1] as in their
+    /// footnote 7): score = Π_p s(row, p) / (Π_n s(row, n) + 1e-6), s = (1 + cos) / 2, products in list order, float32.
+    /// Query words and <paramref name="exclude"/> are left out. With one positive word the order equals
+    /// <see cref="MostSimilar(string, int, int?)"/>'s.
+    /// </summary>
+    /// <remarks>gensim 4.2 ignores <c>restrict_vocab</c> in <c>most_similar_cosmul</c>; this method honours
+    /// <paramref name="restrictVocab"/>.</remarks>
+    /// <exception cref="KeyNotFoundException">A query word is not in the table.</exception>
+    /// <exception cref="ArgumentException">No positive word, or a query word's vector is all zeros.</exception>
+    public Neighbor[] MostSimilarCosMul(
+        IReadOnlyList<string> positive, IReadOnlyList<string>? negative = null, int topN = 10, int? restrictVocab = null, IEnumerable<string>? exclude = null) =>
+        MostSimilarCosMul(ToTerms(positive, nameof(positive)), negative is null ? null : ToTerms(negative, nameof(negative)), topN, restrictVocab, exclude);
+
+    /// <summary>
+    /// <see cref="MostSimilarCosMul(IReadOnlyList{string}, IReadOnlyList{string}?, int, int?, IEnumerable{string}?)"/> with
+    /// vector terms. Unlike gensim 4.2, which takes an ndarray term as is (so its "cosine" is scaled by the vector's norm),
+    /// vector terms are unit-normalised first, so every factor is a shifted cosine.
+    /// </summary>
+    public Neighbor[] MostSimilarCosMul(
+        IReadOnlyList<QueryTerm> positive, IReadOnlyList<QueryTerm>? negative, int topN = 10, int? restrictVocab = null, IEnumerable<string>? exclude = null) =>
+        Run(positive, negative, cosMul: true, topN, restrictVocab, exclude);
+
+    /// <summary>
+    /// "<paramref name="a"/> is to <paramref name="b"/> as <paramref name="c"/> is to ?": the candidates d for b − a + c,
+    /// best first, with a, b and c excluded. 3CosAdd = <c>most_similar(positive=[b, c], negative=[a])</c>;
+    /// 3CosMul = <c>most_similar_cosmul(positive=[b, c], negative=[a])</c>. Example: Analogy("man", "king", "woman") → queen.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">A word is not in the table.</exception>
+    public Neighbor[] Analogy(string a, string b, string c, AnalogyObjective objective = AnalogyObjective.CosAdd, int topN = 10, int? restrictVocab = null) =>
+        objective switch
+        {
+            AnalogyObjective.CosAdd => MostSimilar([b, c], [a], topN, restrictVocab),
+            AnalogyObjective.CosMul => MostSimilarCosMul([b, c], [a], topN, restrictVocab),
+            _ => throw new ArgumentOutOfRangeException(nameof(objective), objective, "Unknown analogy objective."),
+        };
+
+    // ---------------------------------------------------------------- doesnt_match
+
+    /// <summary>
+    /// gensim's <c>rank_by_centrality(words)</c>: m = unitvec(mean of the words' unit vectors); each word scored by
+    /// cos(unit(word), m); sorted by score descending, equal scores by word descending (ordinal), as Python sorts the
+    /// (score, word) tuples. Duplicates stay (and weigh twice in the mean).
+    /// </summary>
+    /// <remarks>gensim ignores (and logs) words it does not know; this method throws instead.</remarks>
+    /// <exception cref="ArgumentException">The list is empty, or a word's vector is all zeros.</exception>
+    /// <exception cref="KeyNotFoundException">A word is not in the table.</exception>
+    public Neighbor[] RankByCentrality(IReadOnlyList<string> words)
+    {
+        ArgumentNullException.ThrowIfNull(words);
+        if (words.Count == 0)
+        {
+            throw new ArgumentException("Cannot rank an empty list of words.", nameof(words));
+        }
+
+        var rows = Rows(words, nameof(words));
+        foreach (var r in rows)
+        {
+            RequireNonZero(r, "word");
+        }
+
+        var mean = new float[Dimension];
+        foreach (var r in rows)
+        {
+            var u = _unit.Row(r);
+            for (var j = 0; j < mean.Length; j++)
+            {
+                mean[j] += u[j];
+            }
+        }
+
+        for (var j = 0; j < mean.Length; j++)
+        {
+            mean[j] /= rows.Length;
+        }
+
+        SimilarityKernels.UnitVecInPlace(mean);
+        var result = new Neighbor[rows.Length];
+        for (var k = 0; k < rows.Length; k++)
+        {
+            result[k] = new Neighbor(_source.Words[rows[k]], rows[k], SimilarityKernels.Dot(_unit.Row(rows[k]), mean));
+        }
+
+        Array.Sort(result, static (x, y) =>
+        {
+            var c = y.Score.CompareTo(x.Score);
+            return c != 0 ? c : string.CompareOrdinal(y.Word, x.Word);
+        });
+        return result;
+    }
+
+    /// <summary>The word furthest from the others: the last of <see cref="RankByCentrality"/> (lowest cosine to the mean
+    /// of the unit vectors; among equal scores the ordinally smallest word). gensim: <c>doesnt_match(words)</c>.</summary>
+    /// <exception cref="ArgumentException">The list is empty, or a word's vector is all zeros.</exception>
+    /// <exception cref="KeyNotFoundException">A word is not in the table.</exception>
+    public string DoesntMatch(IReadOnlyList<string> words)
+    {
+        var ranked = RankByCentrality(words);
+        return ranked[^1].Word;
+    }
+
+    // ---------------------------------------------------------------- query vector
+
+    /// <summary>
+    /// The query vector gensim's <c>most_similar</c> searches with: <c>get_mean_vector(keys, weights, pre_normalize=True,
+    /// post_normalize=True)</c> = unitvec(Σ wᵢ·termᵢ / Σ|wᵢ|), word terms by their unit vectors, float32 in term order.
+    /// Bit-identical to gensim's (unitvec: float64 norm and scaling, rounded to float32). Shape: destination (D).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">A word is not in the table.</exception>
+    /// <exception cref="ArgumentException">No terms, a vector of the wrong length or not finite, a zero word vector, or a wrong destination length.</exception>
+    public void QueryVector(IReadOnlyList<QueryTerm> positive, IReadOnlyList<QueryTerm>? negative, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(positive);
+        if (destination.Length != Dimension)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} values; the dimension is {Dimension}.", nameof(destination));
+        }
+
+        negative ??= [];
+        if (positive.Count + negative.Count == 0)
+        {
+            throw new ArgumentException("A similarity query needs at least one positive or negative term; both lists are empty.", nameof(positive));
+        }
+
+        destination.Clear();
+        AddTerms(positive, 1f, destination, nameof(positive));
+        AddTerms(negative, -1f, destination, nameof(negative));
+        float total = positive.Count + negative.Count;
+        for (var j = 0; j < destination.Length; j++)
+        {
+            destination[j] /= total;
+        }
+
+        SimilarityKernels.UnitVecInPlace(destination);
+        CheckFinite(destination, "The query vector (the mean of the terms)");
+    }
+
+    // ---------------------------------------------------------------- batched
+
+    /// <summary>
+    /// Batched <see cref="MostSimilar(ReadOnlySpan{float}, int, int?, IEnumerable{string}?)"/>: each row of
+    /// <paramref name="queries"/> is unit-normalised (gensim's rule) and scored against every row of the table with a SIMD
+    /// matrix multiply on all cores (fixed row tiles kept in cache across the queries), keeping the best
+    /// <paramref name="topN"/> per query with a small heap. Each query's result equals the single-query result exactly.
+    /// Shape: queries (Q, D); result (Q, topN).
+    /// </summary>
+    /// <exception cref="ArgumentException">The queries are not (Q, D) or hold NaN or ±∞.</exception>
+    public NeighborBatch MostSimilarBatch(Tensor queries, int topN = 10, int? restrictVocab = null)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        if (queries.Rank != 2 || queries.Shape[1] != Dimension)
+        {
+            throw new ArgumentException($"Queries must be (Q, {Dimension}); got shape {Tensor.FormatShape(queries.Shape)}.", nameof(queries));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(topN);
+        var q = (int)queries.Shape[0];
+        var limit = Limit(restrictVocab);
+        var padded = PaddedQueries(q);
+        for (var k = 0; k < q; k++)
+        {
+            var dst = padded.AsSpan(k * Dimension, Dimension);
+            ReadOnlySpan<float> src = queries.Row(k);
+            CheckVector(src, $"{nameof(queries)}[{k}]");
+            src.CopyTo(dst);
+            SimilarityKernels.UnitVecInPlace(dst);
+        }
+
+        var result = new NeighborBatch(_source.Words, q, topN);
+        RunBatch(padded, q, null, limit, topN, result);
+        return result;
+    }
+
+    /// <summary>
+    /// Batched <see cref="MostSimilar(string, int, int?)"/>: the neighbours of each word (itself excluded), computed with
+    /// one matrix multiply. Entry k equals <c>MostSimilar(words[k], topN, restrictVocab)</c> exactly.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">A word is not in the table.</exception>
+    /// <exception cref="ArgumentException">A word's vector is all zeros.</exception>
+    public NeighborBatch MostSimilarBatch(IReadOnlyList<string> words, int topN = 10, int? restrictVocab = null)
+    {
+        ArgumentNullException.ThrowIfNull(words);
+        ArgumentOutOfRangeException.ThrowIfNegative(topN);
+        var rows = Rows(words, nameof(words));
+        foreach (var r in rows)
+        {
+            RequireNonZero(r, "word");
+        }
+
+        var limit = Limit(restrictVocab);
+        var padded = PaddedQueries(rows.Length);
+        for (var k = 0; k < rows.Length; k++)
+        {
+            var dst = padded.AsSpan(k * Dimension, Dimension);
+            _unit.Row(rows[k]).CopyTo(dst);
+            SimilarityKernels.UnitVecInPlace(dst);
+        }
+
+        var result = new NeighborBatch(_source.Words, rows.Length, topN);
+        RunBatch(padded, rows.Length, rows, limit, topN, result);
+        return result;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private readonly record struct RowBlock(int Chunk, int ChunkFirstRow, int Start, int Count);
+
+    /// <summary>What to score: CosAdd uses the one query in Terms; CosMul the NPos then NNeg unit terms.</summary>
+    private readonly record struct Plan(float[] Terms, int Dim, int NPos, int NNeg, bool CosMul, ArraySegment<int> Excluded, int Self);
+
+    private static RowBlock[] MakeBlocks(Tensor unit, int v, int d)
+    {
+        var blocks = new List<RowBlock>();
+        if (v == 0)
+        {
+            return [];
+        }
+
+        var rowsPerChunk = d == 0 ? v : (int)Math.Min(v, unit.ChunkElements / d);
+        for (int c = 0, first = 0; first < v; c++, first += rowsPerChunk)
+        {
+            var end = Math.Min(v, first + rowsPerChunk);
+            for (var s = first; s < end; s += BlockRows)
+            {
+                blocks.Add(new RowBlock(c, first, s, Math.Min(BlockRows, end - s)));
+            }
+        }
+
+        return [.. blocks];
+    }
+
+    private ReadOnlySpan<float> BlockSpan(in RowBlock b, int start, int count) =>
+        _unit.Chunk(b.Chunk).Slice((start - b.ChunkFirstRow) * Dimension, count * Dimension);
+
+    private void ScoreAll(ReadOnlySpan<float> query, Span<float> destination)
+    {
+        foreach (var b in _blocks)
+        {
+            SimilarityKernels.DotRows(query, BlockSpan(b, b.Start, b.Count), Dimension, b.Count, destination.Slice(b.Start, b.Count));
+        }
+    }
+
+    private Neighbor[] Run(IReadOnlyList<QueryTerm> positive, IReadOnlyList<QueryTerm>? negative, bool cosMul, int topN, int? restrictVocab, IEnumerable<string>? exclude)
+    {
+        ArgumentNullException.ThrowIfNull(positive);
+        ArgumentOutOfRangeException.ThrowIfNegative(topN);
+        negative ??= [];
+        var limit = Limit(restrictVocab);
+        if (cosMul && positive.Count == 0)
+        {
+            throw new ArgumentException("most_similar_cosmul needs at least one positive term; the positive list is empty.", nameof(positive));
+        }
+
+        // Rows to leave out: the query words (gensim), then the explicit set.
+        var excluded = new SortedSet<int>();
+        foreach (var t in positive.Concat(negative))
+        {
+            if (t.IsWord)
+            {
+                excluded.Add(RowOf(t.Word!, cosMul ? "positive/negative" : "positive/negative"));
+            }
+        }
+
+        if (exclude is not null)
+        {
+            foreach (var w in exclude)
+            {
+                var r = _source.IndexOf(w);
+                if (r >= 0)
+                {
+                    excluded.Add(r);
+                }
+            }
+        }
+
+        var d = Dimension;
+        float[] terms;
+        if (!cosMul)
+        {
+            terms = new float[d];
+            QueryVector(positive, negative, terms);
+        }
+        else
+        {
+            terms = new float[(positive.Count + negative.Count) * d];
+            var k = 0;
+            foreach (var t in positive.Concat(negative))
+            {
+                var dst = terms.AsSpan(k++ * d, d);
+                if (t.IsWord)
+                {
+                    var r = RowOf(t.Word!, "term");
+                    RequireNonZero(r, "term");
+                    _unit.Row(r).CopyTo(dst);
+                }
+                else
+                {
+                    CheckVector(t.Vector.Span, "term");
+                    t.Vector.Span.CopyTo(dst);
+                    SimilarityKernels.UnitVecInPlace(dst);
+                }
+            }
+        }
+
+        if (topN == 0)
+        {
+            return [];
+        }
+
+        var cap = Math.Min(topN, limit);
+        var scores = new float[cap];
+        var rows = new int[cap];
+        var plan = new Plan(terms, d, cosMul ? positive.Count : 1, cosMul ? negative.Count : 0, cosMul, new ArraySegment<int>([.. excluded]), -1);
+        var n = Select(plan, limit, scores, rows);
+        var result = new Neighbor[n];
+        for (var j = 0; j < n; j++)
+        {
+            result[j] = new Neighbor(_source.Words[rows[j]], rows[j], scores[j]);
+        }
+
+        return result;
+    }
+
+    /// <summary>Scores rows [0, limit) with the plan and keeps the best scores.Length, best first; returns the count.</summary>
+    private int Select(Plan plan, int limit, Span<float> scores, Span<int> rows)
+    {
+        var k = scores.Length;
+        if (k == 0 || limit == 0)
+        {
+            return 0;
+        }
+
+        var termCount = plan.CosMul ? plan.NPos + plan.NNeg : 1;
+        var work = (long)limit * plan.Dim * termCount;
+        var blockCount = CountBlocks(limit);
+        var workers = work < _options.ParallelThreshold ? 1 : Math.Min(_options.MaxDegreeOfParallelism, blockCount);
+        if (workers <= 1)
+        {
+            var top = new TopK(scores, rows);
+            Span<float> buffer = stackalloc float[3 * SubRows];
+            for (var b = 0; b < blockCount; b++)
+            {
+                ScoreAndOffer(plan, _blocks[b], limit, ref top, buffer);
+            }
+
+            return top.SortDescending();
+        }
+
+        return SelectParallel(plan, limit, blockCount, workers, scores, rows);
+    }
+
+    /// <summary>The parallel half of <see cref="Select"/> (a separate method so the sequential path allocates no closure).</summary>
+    private int SelectParallel(Plan plan, int limit, int blockCount, int workers, Span<float> scores, Span<int> rows)
+    {
+        var k = scores.Length;
+        var heapScores = new float[workers * k];
+        var heapRows = new int[workers * k];
+        var counts = new int[workers];
+        var next = -1;
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        {
+            var top = new TopK(heapScores.AsSpan(w * k, k), heapRows.AsSpan(w * k, k));
+            Span<float> buffer = stackalloc float[3 * SubRows];
+            int b;
+            while ((b = Interlocked.Increment(ref next)) < blockCount)
+            {
+                ScoreAndOffer(plan, _blocks[b], limit, ref top, buffer);
+            }
+
+            counts[w] = top.Count;
+        });
+
+        var merged = new TopK(scores, rows);
+        for (var w = 0; w < workers; w++)
+        {
+            for (var j = 0; j < counts[w]; j++)
+            {
+                merged.Offer(heapScores[(w * k) + j], heapRows[(w * k) + j]);
+            }
+        }
+
+        return merged.SortDescending();
+    }
+
+    private void ScoreAndOffer(in Plan plan, in RowBlock block, int limit, ref TopK top, scoped Span<float> buffer)
+    {
+        var end = Math.Min(block.Start + block.Count, limit);
+        var d = plan.Dim;
+        var dest = buffer[..SubRows];
+        var tmp = buffer.Slice(SubRows, SubRows);
+        var neg = buffer.Slice(2 * SubRows, SubRows);
+        for (var s = block.Start; s < end; s += SubRows)
+        {
+            var n = Math.Min(SubRows, end - s);
+            var m = BlockSpan(block, s, n);
+            if (!plan.CosMul)
+            {
+                SimilarityKernels.DotRows(plan.Terms.AsSpan(0, d), m, d, n, dest);
+            }
+            else
+            {
+                for (var t = 0; t < plan.NPos + plan.NNeg; t++)
+                {
+                    SimilarityKernels.DotRows(plan.Terms.AsSpan(t * d, d), m, d, n, tmp);
+                    var isPos = t < plan.NPos;
+                    var first = t == 0 || t == plan.NPos;
+                    var acc = isPos ? dest : neg;
+                    for (var j = 0; j < n; j++)
+                    {
+                        var shifted = (1f + tmp[j]) / 2f; // gensim: (1 + dot / norm) / 2
+                        acc[j] = first ? shifted : acc[j] * shifted;
+                    }
+                }
+
+                if (plan.NNeg == 0)
+                {
+                    // gensim: prod([]) is the float64 1.0, so the divisor is float32(1.0 + 1e-6).
+                    const float Divisor = (float)(1.0 + 0.000001);
+                    for (var j = 0; j < n; j++)
+                    {
+                        dest[j] /= Divisor;
+                    }
+                }
+                else
+                {
+                    for (var j = 0; j < n; j++)
+                    {
+                        dest[j] /= neg[j] + 0.000001f;
+                    }
+                }
+            }
+
+            top.OfferBlock(dest[..n], s, plan.Excluded, plan.Self);
+        }
+    }
+
+    private void RunBatch(float[] padded, int q, int[]? selfRows, int limit, int topN, NeighborBatch result)
+    {
+        var k = Math.Min(topN, limit);
+        if (q == 0 || k == 0)
+        {
+            Array.Fill(result.Rows, -1);
+            Array.Fill(result.Scores, float.NaN);
+            return;
+        }
+
+        var qp = padded.Length / Dimension;
+        var blockCount = CountBlocks(limit);
+        var work = (long)limit * Dimension * q;
+        var workers = work < _options.ParallelThreshold ? 1 : Math.Min(_options.MaxDegreeOfParallelism, blockCount);
+        var heapScores = new float[(long)workers * q * k];
+        var heapRows = new int[(long)workers * q * k];
+        var counts = new int[workers * q];
+        var next = -1;
+        var d = Dimension;
+
+        void Work(int w)
+        {
+            var buffer = new float[SimilarityKernels.QueryTile * BatchRows];
+            int b;
+            while ((b = Interlocked.Increment(ref next)) < blockCount)
+            {
+                var block = _blocks[b];
+                var end = Math.Min(block.Start + block.Count, limit);
+                for (var s = block.Start; s < end; s += BatchRows)
+                {
+                    var n = Math.Min(BatchRows, end - s);
+                    var m = BlockSpan(block, s, n);
+                    for (var t = 0; t < qp; t += SimilarityKernels.QueryTile)
+                    {
+                        SimilarityKernels.DotRows4(padded.AsSpan(t * d, SimilarityKernels.QueryTile * d), m, d, n, buffer, BatchRows);
+                        for (var kk = 0; kk < SimilarityKernels.QueryTile && t + kk < q; kk++)
+                        {
+                            var slot = (w * q) + t + kk;
+                            var top = new TopK(heapScores.AsSpan(slot * k, k), heapRows.AsSpan(slot * k, k), counts[slot]);
+                            top.OfferBlock(buffer.AsSpan(kk * BatchRows, n), s, [], selfRows is null ? -1 : selfRows[t + kk]);
+                            counts[slot] = top.Count;
+                        }
+                    }
+                }
+            }
+        }
+
+        if (workers == 1)
+        {
+            Work(0);
+        }
+        else
+        {
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+        }
+
+        for (var i = 0; i < q; i++)
+        {
+            var outScores = result.Scores.AsSpan(i * topN, topN);
+            var outRows = result.Rows.AsSpan(i * topN, topN);
+            outScores.Fill(float.NaN);
+            outRows.Fill(-1);
+            var merged = new TopK(outScores[..k], outRows[..k]);
+            for (var w = 0; w < workers; w++)
+            {
+                var slot = (w * q) + i;
+                for (var j = 0; j < counts[slot]; j++)
+                {
+                    merged.Offer(heapScores[(slot * k) + j], heapRows[(slot * k) + j]);
+                }
+            }
+
+            result.Counts[i] = merged.SortDescending();
+        }
+    }
+
+    private float[] PaddedQueries(int q) =>
+        new float[(long)((q + SimilarityKernels.QueryTile - 1) / SimilarityKernels.QueryTile * SimilarityKernels.QueryTile) * Dimension];
+
+    private int CountBlocks(int limit)
+    {
+        var n = 0;
+        while (n < _blocks.Length && _blocks[n].Start < limit)
+        {
+            n++;
+        }
+
+        return n;
+    }
+
+    private int Limit(int? restrictVocab)
+    {
+        if (restrictVocab is null)
+        {
+            return Count;
+        }
+
+        if (restrictVocab.Value < 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(restrictVocab), restrictVocab.Value,
+                $"restrictVocab must be at least 1 (or null for all {Count} rows); gensim would silently treat 0 as 'all' and a negative value as 'all but the last rows'.");
+        }
+
+        return Math.Min(restrictVocab.Value, Count);
+    }
+
+    private void AddTerms(IReadOnlyList<QueryTerm> terms, float weight, Span<float> mean, string list)
+    {
+        for (var k = 0; k < terms.Count; k++)
+        {
+            var t = terms[k];
+            ReadOnlySpan<float> v;
+            if (t.IsWord)
+            {
+                var r = RowOf(t.Word!, $"{list}[{k}]");
+                RequireNonZero(r, $"{list}[{k}]");
+                v = _unit.Row(r);
+            }
+            else
+            {
+                v = t.Vector.Span;
+                CheckVector(v, $"{list}[{k}]");
+            }
+
+            for (var j = 0; j < mean.Length; j++)
+            {
+                mean[j] += weight * v[j];
+            }
+        }
+    }
+
+    private int RowOf(string word, string what)
+    {
+        ArgumentNullException.ThrowIfNull(word, what);
+        var r = _source.IndexOf(word);
+        return r >= 0 ? r : throw new KeyNotFoundException($"'{word}' ({what}) is not among the {Count} words of the table.");
+    }
+
+    private int[] Rows(IReadOnlyList<string> words, string what)
+    {
+        ArgumentNullException.ThrowIfNull(words, what);
+        var rows = new int[words.Count];
+        for (var k = 0; k < rows.Length; k++)
+        {
+            rows[k] = RowOf(words[k], $"{what}[{k}]");
+        }
+
+        return rows;
+    }
+
+    private void RequireNonZero(int row, string what)
+    {
+        if (_norms[row] == 0f)
+        {
+            throw new ArgumentException(
+                $"'{_source.Words[row]}' ({what}, row {row}) has an all-zero vector, so it has no direction; gensim would return NaN scores.");
+        }
+    }
+
+    private void CheckVector(ReadOnlySpan<float> v, string what)
+    {
+        if (v.Length != Dimension)
+        {
+            throw new ArgumentException($"The vector {what} has {v.Length} values; the table's dimension is {Dimension}.", what);
+        }
+
+        CheckFinite(v, "The vector ", what);
+    }
+
+    private static void CheckFinite(ReadOnlySpan<float> v, string what, string name = "")
+    {
+        for (var j = 0; j < v.Length; j++)
+        {
+            if (!float.IsFinite(v[j]))
+            {
+                throw new ArgumentException($"{what}{name} holds {v[j]} at position {j}; similarity needs finite values.");
+            }
+        }
+    }
+
+    private static void CheckBuffers(Span<int> rows, Span<float> scores)
+    {
+        if (rows.Length != scores.Length)
+        {
+            throw new ArgumentException($"The row buffer holds {rows.Length} entries but the score buffer {scores.Length}; they must match (topN).", nameof(scores));
+        }
+    }
+
+    private static QueryTerm[] ToTerms(IReadOnlyList<string> words, string what)
+    {
+        ArgumentNullException.ThrowIfNull(words, what);
+        var terms = new QueryTerm[words.Count];
+        for (var k = 0; k < terms.Length; k++)
+        {
+            terms[k] = QueryTerm.FromWord(words[k] ?? throw new ArgumentNullException(what, $"{what}[{k}] is null."));
+        }
+
+        return terms;
+    }
+}
+
+/// <summary>Builds a <see cref="SimilarityIndex"/> from word vectors.</summary>
+public static class SimilarityIndexExtensions
+{
+    /// <summary>Same as <see cref="SimilarityIndex.Build"/>: norms and unit rows computed once, now.</summary>
+    public static SimilarityIndex ToSimilarityIndex(this WordVectors vectors, SimilarityOptions? options = null) =>
+        SimilarityIndex.Build(vectors, options);
+}
