@@ -36,6 +36,9 @@ internal sealed class TextVectorReader
     /// <summary>Longest accepted word2vec header line.</summary>
     public const int MaxHeaderBytes = 1024;
 
+    /// <summary>Bytes read before the word2vec header has been checked.</summary>
+    private const int FirstReadBytes = 1 << 16;
+
     /// <summary>Largest accepted dimension (a row of 64 MiB).</summary>
     public const int MaxDimension = 1 << 24;
 
@@ -73,7 +76,8 @@ internal sealed class TextVectorReader
     {
         var limit = _options.Limit ?? long.MaxValue;
         var startPosition = stream.CanSeek ? stream.Position : 0;
-        var buffer = new byte[_options.BlockSize];
+        // A word2vec header is checked before the read blocks are allocated: a small first read is enough for it.
+        var buffer = new byte[_layout == TextLayout.Word2Vec ? Math.Min(_options.BlockSize, FirstReadBytes) : _options.BlockSize];
         var valid = Fill(stream, buffer, 0, out var eof);
         int dataStart;
         if (_layout == TextLayout.Word2Vec)
@@ -96,6 +100,13 @@ internal sealed class TextVectorReader
             }
 
             _store = stream.CanSeek ? RowStore.Fixed(_rowsTarget, _dimension) : RowStore.Growing(_dimension);
+            if (buffer.Length < _options.BlockSize)
+            {
+                var block = new byte[_options.BlockSize];
+                buffer.AsSpan(0, valid).CopyTo(block);
+                buffer = block;
+                valid = eof ? valid : Fill(stream, buffer, valid, out eof);
+            }
         }
         else
         {

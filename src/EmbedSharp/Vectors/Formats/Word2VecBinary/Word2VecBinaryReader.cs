@@ -14,11 +14,12 @@ namespace EmbedSharp.Vectors.Formats.Word2VecBinary;
 internal sealed class Word2VecBinaryReader
 {
     private const int BufferSize = 1 << 20;
+    private const int FirstReadBytes = 1 << 16;
 
     private readonly Stream _stream;
     private readonly string? _path;
     private readonly VectorReadOptions _options;
-    private byte[] _buffer = new byte[BufferSize];
+    private byte[] _buffer = new byte[FirstReadBytes]; // grown to BufferSize once the header is checked
     private int _pos;
     private int _valid;
     private bool _eof;
@@ -59,6 +60,7 @@ internal sealed class Word2VecBinaryReader
         }
 
         var store = _stream.CanSeek ? RowStore.Fixed(rows, dimension) : RowStore.Growing(dimension);
+        Array.Resize(ref _buffer, BufferSize);
         var skipped = new List<SkippedEntry>();
         long nextProgress = 0;
         for (long r = 0; r < rows; r++)
