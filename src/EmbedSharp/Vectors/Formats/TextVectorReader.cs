@@ -36,6 +36,9 @@ internal sealed class TextVectorReader
     /// <summary>Longest accepted word2vec header line.</summary>
     public const int MaxHeaderBytes = 1024;
 
+    /// <summary>Longest GloVe first line (the one the dimension is inferred from).</summary>
+    private const int MaxFirstLineBytes = 1 << 28;
+
     /// <summary>Bytes read before the word2vec header has been checked.</summary>
     private const int FirstReadBytes = 1 << 16;
 
@@ -86,7 +89,7 @@ internal sealed class TextVectorReader
             _headerWords = words;
             _firstLine = 2;
             _rowsTarget = Math.Min(words, limit);
-            _stopAtTarget = limit < words;
+            _stopAtTarget = _options.Limit is { } l && l <= words;
             if (stream.CanSeek && _rowsTarget > 0)
             {
                 var remaining = stream.Length - stream.Position + (valid - dataStart);
@@ -112,6 +115,12 @@ internal sealed class TextVectorReader
         {
             dataStart = 0;
             _firstLine = 1;
+            while (!eof && buffer.AsSpan(0, valid).IndexOf((byte)'\n') < 0 && buffer.Length < MaxFirstLineBytes)
+            {
+                Array.Resize(ref buffer, buffer.Length * 2); // a first line longer than a block
+                valid = Fill(stream, buffer, valid, out eof);
+            }
+
             _dimension = InferDimension(buffer.AsSpan(0, valid), eof);
             if (stream.CanSeek)
             {

@@ -30,7 +30,12 @@ internal static class TextVecFixtures
     public static void AssertVectors(IReadOnlyList<string> words, float[] expected, WordVectors actual)
     {
         Assert.Equal(words, actual.Words);
-        var d = words.Count == 0 ? 0 : expected.Length / words.Count;
+        if (words.Count == 0)
+        {
+            return;
+        }
+
+        var d = expected.Length / words.Count;
         Assert.Equal(d, actual.Dimension);
         var mismatches = 0;
         var maxDiff = 0.0;
