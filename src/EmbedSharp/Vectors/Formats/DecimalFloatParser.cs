@@ -50,86 +50,65 @@ internal static class DecimalFloatParser
 
     private static int TryFast(ReadOnlySpan<byte> s, int i, out float value)
     {
+        // One branch per digit: every digit goes into m (leading zeros add nothing); more than 19 digits would
+        // overflow and more than 15 significant ones leave the fast path (m >= 2^53 is checked at the end).
         value = 0;
-        var n = s.Length;
         var negative = false;
-        if (i < n && (s[i] == (byte)'-' || s[i] == (byte)'+'))
+        if ((uint)i < (uint)s.Length && (s[i] == (byte)'-' || s[i] == (byte)'+'))
         {
             negative = s[i] == (byte)'-';
             i++;
         }
 
         ulong m = 0;
-        var digits = 0; // significant digits accumulated in m
-        var exp10 = 0;
-        var any = false;
+        var start = i;
         uint d;
-        while (i < n && (d = (uint)(s[i] - '0')) <= 9)
+        while ((uint)i < (uint)s.Length && (d = (uint)(s[i] - '0')) <= 9)
         {
-            any = true;
-            if (m != 0 || d != 0)
-            {
-                if (++digits > 15)
-                {
-                    return -1;
-                }
-
-                m = (m * 10) + d;
-            }
-
+            m = (m * 10) + d;
             i++;
         }
 
-        if (i < n && s[i] == (byte)'.')
+        var count = i - start;
+        var exp10 = 0;
+        if ((uint)i < (uint)s.Length && s[i] == (byte)'.')
         {
             i++;
-            while (i < n && (d = (uint)(s[i] - '0')) <= 9)
+            var fractionStart = i;
+            while ((uint)i < (uint)s.Length && (d = (uint)(s[i] - '0')) <= 9)
             {
-                any = true;
-                if (m != 0 || d != 0)
-                {
-                    if (++digits > 15)
-                    {
-                        return -1;
-                    }
-
-                    m = (m * 10) + d;
-                }
-
-                exp10--;
+                m = (m * 10) + d;
                 i++;
             }
+
+            exp10 = fractionStart - i;
+            count -= exp10;
         }
 
-        if (!any)
+        if (count == 0 || count > 19)
         {
             return -1;
         }
 
-        if (i < n && (s[i] | 0x20) == 'e')
+        if ((uint)i < (uint)s.Length && (s[i] | 0x20) == 'e')
         {
             i++;
             var expNegative = false;
-            if (i < n && (s[i] == (byte)'-' || s[i] == (byte)'+'))
+            if ((uint)i < (uint)s.Length && (s[i] == (byte)'-' || s[i] == (byte)'+'))
             {
                 expNegative = s[i] == (byte)'-';
                 i++;
             }
 
             var e = 0;
-            var expDigits = 0;
-            while (i < n && (d = (uint)(s[i] - '0')) <= 9)
+            var expStart = i;
+            while ((uint)i < (uint)s.Length && (d = (uint)(s[i] - '0')) <= 9 && i - expStart < 5)
             {
-                if (++expDigits > 4)
-                {
-                    return -1;
-                }
-
                 e = (e * 10) + (int)d;
                 i++;
             }
 
-            if (expDigits == 0)
+            if (i == expStart || i - expStart >= 5)
             {
                 return -1;
             }
@@ -137,7 +116,7 @@ internal static class DecimalFloatParser
             exp10 += expNegative ? -e : e;
         }
 
-        if (i < n && s[i] != (byte)' ')
+        if ((uint)i < (uint)s.Length && s[i] != (byte)' ')
         {
             return -1;
         }
@@ -146,6 +125,10 @@ internal static class DecimalFloatParser
         if (m == 0)
         {
             x = 0;
+        }
+        else if (m >= TwoPow53)
+        {
+            return -1;
         }
         else if (exp10 < 0)
         {

@@ -48,6 +48,7 @@ internal sealed class TextVectorReader
     private readonly string? _path;
     private readonly TextLayout _layout;
     private readonly VectorReadOptions _options;
+    private readonly bool _allowNaN;
     private readonly List<SkippedEntry> _skipped = [];
     private readonly Lock _gate = new();
     private RowStore _store = null!;
@@ -65,6 +66,7 @@ internal sealed class TextVectorReader
         _path = path;
         _layout = layout;
         _options = options;
+        _allowNaN = options.AllowNaN;
     }
 
     public static VectorReadResult Read(Stream stream, string? path, TextLayout layout, VectorReadOptions? options)
@@ -484,7 +486,7 @@ internal sealed class TextVectorReader
                     : Error($"Number {k + 1} of {d}, '{Show(token)}', is not a number.", lineNumber, at);
             }
 
-            if (float.IsNaN(value) && !_options.AllowNaN)
+            if (float.IsNaN(value) && !_allowNaN)
             {
                 throw Error($"Number {k + 1} of {d} is NaN; set VectorReadOptions.AllowNaN to accept it.", lineNumber, offset + wordEnd + 1 + pos);
             }
