@@ -13,6 +13,7 @@ internal static class Program
         ["peers-embedding"] = EmbeddingPeerTimings.Run,
         ["native-open"] = Vectors.NativeOpenTimings.Run,
         ["peers-similarity"] = SimilarityPeerTimings.Run,
+        ["peers-vectors"] = VectorsPeerTimings.Run,
     };
 
     private static void Main(string[] args)

@@ -47,7 +47,7 @@ internal sealed class FastTextDictionary
 
     public FastTextEntryType[] Types { get; }
 
-    /// <summary>The decoded form of each entry (see <see cref="InvalidUtf8Handling"/>).</summary>
+    /// <summary>The decoded form of each entry (see <see cref="Formats.Utf8Policy"/>).</summary>
     public string[] Strings { get; }
 
     public ReadOnlySpan<byte> Bytes(int id) => _blob.AsSpan(_starts[id], _starts[id + 1] - _starts[id]);

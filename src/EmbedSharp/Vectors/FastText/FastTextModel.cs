@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
 using EmbedSharp.Vectors.Alignment;
+using EmbedSharp.Vectors.Formats;
 using EmbedSharp.Vectors.Formats.FastTextBin;
 using Tensor = EmbedSharp.Numerics.Tensor;
 
@@ -94,7 +95,7 @@ public sealed class FastTextModel : IWordVectorProvider
         DuplicateEntries = [];
     }
 
-    internal FastTextModel(FastTextArgs args, FastTextDictionary dict, Tensor input, Tensor output, bool outputQuantizedFlag, int[] invalidUtf8, int[] duplicates, InvalidUtf8Handling invalidUtf8Handling)
+    internal FastTextModel(FastTextArgs args, FastTextDictionary dict, Tensor input, Tensor output, bool outputQuantizedFlag, int[] invalidUtf8, int[] duplicates, Utf8Policy invalidUtf8Handling)
     {
         Args = args;
         _dict = dict;
@@ -151,7 +152,7 @@ public sealed class FastTextModel : IWordVectorProvider
     /// <summary>The <c>qout</c> flag read from the file (fastText writes it even for a dense output matrix).</summary>
     internal bool OutputQuantizedFlag { get; }
 
-    private InvalidUtf8Handling InvalidUtf8 { get; } = InvalidUtf8Handling.Replace;
+    private Utf8Policy InvalidUtf8 { get; } = Utf8Policy.Replace;
 
     /// <summary>Reads a fastText <c>.bin</c> file (see <see cref="FastTextBinFile.Read(string, FastTextBinReadOptions?)"/>).</summary>
     public static FastTextModel Load(string path, FastTextBinReadOptions? options = null) => FastTextBinFile.Read(path, options);
@@ -292,7 +293,7 @@ public sealed class FastTextModel : IWordVectorProvider
     /// <summary>
     /// The words and their full vectors (what fastText's <c>.vec</c> file holds: <c>saveVectors</c> prints
     /// <c>getWordVector(word)</c> for every word id). Strings that repeat keep their first position (their vector is the
-    /// one fastText computes, i.e. the last duplicate's); with <see cref="InvalidUtf8Handling.Skip"/> invalid words are left out.
+    /// one fastText computes, i.e. the last duplicate's); with <see cref="Utf8Policy.Skip"/> invalid words are left out.
     /// </summary>
     /// <param name="limit">Keep only the first <paramref name="limit"/> words (fastText orders words by descending count).</param>
     public WordVectors ToWordVectors(int? limit = null)
@@ -302,7 +303,7 @@ public sealed class FastTextModel : IWordVectorProvider
             throw new ArgumentOutOfRangeException(nameof(limit), limit, "The limit must not be negative.");
         }
 
-        var skip = InvalidUtf8 == InvalidUtf8Handling.Skip ? new HashSet<int>(InvalidUtf8Entries) : null;
+        var skip = InvalidUtf8 == Utf8Policy.Skip ? new HashSet<int>(InvalidUtf8Entries) : null;
         var ids = new List<int>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < WordCount && ids.Count < (limit ?? int.MaxValue); i++)

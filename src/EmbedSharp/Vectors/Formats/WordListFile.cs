@@ -16,9 +16,9 @@ namespace EmbedSharp.Vectors.Formats;
 internal static class WordListFile
 {
     /// <summary>Reads all lines' words into <paramref name="entries"/> (null = skipped under
-    /// <see cref="InvalidUtf8Policy.Skip"/>); returns the number of lines in the file (all of them are counted
+    /// <see cref="Utf8Policy.Skip"/>); returns the number of lines in the file (all of them are counted
     /// even when <paramref name="limit"/> keeps fewer).</summary>
-    public static long Read(string path, int? limit, InvalidUtf8Policy policy, out string?[] entries, out int replaced)
+    public static long Read(string path, int? limit, Utf8Policy policy, out string?[] entries, out int replaced)
     {
         var bytes = ReadAllBytes(path);
         ReadOnlySpan<byte> span = bytes;
@@ -52,11 +52,11 @@ internal static class WordListFile
             {
                 switch (policy)
                 {
-                    case InvalidUtf8Policy.Replace:
+                    case Utf8Policy.Replace:
                         entries[i] = Encoding.UTF8.GetString(line); // Encoding.UTF8 substitutes U+FFFD
                         replaced++;
                         break;
-                    case InvalidUtf8Policy.Skip:
+                    case Utf8Policy.Skip:
                         entries[i] = null;
                         break;
                     default:

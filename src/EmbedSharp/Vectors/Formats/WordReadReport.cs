@@ -1,13 +1,5 @@
 namespace EmbedSharp.Vectors.Formats;
 
-/// <summary>A word that appeared again in a file; the first occurrence was kept (as gensim does) and this one dropped
-/// with its vector.</summary>
-/// <param name="Word">The word.</param>
-/// <param name="FirstEntry">0-based position of the kept occurrence among the file's entries (its line − 1 in a
-/// one-word-per-line file).</param>
-/// <param name="DuplicateEntry">0-based position of the dropped occurrence.</param>
-public sealed record DuplicateWord(string Word, long FirstEntry, long DuplicateEntry);
-
 /// <summary>What a word-vector reader changed or dropped while reading. Entries are 0-based positions in the file.</summary>
 public sealed class WordReadReport
 {
@@ -25,10 +17,10 @@ public sealed class WordReadReport
     /// <summary>Words that repeated; each later occurrence was dropped.</summary>
     public IReadOnlyList<DuplicateWord> Duplicates { get; }
 
-    /// <summary>Entries dropped because their word was not valid UTF-8 under <see cref="InvalidUtf8Policy.Skip"/>.</summary>
+    /// <summary>Entries dropped because their word was not valid UTF-8 under <see cref="Utf8Policy.Skip"/>.</summary>
     public IReadOnlyList<long> SkippedEntries { get; }
 
-    /// <summary>Words decoded with U+FFFD replacements under <see cref="InvalidUtf8Policy.Replace"/>.</summary>
+    /// <summary>Words decoded with U+FFFD replacements under <see cref="Utf8Policy.Replace"/>.</summary>
     public int ReplacedWords { get; }
 
     /// <summary>True when the words and rows are exactly the file's entries.</summary>

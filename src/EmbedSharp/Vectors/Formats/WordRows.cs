@@ -25,7 +25,7 @@ internal static class WordRows
             }
             else if (!seen.TryAdd(word, i))
             {
-                duplicates.Add(new DuplicateWord(word, seen[word], i));
+                duplicates.Add(new DuplicateWord(word, i, seen[word], i + 1, -1)); // entry i is line i + 1 of a word list
             }
             else
             {

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using EmbedSharp.Numerics;
 using EmbedSharp.Numerics.Formats;
 using EmbedSharp.Vectors.FastText;
+using EmbedSharp.Vectors.Formats;
 using EmbedSharp.Vectors.Formats.FastTextBin;
 
 namespace EmbedSharp.Tests.Vectors.FastText;
@@ -224,11 +225,11 @@ public sealed class FastTextBinFileTests
     public void Invalid_utf8_words_follow_the_chosen_policy()
     {
         var bytes = FastTextFixtures.Bytes("skipgram.bin");
-        var e = Assert.Throws<TensorFormatException>(() => Read(bytes, new FastTextBinReadOptions { InvalidUtf8 = InvalidUtf8Handling.Strict }));
+        var e = Assert.Throws<TensorFormatException>(() => Read(bytes, new FastTextBinReadOptions { InvalidUtf8 = Utf8Policy.Strict }));
         Assert.Contains("not valid UTF-8", e.Message, StringComparison.Ordinal);
         var replace = Read(bytes);
         Assert.Equal(replace.WordCount, replace.ToWordVectors().Count);
-        var skip = Read(bytes, new FastTextBinReadOptions { InvalidUtf8 = InvalidUtf8Handling.Skip });
+        var skip = Read(bytes, new FastTextBinReadOptions { InvalidUtf8 = Utf8Policy.Skip });
         var wv = skip.ToWordVectors();
         Assert.Equal(skip.WordCount - 1, wv.Count);
         Assert.False(wv.Contains("caf\uFFFD"));

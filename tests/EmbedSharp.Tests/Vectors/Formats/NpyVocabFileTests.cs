@@ -80,7 +80,7 @@ public sealed class NpyVocabFileTests : IDisposable
         File.WriteAllText(txt, "the\nStraße\nthe\n東京\n😀\na b\nParis\nStraße\n", new UTF8Encoding(false));
         using var wv = NpyVocabFile.Read(Data("small.npy"), txt, null, out var report);
         Assert.Equal(["the", "Straße", "東京", "😀", "a b", "Paris"], wv.Words);
-        Assert.Equal([new DuplicateWord("the", 0, 2), new DuplicateWord("Straße", 1, 7)], report.Duplicates);
+        Assert.Equal([new DuplicateWord("the", 2, 0, 3, -1), new DuplicateWord("Straße", 7, 1, 8, -1)], report.Duplicates);
         Assert.Equal(Expected().Row(3).ToArray(), wv["東京"].ToArray());
         Assert.Equal(Expected().Row(0).ToArray(), wv["the"].ToArray());
         var e = Assert.Throws<TensorFormatException>(() => NpyVocabFile.Read(Data("small.npy"), txt, new NpyVocabReadOptions { MemoryMap = true }));
@@ -98,13 +98,13 @@ public sealed class NpyVocabFileTests : IDisposable
         var e = Assert.Throws<TensorFormatException>(() => NpyVocabFile.Read(Data("small.npy"), txt));
         Assert.Contains("Line 7", e.Message, StringComparison.Ordinal);
         Assert.Equal(at + 2, e.ByteOffset);
-        using (var replaced = NpyVocabFile.Read(Data("small.npy"), txt, new NpyVocabReadOptions { InvalidUtf8 = InvalidUtf8Policy.Replace }, out var r1))
+        using (var replaced = NpyVocabFile.Read(Data("small.npy"), txt, new NpyVocabReadOptions { InvalidUtf8 = Utf8Policy.Replace }, out var r1))
         {
             Assert.Equal("Pa\uFFFDis", replaced.Words[6]);
             Assert.Equal(1, r1.ReplacedWords);
         }
 
-        using var skipped = NpyVocabFile.Read(Data("small.npy"), txt, new NpyVocabReadOptions { InvalidUtf8 = InvalidUtf8Policy.Skip }, out var r2);
+        using var skipped = NpyVocabFile.Read(Data("small.npy"), txt, new NpyVocabReadOptions { InvalidUtf8 = Utf8Policy.Skip }, out var r2);
         Assert.Equal(7, skipped.Count);
         Assert.Equal([6L], r2.SkippedEntries);
         Assert.Equal(Expected().Row(7).ToArray(), skipped["x"].ToArray());

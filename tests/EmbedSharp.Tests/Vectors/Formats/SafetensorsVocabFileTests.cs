@@ -36,12 +36,12 @@ public sealed class SafetensorsVocabFileTests : IDisposable
         SafetensorsFile.Write(path, new Dictionary<string, Tensor> { ["vectors"] = Tensor.FromArray([0f, 1, 2, 3, 4], 5, 1) },
             new Dictionary<string, string> { ["vocab"] = "[\"a\",\"b\",\"a\",\"\\ud800x\",\"c\"]" });
         Assert.Contains("entry 3", Assert.Throws<TensorFormatException>(() => SafetensorsVocabFile.Read(path)).Message, StringComparison.Ordinal);
-        using var skipped = SafetensorsVocabFile.Read(path, new SafetensorsVocabReadOptions { InvalidUtf8 = InvalidUtf8Policy.Skip }, out var report);
+        using var skipped = SafetensorsVocabFile.Read(path, new SafetensorsVocabReadOptions { InvalidUtf8 = Utf8Policy.Skip }, out var report);
         Assert.Equal(["a", "b", "c"], skipped.Words);
         Assert.Equal([0f, 1f, 4f], skipped.Vectors.ToArray());
-        Assert.Equal([new DuplicateWord("a", 0, 2)], report.Duplicates);
+        Assert.Equal([new DuplicateWord("a", 2, 0, 3, -1)], report.Duplicates);
         Assert.Equal([3L], report.SkippedEntries);
-        using var replaced = SafetensorsVocabFile.Read(path, new SafetensorsVocabReadOptions { InvalidUtf8 = InvalidUtf8Policy.Replace });
+        using var replaced = SafetensorsVocabFile.Read(path, new SafetensorsVocabReadOptions { InvalidUtf8 = Utf8Policy.Replace });
         Assert.Equal("\uFFFDx", replaced.Words[2]);
         using var limited = SafetensorsVocabFile.Read(path, new SafetensorsVocabReadOptions { Limit = 2 });
         Assert.Equal(["a", "b"], limited.Words);

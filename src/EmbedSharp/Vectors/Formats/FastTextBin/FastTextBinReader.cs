@@ -137,9 +137,9 @@ internal static class FastTextBinReader
             var bytes = word.AsSpan(0, n);
             if (!Utf8.IsValid(bytes))
             {
-                if (options.InvalidUtf8 == InvalidUtf8Handling.Strict)
+                if (options.InvalidUtf8 == Utf8Policy.Strict)
                 {
-                    throw input.Error(Invariant($"Entry {i} is not valid UTF-8 (bytes {Convert.ToHexString(bytes)}); choose InvalidUtf8Handling.Replace or Skip to accept it."), wordAt);
+                    throw input.Error(Invariant($"Entry {i} is not valid UTF-8 (bytes {Convert.ToHexString(bytes)}); choose Utf8Policy.Replace or Skip to accept it."), wordAt);
                 }
 
                 invalidList.Add(i);

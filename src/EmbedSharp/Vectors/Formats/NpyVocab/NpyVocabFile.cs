@@ -17,7 +17,7 @@ namespace EmbedSharp.Vectors.Formats.NpyVocab;
 /// not with MemoryMap). Duplicate words keep their first row (as gensim) and are listed in the report. Bad input throws
 /// <see cref="TensorFormatException"/> (file, byte offset, line) for: anything <see cref="NpyFile"/> refuses, a matrix
 /// that is not 2-D, a line count that differs from the row count, an empty line, invalid UTF-8 (under
-/// <see cref="InvalidUtf8Policy.Throw"/>) and NaN/±∞ unless allowed.
+/// <see cref="Utf8Policy.Strict"/>) and NaN/±∞ unless allowed.
 /// </remarks>
 public static class NpyVocabFile
 {
@@ -92,7 +92,7 @@ public static class NpyVocabFile
         if (kept is not null)
         {
             var why = report.Duplicates.Count > 0
-                ? string.Create(CultureInfo.InvariantCulture, $"'{report.Duplicates[0].Word}' repeats at lines {report.Duplicates[0].FirstEntry + 1} and {report.Duplicates[0].DuplicateEntry + 1}")
+                ? string.Create(CultureInfo.InvariantCulture, $"'{report.Duplicates[0].Word}' repeats at lines {report.Duplicates[0].FirstEntry + 1} and {report.Duplicates[0].Line}")
                 : string.Create(CultureInfo.InvariantCulture, $"line {report.SkippedEntries[0] + 1} was skipped");
             throw new TensorFormatException($"A memory-mapped matrix cannot drop rows, but {why}; read without MemoryMap to drop them.", vocabularyPath, 0);
         }

@@ -14,7 +14,7 @@ public sealed record NpyVocabReadOptions
     public int? Limit { get; init; }
 
     /// <summary>What to do with a line that is not valid UTF-8 (default: throw).</summary>
-    public InvalidUtf8Policy InvalidUtf8 { get; init; } = InvalidUtf8Policy.Throw;
+    public Utf8Policy InvalidUtf8 { get; init; } = Utf8Policy.Strict;
 
     /// <summary>Accept NaN and ±∞ in the matrix (default: refuse them; a mapped matrix is then scanned once).</summary>
     public bool AllowNonFinite { get; init; }

@@ -19,7 +19,7 @@ namespace EmbedSharp.Vectors.Formats.SafetensorsVocab;
 /// first row and are reported. Bad input throws <see cref="TensorFormatException"/> for: anything
 /// <see cref="SafetensorsFile"/> refuses, a missing or ambiguous tensor, a matrix that is not 2-D, a missing vocabulary
 /// key, a value that is not a JSON array of strings, a word count that differs from the row count, a word with an
-/// unpaired surrogate (under <see cref="InvalidUtf8Policy.Throw"/>) and NaN/±∞ unless allowed.
+/// unpaired surrogate (under <see cref="Utf8Policy.Strict"/>) and NaN/±∞ unless allowed.
 /// </remarks>
 public static class SafetensorsVocabFile
 {
@@ -134,7 +134,7 @@ public static class SafetensorsVocabFile
     }
 
     /// <summary>Undoes the escapes of a raw JSON string literal (quotes included) into UTF-16 code units, keeping
-    /// unpaired surrogates so that the <see cref="InvalidUtf8Policy"/> can deal with them.</summary>
+    /// unpaired surrogates so that the <see cref="Utf8Policy"/> can deal with them.</summary>
     private static string UnescapeRaw(string raw)
     {
         var sb = new StringBuilder(raw.Length);
@@ -221,11 +221,11 @@ public static class SafetensorsVocabFile
                 {
                     switch (options.InvalidUtf8)
                     {
-                        case InvalidUtf8Policy.Replace:
+                        case Utf8Policy.Replace:
                             word = WordListFile.ReplaceUnpairedSurrogates(word);
                             replaced++;
                             break;
-                        case InvalidUtf8Policy.Skip:
+                        case Utf8Policy.Skip:
                             word = null;
                             break;
                         default:

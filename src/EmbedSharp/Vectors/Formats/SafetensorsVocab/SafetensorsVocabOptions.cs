@@ -14,7 +14,7 @@ public sealed record SafetensorsVocabReadOptions
     public int? Limit { get; init; }
 
     /// <summary>What to do with a word that has an unpaired surrogate escape (default: throw).</summary>
-    public InvalidUtf8Policy InvalidUtf8 { get; init; } = InvalidUtf8Policy.Throw;
+    public Utf8Policy InvalidUtf8 { get; init; } = Utf8Policy.Strict;
 
     /// <summary>Accept NaN and ±∞ in the matrix (default: refuse them).</summary>
     public bool AllowNonFinite { get; init; }

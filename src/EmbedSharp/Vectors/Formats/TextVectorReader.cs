@@ -1,0 +1,583 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
+
+namespace EmbedSharp.Vectors.Formats;
+
+/// <summary>The two text layouts: word2vec / fastText .vec (a "V D" header line) and GloVe (no header).</summary>
+internal enum TextLayout
+{
+    Word2Vec,
+    Glove,
+}
+
+/// <summary>
+/// Reads word2vec text / fastText .vec and GloVe text files, fast: the file is read in large blocks cut at line ends;
+/// a pool of workers parses whole blocks straight into the rows of the final matrix (each block knows the index of
+/// its first row because the reading thread counts line ends, which is vectorised); numbers are parsed from the
+/// bytes by <see cref="DecimalFloatParser"/> with no string per number; each word is decoded once. The result never
+/// depends on the thread count: rows are placed by line number and the error reported is the one on the earliest line.
+/// </summary>
+/// <remarks>
+/// Line rules (both layouts): fields are separated by single spaces (what gensim, fastText and GloVe write; gensim
+/// splits on " " too); trailing spaces, tabs and '\r' at the end of a line are ignored (fastText's .vec ends every
+/// line with a space; CRLF files); blank lines at the end of the file are ignored, a blank line elsewhere is an error.
+/// Word2vec text: the word is everything before the first space. GloVe: D is the number of fields of the first line
+/// minus one; on every line the last D fields are the numbers and everything before them (spaces included) is the
+/// word, which is how the few Common Crawl lines whose token contains a space read correctly.
+/// Memory: with a file (or any seekable stream) the row count is known before parsing (word2vec: the header, checked
+/// against the file length first; GloVe: a fast first pass that counts line ends), so rows are parsed in place into
+/// the final matrix plus a few read blocks; for a non-seekable stream (.gz) rows go into growing segments that are
+/// copied into the final matrix at the end (peak about twice the matrix).
+/// </remarks>
+internal sealed class TextVectorReader
+{
+    /// <summary>Longest accepted word2vec header line.</summary>
+    public const int MaxHeaderBytes = 1024;
+
+    /// <summary>Longest GloVe first line (the one the dimension is inferred from).</summary>
+    private const int MaxFirstLineBytes = 1 << 28;
+
+    /// <summary>Bytes read before the word2vec header has been checked.</summary>
+    private const int FirstReadBytes = 1 << 16;
+
+    /// <summary>Largest accepted dimension (a row of 64 MiB).</summary>
+    public const int MaxDimension = 1 << 24;
+
+    private readonly string? _path;
+    private readonly TextLayout _layout;
+    private readonly VectorReadOptions _options;
+    private readonly bool _allowNaN;
+    private readonly List<SkippedEntry> _skipped = [];
+    private readonly Lock _gate = new();
+    private RowStore _store = null!;
+    private int _dimension;
+    private long _firstLine; // 1-based line of row 0
+    private long _rowsTarget; // rows to read (header V capped by the limit, counted lines, or the limit)
+    private bool _stopAtTarget; // true: lines past the target are not read (limit); false: they are an error
+    private long _headerWords = -1;
+    private VectorFormatException? _error;
+    private long _errorLine = long.MaxValue;
+    private Exception? _fatal;
+
+    private TextVectorReader(string? path, TextLayout layout, VectorReadOptions options)
+    {
+        _path = path;
+        _layout = layout;
+        _options = options;
+        _allowNaN = options.AllowNaN;
+    }
+
+    public static VectorReadResult Read(Stream stream, string? path, TextLayout layout, VectorReadOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        options ??= VectorReadOptions.Default;
+        options.Validate();
+        return new TextVectorReader(path, layout, options).Run(stream);
+    }
+
+    private VectorReadResult Run(Stream stream)
+    {
+        var limit = _options.Limit ?? long.MaxValue;
+        var startPosition = stream.CanSeek ? stream.Position : 0;
+        // A word2vec header is checked before the read blocks are allocated: a small first read is enough for it.
+        var buffer = new byte[_layout == TextLayout.Word2Vec ? Math.Min(_options.BlockSize, FirstReadBytes) : _options.BlockSize];
+        var valid = Fill(stream, buffer, 0, out var eof);
+        int dataStart;
+        if (_layout == TextLayout.Word2Vec)
+        {
+            dataStart = ReadHeader(buffer.AsSpan(0, valid), out var words, out _dimension);
+            _headerWords = words;
+            _firstLine = 2;
+            _rowsTarget = Math.Min(words, limit);
+            _stopAtTarget = _options.Limit is { } l && l <= words;
+            if (stream.CanSeek && _rowsTarget > 0)
+            {
+                var remaining = stream.Length - stream.Position + (valid - dataStart);
+                var needed = ((Int128)_rowsTarget * ((2 * (long)_dimension) + 2)) - 1; // "w" + D × " 0" + "\n" per row
+                if (needed > remaining)
+                {
+                    throw Error(
+                        $"The header claims {words} words of {_dimension} dimensions: {_rowsTarget} rows need at least {needed} bytes but only {remaining} follow the header.",
+                        1, 0);
+                }
+            }
+
+            _store = stream.CanSeek ? RowStore.Fixed(_rowsTarget, _dimension) : RowStore.Growing(_dimension);
+            if (buffer.Length < _options.BlockSize)
+            {
+                var block = new byte[_options.BlockSize];
+                buffer.AsSpan(0, valid).CopyTo(block);
+                buffer = block;
+                valid = eof ? valid : Fill(stream, buffer, valid, out eof);
+            }
+        }
+        else
+        {
+            dataStart = 0;
+            _firstLine = 1;
+            while (!eof && buffer.AsSpan(0, valid).IndexOf((byte)'\n') < 0 && buffer.Length < MaxFirstLineBytes)
+            {
+                Array.Resize(ref buffer, buffer.Length * 2); // a first line longer than a block
+                valid = Fill(stream, buffer, valid, out eof);
+            }
+
+            _dimension = InferDimension(buffer.AsSpan(0, valid), eof);
+            if (stream.CanSeek)
+            {
+                _rowsTarget = CountLines(stream, buffer, valid, eof, limit);
+                stream.Position = startPosition;
+                valid = Fill(stream, buffer, 0, out eof);
+                _store = RowStore.Fixed(_rowsTarget, _dimension);
+            }
+            else
+            {
+                _rowsTarget = limit;
+                _store = RowStore.Growing(_dimension);
+            }
+
+            _stopAtTarget = true;
+        }
+
+        var rows = Pump(stream, buffer, dataStart, valid, eof);
+        return VectorResultBuilder.Build(_store, rows, _skipped, _options, _path, _firstLine);
+    }
+
+    private int ReadHeader(ReadOnlySpan<byte> first, out long words, out int dimension)
+    {
+        if (first.IsEmpty)
+        {
+            throw Error($"The file is empty: a word2vec text file starts with the header line 'V D' (word count and dimension).", 1, 0);
+        }
+
+        var newline = first[..Math.Min(first.Length, MaxHeaderBytes)].IndexOf((byte)'\n');
+        if (newline < 0)
+        {
+            throw Error($"The first {Math.Min(first.Length, MaxHeaderBytes)} bytes hold no line end: a word2vec text file starts with the header line 'V D'.", 1, 0);
+        }
+
+        var header = first[..newline].TrimEnd(" \t\r"u8);
+        var space = header.IndexOf((byte)' ');
+        if (space <= 0
+            || !long.TryParse(header[..space], NumberStyles.None, CultureInfo.InvariantCulture, out words)
+            || !long.TryParse(header[(space + 1)..].TrimStart((byte)' '), NumberStyles.None, CultureInfo.InvariantCulture, out var dims))
+        {
+            throw Error(
+                $"The header line should be 'V D' (word count and dimension) but is '{Show(header)}'; a GloVe file (no header) is read with GloveFile.Read.",
+                1, 0);
+        }
+
+        if (dims < 1 || dims > MaxDimension)
+        {
+            throw Error($"The header claims {dims} dimensions; the supported range is 1 to {MaxDimension}.", 1, 0);
+        }
+
+        dimension = (int)dims;
+        return newline + 1;
+    }
+
+    private int InferDimension(ReadOnlySpan<byte> first, bool eof)
+    {
+        var newline = first.IndexOf((byte)'\n');
+        if (newline < 0 && !eof)
+        {
+            throw Error($"The first line is longer than {first.Length} bytes.", 1, 0);
+        }
+
+        var line = (newline < 0 ? first : first[..newline]).TrimEnd(" \t\r"u8);
+        if (line.IsEmpty)
+        {
+            throw first.IsEmpty
+                ? Error($"The file is empty: no first line to infer the dimension from.", 1, 0)
+                : Error($"The first line is blank: no line to infer the dimension from.", 1, 0);
+        }
+
+        var fields = line.Count((byte)' ');
+        if (fields == 0)
+        {
+            throw Error($"The first line '{Show(line)}' has a word but no numbers, so the dimension cannot be inferred.", 1, 0);
+        }
+
+        if (fields > MaxDimension)
+        {
+            throw Error($"The first line has {fields} numbers; at most {MaxDimension} dimensions are supported.", 1, 0);
+        }
+
+        return fields;
+    }
+
+    /// <summary>First pass of a GloVe file: counts lines (up to the last non-blank one, at most
+    /// <paramref name="limit"/>) at memory speed.</summary>
+    private static long CountLines(Stream stream, byte[] buffer, int valid, bool eof, long limit)
+    {
+        long newlines = 0;
+        long newlinesAfterContent = 0; // line ends after the last non-blank byte seen so far
+        var anyContent = false;
+        while (true)
+        {
+            var span = buffer.AsSpan(0, valid);
+            var last = span.LastIndexOfAnyExcept(" \t\r\n"u8);
+            var count = span.Count((byte)'\n');
+            newlines += count;
+            if (last >= 0)
+            {
+                anyContent = true;
+                newlinesAfterContent = span[(last + 1)..].Count((byte)'\n');
+            }
+            else
+            {
+                newlinesAfterContent += count;
+            }
+
+            if (eof || newlines - newlinesAfterContent >= limit)
+            {
+                break;
+            }
+
+            valid = Fill(stream, buffer, 0, out eof);
+        }
+
+        var lines = anyContent ? newlines - newlinesAfterContent + 1 : 0;
+        return Math.Min(lines, limit);
+    }
+
+    /// <summary>Reads blocks, cuts them at line ends, hands them to the workers and returns the rows read.</summary>
+    private long Pump(Stream stream, byte[] buffer, int start, int valid, bool eof)
+    {
+        var workers = _options.MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : _options.MaxDegreeOfParallelism;
+        var blockSize = _options.BlockSize;
+        using var queue = workers > 1 ? new BlockingCollection<Block>(workers * 2) : null;
+        var pool = new ConcurrentBag<byte[]>();
+        var tasks = new Task[queue is null ? 0 : workers];
+        for (var w = 0; w < tasks.Length; w++)
+        {
+            tasks[w] = Task.Factory.StartNew(
+                () =>
+                {
+                    foreach (var block in queue!.GetConsumingEnumerable())
+                    {
+                        ParseBlock(block);
+                        if (block.Buffer.Length == blockSize)
+                        {
+                            pool.Add(block.Buffer);
+                        }
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+        }
+
+        long row = 0;
+        long fileOffset = start; // offset of buffer[start]
+        try
+        {
+            while (Volatile.Read(ref _errorLine) == long.MaxValue)
+            {
+                var span = buffer.AsSpan(start, valid - start);
+                int cut; // end (exclusive, relative to start) of the whole lines in this block
+                if (!eof)
+                {
+                    var lastNewline = span.LastIndexOf((byte)'\n');
+                    if (lastNewline < 0)
+                    {
+                        // A line longer than the buffer: keep it and read more into a bigger buffer.
+                        var bigger = start == 0 ? new byte[checked(buffer.Length * 2)] : buffer;
+                        span.CopyTo(bigger);
+                        buffer = bigger;
+                        start = 0;
+                        valid = Fill(stream, buffer, span.Length, out eof);
+                        continue;
+                    }
+
+                    cut = lastNewline + 1;
+                }
+                else
+                {
+                    // Final block: blank lines at the very end are ignored.
+                    var last = span.LastIndexOfAnyExcept(" \t\r\n"u8);
+                    var next = last < 0 ? -1 : span[last..].IndexOf((byte)'\n');
+                    cut = last < 0 ? 0 : (next < 0 ? span.Length : last + next + 1);
+                }
+
+                var whole = span[..cut];
+                var lines = whole.Count((byte)'\n') + (cut > 0 && whole[^1] != (byte)'\n' ? 1 : 0);
+                var done = eof;
+                if (lines > _rowsTarget - row)
+                {
+                    // Keep only the lines up to the target; what follows is ignored (limit) or an error (header).
+                    var allowed = (int)(_rowsTarget - row);
+                    var end = 0;
+                    for (var i = 0; i < allowed; i++)
+                    {
+                        end += whole[end..].IndexOf((byte)'\n') + 1;
+                    }
+
+                    if (!_stopAtTarget)
+                    {
+                        Fail(Error(
+                            $"The header claims {_headerWords} words but the file holds more lines of vectors.",
+                            _firstLine + _rowsTarget, fileOffset + end));
+                    }
+
+                    cut = end;
+                    lines = allowed;
+                    done = true;
+                }
+
+                var next2 = buffer;
+                if (lines > 0)
+                {
+                    _store.Reserve(row + lines);
+                    var block = new Block(buffer, start, start + cut, row, _firstLine + row, fileOffset, lines);
+                    if (queue is null)
+                    {
+                        ParseBlock(block);
+                    }
+                    else
+                    {
+                        queue.Add(block);
+                        next2 = pool.TryTake(out var free) ? free : new byte[blockSize];
+                    }
+                }
+
+                row += lines;
+                fileOffset += cut;
+                _options.Progress?.Report(fileOffset);
+                if (done)
+                {
+                    break;
+                }
+
+                var tail = buffer.AsSpan(start + cut, valid - start - cut);
+                if (next2.Length < tail.Length + 1)
+                {
+                    next2 = new byte[Math.Max(blockSize, tail.Length * 2)];
+                }
+
+                tail.CopyTo(next2);
+                buffer = next2;
+                start = 0;
+                valid = Fill(stream, buffer, tail.Length, out eof);
+            }
+        }
+        finally
+        {
+            queue?.CompleteAdding();
+            Task.WaitAll(tasks);
+        }
+
+        if (_fatal is not null)
+        {
+            throw _fatal;
+        }
+
+        if (_error is null && row < _rowsTarget && !_stopAtTarget)
+        {
+            Fail(Error($"The header claims {_headerWords} words but the file ends after {row}.", _firstLine + row, fileOffset));
+        }
+
+        if (_error is not null)
+        {
+            throw _error;
+        }
+
+        return row;
+    }
+
+    private void ParseBlock(in Block block)
+    {
+        if (Volatile.Read(ref _errorLine) < block.FirstLine)
+        {
+            return; // an earlier line already failed
+        }
+
+        try
+        {
+            var span = block.Buffer.AsSpan(block.Start, block.End - block.Start);
+            var pos = 0;
+            for (var i = 0; i < block.Lines; i++)
+            {
+                var length = span[pos..].IndexOf((byte)'\n');
+                if (length < 0)
+                {
+                    length = span.Length - pos;
+                }
+
+                ParseLine(span.Slice(pos, length), block.FirstRow + i, block.FirstLine + i, block.FileOffset + pos);
+                pos += length + 1;
+            }
+        }
+        catch (VectorFormatException e)
+        {
+            Fail(e);
+        }
+#pragma warning disable CA1031 // a worker must hand any failure to the reading thread
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            lock (_gate)
+            {
+                _fatal ??= e;
+            }
+
+            Fail(new VectorFormatException("A worker failed.", e));
+        }
+    }
+
+    private void ParseLine(ReadOnlySpan<byte> line, long row, long lineNumber, long offset)
+    {
+        line = line.TrimEnd(" \t\r"u8);
+        if (line.IsEmpty)
+        {
+            throw Error($"The line is blank; every line holds a word and its vector.", lineNumber, offset);
+        }
+
+        var d = _dimension;
+        int wordEnd;
+        if (_layout == TextLayout.Word2Vec)
+        {
+            wordEnd = line.IndexOf((byte)' ');
+            if (wordEnd < 0)
+            {
+                throw Error($"The line holds a word and no numbers; expected {d}.", lineNumber, offset);
+            }
+        }
+        else
+        {
+            var spaces = line.Count((byte)' ');
+            if (spaces < d)
+            {
+                throw Error($"The line holds {spaces} numbers after the word; expected {d} (the first line's count).", lineNumber, offset);
+            }
+
+            wordEnd = line.IndexOf((byte)' ');
+            var allNumbers = true;
+            for (var extra = spaces - d; extra > 0; extra--)
+            {
+                // The word contains spaces; if every extra field is a number the line rather has too many numbers.
+                var next = line[(wordEnd + 1)..];
+                var length = next.IndexOf((byte)' ');
+                allNumbers &= DecimalFloatParser.TryParseToken(next[..length], out _);
+                wordEnd += length + 1;
+            }
+
+            if (spaces > d && allNumbers)
+            {
+                throw Error($"The line holds {spaces} numbers after the word; expected {d} (the first line's count).", lineNumber, offset);
+            }
+        }
+
+        var numbers = line[(wordEnd + 1)..];
+        var destination = _store.Row(row);
+        var pos = 0;
+        for (var k = 0; k < d; k++)
+        {
+            var end = DecimalFloatParser.Parse(numbers, pos, out var value);
+            if (end < 0)
+            {
+                var token = numbers[pos..];
+                var space = token.IndexOf((byte)' ');
+                token = space < 0 ? token : token[..space];
+                var at = offset + wordEnd + 1 + pos;
+                throw token.IsEmpty
+                    ? Error($"Number {k + 1} of {d} is empty (two spaces in a row?).", lineNumber, at)
+                    : Error($"Number {k + 1} of {d}, '{Show(token)}', is not a number.", lineNumber, at);
+            }
+
+            if (float.IsNaN(value) && !_allowNaN)
+            {
+                throw Error($"Number {k + 1} of {d} is NaN; set VectorReadOptions.AllowNaN to accept it.", lineNumber, offset + wordEnd + 1 + pos);
+            }
+
+            destination[k] = value;
+            if (k == d - 1)
+            {
+                if (end != numbers.Length)
+                {
+                    throw Error($"The line holds {d + numbers[end..].Count((byte)' ')} numbers after the word; expected {d}.", lineNumber, offset);
+                }
+            }
+            else if (end == numbers.Length)
+            {
+                throw Error($"The line holds {k + 1} numbers after the word; expected {d}.", lineNumber, offset);
+            }
+
+            pos = end + 1;
+        }
+
+        SetWord(line[..wordEnd], row, lineNumber, offset);
+    }
+
+    private void SetWord(ReadOnlySpan<byte> bytes, long row, long lineNumber, long offset)
+    {
+        if (Utf8.IsValid(bytes))
+        {
+            _store.SetEntry(row, Encoding.UTF8.GetString(bytes), offset);
+            return;
+        }
+
+        switch (_options.Utf8)
+        {
+            case Utf8Policy.Replace:
+                _store.SetEntry(row, Encoding.UTF8.GetString(bytes), offset);
+                break;
+            case Utf8Policy.Skip:
+                _store.SetEntry(row, null, offset);
+                lock (_gate)
+                {
+                    _skipped.Add(new SkippedEntry(row, lineNumber, offset, "The word is not valid UTF-8."));
+                }
+
+                break;
+            default:
+                throw Error($"The word '{Show(bytes)}' is not valid UTF-8 (Utf8Policy.Strict; Replace or Skip accept it).", lineNumber, offset);
+        }
+    }
+
+    private void Fail(VectorFormatException error)
+    {
+        lock (_gate)
+        {
+            if (error.Line < _errorLine)
+            {
+                _error = error;
+                Volatile.Write(ref _errorLine, error.Line);
+            }
+        }
+    }
+
+    private VectorFormatException Error(FormattableString message, long line, long offset) =>
+        new(message.ToString(CultureInfo.InvariantCulture), _path, line, offset);
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the stream ends; returns the bytes now valid.</summary>
+    private static int Fill(Stream stream, byte[] buffer, int start, out bool eof)
+    {
+        var read = stream.ReadAtLeast(buffer.AsSpan(start), buffer.Length - start, throwOnEndOfStream: false);
+        eof = read < buffer.Length - start;
+        return start + read;
+    }
+
+    /// <summary>Bytes for a message: at most 40, invalid UTF-8 shown as \xNN.</summary>
+    internal static string Show(ReadOnlySpan<byte> bytes)
+    {
+        var sb = new StringBuilder();
+        var shown = bytes[..Math.Min(bytes.Length, 40)];
+        if (Utf8.IsValid(shown))
+        {
+            sb.Append(Encoding.UTF8.GetString(shown));
+        }
+        else
+        {
+            foreach (var b in shown)
+            {
+                sb.Append(b is >= 0x20 and < 0x7f ? ((char)b).ToString() : string.Create(CultureInfo.InvariantCulture, $"\\x{b:x2}"));
+            }
+        }
+
+        return bytes.Length > 40 ? sb.Append('…').ToString() : sb.ToString();
+    }
+
+    private readonly record struct Block(byte[] Buffer, int Start, int End, long FirstRow, long FirstLine, long FileOffset, int Lines);
+}
