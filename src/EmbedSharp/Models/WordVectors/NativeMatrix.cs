@@ -1,0 +1,42 @@
+using System.Runtime.InteropServices;
+using EmbedSharp.Numerics;
+
+namespace EmbedSharp.Models.WordVectors;
+
+/// <summary>
+/// A (rows, dim) float32 matrix in one 64-byte aligned native block, wrapped as a <see cref="Tensor"/> (no copy), so
+/// Hogwild workers can address rows through a stable pointer and the size is not limited by the largest managed array.
+/// The block is freed when the tensor (which keeps this owner alive) is collected.
+/// </summary>
+internal sealed unsafe class NativeMatrix
+{
+    private NativeMatrix(float* pointer, long rows, int dim)
+    {
+        Pointer = pointer;
+        Rows = rows;
+        Dim = dim;
+    }
+
+    ~NativeMatrix()
+    {
+        NativeMemory.AlignedFree(Pointer);
+    }
+
+    public float* Pointer { get; }
+
+    public long Rows { get; }
+
+    public int Dim { get; }
+
+    /// <summary>Allocates a zero-filled matrix and the tensor over it.</summary>
+    public static (NativeMatrix Matrix, Tensor Tensor) Create(long rows, int dim)
+    {
+        var bytes = checked((nuint)(rows * dim * sizeof(float)));
+        var p = (float*)NativeMemory.AlignedAlloc(Math.Max(bytes, 64), 64);
+        NativeMemory.Clear(p, bytes);
+        var m = new NativeMatrix(p, rows, dim);
+        return (m, Tensor.FromPointer((nint)p, m, rows, dim));
+    }
+
+    public float* Row(int row) => Pointer + ((long)row * Dim);
+}

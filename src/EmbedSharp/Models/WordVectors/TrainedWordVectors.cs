@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text;
+using Tensor = EmbedSharp.Numerics.Tensor;
+
+namespace EmbedSharp.Models.WordVectors;
+
+/// <summary>
+/// The result of <see cref="WordVectorTrainer.Train"/>: the dictionary, the input matrix (word rows then n-gram
+/// buckets) and the output matrix, as a fastText model holds them.
+/// </summary>
+public sealed class TrainedWordVectors
+{
+    internal TrainedWordVectors(
+        WordVectorTrainingOptions options, FastTextDictionary dictionary, Tensor input, Tensor output,
+        IReadOnlyList<double> epochLosses, long processedTokens, TimeSpan trainingTime)
+    {
+        Options = options;
+        Dictionary = dictionary;
+        Input = input;
+        Output = output;
+        EpochLosses = epochLosses;
+        ProcessedTokens = processedTokens;
+        TrainingTime = trainingTime;
+    }
+
+    /// <summary>The hyper-parameters used.</summary>
+    public WordVectorTrainingOptions Options { get; }
+
+    /// <summary>The vocabulary and n-gram hashing.</summary>
+    public FastTextDictionary Dictionary { get; }
+
+    /// <summary>Input vectors: rows 0..WordCount-1 are words, the next Bucket rows are n-gram buckets. fastText: input_.
+    /// Shape: (WordCount + Bucket, Dim).</summary>
+    public Tensor Input { get; }
+
+    /// <summary>Output (context) vectors. fastText: output_. Shape: (WordCount, Dim).</summary>
+    public Tensor Output { get; }
+
+    /// <summary>Average loss per update in each epoch-sized slice of the token budget (NaN for a slice with no update).</summary>
+    public IReadOnlyList<double> EpochLosses { get; }
+
+    /// <summary>In-vocabulary tokens processed during training.</summary>
+    public long ProcessedTokens { get; }
+
+    /// <summary>Wall time of the training phase (the dictionary pass excluded).</summary>
+    public TimeSpan TrainingTime { get; }
+
+    /// <summary>The vector of any word, in the vocabulary or not: the mean of its input rows (its own row, if any,
+    /// and its n-gram rows); zeros when it has none. fastText: getWordVector. Shape: destination (Dim).</summary>
+    /// <exception cref="ArgumentException">The destination length differs from Dim.</exception>
+    public void GetWordVector(string word, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        CheckDestination(destination);
+        var rows = new List<int>();
+        Dictionary.GetSubwords(word, rows);
+        Average(rows.ToArray(), destination);
+    }
+
+    /// <summary>The vector of vocabulary entry <paramref name="id"/> (mean of its input rows). fastText: getWordVector.</summary>
+    public void GetWordVector(int id, Span<float> destination)
+    {
+        CheckDestination(destination);
+        Average(Dictionary.GetSubwords(id), destination);
+    }
+
+    /// <summary>
+    /// Writes the word vectors of the vocabulary (words only, in dictionary order) as word2vec text, as fastText's
+    /// <c>.vec</c>: a header <c>WordCount Dim</c>, then one line per word: the word's bytes and Dim values in shortest
+    /// round-trip invariant form (more digits than fastText's 5, so the file holds the exact floats). The file is
+    /// written to a temporary name and renamed, so a failure leaves no half-written file.
+    /// </summary>
+    public void SaveVec(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var temp = path + ".tmp";
+        var dim = Options.Dim;
+        var vector = new float[dim];
+        var number = new byte[32];
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            stream.Write(Encoding.ASCII.GetBytes(
+                string.Create(CultureInfo.InvariantCulture, $"{Dictionary.WordCount} {dim}\n")));
+            for (var i = 0; i < Dictionary.WordCount; i++)
+            {
+                stream.Write(Dictionary.GetWordBytes(i));
+                GetWordVector(i, vector);
+                foreach (var v in vector)
+                {
+                    stream.WriteByte((byte)' ');
+                    v.TryFormat(number, out var written, "R", CultureInfo.InvariantCulture);
+                    stream.Write(number, 0, written);
+                }
+
+                stream.WriteByte((byte)'\n');
+            }
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private void Average(ReadOnlySpan<int> rows, Span<float> destination)
+    {
+        destination.Clear();
+        foreach (var r in rows)
+        {
+            TensorPrimitives.Add(destination, Input.Row(r), destination);
+        }
+
+        if (rows.Length > 0)
+        {
+            TensorPrimitives.Multiply(destination, 1f / rows.Length, destination);
+        }
+    }
+
+    private void CheckDestination(Span<float> destination)
+    {
+        if (destination.Length != Options.Dim)
+        {
+            throw new ArgumentException(
+                $"The destination has {destination.Length} elements but the vectors have Dim = {Options.Dim}.", nameof(destination));
+        }
+    }
+}
