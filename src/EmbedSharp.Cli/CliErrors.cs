@@ -1,4 +1,5 @@
 using EmbedSharp.Numerics.Formats;
+using EmbedSharp.Vectors.Formats;
 
 namespace EmbedSharp.Cli;
 
@@ -12,7 +13,7 @@ internal static class CliErrors
             action();
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or TensorFormatException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or TensorFormatException or VectorFormatException or InvalidDataException or KeyNotFoundException or NotSupportedException or InvalidOperationException or FormatException)
         {
             Console.Error.WriteLine($"embedsharp: {e.Message}");
             return 1;

@@ -10,6 +10,7 @@ internal static class Program
         var root = new RootCommand("EmbedSharp: token and word embeddings in managed code, PyTorch-exact initialisation.");
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(InitCommand.Create());
+        root.Subcommands.Add(VectorsCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -1,0 +1,286 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using EmbedSharp.Numerics.Formats.Npy;
+using EmbedSharp.Randomness;
+using EmbedSharp.Text;
+using EmbedSharp.Vectors;
+using EmbedSharp.Vectors.Alignment;
+using EmbedSharp.Vectors.FastText;
+using EmbedSharp.Vectors.Formats;
+using EmbedSharp.Vectors.Similarity;
+using Spectre.Console;
+
+namespace EmbedSharp.Cli.Commands;
+
+/// <summary><c>embedsharp vectors …</c>: inspect, convert, query and align pretrained word vectors.</summary>
+internal static class VectorsCommand
+{
+    private static readonly Option<bool> Json = new("--json") { Description = "Machine-readable JSON output." };
+
+    private static readonly Option<FileInfo?> Words = new("--words") { Description = "The word list of an .npy matrix (default: FILE with .words.txt)." };
+
+
+    public static Command Create()
+    {
+        var command = new Command("vectors", "Pretrained word vectors: info, convert, lookup, neighbors, analogy, align.");
+        command.Subcommands.Add(Info());
+        command.Subcommands.Add(Convert());
+        command.Subcommands.Add(Lookup());
+        command.Subcommands.Add(Neighbors());
+        command.Subcommands.Add(Analogy());
+        command.Subcommands.Add(Align());
+        return command;
+    }
+
+    private static Argument<FileInfo> FileArgument() => new("FILE") { Description = "A word-vector file (format detected from its bytes)." };
+
+    private static Command Info()
+    {
+        var file = FileArgument();
+        var c = new Command("info", "Format, word count, dimension and vector norms of a file.") { file, Json, Words };
+        c.SetAction(r => CliErrors.Run(() =>
+        {
+            var path = r.GetValue(file)!.FullName;
+            var format = VectorFile.Detect(path);
+            using var vectors = Load(path, format, r.GetValue(Words)?.FullName);
+            var norms = new double[vectors.Count];
+            for (var i = 0; i < vectors.Count; i++)
+            {
+                norms[i] = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(vectors.GetVector(i)));
+            }
+
+            var info = new JsonObject
+            {
+                ["file"] = path,
+                ["format"] = Kebab.Of(format),
+                ["words"] = vectors.Count,
+                ["dimension"] = vectors.Dimension,
+                ["norm_min"] = norms.Length == 0 ? 0 : norms.Min(),
+                ["norm_mean"] = norms.Length == 0 ? 0 : norms.Average(),
+                ["norm_max"] = norms.Length == 0 ? 0 : norms.Max(),
+                ["zero_vectors"] = norms.Count(n => n == 0),
+            };
+            if (r.GetValue(Json))
+            {
+                Console.WriteLine(info.ToJsonString());
+                return;
+            }
+
+            foreach (var (key, value) in info)
+            {
+                Console.WriteLine($"{key}\t{value}");
+            }
+        }));
+        return c;
+    }
+
+    private static Command Convert()
+    {
+        var input = new Argument<FileInfo>("IN") { Description = "Input file (any supported format)." };
+        var output = new Argument<FileInfo>("OUT") { Description = "Output file." };
+        var to = new Option<string>("--to")
+        {
+            Description = "word2vec-bin, word2vec-text, glove, npy, safetensors or native.",
+            Required = true,
+        };
+        var c = new Command("convert", "Convert between word-vector formats (atomic write).") { input, output, to, Json, Words };
+        c.SetAction(r => CliErrors.Run(() =>
+        {
+            var format = r.GetValue(to)!.Trim().ToLowerInvariant() switch
+            {
+                "word2vec-bin" or "word2vec-binary" => VectorFormat.Word2VecBinary,
+                "word2vec-text" or "vec" => VectorFormat.Word2VecText,
+                "glove" => VectorFormat.Glove,
+                "npy" => VectorFormat.NpyVocab,
+                "safetensors" => VectorFormat.SafetensorsVocab,
+                "native" => VectorFormat.Native,
+                var other => throw new ArgumentException($"Unknown --to '{other}'; expected word2vec-bin, word2vec-text, glove, npy, safetensors or native."),
+            };
+            var inPath = r.GetValue(input)!.FullName;
+            var outPath = r.GetValue(output)!.FullName;
+            using var vectors = Load(inPath, VectorFile.Detect(inPath), r.GetValue(Words)?.FullName);
+            VectorFile.Write(outPath, vectors, format);
+            var summary = new JsonObject { ["in"] = inPath, ["out"] = outPath, ["format"] = Kebab.Of(format), ["words"] = vectors.Count, ["dimension"] = vectors.Dimension };
+            Console.WriteLine(r.GetValue(Json) ? summary.ToJsonString() : $"{vectors.Count} words × {vectors.Dimension} → {outPath} ({Kebab.Of(format)})");
+        }));
+        return c;
+    }
+
+    private static Command Lookup()
+    {
+        var file = FileArgument();
+        var words = new Argument<string[]>("WORD") { Description = "Words to look up (read from stdin, one per line, when none are given).", Arity = ArgumentArity.ZeroOrMore };
+        var c = new Command("lookup", "Print each word and its vector on one line, as `fasttext print-word-vectors` does (unknown words: subword vector from a .bin, else zeros).") { file, words, Json, Words };
+        c.SetAction(r => CliErrors.Run(() =>
+        {
+            var path = r.GetValue(file)!.FullName;
+            var format = VectorFile.Detect(path);
+            var queries = r.GetValue(words) is { Length: > 0 } given ? given : ReadStdinWords();
+            var model = format == VectorFormat.FastTextBin ? FastTextModel.Load(path) : null;
+            using var vectors = model is null ? Load(path, format, r.GetValue(Words)?.FullName) : null;
+            var dim = model?.Dimension ?? vectors!.Dimension;
+            var buffer = new float[dim];
+            var json = new JsonArray();
+            foreach (var word in queries)
+            {
+                Array.Clear(buffer);
+                var known = model is not null ? true : vectors!.TryGetVector(word, buffer);
+                model?.GetWordVector(word, buffer);
+                if (r.GetValue(Json))
+                {
+                    json.Add(new JsonObject { ["word"] = word, ["known"] = known, ["vector"] = new JsonArray(buffer.Select(v => (JsonNode)v).ToArray()) });
+                }
+                else
+                {
+                    Console.WriteLine(word + " " + FastTextPrint.FormatVector(buffer));
+                }
+            }
+
+            if (r.GetValue(Json))
+            {
+                Console.WriteLine(json.ToJsonString());
+            }
+        }));
+        return c;
+    }
+
+    private static Command Neighbors()
+    {
+        var file = FileArgument();
+        var word = new Argument<string>("WORD") { Description = "The query word." };
+        var k = new Option<int>("-k") { Description = "How many neighbours.", DefaultValueFactory = _ => 10 };
+        var c = new Command("neighbors", "The nearest words by cosine similarity (gensim's most_similar): word<TAB>score, best first.") { file, word, k, Json, Words };
+        c.SetAction(r => CliErrors.Run(() =>
+        {
+            using var vectors = Load(r.GetValue(file)!.FullName, null, r.GetValue(Words)?.FullName);
+            var index = SimilarityIndex.Build(vectors);
+            Print(index.MostSimilar(r.GetValue(word)!, r.GetValue(k)), r.GetValue(Json));
+        }));
+        return c;
+    }
+
+    private static Command Analogy()
+    {
+        var file = FileArgument();
+        var a = new Argument<string>("A");
+        var b = new Argument<string>("B");
+        var cWord = new Argument<string>("C");
+        var k = new Option<int>("-k") { Description = "How many answers.", DefaultValueFactory = _ => 10 };
+        var cosMul = new Option<bool>("--cosmul") { Description = "3CosMul (Levy & Goldberg 2014) instead of 3CosAdd." };
+        var c = new Command("analogy", "A is to B as C is to ?: the words nearest B − A + C (gensim's most_similar(positive=[B, C], negative=[A])).") { file, a, b, cWord, k, cosMul, Json, Words };
+        c.SetAction(r => CliErrors.Run(() =>
+        {
+            using var vectors = Load(r.GetValue(file)!.FullName, null, r.GetValue(Words)?.FullName);
+            var index = SimilarityIndex.Build(vectors);
+            var objective = r.GetValue(cosMul) ? AnalogyObjective.CosMul : AnalogyObjective.CosAdd;
+            Print(index.Analogy(r.GetValue(a)!, r.GetValue(b)!, r.GetValue(cWord)!, objective, r.GetValue(k)), r.GetValue(Json));
+        }));
+        return c;
+    }
+
+    private static Command Align()
+    {
+        var file = FileArgument();
+        var vocab = new Argument<FileInfo>("VOCAB") { Description = "Vocabulary: one token per line (ids in line order)." };
+        var output = new Option<FileInfo>("--out") { Description = "Where to write the (|vocab|, D) table as .npy.", Required = true };
+        var oovInit = new Option<string>("--oov-init")
+        {
+            Description = "pretrained-normal (N(mean, std) of the pretrained matrix; default), normal (N(0, 1)), uniform (U(−0.1, 0.1)), trunc-normal (std 0.02, ±2σ) or zeros.",
+            DefaultValueFactory = _ => "pretrained-normal",
+        };
+        var seed = new Option<string>("--seed") { Description = "Seed for the unknown-token rows (as torch.manual_seed).", DefaultValueFactory = _ => "0" };
+        var noLower = new Option<bool>("--no-lowercase-fallback") { Description = "Only exact matches (no case fallback)." };
+        var c = new Command("align", "Build the embedding table for a vocabulary from pretrained vectors and print the coverage report.") { file, vocab, output, oovInit, seed, noLower, Json, Words };
+        c.SetAction(r => CliErrors.Run(() =>
+        {
+            var path = r.GetValue(file)!.FullName;
+            var format = VectorFile.Detect(path);
+            var model = format == VectorFormat.FastTextBin ? FastTextModel.Load(path) : null;
+            using var vectors = model?.ToWordVectors() ?? Load(path, format, r.GetValue(Words)?.FullName);
+            var vocabulary = Vocabulary.Load(r.GetValue(vocab)!.FullName);
+            var options = new AlignmentOptions
+            {
+                Subwords = model,
+                OovInit = r.GetValue(oovInit)!.Trim().ToLowerInvariant() switch
+                {
+                    "pretrained-normal" => OovInit.PretrainedNormal,
+                    "normal" => OovInit.Normal(),
+                    "uniform" => OovInit.Uniform(-0.1, 0.1),
+                    "trunc-normal" => OovInit.TruncNormal(0, 0.02, -0.04, 0.04),
+                    "zeros" => OovInit.Zeros,
+                    var other => throw new ArgumentException($"Unknown --oov-init '{other}'; expected pretrained-normal, normal, uniform, trunc-normal or zeros."),
+                },
+                CaseFallback = r.GetValue(noLower) ? CaseFallback.None : CaseFallback.Lowercase,
+            };
+            var result = VocabularyAligner.Align(vocabulary, vectors, new Generator(InitCommand.ParseSeed(r.GetValue(seed)!)), options);
+            var outPath = r.GetValue(output)!.FullName;
+            NpyFile.Write(outPath, result.Weights);
+            if (r.GetValue(Json))
+            {
+                var rep = result.Report;
+                Console.WriteLine(new JsonObject
+                {
+                    ["out"] = outPath,
+                    ["vocabulary"] = rep.VocabularySize,
+                    ["exact"] = rep.Exact,
+                    ["case_fallback"] = rep.CaseFallback,
+                    ["subword"] = rep.Subword,
+                    ["initialised"] = rep.Initialised,
+                    ["padding"] = rep.Padding,
+                    ["initialised_tokens"] = new JsonArray(rep.InitialisedTokens.Take(100).Select(t => (JsonNode)t!).ToArray()),
+                }.ToJsonString());
+            }
+            else
+            {
+                Console.WriteLine(result.Report.Format());
+                Console.WriteLine($"table {Numerics.Tensor.FormatShape(result.Weights.Shape)} → {outPath}");
+            }
+        }));
+        return c;
+    }
+
+    /// <summary>Reads any format, with a spinner on a terminal for files that take a while.</summary>
+    private static WordVectors Load(string path, VectorFormat? format, string? wordsPath)
+    {
+        var f = format ?? VectorFile.Detect(path);
+        var options = new VectorReadOptions { Utf8 = Utf8Policy.Replace };
+        if (Console.IsErrorRedirected || new FileInfo(path).Length < (64 << 20))
+        {
+            return VectorFile.Read(path, f, options, wordsPath);
+        }
+
+        WordVectors? result = null;
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        AnsiConsole.Status().Start($"loading {Path.GetFileName(path)} ({Kebab.Of(f)})", _ => result = VectorFile.Read(path, f, options, wordsPath));
+        return result!;
+    }
+
+    private static void Print(IReadOnlyList<Neighbor> neighbors, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(new JsonArray(neighbors.Select(n => (JsonNode)new JsonObject { ["word"] = n.Word, ["score"] = n.Score }).ToArray()).ToJsonString());
+            return;
+        }
+
+        foreach (var n in neighbors)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n.Word}\t{n.Score:0.######}"));
+        }
+    }
+
+    private static string[] ReadStdinWords()
+    {
+        var words = new List<string>();
+        while (Console.In.ReadLine() is { } line)
+        {
+            foreach (var w in line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+            {
+                words.Add(w);
+            }
+        }
+
+        return [.. words];
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using EmbedSharp.Numerics.Formats.Npy;
+using EmbedSharp.Vectors.Formats;
+
+namespace EmbedSharp.Tests.Cli;
+
+[Collection("Console")]
+public sealed class VectorsCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("embedsharp-vectors-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Data(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "data", .. parts]);
+
+    [Fact]
+    public void Lookup_prints_exactly_what_fasttext_print_word_vectors_prints()
+    {
+        // Words that are valid UTF-8 (the fixture also has a Latin-1 word, which fastText handles as raw bytes).
+        var expected = File.ReadAllLines(Data("fasttext", "skipgram.word-vectors.txt")).Where(l => !l.Contains('\uFFFD', StringComparison.Ordinal)).ToArray();
+        var words = string.Join('\n', expected.Select(l => l[..l.IndexOf(' ', StringComparison.Ordinal)]));
+        var (code, output, err) = CliRunner.Invoke(words, "vectors", "lookup", Data("fasttext", "skipgram.bin"));
+        Assert.True(code == 0, err);
+        Assert.Equal(expected, output.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public void Info_reports_format_count_and_dimension_as_json()
+    {
+        var (code, output, _) = CliRunner.Invoke(null, "vectors", "info", Data("textvec", "fasttext_skipgram.vec"), "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("word2vec-text", doc.RootElement.GetProperty("format").GetString());
+        Assert.Equal(13, doc.RootElement.GetProperty("words").GetInt32());
+        Assert.Equal(10, doc.RootElement.GetProperty("dimension").GetInt32());
+    }
+
+    [Fact]
+    public void Convert_then_neighbors_agree_with_the_library()
+    {
+        var native = Path.Combine(_dir, "v.esvec");
+        var (code, _, err) = CliRunner.Invoke(null, "vectors", "convert", Data("similarity", "vectors.npy"), native, "--to", "native",
+            "--words", Data("similarity", "words.txt"));
+        Assert.True(code == 0, err);
+        using var vectors = VectorFile.Read(native);
+        var query = vectors.Words[4];
+        (code, var output, err) = CliRunner.Invoke(null, "vectors", "neighbors", native, query, "-k", "3");
+        Assert.True(code == 0, err);
+        var expected = EmbedSharp.Vectors.Similarity.SimilarityIndex.Build(vectors).MostSimilar(query, 3).Select(n => n.Word);
+        Assert.Equal(expected, output.TrimEnd('\n').Split('\n').Select(l => l.Split('\t')[0]));
+    }
+
+    [Fact]
+    public void Align_writes_the_table_and_prints_the_coverage()
+    {
+        var vocab = Path.Combine(_dir, "vocab.txt");
+        File.WriteAllLines(vocab, ["<pad>", "<unk>", "gamma", "alpha", "BETA", "surely-missing-token"]);
+        var table = Path.Combine(_dir, "table.npy");
+        var (code, output, err) = CliRunner.Invoke(null, "vectors", "align", Data("textvec", "fasttext_skipgram.vec"), vocab, "--out", table, "--json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(2, doc.RootElement.GetProperty("exact").GetInt32());
+        Assert.Equal(1, doc.RootElement.GetProperty("case_fallback").GetInt32());
+        Assert.Equal([6L, 10], NpyFile.ReadTensor(table).Shape.ToArray());
+    }
+
+    [Theory]
+    [InlineData("info", "/no/such/file.vec")]
+    [InlineData("convert", "x", "y", "--to", "pdf")]
+    public void A_user_mistake_gives_one_line_and_exit_code_1(params string[] args)
+    {
+        var (code, _, err) = CliRunner.Invoke(null, ["vectors", .. args]);
+        Assert.Equal(1, code);
+        Assert.StartsWith("embedsharp: ", err, StringComparison.Ordinal);
+    }
+}
