@@ -230,6 +230,12 @@ internal static unsafe class EmbeddingKernels
         ref var w = ref Unsafe.AsRef<BagWork>(context);
         var (first, last) = WorkSplit.Range(w.Bags, part, parts);
         var dim = w.Weight.Dim;
+        if (w.Mode != EmbeddingBagMode.Max && w.Weights == null && w.Weight.Base != null && Vector256.IsHardwareAccelerated)
+        {
+            BagSumMeanRange(ref w, (int)first, (int)last);
+            return;
+        }
+
         for (var b = (int)first; b < last; b++)
         {
             var start = (int)w.Offsets[b];
@@ -282,6 +288,129 @@ internal static unsafe class EmbeddingKernels
             }
         }
     }
+
+    /// <summary>Sum / Mean bags without per-sample weights on a single-chunk table, PyTorch-perfkernel style: the bag's
+    /// sum is kept in registers, 64 columns (8 vectors) at a time, rows are prefetched <see cref="BagPrefetchDistance"/>
+    /// indices ahead, and each column block is stored once (divided by the count for Mean). Per element the operations
+    /// are those of the generic loop: acc = 0, then acc += row for each non-padding index in order, then acc / count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BagSumMeanRange(ref BagWork w, int first, int last)
+    {
+        var dim = w.Weight.Dim;
+        var table = w.Weight.Base;
+        var idx = w.Indices;
+        var total = w.Count;
+        var pad = w.HasPadding ? w.Pad : -1;
+        var mean = w.Mode == EmbeddingBagMode.Mean;
+        var lines = ((dim * sizeof(float)) + 63) / 64;
+        for (var b = first; b < last; b++)
+        {
+            var start = (int)w.Offsets[b];
+            var end = b + 1 < w.OffsetCount ? (int)w.Offsets[b + 1] : total;
+            var count = end - start;
+            if (w.HasPadding)
+            {
+                for (var j = start; j < end; j++)
+                {
+                    if (idx[j] == pad)
+                    {
+                        count--;
+                    }
+                }
+            }
+
+            w.BagSizes[b] = count;
+            var divisor = Vector256.Create((float)Math.Max(count, 1));
+            var dst = w.Destination + ((long)b * dim);
+            var c = 0;
+            for (; c + 64 <= dim; c += 64)
+            {
+                var a0 = Vector256<float>.Zero;
+                var a1 = Vector256<float>.Zero;
+                var a2 = Vector256<float>.Zero;
+                var a3 = Vector256<float>.Zero;
+                var a4 = Vector256<float>.Zero;
+                var a5 = Vector256<float>.Zero;
+                var a6 = Vector256<float>.Zero;
+                var a7 = Vector256<float>.Zero;
+                for (var j = start; j < end; j++)
+                {
+                    if (c == 0 && j + BagPrefetchDistance < total)
+                    {
+                        var next = (byte*)(table + (idx[j + BagPrefetchDistance] * dim));
+                        for (var l = 0; l < lines; l++)
+                        {
+                            Sse.Prefetch0(next + (l * 64));
+                        }
+                    }
+
+                    var k = idx[j];
+                    if (k == pad)
+                    {
+                        continue;
+                    }
+
+                    var row = table + (k * dim) + c;
+                    a0 += Vector256.Load(row);
+                    a1 += Vector256.Load(row + 8);
+                    a2 += Vector256.Load(row + 16);
+                    a3 += Vector256.Load(row + 24);
+                    a4 += Vector256.Load(row + 32);
+                    a5 += Vector256.Load(row + 40);
+                    a6 += Vector256.Load(row + 48);
+                    a7 += Vector256.Load(row + 56);
+                }
+
+                if (mean)
+                {
+                    a0 /= divisor;
+                    a1 /= divisor;
+                    a2 /= divisor;
+                    a3 /= divisor;
+                    a4 /= divisor;
+                    a5 /= divisor;
+                    a6 /= divisor;
+                    a7 /= divisor;
+                }
+
+                a0.Store(dst + c);
+                a1.Store(dst + c + 8);
+                a2.Store(dst + c + 16);
+                a3.Store(dst + c + 24);
+                a4.Store(dst + c + 32);
+                a5.Store(dst + c + 40);
+                a6.Store(dst + c + 48);
+                a7.Store(dst + c + 56);
+            }
+
+            if (c < dim)
+            {
+                // The last < 64 columns: accumulate in the (zeroed) destination, as the generic loop does.
+                var acc = new Span<float>(dst + c, dim - c);
+                for (var j = start; j < end; j++)
+                {
+                    if (c == 0 && j + BagPrefetchDistance < total)
+                    {
+                        Prefetch(table + (idx[j + BagPrefetchDistance] * dim), dim);
+                    }
+
+                    var k = idx[j];
+                    if (k != pad)
+                    {
+                        AddRow(new ReadOnlySpan<float>(table + (k * dim) + c, dim - c), acc);
+                    }
+                }
+
+                if (mean)
+                {
+                    DivideRow(acc, Math.Max(count, 1));
+                }
+            }
+        }
+    }
+
+    /// <summary>How many indices ahead the bag kernel prefetches rows (PyTorch's perfkernels use 16).</summary>
+    private const int BagPrefetchDistance = 16;
 
     private struct BagBackwardWork
     {
