@@ -360,7 +360,26 @@ public static class EmbeddingFunctions
 
         CheckIndices(indices, weight.RowCount);
         CheckPadding(paddingIdx, weight.RowCount);
-        destination.Clear();
+        EmbeddingKernels.BagForward(weight, indices, offsets, bags, mode, perSampleWeights, paddingIdx, destination, maxIndices, bagSizes);
+    }
+
+    /// <summary><see cref="BagForward"/> for a caller that has already checked the indices against the table (the
+    /// <see cref="EmbeddingBag"/> module checks them before it changes anything), so they are not scanned twice.</summary>
+    internal static void BagForwardIndicesChecked(Tensor weight, ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets, bool includeLastOffset,
+        EmbeddingBagMode mode, ReadOnlySpan<float> perSampleWeights, long? paddingIdx,
+        Span<float> destination, Span<long> maxIndices, Span<int> bagSizes)
+    {
+        var dim = CheckTable(weight);
+        var bags = BagCount(offsets, includeLastOffset, indices.Length);
+        CheckPerSampleWeights(mode, perSampleWeights, indices.Length);
+        CheckLength(destination.Length, (long)bags * dim, "destination", "B·D");
+        CheckLength(bagSizes.Length, bags, "bagSizes", "B");
+        if (mode == EmbeddingBagMode.Max)
+        {
+            CheckLength(maxIndices.Length, (long)bags * dim, "maxIndices", "B·D");
+        }
+
+        CheckPadding(paddingIdx, weight.RowCount);
         EmbeddingKernels.BagForward(weight, indices, offsets, bags, mode, perSampleWeights, paddingIdx, destination, maxIndices, bagSizes);
     }
 

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using EmbedSharp.Nn;
 using EmbedSharp.Numerics;
 
@@ -143,9 +142,9 @@ internal static unsafe class SparseKernels
             if (g + 2 < last && w.P != null)
             {
                 var next = (long)(w.Sorted[w.Starts[g + 2]] >> entryBits);
-                Prefetch(w.P + (next * dim), dim);
-                Prefetch(w.M + (next * dim), dim);
-                Prefetch(w.V + (next * dim), dim);
+                Nn.Functional.EmbeddingKernels.Prefetch(w.P + (next * dim), dim);
+                Nn.Functional.EmbeddingKernels.Prefetch(w.M + (next * dim), dim);
+                Nn.Functional.EmbeddingKernels.Prefetch(w.V + (next * dim), dim);
             }
 
             var p = w.P != null ? new Span<float>(w.P + (r * dim), dim) : w.Parameter.Value.Row(r);
@@ -215,20 +214,6 @@ internal static unsafe class SparseKernels
             var q = m[d] / (MathF.Sqrt(v[d]) + s.Eps);
             q *= s.NegStepSize;
             p[d] += q;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Prefetch(float* p, int floats)
-    {
-        if (Sse.IsSupported)
-        {
-            var bytes = (byte*)p;
-            var n = floats * sizeof(float);
-            for (var o = 0; o < n; o += 64)
-            {
-                Sse.Prefetch0(bytes + o);
-            }
         }
     }
 }
