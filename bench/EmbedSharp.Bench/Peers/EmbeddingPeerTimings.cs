@@ -108,7 +108,7 @@ internal static class EmbeddingPeerTimings
             results[$"{name}/backward_{(sparse ? "sparse" : "dense")}"] = Median(() =>
             {
                 emb.Weight.ZeroGrad();
-                emb.Backward(idx, grad.AsSpan());
+                emb.Backward(indices, grad); // sparse: borrows grad, as PyTorch's sparse gradient is a view of it
             });
             Optimizer[] optimizers = sparse
                 ? [new Sgd([emb.Weight], new SgdOptions { Lr = 0.01 }), new SparseAdam([emb.Weight])]
@@ -123,7 +123,7 @@ internal static class EmbeddingPeerTimings
                     opt.ZeroGrad();
                     emb.Forward(idx, output.AsSpan());
                     mse.Backward(output, target, null, dOut);
-                    emb.Backward(idx, dOut.AsSpan());
+                    emb.Backward(indices, dOut);
                     opt.Step();
                 });
             }

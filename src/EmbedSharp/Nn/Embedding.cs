@@ -173,10 +173,15 @@ public sealed class Embedding : Module
     /// Dense: <c>gW[k] = fma(grad[i], s, gW[k])</c> in input order, padding skipped, s = 1/count(k) with
     /// ScaleGradByFreq. Sparse: one uncoalesced entry per non-padding index, in input order.
     /// torch: <c>embedding_dense_backward_cpu</c> / <c>embedding_sparse_backward</c>.</summary>
-    /// <remarks>Shape: indices (*), gradOutput (*, D).</remarks>
+    /// <remarks>Shape: indices (*), gradOutput (*, D).
+    /// <para>Sparse gradients are zero-copy by default (<see cref="GradientStorage.Borrow"/>, as PyTorch's gradient is a
+    /// view of the upstream gradient): the entries refer to <paramref name="indices"/> and <paramref name="gradOutput"/>,
+    /// which must then stay unchanged until the optimiser step and <see cref="Parameter.ZeroGrad"/>. Pass
+    /// <see cref="GradientStorage.Copy"/> to reuse those tensors right away (for example to accumulate several
+    /// backward passes through one gradient buffer). Dense gradients are never affected.</para></remarks>
     /// <exception cref="ArgumentException">gradOutput's shape is not indices' shape + (D); names both shapes.</exception>
     /// <exception cref="NotSupportedException">Sparse together with ScaleGradByFreq (PyTorch raises at backward too).</exception>
-    public void Backward(IndexTensor indices, Tensor gradOutput)
+    public void Backward(IndexTensor indices, Tensor gradOutput, GradientStorage storage = GradientStorage.Borrow)
     {
         ArgumentNullException.ThrowIfNull(indices);
         ArgumentNullException.ThrowIfNull(gradOutput);
@@ -191,6 +196,23 @@ public sealed class Embedding : Module
                 $"gradOutput has shape {Tensor.FormatShape(gradOutput.Shape)} but the indices {Tensor.FormatShape(indices.Shape)} need {Tensor.FormatShape(expected)}.", nameof(gradOutput));
         }
 
+        if (Options.Sparse && storage == GradientStorage.Borrow && gradOutput.IsSingleChunk && EmbeddingDim > 0)
+        {
+            EmbeddingFunctions.CheckIndices(indices.AsSpan(), NumEmbeddings);
+            if (Options.ScaleGradByFreq)
+            {
+                throw EmbeddingFunctions.SparseScaleGradByFreq();
+            }
+
+            if (Weight.RequiresGrad)
+            {
+                // Everything is checked: only now does the parameter get a (borrowing) sparse gradient.
+                Weight.SparseGradForAccumulation().AppendBorrowedChecked(indices, gradOutput, PaddingIdx);
+            }
+
+            return;
+        }
+
         if (gradOutput.IsSingleChunk)
         {
             Backward(indices.AsSpan(), gradOutput.AsSpan());
@@ -201,8 +223,8 @@ public sealed class Embedding : Module
         }
     }
 
-    /// <summary>Allocation-free backward (after warm-up): as <see cref="Backward(IndexTensor, Tensor)"/> with flat
-    /// indices (N,) and gradOutput (N·D).</summary>
+    /// <summary>Allocation-free backward (after warm-up): as <see cref="Backward(IndexTensor, Tensor, GradientStorage)"/>
+    /// with flat indices (N,) and gradOutput (N·D). A sparse gradient COPIES the values here (spans cannot be borrowed).</summary>
     public void Backward(ReadOnlySpan<long> indices, ReadOnlySpan<float> gradOutput)
     {
         if (gradOutput.Length != indices.Length * EmbeddingDim)

@@ -198,7 +198,7 @@ public sealed class EmbeddingBag : Module
 
         var output = result.Output;
         var outSpan = output.IsSingleChunk ? output.AsSpan() : new float[bags * dim];
-        EmbeddingFunctions.BagForward(Weight.Value, result.IndicesArray, result.OffsetsArray, Options.IncludeLastOffset, Mode,
+        EmbeddingFunctions.BagForwardIndicesChecked(Weight.Value, result.IndicesArray, result.OffsetsArray, Options.IncludeLastOffset, Mode,
             result.PerSampleWeightsArray, PaddingIdx, outSpan, result.MaxIndicesArray, result.BagSizesArray);
         if (!output.IsSingleChunk)
         {

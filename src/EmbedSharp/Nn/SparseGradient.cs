@@ -1,19 +1,52 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using EmbedSharp.Numerics;
+
+#pragma warning disable CS8500 // the coalesce context lives on the caller's stack (which waits)
 
 namespace EmbedSharp.Nn;
 
 /// <summary>
 /// A sparse gradient over the rows of a (rows, D…) parameter, uncoalesced like PyTorch's embedding gradient with
 /// <c>sparse=True</c>: entry k says "add <see cref="Value(int)"/> to row <see cref="Index(int)"/>"; a row may appear
-/// several times. Shape: indices (N,), values (N, D) row-major. Buffers grow by doubling and are reused after
+/// several times. Shape: indices (N,), values (N, D) row-major. Owned buffers grow by doubling and are reused after
 /// <see cref="Clear"/>, so a warmed-up training step appends without allocating.
 /// </summary>
+/// <remarks>
+/// <para>Entries are either <b>owned</b> (<see cref="Append(long)"/>: the values are copied in) or <b>borrowed</b>
+/// (<see cref="AppendBorrowed"/>: the entries refer to the caller's index tensor and gradient tensor without copying,
+/// as PyTorch's sparse embedding gradient is a view of the upstream gradient). Readers see no difference:
+/// <see cref="Count"/>, <see cref="Index(int)"/> and <see cref="Value(int)"/> address both kinds in append order.</para>
+/// <para><b>Lifetime rule for borrowed entries:</b> the borrowed index tensor and gradient tensor must stay unchanged
+/// until the gradient is consumed and cleared (the optimiser step, then <see cref="Parameter.ZeroGrad"/> /
+/// <see cref="Clear"/>), exactly as in PyTorch where <c>weight.grad</c> references the autograd buffer. Writing
+/// through <see cref="Value(int)"/> of a borrowed entry writes into the caller's gradient tensor. To end a borrow early
+/// (say, before reusing the gradient buffer for a second backward), call <see cref="Own"/>.</para>
+/// </remarks>
 public sealed class SparseGradient
 {
     private long[] _indices = new long[16];
     private float[] _values;
-    private long[] _sortKeys = [];
-    private int[] _sortOrder = [];
+    private int _ownedCount;
+    private Segment[] _segments = new Segment[4];
+    private int _segmentCount;
+    private int[] _positions = [];
+    private int _positionCount;
+    private ulong[] _sortKeys = [];
+    private ulong[] _sortScratch = [];
+    private int[] _groupStarts = [];
+
+    /// <summary>A run of consecutive entries: owned (rows and values in the owned buffers from <see cref="OwnedStart"/>) or
+    /// borrowed (positions into the caller's index tensor and value tensor; identity positions unless filtered).</summary>
+    private struct Segment
+    {
+        public int Start;
+        public int Count;
+        public int OwnedStart;
+        public IndexTensor? Indices;
+        public Tensor? Values;
+        public int PositionStart; // −1: entry j is position j; else positions come from _positions[PositionStart + j]
+    }
 
     /// <summary>Creates an empty gradient for a parameter with <paramref name="rowCount"/> rows of <paramref name="rowLength"/> elements.</summary>
     public SparseGradient(long rowCount, long rowLength)
@@ -38,17 +71,76 @@ public sealed class SparseGradient
     /// <summary>Number of (index, row values) entries, duplicates included.</summary>
     public int Count { get; private set; }
 
-    /// <summary>The row indices of the entries, in the order they were added.</summary>
-    public ReadOnlySpan<long> Indices => _indices.AsSpan(0, Count);
+    /// <summary>Whether some entries borrow the caller's tensors (see <see cref="AppendBorrowed"/>).</summary>
+    public bool HasBorrowedEntries
+    {
+        get
+        {
+            for (var s = 0; s < _segmentCount; s++)
+            {
+                if (_segments[s].Indices is not null)
+                {
+                    return true;
+                }
+            }
 
-    /// <summary>All entry values, (Count, RowLength) row-major.</summary>
-    public ReadOnlySpan<float> Values => _values.AsSpan(0, Count * RowLength);
+            return false;
+        }
+    }
+
+    /// <summary>The row indices of the entries, in the order they were added, as one span.</summary>
+    /// <remarks>With borrowed entries this first calls <see cref="Own"/> (copies them; allocates). Hot paths read
+    /// <see cref="Index(int)"/> instead.</remarks>
+    public ReadOnlySpan<long> Indices
+    {
+        get
+        {
+            Own();
+            return _indices.AsSpan(0, Count);
+        }
+    }
+
+    /// <summary>All entry values, (Count, RowLength) row-major, as one span.</summary>
+    /// <remarks>With borrowed entries this first calls <see cref="Own"/> (copies them; allocates). Hot paths read
+    /// <see cref="Value(int)"/> instead.</remarks>
+    public ReadOnlySpan<float> Values
+    {
+        get
+        {
+            Own();
+            return _values.AsSpan(0, Count * RowLength);
+        }
+    }
 
     /// <summary>The row index of entry <paramref name="k"/>.</summary>
-    public long Index(int k) => _indices[k];
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is outside [0, Count).</exception>
+    public long Index(int k)
+    {
+        ref var seg = ref Locate(k);
+        var j = k - seg.Start;
+        if (seg.Indices is null)
+        {
+            return _indices[seg.OwnedStart + j];
+        }
 
-    /// <summary>The values of entry <paramref name="k"/> (writable, for in-place scaling).</summary>
-    public Span<float> Value(int k) => _values.AsSpan(k * RowLength, RowLength);
+        return seg.Indices.AsSpan()[seg.PositionStart < 0 ? j : _positions[seg.PositionStart + j]];
+    }
+
+    /// <summary>The values of entry <paramref name="k"/> (writable, for in-place scaling; for a borrowed entry this is the
+    /// caller's gradient memory).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is outside [0, Count).</exception>
+    public Span<float> Value(int k)
+    {
+        ref var seg = ref Locate(k);
+        var j = k - seg.Start;
+        if (seg.Indices is null)
+        {
+            return _values.AsSpan((seg.OwnedStart + j) * RowLength, RowLength);
+        }
+
+        var pos = seg.PositionStart < 0 ? j : _positions[seg.PositionStart + j];
+        return seg.Values!.Chunk(0).Slice(pos * RowLength, RowLength);
+    }
 
     /// <summary>Appends an entry and returns its value row to fill (zeroed).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The row is outside [0, RowCount).</exception>
@@ -59,15 +151,22 @@ public sealed class SparseGradient
             throw new ArgumentOutOfRangeException(nameof(row), $"Row {row} is outside a parameter with {RowCount} rows.");
         }
 
-        if (Count == _indices.Length)
+        if (_ownedCount == _indices.Length)
         {
             Array.Resize(ref _indices, _indices.Length * 2);
             Array.Resize(ref _values, _indices.Length * RowLength);
         }
 
-        _indices[Count] = row;
-        var span = _values.AsSpan(Count * RowLength, RowLength);
+        if (_segmentCount == 0 || _segments[_segmentCount - 1].Indices is not null)
+        {
+            AddSegment(new Segment { Start = Count, OwnedStart = _ownedCount, PositionStart = -1 });
+        }
+
+        _segments[_segmentCount - 1].Count++;
+        _indices[_ownedCount] = row;
+        var span = _values.AsSpan(_ownedCount * RowLength, RowLength);
         span.Clear();
+        _ownedCount++;
         Count++;
         return span;
     }
@@ -83,11 +182,126 @@ public sealed class SparseGradient
         values.CopyTo(Append(row));
     }
 
-    /// <summary>Removes every entry, keeping the buffers.</summary>
-    public void Clear() => Count = 0;
+    /// <summary>Appends, without copying, one entry per position i of <paramref name="indices"/> (flat order) whose index
+    /// is not <paramref name="excludedRow"/>: row <c>indices[i]</c> with values <c>values[i·D .. (i+1)·D)</c>. PyTorch's
+    /// sparse embedding backward does the same: its gradient values are a view of the upstream gradient, and padding
+    /// entries are dropped from the indices while the values keep their original positions.</summary>
+    /// <remarks>Shape: indices (*), values (*, D) (any shape with N·D elements, one storage chunk). The entries borrow
+    /// both tensors: see the lifetime rule in the class remarks. O(N) index check (vectorised); no value is copied.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, RowCount) (names it, its position and the
+    /// row count); nothing is appended.</exception>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not hold N·D elements in one chunk.</exception>
+    public void AppendBorrowed(IndexTensor indices, Tensor values, long? excludedRow = null)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentNullException.ThrowIfNull(values);
+        var n = indices.Length;
+        if (values.Length != (long)n * RowLength)
+        {
+            throw new ArgumentException(
+                $"values has shape {Tensor.FormatShape(values.Shape)} ({values.Length} elements) but {n} indices × {RowLength} = {(long)n * RowLength} are needed.", nameof(values));
+        }
+
+        if (!values.IsSingleChunk)
+        {
+            throw new ArgumentException($"Borrowed values must be stored in one chunk; this tensor has {values.ChunkCount}. Append copies instead.", nameof(values));
+        }
+
+        var idx = indices.AsSpan();
+        var bad = IndexScan.FirstOutOfRange(idx, RowCount);
+        if (bad >= 0)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(indices),
+                string.Create(CultureInfo.InvariantCulture, $"Index {idx[bad]} at position {bad} is outside a parameter with {RowCount} rows."));
+        }
+
+        AppendBorrowedChecked(indices, values, excludedRow);
+    }
+
+    /// <summary><see cref="AppendBorrowed"/> after the caller has checked the indices and the values' size and chunking.</summary>
+    internal void AppendBorrowedChecked(IndexTensor indices, Tensor values, long? excludedRow)
+    {
+        var n = indices.Length;
+        var idx = indices.AsSpan();
+        if (n == 0)
+        {
+            return;
+        }
+
+        var positionStart = -1;
+        var count = n;
+        if (excludedRow is { } pad && idx.Contains(pad))
+        {
+            if (_positions.Length - _positionCount < n)
+            {
+                Array.Resize(ref _positions, Math.Max(_positionCount + n, _positions.Length * 2));
+            }
+
+            positionStart = _positionCount;
+            var p = _positions.AsSpan(_positionCount, n);
+            count = 0;
+            for (var i = 0; i < n; i++)
+            {
+                if (idx[i] != pad)
+                {
+                    p[count++] = i;
+                }
+            }
+
+            _positionCount += count;
+            if (count == 0)
+            {
+                return;
+            }
+        }
+
+        AddSegment(new Segment { Start = Count, Count = count, Indices = indices, Values = values, PositionStart = positionStart });
+        Count += count;
+    }
+
+    /// <summary>Copies every borrowed entry into owned storage (allocates), so the caller's tensors are free to change.
+    /// Entry order, indices and values are unchanged. Does nothing if no entry is borrowed.</summary>
+    public void Own()
+    {
+        if (_segmentCount <= 1 && (_segmentCount == 0 || _segments[0].Indices is null))
+        {
+            return; // all owned, in entry order
+        }
+
+        var capacity = Math.Max(16, Count);
+        var indices = new long[capacity];
+        var values = new float[capacity * RowLength];
+        for (var k = 0; k < Count; k++)
+        {
+            indices[k] = Index(k);
+            Value(k).CopyTo(values.AsSpan(k * RowLength, RowLength));
+        }
+
+        _indices = indices;
+        _values = values;
+        _ownedCount = Count;
+        ResetSegments();
+        if (Count > 0)
+        {
+            AddSegment(new Segment { Start = 0, Count = Count, OwnedStart = 0, PositionStart = -1 });
+        }
+    }
+
+    /// <summary>Removes every entry (and every borrow), keeping the owned buffers.</summary>
+    public void Clear()
+    {
+        Count = 0;
+        _ownedCount = 0;
+        _positionCount = 0;
+        ResetSegments();
+    }
 
     /// <summary>Sums duplicate rows (torch: <c>coalesce()</c>): returns the distinct rows in ascending order, and
-    /// their summed values (entries added in input order), into buffers owned by <paramref name="result"/>.</summary>
+    /// their summed values (entries added in input order: first + second + …), into owned buffers of
+    /// <paramref name="result"/>.</summary>
+    /// <remarks>A stable radix sort of (row, entry) keys by row (so entries of one row stay in input order), then the
+    /// rows are summed in parallel over disjoint groups. Warmed-up calls allocate nothing.</remarks>
     public void CoalesceInto(SparseGradient result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -97,52 +311,200 @@ public sealed class SparseGradient
         }
 
         result.Clear();
-        if (Count == 0)
+        var groups = SortByRow(out var sorted, out var starts, out var entryBits);
+        if (groups == 0)
         {
             return;
         }
 
-        // Stable order of entries by row: a sort of (row, position) keys keeps input order within a row.
-        // The scratch arrays are kept, so a warmed-up coalesce allocates nothing.
-        if (_sortKeys.Length < Count)
+        result.ReserveOwned(groups);
+        var dim = RowLength;
+        var entryMask = (1UL << entryBits) - 1;
+        for (var g = 0; g < groups; g++)
         {
-            _sortKeys = new long[_indices.Length];
-            _sortOrder = new int[_indices.Length];
+            result._indices[g] = (long)(sorted[starts[g]] >> entryBits);
         }
 
-        var order = _sortOrder;
-        var keys = _sortKeys;
-        for (var k = 0; k < Count; k++)
+        result._ownedCount = groups;
+        result.Count = groups;
+        result.AddSegment(new Segment { Start = 0, Count = groups, OwnedStart = 0, PositionStart = -1 });
+        if (dim == 0)
         {
-            order[k] = k;
-            keys[k] = _indices[k];
+            return;
         }
 
-        Array.Sort(keys, order, 0, Count);
-        var start = 0;
-        while (start < Count)
+        unsafe
         {
-            var end = start;
-            while (end < Count && keys[end] == keys[start])
-            {
-                end++;
-            }
-
-            if (end - start > 1)
-            {
-                Array.Sort(order, start, end - start); // input order within one row (the key sort is not stable)
-            }
-
-            var row = result.Append(keys[start]);
-            Value(order[start]).CopyTo(row); // first + second + …, as PyTorch's CPU coalesce sums
-            for (var k = start + 1; k < end; k++)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Add(row, Value(order[k]), row);
-            }
-
-            start = end;
+            var work = new SumWork { Source = this, Result = result, Sorted = sorted, Starts = starts, EntryMask = entryMask, Groups = groups };
+            WorkSplit.Run(&SumPart, &work, WorkSplit.Parts((long)Count * dim, 1L << 15));
         }
     }
+
+    private struct SumWork
+    {
+        public SparseGradient Source;
+        public SparseGradient Result;
+        public ulong[] Sorted;
+        public int[] Starts;
+        public ulong EntryMask;
+        public int Groups;
+    }
+
+    private static unsafe void SumPart(void* context, int part, int parts)
+    {
+        ref var w = ref Unsafe.AsRef<SumWork>(context);
+        var (first, last) = WorkSplit.Range(w.Groups, part, parts);
+        var dim = w.Source.RowLength;
+        for (var g = (int)first; g < last; g++)
+        {
+            var row = w.Result._values.AsSpan(g * dim, dim);
+            var s = w.Starts[g];
+            var e = w.Starts[g + 1];
+            w.Source.Value((int)(w.Sorted[s] & w.EntryMask)).CopyTo(row);
+            for (var i = s + 1; i < e; i++)
+            {
+                Functional.EmbeddingKernels.AddRow(w.Source.Value((int)(w.Sorted[i] & w.EntryMask)), row);
+            }
+        }
+    }
+
+    /// <summary>The entries ordered by row, stably (input order within a row): each key is (row &lt;&lt; entryBits) | entry,
+    /// sorted by an LSD radix sort on the row bits. Returns the number of distinct rows.</summary>
+    internal int SortByRow(out ulong[] sorted, out int[] groupStarts, out int entryBits)
+    {
+        var groups = SortByRow(out sorted, out entryBits);
+        if (_groupStarts.Length < groups + 1)
+        {
+            _groupStarts = new int[Math.Max(groups + 1, _groupStarts.Length * 2)];
+        }
+
+        groupStarts = _groupStarts; // group g is sorted[groupStarts[g] .. groupStarts[g + 1])
+        var n = Count;
+        var g = -1;
+        var previous = ulong.MaxValue;
+        for (var i = 0; i < n; i++)
+        {
+            var row = sorted[i] >> entryBits;
+            if (row != previous)
+            {
+                previous = row;
+                groupStarts[++g] = i;
+            }
+        }
+
+        groupStarts[groups] = n;
+        return groups;
+    }
+
+    private int SortByRow(out ulong[] sorted, out int entryBits)
+    {
+        var n = Count;
+        entryBits = Bits((ulong)Math.Max(0, n - 1));
+        var rowBits = Bits((ulong)Math.Max(0, RowCount - 1));
+        sorted = _sortKeys;
+        if (n == 0)
+        {
+            return 0;
+        }
+
+        if (entryBits + rowBits > 64)
+        {
+            throw new NotSupportedException($"{n} entries over {RowCount} rows do not fit a 64-bit sort key.");
+        }
+
+        if (_sortKeys.Length < n)
+        {
+            _sortKeys = new ulong[Math.Max(n, _sortKeys.Length * 2)];
+            _sortScratch = new ulong[_sortKeys.Length];
+        }
+
+        var keys = _sortKeys.AsSpan(0, n);
+        var k = 0;
+        for (var s = 0; s < _segmentCount; s++)
+        {
+            ref var seg = ref _segments[s];
+            if (seg.Indices is null)
+            {
+                var rows = _indices.AsSpan(seg.OwnedStart, seg.Count);
+                for (var j = 0; j < rows.Length; j++, k++)
+                {
+                    keys[k] = ((ulong)rows[j] << entryBits) | (uint)k;
+                }
+            }
+            else if (seg.PositionStart < 0)
+            {
+                var rows = seg.Indices.AsSpan()[..seg.Count];
+                for (var j = 0; j < rows.Length; j++, k++)
+                {
+                    keys[k] = ((ulong)rows[j] << entryBits) | (uint)k;
+                }
+            }
+            else
+            {
+                var rows = seg.Indices.AsSpan();
+                var p = _positions.AsSpan(seg.PositionStart, seg.Count);
+                for (var j = 0; j < p.Length; j++, k++)
+                {
+                    keys[k] = ((ulong)rows[p[j]] << entryBits) | (uint)k;
+                }
+            }
+        }
+
+        // LSD radix sort on the row bits, at most 11 bits per pass: each pass is stable, so equal rows keep entry order.
+        var passes = Math.Max(1, (rowBits + 10) / 11);
+        var bitsPerPass = rowBits == 0 ? 0 : (rowBits + passes - 1) / passes;
+        var from = keys;
+        var to = _sortScratch.AsSpan(0, n);
+        var swapped = false;
+        Span<int> counts = stackalloc int[1 << 11];
+        if (bitsPerPass > 0)
+        {
+            for (var pass = 0; pass < passes; pass++)
+            {
+                var shift = entryBits + (pass * bitsPerPass);
+                var buckets = 1 << bitsPerPass;
+                var mask = (ulong)(buckets - 1);
+                var c = counts[..buckets];
+                c.Clear();
+                foreach (var key in from)
+                {
+                    c[(int)((key >> shift) & mask)]++;
+                }
+
+                var sum = 0;
+                for (var b = 0; b < buckets; b++)
+                {
+                    var t = c[b];
+                    c[b] = sum;
+                    sum += t;
+                }
+
+                foreach (var key in from)
+                {
+                    to[c[(int)((key >> shift) & mask)]++] = key;
+                }
+
+                var swap = from;
+                from = to;
+                to = swap;
+                swapped = !swapped;
+            }
+        }
+
+        sorted = swapped ? _sortScratch : _sortKeys;
+        var groups = 1;
+        for (var i = 1; i < n; i++)
+        {
+            if ((from[i] >> entryBits) != (from[i - 1] >> entryBits))
+            {
+                groups++;
+            }
+        }
+
+        return groups;
+    }
+
+    private static int Bits(ulong x) => x == 0 ? 0 : 64 - System.Numerics.BitOperations.LeadingZeroCount(x);
 
     /// <summary>The dense equivalent: a (RowCount, RowLength) tensor with every entry added to its row in order.</summary>
     public Tensor ToDense(ReadOnlySpan<long> shape)
@@ -155,10 +517,124 @@ public sealed class SparseGradient
 
         for (var k = 0; k < Count; k++)
         {
-            var row = t.Row(_indices[k]);
+            var row = t.Row(Index(k));
             System.Numerics.Tensors.TensorPrimitives.Add(row, Value(k), row);
         }
 
         return t;
+    }
+
+    /// <summary>Walks the entries in order, segment by segment (cheaper than <see cref="Index(int)"/> per entry).</summary>
+    internal ref struct Cursor
+    {
+        private readonly SparseGradient _g;
+        private int _segment;
+        private int _j;
+        private int _count;
+        private ReadOnlySpan<long> _rows;
+        private ReadOnlySpan<int> _positions;
+        private Span<float> _values;
+        private int _position;
+
+        public Cursor(SparseGradient g)
+        {
+            _g = g;
+            _segment = -1;
+        }
+
+        /// <summary>The row of the current entry.</summary>
+        public long Row { get; private set; }
+
+        /// <summary>The values of the current entry.</summary>
+        public readonly Span<float> Value => _values.Slice(_position * _g.RowLength, _g.RowLength);
+
+        public bool MoveNext()
+        {
+            while (_j >= _count)
+            {
+                if (++_segment >= _g._segmentCount)
+                {
+                    return false;
+                }
+
+                ref var seg = ref _g._segments[_segment];
+                _j = 0;
+                _count = seg.Count;
+                if (seg.Indices is null)
+                {
+                    _rows = _g._indices.AsSpan(seg.OwnedStart, seg.Count);
+                    _values = _g._values.AsSpan(seg.OwnedStart * _g.RowLength, seg.Count * _g.RowLength);
+                    _positions = default;
+                }
+                else
+                {
+                    _rows = seg.Indices.AsSpan();
+                    _values = seg.Values!.Chunk(0);
+                    _positions = seg.PositionStart < 0 ? default : _g._positions.AsSpan(seg.PositionStart, seg.Count);
+                }
+            }
+
+            _position = _positions.IsEmpty ? _j : _positions[_j];
+            Row = _rows[_position];
+            _j++;
+            return true;
+        }
+    }
+
+    /// <summary>Makes the owned buffers hold at least <paramref name="entries"/> entries (contents may be lost).</summary>
+    private void ReserveOwned(int entries)
+    {
+        if (_indices.Length < entries)
+        {
+            var capacity = Math.Max(entries, _indices.Length * 2);
+            _indices = new long[capacity];
+            _values = new float[capacity * RowLength];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Segment Locate(int k)
+    {
+        if ((uint)k >= (uint)Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(k), $"Entry {k} is outside a gradient with {Count} entries.");
+        }
+
+        if (_segmentCount == 1)
+        {
+            return ref _segments[0];
+        }
+
+        int lo = 0, hi = _segmentCount - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) >>> 1;
+            if (_segments[mid].Start <= k)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return ref _segments[lo];
+    }
+
+    private void AddSegment(in Segment segment)
+    {
+        if (_segmentCount == _segments.Length)
+        {
+            Array.Resize(ref _segments, _segments.Length * 2);
+        }
+
+        _segments[_segmentCount++] = segment;
+    }
+
+    private void ResetSegments()
+    {
+        _segments.AsSpan(0, _segmentCount).Clear(); // drop references to borrowed tensors
+        _segmentCount = 0;
     }
 }

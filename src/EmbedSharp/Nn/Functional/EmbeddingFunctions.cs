@@ -22,14 +22,12 @@ public static class EmbeddingFunctions
     /// <exception cref="ArgumentOutOfRangeException">Names the first bad index, its flat position and the table size.</exception>
     public static void CheckIndices(ReadOnlySpan<long> indices, long numEmbeddings)
     {
-        for (var i = 0; i < indices.Length; i++)
+        var i = IndexScan.FirstOutOfRange(indices, numEmbeddings);
+        if (i >= 0)
         {
-            if ((ulong)indices[i] >= (ulong)numEmbeddings)
-            {
-                throw new ArgumentOutOfRangeException(
-                    nameof(indices),
-                    string.Create(CultureInfo.InvariantCulture, $"Index {indices[i]} at position {i} is outside the embedding table of {numEmbeddings} rows (valid: 0 to {numEmbeddings - 1})."));
-            }
+            throw new ArgumentOutOfRangeException(
+                nameof(indices),
+                string.Create(CultureInfo.InvariantCulture, $"Index {indices[i]} at position {i} is outside the embedding table of {numEmbeddings} rows (valid: 0 to {numEmbeddings - 1})."));
         }
     }
 
@@ -258,6 +256,42 @@ public static class EmbeddingFunctions
         }
     }
 
+    /// <summary>Zero-copy sparse embedding backward: appends one uncoalesced entry <c>(indices[i], gradOutput[i])</c> per
+    /// non-padding index, in input order, that BORROWS <paramref name="indices"/> and <paramref name="gradOutput"/>
+    /// (<see cref="SparseGradient.AppendBorrowed"/>): as in PyTorch, the gradient values are a view of the upstream
+    /// gradient, so both tensors must stay unchanged until the optimiser step and ZeroGrad.
+    /// torch: <c>embedding_sparse_backward</c>.</summary>
+    /// <remarks>Shape: indices (*), gradOutput with N·D elements in one chunk (else use the span overload, which copies).</remarks>
+    /// <exception cref="NotSupportedException"><paramref name="scaleGradByFreq"/> is set.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index or the padding row is outside the table; nothing is appended.</exception>
+    /// <exception cref="ArgumentException">gradOutput does not hold N·D elements in one chunk.</exception>
+    public static void SparseBackward(IndexTensor indices, Tensor gradOutput, long? paddingIdx, bool scaleGradByFreq,
+        SparseGradient destination)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentNullException.ThrowIfNull(gradOutput);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (scaleGradByFreq)
+        {
+            throw SparseScaleGradByFreq();
+        }
+
+        CheckPadding(paddingIdx, destination.RowCount);
+        CheckBorrowable(indices, gradOutput, destination.RowLength);
+        CheckIndices(indices.AsSpan(), destination.RowCount);
+        destination.AppendBorrowedChecked(indices, gradOutput, paddingIdx);
+    }
+
+    /// <summary>Throws unless <paramref name="gradOutput"/> holds N·D elements in one chunk.</summary>
+    internal static void CheckBorrowable(IndexTensor indices, Tensor gradOutput, int dim)
+    {
+        CheckLength(gradOutput.Length, (long)indices.Length * dim, "gradOutput", "N·D");
+        if (!gradOutput.IsSingleChunk)
+        {
+            throw new ArgumentException($"A borrowed gradient must be stored in one chunk; gradOutput has {gradOutput.ChunkCount}.", nameof(gradOutput));
+        }
+    }
+
     /// <summary>Number of bags described by <paramref name="offsets"/>: its length, or its length − 1 with
     /// <paramref name="includeLastOffset"/>. Checks that offsets[0] = 0, offsets never decrease and never pass
     /// <paramref name="inputLength"/>, and (with includeLastOffset) that the last offset is the input length.</summary>
@@ -326,7 +360,26 @@ public static class EmbeddingFunctions
 
         CheckIndices(indices, weight.RowCount);
         CheckPadding(paddingIdx, weight.RowCount);
-        destination.Clear();
+        EmbeddingKernels.BagForward(weight, indices, offsets, bags, mode, perSampleWeights, paddingIdx, destination, maxIndices, bagSizes);
+    }
+
+    /// <summary><see cref="BagForward"/> for a caller that has already checked the indices against the table (the
+    /// <see cref="EmbeddingBag"/> module checks them before it changes anything), so they are not scanned twice.</summary>
+    internal static void BagForwardIndicesChecked(Tensor weight, ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets, bool includeLastOffset,
+        EmbeddingBagMode mode, ReadOnlySpan<float> perSampleWeights, long? paddingIdx,
+        Span<float> destination, Span<long> maxIndices, Span<int> bagSizes)
+    {
+        var dim = CheckTable(weight);
+        var bags = BagCount(offsets, includeLastOffset, indices.Length);
+        CheckPerSampleWeights(mode, perSampleWeights, indices.Length);
+        CheckLength(destination.Length, (long)bags * dim, "destination", "B·D");
+        CheckLength(bagSizes.Length, bags, "bagSizes", "B");
+        if (mode == EmbeddingBagMode.Max)
+        {
+            CheckLength(maxIndices.Length, (long)bags * dim, "maxIndices", "B·D");
+        }
+
+        CheckPadding(paddingIdx, weight.RowCount);
         EmbeddingKernels.BagForward(weight, indices, offsets, bags, mode, perSampleWeights, paddingIdx, destination, maxIndices, bagSizes);
     }
 

@@ -134,21 +134,9 @@ public sealed class Sgd : Optimizer
         }
     }
 
-    private static void SparseStep(Parameter parameter, SparseGradient sparse, float alpha)
-    {
-        var value = parameter.Value;
-        for (var k = 0; k < sparse.Count; k++)
-        {
-            var r = sparse.Index(k);
-            if (parameter.IsRowFrozen(r))
-            {
-                continue;
-            }
-
-            var row = value.Row(r);
-            System.Numerics.Tensors.TensorPrimitives.FusedMultiplyAdd(sparse.Value(k), alpha, row, row);
-        }
-    }
+    /// <summary>p[row] = fma(g_k, alpha, p[row]) for each entry in input order (parallel over disjoint row ranges).</summary>
+    private static void SparseStep(Parameter parameter, SparseGradient sparse, float alpha) =>
+        SparseKernels.SgdStep(parameter, sparse, alpha);
 
     private static void Densify(Parameter parameter, SparseGradient sparse, Tensor destination, bool negate)
     {

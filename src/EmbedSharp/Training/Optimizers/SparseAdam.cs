@@ -93,16 +93,8 @@ public sealed class SparseAdam : Optimizer
         var stepSize = group.Lr * Math.Sqrt(biasCorrection2) / biasCorrection1;
         var s = new AdamScalars(
             (float)o.Beta1, (float)(1 - o.Beta1), (float)o.Beta2, (float)(1 - o.Beta2), 1f, (float)o.Eps, (float)-stepSize, 0f, 1f, o.Maximize);
-        var rows = state.Rows;
-        parameter.SparseGrad!.CoalesceInto(rows);
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var r = rows.Index(i);
-            if (!parameter.IsRowFrozen(r))
-            {
-                Kernels.SparseAdamRow(value.Row(r), rows.Value(i), state.ExpAvg.Row(r), state.ExpAvgSq.Row(r), s);
-            }
-        }
+        // Coalesce (rows ascending, duplicates summed in input order) fused with the per-row update, rows over cores.
+        SparseKernels.SparseAdamStep(parameter, parameter.SparseGrad!, state.ExpAvg, state.ExpAvgSq, s);
     }
 
     private static ParameterGroup<SparseAdamOptions>[] ToArray(IEnumerable<ParameterGroup<SparseAdamOptions>> groups)
@@ -116,6 +108,5 @@ public sealed class SparseAdam : Optimizer
         public long Step;
         public readonly Tensor ExpAvg = new(shape);
         public readonly Tensor ExpAvgSq = new(shape);
-        public readonly SparseGradient Rows = new(shape[0], shape.Length == 0 ? 1 : Tensor.Product(shape[1..]));
     }
 }
