@@ -43,7 +43,8 @@ internal static class VectorsCommand
         {
             var path = r.GetValue(file)!.FullName;
             var format = VectorFile.Detect(path);
-            using var vectors = Load(path, format, r.GetValue(Words)?.FullName);
+            var (loaded, duplicates, skipped) = VectorFile.ReadWithReport(path, format, new VectorReadOptions { Utf8 = Utf8Policy.Replace }, r.GetValue(Words)?.FullName);
+            using var vectors = loaded;
             var norms = new double[vectors.Count];
             for (var i = 0; i < vectors.Count; i++)
             {
@@ -60,6 +61,8 @@ internal static class VectorsCommand
                 ["norm_mean"] = norms.Length == 0 ? 0 : norms.Average(),
                 ["norm_max"] = norms.Length == 0 ? 0 : norms.Max(),
                 ["zero_vectors"] = norms.Count(n => n == 0),
+                ["duplicates_dropped"] = duplicates,
+                ["entries_skipped"] = skipped,
             };
             if (r.GetValue(Json))
             {
@@ -240,19 +243,28 @@ internal static class VectorsCommand
         return c;
     }
 
-    /// <summary>Reads any format, with a spinner on a terminal for files that take a while.</summary>
+    /// <summary>Reads any format; on a terminal, files over 64 MB show a progress bar (bytes, rate, ETA) on stderr.</summary>
     private static WordVectors Load(string path, VectorFormat? format, string? wordsPath)
     {
         var f = format ?? VectorFile.Detect(path);
         var options = new VectorReadOptions { Utf8 = Utf8Policy.Replace };
-        if (Console.IsErrorRedirected || new FileInfo(path).Length < (64 << 20))
+        var size = new FileInfo(path).Length;
+        if (Console.IsErrorRedirected || size < (64 << 20))
         {
             return VectorFile.Read(path, f, options, wordsPath);
         }
 
         WordVectors? result = null;
-        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        AnsiConsole.Status().Start($"loading {Path.GetFileName(path)} ({Kebab.Of(f)})", _ => result = VectorFile.Read(path, f, options, wordsPath));
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask($"{Path.GetFileName(path)} ({Kebab.Of(f)})", maxValue: size);
+                var progress = new Progress<long>(bytes => task.Value = Math.Min(bytes, size));
+                result = VectorFile.Read(path, f, options with { Progress = progress }, wordsPath);
+                task.Value = size;
+            });
         return result!;
     }
 

@@ -33,6 +33,10 @@ public sealed class VectorsCommandTests : IDisposable
         Assert.Equal("word2vec-text", doc.RootElement.GetProperty("format").GetString());
         Assert.Equal(13, doc.RootElement.GetProperty("words").GetInt32());
         Assert.Equal(10, doc.RootElement.GetProperty("dimension").GetInt32());
+        (code, output, _) = CliRunner.Invoke(null, "vectors", "info", Data("textvec", "duplicates.txt"), "--json");
+        Assert.Equal(0, code);
+        using var dup = JsonDocument.Parse(output);
+        Assert.Equal(2, dup.RootElement.GetProperty("duplicates_dropped").GetInt32()); // kept first, like gensim
     }
 
     [Fact]

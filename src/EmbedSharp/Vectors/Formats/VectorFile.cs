@@ -127,6 +127,41 @@ public static class VectorFile
         };
     }
 
+    /// <summary>Like <see cref="Read"/>, and also returns how many entries were dropped as duplicates (kept first, as
+    /// gensim) or skipped (invalid UTF-8 under <see cref="Utf8Policy.Skip"/>), for formats that can hold them.</summary>
+    public static (WordVectors Vectors, int Duplicates, int Skipped) ReadWithReport(string path, VectorFormat? format = null,
+        VectorReadOptions? options = null, string? vocabularyPath = null)
+    {
+        var f = format ?? Detect(path);
+        var o = options ?? VectorReadOptions.Default;
+        switch (f)
+        {
+            case VectorFormat.Word2VecText:
+            case VectorFormat.Glove:
+            case VectorFormat.Word2VecBinary:
+                var r = f switch
+                {
+                    VectorFormat.Word2VecText => Word2VecTextFile.Read(path, o),
+                    VectorFormat.Glove => GloveFile.Read(path, o),
+                    _ => Word2VecBinaryFile.Read(path, o),
+                };
+                return (r.Vectors, r.Duplicates.Count, r.Skipped.Count);
+            case VectorFormat.NpyVocab:
+                var npy = NpyVocabFile.Read(path, vocabularyPath ?? DefaultWordList(path),
+                    new NpyVocabReadOptions { Limit = IntLimit(o.Limit), InvalidUtf8 = o.Utf8, AllowNonFinite = o.AllowNaN }, out var npyReport);
+                return (npy, npyReport.Duplicates.Count, npyReport.SkippedEntries.Count);
+            case VectorFormat.SafetensorsVocab:
+                var st = SafetensorsVocabFile.Read(path,
+                    new SafetensorsVocabReadOptions { Limit = IntLimit(o.Limit), InvalidUtf8 = o.Utf8, AllowNonFinite = o.AllowNaN }, out var stReport);
+                return (st, stReport.Duplicates.Count, stReport.SkippedEntries.Count);
+            case VectorFormat.FastTextBin:
+                var model = FastTextModel.Load(path, new FastTextBinReadOptions { InvalidUtf8 = o.Utf8 });
+                return (model.ToWordVectors(IntLimit(o.Limit)), model.DuplicateEntries.Count, 0);
+            default:
+                return (Read(path, f, o, vocabularyPath), 0, 0);
+        }
+    }
+
     /// <summary>Writes <paramref name="vectors"/> atomically in <paramref name="format"/>; <c>.npy</c> also writes the word
     /// list (<paramref name="vocabularyPath"/>, by default <c>.words.txt</c> beside it).</summary>
     /// <exception cref="NotSupportedException">The format is fastText <c>.bin</c> (write a model with
