@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 
@@ -114,12 +115,32 @@ public sealed class MseLoss
             return;
         }
 
-        // Same three roundings per element, vectorised: (x − y), then ·norm, then ·g (·1 is exact and skipped).
-        System.Numerics.Tensors.TensorPrimitives.Subtract(x, y, dxw);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(dxw, norm, dxw);
-        if (!g.IsEmpty && g[0] != 1f)
+        // Same three roundings per element as torch, in one vectorised pass: (x − y), then ·norm, then ·g (·1 is exact
+        // and skipped). One pass instead of three halves the memory traffic of this bandwidth-bound kernel.
+        FusedGradient(x, y, norm, !g.IsEmpty && g[0] != 1f ? g[0] : 1f, dxw);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void FusedGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, float norm, float scale, Span<float> dx)
+    {
+        var n = System.Runtime.Intrinsics.Vector256.Create(norm);
+        var sc = System.Runtime.Intrinsics.Vector256.Create(scale);
+        var i = 0;
+        for (; i + 8 <= dx.Length; i += 8)
         {
-            System.Numerics.Tensors.TensorPrimitives.Multiply(dxw, g[0], dxw);
+            var d = (System.Runtime.Intrinsics.Vector256.Create(x.Slice(i, 8)) - System.Runtime.Intrinsics.Vector256.Create(y.Slice(i, 8))) * n;
+            if (scale != 1f)
+            {
+                d *= sc;
+            }
+
+            d.CopyTo(dx.Slice(i, 8));
+        }
+
+        for (; i < dx.Length; i++)
+        {
+            var d = (x[i] - y[i]) * norm;
+            dx[i] = scale != 1f ? d * scale : d;
         }
     }
 }

@@ -54,8 +54,19 @@ internal static unsafe class SparseKernels
         var (lo, hi) = WorkSplit.Range(value.RowCount, part, parts);
         var dim = w.Gradient.RowLength;
         var cursor = new SparseGradient.Cursor(w.Gradient);
+        var ahead = new SparseGradient.Cursor(w.Gradient); // prefetches the table rows a few entries ahead (random rows miss the cache)
+        for (var a = 0; a < SgdPrefetchDistance && ahead.MoveNext(); a++)
+        {
+            PrefetchRow(ref w, ahead.Row, lo, hi, dim);
+        }
+
         while (cursor.MoveNext())
         {
+            if (ahead.MoveNext())
+            {
+                PrefetchRow(ref w, ahead.Row, lo, hi, dim);
+            }
+
             var r = cursor.Row;
             if (r < lo || r >= hi || (!frozen.IsEmpty && frozen[(int)r]))
             {
@@ -64,6 +75,16 @@ internal static unsafe class SparseKernels
 
             var row = w.Base != null ? new Span<float>(w.Base + (r * dim), dim) : value.Row(r);
             Nn.Functional.EmbeddingKernels.FmaRow(cursor.Value, w.Alpha, row);
+        }
+    }
+
+    private const int SgdPrefetchDistance = 16;
+
+    private static void PrefetchRow(ref SgdWork w, long row, long lo, long hi, int dim)
+    {
+        if (w.Base != null && row >= lo && row < hi)
+        {
+            Nn.Functional.EmbeddingKernels.Prefetch(w.Base + (row * dim), dim);
         }
     }
 
