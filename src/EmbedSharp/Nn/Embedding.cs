@@ -44,20 +44,9 @@ public sealed class Embedding : Module
     private Embedding(Tensor weight, bool requiresGrad, EmbeddingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (weight.Rank != 2)
-        {
-            throw new ArgumentException($"Embedding weights must be 2-D (num, D), but have shape {Tensor.FormatShape(weight.Shape)}.", nameof(weight));
-        }
-
+        PaddingIdx = CheckTable(weight, options.PaddingIdx, options.MaxNorm, options.NormType);
         NumEmbeddings = weight.Shape[0];
         EmbeddingDim = weight.Shape[1];
-        PaddingIdx = NormalizePadding(options.PaddingIdx, NumEmbeddings);
-        if (options.MaxNorm is { } maxNorm)
-        {
-            EmbeddingFunctions.CheckMaxNorm(maxNorm);
-        }
-
-        EmbeddingFunctions.CheckNormType(options.NormType);
         Options = options;
         Weight = RegisterParameter("weight", new Parameter(weight, requiresGrad));
     }
@@ -289,6 +278,24 @@ public sealed class Embedding : Module
         {
             buffer = new T[length];
         }
+    }
+
+    /// <summary>The checks every embedding table shares: a 2-D weight, a padding row in [−num, num) (returned
+    /// normalised to [0, num)), a positive max norm and a valid norm type.</summary>
+    internal static long? CheckTable(Tensor weight, long? paddingIdx, double? maxNorm, double normType)
+    {
+        if (weight.Rank != 2)
+        {
+            throw new ArgumentException($"Embedding weights must be 2-D (num, D), but have shape {Tensor.FormatShape(weight.Shape)}.", nameof(weight));
+        }
+
+        if (maxNorm is { } m)
+        {
+            EmbeddingFunctions.CheckMaxNorm(m);
+        }
+
+        EmbeddingFunctions.CheckNormType(normType);
+        return NormalizePadding(paddingIdx, weight.Shape[0]);
     }
 
     internal static long? NormalizePadding(long? paddingIdx, long num)

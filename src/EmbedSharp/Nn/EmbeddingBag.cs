@@ -38,11 +38,6 @@ public sealed class EmbeddingBag : Module
     private EmbeddingBag(Tensor weight, bool requiresGrad, EmbeddingBagOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (weight.Rank != 2)
-        {
-            throw new ArgumentException($"Embedding weights must be 2-D (num, D), but have shape {Tensor.FormatShape(weight.Shape)}.", nameof(weight));
-        }
-
         if (!Enum.IsDefined(options.Mode))
         {
             throw new ArgumentOutOfRangeException(nameof(options), $"Unknown mode {options.Mode}.");
@@ -58,15 +53,9 @@ public sealed class EmbeddingBag : Module
             throw new ArgumentException("Max mode does not support sparse weights (Sparse).", nameof(options));
         }
 
+        PaddingIdx = Embedding.CheckTable(weight, options.PaddingIdx, options.MaxNorm, options.NormType);
         NumEmbeddings = weight.Shape[0];
         EmbeddingDim = weight.Shape[1];
-        PaddingIdx = Embedding.NormalizePadding(options.PaddingIdx, NumEmbeddings);
-        if (options.MaxNorm is { } maxNorm)
-        {
-            EmbeddingFunctions.CheckMaxNorm(maxNorm);
-        }
-
-        EmbeddingFunctions.CheckNormType(options.NormType);
         Options = options;
         Weight = RegisterParameter("weight", new Parameter(weight, requiresGrad));
     }
