@@ -15,7 +15,7 @@ internal static class CliErrors
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or TensorFormatException or VectorFormatException or InvalidDataException or KeyNotFoundException or NotSupportedException or InvalidOperationException or FormatException)
         {
-            Console.Error.WriteLine($"embedsharp: {e.Message}");
+            Console.Error.WriteLine($"embedsharp: {e.Message.ReplaceLineEndings(" ")}"); // one line, even for multi-line messages
             return 1;
         }
     }

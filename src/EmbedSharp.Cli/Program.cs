@@ -11,6 +11,7 @@ internal static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(InitCommand.Create());
         root.Subcommands.Add(VectorsCommand.Create());
+        root.Subcommands.Add(TrainVectorsCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -11,6 +11,7 @@ internal static class CliRunner
         var root = new RootCommand();
         root.Subcommands.Add(InitCommand.Create());
         root.Subcommands.Add(VectorsCommand.Create());
+        root.Subcommands.Add(TrainVectorsCommand.Create());
         var (stdout, stderr, input) = (Console.Out, Console.Error, Console.In);
         using var o = new StringWriter();
         using var e = new StringWriter();

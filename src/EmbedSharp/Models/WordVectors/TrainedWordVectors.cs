@@ -65,6 +65,29 @@ public sealed class TrainedWordVectors
         Average(Dictionary.GetSubwords(id), destination);
     }
 
+    /// <summary>The trained model as a fastText model (arguments, dictionary, input and output matrices, sharing this
+    /// object's memory): its <c>GetWordVector</c> gives vectors for any word, and <c>Save</c> writes a <c>.bin</c> that
+    /// <c>fasttext print-word-vectors</c> reads. Words that are not valid UTF-8 are stored with U+FFFD replacements.</summary>
+    public Vectors.FastText.FastTextModel ToFastTextModel()
+    {
+        var o = Options;
+        var args = new Vectors.Formats.FastTextBin.FastTextArgs(o.Dim, o.Ws, o.Epoch, o.MinCount, o.Neg, o.WordNgrams,
+            Vectors.Formats.FastTextBin.FastTextLoss.NegativeSampling,
+            o.Model == WordVectorModelKind.Cbow ? Vectors.Formats.FastTextBin.FastTextModelKind.Cbow : Vectors.Formats.FastTextBin.FastTextModelKind.Skipgram,
+            o.Bucket, o.Minn, o.Maxn, o.LrUpdateRate, o.T);
+        var entries = new Vectors.FastText.FastTextEntry[Dictionary.Count];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            entries[i] = new Vectors.FastText.FastTextEntry(Dictionary.GetWord(i), Dictionary.GetCount(i),
+                Dictionary.GetEntryType(i) == DictionaryEntryType.Word ? Vectors.Formats.FastTextBin.FastTextEntryType.Word : Vectors.Formats.FastTextBin.FastTextEntryType.Label);
+        }
+
+        return new Vectors.FastText.FastTextModel(args, entries, Dictionary.TokenCount, Input, Output);
+    }
+
+    /// <summary>Writes the model as a fastText <c>.bin</c> (version 12), atomically.</summary>
+    public void SaveBin(string path) => Vectors.Formats.FastTextBin.FastTextBinFile.Write(path, ToFastTextModel());
+
     /// <summary>
     /// Writes the word vectors of the vocabulary (words only, in dictionary order) as word2vec text, as fastText's
     /// <c>.vec</c>: a header <c>WordCount Dim</c>, then one line per word: the word's bytes and Dim values in shortest

@@ -156,6 +156,37 @@ public sealed class WordVectorTrainerTests : IDisposable
     }
 
     [Fact]
+    public void A_trained_model_saved_as_a_fasttext_bin_gives_the_same_vectors_for_known_and_unknown_words()
+    {
+        var corpus = TopicCorpus(out var topics, 100);
+        var result = new WordVectorTrainer(Small() with { Epoch = 1 }).Train(corpus);
+        var bin = Path.Combine(_dir, "model.bin");
+        result.SaveBin(bin);
+        var model = EmbedSharp.Vectors.FastText.FastTextModel.Load(bin);
+        Assert.Equal(result.Dictionary.WordCount, model.WordCount);
+        var ours = new float[result.Options.Dim];
+        var theirs = new float[result.Options.Dim];
+        foreach (var word in new[] { result.Dictionary.GetWord(0), result.Dictionary.GetWord(1), "unseenword", "zq" })
+        {
+            var id = result.Dictionary.GetId(word);
+            if (id >= 0)
+            {
+                result.GetWordVector(id, ours);
+            }
+            else
+            {
+                result.GetWordVector(word, ours);
+            }
+
+            model.GetWordVector(word, theirs);
+            for (var i = 0; i < ours.Length; i++)
+            {
+                Assert.True(Math.Abs(ours[i] - theirs[i]) <= 1e-6f, $"{word}[{i}]: {ours[i]} vs {theirs[i]}");
+            }
+        }
+    }
+
+    [Fact]
     public void Progress_is_reported_and_cancellation_stops_training()
     {
         var corpus = TopicCorpus(out _, 300);

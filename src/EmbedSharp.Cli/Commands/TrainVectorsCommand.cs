@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Globalization;
+using EmbedSharp.Models.WordVectors;
+using Spectre.Console;
+
+namespace EmbedSharp.Cli.Commands;
+
+/// <summary><c>embedsharp train-vectors CORPUS …</c>: skip-gram or CBOW word vectors with subwords, fastText's options.</summary>
+internal static class TrainVectorsCommand
+{
+    public static Command Create()
+    {
+        var corpus = new Argument<FileInfo>("CORPUS") { Description = "A text file; tokens separated by whitespace, one sentence per line." };
+        var model = new Option<string>("--model") { Description = "skipgram or cbow.", DefaultValueFactory = _ => "skipgram" };
+        var defaults = new WordVectorTrainingOptions();
+        var dim = new Option<int>("--dim") { Description = "Vector size.", DefaultValueFactory = _ => defaults.Dim };
+        var epoch = new Option<int>("--epoch") { Description = "Passes over the corpus.", DefaultValueFactory = _ => defaults.Epoch };
+        var lr = new Option<double>("--lr") { Description = "Initial learning rate (decays linearly to 0).", DefaultValueFactory = _ => defaults.Lr };
+        var ws = new Option<int>("--ws") { Description = "Context window size.", DefaultValueFactory = _ => defaults.Ws };
+        var neg = new Option<int>("--neg") { Description = "Negatives sampled per positive.", DefaultValueFactory = _ => defaults.Neg };
+        var minCount = new Option<int>("--min-count") { Description = "Minimal word count.", DefaultValueFactory = _ => defaults.MinCount };
+        var minn = new Option<int>("--minn") { Description = "Minimal character n-gram length (0 with --maxn 0: no subwords).", DefaultValueFactory = _ => defaults.Minn };
+        var maxn = new Option<int>("--maxn") { Description = "Maximal character n-gram length.", DefaultValueFactory = _ => defaults.Maxn };
+        var bucket = new Option<int>("--bucket") { Description = "Hash buckets for n-grams.", DefaultValueFactory = _ => defaults.Bucket };
+        var t = new Option<double>("--t") { Description = "Subsampling threshold.", DefaultValueFactory = _ => defaults.T };
+        var thread = new Option<int>("--thread") { Description = "Worker threads (1 with a fixed --seed is deterministic).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--out") { Description = "Output prefix: writes PREFIX.vec and PREFIX.bin.", Required = true };
+        var command = new Command("train-vectors", "Train word vectors (fastText's skip-gram/CBOW with character n-grams); writes PREFIX.vec and PREFIX.bin.")
+        {
+            corpus, model, dim, epoch, lr, ws, neg, minCount, minn, maxn, bucket, t, thread, seed, output,
+        };
+        command.SetAction(r => CliErrors.Run(() =>
+        {
+            var options = new WordVectorTrainingOptions
+            {
+                Model = r.GetValue(model)!.Trim().ToLowerInvariant() switch
+                {
+                    "skipgram" or "skip-gram" => WordVectorModelKind.SkipGram,
+                    "cbow" => WordVectorModelKind.Cbow,
+                    var other => throw new ArgumentException($"Unknown --model '{other}'; expected skipgram or cbow."),
+                },
+                Dim = r.GetValue(dim),
+                Epoch = r.GetValue(epoch),
+                Lr = r.GetValue(lr),
+                Ws = r.GetValue(ws),
+                Neg = r.GetValue(neg),
+                MinCount = r.GetValue(minCount),
+                Minn = r.GetValue(minn),
+                Maxn = r.GetValue(maxn),
+                Bucket = r.GetValue(bucket),
+                T = r.GetValue(t),
+                Thread = r.GetValue(thread),
+                Seed = r.GetValue(seed),
+            };
+            var trainer = new WordVectorTrainer(options); // validates every option before any work
+            var path = r.GetValue(corpus)!.FullName;
+            TrainedWordVectors? result = null;
+            if (Console.IsErrorRedirected)
+            {
+                result = trainer.Train(path);
+            }
+            else
+            {
+                var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+                console.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .Start(ctx =>
+                    {
+                        var task = ctx.AddTask("training", maxValue: 1.0);
+                        var progress = new Progress<TrainingProgress>(p =>
+                        {
+                            task.Value = p.Progress;
+                            task.Description = string.Create(CultureInfo.InvariantCulture,
+                                $"words/s/thread {p.WordsPerSecondPerThread:0} lr {p.LearningRate:0.000000} loss {p.Loss:0.000000}");
+                        });
+                        result = trainer.Train(path, progress);
+                        task.Value = 1.0;
+                    });
+            }
+
+            var prefix = r.GetValue(output)!;
+            result!.SaveVec(prefix + ".vec");
+            result.SaveBin(prefix + ".bin");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{result.Dictionary.WordCount} words × {options.Dim}, {result.ProcessedTokens} tokens in {result.TrainingTime.TotalSeconds:0.0} s ({result.ProcessedTokens / Math.Max(1e-9, result.TrainingTime.TotalSeconds) / options.Thread:0} words/s/thread) → {prefix}.vec, {prefix}.bin"));
+        }));
+        return command;
+    }
+}

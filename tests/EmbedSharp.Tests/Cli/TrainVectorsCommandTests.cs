@@ -1,0 +1,43 @@
+using EmbedSharp.Vectors.FastText;
+using EmbedSharp.Vectors.Formats;
+
+namespace EmbedSharp.Tests.Cli;
+
+[Collection("Console")]
+public sealed class TrainVectorsCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("embedsharp-train-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Training_writes_a_vec_and_a_bin_that_agree()
+    {
+        var corpus = Path.Combine(AppContext.BaseDirectory, "data", "fasttext", "corpus.txt");
+        var prefix = Path.Combine(_dir, "model");
+        var (code, output, err) = CliRunner.Invoke(null, "train-vectors", corpus, "--dim", "8", "--epoch", "1", "--min-count", "2",
+            "--thread", "1", "--seed", "3", "--out", prefix);
+        Assert.True(code == 0, err);
+        Assert.Contains("words/s/thread", output, StringComparison.Ordinal);
+        using var vec = VectorFile.Read(prefix + ".vec", options: new VectorReadOptions { Utf8 = Utf8Policy.Replace }); // the corpus has a Latin-1 word, kept as raw bytes like fastText
+        var bin = FastTextModel.Load(prefix + ".bin");
+        Assert.Equal(vec.Count, bin.WordCount);
+        var v = new float[8];
+        bin.GetWordVector(vec.Words[0], v);
+        Assert.All(v.Zip(vec[vec.Words[0]].ToArray()), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-6f));
+    }
+
+    [Theory]
+    [InlineData("--dim", "0")]
+    [InlineData("--epoch", "-1")]
+    [InlineData("--model", "glove")]
+    public void Absurd_options_fail_before_any_work_with_one_line(string option, string value)
+    {
+        var corpus = Path.Combine(AppContext.BaseDirectory, "data", "fasttext", "corpus.txt");
+        var prefix = Path.Combine(_dir, "bad");
+        var (code, _, err) = CliRunner.Invoke(null, "train-vectors", corpus, option, value, "--out", prefix);
+        Assert.Equal(1, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(File.Exists(prefix + ".vec"));
+    }
+}
