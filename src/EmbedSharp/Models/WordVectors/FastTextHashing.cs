@@ -23,18 +23,9 @@ internal static class FastTextHashing
     /// <summary>End-of-word marker (<c>Dictionary::EOW</c>).</summary>
     public const byte EndOfWord = (byte)'>';
 
-    /// <summary>fastText's hash of a byte string: FNV-1a 32 with sign-extended bytes.</summary>
-    public static uint Hash(ReadOnlySpan<byte> bytes)
-    {
-        var h = OffsetBasis;
-        foreach (var b in bytes)
-        {
-            h ^= unchecked((uint)(sbyte)b);
-            h = unchecked(h * Prime);
-        }
-
-        return h;
-    }
+    /// <summary>fastText's hash of a byte string: FNV-1a 32 with sign-extended bytes (the one implementation lives in
+    /// <see cref="Vectors.FastText.FastTextHash"/>, shared with the .bin reader).</summary>
+    public static uint Hash(ReadOnlySpan<byte> bytes) => Vectors.FastText.FastTextHash.Hash(bytes);
 
     /// <summary>
     /// Appends the n-gram rows of <paramref name="wrappedWord"/> (the word already wrapped in &lt; &gt;) to
