@@ -12,7 +12,7 @@ namespace EmbedSharp.Initialization;
 /// </summary>
 internal static class HouseholderQr
 {
-    private const long ParallelThreshold = 1 << 15; // elements touched by one reflection before going parallel
+    private const long ParallelThreshold = 1 << 20; // elements touched by one reflection before going parallel
 
     /// <summary>Replaces <paramref name="data"/>, a (rows, cols) row-major matrix, by the orthonormal factor torch's
     /// orthogonal_ builds: Q·diag(sign(diag R)) of the QR of the matrix (or of its transpose when rows &lt; cols,
