@@ -61,6 +61,7 @@ internal static class DemoCommand
         if (Console.IsOutputRedirected)
         {
             AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 100); // a log file is not an 80-column terminal
+            AnsiConsole.Profile.Capabilities.Ansi = false; // and has no use for colour escapes
         }
 
         var generator = new Generator(seed);
