@@ -12,6 +12,7 @@ internal static class Program
         root.Subcommands.Add(InitCommand.Create());
         root.Subcommands.Add(VectorsCommand.Create());
         root.Subcommands.Add(TrainVectorsCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -12,6 +12,7 @@ internal static class CliRunner
         root.Subcommands.Add(InitCommand.Create());
         root.Subcommands.Add(VectorsCommand.Create());
         root.Subcommands.Add(TrainVectorsCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
         var (stdout, stderr, input) = (Console.Out, Console.Error, Console.In);
         using var o = new StringWriter();
         using var e = new StringWriter();

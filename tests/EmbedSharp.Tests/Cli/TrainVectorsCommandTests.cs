@@ -40,4 +40,13 @@ public sealed class TrainVectorsCommandTests : IDisposable
         Assert.Single(err.Trim().Split('\n'));
         Assert.False(File.Exists(prefix + ".vec"));
     }
+
+    [Fact]
+    public void An_unknown_dataset_is_a_one_line_error_before_any_download()
+    {
+        var (code, _, err) = CliRunner.Invoke(null, "data", "fetch", "imagenet", "--cache", _dir);
+        Assert.Equal(1, code);
+        Assert.Contains("sotu or spam-assassin", err, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+    }
 }
