@@ -348,19 +348,9 @@ public static class EmbeddingFunctions
         EmbeddingBagMode mode, ReadOnlySpan<float> perSampleWeights, long? paddingIdx,
         Span<float> destination, Span<long> maxIndices, Span<int> bagSizes)
     {
-        var dim = CheckTable(weight);
-        var bags = BagCount(offsets, includeLastOffset, indices.Length);
-        CheckPerSampleWeights(mode, perSampleWeights, indices.Length);
-        CheckLength(destination.Length, (long)bags * dim, "destination", "B·D");
-        CheckLength(bagSizes.Length, bags, "bagSizes", "B");
-        if (mode == EmbeddingBagMode.Max)
-        {
-            CheckLength(maxIndices.Length, (long)bags * dim, "maxIndices", "B·D");
-        }
-
+        CheckTable(weight);
         CheckIndices(indices, weight.RowCount);
-        CheckPadding(paddingIdx, weight.RowCount);
-        EmbeddingKernels.BagForward(weight, indices, offsets, bags, mode, perSampleWeights, paddingIdx, destination, maxIndices, bagSizes);
+        BagForwardIndicesChecked(weight, indices, offsets, includeLastOffset, mode, perSampleWeights, paddingIdx, destination, maxIndices, bagSizes);
     }
 
     /// <summary><see cref="BagForward"/> for a caller that has already checked the indices against the table (the
