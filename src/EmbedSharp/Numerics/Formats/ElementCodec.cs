@@ -112,43 +112,14 @@ internal static class ElementCodec
     }
 
     /// <summary>Writes <paramref name="values"/> as little-endian float32.</summary>
-    public static void WriteFloats(Stream stream, ReadOnlySpan<float> values)
-    {
-        if (BitConverter.IsLittleEndian)
-        {
-            while (!values.IsEmpty)
-            {
-                var n = Math.Min(BlockElements, values.Length);
-                stream.Write(MemoryMarshal.AsBytes(values[..n]));
-                values = values[n..];
-            }
-
-            return;
-        }
-
-        var bytes = ArrayPool<byte>.Shared.Rent(BlockElements * sizeof(float));
-        try
-        {
-            while (!values.IsEmpty)
-            {
-                var n = Math.Min(BlockElements, values.Length);
-                for (var i = 0; i < n; i++)
-                {
-                    BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
-                }
-
-                stream.Write(bytes, 0, n * sizeof(float));
-                values = values[n..];
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(bytes);
-        }
-    }
+    public static void WriteFloats(Stream stream, ReadOnlySpan<float> values) => WriteLittleEndian(stream, values);
 
     /// <summary>Writes <paramref name="values"/> as little-endian int64.</summary>
-    public static void WriteInt64s(Stream stream, ReadOnlySpan<long> values)
+    public static void WriteInt64s(Stream stream, ReadOnlySpan<long> values) => WriteLittleEndian(stream, values);
+
+    /// <summary>Writes fixed-size numbers little-endian, in blocks; a big-endian host reverses each element's bytes.</summary>
+    private static void WriteLittleEndian<T>(Stream stream, ReadOnlySpan<T> values)
+        where T : unmanaged
     {
         if (BitConverter.IsLittleEndian)
         {
@@ -162,18 +133,21 @@ internal static class ElementCodec
             return;
         }
 
-        var bytes = ArrayPool<byte>.Shared.Rent(BlockElements * sizeof(long));
+        var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        var bytes = ArrayPool<byte>.Shared.Rent(BlockElements * size);
         try
         {
             while (!values.IsEmpty)
             {
                 var n = Math.Min(BlockElements, values.Length);
-                for (var i = 0; i < n; i++)
+                var block = bytes.AsSpan(0, n * size);
+                MemoryMarshal.AsBytes(values[..n]).CopyTo(block);
+                for (var i = 0; i < block.Length; i += size)
                 {
-                    BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), values[i]);
+                    block.Slice(i, size).Reverse();
                 }
 
-                stream.Write(bytes, 0, n * sizeof(long));
+                stream.Write(block);
                 values = values[n..];
             }
         }
