@@ -4,13 +4,16 @@ np.save. The CLI test runs the same command lines and compares the files byte fo
 
 Re-run:  /usr/bin/python3 tools/goldens/make_cli.py   (Debian: python3-torch, python3-numpy)
 """
-import hashlib
 import json
 import math
 import os
+import sys
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from goldens import update_manifest  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 OUT = os.path.join(ROOT, "tests", "data", "cli")
@@ -48,17 +51,7 @@ def main():
 
 
 def manifest(files):
-    data = os.path.join(ROOT, "tests", "data")
-    path = os.path.join(data, "MANIFEST")
-    lines = [ln.rstrip("\n") for ln in open(path)] if os.path.exists(path) else []
-    lines = [ln for ln in lines if ln and ln.split("\t")[0] not in files]
-    script = "tools/goldens/make_cli.py"
-    for rel in files:
-        sha = hashlib.sha256(open(os.path.join(data, rel), "rb").read()).hexdigest()
-        lines.append("\t".join([rel, script, f"torch {torch.__version__}, numpy {np.__version__}", "/usr/bin/python3 " + script, sha]))
-    with open(path + ".tmp", "w") as f:
-        f.write("\n".join(sorted(lines)) + "\n")
-    os.replace(path + ".tmp", path)
+    update_manifest(__file__, files, f"torch {torch.__version__}, numpy {np.__version__}")
 
 
 if __name__ == "__main__":

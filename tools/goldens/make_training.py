@@ -6,7 +6,6 @@ weights are PyTorch's bits), runs the same steps, and compares.
 Re-run:  /usr/bin/python3 tools/goldens/make_training.py   (Debian: python3-torch)
 """
 import base64
-import hashlib
 import json
 import os
 
@@ -17,6 +16,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from goldens import update_manifest  # noqa: E402
 from make_formats import safetensors_bytes  # noqa: E402  (the hand-written reference layout; no python3-safetensors in Debian)
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -98,17 +98,8 @@ def main():
     with open(path + ".tmp", "w") as f:
         json.dump({"torch": torch.__version__, "steps": STEPS, "cases": cases}, f, separators=(",", ":"))
     os.replace(path + ".tmp", path)
-    data = os.path.join(ROOT, "tests", "data")
-    man = os.path.join(data, "MANIFEST")
-    lines = [ln.rstrip("\n") for ln in open(man)] if os.path.exists(man) else []
-    lines = [ln for ln in lines if ln and not ln.startswith("training/")]
-    for rel in ("cases.json", "classifier_sgd_seed0.safetensors"):
-        sha = hashlib.sha256(open(os.path.join(OUT, rel), "rb").read()).hexdigest()
-        lines.append("\t".join(["training/" + rel, "tools/goldens/make_training.py", f"torch {torch.__version__}",
-                                "/usr/bin/python3 tools/goldens/make_training.py (seeds 0, 7, -3, 1)", sha]))
-    with open(man + ".tmp", "w") as f:
-        f.write("\n".join(sorted(lines)) + "\n")
-    os.replace(man + ".tmp", man)
+    update_manifest(__file__, ["training/cases.json", "training/classifier_sgd_seed0.safetensors"], f"torch {torch.__version__}",
+                    "/usr/bin/python3 tools/goldens/make_training.py (seeds 0, 7, -3, 1)")
     print(f"{len(cases)} cases -> {path}")
 
 
