@@ -216,6 +216,69 @@ public sealed class EmbeddingBagTests
         }
     }
 
+    [Theory]
+    [InlineData(40_000, 1)]
+    [InlineData(40_000, 7)]
+    [InlineData(100_000, 1_000)]
+    [InlineData(204_800, 100_000)]
+    [InlineData(70_001, int.MaxValue)]
+    public void Packed_parallel_sort_moves_exactly_as_the_step_for_step_replica(int n, int distinct)
+    {
+        var rng = new Generator((ulong)n + (ulong)distinct);
+        var keys = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            // Signed keys across the whole int range when distinct is int.MaxValue, else a few repeated values.
+            keys[i] = distinct == int.MaxValue ? (int)rng.Random() : rng.Random() % (uint)distinct;
+        }
+
+        AssertSameAsReplica(keys);
+    }
+
+    [Fact]
+    public void Packed_parallel_sort_matches_the_replica_when_the_depth_limit_forces_heap_sort()
+    {
+        const int N = 1 << 16;
+        var keys = new long[N];
+        for (var i = 0; i < N; i++)
+        {
+            keys[i] = i % 2 == 0 ? i : N - i;
+        }
+
+        AssertSameAsReplica(keys);
+    }
+
+    [Fact]
+    public void Keys_outside_the_int_range_take_the_generic_path_and_still_sort()
+    {
+        var keys = new long[50_000];
+        var rng = new Generator(5);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = (long)(rng.Random64() >> 20) - (1L << 43);
+        }
+
+        AssertSameAsReplica(keys);
+    }
+
+    private static void AssertSameAsReplica(long[] keys)
+    {
+        var n = keys.Length;
+        var expectedKeys = (long[])keys.Clone();
+        var expectedOrder = Enumerable.Range(0, n).ToArray();
+        LibstdcxxSort.SortGeneric(expectedKeys, expectedOrder);
+        var actualKeys = (long[])keys.Clone();
+        var actualOrder = Enumerable.Range(0, n).ToArray();
+        LibstdcxxSort.Sort(actualKeys, actualOrder);
+        for (var i = 0; i < n; i++)
+        {
+            if (expectedOrder[i] != actualOrder[i] || expectedKeys[i] != actualKeys[i])
+            {
+                Assert.Fail($"position {i}: replica has ({expectedKeys[i]}, {expectedOrder[i]}), packed sort ({actualKeys[i]}, {actualOrder[i]}).");
+            }
+        }
+    }
+
     private static double Central(Func<Tensor> forward, Tensor g, Action<float> set, float x, float eps)
     {
         set(x + eps);
