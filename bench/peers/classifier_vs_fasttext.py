@@ -10,7 +10,8 @@ minCount 1, bucket 2,000,000 (used only with wordNgrams > 1), one thread, the lr
 fastText / EmbedSharp, --repeats times per setting. Accuracy = P@1 of `test` (one label per line). fastText's speed is
 the words/sec/thread of its last progress line (tokens of the lines, labels and </s> included, over the training loop);
 EmbedSharp's is tokens seen / training-loop seconds (words and </s>, labels not counted: 1 token in ~340 fewer), both
-without reading the file or allocating the table. Benchmarks, not tests: the lead re-runs them on an idle machine.
+without reading the file or allocating the table. EmbedSharp runs with DOTNET_PROCESSOR_COUNT=1 (its kernels would
+otherwise split long examples over the second core). Benchmarks, not tests: the lead re-runs them on an idle machine.
 """
 import argparse
 import os
@@ -24,7 +25,9 @@ CLI = os.path.join(ROOT, "src", "EmbedSharp.Cli", "bin", "Release", "net10.0", "
 
 
 def embedsharp(*args):
-    p = subprocess.run(["dotnet", CLI, *args], capture_output=True, text=True, check=True)
+    # One core: the kernels split long bags over WorkSplit's workers otherwise, and the figure is per thread.
+    env = dict(os.environ, DOTNET_PROCESSOR_COUNT="1")
+    p = subprocess.run(["dotnet", CLI, *args], capture_output=True, text=True, check=True, env=env)
     return p.stdout
 
 
