@@ -9,7 +9,7 @@ namespace EmbedSharp.Tests.Parity;
 /// every SOTU line. Fixtures: tools/goldens/make_wordpiece_bpe.py.</summary>
 public class WordPieceBpeParityTests
 {
-    public static TheoryData<string> Kinds => ["wordpiece", "bpe"];
+    private static readonly Lazy<List<string>> SotuLines = new(() => [.. SotuCorpus.Fetch(new DatasetCache()).ReadLines()]);
 
     private static ITokenizer Of(string kind) => kind switch
     {
@@ -41,7 +41,7 @@ public class WordPieceBpeParityTests
     [InlineData("gpt2")]
     public void Every_sotu_line_gives_the_reference_tokens(string kind)
     {
-        var lines = SotuCorpus.Fetch(new DatasetCache()).ReadLines().ToList();
+        var lines = SotuLines.Value;
         var expected = Load("sotu_hashes.json");
         Assert.Equal(expected.GetProperty("lines").GetInt32(), lines.Count);
         var hashes = expected.GetProperty(kind).EnumerateArray().ToList();

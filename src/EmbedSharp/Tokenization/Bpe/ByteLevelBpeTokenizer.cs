@@ -31,6 +31,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     private readonly int[] _byteIds = new int[256];
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    private int _cacheCount;
 
     /// <summary>Creates a tokenizer from tokens in id order and merges in rank order (each pair's concatenation must be
     /// a token; each of the 256 byte characters must be a token). A pair listed twice keeps its later rank, as in
@@ -214,9 +215,9 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         }
 
         var result = MergePiece(piece);
-        if (_cache.Count < MaxCacheEntries)
+        if (Volatile.Read(ref _cacheCount) < MaxCacheEntries && _cacheLookup.TryAdd(piece, result))
         {
-            _cacheLookup.TryAdd(piece, result);
+            Interlocked.Increment(ref _cacheCount); // ConcurrentDictionary.Count takes every lock: too slow here
         }
 
         return result;
@@ -224,9 +225,12 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
 
     private int[] MergePiece(ReadOnlySpan<char> piece)
     {
+        // symbols (n), the rank and merged id of each adjacent pair (n − 1), and whether a symbol is new this round.
         var maxBytes = piece.Length * 3;
-        int[]? rented = null;
-        var symbols = maxBytes <= 256 ? stackalloc int[256] : (rented = ArrayPool<int>.Shared.Rent(maxBytes));
+        var rented = ArrayPool<int>.Shared.Rent(maxBytes * 3);
+        var symbols = rented.AsSpan(0, maxBytes);
+        var ranks = rented.AsSpan(maxBytes, maxBytes);
+        var mergedIds = rented.AsSpan(2 * maxBytes, maxBytes);
         var count = 0;
         Span<byte> utf8 = stackalloc byte[4];
         for (var i = 0; i < piece.Length;)
@@ -241,49 +245,80 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
             i += used;
         }
 
+        for (var i = 0; i + 1 < count; i++)
+        {
+            LookUpPair(symbols, ranks, mergedIds, i);
+        }
+
         while (count > 1)
         {
-            var bestRank = int.MaxValue;
-            var bestLeft = 0;
-            var bestRight = 0;
-            var bestId = 0;
-            for (var i = 0; i + 1 < count; i++)
+            var best = int.MaxValue;
+            foreach (var r in ranks[..(count - 1)])
             {
-                if (_merges.TryGetValue(Key(symbols[i], symbols[i + 1]), out var m) && m.Rank < bestRank)
-                {
-                    (bestRank, bestLeft, bestRight, bestId) = (m.Rank, symbols[i], symbols[i + 1], m.Id);
-                }
+                best = Math.Min(best, r);
             }
 
-            if (bestRank == int.MaxValue)
+            if (best == int.MaxValue)
             {
                 break;
             }
 
+            // Merge every occurrence of the best pair, left to right (a rank names one pair). New symbols get their
+            // rank −1 marker in `ranks` so that their neighbours' pairs are looked up again below.
             var write = 0;
             for (var read = 0; read < count; read++)
             {
-                if (read + 1 < count && symbols[read] == bestLeft && symbols[read + 1] == bestRight)
+                if (read + 1 < count && ranks[read] == best)
                 {
-                    symbols[write++] = bestId;
+                    symbols[write] = mergedIds[read];
+                    ranks[write++] = -1;
                     read++;
                 }
                 else
                 {
-                    symbols[write++] = symbols[read];
+                    symbols[write] = symbols[read];
+                    ranks[write] = read + 1 < count ? ranks[read] : int.MaxValue;
+                    mergedIds[write++] = mergedIds[read];
                 }
             }
 
             count = write;
+            for (var i = count - 1; i >= 0; i--)
+            {
+                if (ranks[i] == -1)
+                {
+                    if (i + 1 < count)
+                    {
+                        LookUpPair(symbols, ranks, mergedIds, i);
+                    }
+                    else
+                    {
+                        ranks[i] = int.MaxValue;
+                    }
+
+                    if (i > 0 && ranks[i - 1] != -1)
+                    {
+                        LookUpPair(symbols, ranks, mergedIds, i - 1);
+                    }
+                }
+            }
         }
 
         var result = symbols[..count].ToArray();
-        if (rented is not null)
-        {
-            ArrayPool<int>.Shared.Return(rented);
-        }
-
+        ArrayPool<int>.Shared.Return(rented);
         return result;
+    }
+
+    private void LookUpPair(Span<int> symbols, Span<int> ranks, Span<int> mergedIds, int i)
+    {
+        if (_merges.TryGetValue(Key(symbols[i], symbols[i + 1]), out var m))
+        {
+            (ranks[i], mergedIds[i]) = (m.Rank, m.Id);
+        }
+        else
+        {
+            ranks[i] = int.MaxValue;
+        }
     }
 
     private void AddWithSpans(ReadOnlySpan<char> piece, int offset, int[] pieceIds, List<int> ids, List<TokenSpan> spans)
