@@ -14,6 +14,8 @@ internal static class Program
         root.Subcommands.Add(TrainVectorsCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(TokenizeCommand.Create());
+        root.Subcommands.Add(TokenizerCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -14,6 +14,8 @@ internal static class CliRunner
         root.Subcommands.Add(TrainVectorsCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(TokenizeCommand.Create());
+        root.Subcommands.Add(TokenizerCommand.Create());
         var (stdout, stderr, input) = (Console.Out, Console.Error, Console.In);
         using var o = new StringWriter();
         using var e = new StringWriter();

@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using EmbedSharp.Tokenization;
+using EmbedSharp.Tokenization.Character;
+using EmbedSharp.Tokenization.WordPiece;
+
+namespace EmbedSharp.Cli.Commands;
+
+/// <summary><c>embedsharp tokenize --model FILE [--type …] [--ids] &lt; text</c>: one output line of space-separated
+/// tokens (or ids, as <c>spm_encode --output_format=id</c> prints them) per input line, in input order. Input is read
+/// in batches (never whole), each batch encoded on all cores. Input is UTF-8: invalid bytes become U+FFFD (.NET's
+/// decoder), which BPE then encodes as the bytes EF BF BD and WordPiece drops.</summary>
+internal static class TokenizeCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model")
+        {
+            Description = "wordpiece: vocab.txt; bpe: a directory with encoder.json + vocab.bpe, or the encoder.json (vocab.bpe beside it); "
+                + "word/char: a one-token-per-line vocabulary with <unk>; sentencepiece: a .model file.",
+            Required = true,
+        };
+        var type = new Option<string?>("--type") { Description = "wordpiece, bpe, sentencepiece, word or char (default: bpe for a directory or .json, sentencepiece for .model, else wordpiece)." };
+        var ids = new Option<bool>("--ids") { Description = "Print ids instead of tokens." };
+        var input = new Option<FileInfo?>("--input") { Description = "Read this file instead of standard input." };
+        var lower = new Option<bool>("--do-lower-case") { Description = "wordpiece: lower-case and strip accents (an uncased vocabulary).", DefaultValueFactory = _ => true };
+        var unit = new Option<string>("--char-unit") { Description = "char: code-point or grapheme.", DefaultValueFactory = _ => "code-point" };
+        var batch = new Option<int>("--batch-size") { Description = "Lines encoded together on all cores.", DefaultValueFactory = _ => 2048 };
+        var command = new Command("tokenize", "Tokenize text, one output line per input line: space-separated tokens, or ids with --ids.")
+        {
+            model, type, ids, input, lower, unit, batch,
+        };
+        command.SetAction(r => CliErrors.Run(() =>
+        {
+            var path = r.GetValue(model)!;
+            var kind = r.GetValue(type) is { } t ? ParseType(t) : TokenizerFiles.InferType(path);
+            var batchSize = r.GetValue(batch);
+            if (batchSize < 1)
+            {
+                throw new ArgumentException(FormattableString.Invariant($"--batch-size must be at least 1, got {batchSize}."));
+            }
+
+            var tokenizer = kind switch
+            {
+                TokenizerType.WordPiece => WordPieceTokenizer.Load(path, r.GetValue(lower)),
+                TokenizerType.Char => new CharacterTokenizer(((CharacterTokenizer)TokenizerFiles.Load(path, kind)).Vocabulary, Kebab.Parse<CharacterUnit>(r.GetValue(unit)!, "--char-unit")),
+                _ => TokenizerFiles.Load(path, kind),
+            };
+            var file = r.GetValue(input);
+            using var reader = file is null ? null : new StreamReader(file.FullName, new UTF8Encoding(false, false));
+            Run(tokenizer, reader ?? Console.In, Console.Out, r.GetValue(ids), batchSize);
+        }));
+        return command;
+    }
+
+    /// <summary>wordpiece | bpe | sentencepiece | word | char (case-insensitive).</summary>
+    public static TokenizerType ParseType(string text)
+    {
+        var wanted = text.Trim().Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal);
+        foreach (var v in Enum.GetValues<TokenizerType>())
+        {
+            if (string.Equals(v.ToString(), wanted, StringComparison.OrdinalIgnoreCase))
+            {
+                return v;
+            }
+        }
+
+        throw new ArgumentException($"Unknown --type '{text}'; expected one of: {string.Join(", ", Enum.GetValues<TokenizerType>().Select(v => v.ToString().ToLowerInvariant()))}.");
+    }
+
+    private static void Run(ITokenizer tokenizer, TextReader input, TextWriter output, bool printIds, int batchSize)
+    {
+        var lines = new List<string>(batchSize);
+        var sb = new StringBuilder();
+        while (true)
+        {
+            lines.Clear();
+            string? line;
+            while (lines.Count < batchSize && (line = input.ReadLine()) is not null)
+            {
+                lines.Add(line);
+            }
+
+            if (lines.Count == 0)
+            {
+                break;
+            }
+
+            var encodings = tokenizer.EncodeBatch(lines);
+            sb.Clear();
+            foreach (var encoding in encodings)
+            {
+                for (var i = 0; i < encoding.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        sb.Append(' ');
+                    }
+
+                    if (printIds)
+                    {
+                        sb.Append(encoding.Ids[i].ToString(CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        sb.Append(encoding.Tokens[i]);
+                    }
+                }
+
+                sb.Append('\n');
+            }
+
+            output.Write(sb.ToString());
+            if (lines.Count < batchSize)
+            {
+                break;
+            }
+        }
+
+        output.Flush();
+    }
+}

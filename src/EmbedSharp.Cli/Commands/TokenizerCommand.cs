@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using EmbedSharp.Tokenization;
+using EmbedSharp.Tokenization.Bpe;
+using EmbedSharp.Tokenization.Character;
+using EmbedSharp.Tokenization.Word;
+using EmbedSharp.Tokenization.WordPiece;
+
+namespace EmbedSharp.Cli.Commands;
+
+/// <summary><c>embedsharp tokenizer train --type wordpiece|bpe|word|char --vocab-size N CORPUS --out DIR</c>: writes
+/// <c>vocab.txt</c> (wordpiece, word, char) or <c>encoder.json</c> + <c>vocab.bpe</c> (bpe) into DIR.</summary>
+internal static class TokenizerCommand
+{
+    public static Command Create()
+    {
+        var corpus = new Argument<FileInfo>("CORPUS") { Description = "A UTF-8 text file; each line is encoded on its own (invalid bytes read as U+FFFD)." };
+        var type = new Option<string>("--type") { Description = "wordpiece, bpe, word or char.", Required = true };
+        var size = new Option<int>("--vocab-size") { Description = "Tokens in the vocabulary (specials and the 256 byte tokens included).", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output directory (created if missing).", Required = true };
+        var lower = new Option<bool>("--do-lower-case") { Description = "wordpiece: lower-case and strip accents.", DefaultValueFactory = _ => true };
+        var minFrequency = new Option<long>("--min-frequency") { Description = "wordpiece/bpe: the least count of a merged pair; word/char: of a token.", DefaultValueFactory = _ => 2 };
+        var train = new Command("train", "Train a vocabulary from a corpus: WordPiece (counted ## merges), byte-level BPE, words or characters.")
+        {
+            corpus, type, size, output, lower, minFrequency,
+        };
+        train.SetAction(r => CliErrors.Run(() =>
+        {
+            var kind = TokenizeCommand.ParseType(r.GetValue(type)!);
+            var vocabSize = r.GetValue(size);
+            var minCount = r.GetValue(minFrequency);
+            if (minCount < 1)
+            {
+                throw new ArgumentException(FormattableString.Invariant($"--min-frequency must be at least 1, got {minCount}."));
+            }
+
+            var path = r.GetValue(corpus)!.FullName;
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"The corpus {path} does not exist.");
+            }
+
+            var dir = r.GetValue(output)!.FullName;
+            var lines = File.ReadLines(path, new UTF8Encoding(false, false));
+            ITokenizer trained;
+            switch (kind)
+            {
+                case TokenizerType.WordPiece:
+                    var wordPiece = WordPieceTrainer.Train(lines, CheckSize(vocabSize, WordPieceTrainer.SpecialTokens.Count), r.GetValue(lower), minCount);
+                    Directory.CreateDirectory(dir);
+                    wordPiece.Save(Path.Combine(dir, "vocab.txt"));
+                    trained = wordPiece;
+                    break;
+                case TokenizerType.Bpe:
+                    var bpe = BpeTrainer.Train(lines, CheckSize(vocabSize, 256), minCount);
+                    bpe.Save(dir);
+                    trained = bpe;
+                    break;
+                case TokenizerType.Word or TokenizerType.Char:
+                    var vocabulary = kind == TokenizerType.Word
+                        ? WordTokenizer.BuildVocabulary(lines, minCount: (int)Math.Min(minCount, int.MaxValue), maxSize: CheckSize(vocabSize, 2))
+                        : CharacterTokenizer.BuildVocabulary(lines, minCount: (int)Math.Min(minCount, int.MaxValue), maxSize: CheckSize(vocabSize, 2));
+                    Directory.CreateDirectory(dir);
+                    vocabulary.Save(Path.Combine(dir, "vocab.txt"));
+                    trained = kind == TokenizerType.Word ? new WordTokenizer(vocabulary) : new CharacterTokenizer(vocabulary);
+                    break;
+                default:
+                    throw new ArgumentException($"--type {kind.ToString().ToLowerInvariant()} cannot be trained here; expected wordpiece, bpe, word or char.");
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind.ToString().ToLowerInvariant()}: {trained.VocabSize} tokens written to {dir}"));
+        }));
+        var command = new Command("tokenizer", "Tokenizer vocabularies: train.");
+        command.Subcommands.Add(train);
+        return command;
+    }
+
+    private static int CheckSize(int size, int least) => size >= least ? size
+        : throw new ArgumentException(FormattableString.Invariant($"--vocab-size must be at least {least} for this type, got {size}."));
+}

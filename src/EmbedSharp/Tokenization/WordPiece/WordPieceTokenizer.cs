@@ -1,0 +1,247 @@
+using System.Text;
+
+namespace EmbedSharp.Tokenization.WordPiece;
+
+/// <summary>
+/// BERT's WordPiece over a <c>vocab.txt</c> (one token per line, id = line − 1; torchtext <c>BERTTokenizer</c>, HF
+/// <c>BertTokenizer</c>): <see cref="BertPreTokenizer"/> words, each cut greedily longest-match-first, pieces after
+/// the first looked up as <c>##piece</c>; a word with no complete cut, or longer than <see cref="MaxInputCharsPerWord"/>
+/// code points, becomes the single unknown token. <see cref="Decode"/> joins tokens with spaces and glues <c>##</c>
+/// pieces to the previous token, so <c>Decode(Encode(x).Ids)</c> is the basic-tokenised words of x joined by single
+/// spaces when no word became unknown.
+/// </summary>
+public sealed class WordPieceTokenizer : ITokenizer
+{
+    /// <summary>The prefix of a word-continuing piece.</summary>
+    public const string ContinuationPrefix = "##";
+
+    /// <summary>BERT's unknown token.</summary>
+    public const string DefaultUnknownToken = "[UNK]";
+
+    private readonly string[] _tokens;
+    private readonly Dictionary<string, int> _ids;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _whole;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _continuation;
+
+    /// <summary>Creates a tokenizer over tokens in id order.</summary>
+    /// <param name="tokens">The vocabulary, id i = element i; must hold <paramref name="unknownToken"/>.</param>
+    /// <param name="lowerCase">Lower-case the text (an uncased model); torchtext <c>do_lower_case</c>.</param>
+    /// <param name="stripAccents">Strip accents (NFD, drop Mn); null: the same as <paramref name="lowerCase"/>.</param>
+    /// <param name="unknownToken">The token for words that cannot be cut.</param>
+    /// <param name="maxInputCharsPerWord">Longer words (in code points) become the unknown token.</param>
+    /// <exception cref="ArgumentException">A token repeats, or the vocabulary lacks <paramref name="unknownToken"/>.</exception>
+    public WordPieceTokenizer(IReadOnlyList<string> tokens, bool lowerCase = true, bool? stripAccents = null,
+        string unknownToken = DefaultUnknownToken, int maxInputCharsPerWord = 100)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(unknownToken);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxInputCharsPerWord, 1);
+        _tokens = [.. tokens];
+        _ids = new Dictionary<string, int>(_tokens.Length, StringComparer.Ordinal);
+        var continuation = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < _tokens.Length; i++)
+        {
+            var token = _tokens[i] ?? throw new ArgumentException($"Token {i} is null.", nameof(tokens));
+            if (!_ids.TryAdd(token, i))
+            {
+                throw new ArgumentException(FormattableString.Invariant($"The token '{token}' is at ids {_ids[token]} and {i}."), nameof(tokens));
+            }
+
+            if (token.StartsWith(ContinuationPrefix, StringComparison.Ordinal) && token.Length > ContinuationPrefix.Length)
+            {
+                continuation[token[ContinuationPrefix.Length..]] = i;
+            }
+        }
+
+        UnknownId = _ids.TryGetValue(unknownToken, out var unk) ? unk
+            : throw new ArgumentException($"The vocabulary has no unknown token '{unknownToken}'.", nameof(tokens));
+        LowerCase = lowerCase;
+        StripAccents = stripAccents ?? lowerCase;
+        MaxInputCharsPerWord = maxInputCharsPerWord;
+        _whole = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
+        _continuation = continuation.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>Reads a BERT <c>vocab.txt</c> (UTF-8, one token per line, '\r\n' accepted).</summary>
+    /// <exception cref="TokenizerFormatException">The file is not UTF-8, a token repeats, or there is no
+    /// <c>[UNK]</c> (the message names the file, and the line of a repeat).</exception>
+    public static WordPieceTokenizer Load(string path, bool lowerCase = true, bool? stripAccents = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(path, new UTF8Encoding(false, true));
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new TokenizerFormatException(path, null, "invalid UTF-8.", e);
+        }
+
+        var seen = new Dictionary<string, int>(lines.Length, StringComparer.Ordinal);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (!seen.TryAdd(lines[i], i))
+            {
+                throw new TokenizerFormatException(path, i + 1, FormattableString.Invariant($"the token '{lines[i]}' repeats line {seen[lines[i]] + 1}."));
+            }
+        }
+
+        if (!seen.ContainsKey(DefaultUnknownToken))
+        {
+            throw new TokenizerFormatException(path, null, $"the vocabulary has no {DefaultUnknownToken} token (needed for words it cannot cut).");
+        }
+
+        return new WordPieceTokenizer(lines, lowerCase, stripAccents);
+    }
+
+    /// <summary>Writes the vocabulary as <c>vocab.txt</c>: one token per line, UTF-8, '\n', atomically.</summary>
+    public void Save(string path) => new Text.Vocabulary(_tokens).Save(path);
+
+    /// <inheritdoc/>
+    public int VocabSize => _tokens.Length;
+
+    /// <summary>The id of the unknown token.</summary>
+    public int UnknownId { get; }
+
+    /// <summary>Whether the text is lower-cased.</summary>
+    public bool LowerCase { get; }
+
+    /// <summary>Whether accents are stripped.</summary>
+    public bool StripAccents { get; }
+
+    /// <summary>Words longer than this (in code points) become the unknown token.</summary>
+    public int MaxInputCharsPerWord { get; }
+
+    /// <inheritdoc/>
+    public TokenEncoding Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var normalized = BertPreTokenizer.Normalize(text, LowerCase, StripAccents);
+        var buffer = normalized.Text.ToString();
+        var ids = new List<int>(normalized.Words.Count + 4);
+        var spans = new List<TokenSpan>(normalized.Words.Count + 4);
+        foreach (var (start, length) in normalized.Words)
+        {
+            var word = buffer.AsSpan(start, length);
+            var before = ids.Count;
+            if (!TryCut(word, start, normalized, ids, spans))
+            {
+                ids.RemoveRange(before, ids.Count - before);
+                spans.RemoveRange(before, spans.Count - before);
+                ids.Add(UnknownId);
+                spans.Add(normalized.SourceSpan(start, start + length));
+            }
+        }
+
+        var idArray = ids.ToArray();
+        var tokens = new string[idArray.Length];
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            tokens[i] = _tokens[idArray[i]];
+        }
+
+        return new TokenEncoding(idArray, tokens, [.. spans]);
+    }
+
+    /// <summary>The pieces of one already-normalised word, or null when it has no complete cut (it would be
+    /// <c>[UNK]</c>).</summary>
+    public string[]? CutWord(string word)
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        var normalized = new BertPreTokenizer.NormalizedText(word.Length);
+        for (var i = 0; i < word.Length; i++)
+        {
+            normalized.Append(word[i], i, 1);
+        }
+
+        var ids = new List<int>();
+        return TryCut(word, 0, normalized, ids, []) ? [.. ids.Select(id => _tokens[id])] : null;
+    }
+
+    private bool TryCut(ReadOnlySpan<char> word, int offset, BertPreTokenizer.NormalizedText normalized, List<int> ids, List<TokenSpan> spans)
+    {
+        var codePoints = word.Length;
+        if (word.Length > MaxInputCharsPerWord)
+        {
+            codePoints = 0;
+            foreach (var c in word)
+            {
+                codePoints += char.IsLowSurrogate(c) ? 0 : 1;
+            }
+        }
+
+        if (codePoints > MaxInputCharsPerWord)
+        {
+            return false;
+        }
+
+        for (var start = 0; start < word.Length;)
+        {
+            var end = word.Length;
+            var id = -1;
+            while (end > start)
+            {
+                var piece = word[start..end];
+                if (start == 0 ? _whole.TryGetValue(piece, out id) : _continuation.TryGetValue(piece, out id))
+                {
+                    break;
+                }
+
+                id = -1;
+                end--;
+                if (end > start && char.IsLowSurrogate(word[end]) && char.IsHighSurrogate(word[end - 1]))
+                {
+                    end--; // never cut a surrogate pair
+                }
+            }
+
+            if (id < 0)
+            {
+                return false;
+            }
+
+            ids.Add(id);
+            spans.Add(normalized.SourceSpan(offset + start, offset + end));
+            start = end;
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public string Decode(ReadOnlySpan<int> ids)
+    {
+        var sb = new StringBuilder(ids.Length * 6);
+        foreach (var id in ids)
+        {
+            var token = IdToToken(id);
+            if (token.StartsWith(ContinuationPrefix, StringComparison.Ordinal) && token.Length > ContinuationPrefix.Length && sb.Length > 0)
+            {
+                sb.Append(token, ContinuationPrefix.Length, token.Length - ContinuationPrefix.Length);
+            }
+            else
+            {
+                if (sb.Length > 0)
+                {
+                    sb.Append(' ');
+                }
+
+                sb.Append(token);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <inheritdoc/>
+    public string IdToToken(int id)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(id);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(id, _tokens.Length);
+        return _tokens[id];
+    }
+
+    /// <inheritdoc/>
+    public int TokenToId(string token) => _ids.TryGetValue(token, out var id) ? id : -1;
+}

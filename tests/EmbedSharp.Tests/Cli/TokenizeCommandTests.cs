@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Text;
+using EmbedSharp.Tests.Tokenization;
+
+namespace EmbedSharp.Tests.Cli;
+
+[Collection("Console")]
+public sealed class TokenizeCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("embedsharp-tokenize-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string WordPieceVocab => TokenizerFixtures.PathOf("wordpiece/vocab.txt");
+
+    private static string BpeDir => TokenizerFixtures.PathOf("bpe");
+
+    [Fact]
+    public void Each_input_line_gives_one_line_of_tokens_in_order()
+    {
+        var (code, output, err) = CliRunner.Invoke("Hello, World!\n\nThe Congress\nsays no\nfive\n", "tokenize", "--model", WordPieceVocab, "--batch-size", "2");
+        Assert.True(code == 0, err);
+        var lines = output.Split('\n');
+        Assert.Equal(["he ##ll ##o , world !", "", "the congress", "says no", "five", ""], lines);
+    }
+
+    [Fact]
+    public void Ids_are_printed_space_separated_like_spm_encode()
+    {
+        var text = "The State of the Union is strong.";
+        var (code, output, _) = CliRunner.Invoke(text + "\n", "tokenize", "--model", BpeDir, "--type", "bpe", "--ids");
+        Assert.Equal(0, code);
+        Assert.Equal(string.Join(' ', TokenizerFixtures.Bpe.Encode(text).Ids) + "\n", output);
+        var viaJson = CliRunner.Invoke(text + "\n", "tokenize", "--model", Path.Combine(BpeDir, "encoder.json"), "--ids");
+        Assert.Equal(output, viaJson.Out);
+    }
+
+    [Fact]
+    public void Invalid_utf8_becomes_the_replacement_character()
+    {
+        var path = Path.Combine(_dir, "bad.txt");
+        File.WriteAllBytes(path, [(byte)'a', 0xFF, (byte)'b', 0xC3, (byte)'\n', 0xE2, 0x82]);
+        var bpe = CliRunner.Invoke(null, "tokenize", "--model", BpeDir, "--input", path, "--ids");
+        Assert.Equal(0, bpe.Code);
+        var expected = string.Join(' ', TokenizerFixtures.Bpe.Encode("a\ufffdb\ufffd").Ids) + "\n" + string.Join(' ', TokenizerFixtures.Bpe.Encode("\ufffd").Ids) + "\n";
+        Assert.Equal(expected, bpe.Out);
+        var wordPiece = CliRunner.Invoke(null, "tokenize", "--model", WordPieceVocab, "--input", path);
+        Assert.Equal("ab\n\n", wordPiece.Out.Replace(" ##", "", StringComparison.Ordinal)); // U+FFFD is dropped by BERT's clean step
+    }
+
+    [Fact]
+    public void Invalid_utf8_on_standard_input_of_the_real_process_becomes_the_replacement_character()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "EmbedSharp.Cli.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { dll, "tokenize", "--model", BpeDir, "--ids" })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.BaseStream.Write([(byte)'x', 0xFF, (byte)'y', (byte)'\n']);
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(60_000));
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal(string.Join(' ', TokenizerFixtures.Bpe.Encode("x\ufffdy").Ids) + "\n", output);
+    }
+
+    [Fact]
+    public void Bad_models_fail_with_one_line_naming_the_file()
+    {
+        var missing = CliRunner.Invoke("x\n", "tokenize", "--model", Path.Combine(_dir, "nope.txt"));
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("nope.txt", missing.Err, StringComparison.Ordinal);
+        var noUnk = Path.Combine(_dir, "vocab.txt");
+        File.WriteAllLines(noUnk, ["[PAD]", "a"]);
+        var r = CliRunner.Invoke("x\n", "tokenize", "--model", noUnk);
+        Assert.Equal(1, r.Code);
+        Assert.Contains(noUnk, r.Err, StringComparison.Ordinal);
+        Assert.Single(r.Err.TrimEnd('\n').Split('\n'));
+        var type = CliRunner.Invoke("x\n", "tokenize", "--model", noUnk, "--type", "morse");
+        Assert.Equal(1, type.Code);
+        Assert.Contains("wordpiece", type.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("wordpiece", "vocab.txt")]
+    [InlineData("bpe", "encoder.json")]
+    [InlineData("word", "vocab.txt")]
+    [InlineData("char", "vocab.txt")]
+    public void Trained_vocabularies_tokenize_their_corpus(string type, string file)
+    {
+        var corpus = Path.Combine(_dir, "corpus.txt");
+        File.WriteAllText(corpus, "the cat sat on the mat\nthe dog sat on the log\nthe cat and the dog\n", new UTF8Encoding(false));
+        var outDir = Path.Combine(_dir, type);
+        var train = CliRunner.Invoke(null, "tokenizer", "train", "--type", type, "--vocab-size", type == "bpe" ? "280" : "30", corpus, "--out", outDir, "--min-frequency", "1");
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Contains("tokens written", train.Out, StringComparison.Ordinal);
+        var model = Path.Combine(outDir, file);
+        Assert.True(File.Exists(model));
+        var r = CliRunner.Invoke("the cat sat\n", "tokenize", "--model", model, "--type", type);
+        Assert.Equal(0, r.Code);
+        Assert.DoesNotContain("unk", r.Out, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Training_rejects_a_too_small_vocabulary_and_a_missing_corpus()
+    {
+        var corpus = Path.Combine(_dir, "c.txt");
+        File.WriteAllText(corpus, "a b\n");
+        var small = CliRunner.Invoke(null, "tokenizer", "train", "--type", "bpe", "--vocab-size", "100", corpus, "--out", _dir);
+        Assert.Equal(1, small.Code);
+        Assert.Contains("256", small.Err, StringComparison.Ordinal);
+        var missing = CliRunner.Invoke(null, "tokenizer", "train", "--type", "wordpiece", "--vocab-size", "100", Path.Combine(_dir, "none.txt"), "--out", _dir);
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("none.txt", missing.Err, StringComparison.Ordinal);
+    }
+}
