@@ -1,7 +1,6 @@
 using EmbedSharp.Text;
 using EmbedSharp.Tokenization.Bpe;
 using EmbedSharp.Tokenization.Character;
-using EmbedSharp.Tokenization.Word;
 using EmbedSharp.Tokenization.WordPiece;
 
 namespace EmbedSharp.Tokenization;
@@ -21,7 +20,7 @@ public static class TokenizerFiles
         {
             TokenizerType.WordPiece => WordPieceTokenizer.Load(path),
             TokenizerType.Bpe => ByteLevelBpeTokenizer.Load(path),
-            TokenizerType.Word => new WordTokenizer(LoadVocabulary(path)),
+            TokenizerType.Word => new Word.WordTokenizer(LoadVocabulary(path)),
             TokenizerType.Char => new CharacterTokenizer(LoadVocabulary(path)),
             _ => throw new NotSupportedException($"{type} models are not readable in this build ({path})."),
         };

@@ -10,7 +10,7 @@ namespace EmbedSharp.Text;
 /// </summary>
 /// <remarks><see cref="Enumerate"/> walks the spans of the words without allocating; <see cref="Tokenize"/> allocates
 /// one string per word.</remarks>
-public static class WordTokenizer
+public static class WordSplitter
 {
     /// <summary>The words of <paramref name="text"/>, lower-cased, in order.</summary>
     public static List<string> Tokenize(string text)

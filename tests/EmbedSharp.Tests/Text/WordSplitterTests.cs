@@ -2,7 +2,7 @@ using EmbedSharp.Text;
 
 namespace EmbedSharp.Tests.Text;
 
-public sealed class WordTokenizerTests
+public sealed class WordSplitterTests
 {
     [Theory]
     [InlineData("Don't STOP me now!", new[] { "don't", "stop", "me", "now" })]
@@ -13,13 +13,13 @@ public sealed class WordTokenizerTests
     [InlineData("", new string[0])]
     [InlineData("  ...  '' -- ", new string[0])]
     public void Words_are_lower_case_runs_of_letters_digits_and_inner_apostrophes(string text, string[] expected) =>
-        Assert.Equal(expected, WordTokenizer.Tokenize(text));
+        Assert.Equal(expected, WordSplitter.Tokenize(text));
 
     [Fact]
     public void Combining_marks_and_surrogate_pair_letters_stay_inside_words()
     {
-        Assert.Equal(["cafe\u0301"], WordTokenizer.Tokenize("Cafe\u0301!"));
-        Assert.Equal(["a𝒳b"], WordTokenizer.Tokenize("a𝒳b 😀"));
+        Assert.Equal(["cafe\u0301"], WordSplitter.Tokenize("Cafe\u0301!"));
+        Assert.Equal(["a𝒳b"], WordSplitter.Tokenize("a𝒳b 😀"));
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class WordTokenizerTests
     {
         var text = "Hello, world's end".AsSpan();
         var words = new List<string>();
-        foreach (var r in WordTokenizer.Enumerate(text))
+        foreach (var r in WordSplitter.Enumerate(text))
         {
             words.Add(text[r].ToString());
         }
@@ -35,7 +35,7 @@ public sealed class WordTokenizerTests
         Assert.Equal(["Hello", "world's", "end"], words);
         var before = GC.GetAllocatedBytesForCurrentThread();
         var count = 0;
-        foreach (var r in WordTokenizer.Enumerate(text))
+        foreach (var r in WordSplitter.Enumerate(text))
         {
             count += r.GetOffsetAndLength(text.Length).Length;
         }
