@@ -15,15 +15,30 @@ internal static class InitPeerTimings
 {
     public static readonly string[] Schemes = ["uniform", "normal", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "trunc_normal", "orthogonal", "sparse"];
 
+    /// <summary>Arguments: shapes such as <c>300x300</c>, optionally <c>--schemes a,b</c> to time only those schemes.</summary>
     public static void Run(string[] args)
     {
-        var shapes = args.Length > 0 ? args : ["300x300", "512x512", "50000x300"];
+        var schemes = Schemes;
+        var shapeArgs = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--schemes" && i + 1 < args.Length)
+            {
+                schemes = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries);
+            }
+            else
+            {
+                shapeArgs.Add(args[i]);
+            }
+        }
+
+        var shapes = shapeArgs.Count > 0 ? shapeArgs.ToArray() : ["300x300", "512x512", "50000x300"];
         var results = new Dictionary<string, double>();
         foreach (var s in shapes)
         {
             var dims = s.Split('x').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
             var t = new Tensor(dims);
-            foreach (var scheme in Schemes)
+            foreach (var scheme in schemes)
             {
                 var g = new Generator(0UL);
                 results[$"{scheme}/{s}/torch-exact"] = Median(() => Apply(scheme, t, g), dims);
