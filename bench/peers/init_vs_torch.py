@@ -8,7 +8,8 @@ unless --threads is given; EmbedSharp's torch-exact path is single-threaded by n
 except the orthogonal QR and the erfinv of trunc_normal, which use every core.
 --schemes restricts the run (e.g. --schemes trunc_normal). --rounds R repeats the whole comparison R times,
 EmbedSharp then PyTorch in each round, and prints every round's ratio and their median (use it on a loaded machine:
-a ratio within one round compares runs that saw the same load).
+a ratio within one round compares runs that saw the same load). --cpu-time compares process CPU seconds per call
+instead (all threads' work: steadier under load, but it counts EmbedSharp's two cores as twice the cost).
 """
 import argparse
 import json
@@ -54,11 +55,25 @@ def median_time(fn, elements):
     return statistics.median(times)
 
 
+def cpu_time_per_call(fn):
+    for _ in range(3):
+        fn()
+    start, calls = time.process_time(), 0
+    while True:
+        fn()
+        calls += 1
+        spent = time.process_time() - start
+        if spent >= 0.5:
+            return spent / calls
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--schemes", default=",".join(SCHEMES), help="comma-separated subset of " + ",".join(SCHEMES))
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="compare process CPU seconds per call (total work of all threads) instead of wall time")
     ap.add_argument("shapes", nargs="*", default=["300x300", "512x512", "50000x300"])
     args = ap.parse_args()
     schemes = [x for x in args.schemes.split(",") if x]
@@ -73,7 +88,8 @@ def main():
     for _ in range(args.rounds):
         ours = json.loads(subprocess.run(
             ["dotnet", "run", "-c", "Release", "--no-build", "--project", os.path.join(ROOT, "bench", "EmbedSharp.Bench"),
-             "--", "peers-init", "--schemes", ",".join(schemes), *args.shapes],
+             "--", "peers-init", "--schemes", ",".join(schemes), *(["--cpu-time"] if args.cpu_time else []),
+             *args.shapes],
             check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
         theirs = {}
         for s in args.shapes:
@@ -82,9 +98,11 @@ def main():
             n = t.numel()
             for scheme in schemes:
                 torch.manual_seed(0)
-                theirs[f"{scheme}/{s}"] = median_time(torch_call(scheme, t), n)
+                fn = torch_call(scheme, t)
+                theirs[f"{scheme}/{s}"] = cpu_time_per_call(fn) if args.cpu_time else median_time(fn, n)
         rounds.append((theirs, ours))
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {os.cpu_count()} cores\n")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {os.cpu_count()} cores"
+          f"{'; CPU seconds per call' if args.cpu_time else ''}\n")
     if args.rounds > 1:
         print("| scheme | shape | PyTorch (median) | EmbedSharp (median) | ratio per round | median ratio |")
         print("|---|---|---:|---:|---|---:|")

@@ -16,7 +16,8 @@ namespace EmbedSharp.Randomness;
 /// which erf intervals its lanes need; the CPU can neither overlap consecutive vectors nor predict the branches. Here
 /// each stage runs over a whole block before the next starts (independent iterations), and erf's rare
 /// 1.25 ≤ |x| interval (a few per cent of trunc_normal's lanes, yet present in almost half of all 16-lane vectors) is
-/// evaluated only for those lanes: they are compressed into a queue, computed sixteen at a time and written back.
+/// evaluated only for those lanes: they are compressed into a queue, computed sixteen at a time and expanded back.
+/// The tail starting point (its logf; |y| &gt; 0.7, about a quarter of the lanes) is queued the same way.
 /// </remarks>
 public static partial class SpecialFunctions
 {
@@ -31,12 +32,11 @@ public static partial class SpecialFunctions
     private static int ErfinvBlocked512(ReadOnlySpan<float> source, Span<float> destination)
     {
         Span<float> scratch = stackalloc float[(4 * Block512) + Block512 + 16];
-        Span<int> queueIndex = stackalloc int[Block512 + 16];
         var whole = source.Length & ~15;
         for (var start = 0; start < whole; start += Block512)
         {
             var n = Math.Min(Block512, whole - start);
-            ErfinvBlock512(source.Slice(start, n), destination.Slice(start, n), scratch, queueIndex);
+            ErfinvBlock512(source.Slice(start, n), destination.Slice(start, n), scratch);
         }
 
         return whole;
@@ -44,7 +44,7 @@ public static partial class SpecialFunctions
 
     /// <summary>One block (n a multiple of 16, at most <see cref="Block512"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ErfinvBlock512(ReadOnlySpan<float> source, Span<float> destination, Span<float> scratch, Span<int> queueIndex)
+    private static void ErfinvBlock512(ReadOnlySpan<float> source, Span<float> destination, Span<float> scratch)
     {
         var n = (nuint)source.Length;
         ref var src = ref MemoryMarshal.GetReference(source);
@@ -52,11 +52,11 @@ public static partial class SpecialFunctions
         ref var xs = ref Unsafe.Add(ref ys, Block512); // the current x
         ref var es = ref Unsafe.Add(ref ys, 2 * Block512); // erf(x)
         ref var ds = ref Unsafe.Add(ref ys, 3 * Block512); // (float)2/(float)√π · e^(−x²)
-        ref var qx = ref Unsafe.Add(ref ys, 4 * Block512); // queue: x of lanes with |x| >= 1.25 or NaN
-        ref var qi = ref MemoryMarshal.GetReference(queueIndex); // queue: their element index
+        ref var qx = ref Unsafe.Add(ref ys, 4 * Block512); // queue: y with |y| > 0.7, later x with |x| >= 1.25 or NaN
 
-        // stage 1: the starting point, central and tail formulas for every lane, one division
+        // stage 1: the central starting point y·P(y²)/Q(y²) for every lane; lanes with |y| > 0.7 are queued
         var anySpecial = Vector512<float>.Zero;
+        var count = 0;
         for (nuint i = 0; i < n; i += 16)
         {
             var y = Vector512.LoadUnsafe(ref src, i);
@@ -64,16 +64,38 @@ public static partial class SpecialFunctions
             anySpecial |= special;
             y = Vector512.AndNot(y, special);
             y.StoreUnsafe(ref ys, i);
-            ErfinvStart(y).StoreUnsafe(ref xs, i);
+            ErfinvCentralStart(y).StoreUnsafe(ref xs, i);
+            var tail = Vector512.GreaterThan(Vector512.Abs(y), Vector512.Create(CentralRange)).AsInt32();
+            Avx512F.Compress(Vector512<float>.Zero, tail.AsSingle(), y).StoreUnsafe(ref qx, (nuint)count);
+            count += BitOperations.PopCount(tail.ExtractMostSignificantBits());
+        }
+
+        // the queued lanes' starting point sign(y)·C(t)/D(t), t = √(−ln((1−|y|)/2)), sixteen at a time, computed in
+        // place in the queue and expanded back into their lanes
+        if (count > 0)
+        {
+            Vector512<float>.Zero.StoreUnsafe(ref qx, (nuint)count); // padding lanes evaluate y = 0
+            for (var k = 0; k < count; k += 16)
+            {
+                ErfinvTailStart(Vector512.LoadUnsafe(ref qx, (nuint)k)).StoreUnsafe(ref qx, (nuint)k);
+            }
+
+            var taken = 0;
+            for (nuint i = 0; i < n; i += 16)
+            {
+                var tail = Vector512.GreaterThan(Vector512.Abs(Vector512.LoadUnsafe(ref ys, i)), Vector512.Create(CentralRange));
+                var x = Avx512F.Expand(Vector512.LoadUnsafe(ref xs, i), tail, Vector512.LoadUnsafe(ref qx, (nuint)taken));
+                x.StoreUnsafe(ref xs, i);
+                taken += BitOperations.PopCount(tail.ExtractMostSignificantBits());
+            }
         }
 
         // stages 2-4, twice: x ← x − (erf(x) − y) / ((float)2/(float)√π · e^(−x²))
         var twoOverSqrtPi = Vector512.Create(TwoOverSqrtPi);
-        var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         for (var step = 0; step < 2; step++)
         {
             // stage 2: erf on |x| < 1.25 and the Newton denominator; queue the other lanes
-            var count = 0;
+            count = 0;
             for (nuint i = 0; i < n; i += 16)
             {
                 var x = Vector512.LoadUnsafe(ref xs, i);
@@ -88,11 +110,10 @@ public static partial class SpecialFunctions
                 // compress the remaining lanes to the queue's end (a full store; lanes past the count are overwritten later)
                 var rest = ~smallOrMid;
                 Avx512F.Compress(Vector512<float>.Zero, rest.AsSingle(), x).StoreUnsafe(ref qx, (nuint)count);
-                Avx512F.Compress(Vector512<int>.Zero, rest, lane + Vector512.Create((int)i)).StoreUnsafe(ref qi, (nuint)count);
                 count += BitOperations.PopCount(rest.ExtractMostSignificantBits());
             }
 
-            // stage 3: erf on the queued lanes, sixteen at a time; padding lanes evaluate x = 2
+            // stage 3: erf on the queued lanes, sixteen at a time, in place; padding lanes evaluate x = 2
             if (count > 0)
             {
                 Vector512.Create(2f).StoreUnsafe(ref qx, (nuint)count);
@@ -102,20 +123,18 @@ public static partial class SpecialFunctions
                     var ix = x.AsInt32() & Vector512.Create(0x7fffffff);
                     var sign = x.AsUInt32() & Vector512.Create(0x80000000u);
                     var one = (Vector512.Create(1f).AsUInt32() | sign).AsSingle();
-                    var e = ErfRest(x, ix.AsSingle(), ix, sign, Vector512<int>.AllBitsSet, one);
-                    var m = Math.Min(16, count - k);
-                    for (var j = 0; j < m; j++)
-                    {
-                        Unsafe.Add(ref es, Unsafe.Add(ref qi, k + j)) = e.GetElement(j);
-                    }
+                    ErfRest(x, ix.AsSingle(), ix, sign, Vector512<int>.AllBitsSet, one).StoreUnsafe(ref qx, (nuint)k);
                 }
             }
 
-            // stage 4: the Newton update
+            // stage 4: the queued erf values expanded back into their lanes, then the Newton update
+            var taken = 0;
             for (nuint i = 0; i < n; i += 16)
             {
                 var x = Vector512.LoadUnsafe(ref xs, i);
-                var e = Vector512.LoadUnsafe(ref es, i);
+                var rest = ~Vector512.LessThan(x.AsInt32() & Vector512.Create(0x7fffffff), Vector512.Create(0x3fa00000));
+                var e = Avx512F.Expand(Vector512.LoadUnsafe(ref es, i), rest.AsSingle(), Vector512.LoadUnsafe(ref qx, (nuint)taken));
+                taken += BitOperations.PopCount(rest.ExtractMostSignificantBits());
                 var y = Vector512.LoadUnsafe(ref ys, i);
                 (x - ((e - y) / Vector512.LoadUnsafe(ref ds, i))).StoreUnsafe(ref xs, i);
             }
@@ -137,14 +156,10 @@ public static partial class SpecialFunctions
         MemoryMarshal.CreateReadOnlySpan(ref xs, (int)n).CopyTo(destination);
     }
 
-    /// <summary>
-    /// The starting point for |y| &lt; 1: y·P(y²)/Q(y²) where |y| ≤ 0.7, else sign(y)·C(t)/D(t) with
-    /// t = √(−ln((1−|y|)/2)); numerator and denominator are selected per lane, then divided once.
-    /// </summary>
+    /// <summary>The central starting point y·P(y²)/Q(y²) (fma Horner steps), used where |y| ≤ 0.7.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> ErfinvStart(Vector512<float> y)
+    private static Vector512<float> ErfinvCentralStart(Vector512<float> y)
     {
-        var ya = Vector512.Abs(y);
         var z = y * y;
         var num = Vector512.FusedMultiplyAdd(
             Vector512.FusedMultiplyAdd(
@@ -159,19 +174,22 @@ public static partial class SpecialFunctions
                 Vector512.Create(B0)),
             z,
             Vector512<float>.One);
+        return y * num / dem;
+    }
 
+    /// <summary>The tail starting point sign(y)·C(t)/D(t), t = √(−ln((1−|y|)/2)) (fma Horner steps), for |y| &lt; 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ErfinvTailStart(Vector512<float> y)
+    {
         // (1 − |y|)/2 is exact as (1 − |y|)·0.5 (a power of two, no underflow for |y| < 1)
-        var t = Vector512.Sqrt(-VectorMath.Log((Vector512<float>.One - ya) * Vector512.Create(0.5f)));
-        var tailNum = Vector512.FusedMultiplyAdd(
+        var t = Vector512.Sqrt(-VectorMath.Log((Vector512<float>.One - Vector512.Abs(y)) * Vector512.Create(0.5f)));
+        var num = Vector512.FusedMultiplyAdd(
             Vector512.FusedMultiplyAdd(
                 Vector512.FusedMultiplyAdd(Vector512.Create(C3), t, Vector512.Create(C2)), t, Vector512.Create(C1)),
             t,
             Vector512.Create(C0));
-        var tailDem = Vector512.FusedMultiplyAdd(
+        var dem = Vector512.FusedMultiplyAdd(
             Vector512.FusedMultiplyAdd(Vector512.Create(D1), t, Vector512.Create(D0)), t, Vector512<float>.One);
-
-        var central = Vector512.LessThanOrEqual(ya, Vector512.Create(CentralRange));
-        return Vector512.ConditionalSelect(central, y * num, Vector512.CopySign(tailNum, y))
-            / Vector512.ConditionalSelect(central, dem, tailDem);
+        return Vector512.CopySign(num, y) / dem;
     }
 }
