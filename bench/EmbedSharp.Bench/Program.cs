@@ -16,6 +16,7 @@ internal static class Program
         ["peers-vectors"] = VectorsPeerTimings.Run,
         ["erfinv-exhaustive"] = Randomness.ErfinvCheck.Exhaustive,
         ["erfinv-time"] = Randomness.ErfinvCheck.Time,
+        ["erfinv-hashes"] = Randomness.ErfinvCheck.Hashes,
     };
 
     private static void Main(string[] args)

@@ -10,6 +10,8 @@ namespace EmbedSharp.Bench.Randomness;
 /// <c>erfinv-exhaustive [all]</c> checks the sixteen-lane (AVX-512) and eight-lane kernels against the scalar
 /// <see cref="SpecialFunctions.Erfinv(float)"/> on every float bit pattern with |y| ≤ 1 (about 2^31 inputs; with
 /// <c>all</c>, every one of the 2^32 patterns) and prints the mismatch count and the first mismatch;
+/// <c>erfinv-hashes</c> prints the SHA-256 of the span method's output for each chunk of 2^24 consecutive bit patterns
+/// of [+0, 1] and of [−0, −1] (compare with bench/peers/erfinv_hashes_torch.py, which hashes torch.erfinv the same way);
 /// <c>erfinv-time [n] [rounds]</c> times both vector widths on trunc_normal-like inputs, alternating, in process CPU time, and prints ratios.
 /// </summary>
 internal static class ErfinvCheck
@@ -87,6 +89,29 @@ internal static class ErfinvCheck
         Console.WriteLine($"{total} inputs ({(all ? "every float" : "|y| <= 1, both signs")}) in {sw.Elapsed.TotalSeconds:F1} s: " +
             $"span mismatches {mismatches512}, 8-lane mismatches {mismatches256}{(first.Length > 0 ? "; first " + first : "")}");
         Environment.ExitCode = mismatches512 + mismatches256 == 0 ? 0 : 1;
+    }
+
+    public static void Hashes(string[] args)
+    {
+        const int chunk = 1 << 24;
+        const long limit = 0x3f800001L;
+        var input = new float[chunk];
+        var output = new float[chunk];
+        foreach (var sign in new[] { 0u, 0x80000000u })
+        {
+            for (long start = 0; start < limit; start += chunk)
+            {
+                var n = (int)Math.Min(chunk, limit - start);
+                for (var j = 0; j < n; j++)
+                {
+                    input[j] = BitConverter.UInt32BitsToSingle((uint)(start + j) | sign);
+                }
+
+                SpecialFunctions.Erfinv(input.AsSpan(0, n), output.AsSpan(0, n));
+                var hash = System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(output.AsSpan(0, n)));
+                Console.WriteLine($"{sign:x8} {start:x8} {n} {Convert.ToHexStringLower(hash)}");
+            }
+        }
     }
 
     public static void Time(string[] args)
