@@ -14,6 +14,9 @@ internal static class Program
         ["native-open"] = Vectors.NativeOpenTimings.Run,
         ["peers-similarity"] = SimilarityPeerTimings.Run,
         ["peers-vectors"] = VectorsPeerTimings.Run,
+        ["erfinv-exhaustive"] = Randomness.ErfinvCheck.Exhaustive,
+        ["erfinv-time"] = Randomness.ErfinvCheck.Time,
+        ["erfinv-hashes"] = Randomness.ErfinvCheck.Hashes,
     };
 
     private static void Main(string[] args)

@@ -15,22 +15,43 @@ internal static class InitPeerTimings
 {
     public static readonly string[] Schemes = ["uniform", "normal", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "trunc_normal", "orthogonal", "sparse"];
 
+    /// <summary>Arguments: shapes such as <c>300x300</c>, optionally <c>--schemes a,b</c> to time only those schemes and
+    /// <c>--cpu-time</c> to report process CPU seconds per call instead of the median wall time.</summary>
     public static void Run(string[] args)
     {
-        var shapes = args.Length > 0 ? args : ["300x300", "512x512", "50000x300"];
+        var schemes = Schemes;
+        var cpuTime = false;
+        var shapeArgs = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--cpu-time")
+            {
+                cpuTime = true;
+            }
+            else if (args[i] == "--schemes" && i + 1 < args.Length)
+            {
+                schemes = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries);
+            }
+            else
+            {
+                shapeArgs.Add(args[i]);
+            }
+        }
+
+        var shapes = shapeArgs.Count > 0 ? shapeArgs.ToArray() : ["300x300", "512x512", "50000x300"];
         var results = new Dictionary<string, double>();
         foreach (var s in shapes)
         {
             var dims = s.Split('x').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
             var t = new Tensor(dims);
-            foreach (var scheme in Schemes)
+            foreach (var scheme in schemes)
             {
                 var g = new Generator(0UL);
-                results[$"{scheme}/{s}/torch-exact"] = Median(() => Apply(scheme, t, g), dims);
+                results[$"{scheme}/{s}/torch-exact"] = cpuTime ? CpuSecondsPerCall(() => Apply(scheme, t, g)) : Median(() => Apply(scheme, t, g), dims);
                 if (scheme is "uniform" or "normal")
                 {
                     var p = new PhiloxGenerator(0UL);
-                    results[$"{scheme}/{s}/parallel"] = Median(() => Apply(scheme, t, p), dims);
+                    results[$"{scheme}/{s}/parallel"] = cpuTime ? CpuSecondsPerCall(() => Apply(scheme, t, p)) : Median(() => Apply(scheme, t, p), dims);
                 }
             }
         }
@@ -53,6 +74,35 @@ internal static class InitPeerTimings
             case "sparse": Init.Sparse(t, g, 0.1); break;
             default: throw new ArgumentException(scheme);
         }
+    }
+
+    /// <summary>
+    /// Process CPU seconds per call (every thread's time, spin-waits included), averaged over calls until 0.5 s of
+    /// CPU time has passed, after the usual warm-up. On a shared, loaded machine this is steadier than wall time;
+    /// for multi-threaded code it is the total work, not the latency.
+    /// </summary>
+    private static double CpuSecondsPerCall(Action action)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            action();
+        }
+
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        process.Refresh();
+        var before = process.TotalProcessorTime;
+        var calls = 0;
+        TimeSpan spent;
+        do
+        {
+            action();
+            calls++;
+            process.Refresh();
+            spent = process.TotalProcessorTime - before;
+        }
+        while (spent.TotalSeconds < 0.5);
+
+        return spent.TotalSeconds / calls;
     }
 
     /// <summary>Median seconds of repeated calls; fewer repeats for the slow cases so a run stays in minutes.</summary>

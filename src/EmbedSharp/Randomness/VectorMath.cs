@@ -18,7 +18,7 @@ namespace EmbedSharp.Randomness;
 /// infinite or NaN for log; NaN/±∞ for erf; |y| ≥ 1 or NaN for erfinv) are recomputed with the scalar function, so
 /// every lane is exact for every input; in-vector lanes never depend on whether AVX2 gathers are available.</para>
 /// </remarks>
-internal static class VectorMath
+internal static partial class VectorMath
 {
     // glibc e_exp2f_data.c (__exp2f_data), EXP2F_TABLE_BITS = 5: tab[i] = bits(2^(i/32)) − (i << 47).
     private static readonly ulong[] ExpTable =
@@ -166,7 +166,7 @@ internal static class VectorMath
         return LookupExpScalar(index);
     }
 
-    /// <summary>The portable form of <see cref="LookupExp"/>: one table read per lane.</summary>
+    /// <summary>The portable form of <see cref="LookupExp(Vector256{ulong})"/>: one table read per lane.</summary>
     internal static Vector256<ulong> LookupExpScalar(Vector256<ulong> index) =>
         Vector256.Create(
             ExpTable[(int)index.GetElement(0)],
@@ -190,7 +190,7 @@ internal static class VectorMath
         return LookupLogScalar(index);
     }
 
-    /// <summary>The portable form of <see cref="LookupLog"/>: one pair of table reads per lane.</summary>
+    /// <summary>The portable form of <see cref="LookupLog(Vector128{int})"/>: one pair of table reads per lane.</summary>
     internal static (Vector256<double> InvC, Vector256<double> LogC) LookupLogScalar(Vector128<int> index)
     {
         int i0 = index.GetElement(0), i1 = index.GetElement(1), i2 = index.GetElement(2), i3 = index.GetElement(3);

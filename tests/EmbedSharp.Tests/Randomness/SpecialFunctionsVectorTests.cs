@@ -277,6 +277,119 @@ public class SpecialFunctionsVectorTests
         }
     }
 
+    /// <summary>Runs a sixteen-lane kernel over <paramref name="source"/> (zero-padded to whole vectors).</summary>
+    private static float[] ApplyVector512(Func<Vector512<float>, Vector512<float>> kernel, float[] source)
+    {
+        var n = source.Length;
+        var padded = new float[(n + 15) & ~15];
+        source.CopyTo(padded, 0);
+        var output = new float[padded.Length];
+        for (var i = 0; i < padded.Length; i += 16)
+        {
+            kernel(Vector512.Create(padded.AsSpan(i, 16))).CopyTo(output.AsSpan(i, 16));
+        }
+
+        return output[..n];
+    }
+
+    [Fact]
+    public void Sixteen_lane_exp_matches_MathF_Exp()
+    {
+        if (!VectorMath.IsVector512Supported)
+        {
+            return; // no AVX-512 here: the span methods use the eight-lane kernels, tested above
+        }
+
+        var source = Sweep(2039, 0xbf000000, 0xc1000000, 0xc2100000, 0x3c000000, 0x42b00000, 0xc2cf0000);
+        AssertMatchesScalar("VectorMath.Exp (16 lanes)", source, ApplyVector512(VectorMath.Exp, source), MathF.Exp);
+    }
+
+    [Fact]
+    public void Sixteen_lane_log_matches_MathF_Log()
+    {
+        if (!VectorMath.IsVector512Supported)
+        {
+            return;
+        }
+
+        var source = Sweep(2039, 0x3e000000, 0x34000000, 0x3f7e0000, 0x3f800000, 0x00000000);
+        AssertMatchesScalar("VectorMath.Log (16 lanes)", source, ApplyVector512(VectorMath.Log, source), MathF.Log);
+    }
+
+    [Fact]
+    public void Exp_table_permutes_match_the_portable_lookups()
+    {
+        if (!VectorMath.IsVector512Supported)
+        {
+            return;
+        }
+
+        // indices 0..31 in scrambled lanes, with high bits set as the shift trick leaves them
+        for (var i = 0ul; i < 32; i += 8)
+        {
+            var index = Vector512.Create(i + 3, i, i + 7, i + 2, i + 1, i + 6, i + 4, i + 5) + Vector512.Create(0x4338000000000000ul);
+            var expected = Vector512.Create(
+                VectorMath.LookupExpScalar((index & Vector512.Create(31ul)).GetLower()),
+                VectorMath.LookupExpScalar((index & Vector512.Create(31ul)).GetUpper()));
+            Assert.Equal(expected, VectorMath.LookupExp(index));
+        }
+    }
+
+    [Fact]
+    public void Sixteen_and_eight_lane_erfinv_give_identical_bits()
+    {
+        // trunc_normal's default inputs (|y| <= 0.9545) and the whole [−1, 1]
+        var source = RandomUnitInterval(300_000, 23);
+        for (var i = 0; i < source.Length; i += 2)
+        {
+            source[i] *= 0.9544997f;
+        }
+
+        var span = new float[source.Length];
+        SpecialFunctions.Erfinv(source, span);
+        var eight = ApplyVector(SpecialFunctions.Erfinv, source);
+        for (var i = 0; i < source.Length; i++)
+        {
+            Assert.True(
+                BitConverter.SingleToUInt32Bits(span[i]) == BitConverter.SingleToUInt32Bits(eight[i]),
+                $"index {i}: input 0x{BitConverter.SingleToUInt32Bits(source[i]):x8} span 0x{BitConverter.SingleToUInt32Bits(span[i]):x8} eight-lane 0x{BitConverter.SingleToUInt32Bits(eight[i]):x8}");
+        }
+    }
+
+    [Fact]
+    public void Span_erfinv_matches_the_scalar_form_when_most_lanes_need_erfs_outer_intervals()
+    {
+        // |y| > 0.92: Newton's x passes 1.25, so most lanes take erf's queued 1.25 <= |x| path; blocks of every
+        // fill (queue lengths 0..256, multiples of 16 included), with NaN, ±1, |y| > 1 and values next to 1 mixed in
+        var state = 0x9a11ul;
+        var source = new float[4096 + 37];
+        for (var i = 0; i < source.Length; i++)
+        {
+            var r = Next(ref state);
+            var block = i / 256;
+            var tailShare = block % 4 == 0 ? 1.0 : (block % 4) / 4.0;
+            var u = (r >> 11) * (1.0 / (1ul << 53));
+            var magnitude = u < tailShare
+                ? 0.92 + (0.08 * ((r & 0xffff) / 65536.0))
+                : 0.9 * ((r & 0xffff) / 65536.0);
+            source[i] = (float)magnitude * ((r >> 63) == 0 ? 1f : -1f);
+        }
+
+        source[5] = float.NaN;
+        source[300] = 1f;
+        source[301] = -1f;
+        source[700] = 1.5f;
+        source[701] = BitConverter.UInt32BitsToSingle(0x3f7fffff);
+        source[702] = BitConverter.UInt32BitsToSingle(0xbf7fffff);
+        source[1023] = float.NegativeInfinity;
+        source[4100] = 1e-40f;
+        SpanMatchesScalar("span Erfinv, erf's outer intervals", source);
+        for (var n = 240; n <= 272; n++)
+        {
+            SpanMatchesScalar($"span Erfinv, outer intervals, length {n}", source[..n]);
+        }
+    }
+
     [Fact]
     public void Tables_hold_glibc_values()
     {
