@@ -14,6 +14,7 @@ internal static class Program
         ["native-open"] = Vectors.NativeOpenTimings.Run,
         ["peers-similarity"] = SimilarityPeerTimings.Run,
         ["peers-vectors"] = VectorsPeerTimings.Run,
+        ["peers-tokenize-spm"] = TokenizePeerTimings.Run,
     };
 
     private static void Main(string[] args)

@@ -1,36 +1,31 @@
 namespace EmbedSharp.Tokenization.SentencePiece;
 
 /// <summary>
-/// An immutable trie over UTF-8 byte strings with an int value per key, stored flat: node n's children are the edges
-/// <c>edgeStart[n]..edgeStart[n+1]</c>, sorted by label; the root has a direct 256-entry table. Lookups allocate nothing.
+/// An immutable trie over UTF-8 byte strings with an int value per key, stored as a double array: the child of node
+/// <c>s</c> along byte <c>c</c> is slot <c>t = base[s] + c</c> when <c>check[t] == s</c>. One step is two array reads;
+/// lookups allocate nothing.
 /// </summary>
 internal sealed class ByteTrie
 {
-    private readonly int[] rootChildren;   // (256) child node of the root per byte, −1 if none
-    private readonly int[] edgeStart;      // (nodes + 1) first edge of each node
-    private readonly byte[] edgeLabels;    // (edges) sorted per node
-    private readonly int[] edgeTargets;    // (edges)
-    private readonly int[] values;         // (nodes) value of the key ending here, −1 if none
-
-    private ByteTrie(int[] rootChildren, int[] edgeStart, byte[] edgeLabels, int[] edgeTargets, int[] values)
-    {
-        this.rootChildren = rootChildren;
-        this.edgeStart = edgeStart;
-        this.edgeLabels = edgeLabels;
-        this.edgeTargets = edgeTargets;
-        this.values = values;
-    }
-
-    /// <summary>The root node (index 0).</summary>
+    /// <summary>The root node.</summary>
     public const int Root = 0;
 
-    /// <summary>Whether the trie holds no key.</summary>
-    public bool IsEmpty => values.Length == 1 && values[0] < 0 && edgeStart[1] == 0;
+    private const int NoChildren = int.MinValue / 2;
+    private readonly int[] bases;    // (slots) offset of each node's children
+    private readonly int[] checks;   // (slots) parent slot of each slot, −1 when free
+    private readonly int[] values;   // (slots) value of the key ending at each slot, −1 if none
+
+    private ByteTrie(int[] bases, int[] checks, int[] values)
+    {
+        this.bases = bases;
+        this.checks = checks;
+        this.values = values;
+    }
 
     /// <summary>Builds a trie from (key, value) pairs; keys must be non-empty and distinct.</summary>
     public static ByteTrie Build(IReadOnlyList<(byte[] Key, int Value)> entries)
     {
-        // Temporary pointer trie, then flattened breadth-first so a node's children are contiguous.
+        // A temporary pointer trie, then each node's children are placed at the first base where all their slots are free.
         var children = new List<SortedList<byte, int>> { new() };
         var nodeValues = new List<int> { -1 };
         foreach (var (key, value) in entries)
@@ -52,71 +47,93 @@ internal sealed class ByteTrie
             nodeValues[node] = value;
         }
 
-        var order = new int[children.Count];      // BFS position → old node
-        var position = new int[children.Count];   // old node → BFS position
-        var count = 1;
-        for (var head = 0; head < count; head++)
+        var capacity = (children.Count * 2) + 512;
+        var bases = new int[capacity];
+        var checks = new int[capacity];
+        var values = new int[capacity];
+        var used = new byte[capacity];    // 1 where a slot is taken; searched with vectorised IndexOf
+        Array.Fill(checks, -1);
+        Array.Fill(values, -1);
+        used[Root] = 1;
+        var firstFree = 1;
+        var queue = new Queue<(int Node, int Slot)>();
+        queue.Enqueue((0, Root));
+        while (queue.Count > 0)
         {
-            foreach (var child in children[order[head]].Values)
+            var (node, slot) = queue.Dequeue();
+            values[slot] = nodeValues[node];
+            var labels = children[node].Keys;
+            if (labels.Count == 0)
             {
-                position[child] = count;
-                order[count++] = child;
+                bases[slot] = NoChildren;
+                continue;
             }
-        }
 
-        var edgeStart = new int[count + 1];
-        var labels = new byte[count - 1];
-        var targets = new int[count - 1];
-        var values = new int[count];
-        var edges = 0;
-        for (var p = 0; p < count; p++)
-        {
-            var old = order[p];
-            edgeStart[p] = edges;
-            values[p] = nodeValues[old];
-            foreach (var (label, child) in children[old])
+            var b = 0;
+            for (var pos = firstFree; ; pos++)
             {
-                labels[edges] = label;
-                targets[edges++] = position[child];
+                var free = used.AsSpan(pos).IndexOf((byte)0);
+                if (free < 0)
+                {
+                    free = used.Length - pos;
+                }
+
+                pos += free;   // the next free slot (possibly one past the end)
+                b = pos - labels[0];
+                if (b < 1)
+                {
+                    continue;
+                }
+
+                var needed = b + 256;
+                if (needed > used.Length)
+                {
+                    var size = Math.Max(needed, used.Length * 2);
+                    var old = used.Length;
+                    Array.Resize(ref bases, size);
+                    Array.Resize(ref checks, size);
+                    Array.Resize(ref values, size);
+                    Array.Resize(ref used, size);
+                    checks.AsSpan(old).Fill(-1);
+                    values.AsSpan(old).Fill(-1);
+                }
+
+                var fits = true;
+                for (var i = 1; i < labels.Count; i++)
+                {
+                    if (used[b + labels[i]] != 0)
+                    {
+                        fits = false;
+                        break;
+                    }
+                }
+
+                if (fits)
+                {
+                    break;
+                }
             }
+
+            bases[slot] = b;
+            foreach (var (label, child) in children[node])
+            {
+                checks[b + label] = slot;
+                used[b + label] = 1;
+                queue.Enqueue((child, b + label));
+            }
+
+            var next = used.AsSpan(firstFree).IndexOf((byte)0);
+            firstFree = next < 0 ? used.Length : firstFree + next;
         }
 
-        edgeStart[count] = edges;
-        var root = new int[256];
-        Array.Fill(root, -1);
-        for (var e = edgeStart[0]; e < edgeStart[1]; e++)
-        {
-            root[labels[e]] = targets[e];
-        }
-
-        return new ByteTrie(root, edgeStart, labels, targets, values);
+        return new ByteTrie(bases, checks, values);
     }
 
     /// <summary>The child of <paramref name="node"/> along byte <paramref name="label"/>, or −1.</summary>
     public int Step(int node, byte label)
     {
-        if (node == Root)
-        {
-            return rootChildren[label];
-        }
-
-        var start = edgeStart[node];
-        var end = edgeStart[node + 1];
-        if (end - start <= 8)
-        {
-            for (var e = start; e < end; e++)
-            {
-                if (edgeLabels[e] == label)
-                {
-                    return edgeTargets[e];
-                }
-            }
-
-            return -1;
-        }
-
-        var found = edgeLabels.AsSpan(start, end - start).BinarySearch(label);
-        return found >= 0 ? edgeTargets[start + found] : -1;
+        var t = bases[node] + label;
+        return (uint)t < (uint)checks.Length && checks[t] == node ? t : -1;
     }
 
     /// <summary>The value stored at <paramref name="node"/>, or −1 when no key ends there.</summary>

@@ -108,7 +108,9 @@ public sealed class SentencePieceTokenizer : ITokenizer
                 unigram = new UnigramSegmenter(trie, scores, types, UnkId);
                 break;
             case SentencePieceAlgorithm.Bpe:
-                bpe = new BpeSegmenter(trie, userTrie, scores, types, UnkId);
+                var split = model.NormalizerSpec.EscapeWhitespaces && !model.TrainerSpec.TreatWhitespaceAsSuffix
+                    && BpeSegmenter.CanSplitWords(trieEntries.Select(e => e.Key));
+                bpe = new BpeSegmenter(trie, userTrie, scores, types, UnkId, split);
                 break;
             default:
                 throw new SentencePieceModelException($"The model type {model.TrainerSpec.Algorithm} is not supported (only unigram and BPE)", filePath, -1);
