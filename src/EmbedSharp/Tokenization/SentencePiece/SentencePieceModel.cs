@@ -176,6 +176,7 @@ public sealed class SentencePieceModel
     private static void Read(byte[] bytes, long offset, string? filePath, Func<CodedInputStream, uint, long, bool> field)
     {
         var input = new CodedInputStream(bytes);
+        long fieldStart = 0;   // CodedInputStream's position is not reliable after a failed read
         try
         {
             uint tag;
@@ -185,15 +186,17 @@ public sealed class SentencePieceModel
                 {
                     input.SkipLastField();
                 }
+
+                fieldStart = input.Position;
             }
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new SentencePieceModelException($"Malformed protobuf: {e.Message}", filePath, offset + input.Position, e);
+            throw new SentencePieceModelException($"Malformed or truncated protobuf field: {e.Message}", filePath, offset + fieldStart, e);
         }
         catch (DecoderFallbackException e)
         {
-            throw new SentencePieceModelException("A string field is not valid UTF-8", filePath, offset + input.Position, e);
+            throw new SentencePieceModelException("A string field is not valid UTF-8", filePath, offset + fieldStart, e);
         }
     }
 
