@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Side by side: `spm_encode --output_format=id` vs EmbedSharp's SentencePieceTokenizer on the whole SOTU corpus.
 
-Run:  /usr/bin/python3 bench/peers/tokenize_vs_spm.py [--rounds 3] [--models unigram,bpe,unigram_bytes,unigram_identity]
+Run:  /usr/bin/python3 bench/peers/tokenize_vs_spm.py [--rounds 3] [--models unigram,bpe,unigram_bytes,unigram_identity,bpe_suffix]
 Needs Debian's `sentencepiece` CLI, the .NET SDK and the SOTU package in the dataset cache (see
 tools/goldens/make_sentencepiece.py). Writes the corpus (233 lines, one per address, 10.7 MB) to a temporary file, then
 for each model of tests/data/sentencepiece alternates, round by round, spm_encode (single-threaded; wall time of the
@@ -27,7 +27,7 @@ from make_sentencepiece import fnv1a64, sotu_lines  # noqa: E402
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--models", default="unigram,bpe,unigram_bytes,unigram_identity")
+    ap.add_argument("--models", default="unigram,bpe,unigram_bytes,unigram_identity,bpe_suffix")
     args = ap.parse_args()
     bench = os.path.join(ROOT, "bench", "EmbedSharp.Bench")
     subprocess.run(["dotnet", "build", "-c", "Release", "-v", "q", bench], check=True, stdout=subprocess.DEVNULL)

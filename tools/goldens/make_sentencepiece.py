@@ -14,6 +14,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,8 @@ MODELS = {
     "unigram_identity": ["--model_type=unigram", "--normalization_rule_name=identity",
                          "--user_defined_symbols=<sep>,Congress,[MASK]", "--vocab_size=4000",
                          "--split_digits=true"],
+    "bpe_suffix": ["--model_type=bpe", "--normalization_rule_name=identity", "--treat_whitespace_as_suffix=true",
+                   "--byte_fallback=true", "--vocab_size=2000"],
 }
 
 SAMPLE = [
@@ -102,7 +105,11 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     lines = sotu_lines()
     files = []
-    with tempfile.TemporaryDirectory() as tmp:
+    # spm_train stores the input path and model prefix in the model, so a fixed directory keeps re-runs byte-identical.
+    tmp = os.path.join(tempfile.gettempdir(), "embedsharp_make_sentencepiece")
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    try:
         corpus = os.path.join(tmp, "sotu.txt")
         with open(corpus, "w", encoding="utf-8", newline="\n") as f:
             f.write("\n".join(lines) + "\n")
@@ -148,6 +155,8 @@ def main():
         write_atomic(os.path.join(OUT, "samples.json"),
                      json.dumps(golden, ensure_ascii=False, indent=0).encode("utf-8"))
         files.append("sentencepiece/samples.json")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     update_manifest(__file__, files, f"sentencepiece {spm.__version__} (spm_train, spm_encode)")
 
 

@@ -261,7 +261,8 @@ public sealed class SentencePieceTokenizer : ITokenizer
 
     /// <summary>
     /// Decodes ids as <c>spm_decode</c> does: pieces concatenated with <c>▁</c> as a space, the leading space of the
-    /// first visible piece dropped, control symbols as nothing, <c>&lt;unk&gt;</c> as the model's unk surface
+    /// first visible piece dropped (kept, like the trailing one, with <c>treat_whitespace_as_suffix</c>), control
+    /// symbols as nothing, <c>&lt;unk&gt;</c> as the model's unk surface
     /// (<c>" ⁇ "</c>), runs of byte pieces as their UTF-8 text with each invalid byte as U+FFFD.
     /// </summary>
     public string Decode(ReadOnlySpan<int> ids)
@@ -305,12 +306,7 @@ public sealed class SentencePieceTokenizer : ITokenizer
         }
 
         AppendBytes(text, bytes);
-        if (Model.TrainerSpec.TreatWhitespaceAsSuffix && text.Length > 0 && text[^1] == ' ')
-        {
-            text.Length--;
-        }
-
-        return text.ToString();
+        return text.ToString();   // with treat_whitespace_as_suffix, SentencePiece 0.1.97 keeps the trailing space
     }
 
     private static void AppendBytes(StringBuilder text, List<byte> bytes)

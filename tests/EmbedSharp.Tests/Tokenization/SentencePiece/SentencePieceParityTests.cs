@@ -24,7 +24,7 @@ public sealed class SotuFactAttribute : FactAttribute
 /// </summary>
 public sealed class SentencePieceParityTests
 {
-    private static readonly string[] ModelNames = ["unigram", "bpe", "unigram_bytes", "unigram_identity"];
+    private static readonly string[] ModelNames = ["unigram", "bpe", "unigram_bytes", "unigram_identity", "bpe_suffix"];
 
     public static TheoryData<string> Models => new(ModelNames);
 
@@ -72,7 +72,7 @@ public sealed class SentencePieceParityTests
     }
 
     /// <summary>
-    /// Every SOTU line (233 addresses, 10.7 MB) is checked against one of the four models (line i against model i mod 4),
+    /// Every SOTU line (233 addresses, 10.7 MB) is checked against one of the five models (line i against model i mod 5),
     /// so the test stays within a few seconds in a Debug build; set <c>EMBEDSHARP_SPM_FULL=1</c> to check every line
     /// against every model (bench/peers/tokenize_vs_spm.py also compares the whole corpus for every model).
     /// </summary>
