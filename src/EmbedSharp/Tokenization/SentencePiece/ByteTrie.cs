@@ -15,6 +15,9 @@ internal sealed class ByteTrie
     private readonly int[] checks;   // (slots) parent slot of each slot, −1 when free
     private readonly int[] values;   // (slots) value of the key ending at each slot, −1 if none
 
+    /// <summary>The raw arrays (base, check, value) for a hot loop that steps inline.</summary>
+    internal (int[] Bases, int[] Checks, int[] Values) Arrays => (bases, checks, values);
+
     private ByteTrie(int[] bases, int[] checks, int[] values)
     {
         this.bases = bases;

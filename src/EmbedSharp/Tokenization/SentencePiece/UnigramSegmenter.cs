@@ -56,6 +56,7 @@ internal sealed class UnigramSegmenter
         bestScore.Clear();
         bestStart.Fill(-1);
         bestId.Fill(-1);
+        var (bases, checks, values) = trie.Arrays;
         var startsAt = 0;
         while (startsAt < size)
         {
@@ -65,13 +66,14 @@ internal sealed class UnigramSegmenter
             var node = ByteTrie.Root;
             for (var keyPos = startsAt; keyPos < size;)
             {
-                node = trie.Step(node, text[keyPos++]);
-                if (node < 0)
+                var next = bases[node] + text[keyPos++];   // ByteTrie.Step, inline
+                if ((uint)next >= (uint)checks.Length || checks[next] != node)
                 {
                     break;
                 }
 
-                var id = trie.Value(node);
+                node = next;
+                var id = values[node];
                 if (id < 0 || types[id] == SentencePieceType.Unused)
                 {
                     continue;
