@@ -9,7 +9,8 @@ namespace EmbedSharp.Tokenization.SentencePiece;
 /// <remarks>
 /// Speed: when no piece holds <c>▁</c> after its first character (true of models trained with
 /// <c>split_by_whitespace</c>), no pair can merge across the start of a <c>▁</c>, so each <c>▁</c>-led word is merged on
-/// its own; merges compare scores only (no sums), so the result is the same as merging the whole text at once.
+/// its own (with <c>treat_whitespace_as_suffix</c>: no <c>▁</c> before a piece's last character, words end at a
+/// <c>▁</c>); merges compare scores only (no sums), so the result is the same as merging the whole text at once.
 /// </remarks>
 internal sealed class BpeSegmenter
 {
@@ -22,10 +23,12 @@ internal sealed class BpeSegmenter
 
     private static readonly byte[] SpaceSymbol = [0xE2, 0x96, 0x81];
     private readonly bool splitWords;
+    private readonly bool suffix;
 
-    public BpeSegmenter(ByteTrie trie, ByteTrie? userDefined, float[] scores, SentencePieceType[] types, int unkId, bool splitWords)
+    public BpeSegmenter(ByteTrie trie, ByteTrie? userDefined, float[] scores, SentencePieceType[] types, int unkId, bool splitWords, bool suffix)
     {
         this.splitWords = splitWords;
+        this.suffix = suffix;
         this.trie = trie;
         this.userDefined = userDefined;
         this.scores = scores;
@@ -47,16 +50,31 @@ internal sealed class BpeSegmenter
         var start = 0;
         while (start < text.Length)
         {
-            var next = text[(start + 1)..].IndexOf(SpaceSymbol);
-            var end = next < 0 ? text.Length : start + 1 + next;
+            int end;
+            if (suffix)
+            {
+                var space = text[start..].IndexOf(SpaceSymbol);
+                end = space < 0 ? text.Length : start + space + SpaceSymbol.Length;
+            }
+            else
+            {
+                var next = text[(start + 1)..].IndexOf(SpaceSymbol);
+                end = next < 0 ? text.Length : start + 1 + next;
+            }
+
             EncodeWord(text[start..end], start, scratch);
             start = end;
         }
     }
 
-    /// <summary>Whether no piece holds ▁ after its first byte, so words can be merged one at a time.</summary>
-    public static bool CanSplitWords(IEnumerable<byte[]> pieces)
-        => pieces.All(p => p.Length <= 1 || p.AsSpan(1).IndexOf(SpaceSymbol) < 0);
+    /// <summary>Whether no piece holds ▁ except as its first character (or, with <paramref name="suffix"/>, as its
+    /// last), so words can be merged one at a time.</summary>
+    public static bool CanSplitWords(IEnumerable<byte[]> pieces, bool suffix)
+        => pieces.All(p =>
+        {
+            var at = p.AsSpan().IndexOf(SpaceSymbol);
+            return at < 0 || (suffix ? at == p.Length - SpaceSymbol.Length : p.AsSpan(1).IndexOf(SpaceSymbol) < 0);
+        });
 
     /// <summary>Appends the segments of <paramref name="text"/>, which starts at byte <paramref name="offset"/>.</summary>
     private void EncodeWord(ReadOnlySpan<byte> text, int offset, EncodeScratch scratch)

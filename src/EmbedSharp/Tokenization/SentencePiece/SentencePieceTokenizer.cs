@@ -108,9 +108,9 @@ public sealed class SentencePieceTokenizer : ITokenizer
                 unigram = new UnigramSegmenter(trie, scores, types, UnkId);
                 break;
             case SentencePieceAlgorithm.Bpe:
-                var split = model.NormalizerSpec.EscapeWhitespaces && !model.TrainerSpec.TreatWhitespaceAsSuffix
-                    && BpeSegmenter.CanSplitWords(trieEntries.Select(e => e.Key));
-                bpe = new BpeSegmenter(trie, userTrie, scores, types, UnkId, split);
+                var suffix = model.TrainerSpec.TreatWhitespaceAsSuffix;
+                var split = model.NormalizerSpec.EscapeWhitespaces && BpeSegmenter.CanSplitWords(trieEntries.Select(e => e.Key), suffix);
+                bpe = new BpeSegmenter(trie, userTrie, scores, types, UnkId, split, suffix);
                 break;
             default:
                 throw new SentencePieceModelException($"The model type {model.TrainerSpec.Algorithm} is not supported (only unigram and BPE)", filePath, -1);
