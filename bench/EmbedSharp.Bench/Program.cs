@@ -17,6 +17,7 @@ internal static class Program
         ["erfinv-exhaustive"] = Randomness.ErfinvCheck.Exhaustive,
         ["erfinv-time"] = Randomness.ErfinvCheck.Time,
         ["erfinv-hashes"] = Randomness.ErfinvCheck.Hashes,
+        ["peers-tokenize-spm"] = TokenizePeerTimings.Run,
     };
 
     private static void Main(string[] args)

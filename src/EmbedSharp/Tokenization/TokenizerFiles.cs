@@ -1,6 +1,7 @@
 using EmbedSharp.Text;
 using EmbedSharp.Tokenization.Bpe;
 using EmbedSharp.Tokenization.Character;
+using EmbedSharp.Tokenization.SentencePiece;
 using EmbedSharp.Tokenization.WordPiece;
 
 namespace EmbedSharp.Tokenization;
@@ -10,8 +11,9 @@ public static class TokenizerFiles
 {
     /// <summary>Loads a tokenizer of <paramref name="type"/> from <paramref name="path"/>: a BERT <c>vocab.txt</c>;
     /// for BPE a directory holding <c>encoder.json</c> and <c>vocab.bpe</c>, or the <c>encoder.json</c> with
-    /// <c>vocab.bpe</c> beside it; for word and char a one-token-per-line vocabulary with <c>&lt;unk&gt;</c>.</summary>
+    /// <c>vocab.bpe</c> beside it; for word and char a one-token-per-line vocabulary with <c>&lt;unk&gt;</c>; for SentencePiece a <c>.model</c> file.</summary>
     /// <exception cref="TokenizerFormatException">A file is malformed (the message names it and the line).</exception>
+    /// <exception cref="SentencePieceModelException">A SentencePiece model is corrupt (the message names the file and the byte offset).</exception>
     /// <exception cref="NotSupportedException">The type has no reader in this build.</exception>
     public static ITokenizer Load(string path, TokenizerType type)
     {
@@ -22,6 +24,7 @@ public static class TokenizerFiles
             TokenizerType.Bpe => ByteLevelBpeTokenizer.Load(path),
             TokenizerType.Word => new Word.WordTokenizer(LoadVocabulary(path)),
             TokenizerType.Char => new CharacterTokenizer(LoadVocabulary(path)),
+            TokenizerType.SentencePiece => SentencePieceTokenizer.Load(path),
             _ => throw new NotSupportedException($"{type} models are not readable in this build ({path})."),
         };
     }

@@ -36,6 +36,24 @@ public sealed class TokenizeCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_sentencepiece_model_prints_the_ids_spm_encode_printed()
+    {
+        var fixtures = Path.Combine(AppContext.BaseDirectory, "data", "sentencepiece");
+        using var samples = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(fixtures, "samples.json")));
+        var cases = samples.RootElement.GetProperty("models").GetProperty("unigram").GetProperty("cases").EnumerateArray()
+            .Where(c => !c.GetProperty("text").GetString()!.Contains('\n', StringComparison.Ordinal))
+            .ToList();
+        var input = string.Concat(cases.Select(c => c.GetProperty("text").GetString() + "\n"));
+        var expected = string.Concat(cases.Select(c => string.Join(' ', c.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32())) + "\n"));
+        var model = Path.Combine(fixtures, "unigram.model");
+        var (code, output, err) = CliRunner.Invoke(input, "tokenize", "--model", model, "--ids");
+        Assert.True(code == 0, err);
+        Assert.Equal(expected, output);
+        var typed = CliRunner.Invoke(input, "tokenize", "--model", model, "--type", "sentencepiece", "--ids");
+        Assert.Equal(expected, typed.Out);
+    }
+
+    [Fact]
     public void Invalid_utf8_becomes_the_replacement_character()
     {
         var path = Path.Combine(_dir, "bad.txt");

@@ -1,0 +1,498 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using EmbedSharp.Randomness;
+
+namespace EmbedSharp.Tokenization.SentencePiece;
+
+/// <summary>
+/// A SentencePiece model (<c>.model</c> file from <c>spm_train</c>) as an <see cref="ITokenizer"/>, giving the ids
+/// <c>spm_encode --output_format=id</c> gives: the model's normaliser (compiled character map such as
+/// <c>nmt_nfkc</c>, or identity; extra-whitespace removal; dummy prefix; spaces as <c>▁</c>), then unigram (Viterbi)
+/// or BPE segmentation, user-defined symbols kept whole, runs of unknown characters as one <c>&lt;unk&gt;</c>, or with
+/// byte fallback one <c>&lt;0xXX&gt;</c> piece per UTF-8 byte. Control symbols (<c>&lt;s&gt;</c>, <c>&lt;/s&gt;</c>) are
+/// never produced from text. Python: <c>sentencepiece.SentencePieceProcessor(model_file=…).encode(text)</c>.
+/// </summary>
+/// <remarks>
+/// Text policy: a <see cref="string"/> is encoded as UTF-8, a lone surrogate becoming U+FFFD; in
+/// <see cref="EncodeUtf8(ReadOnlySpan{byte})"/> each byte that does not start a well-formed UTF-8 character becomes U+FFFD, exactly as
+/// SentencePiece does. Spans: each token maps to the input characters its normalised bytes came from; the byte pieces
+/// of one character give the whole character to the last byte and an empty span to the others (as SentencePiece).
+/// Thread-safe: one instance may encode from many threads.
+/// </remarks>
+public sealed class SentencePieceTokenizer : ITokenizer
+{
+    private readonly string[] pieces;
+    private readonly float[] scores;
+    private readonly SentencePieceType[] types;
+    private readonly Dictionary<string, int> ids;
+    private readonly int[] byteIds = new int[256];
+    private readonly SentencePieceNormalizer normalizer;
+    private readonly UnigramSegmenter? unigram;
+    private readonly BpeSegmenter? bpe;
+    private readonly bool byteFallback;
+    private readonly ConcurrentBag<EncodeScratch> scratchPool = [];
+
+    private SentencePieceTokenizer(SentencePieceModel model, string? filePath)
+    {
+        Model = model;
+        var n = model.Pieces.Count;
+        pieces = new string[n];
+        scores = new float[n];
+        types = new SentencePieceType[n];
+        ids = new Dictionary<string, int>(n, StringComparer.Ordinal);
+        Array.Fill(byteIds, -1);
+        var trieEntries = new List<(byte[] Key, int Value)>(n);
+        var userEntries = new List<(byte[] Key, int Value)>();
+        UnkId = -1;
+        for (var i = 0; i < n; i++)
+        {
+            var (piece, score, type) = model.Pieces[i];
+            if (piece.Length == 0)
+            {
+                throw new SentencePieceModelException(Invariant($"Piece {i} is empty"), filePath, -1);
+            }
+
+            if (!ids.TryAdd(piece, i))
+            {
+                throw new SentencePieceModelException(Invariant($"Piece {i} '{piece}' is already defined as piece {ids[piece]}"), filePath, -1);
+            }
+
+            (pieces[i], scores[i], types[i]) = (piece, score, type);
+            switch (type)
+            {
+                case SentencePieceType.Normal or SentencePieceType.Unused:
+                    trieEntries.Add((Encoding.UTF8.GetBytes(piece), i));
+                    break;
+                case SentencePieceType.UserDefined:
+                    trieEntries.Add((Encoding.UTF8.GetBytes(piece), i));
+                    userEntries.Add((Encoding.UTF8.GetBytes(piece), i));
+                    break;
+                case SentencePieceType.Unknown:
+                    if (UnkId >= 0)
+                    {
+                        throw new SentencePieceModelException(Invariant($"Piece {i} '{piece}' is a second unknown piece (the first is {UnkId})"), filePath, -1);
+                    }
+
+                    UnkId = i;
+                    break;
+                case SentencePieceType.Byte:
+                    var value = ParseBytePiece(piece);
+                    if (!model.TrainerSpec.ByteFallback)
+                    {
+                        throw new SentencePieceModelException(Invariant($"Piece {i} '{piece}' is a byte piece, but byte_fallback is off"), filePath, -1);
+                    }
+
+                    byteIds[value >= 0 ? value : throw new SentencePieceModelException(Invariant($"Piece {i} '{piece}' is not a byte piece <0xXX>"), filePath, -1)] = i;
+                    break;
+            }
+        }
+
+        if (UnkId < 0)
+        {
+            throw new SentencePieceModelException("The model has no unknown piece (<unk>)", filePath, -1);
+        }
+
+        byteFallback = model.TrainerSpec.ByteFallback;
+        if (byteFallback && Array.IndexOf(byteIds, -1) is var missing and >= 0)
+        {
+            throw new SentencePieceModelException(Invariant($"byte_fallback is on, but the byte piece <0x{missing:X2}> is missing"), filePath, -1);
+        }
+
+        var userTrie = userEntries.Count > 0 ? ByteTrie.Build(userEntries) : null;
+        normalizer = new SentencePieceNormalizer(model.NormalizerSpec, model.TrainerSpec.TreatWhitespaceAsSuffix, userTrie, filePath);
+        var trie = ByteTrie.Build(trieEntries);
+        switch (model.TrainerSpec.Algorithm)
+        {
+            case SentencePieceAlgorithm.Unigram:
+                unigram = new UnigramSegmenter(trie, scores, types, UnkId);
+                break;
+            case SentencePieceAlgorithm.Bpe:
+                var suffix = model.TrainerSpec.TreatWhitespaceAsSuffix;
+                var split = model.NormalizerSpec.EscapeWhitespaces && BpeSegmenter.CanSplitWords(trieEntries.Select(e => e.Key), suffix);
+                bpe = new BpeSegmenter(trie, userTrie, scores, types, UnkId, split, suffix);
+                break;
+            default:
+                throw new SentencePieceModelException($"The model type {model.TrainerSpec.Algorithm} is not supported (only unigram and BPE)", filePath, -1);
+        }
+    }
+
+    /// <summary>The parsed model file.</summary>
+    public SentencePieceModel Model { get; }
+
+    /// <inheritdoc/>
+    public int VocabSize => pieces.Length;
+
+    /// <summary>The algorithm of the model.</summary>
+    public SentencePieceAlgorithm Algorithm => Model.TrainerSpec.Algorithm;
+
+    /// <summary>The id of the unknown piece.</summary>
+    public int UnkId { get; }
+
+    /// <summary>The id of <c>&lt;s&gt;</c>, or −1 when the model has none.</summary>
+    public int BosId => Model.TrainerSpec.BosId;
+
+    /// <summary>The id of <c>&lt;/s&gt;</c>, or −1 when the model has none.</summary>
+    public int EosId => Model.TrainerSpec.EosId;
+
+    /// <summary>The id of <c>&lt;pad&gt;</c>, or −1 when the model has none.</summary>
+    public int PadId => Model.TrainerSpec.PadId;
+
+    /// <summary>Loads a <c>.model</c> file.</summary>
+    /// <exception cref="SentencePieceModelException">The file is truncated, corrupt, inconsistent or of an
+    /// unsupported model type; the message names the file and, where it applies, the byte offset.</exception>
+    public static SentencePieceTokenizer Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return FromBytes(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Opens a model from the bytes of a <c>.model</c> file.</summary>
+    /// <param name="bytes">The serialized <c>ModelProto</c>.</param>
+    /// <param name="filePath">Named in error messages, or null.</param>
+    /// <exception cref="SentencePieceModelException">The bytes are not a valid model.</exception>
+    public static SentencePieceTokenizer FromBytes(byte[] bytes, string? filePath = null)
+        => new(SentencePieceModel.Parse(bytes, filePath), filePath);
+
+    /// <summary>The score of a piece (log probability for unigram, merge priority for BPE).</summary>
+    public float Score(int id) => scores[CheckId(id)];
+
+    /// <summary>The kind of a piece.</summary>
+    public SentencePieceType PieceType(int id) => types[CheckId(id)];
+
+    /// <inheritdoc/>
+    public string IdToToken(int id) => pieces[CheckId(id)];
+
+    /// <inheritdoc/>
+    public int TokenToId(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return ids.TryGetValue(token, out var id) ? id : -1;
+    }
+
+    /// <inheritdoc/>
+    public TokenEncoding Encode(string text) => EncodeCore(text, 0, null);
+
+    /// <summary>
+    /// Draws a segmentation (subword regularisation) with probability ∝ exp(α·Σ piece scores), from
+    /// <paramref name="generator"/>; unigram models only. SentencePiece: <c>encode(text, enable_sampling=True,
+    /// alpha=α, nbest_size=-1)</c> (same distribution, not the same draws).
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model is not unigram.</exception>
+    public TokenEncoding EncodeSample(string text, float alpha, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        if (unigram is null)
+        {
+            throw new NotSupportedException("Sampling needs a unigram model; this is a BPE model.");
+        }
+
+        return EncodeCore(text, alpha, generator);
+    }
+
+    /// <summary>The ids of <paramref name="text"/>, without tokens or spans.</summary>
+    public int[] EncodeToIds(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var scratch = Rent();
+        try
+        {
+            var length = ToUtf8(text, scratch, spans: false);
+            EncodeIds(scratch.Input.AsSpan(0, length), scratch);
+            return [.. scratch.Ids];
+        }
+        finally
+        {
+            scratchPool.Add(scratch);
+        }
+    }
+
+    /// <summary>The ids of UTF-8 bytes; a byte that does not start a well-formed character becomes U+FFFD (as
+    /// SentencePiece does), so any bytes are accepted.</summary>
+    public int[] EncodeUtf8(ReadOnlySpan<byte> utf8)
+    {
+        var scratch = Rent();
+        try
+        {
+            EncodeIds(utf8, scratch);
+            return [.. scratch.Ids];
+        }
+        finally
+        {
+            scratchPool.Add(scratch);
+        }
+    }
+
+    /// <summary>Appends the ids of UTF-8 bytes to <paramref name="destination"/> (allocation-free once the internal
+    /// buffers have grown to the text's size); returns how many were appended.</summary>
+    public int EncodeUtf8(ReadOnlySpan<byte> utf8, List<int> destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var scratch = Rent();
+        try
+        {
+            EncodeIds(utf8, scratch);
+            destination.AddRange(scratch.Ids);
+            return scratch.Ids.Count;
+        }
+        finally
+        {
+            scratchPool.Add(scratch);
+        }
+    }
+
+    /// <summary>The normalised text the segmenter sees, with <c>▁</c> for spaces (SentencePiece's <c>normalize</c>
+    /// before whitespace escaping is undone).</summary>
+    public string Normalize(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var scratch = Rent();
+        try
+        {
+            var length = ToUtf8(text, scratch, spans: false);
+            var n = normalizer.Normalize(scratch.Input.AsSpan(0, length), scratch);
+            return Encoding.UTF8.GetString(scratch.Normalized, 0, n);
+        }
+        finally
+        {
+            scratchPool.Add(scratch);
+        }
+    }
+
+    /// <summary>
+    /// Decodes ids as <c>spm_decode</c> does: pieces concatenated with <c>▁</c> as a space, the leading space of the
+    /// first visible piece dropped (kept, like the trailing one, with <c>treat_whitespace_as_suffix</c>), control
+    /// symbols as nothing, <c>&lt;unk&gt;</c> as the model's unk surface
+    /// (<c>" ⁇ "</c>), runs of byte pieces as their UTF-8 text with each invalid byte as U+FFFD.
+    /// </summary>
+    public string Decode(ReadOnlySpan<int> ids)
+    {
+        var text = new StringBuilder();
+        var bytes = new List<byte>();
+        var atStart = true;   // no visible text yet: a leading ▁ is the dummy prefix
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var id = CheckId(ids[i]);
+            if (types[id] == SentencePieceType.Byte)
+            {
+                bytes.Add((byte)ParseBytePiece(pieces[id]));
+                continue;
+            }
+
+            if (bytes.Count > 0)
+            {
+                AppendBytes(text, bytes);
+                atStart = false;
+            }
+
+            var surface = types[id] switch
+            {
+                SentencePieceType.Control => "",
+                SentencePieceType.Unknown => Model.TrainerSpec.UnkSurface,
+                _ => pieces[id],
+            };
+            if (atStart && types[id] != SentencePieceType.Unknown && !Model.TrainerSpec.TreatWhitespaceAsSuffix && surface.StartsWith('\u2581'))
+            {
+                surface = surface[1..];
+            }
+
+            if (types[id] != SentencePieceType.Unknown)
+            {
+                surface = surface.Replace('\u2581', ' ');
+            }
+
+            text.Append(surface);
+            atStart &= surface.Length == 0;
+        }
+
+        AppendBytes(text, bytes);
+        return text.ToString();   // with treat_whitespace_as_suffix, SentencePiece 0.1.97 keeps the trailing space
+    }
+
+    private static void AppendBytes(StringBuilder text, List<byte> bytes)
+    {
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes);
+        while (!span.IsEmpty)
+        {
+            var length = SentencePieceNormalizer.ValidCharLength(span);
+            if (length == 0)
+            {
+                text.Append('\uFFFD');
+                span = span[1..];
+            }
+            else
+            {
+                text.Append(Encoding.UTF8.GetString(span[..length]));
+                span = span[length..];
+            }
+        }
+
+        bytes.Clear();
+    }
+
+    /// <summary>0..255 for a piece <c>&lt;0xXX&gt;</c> (two upper-case hex digits), else −1.</summary>
+    private static int ParseBytePiece(string piece)
+        => piece.Length == 6 && piece.StartsWith("<0x", StringComparison.Ordinal) && piece[5] == '>'
+           && int.TryParse(piece.AsSpan(3, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value)
+            ? value : -1;
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private int CheckId(int id)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(id);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(id, pieces.Length);
+        return id;
+    }
+
+    private EncodeScratch Rent() => scratchPool.TryTake(out var scratch) ? scratch : new EncodeScratch();
+
+    /// <summary>Writes the UTF-8 of <paramref name="text"/> into the scratch (and the UTF-16 index of every byte).</summary>
+    private static int ToUtf8(string text, EncodeScratch scratch, bool spans)
+    {
+        var length = Encoding.UTF8.GetMaxByteCount(text.Length);
+        scratch.EnsureInput(length);
+        var written = Encoding.UTF8.GetBytes(text, scratch.Input);
+        if (spans)
+        {
+            var map = scratch.InputToUtf16;
+            var b = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                int size;
+                var c = text[i];
+                if (c < 0x80)
+                {
+                    size = 1;
+                }
+                else if (c < 0x800)
+                {
+                    size = 2;
+                }
+                else if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                {
+                    map[b] = map[b + 1] = map[b + 2] = map[b + 3] = i;
+                    b += 4;
+                    i++;
+                    continue;
+                }
+                else
+                {
+                    size = 3;   // BMP character, or a lone surrogate written as U+FFFD
+                }
+
+                for (var k = 0; k < size; k++)
+                {
+                    map[b++] = i;
+                }
+            }
+
+            map[b] = text.Length;
+        }
+
+        return written;
+    }
+
+    /// <summary>Normalises and segments into <c>scratch.Segments</c>; returns the normalised length.</summary>
+    private int Segment(ReadOnlySpan<byte> input, EncodeScratch scratch, float alpha, Generator? generator)
+    {
+        var n = normalizer.Normalize(input, scratch);
+        var normalized = scratch.Normalized.AsSpan(0, n);
+        if (generator is not null)
+        {
+            unigram!.Sample(normalized, alpha, generator, scratch);
+        }
+        else if (unigram is not null)
+        {
+            unigram.Encode(normalized, scratch);
+        }
+        else
+        {
+            bpe!.Encode(normalized, scratch);
+        }
+
+        return n;
+    }
+
+    private void EncodeIds(ReadOnlySpan<byte> input, EncodeScratch scratch)
+    {
+        Segment(input, scratch, 0, null);
+        var ids = scratch.Ids;
+        ids.Clear();
+        var normalized = scratch.Normalized;
+        var previousUnk = false;
+        foreach (var segment in scratch.Segments)
+        {
+            var isUnk = segment.Id == UnkId;
+            if (isUnk && byteFallback)
+            {
+                for (var k = 0; k < segment.Length; k++)
+                {
+                    ids.Add(byteIds[normalized[segment.Start + k]]);
+                }
+            }
+            else if (!(isUnk && previousUnk))
+            {
+                ids.Add(segment.Id);
+            }
+
+            previousUnk = isUnk;
+        }
+    }
+
+    private TokenEncoding EncodeCore(string text, float alpha, Generator? generator)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var scratch = Rent();
+        try
+        {
+            var inputLength = ToUtf8(text, scratch, spans: true);
+            Segment(scratch.Input.AsSpan(0, inputLength), scratch, alpha, generator);
+            var normToOrig = scratch.NormToOrig;
+            var toUtf16 = scratch.InputToUtf16;
+            var normalized = scratch.Normalized;
+            var outIds = new List<int>(scratch.Segments.Count);
+            var outSpans = new List<TokenSpan>(scratch.Segments.Count);
+            var previousUnk = false;
+            foreach (var segment in scratch.Segments)
+            {
+                var begin = toUtf16[normToOrig[segment.Start]];
+                var end = toUtf16[normToOrig[segment.Start + segment.Length]];
+                var isUnk = segment.Id == UnkId;
+                if (isUnk && byteFallback)
+                {
+                    for (var k = 0; k < segment.Length; k++)
+                    {
+                        outIds.Add(byteIds[normalized[segment.Start + k]]);
+                        outSpans.Add(k == segment.Length - 1 ? new TokenSpan(begin, end - begin) : new TokenSpan(begin, 0));
+                    }
+                }
+                else if (isUnk && previousUnk)
+                {
+                    var last = outSpans[^1];
+                    outSpans[^1] = new TokenSpan(last.Start, end - last.Start);
+                }
+                else
+                {
+                    outIds.Add(segment.Id);
+                    outSpans.Add(new TokenSpan(begin, end - begin));
+                }
+
+                previousUnk = isUnk;
+            }
+
+            var idArray = outIds.ToArray();
+            var tokens = new string[idArray.Length];
+            for (var i = 0; i < tokens.Length; i++)
+            {
+                tokens[i] = pieces[idArray[i]];
+            }
+
+            return new TokenEncoding(idArray, tokens, [.. outSpans]);
+        }
+        finally
+        {
+            scratchPool.Add(scratch);
+        }
+    }
+}

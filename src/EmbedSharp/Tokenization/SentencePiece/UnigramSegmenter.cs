@@ -1,0 +1,230 @@
+using EmbedSharp.Randomness;
+
+namespace EmbedSharp.Tokenization.SentencePiece;
+
+/// <summary>
+/// Unigram segmentation: the best path through the lattice of vocabulary pieces over the normalised UTF-8, maximising
+/// the sum of piece scores (log probabilities). A user-defined symbol scores <c>length·maxScore − 0.1</c>; a character
+/// no piece covers becomes <c>&lt;unk&gt;</c> scoring <c>minScore − 10</c>. SentencePiece's optimised Viterbi: path scores
+/// are float, candidates are compared in double, and the first of equal candidates (the leftmost start) wins.
+/// </summary>
+internal sealed class UnigramSegmenter
+{
+    private const float UnkPenalty = 10f;
+    private readonly ByteTrie trie;
+    private readonly float[] scores;
+    private readonly SentencePieceType[] types;
+    private readonly int unkId;
+    private readonly float maxScore;
+    private readonly float unkScore;
+
+    public UnigramSegmenter(ByteTrie trie, float[] scores, SentencePieceType[] types, int unkId)
+    {
+        this.trie = trie;
+        this.scores = scores;
+        this.types = types;
+        this.unkId = unkId;
+        var min = float.MaxValue;
+        var max = float.Epsilon * (1 << 23);   // FLT_MIN, SentencePiece's starting maximum
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (types[i] == SentencePieceType.Normal)
+            {
+                min = Math.Min(min, scores[i]);
+                max = Math.Max(max, scores[i]);
+            }
+        }
+
+        maxScore = max;
+        unkScore = min - UnkPenalty;
+    }
+
+    /// <summary>Fills <c>scratch.Segments</c> with the best segmentation of <paramref name="text"/>.</summary>
+    public void Encode(ReadOnlySpan<byte> text, EncodeScratch scratch)
+    {
+        scratch.Segments.Clear();
+        var size = text.Length;
+        if (size == 0)
+        {
+            return;
+        }
+
+        scratch.EnsureViterbi(size + 1);
+        var bestScore = scratch.BestScore.AsSpan(0, size + 1);
+        var bestStart = scratch.BestStart.AsSpan(0, size + 1);
+        var bestId = scratch.BestId.AsSpan(0, size + 1);
+        bestScore.Clear();
+        bestStart.Fill(-1);
+        bestId.Fill(-1);
+        var (bases, checks, values) = trie.Arrays;
+        var startsAt = 0;
+        while (startsAt < size)
+        {
+            var scoreTillHere = bestScore[startsAt];
+            var hasSingleNode = false;
+            var charLength = Math.Min(SentencePieceNormalizer.LeadLength(text[startsAt]), size - startsAt);
+            var node = ByteTrie.Root;
+            for (var keyPos = startsAt; keyPos < size;)
+            {
+                var next = bases[node] + text[keyPos++];   // ByteTrie.Step, inline
+                if ((uint)next >= (uint)checks.Length || checks[next] != node)
+                {
+                    break;
+                }
+
+                node = next;
+                var id = values[node];
+                if (id < 0 || types[id] == SentencePieceType.Unused)
+                {
+                    continue;
+                }
+
+                var length = keyPos - startsAt;
+                var score = types[id] == SentencePieceType.UserDefined ? (double)(length * maxScore) - 0.1 : scores[id];
+                var candidate = score + scoreTillHere;
+                if (bestStart[keyPos] == -1 || candidate > bestScore[keyPos])
+                {
+                    bestScore[keyPos] = (float)candidate;
+                    bestStart[keyPos] = startsAt;
+                    bestId[keyPos] = id;
+                }
+
+                if (length == charLength)
+                {
+                    hasSingleNode = true;
+                }
+            }
+
+            if (!hasSingleNode)
+            {
+                var end = startsAt + charLength;
+                var candidate = unkScore + scoreTillHere;
+                if (bestStart[end] == -1 || candidate > bestScore[end])
+                {
+                    bestScore[end] = candidate;
+                    bestStart[end] = startsAt;
+                    bestId[end] = unkId;
+                }
+            }
+
+            startsAt += charLength;
+        }
+
+        for (var end = size; end > 0; end = bestStart[end])
+        {
+            scratch.Segments.Add(new Segment(bestStart[end], end - bestStart[end], bestId[end]));
+        }
+
+        scratch.Segments.Reverse();
+    }
+
+    /// <summary>
+    /// Draws one segmentation with probability ∝ exp(α·Σ scores) (forward filtering, backward sampling over the same
+    /// lattice as <see cref="Encode"/>); SentencePiece's <c>SampleEncode(nbest_size = −1, alpha)</c>.
+    /// </summary>
+    public void Sample(ReadOnlySpan<byte> text, float alpha, Generator generator, EncodeScratch scratch)
+    {
+        scratch.Segments.Clear();
+        var size = text.Length;
+        if (size == 0)
+        {
+            return;
+        }
+
+        var nodes = scratch.Nodes;
+        nodes.Clear();
+        for (var startsAt = 0; startsAt < size;)
+        {
+            var hasSingleNode = false;
+            var charLength = Math.Min(SentencePieceNormalizer.LeadLength(text[startsAt]), size - startsAt);
+            var node = ByteTrie.Root;
+            for (var keyPos = startsAt; keyPos < size;)
+            {
+                node = trie.Step(node, text[keyPos++]);
+                if (node < 0)
+                {
+                    break;
+                }
+
+                var id = trie.Value(node);
+                if (id < 0 || types[id] == SentencePieceType.Unused)
+                {
+                    continue;
+                }
+
+                var length = keyPos - startsAt;
+                var score = types[id] == SentencePieceType.UserDefined ? (float)((length * maxScore) - 0.1) : scores[id];
+                nodes.Add((startsAt, keyPos, id, score));
+                hasSingleNode |= length == charLength;
+            }
+
+            if (!hasSingleNode)
+            {
+                nodes.Add((startsAt, startsAt + charLength, unkId, unkScore));
+            }
+
+            startsAt += charLength;
+        }
+
+        // Forward: alpha[e] = log Σ over nodes ending at e of exp(alpha[start] + α·score). Nodes come ordered by start,
+        // so every node's start is final before the node is read.
+        if (scratch.Alpha.Length < size + 1)
+        {
+            scratch.Alpha = new double[Math.Max(size + 1, scratch.Alpha.Length * 2)];
+        }
+
+        var forward = scratch.Alpha.AsSpan(0, size + 1);
+        forward.Fill(double.NegativeInfinity);
+        forward[0] = 0;
+        foreach (var (start, end, _, score) in nodes)
+        {
+            forward[end] = LogAdd(forward[end], forward[start] + (alpha * score));
+        }
+
+        // Backward: from the end, pick a node ending here with probability exp(alpha[start] + α·score − alpha[end]).
+        for (var end = size; end > 0;)
+        {
+            var u = generator.NextDouble();
+            var acc = 0.0;
+            (int Start, int End, int Id, float Score) chosen = default;
+            var found = false;
+            for (var i = nodes.Count - 1; i >= 0; i--)
+            {
+                var n = nodes[i];
+                if (n.End != end || double.IsNegativeInfinity(forward[n.Start]))
+                {
+                    continue;
+                }
+
+                chosen = n;
+                found = true;
+                acc += Math.Exp(forward[n.Start] + (alpha * n.Score) - forward[end]);
+                if (u < acc)
+                {
+                    break;
+                }
+            }
+
+            if (!found)
+            {
+                throw new InvalidOperationException("The lattice has no path to the end of the text.");
+            }
+
+            scratch.Segments.Add(new Segment(chosen.Start, end - chosen.Start, chosen.Id));
+            end = chosen.Start;
+        }
+
+        scratch.Segments.Reverse();
+    }
+
+    private static double LogAdd(double a, double b)
+    {
+        if (double.IsNegativeInfinity(a))
+        {
+            return b;
+        }
+
+        var max = Math.Max(a, b);
+        return max + Math.Log(Math.Exp(a - max) + Math.Exp(b - max));
+    }
+}
