@@ -12,6 +12,7 @@ internal static class TrainVectorsCommand
     {
         var corpus = new Argument<FileInfo>("CORPUS") { Description = "A text file; tokens separated by whitespace, one sentence per line." };
         var model = new Option<string>("--model") { Description = "skipgram or cbow.", DefaultValueFactory = _ => "skipgram" };
+        var loss = new Option<string>("--loss") { Description = "ns (negative sampling), hs (hierarchical softmax) or softmax.", DefaultValueFactory = _ => "ns" };
         var defaults = new WordVectorTrainingOptions();
         var dim = new Option<int>("--dim") { Description = "Vector size.", DefaultValueFactory = _ => defaults.Dim };
         var epoch = new Option<int>("--epoch") { Description = "Passes over the corpus.", DefaultValueFactory = _ => defaults.Epoch };
@@ -28,7 +29,7 @@ internal static class TrainVectorsCommand
         var output = new Option<string>("--out") { Description = "Output prefix: writes PREFIX.vec and PREFIX.bin.", Required = true };
         var command = new Command("train-vectors", "Train word vectors (fastText's skip-gram/CBOW with character n-grams); writes PREFIX.vec and PREFIX.bin.")
         {
-            corpus, model, dim, epoch, lr, ws, neg, minCount, minn, maxn, bucket, t, thread, seed, output,
+            corpus, model, loss, dim, epoch, lr, ws, neg, minCount, minn, maxn, bucket, t, thread, seed, output,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -39,6 +40,13 @@ internal static class TrainVectorsCommand
                     "skipgram" or "skip-gram" => WordVectorModelKind.SkipGram,
                     "cbow" => WordVectorModelKind.Cbow,
                     var other => throw new ArgumentException($"Unknown --model '{other}'; expected skipgram or cbow."),
+                },
+                Loss = r.GetValue(loss)!.Trim().ToLowerInvariant() switch
+                {
+                    "ns" => WordVectorLoss.NegativeSampling,
+                    "hs" => WordVectorLoss.HierarchicalSoftmax,
+                    "softmax" => WordVectorLoss.Softmax,
+                    var other => throw new ArgumentException($"Unknown --loss '{other}'; expected ns, hs or softmax."),
                 },
                 Dim = r.GetValue(dim),
                 Epoch = r.GetValue(epoch),

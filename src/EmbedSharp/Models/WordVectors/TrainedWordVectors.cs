@@ -72,7 +72,12 @@ public sealed class TrainedWordVectors
     {
         var o = Options;
         var args = new Vectors.Formats.FastTextBin.FastTextArgs(o.Dim, o.Ws, o.Epoch, o.MinCount, o.Neg, o.WordNgrams,
-            Vectors.Formats.FastTextBin.FastTextLoss.NegativeSampling,
+            o.Loss switch
+            {
+                WordVectorLoss.HierarchicalSoftmax => Vectors.Formats.FastTextBin.FastTextLoss.HierarchicalSoftmax,
+                WordVectorLoss.Softmax => Vectors.Formats.FastTextBin.FastTextLoss.Softmax,
+                _ => Vectors.Formats.FastTextBin.FastTextLoss.NegativeSampling,
+            },
             o.Model == WordVectorModelKind.Cbow ? Vectors.Formats.FastTextBin.FastTextModelKind.Cbow : Vectors.Formats.FastTextBin.FastTextModelKind.Skipgram,
             o.Bucket, o.Minn, o.Maxn, o.LrUpdateRate, o.T);
         var entries = new Vectors.FastText.FastTextEntry[Dictionary.Count];

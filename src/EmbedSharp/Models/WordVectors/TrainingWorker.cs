@@ -27,6 +27,9 @@ internal sealed unsafe class TrainingWorker
     private readonly float[] _keep;
     private readonly DictionaryEntryType[] _types;
     private readonly int[] _negatives;
+    private readonly HuffmanTree? _tree;
+    private readonly float[] _scores; // (WordCount) softmax outputs, empty for the other losses
+    private readonly WordVectorLoss _loss;
     private readonly NativeMatrix _input;
     private readonly NativeMatrix _output;
     private readonly SharedTrainingState _shared;
@@ -45,7 +48,7 @@ internal sealed unsafe class TrainingWorker
     private long _lossCount;
 
     public TrainingWorker(
-        int worker, WordVectorTrainingOptions options, FastTextDictionary dictionary, int[] negatives,
+        int worker, WordVectorTrainingOptions options, FastTextDictionary dictionary, int[] negatives, HuffmanTree? tree,
         NativeMatrix input, NativeMatrix output, SharedTrainingState shared, Stream corpus, long corpusLength)
     {
         _options = options;
@@ -54,6 +57,9 @@ internal sealed unsafe class TrainingWorker
         _keep = dictionary.KeepProbabilities;
         _types = dictionary.Types;
         _negatives = negatives;
+        _tree = tree;
+        _loss = options.Loss;
+        _scores = options.Loss == WordVectorLoss.Softmax ? new float[dictionary.WordCount] : [];
         _input = input;
         _output = output;
         _shared = shared;
@@ -195,8 +201,8 @@ internal sealed unsafe class TrainingWorker
         }
     }
 
-    /// <summary>fastText's Model::update with negative sampling: hidden = mean of the input rows; for the target
-    /// and Neg negatives, score = σ(hidden·out[t]), α = lr·(label − score), grad += α·out[t], out[t] += α·hidden;
+    /// <summary>fastText's Model::update: hidden = mean of the input rows; the loss accumulates grad (for each output
+    /// row t it scores: score = σ(hidden·out[t]), α = lr·(label − score), grad += α·out[t], out[t] += α·hidden);
     /// then every input row += grad (not divided by the row count, as fastText for unsupervised models).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Update(ReadOnlySpan<int> rows, int target, float lr)
@@ -221,6 +227,25 @@ internal sealed unsafe class TrainingWorker
         }
 
         grad.Clear();
+        var loss = _loss switch
+        {
+            WordVectorLoss.HierarchicalSoftmax => HierarchicalSoftmax(target, lr, hidden, grad, dim),
+            WordVectorLoss.Softmax => Softmax(target, lr, hidden, grad, dim),
+            _ => NegativeSampling(target, lr, hidden, grad, dim),
+        };
+        _lossSum += loss;
+        _lossCount++;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var row = new Span<float>(_input.Row(rows[i]), dim);
+            TensorPrimitives.Add(row, grad, row);
+        }
+    }
+
+    /// <summary>fastText's NegativeSamplingLoss::forward: the target as positive, then Neg negatives ≠ target drawn
+    /// uniformly from the table.</summary>
+    private float NegativeSampling(int target, float lr, Span<float> hidden, Span<float> grad, int dim)
+    {
         var loss = BinaryLogistic(target, true, lr, hidden, grad, dim);
         if (!_singleWord)
         {
@@ -236,13 +261,52 @@ internal sealed unsafe class TrainingWorker
             }
         }
 
-        _lossSum += loss;
-        _lossCount++;
-        for (var i = 0; i < rows.Length; i++)
+        return loss;
+    }
+
+    /// <summary>fastText's HierarchicalSoftmaxLoss::forward: binary logistic on each inner node of the target's
+    /// Huffman path, label = the path's code at that node.</summary>
+    private float HierarchicalSoftmax(int target, float lr, Span<float> hidden, Span<float> grad, int dim)
+    {
+        var path = _tree!.Path(target);
+        var code = _tree.Code(target);
+        var loss = 0f;
+        for (var i = 0; i < path.Length; i++)
         {
-            var row = new Span<float>(_input.Row(rows[i]), dim);
-            TensorPrimitives.Add(row, grad, row);
+            loss += BinaryLogistic(path[i], code[i], lr, hidden, grad, dim);
         }
+
+        return loss;
+    }
+
+    /// <summary>fastText's SoftmaxLoss::forward: p = softmax(out·hidden) over every word (exact exp, max subtracted);
+    /// for each word i, α = lr·([i = target] − p_i), grad += α·out[i], out[i] += α·hidden; loss −log p_target (table log).</summary>
+    private float Softmax(int target, float lr, Span<float> hidden, Span<float> grad, int dim)
+    {
+        var scores = _scores.AsSpan();
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] = TensorPrimitives.Dot(hidden, new ReadOnlySpan<float>(_output.Row(i), dim));
+        }
+
+        var max = TensorPrimitives.Max(scores);
+        var z = 0f;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] = MathF.Exp(scores[i] - max);
+            z += scores[i];
+        }
+
+        TensorPrimitives.Multiply(scores, 1f / z, scores);
+        for (var i = 0; i < scores.Length; i++)
+        {
+            var output = new Span<float>(_output.Row(i), dim);
+            var alpha = lr * ((i == target ? 1f : 0f) - scores[i]);
+            TensorPrimitives.MultiplyAdd(output, alpha, grad, grad);
+            TensorPrimitives.MultiplyAdd(hidden, alpha, output, output);
+        }
+
+        return -LogisticTables.Log(scores[target]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

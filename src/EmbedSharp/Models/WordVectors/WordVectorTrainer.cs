@@ -4,7 +4,7 @@ using EmbedSharp.Randomness;
 namespace EmbedSharp.Models.WordVectors;
 
 /// <summary>
-/// Trains fastText-compatible word vectors (skip-gram or CBOW with character n-gram subwords and negative sampling)
+/// Trains fastText-compatible word vectors (skip-gram or CBOW with character n-gram subwords; negative sampling, hierarchical softmax or softmax)
 /// on a corpus file, as fastText 0.9.2's <c>fasttext skipgram|cbow</c>:
 /// one streamed counting pass builds the <see cref="FastTextDictionary"/>; then <c>Thread</c> Hogwild workers each read
 /// the file from byte offset i·size/threads, cycling, until Epoch × tokens in-vocabulary tokens are processed, with
@@ -14,8 +14,9 @@ namespace EmbedSharp.Models.WordVectors;
 /// count); the workers' random streams are xoshiro128**, not std::minstd_rand. So results match fastText's in
 /// distribution, not in bits. With Thread = 1 the same corpus and Seed give the same bits every run.</para>
 /// <para>Negatives are drawn uniformly from a table of 10,000,000 entries where word w fills ⌈count_w^0.5 / Σ count^0.5
-/// · 10⁷⌉ slots — fastText's power 0.5 (<c>NegativeSamplingLoss</c>), not word2vec's 0.75. Hierarchical softmax is
-/// not implemented yet.</para>
+/// · 10⁷⌉ slots — fastText's power 0.5 (<c>NegativeSamplingLoss</c>), not word2vec's 0.75. With
+/// <see cref="WordVectorLoss.HierarchicalSoftmax"/> the output rows are the inner nodes of a <see cref="HuffmanTree"/>
+/// over the word counts, as fastText's <c>-loss hs</c>.</para>
 /// </summary>
 public sealed class WordVectorTrainer
 {
@@ -64,7 +65,8 @@ public sealed class WordVectorTrainer
         var (input, inputTensor) = NativeMatrix.Create((long)nwords + o.Bucket, o.Dim); // (nwords + bucket, dim)
         var (output, outputTensor) = NativeMatrix.Create(nwords, o.Dim); // (nwords, dim), zeros
         new Generator((ulong)(uint)o.Seed).Uniform(inputTensor, -1.0 / o.Dim, 1.0 / o.Dim);
-        var negatives = CreateNegativeTable(dictionary);
+        var negatives = o.Loss == WordVectorLoss.NegativeSampling ? CreateNegativeTable(dictionary) : [];
+        var tree = o.Loss == WordVectorLoss.HierarchicalSoftmax ? HuffmanTree.Build(dictionary.Counts.AsSpan(0, nwords)) : null;
 
         var shared = new SharedTrainingState();
         var streams = new FileStream[o.Thread];
@@ -77,7 +79,7 @@ public sealed class WordVectorTrainer
             for (var i = 0; i < o.Thread; i++)
             {
                 streams[i] = OpenCorpus(corpusPath);
-                workers[i] = new TrainingWorker(i, o, dictionary, negatives, input, output, shared, streams[i], length);
+                workers[i] = new TrainingWorker(i, o, dictionary, negatives, tree, input, output, shared, streams[i], length);
             }
 
             for (var i = 0; i < o.Thread; i++)
