@@ -210,6 +210,41 @@ public sealed class FastTextDictionary
         return new FastTextDictionary(table, [.. counts], types, ntokens, minn, maxn, bucket, t);
     }
 
+    /// <summary>Rebuilds a dictionary from its entries in order (words first), e.g. from a checkpoint.</summary>
+    /// <exception cref="InvalidDataException">A word after a label, a repeated entry, or no word.</exception>
+    internal static FastTextDictionary FromEntries(
+        IReadOnlyList<(byte[] Word, long Count, DictionaryEntryType Type)> entries, long tokenCount, int minn, int maxn, int bucket, double t)
+    {
+        var table = new WordTable(Math.Max(1024, entries.Count));
+        var counts = new long[entries.Count];
+        var types = new DictionaryEntryType[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var (word, count, type) = entries[i];
+            var h = FastTextHashing.Hash(word);
+            if (table.Find(word, h) >= 0)
+            {
+                throw new InvalidDataException($"Dictionary entry {i} repeats an earlier entry.");
+            }
+
+            if (i > 0 && type == DictionaryEntryType.Word && types[i - 1] == DictionaryEntryType.Label)
+            {
+                throw new InvalidDataException($"Dictionary entry {i} is a word after a label.");
+            }
+
+            table.Add(word, h);
+            counts[i] = count;
+            types[i] = type;
+        }
+
+        if (entries.Count == 0 || types[0] != DictionaryEntryType.Word)
+        {
+            throw new InvalidDataException("The dictionary holds no word.");
+        }
+
+        return new FastTextDictionary(table, counts, types, tokenCount, minn, maxn, bucket, t);
+    }
+
     private static (WordTable Table, List<long> Counts) Threshold(
         WordTable table, List<long> counts, long minCount, long minCountLabel, out DictionaryEntryType[] types)
     {

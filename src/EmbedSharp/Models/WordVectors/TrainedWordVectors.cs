@@ -6,7 +6,7 @@ using Tensor = EmbedSharp.Numerics.Tensor;
 namespace EmbedSharp.Models.WordVectors;
 
 /// <summary>
-/// The result of <see cref="WordVectorTrainer.Train"/>: the dictionary, the input matrix (word rows then n-gram
+/// The result of <see cref="WordVectorTrainer"/>.Train: the dictionary, the input matrix (word rows then n-gram
 /// buckets) and the output matrix, as a fastText model holds them.
 /// </summary>
 public sealed class TrainedWordVectors

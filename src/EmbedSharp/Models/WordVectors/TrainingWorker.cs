@@ -3,6 +3,12 @@ using System.Runtime.CompilerServices;
 
 namespace EmbedSharp.Models.WordVectors;
 
+/// <summary>A worker's state between two lines: where its reader is, its random stream, its unflushed token count
+/// and its loss sums (what a checkpoint needs so that a resumed run goes on as the uninterrupted one).</summary>
+internal sealed record WorkerCheckpoint(
+    long ReaderOffset, bool ReaderAtEnd, (uint S0, uint S1, uint S2, uint S3) Random, long UnflushedTokens,
+    double LossSum, long LossCount, double[] EpochLossSum, long[] EpochLossCount);
+
 /// <summary>Counters shared by the Hogwild workers.</summary>
 internal sealed class SharedTrainingState
 {
@@ -46,6 +52,7 @@ internal sealed unsafe class TrainingWorker
     private WorkerRandom _random;
     private double _lossSum;
     private long _lossCount;
+    private long _local; // tokens read but not yet added to the shared count
 
     public TrainingWorker(
         int worker, WordVectorTrainingOptions options, FastTextDictionary dictionary, int[] negatives, HuffmanTree? tree,
@@ -84,23 +91,46 @@ internal sealed unsafe class TrainingWorker
     /// <summary>Loss count published at each token-count flush.</summary>
     public long PublishedLossCount;
 
-    /// <summary>Trains until the shared token count reaches Epoch × TokenCount or cancellation.</summary>
-    public void Run(CancellationToken cancellationToken)
+    /// <summary>Places the reader at this worker's start offset, worker·size/threads (a fresh run).</summary>
+    public void Start() => _reader.Seek(_startOffset);
+
+    /// <summary>This worker's state at a pause between two lines, for a checkpoint.</summary>
+    public WorkerCheckpoint Capture() => new(
+        _reader.Position, _reader.AtEnd, _random.State, _local, _lossSum, _lossCount,
+        (double[])_epochLossSum.Clone(), (long[])_epochLossCount.Clone());
+
+    /// <summary>Continues from a captured state (instead of <see cref="Start"/>).</summary>
+    public void Restore(WorkerCheckpoint state)
     {
-        _reader.Seek(_startOffset);
+        _reader.Seek(state.ReaderOffset, state.ReaderAtEnd);
+        _random = WorkerRandom.FromState(state.Random);
+        _local = state.UnflushedTokens;
+        _lossSum = state.LossSum;
+        _lossCount = state.LossCount;
+        state.EpochLossSum.CopyTo(_epochLossSum, 0);
+        state.EpochLossCount.CopyTo(_epochLossCount, 0);
+        PublishedLossSum = _lossSum;
+        PublishedLossCount = _lossCount;
+    }
+
+    /// <summary>Trains line by line while the shared token count is below <paramref name="limit"/> (an epoch's end)
+    /// and no cancellation is requested. Tokens not yet added to the shared count stay with the worker across calls,
+    /// so stopping at an epoch boundary and going on gives the same sequence as not stopping; <paramref name="final"/>
+    /// adds them at the end of training.</summary>
+    public void Run(long limit, bool final, CancellationToken cancellationToken)
+    {
         var total = _options.Epoch * _dictionary.TokenCount;
         var epochs = _options.Epoch;
         var lr0 = (float)_options.Lr;
         var cbow = _options.Model == WordVectorModelKind.Cbow;
-        long local = 0;
-        while (Volatile.Read(ref _shared.TokenCount) < total && !cancellationToken.IsCancellationRequested)
+        while (Volatile.Read(ref _shared.TokenCount) < limit && !cancellationToken.IsCancellationRequested)
         {
             var progress = (float)Volatile.Read(ref _shared.TokenCount) / total; // real progress = real(tokenCount_) / (epoch * ntokens)
             var lr = lr0 * (1f - progress);
             var epoch = Math.Min(epochs - 1, (int)(progress * epochs));
             var lossBefore = _lossSum;
             var countBefore = _lossCount;
-            local += ReadLine(out var length);
+            _local += ReadLine(out var length);
             if (cbow)
             {
                 Cbow(length, lr);
@@ -112,16 +142,21 @@ internal sealed unsafe class TrainingWorker
 
             _epochLossSum[epoch] += _lossSum - lossBefore;
             _epochLossCount[epoch] += _lossCount - countBefore;
-            if (local > _options.LrUpdateRate)
+            if (_local > _options.LrUpdateRate)
             {
-                Interlocked.Add(ref _shared.TokenCount, local);
-                local = 0;
+                Interlocked.Add(ref _shared.TokenCount, _local);
+                _local = 0;
                 Volatile.Write(ref PublishedLossSum, _lossSum);
                 Volatile.Write(ref PublishedLossCount, _lossCount);
             }
         }
 
-        Interlocked.Add(ref _shared.TokenCount, local);
+        if (final)
+        {
+            Interlocked.Add(ref _shared.TokenCount, _local);
+            _local = 0;
+        }
+
         Volatile.Write(ref PublishedLossSum, _lossSum);
         Volatile.Write(ref PublishedLossCount, _lossCount);
     }
