@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
+using EmbedSharp.Vectors.FastText;
 using Tensor = EmbedSharp.Numerics.Tensor;
 
 namespace EmbedSharp.Models.WordVectors;
@@ -84,7 +85,7 @@ public sealed class TrainedWordVectors
         for (var i = 0; i < entries.Length; i++)
         {
             entries[i] = new Vectors.FastText.FastTextEntry(Dictionary.GetWord(i), Dictionary.GetCount(i),
-                Dictionary.GetEntryType(i) == DictionaryEntryType.Word ? Vectors.Formats.FastTextBin.FastTextEntryType.Word : Vectors.Formats.FastTextBin.FastTextEntryType.Label);
+                Dictionary.GetEntryType(i));
         }
 
         return new Vectors.FastText.FastTextModel(args, entries, Dictionary.TokenCount, Input, Output);

@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using EmbedSharp.Numerics.Formats;
+using EmbedSharp.Vectors.FastText;
+using EmbedSharp.Vectors.Formats.FastTextBin;
 
 namespace EmbedSharp.Models.WordVectors;
 
@@ -190,7 +192,7 @@ internal sealed class TrainingCheckpoint
         Require(corpusLength >= 0 && epochsDone >= 1 && epochsDone <= options.Epoch && tokenCount >= 0 && ticks >= 0 && dictTokens > 0,
             path, stream, "the run counters are out of range");
         Require(count > 0 && count <= (stream.Length - stream.Position) / 13, path, stream, $"{count} dictionary entries do not fit in the file");
-        var entries = new List<(byte[], long, DictionaryEntryType)>(count);
+        var entries = new List<(byte[], long, FastTextEntryType)>(count);
         for (var i = 0; i < count; i++)
         {
             var length = r.ReadInt32();
@@ -199,7 +201,7 @@ internal sealed class TrainingCheckpoint
             var c = r.ReadInt64();
             var type = r.ReadByte();
             Require(c >= 0 && type <= 1, path, stream, $"entry {i} has count {c} and type {type}");
-            entries.Add((word, c, (DictionaryEntryType)type));
+            entries.Add((word, c, (FastTextEntryType)type));
         }
 
         FastTextDictionary dictionary;

@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using EmbedSharp.Vectors.FastText;
+using EmbedSharp.Vectors.Formats.FastTextBin;
 
 namespace EmbedSharp.Models.WordVectors;
 
@@ -31,7 +33,7 @@ internal sealed unsafe class TrainingWorker
     private readonly int[] _subwordRows;
     private readonly int[] _subwordStarts;
     private readonly float[] _keep;
-    private readonly DictionaryEntryType[] _types;
+    private readonly FastTextEntryType[] _types;
     private readonly int[] _negatives;
     private readonly HuffmanTree? _tree;
     private readonly float[] _scores; // (WordCount) softmax outputs, empty for the other losses
@@ -181,7 +183,7 @@ internal sealed unsafe class TrainingWorker
             }
 
             ntokens++;
-            if (_types[id] == DictionaryEntryType.Word && _random.NextSingle() <= _keep[id])
+            if (_types[id] == FastTextEntryType.Word && _random.NextSingle() <= _keep[id])
             {
                 _line[length++] = id;
             }

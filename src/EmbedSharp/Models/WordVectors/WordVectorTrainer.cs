@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EmbedSharp.Randomness;
+using EmbedSharp.Vectors.FastText;
 
 namespace EmbedSharp.Models.WordVectors;
 

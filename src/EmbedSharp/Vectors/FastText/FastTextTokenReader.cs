@@ -1,4 +1,4 @@
-namespace EmbedSharp.Models.WordVectors;
+namespace EmbedSharp.Vectors.FastText;
 
 /// <summary>
 /// Reads whitespace-separated tokens from a byte stream exactly as fastText's <c>Dictionary::readWord</c> does:
