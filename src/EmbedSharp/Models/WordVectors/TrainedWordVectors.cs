@@ -97,17 +97,16 @@ public sealed class TrainedWordVectors
     /// <summary>
     /// Writes the word vectors of the vocabulary (words only, in dictionary order) as word2vec text, as fastText's
     /// <c>.vec</c>: a header <c>WordCount Dim</c>, then one line per word: the word's bytes and Dim values in shortest
-    /// round-trip invariant form (more digits than fastText's 5, so the file holds the exact floats). The file is
-    /// written to a temporary name and renamed, so a failure leaves no half-written file.
+    /// round-trip invariant form (more digits than fastText's 5, so the file holds the exact floats). Written
+    /// atomically (AtomicFile), so a failure leaves no half-written file.
     /// </summary>
     public void SaveVec(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var temp = path + ".tmp";
         var dim = Options.Dim;
         var vector = new float[dim];
         var number = new byte[32];
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        Numerics.Formats.AtomicFile.Write(path, stream =>
         {
             stream.Write(Encoding.ASCII.GetBytes(
                 string.Create(CultureInfo.InvariantCulture, $"{Dictionary.WordCount} {dim}\n")));
@@ -124,9 +123,7 @@ public sealed class TrainedWordVectors
 
                 stream.WriteByte((byte)'\n');
             }
-        }
-
-        File.Move(temp, path, overwrite: true);
+        });
     }
 
     private void Average(ReadOnlySpan<int> rows, Span<float> destination)
