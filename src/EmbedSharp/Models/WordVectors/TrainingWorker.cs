@@ -119,6 +119,7 @@ internal sealed unsafe class TrainingWorker
     /// and no cancellation is requested. Tokens not yet added to the shared count stay with the worker across calls,
     /// so stopping at an epoch boundary and going on gives the same sequence as not stopping; <paramref name="final"/>
     /// adds them at the end of training.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
     public void Run(long limit, bool final, CancellationToken cancellationToken)
     {
         var total = _options.Epoch * _dictionary.TokenCount;
@@ -165,6 +166,7 @@ internal sealed unsafe class TrainingWorker
 
     /// <summary>fastText's Dictionary::getLine for unsupervised models: returns the in-vocabulary tokens read; keeps
     /// the words that survive subsampling in the line buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
     private int ReadLine(out int length)
     {
         if (_reader.AtEnd)
@@ -197,6 +199,7 @@ internal sealed unsafe class TrainingWorker
         return ntokens;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
     private void SkipGram(int length, float lr)
     {
         var ws = _options.Ws;
@@ -215,6 +218,7 @@ internal sealed unsafe class TrainingWorker
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
     private void Cbow(int length, float lr)
     {
         var ws = _options.Ws;
@@ -281,6 +285,7 @@ internal sealed unsafe class TrainingWorker
 
     /// <summary>fastText's NegativeSamplingLoss::forward: the target as positive, then Neg negatives ≠ target drawn
     /// uniformly from the table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
     private float NegativeSampling(int target, float lr, Span<float> hidden, Span<float> grad, int dim)
     {
         var loss = BinaryLogistic(target, true, lr, hidden, grad, dim);
@@ -303,6 +308,7 @@ internal sealed unsafe class TrainingWorker
 
     /// <summary>fastText's HierarchicalSoftmaxLoss::forward: binary logistic on each inner node of the target's
     /// Huffman path, label = the path's code at that node.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
     private float HierarchicalSoftmax(int target, float lr, Span<float> hidden, Span<float> grad, int dim)
     {
         var path = _tree!.Path(target);
