@@ -25,7 +25,7 @@ DRIVER = os.path.join(HERE, "train_vectors.cs")
 
 # Frequent and mid-frequency nouns and verbs of the State of the Union addresses.
 PROBES = """nation war tax congress economy government people states peace world country president law
-    army navy trade money land health education jobs business workers budget debt energy freedom america
+    army navy trade money land health education jobs business workers budget debt energy freedom citizens
     security defense treaty constitution court union public children families schools oil farmers
     industry policy military foreign taxes spending reform program growth prosperity build support
     protect believe""".split()
