@@ -2,7 +2,7 @@
 #:property TreatWarningsAsErrors=false
 #:property PublishAot=false
 // Benchmark driver for trainer_vs_fasttext.py: `dotnet run train_vectors.cs -- sotu OUT.txt` writes the SOTU corpus;
-// `dotnet run train_vectors.cs -- train CORPUS skipgram|cbow THREADS MINN MAXN OUTPREFIX` trains and prints
+// `dotnet run train_vectors.cs -- train CORPUS skipgram|cbow THREADS MINN MAXN OUTPREFIX [SEED]` trains and prints
 // "words/sec/thread: N" like fastText's progress line.
 using System.Globalization;
 using EmbedSharp.Models.Data;
@@ -22,6 +22,7 @@ var options = new WordVectorTrainingOptions
     Minn = int.Parse(args[4], CultureInfo.InvariantCulture),
     Maxn = int.Parse(args[5], CultureInfo.InvariantCulture),
     Dim = 100, Epoch = 5, Ws = 5, Neg = 5, MinCount = 5,
+    Seed = args.Length > 7 ? int.Parse(args[7], CultureInfo.InvariantCulture) : 0,
 };
 var result = new WordVectorTrainer(options).Train(args[1]);
 var wst = result.ProcessedTokens / result.TrainingTime.TotalSeconds / options.Thread;

@@ -10,8 +10,9 @@ internal static class TrainVectorsCommand
 {
     public static Command Create()
     {
-        var corpus = new Argument<FileInfo>("CORPUS") { Description = "A text file; tokens separated by whitespace, one sentence per line." };
+        var corpus = new Argument<string>("CORPUS") { Description = "A text file (tokens separated by whitespace, one sentence per line), or - for standard input (copied to a temporary file while counting)." };
         var model = new Option<string>("--model") { Description = "skipgram or cbow.", DefaultValueFactory = _ => "skipgram" };
+        var loss = new Option<string>("--loss") { Description = "ns (negative sampling), hs (hierarchical softmax) or softmax.", DefaultValueFactory = _ => "ns" };
         var defaults = new WordVectorTrainingOptions();
         var dim = new Option<int>("--dim") { Description = "Vector size.", DefaultValueFactory = _ => defaults.Dim };
         var epoch = new Option<int>("--epoch") { Description = "Passes over the corpus.", DefaultValueFactory = _ => defaults.Epoch };
@@ -25,10 +26,12 @@ internal static class TrainVectorsCommand
         var t = new Option<double>("--t") { Description = "Subsampling threshold.", DefaultValueFactory = _ => defaults.T };
         var thread = new Option<int>("--thread") { Description = "Worker threads (1 with a fixed --seed is deterministic).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Write the training state to this file at the end of every epoch (atomically)." };
+        var resume = new Option<string?>("--resume") { Description = "Go on from this checkpoint (same corpus); its options replace the hyper-parameter options, and new checkpoints go to --checkpoint or, by default, to this file." };
         var output = new Option<string>("--out") { Description = "Output prefix: writes PREFIX.vec and PREFIX.bin.", Required = true };
         var command = new Command("train-vectors", "Train word vectors (fastText's skip-gram/CBOW with character n-grams); writes PREFIX.vec and PREFIX.bin.")
         {
-            corpus, model, dim, epoch, lr, ws, neg, minCount, minn, maxn, bucket, t, thread, seed, output,
+            corpus, model, loss, dim, epoch, lr, ws, neg, minCount, minn, maxn, bucket, t, thread, seed, checkpoint, resume, output,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -39,6 +42,13 @@ internal static class TrainVectorsCommand
                     "skipgram" or "skip-gram" => WordVectorModelKind.SkipGram,
                     "cbow" => WordVectorModelKind.Cbow,
                     var other => throw new ArgumentException($"Unknown --model '{other}'; expected skipgram or cbow."),
+                },
+                Loss = r.GetValue(loss)!.Trim().ToLowerInvariant() switch
+                {
+                    "ns" => WordVectorLoss.NegativeSampling,
+                    "hs" => WordVectorLoss.HierarchicalSoftmax,
+                    "softmax" => WordVectorLoss.Softmax,
+                    var other => throw new ArgumentException($"Unknown --loss '{other}'; expected ns, hs or softmax."),
                 },
                 Dim = r.GetValue(dim),
                 Epoch = r.GetValue(epoch),
@@ -53,12 +63,30 @@ internal static class TrainVectorsCommand
                 Thread = r.GetValue(thread),
                 Seed = r.GetValue(seed),
             };
-            var trainer = new WordVectorTrainer(options); // validates every option before any work
-            var path = r.GetValue(corpus)!.FullName;
+            var resumeFrom = r.GetValue(resume);
+            if (resumeFrom is not null)
+            {
+                options = WordVectorTrainer.ReadCheckpointOptions(resumeFrom);
+            }
+
+            // validates every option before any work
+            var trainer = new WordVectorTrainer(options) { CheckpointPath = r.GetValue(checkpoint) ?? resumeFrom };
+            var path = r.GetValue(corpus)!;
+            TrainedWordVectors Run(IProgress<TrainingProgress>? progress)
+            {
+                if (path == "-")
+                {
+                    using var stdin = Console.OpenStandardInput();
+                    return resumeFrom is null ? trainer.Train(stdin, progress) : trainer.Resume(resumeFrom, stdin, progress);
+                }
+
+                return resumeFrom is null ? trainer.Train(path, progress) : trainer.Resume(resumeFrom, path, progress);
+            }
+
             TrainedWordVectors? result = null;
             if (Console.IsErrorRedirected)
             {
-                result = trainer.Train(path);
+                result = Run(null);
             }
             else
             {
@@ -74,7 +102,7 @@ internal static class TrainVectorsCommand
                             task.Description = string.Create(CultureInfo.InvariantCulture,
                                 $"words/s/thread {p.WordsPerSecondPerThread:0} lr {p.LearningRate:0.000000} loss {p.Loss:0.000000}");
                         });
-                        result = trainer.Train(path, progress);
+                        result = Run(progress);
                         task.Value = 1.0;
                     });
             }

@@ -31,6 +31,7 @@ public sealed class TrainVectorsCommandTests : IDisposable
     [InlineData("--dim", "0")]
     [InlineData("--epoch", "-1")]
     [InlineData("--model", "glove")]
+    [InlineData("--loss", "hinge")]
     public void Absurd_options_fail_before_any_work_with_one_line(string option, string value)
     {
         var corpus = Path.Combine(AppContext.BaseDirectory, "data", "fasttext", "corpus.txt");
@@ -39,6 +40,25 @@ public sealed class TrainVectorsCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Single(err.Trim().Split('\n'));
         Assert.False(File.Exists(prefix + ".vec"));
+    }
+
+    [Fact]
+    public void A_checkpoint_written_each_epoch_resumes_to_the_same_vectors_and_hs_loss_trains()
+    {
+        var corpus = Path.Combine(AppContext.BaseDirectory, "data", "fasttext", "corpus.txt");
+        var checkpoint = Path.Combine(_dir, "run.ckpt");
+        string[] common = ["--dim", "8", "--epoch", "2", "--min-count", "2", "--thread", "1", "--seed", "3", "--loss", "hs"];
+        var (code, _, err) = CliRunner.Invoke(null, ["train-vectors", corpus, .. common, "--checkpoint", checkpoint, "--out", Path.Combine(_dir, "a")]);
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(checkpoint));
+        (code, _, err) = CliRunner.Invoke(null, "train-vectors", corpus, "--resume", checkpoint, "--out", Path.Combine(_dir, "b"));
+        Assert.True(code == 0, err);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, "a.vec")), File.ReadAllBytes(Path.Combine(_dir, "b.vec")));
+        Assert.Equal(EmbedSharp.Vectors.Formats.FastTextBin.FastTextLoss.HierarchicalSoftmax, FastTextModel.Load(Path.Combine(_dir, "b.bin")).Args.Loss);
+
+        (code, _, err) = CliRunner.Invoke(null, "train-vectors", corpus, "--resume", Path.Combine(_dir, "missing.ckpt"), "--out", Path.Combine(_dir, "c"));
+        Assert.Equal(1, code);
+        Assert.Contains("missing.ckpt", err, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -102,7 +102,7 @@ public sealed class FastTextParityTests
         Assert.Equal(model.WordCount, wv.Count);
         for (var i = 0; i < model.WordCount; i++)
         {
-            var word = model.Dictionary.Bytes(i);
+            var word = model.Dictionary.GetWordBytes(i);
             Assert.Equal(model.Entries[i].Word, wv.Words[i]);
             FastTextFixtures.AssertPrinted(lines[i + 1], [.. word, (byte)' '], wv.GetVector(i), $"{name} .vec line {i + 1}");
         }
@@ -167,7 +167,7 @@ public sealed class FastTextParityTests
         {
             var e = model.Entries[i];
             var expected = Encoding.UTF8.GetString(dict[i + 1]);
-            Assert.Equal(expected, $"{Encoding.UTF8.GetString(model.Dictionary.Bytes(i))} {e.Count} {(e.Type == FastTextEntryType.Word ? "word" : "label")}");
+            Assert.Equal(expected, $"{Encoding.UTF8.GetString(model.Dictionary.GetWordBytes(i))} {e.Count} {(e.Type == FastTextEntryType.Word ? "word" : "label")}");
         }
     }
 
@@ -196,7 +196,7 @@ public sealed class FastTextParityTests
     public void The_invalid_utf8_word_of_the_corpus_is_reported_and_found_by_its_bytes()
     {
         var model = Load("skipgram");
-        var id = model.Dictionary.Find([(byte)'c', (byte)'a', (byte)'f', 0xE9]);
+        var id = model.Dictionary.GetId([(byte)'c', (byte)'a', (byte)'f', 0xE9]);
         Assert.True(id >= 0);
         Assert.Equal([id], model.InvalidUtf8Entries);
         Assert.Equal("caf\uFFFD", model.Entries[id].Word);

@@ -38,5 +38,8 @@ internal sealed unsafe class NativeMatrix
         return (m, Tensor.FromPointer((nint)p, m, rows, dim));
     }
 
+    /// <summary>A tensor view of this block (keeps it alive).</summary>
+    public Tensor AsTensor() => Tensor.FromPointer((nint)Pointer, this, Rows, Dim);
+
     public float* Row(int row) => Pointer + ((long)row * Dim);
 }

@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
+using EmbedSharp.Vectors.FastText;
 using Tensor = EmbedSharp.Numerics.Tensor;
 
 namespace EmbedSharp.Models.WordVectors;
 
 /// <summary>
-/// The result of <see cref="WordVectorTrainer.Train"/>: the dictionary, the input matrix (word rows then n-gram
+/// The result of <see cref="WordVectorTrainer"/>.Train: the dictionary, the input matrix (word rows then n-gram
 /// buckets) and the output matrix, as a fastText model holds them.
 /// </summary>
 public sealed class TrainedWordVectors
@@ -72,14 +73,19 @@ public sealed class TrainedWordVectors
     {
         var o = Options;
         var args = new Vectors.Formats.FastTextBin.FastTextArgs(o.Dim, o.Ws, o.Epoch, o.MinCount, o.Neg, o.WordNgrams,
-            Vectors.Formats.FastTextBin.FastTextLoss.NegativeSampling,
+            o.Loss switch
+            {
+                WordVectorLoss.HierarchicalSoftmax => Vectors.Formats.FastTextBin.FastTextLoss.HierarchicalSoftmax,
+                WordVectorLoss.Softmax => Vectors.Formats.FastTextBin.FastTextLoss.Softmax,
+                _ => Vectors.Formats.FastTextBin.FastTextLoss.NegativeSampling,
+            },
             o.Model == WordVectorModelKind.Cbow ? Vectors.Formats.FastTextBin.FastTextModelKind.Cbow : Vectors.Formats.FastTextBin.FastTextModelKind.Skipgram,
             o.Bucket, o.Minn, o.Maxn, o.LrUpdateRate, o.T);
         var entries = new Vectors.FastText.FastTextEntry[Dictionary.Count];
         for (var i = 0; i < entries.Length; i++)
         {
             entries[i] = new Vectors.FastText.FastTextEntry(Dictionary.GetWord(i), Dictionary.GetCount(i),
-                Dictionary.GetEntryType(i) == DictionaryEntryType.Word ? Vectors.Formats.FastTextBin.FastTextEntryType.Word : Vectors.Formats.FastTextBin.FastTextEntryType.Label);
+                Dictionary.GetEntryType(i));
         }
 
         return new Vectors.FastText.FastTextModel(args, entries, Dictionary.TokenCount, Input, Output);
@@ -91,17 +97,16 @@ public sealed class TrainedWordVectors
     /// <summary>
     /// Writes the word vectors of the vocabulary (words only, in dictionary order) as word2vec text, as fastText's
     /// <c>.vec</c>: a header <c>WordCount Dim</c>, then one line per word: the word's bytes and Dim values in shortest
-    /// round-trip invariant form (more digits than fastText's 5, so the file holds the exact floats). The file is
-    /// written to a temporary name and renamed, so a failure leaves no half-written file.
+    /// round-trip invariant form (more digits than fastText's 5, so the file holds the exact floats). Written
+    /// atomically (AtomicFile), so a failure leaves no half-written file.
     /// </summary>
     public void SaveVec(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var temp = path + ".tmp";
         var dim = Options.Dim;
         var vector = new float[dim];
         var number = new byte[32];
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        Numerics.Formats.AtomicFile.Write(path, stream =>
         {
             stream.Write(Encoding.ASCII.GetBytes(
                 string.Create(CultureInfo.InvariantCulture, $"{Dictionary.WordCount} {dim}\n")));
@@ -118,9 +123,7 @@ public sealed class TrainedWordVectors
 
                 stream.WriteByte((byte)'\n');
             }
-        }
-
-        File.Move(temp, path, overwrite: true);
+        });
     }
 
     private void Average(ReadOnlySpan<int> rows, Span<float> destination)

@@ -1,7 +1,15 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using EmbedSharp.Vectors.FastText;
+using EmbedSharp.Vectors.Formats.FastTextBin;
 
 namespace EmbedSharp.Models.WordVectors;
+
+/// <summary>A worker's state between two lines: where its reader is, its random stream, its unflushed token count
+/// and its loss sums (what a checkpoint needs so that a resumed run goes on as the uninterrupted one).</summary>
+internal sealed record WorkerCheckpoint(
+    long ReaderOffset, bool ReaderAtEnd, (uint S0, uint S1, uint S2, uint S3) Random, long UnflushedTokens,
+    double LossSum, long LossCount, double[] EpochLossSum, long[] EpochLossCount);
 
 /// <summary>Counters shared by the Hogwild workers.</summary>
 internal sealed class SharedTrainingState
@@ -25,8 +33,11 @@ internal sealed unsafe class TrainingWorker
     private readonly int[] _subwordRows;
     private readonly int[] _subwordStarts;
     private readonly float[] _keep;
-    private readonly DictionaryEntryType[] _types;
+    private readonly FastTextEntryType[] _types;
     private readonly int[] _negatives;
+    private readonly HuffmanTree? _tree;
+    private readonly float[] _scores; // (WordCount) softmax outputs, empty for the other losses
+    private readonly WordVectorLoss _loss;
     private readonly NativeMatrix _input;
     private readonly NativeMatrix _output;
     private readonly SharedTrainingState _shared;
@@ -43,9 +54,10 @@ internal sealed unsafe class TrainingWorker
     private WorkerRandom _random;
     private double _lossSum;
     private long _lossCount;
+    private long _local; // tokens read but not yet added to the shared count
 
     public TrainingWorker(
-        int worker, WordVectorTrainingOptions options, FastTextDictionary dictionary, int[] negatives,
+        int worker, WordVectorTrainingOptions options, FastTextDictionary dictionary, int[] negatives, HuffmanTree? tree,
         NativeMatrix input, NativeMatrix output, SharedTrainingState shared, Stream corpus, long corpusLength)
     {
         _options = options;
@@ -54,6 +66,9 @@ internal sealed unsafe class TrainingWorker
         _keep = dictionary.KeepProbabilities;
         _types = dictionary.Types;
         _negatives = negatives;
+        _tree = tree;
+        _loss = options.Loss;
+        _scores = options.Loss == WordVectorLoss.Softmax ? new float[dictionary.WordCount] : [];
         _input = input;
         _output = output;
         _shared = shared;
@@ -78,23 +93,47 @@ internal sealed unsafe class TrainingWorker
     /// <summary>Loss count published at each token-count flush.</summary>
     public long PublishedLossCount;
 
-    /// <summary>Trains until the shared token count reaches Epoch × TokenCount or cancellation.</summary>
-    public void Run(CancellationToken cancellationToken)
+    /// <summary>Places the reader at this worker's start offset, worker·size/threads (a fresh run).</summary>
+    public void Start() => _reader.Seek(_startOffset);
+
+    /// <summary>This worker's state at a pause between two lines, for a checkpoint.</summary>
+    public WorkerCheckpoint Capture() => new(
+        _reader.Position, _reader.AtEnd, _random.State, _local, _lossSum, _lossCount,
+        (double[])_epochLossSum.Clone(), (long[])_epochLossCount.Clone());
+
+    /// <summary>Continues from a captured state (instead of <see cref="Start"/>).</summary>
+    public void Restore(WorkerCheckpoint state)
     {
-        _reader.Seek(_startOffset);
+        _reader.Seek(state.ReaderOffset, state.ReaderAtEnd);
+        _random = WorkerRandom.FromState(state.Random);
+        _local = state.UnflushedTokens;
+        _lossSum = state.LossSum;
+        _lossCount = state.LossCount;
+        state.EpochLossSum.CopyTo(_epochLossSum, 0);
+        state.EpochLossCount.CopyTo(_epochLossCount, 0);
+        PublishedLossSum = _lossSum;
+        PublishedLossCount = _lossCount;
+    }
+
+    /// <summary>Trains line by line while the shared token count is below <paramref name="limit"/> (an epoch's end)
+    /// and no cancellation is requested. Tokens not yet added to the shared count stay with the worker across calls,
+    /// so stopping at an epoch boundary and going on gives the same sequence as not stopping; <paramref name="final"/>
+    /// adds them at the end of training.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
+    public void Run(long limit, bool final, CancellationToken cancellationToken)
+    {
         var total = _options.Epoch * _dictionary.TokenCount;
         var epochs = _options.Epoch;
         var lr0 = (float)_options.Lr;
         var cbow = _options.Model == WordVectorModelKind.Cbow;
-        long local = 0;
-        while (Volatile.Read(ref _shared.TokenCount) < total && !cancellationToken.IsCancellationRequested)
+        while (Volatile.Read(ref _shared.TokenCount) < limit && !cancellationToken.IsCancellationRequested)
         {
             var progress = (float)Volatile.Read(ref _shared.TokenCount) / total; // real progress = real(tokenCount_) / (epoch * ntokens)
             var lr = lr0 * (1f - progress);
             var epoch = Math.Min(epochs - 1, (int)(progress * epochs));
             var lossBefore = _lossSum;
             var countBefore = _lossCount;
-            local += ReadLine(out var length);
+            _local += ReadLine(out var length);
             if (cbow)
             {
                 Cbow(length, lr);
@@ -106,22 +145,28 @@ internal sealed unsafe class TrainingWorker
 
             _epochLossSum[epoch] += _lossSum - lossBefore;
             _epochLossCount[epoch] += _lossCount - countBefore;
-            if (local > _options.LrUpdateRate)
+            if (_local > _options.LrUpdateRate)
             {
-                Interlocked.Add(ref _shared.TokenCount, local);
-                local = 0;
+                Interlocked.Add(ref _shared.TokenCount, _local);
+                _local = 0;
                 Volatile.Write(ref PublishedLossSum, _lossSum);
                 Volatile.Write(ref PublishedLossCount, _lossCount);
             }
         }
 
-        Interlocked.Add(ref _shared.TokenCount, local);
+        if (final)
+        {
+            Interlocked.Add(ref _shared.TokenCount, _local);
+            _local = 0;
+        }
+
         Volatile.Write(ref PublishedLossSum, _lossSum);
         Volatile.Write(ref PublishedLossCount, _lossCount);
     }
 
     /// <summary>fastText's Dictionary::getLine for unsupervised models: returns the in-vocabulary tokens read; keeps
     /// the words that survive subsampling in the line buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
     private int ReadLine(out int length)
     {
         if (_reader.AtEnd)
@@ -140,7 +185,7 @@ internal sealed unsafe class TrainingWorker
             }
 
             ntokens++;
-            if (_types[id] == DictionaryEntryType.Word && _random.NextSingle() <= _keep[id])
+            if (_types[id] == FastTextEntryType.Word && _random.NextSingle() <= _keep[id])
             {
                 _line[length++] = id;
             }
@@ -154,6 +199,7 @@ internal sealed unsafe class TrainingWorker
         return ntokens;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
     private void SkipGram(int length, float lr)
     {
         var ws = _options.Ws;
@@ -172,6 +218,7 @@ internal sealed unsafe class TrainingWorker
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
     private void Cbow(int length, float lr)
     {
         var ws = _options.Ws;
@@ -195,8 +242,8 @@ internal sealed unsafe class TrainingWorker
         }
     }
 
-    /// <summary>fastText's Model::update with negative sampling: hidden = mean of the input rows; for the target
-    /// and Neg negatives, score = σ(hidden·out[t]), α = lr·(label − score), grad += α·out[t], out[t] += α·hidden;
+    /// <summary>fastText's Model::update: hidden = mean of the input rows; the loss accumulates grad (for each output
+    /// row t it scores: score = σ(hidden·out[t]), α = lr·(label − score), grad += α·out[t], out[t] += α·hidden);
     /// then every input row += grad (not divided by the row count, as fastText for unsupervised models).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Update(ReadOnlySpan<int> rows, int target, float lr)
@@ -221,6 +268,26 @@ internal sealed unsafe class TrainingWorker
         }
 
         grad.Clear();
+        var loss = _loss switch
+        {
+            WordVectorLoss.HierarchicalSoftmax => HierarchicalSoftmax(target, lr, hidden, grad, dim),
+            WordVectorLoss.Softmax => Softmax(target, lr, hidden, grad, dim),
+            _ => NegativeSampling(target, lr, hidden, grad, dim),
+        };
+        _lossSum += loss;
+        _lossCount++;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var row = new Span<float>(_input.Row(rows[i]), dim);
+            TensorPrimitives.Add(row, grad, row);
+        }
+    }
+
+    /// <summary>fastText's NegativeSamplingLoss::forward: the target as positive, then Neg negatives ≠ target drawn
+    /// uniformly from the table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
+    private float NegativeSampling(int target, float lr, Span<float> hidden, Span<float> grad, int dim)
+    {
         var loss = BinaryLogistic(target, true, lr, hidden, grad, dim);
         if (!_singleWord)
         {
@@ -236,13 +303,53 @@ internal sealed unsafe class TrainingWorker
             }
         }
 
-        _lossSum += loss;
-        _lossCount++;
-        for (var i = 0; i < rows.Length; i++)
+        return loss;
+    }
+
+    /// <summary>fastText's HierarchicalSoftmaxLoss::forward: binary logistic on each inner node of the target's
+    /// Huffman path, label = the path's code at that node.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
+    private float HierarchicalSoftmax(int target, float lr, Span<float> hidden, Span<float> grad, int dim)
+    {
+        var path = _tree!.Path(target);
+        var code = _tree.Code(target);
+        var loss = 0f;
+        for (var i = 0; i < path.Length; i++)
         {
-            var row = new Span<float>(_input.Row(rows[i]), dim);
-            TensorPrimitives.Add(row, grad, row);
+            loss += BinaryLogistic(path[i], code[i], lr, hidden, grad, dim);
         }
+
+        return loss;
+    }
+
+    /// <summary>fastText's SoftmaxLoss::forward: p = softmax(out·hidden) over every word (exact exp, max subtracted);
+    /// for each word i, α = lr·([i = target] − p_i), grad += α·out[i], out[i] += α·hidden; loss −log p_target (table log).</summary>
+    private float Softmax(int target, float lr, Span<float> hidden, Span<float> grad, int dim)
+    {
+        var scores = _scores.AsSpan();
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] = TensorPrimitives.Dot(hidden, new ReadOnlySpan<float>(_output.Row(i), dim));
+        }
+
+        var max = TensorPrimitives.Max(scores);
+        var z = 0f;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] = MathF.Exp(scores[i] - max);
+            z += scores[i];
+        }
+
+        TensorPrimitives.Multiply(scores, 1f / z, scores);
+        for (var i = 0; i < scores.Length; i++)
+        {
+            var output = new Span<float>(_output.Row(i), dim);
+            var alpha = lr * ((i == target ? 1f : 0f) - scores[i]);
+            TensorPrimitives.MultiplyAdd(output, alpha, grad, grad);
+            TensorPrimitives.MultiplyAdd(hidden, alpha, output, output);
+        }
+
+        return -LogisticTables.Log(scores[target]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

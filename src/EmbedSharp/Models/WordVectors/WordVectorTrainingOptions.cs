@@ -2,13 +2,16 @@ namespace EmbedSharp.Models.WordVectors;
 
 /// <summary>
 /// Hyper-parameters of <see cref="WordVectorTrainer"/>. Names and defaults are fastText 0.9.2's (<c>Args</c>):
-/// <c>-model -dim -epoch -lr -ws -neg -minCount -minn -maxn -bucket -t -lrUpdateRate -thread -seed -wordNgrams</c>.
+/// <c>-model -loss -dim -epoch -lr -ws -neg -minCount -minn -maxn -bucket -t -lrUpdateRate -thread -seed -wordNgrams</c>.
 /// Validated by <see cref="Validate"/> before any work.
 /// </summary>
 public sealed record WordVectorTrainingOptions
 {
     /// <summary>Skip-gram or CBOW. fastText: the command name. Default skip-gram.</summary>
     public WordVectorModelKind Model { get; init; } = WordVectorModelKind.SkipGram;
+
+    /// <summary>Output layer: negative sampling, hierarchical softmax or full softmax. fastText: -loss ns|hs|softmax, default ns.</summary>
+    public WordVectorLoss Loss { get; init; } = WordVectorLoss.NegativeSampling;
 
     /// <summary>Vector dimension. fastText: -dim, default 100.</summary>
     public int Dim { get; init; } = 100;
@@ -65,7 +68,8 @@ public sealed record WordVectorTrainingOptions
         Check(Epoch > 0, nameof(Epoch), Epoch, "must be positive");
         Check(Lr > 0 && double.IsFinite(Lr), nameof(Lr), Lr, "must be positive and finite");
         Check(Ws > 0, nameof(Ws), Ws, "must be positive");
-        Check(Neg > 0, nameof(Neg), Neg, "must be positive (hierarchical softmax is not implemented yet)");
+        Check(Enum.IsDefined(Loss), nameof(Loss), Loss, "must be NegativeSampling, HierarchicalSoftmax or Softmax");
+        Check(Neg > 0 || Loss != WordVectorLoss.NegativeSampling, nameof(Neg), Neg, "must be positive with negative sampling");
         Check(MinCount > 0, nameof(MinCount), MinCount, "must be positive");
         Check(Minn >= 0, nameof(Minn), Minn, "must be 0 or more");
         Check(Maxn >= 0, nameof(Maxn), Maxn, "must be 0 or more");

@@ -28,6 +28,20 @@ internal struct WorkerRandom
         }
     }
 
+    /// <summary>The four state words (for a checkpoint).</summary>
+    public readonly (uint S0, uint S1, uint S2, uint S3) State => (_s0, _s1, _s2, _s3);
+
+    /// <summary>A stream continuing from saved <see cref="State"/> words (not all zero).</summary>
+    public static WorkerRandom FromState((uint S0, uint S1, uint S2, uint S3) state)
+    {
+        if ((state.S0 | state.S1 | state.S2 | state.S3) == 0)
+        {
+            throw new InvalidDataException("A saved random state is all zeros, which xoshiro128** never reaches.");
+        }
+
+        return new WorkerRandom { _s0 = state.S0, _s1 = state.S1, _s2 = state.S2, _s3 = state.S3 };
+    }
+
     /// <summary>The next 32 random bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint NextUInt32()

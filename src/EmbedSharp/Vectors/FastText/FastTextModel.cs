@@ -87,7 +87,8 @@ public sealed class FastTextModel : IWordVectorProvider
         }
 
         Args = args;
-        _dict = FastTextDictionary.FromEntries(entries, nwords, tokenCount);
+        _dict = FastTextDictionary.FromEntries(
+            [.. entries.Select(e => (Encoding.UTF8.GetBytes(e.Word), e.Count, e.Type))], tokenCount, args.Minn, args.Maxn, args.Bucket, args.T);
         _entries = [.. entries];
         Input = input;
         Output = output;
@@ -99,10 +100,10 @@ public sealed class FastTextModel : IWordVectorProvider
     {
         Args = args;
         _dict = dict;
-        _entries = new FastTextEntry[dict.Size];
+        _entries = new FastTextEntry[dict.Count];
         for (var i = 0; i < _entries.Length; i++)
         {
-            _entries[i] = new FastTextEntry(dict.Strings[i], dict.Counts[i], dict.Types[i]);
+            _entries[i] = new FastTextEntry(dict.GetWord(i), dict.Counts[i], dict.Types[i]);
         }
 
         Input = input;
@@ -168,7 +169,7 @@ public sealed class FastTextModel : IWordVectorProvider
         var buffer = rented is null ? stackalloc byte[StackBytes] : rented;
         try
         {
-            return _dict.Find(buffer[..Encoding.UTF8.GetBytes(word, buffer)]);
+            return _dict.GetId(buffer[..Encoding.UTF8.GetBytes(word, buffer)]);
         }
         finally
         {
@@ -268,7 +269,7 @@ public sealed class FastTextModel : IWordVectorProvider
         ArgumentNullException.ThrowIfNull(word);
         var bytes = Encoding.UTF8.GetBytes(word);
         var result = new List<FastTextSubword>();
-        var id = _dict.Find(bytes);
+        var id = _dict.GetId(bytes);
         if (id >= 0)
         {
             result.Add(new FastTextSubword(_entries[id].Word, id));
@@ -321,7 +322,7 @@ public sealed class FastTextModel : IWordVectorProvider
         for (var r = 0; r < ids.Count; r++)
         {
             words[r] = _entries[ids[r]].Word;
-            WordVectorCore(_dict.Bytes(ids[r]), vectors.Row(r));
+            WordVectorCore(_dict.GetWordBytes(ids[r]), vectors.Row(r));
         }
 
         return new WordVectors(words, vectors);
@@ -366,7 +367,7 @@ public sealed class FastTextModel : IWordVectorProvider
     {
         destination.Clear();
         var rows = 0;
-        var id = _dict.Find(word);
+        var id = _dict.GetId(word);
         if (id >= 0)
         {
             if (id >= WordCount)
@@ -502,7 +503,7 @@ public sealed class FastTextModel : IWordVectorProvider
             }
 
             var token = i > start ? line[start..i] : FastTextDictionary.Eos;
-            var id = _dict.Find(token);
+            var id = _dict.GetId(token);
             var isLabel = id >= 0 ? id >= WordCount : token.StartsWith(LabelPrefix);
             if (!isLabel)
             {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using EmbedSharp.Models.WordVectors;
+using EmbedSharp.Vectors.FastText;
+using EmbedSharp.Vectors.Formats.FastTextBin;
 
 namespace EmbedSharp.Tests.Models.WordVectors;
 
@@ -67,7 +68,7 @@ public class FastTextDictionaryTests
             var word = Hex(expected[i].GetProperty("word_hex").GetString()!);
             Assert.True(word.AsSpan().SequenceEqual(dict.GetWordBytes(i)), $"entry {i}: expected {Encoding.UTF8.GetString(word)} got {dict.GetWord(i)}");
             Assert.Equal(expected[i].GetProperty("count").GetInt64(), dict.GetCount(i));
-            var type = expected[i].GetProperty("type").GetString() == "label" ? DictionaryEntryType.Label : DictionaryEntryType.Word;
+            var type = expected[i].GetProperty("type").GetString() == "label" ? FastTextEntryType.Label : FastTextEntryType.Word;
             Assert.Equal(type, dict.GetEntryType(i));
             Assert.Equal(i, dict.GetId(word));
         }

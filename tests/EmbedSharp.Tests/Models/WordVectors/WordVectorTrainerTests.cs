@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Text;
 using EmbedSharp.Models.WordVectors;
 using EmbedSharp.Randomness;
+using EmbedSharp.Vectors.FastText;
 
 namespace EmbedSharp.Tests.Models.WordVectors;
 

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Runtime.Intrinsics;
-using System.Text;
-using System.Text.Unicode;
 using EmbedSharp.Numerics;
 using EmbedSharp.Vectors.FastText;
 
@@ -31,7 +29,7 @@ internal static class FastTextBinReader
         }
 
         var args = ReadArgs(input);
-        var dict = ReadDictionary(input, args, options, out var invalid, out var duplicates);
+        var dict = FastTextDictionary.ReadBin(input, args, options, out var pruneSize, out var invalid, out var duplicates);
 
         var quantAt = input.Offset;
         var quantInput = ReadBool(input, "the quantized-input flag");
@@ -41,12 +39,12 @@ internal static class FastTextBinReader
                 $"'{input.Path ?? "stream"}' is a quantized fastText model (.ftz, flag at byte offset {quantAt}); product-quantized matrices are not supported. Use the unquantized .bin."));
         }
 
-        if (dict.PruneSize >= 0)
+        if (pruneSize >= 0)
         {
-            throw input.Error(Invariant($"The dictionary is pruned (pruneidx_size {dict.PruneSize}) but the input matrix is not quantized; fastText refuses such a file too (\"Invalid model file\")."), quantAt);
+            throw input.Error(Invariant($"The dictionary is pruned (pruneidx_size {pruneSize}) but the input matrix is not quantized; fastText refuses such a file too (\"Invalid model file\")."), quantAt);
         }
 
-        var inputMatrix = ReadMatrix(input, "input", (long)dict.Dictionary.WordCount + args.Bucket, args.Dim, options);
+        var inputMatrix = ReadMatrix(input, "input", (long)dict.WordCount + args.Bucket, args.Dim, options);
         var qout = ReadBool(input, "the quantized-output flag");
         var outputMatrix = ReadMatrix(input, "output", null, args.Dim, options);
         if (!input.AtEnd())
@@ -55,7 +53,7 @@ internal static class FastTextBinReader
             throw input.Error($"Trailing data: {extra} the output matrix, where a fastText model ends.");
         }
 
-        return new FastTextModel(args, dict.Dictionary, inputMatrix, outputMatrix, qout, invalid, duplicates, options.InvalidUtf8);
+        return new FastTextModel(args, dict, inputMatrix, outputMatrix, qout, invalid, duplicates, options.InvalidUtf8);
     }
 
     private static FastTextArgs ReadArgs(FastTextBinInput input)
@@ -82,107 +80,6 @@ internal static class FastTextBinReader
         }
 
         return args;
-    }
-
-    private static (FastTextDictionary Dictionary, long PruneSize) ReadDictionary(
-        FastTextBinInput input, FastTextArgs args, FastTextBinReadOptions options, out int[] invalid, out int[] duplicates)
-    {
-        var at = input.Offset;
-        input.Require(FastTextBinConstants.DictionaryHeaderBytes, "the dictionary header", at);
-        var size = input.ReadInt32("the dictionary size");
-        var nwords = input.ReadInt32("the word count");
-        var nlabels = input.ReadInt32("the label count");
-        var ntokens = input.ReadInt64("the token count");
-        var pruneSize = input.ReadInt64("the pruning index size");
-        if (size < 0 || nwords < 0 || nlabels < 0 || (long)nwords + nlabels != size || ntokens < 0 || pruneSize < FastTextBinConstants.NotPruned)
-        {
-            throw input.Error(Invariant($"Invalid dictionary header: size {size}, nwords {nwords}, nlabels {nlabels}, ntokens {ntokens}, pruneidx_size {pruneSize} (sizes must be non-negative, size = nwords + nlabels, pruneidx_size ≥ −1)."), at);
-        }
-
-        var entriesAt = input.Offset;
-        var minBytes = ((long)size * FastTextBinConstants.MinEntryBytes) + (Math.Max(0, pruneSize) * 2 * sizeof(int));
-        input.Require(minBytes, Invariant($"the {size} dictionary entries and {Math.Max(0, pruneSize)} pruning pairs (at least)"), entriesAt);
-        if (input.Remaining is null && pruneSize > int.MaxValue)
-        {
-            throw input.Error(Invariant($"The pruning index claims {pruneSize} pairs."), at);
-        }
-
-        // Sized from the header only when the stream length vouches for it; otherwise grown as entries arrive.
-        var capacity = input.Remaining is null ? Math.Min(size, 1 << 16) : size;
-        var blob = new byte[Math.Max(16, Math.Min(1 << 16, capacity * 8))];
-        var starts = new List<int>(capacity + 1);
-        var counts = new List<long>(capacity);
-        var types = new List<FastTextEntryType>(capacity);
-        var strings = new List<string>(capacity);
-        var word = new byte[64];
-        var invalidList = new List<int>();
-        var length = 0;
-        for (var i = 0; i < size; i++)
-        {
-            var wordAt = input.Offset;
-            var n = input.ReadNulTerminated(ref word, Invariant($"the word of entry {i}"));
-            if ((long)length + n > Array.MaxLength)
-            {
-                throw input.Error("The dictionary's words exceed 2 GB.", wordAt);
-            }
-
-            if (length + n > blob.Length)
-            {
-                Array.Resize(ref blob, (int)Math.Min(Array.MaxLength, Math.Max((long)blob.Length * 2, length + n)));
-            }
-
-            word.AsSpan(0, n).CopyTo(blob.AsSpan(length));
-            starts.Add(length);
-            length += n;
-            var bytes = word.AsSpan(0, n);
-            if (!Utf8.IsValid(bytes))
-            {
-                if (options.InvalidUtf8 == Utf8Policy.Strict)
-                {
-                    throw input.Error(Invariant($"Entry {i} is not valid UTF-8 (bytes {Convert.ToHexString(bytes)}); choose Utf8Policy.Replace or Skip to accept it."), wordAt);
-                }
-
-                invalidList.Add(i);
-            }
-
-            var text = Encoding.UTF8.GetString(bytes);
-            strings.Add(text);
-            counts.Add(input.ReadInt64(Invariant($"the count of entry {i}")));
-            var typeAt = input.Offset;
-            var type = input.ReadByte(Invariant($"the type of entry {i}"));
-            var expected = i < nwords ? FastTextEntryType.Word : FastTextEntryType.Label;
-            if (type != (byte)expected)
-            {
-                throw input.Error(Invariant($"Entry {i} ('{text}') has type {type}; with nwords = {nwords} it must be {(byte)expected} ({expected}): words come first, then labels."), typeAt);
-            }
-
-            types.Add(expected);
-        }
-
-        starts.Add(length);
-        for (long p = 0; p < pruneSize; p++)
-        {
-            // Only pruned (quantized) models have pairs; they are read to reach the flag that refuses the file.
-            input.ReadInt32("a pruning index key");
-            input.ReadInt32("a pruning index value");
-        }
-
-        var dict = new FastTextDictionary(blob, [.. starts], [.. counts], [.. types], [.. strings], nwords, ntokens);
-
-        // fastText resolves a repeated word to its last entry; report every entry that repeats an earlier one.
-        var seen = new HashSet<int>();
-        var dup = new List<int>();
-        for (var i = 0; i < size; i++)
-        {
-            if (!seen.Add(dict.Find(dict.Bytes(i))))
-            {
-                dup.Add(i);
-            }
-        }
-
-        duplicates = [.. dup];
-        invalid = [.. invalidList];
-        return (dict, pruneSize);
     }
 
     private static bool ReadBool(FastTextBinInput input, string what)

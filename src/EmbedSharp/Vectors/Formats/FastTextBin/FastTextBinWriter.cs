@@ -16,7 +16,6 @@ internal static class FastTextBinWriter
         // Not disposed: that would close the caller's stream; Flush at the end writes everything through.
         var buffered = new BufferedStream(stream, 1 << 16);
         void I32(int v) => WriteInt32(buffered, v);
-        void I64(long v) => WriteInt64(buffered, v);
 
         I32(FastTextBinConstants.Magic);
         I32(FastTextBinConstants.Version);
@@ -37,20 +36,7 @@ internal static class FastTextBinWriter
         BinaryPrimitives.WriteDoubleLittleEndian(t, a.T);
         buffered.Write(t);
 
-        var dict = model.Dictionary;
-        I32(dict.Size);
-        I32(dict.WordCount);
-        I32(dict.LabelCount);
-        I64(dict.TokenCount);
-        I64(FastTextBinConstants.NotPruned);
-        for (var i = 0; i < dict.Size; i++)
-        {
-            buffered.Write(dict.Bytes(i));
-            buffered.WriteByte(0);
-            I64(dict.Counts[i]);
-            buffered.WriteByte((byte)dict.Types[i]);
-        }
-
+        model.Dictionary.WriteBin(buffered);
         buffered.WriteByte(0); // quant_input: false
         WriteMatrix(buffered, model.Input);
         buffered.WriteByte(model.OutputQuantizedFlag ? (byte)1 : (byte)0); // args.qout

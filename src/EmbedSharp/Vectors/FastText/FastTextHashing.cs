@@ -1,8 +1,9 @@
-namespace EmbedSharp.Models.WordVectors;
+namespace EmbedSharp.Vectors.FastText;
 
 /// <summary>
 /// fastText's hashing of words and character n-grams (fastText 0.9.2 <c>Dictionary::hash</c> and
-/// <c>Dictionary::computeSubwords</c>), shared by the trainer and the <c>.bin</c> reader.
+/// <c>Dictionary::computeSubwords</c>) as input rows, for <see cref="FastTextDictionary"/>; the n-grams come from
+/// <see cref="SubwordEnumerator"/>, the hash from <see cref="FastTextHash"/>.
 /// <para>The hash is 32-bit FNV-1a over the UTF-8 bytes with one quirk: each byte is sign-extended from <c>int8</c>
 /// before the XOR (<c>h ^= uint32_t(int8_t(c))</c>), so bytes ≥ 0x80 flip the high 24 bits too. The n-grams of a word
 /// are taken over <c>"&lt;" + word + "&gt;"</c> in whole UTF-8 characters (continuation bytes 10xxxxxx never start an
@@ -23,9 +24,8 @@ internal static class FastTextHashing
     /// <summary>End-of-word marker (<c>Dictionary::EOW</c>).</summary>
     public const byte EndOfWord = (byte)'>';
 
-    /// <summary>fastText's hash of a byte string: FNV-1a 32 with sign-extended bytes (the one implementation lives in
-    /// <see cref="Vectors.FastText.FastTextHash"/>, shared with the .bin reader).</summary>
-    public static uint Hash(ReadOnlySpan<byte> bytes) => Vectors.FastText.FastTextHash.Hash(bytes);
+    /// <summary>fastText's hash of a byte string: FNV-1a 32 with sign-extended bytes (<see cref="FastTextHash"/>).</summary>
+    public static uint Hash(ReadOnlySpan<byte> bytes) => FastTextHash.Hash(bytes);
 
     /// <summary>
     /// Appends the n-gram rows of <paramref name="wrappedWord"/> (the word already wrapped in &lt; &gt;) to
@@ -39,29 +39,10 @@ internal static class FastTextHashing
             return;
         }
 
-        var n = wrappedWord.Length;
-        for (var i = 0; i < n; i++)
+        var e = new SubwordEnumerator(wrappedWord, minn, maxn);
+        while (e.MoveNext())
         {
-            if ((wrappedWord[i] & 0xC0) == 0x80)
-            {
-                continue;
-            }
-
-            var h = OffsetBasis;
-            var j = i;
-            for (var chars = 1; j < n && chars <= maxn; chars++)
-            {
-                h = unchecked((h ^ (uint)(sbyte)wrappedWord[j++]) * Prime);
-                while (j < n && (wrappedWord[j] & 0xC0) == 0x80)
-                {
-                    h = unchecked((h ^ (uint)(sbyte)wrappedWord[j++]) * Prime);
-                }
-
-                if (chars >= minn && !(chars == 1 && (i == 0 || j == n)))
-                {
-                    rows.Add(nwords + (int)(h % (uint)bucket));
-                }
-            }
+            rows.Add(nwords + (int)(e.Hash % (uint)bucket));
         }
     }
 

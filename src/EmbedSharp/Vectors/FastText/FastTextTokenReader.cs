@@ -1,4 +1,4 @@
-namespace EmbedSharp.Models.WordVectors;
+namespace EmbedSharp.Vectors.FastText;
 
 /// <summary>
 /// Reads whitespace-separated tokens from a byte stream exactly as fastText's <c>Dictionary::readWord</c> does:
@@ -29,13 +29,17 @@ internal sealed class FastTextTokenReader
     /// <summary>True once a read found the end of the stream (fastText's <c>in.eof()</c>).</summary>
     public bool AtEnd => _atEnd;
 
-    /// <summary>Moves to byte <paramref name="offset"/> (possibly mid-token, as fastText's per-thread seek) and clears the end flag.</summary>
-    public void Seek(long offset)
+    /// <summary>The stream offset of the next unread byte (the stream position minus what is buffered).</summary>
+    public long Position => _stream.Position - (_length - _position);
+
+    /// <summary>Moves to byte <paramref name="offset"/> (possibly mid-token, as fastText's per-thread seek) and sets the end
+    /// flag (cleared unless a checkpoint restores it).</summary>
+    public void Seek(long offset, bool atEnd = false)
     {
         _stream.Seek(offset, SeekOrigin.Begin);
         _position = 0;
         _length = 0;
-        _atEnd = false;
+        _atEnd = atEnd;
     }
 
     /// <summary>Reads the next token into an internal buffer; false at the end of the stream.</summary>
