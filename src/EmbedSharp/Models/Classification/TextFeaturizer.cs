@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using EmbedSharp.Models.WordVectors;
+using EmbedSharp.Vectors.FastText;
 using EmbedSharp.Text;
 
 namespace EmbedSharp.Models.Classification;
@@ -131,7 +131,7 @@ public sealed class TextFeaturizer
         {
             Span<byte> buffer = rented ?? stackalloc byte[512];
             var n = Encoding.UTF8.GetBytes(token, buffer);
-            return unchecked((int)FastTextHashing.Hash(buffer[..n]));
+            return unchecked((int)FastTextHash.Hash(buffer[..n]));
         }
         finally
         {
