@@ -38,9 +38,6 @@ public sealed record InitStudyOptions
     /// <summary>Minimal count of a word in the training mails to enter the vocabulary.</summary>
     public int MinCount { get; init; } = 2;
 
-    /// <summary>Largest vocabulary (most frequent words first), specials included.</summary>
-    public int MaxVocabulary { get; init; } = 30_000;
-
     /// <summary>At most this many tokens are kept per e-mail (the rest is cut), 0 = all.</summary>
     public int MaxTokensPerDocument { get; init; } = 400;
 
@@ -66,7 +63,8 @@ public sealed record InitStudyOptions
     /// <summary>Which preset these options came from (recorded in the results).</summary>
     public StudyPreset Preset { get; init; } = StudyPreset.Full;
 
-    /// <summary>The quick preset: 2 seeds, 2,000 e-mails, D = 32, 300 tokens per e-mail, 6 epochs.</summary>
+    /// <summary>The quick preset: 2 seeds, 2,000 e-mails, D = 32, 300 tokens per e-mail, 6 epochs, loss logged every 200
+    /// steps, SOTU vectors trained for 1 epoch.</summary>
     public static InitStudyOptions Quick(string outputDirectory = "study-init") => new()
     {
         Preset = StudyPreset.Quick,
@@ -75,8 +73,8 @@ public sealed record InitStudyOptions
         Dim = 32,
         MaxDocuments = 2000,
         MaxTokensPerDocument = 300,
-        LogEvery = 100,
-        VectorEpochs = 2,
+        LogEvery = 200,
+        VectorEpochs = 1,
         OutputDirectory = outputDirectory,
     };
 
@@ -104,7 +102,6 @@ public sealed record InitStudyOptions
         Require(LearningRate > 0 && double.IsFinite(LearningRate), $"The learning rate must be positive; got {LearningRate}.");
         Require(LogEvery >= 1, $"LogEvery must be at least 1; got {LogEvery}.");
         Require(MinCount >= 1, $"MinCount must be at least 1; got {MinCount}.");
-        Require(MaxVocabulary >= 3, $"MaxVocabulary must be at least 3; got {MaxVocabulary}.");
         Require(MaxTokensPerDocument >= 0, $"MaxTokensPerDocument must be 0 (all) or positive; got {MaxTokensPerDocument}.");
         Require(MaxDocuments >= 0, $"MaxDocuments must be 0 (all) or positive; got {MaxDocuments}.");
         Require(TestFraction > 0 && TestFraction < 1, $"TestFraction must lie in (0, 1); got {TestFraction}.");

@@ -7,7 +7,7 @@ namespace EmbedSharp.Models.Study;
 /// <param name="Epoch">Progress in epochs (fractional).</param>
 /// <param name="Loss">Mean training loss over the logged window (nats).</param>
 /// <param name="LearningRate">The learning rate at this step.</param>
-/// <param name="EmbeddingGradNorm">L2 norm of the embedding table's gradient (mean over the window; 0 when frozen).</param>
+/// <param name="EmbeddingGradNorm">L2 norm of the embedding table's gradient at this step (0 when frozen).</param>
 /// <param name="ElapsedSeconds">Wall time since the run started.</param>
 public sealed record StepRecord(long Step, double Epoch, double Loss, double LearningRate, double EmbeddingGradNorm, double ElapsedSeconds);
 

@@ -369,14 +369,14 @@ public static class StudyReport
                         var v = m * Math.Pow(10, e);
                         if (v >= yMin * 0.999 && v <= yMax * 1.001)
                         {
-                            ticks.Add((v, v.ToString("0.####", Inv)));
+                            ticks.Add((v, v >= 0.001 ? v.ToString("0.###", Inv) : v.ToString("0E0", Inv)));
                         }
                     }
                 }
 
                 if (ticks.Count > (compact ? 5 : 9))
                 {
-                    ticks = ticks.Where(t => t.Item2.TrimStart('0', '.').StartsWith('1')).ToList();
+                    ticks = ticks.Where(t => IsPowerOfTen(t.Item1)).ToList();
                 }
 
                 return ticks;
@@ -384,6 +384,8 @@ public static class StudyReport
 
             return Linear(yMin, yMax, compact ? 4 : 6);
         }
+
+        private static bool IsPowerOfTen(double v) => Math.Abs(Math.Log10(v) - Math.Round(Math.Log10(v))) < 1e-9;
 
         private IEnumerable<(double Value, string Text)> XTicks() => Linear(xMin, xMax, compact ? 3 : 8, integers: xMin == 1);
 

@@ -29,14 +29,15 @@ public static class StudySummary
         var seeds = ranking.Max(r => r.Runs);
         s.Add(F($"{ranking.Count} initialisations × {seeds} seed{(seeds == 1 ? "" : "s")}, {setup.Epochs} epochs each: final test accuracy ranges from {P(worst.AccuracyMean)} ({worst.Label}) to {P(best.AccuracyMean)} ({best.Label})."));
 
-        // Ties at the top: how many schemes are within the best scheme's seed-to-seed spread.
+        // Ties at the top: schemes within twice the typical seed-to-seed spread of the best.
         if (ranking.Count > 1)
         {
-            var band = Math.Max(2 * best.AccuracyStd, 0.002);
+            var typical = Median(ranking.Where(r => r.Runs > 1).Select(r => r.AccuracyStd));
+            var band = Math.Max(2 * (double.IsNaN(typical) ? 0 : typical), 0.002);
             var close = ranking.Where(r => best.AccuracyMean - r.AccuracyMean <= band).ToList();
             if (close.Count > 1)
             {
-                s.Add(F($"{close.Count} schemes end within {Pts(band)} of the best ({Names(close, 6)}): at this budget the final accuracy barely separates them; the speed of convergence does."));
+                s.Add(F($"{close.Count} of {ranking.Count} schemes end within {Pts(band)} of the best, twice the typical seed-to-seed spread ({Names(close, 6)}): at this budget their final accuracies are not distinguishable."));
             }
         }
 
@@ -106,13 +107,15 @@ public static class StudySummary
 
     private static void LargeNorms(IReadOnlyList<RunResult> runs, IReadOnlyList<SchemeAggregate> ranking, List<string> s)
     {
-        var byScheme = runs.GroupBy(r => r.Scheme).ToDictionary(g => g.Key, g => g.Average(r => r.InitialTable.MeanRowNorm));
+        var byScheme = runs.Where(r => !r.Scheme.StartsWith("pretrained", StringComparison.Ordinal))
+            .GroupBy(r => r.Scheme).ToDictionary(g => g.Key, g => g.Average(r => r.InitialTable.MeanRowNorm));
         if (byScheme.Count < 3)
         {
             return;
         }
 
         var median = Median(byScheme.Values.Where(v => v > 0));
+        var first = true;
         foreach (var (scheme, norm) in byScheme.OrderByDescending(kv => kv.Value))
         {
             if (!(median > 0 && norm > 4 * median))
@@ -144,6 +147,12 @@ public static class StudySummary
                 effects.Add(F($"{agg.DivergedRuns} of its runs diverged"));
             }
 
+            if (effects.Count == 0 && !first)
+            {
+                continue; // only the largest start is mentioned when size made no visible difference
+            }
+
+            first = false;
             text += effects.Count > 0
                 ? "; " + string.Join("; ", effects)
                 : "; at this learning rate that did not slow it down";
