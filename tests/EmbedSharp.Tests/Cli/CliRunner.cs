@@ -13,6 +13,8 @@ internal static class CliRunner
         root.Subcommands.Add(VectorsCommand.Create());
         root.Subcommands.Add(TrainVectorsCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(StudyCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         var (stdout, stderr, input) = (Console.Out, Console.Error, Console.In);
         using var o = new StringWriter();
         using var e = new StringWriter();
