@@ -69,7 +69,7 @@ public sealed class InitStudy
         var cacheDir = Path.Combine(Options.OutputDirectory, "cache");
         var name = FormattableString.Invariant($"sotu-skipgram-d{Options.Dim}-e{Options.VectorEpochs}");
         var vec = Path.Combine(cacheDir, name + ".vec");
-        var description = FormattableString.Invariant($"skip-gram, {Options.Dim} dimensions, {Options.VectorEpochs} epochs on the SOTU addresses (cached in {vec})");
+        var description = FormattableString.Invariant($"skip-gram, {Options.Dim} dimensions, {Options.VectorEpochs} epoch{(Options.VectorEpochs == 1 ? "" : "s")} on the SOTU addresses (cached in {vec})");
         if (File.Exists(vec))
         {
             try

@@ -428,7 +428,7 @@ public static class StudyReport
         svg.chart .tick { font-size: 11px; fill: var(--muted); }
         svg.chart .axis-label { font-size: 12px; fill: var(--ink); }
         svg.chart .series { fill: none; stroke-width: 1.8; stroke-linejoin: round; transition: opacity .15s; }
-        svg.chart .band { opacity: .13; stroke: none; }
+        svg.chart .band { opacity: .07; stroke: none; }
         svg.chart .target { stroke: #444; stroke-width: 1; stroke-dasharray: 2 3; }
         svg.panel .series { stroke-width: 1.3; }
         ul.legend { list-style: none; margin: 0; padding: 0; font-size: 12.5px; min-width: 220px; }

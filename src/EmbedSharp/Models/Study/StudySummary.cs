@@ -42,6 +42,7 @@ public static class StudySummary
         }
 
         Convergence(setup, ranking, s);
+        TableMovement(runs, ranking, s);
         Symmetric(runs, ranking, s);
         LargeNorms(runs, ranking, s);
         Diverged(ranking, s);
@@ -74,6 +75,25 @@ public static class StudySummary
         if (never.Count > 0)
         {
             s.Add(F($"{Names(never, 8)} never reached a training loss of {setup.TargetLoss:0.###} within {setup.Epochs} epochs."));
+        }
+    }
+
+    private static void TableMovement(IReadOnlyList<RunResult> runs, IReadOnlyList<SchemeAggregate> ranking, List<string> s)
+    {
+        var trained = runs.Where(r => r.EmbeddingTrained).ToList();
+        if (trained.Count == 0)
+        {
+            return;
+        }
+
+        var moved = trained.GroupBy(r => r.Scheme)
+            .Select(g => (Scheme: g.Key, Change: g.Average(r => Math.Abs(r.FinalTable.MeanRowNorm - r.InitialTable.MeanRowNorm))))
+            .OrderByDescending(x => x.Change).First();
+        var medianStart = Median(trained.Select(r => r.InitialTable.MeanRowNorm).Where(v => v > 0));
+        if (medianStart > 0 && moved.Change < 0.5 * medianStart)
+        {
+            var label = ranking.First(r => r.Scheme == moved.Scheme).Label;
+            s.Add(F($"The embedding tables moved little: the largest change of the mean row norm during training was {moved.Change:0.000} ({label}), against a median starting norm of {medianStart:0.000}; the output layer does most of the learning, so each scheme's starting scale largely persists to the end."));
         }
     }
 
@@ -137,9 +157,15 @@ public static class StudySummary
             {
                 effects.Add("it never reached the target loss");
             }
-            else if (medianSteps > 0 && agg.StepsToTargetMean > 1.2 * medianSteps)
+            else if (medianSteps > 0 && agg.StepsToTargetMean > 1.1 * medianSteps)
             {
                 effects.Add(F($"it needed {agg.StepsToTargetMean / medianSteps:0.0}× the median steps to reach the target loss"));
+            }
+
+            var medianAccuracy = Median(ranking.Select(r => r.AccuracyMean));
+            if (agg.AccuracyMean < medianAccuracy - Math.Max(2 * agg.AccuracyStd, 0.005))
+            {
+                effects.Add(F($"it ended {Pts(medianAccuracy - agg.AccuracyMean)} below the median scheme"));
             }
 
             if (agg.DivergedRuns > 0)
