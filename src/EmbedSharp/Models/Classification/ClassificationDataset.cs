@@ -148,6 +148,54 @@ public sealed class ClassificationDataset
         return FromTokens(tokens, labelIds, labelNames, featurizer, path);
     }
 
+    /// <summary>Writes examples as a fastText file (atomically): per example one line
+    /// <c>__label__NAME word word …</c>, the words from <see cref="WordTokenizer"/> (lower-case, no label-like tokens),
+    /// '\n' line ends, UTF-8. Returns the number of lines.</summary>
+    /// <exception cref="ArgumentException">A label is outside [0, labelNames.Count) or a label name contains white space.</exception>
+    public static int WriteFastTextFile(string path, IEnumerable<LabeledText> examples, IReadOnlyList<string> labelNames)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(labelNames);
+        foreach (var name in labelNames)
+        {
+            if (string.IsNullOrEmpty(name) || name.AsSpan().IndexOfAny(" \t\v\f\r\n\0") >= 0)
+            {
+                throw new ArgumentException($"The label name '{name}' is empty or contains white space.", nameof(labelNames));
+            }
+        }
+
+        var list = examples.ToList();
+        foreach (var e in list)
+        {
+            if ((uint)e.Label >= (uint)labelNames.Count)
+            {
+                throw new ArgumentException($"An example has label {e.Label}, outside [0, {labelNames.Count}).", nameof(examples));
+            }
+        }
+
+        Numerics.Formats.AtomicFile.Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+            var words = new List<string>();
+            foreach (var e in list)
+            {
+                words.Clear();
+                WordTokenizer.AddTokens(e.Text, words);
+                writer.Write(LabelPrefix);
+                writer.Write(labelNames[e.Label]);
+                foreach (var w in words)
+                {
+                    writer.Write(' ');
+                    writer.Write(w);
+                }
+
+                writer.WriteLine();
+            }
+        });
+        return list.Count;
+    }
+
     /// <summary>Splits one fastText line into labels (prefix removed) and words.</summary>
     public static void ParseFastTextLine(ReadOnlySpan<char> line, List<string> labels, List<string> words)
     {

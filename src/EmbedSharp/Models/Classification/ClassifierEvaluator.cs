@@ -33,7 +33,7 @@ public static class ClassifierEvaluator
         var predictedPerExample = Math.Min(k, labels);
         long correctTop1 = 0, correct = 0, predicted = 0, gold = 0;
         double loss = 0;
-        ReadOnlySpan<long> offsets = [0];
+        ReadOnlySpan<long> offsets = TextClassifier.SingleBag;
         Span<int> bagSize = stackalloc int[1];
         for (var i = 0; i < data.Count; i++)
         {

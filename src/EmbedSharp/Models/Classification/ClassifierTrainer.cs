@@ -179,7 +179,7 @@ public static class ClassifierTrainer
         /// <summary>Forward and backward of one example; gradients accumulate in the parameters. Returns the loss.</summary>
         public double Step(ReadOnlySpan<long> features, int target, bool wantNorm, out double gradNorm)
         {
-            ReadOnlySpan<long> offsets = [0];
+            ReadOnlySpan<long> offsets = TextClassifier.SingleBag;
             EmbeddingFunctions.BagForward(_table.Value, features, offsets, false, EmbeddingBagMode.Mean, default, null, _hidden.AsSpan(), default, _bagSize);
             _model.Output.Forward(_hidden, _logits);
             _target.AsWritableSpan()[0] = target;

@@ -30,6 +30,9 @@ public readonly record struct LabelPrediction(int Label, string Name, float Prob
 /// </remarks>
 public sealed class TextClassifier : Module
 {
+    /// <summary>The offsets (1,) of one bag holding all the indices. A static array: a <c>[0]</c> span literal would allocate.</summary>
+    internal static readonly long[] SingleBag = [0];
+
     private const string FormatKey = "format";
     private const string FormatValue = "embedsharp.text-classifier/1";
 
@@ -174,7 +177,7 @@ public sealed class TextClassifier : Module
     /// <summary>Probabilities with a caller's hidden buffer (dim); allocation-free.</summary>
     internal void Probabilities(ReadOnlySpan<long> features, Span<float> hidden, Span<float> destination)
     {
-        ReadOnlySpan<long> offsets = [0];
+        ReadOnlySpan<long> offsets = TextClassifier.SingleBag;
         Span<int> bagSize = stackalloc int[1];
         EmbeddingFunctions.BagForward(Embedding.Weight.Value, features, offsets, false, EmbeddingBagMode.Mean, default, null, hidden, default, bagSize);
         LinearFunctions.Forward(hidden, Output.Weight.Value.AsSpan(), default, 1, Dim, LabelNames.Count, destination);
