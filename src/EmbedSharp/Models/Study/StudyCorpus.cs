@@ -18,7 +18,7 @@ public sealed record StudyCorpus(string Name, IReadOnlyList<string> LabelNames, 
     /// <summary>
     /// The SpamAssassin corpus as a study corpus: each mail through <see cref="MailText.ToClassifierText"/> (subject,
     /// sender domain, body without HTML), tokenised with <see cref="WordTokenizer"/>, cut to the first
-    /// <see cref="InitStudyOptions.MaxTokensPerDocument"/> words; labels ham (0) and spam (1). With
+    /// <see cref="InitStudyOptions.MaxTokensPerDocument"/> words; labels as <see cref="SpamAssassinTexts.LabelNames"/> (ham 0, spam 1). With
     /// <see cref="InitStudyOptions.MaxDocuments"/> a stratified subset of that size is kept (seed <see cref="SubsetSeed"/>).
     /// </summary>
     public static StudyCorpus FromSpamAssassin(SpamAssassinCorpus corpus, InitStudyOptions options, CancellationToken cancellationToken = default)
@@ -41,7 +41,7 @@ public sealed record StudyCorpus(string Name, IReadOnlyList<string> LabelNames, 
             tokens.Clear();
             WordTokenizer.AddTokens(MailText.ToClassifierText(mail.Text), tokens);
             var keep = options.MaxTokensPerDocument > 0 ? Math.Min(tokens.Count, options.MaxTokensPerDocument) : tokens.Count;
-            examples.Add(new LabeledText(string.Join(' ', tokens.Take(keep)), entry.Label == MailLabel.Spam ? 1 : 0));
+            examples.Add(new LabeledText(string.Join(' ', tokens.Take(keep)), (int)entry.Label));
         }
 
         var spam = examples.Count(e => e.Label == 1);
@@ -51,6 +51,6 @@ public sealed record StudyCorpus(string Name, IReadOnlyList<string> LabelNames, 
             name += FormattableString.Invariant($", first {options.MaxTokensPerDocument} words each");
         }
 
-        return new StudyCorpus(name, ["ham", "spam"], examples);
+        return new StudyCorpus(name, SpamAssassinTexts.LabelNames, examples);
     }
 }
