@@ -140,6 +140,19 @@ public sealed class InitStudyTests : IDisposable
     }
 
     [Fact]
+    public void The_fingerprint_follows_data_and_budget_but_not_the_scheme_list()
+    {
+        var options = Options(null!) with { VectorsPath = null, Schemes = [EmbeddingInit.Zeros] };
+        var corpus = Corpus();
+        var f = new InitStudy(options).Fingerprint(corpus, null);
+        Assert.StartsWith("sha256:", f, StringComparison.Ordinal);
+        Assert.Equal(f, new InitStudy(options with { Schemes = [EmbeddingInit.Zeros, EmbeddingInit.Sparse], Seeds = [5] }).Fingerprint(corpus, null));
+        Assert.NotEqual(f, new InitStudy(options with { Epochs = 4 }).Fingerprint(corpus, null));
+        Assert.NotEqual(f, new InitStudy(options with { LearningRate = 0.25 }).Fingerprint(corpus, null));
+        Assert.NotEqual(f, new InitStudy(options).Fingerprint(corpus with { Examples = corpus.Examples.Skip(1).ToList() }, null));
+    }
+
+    [Fact]
     public void A_pretrained_scheme_without_vectors_is_refused()
     {
         var study = new InitStudy(Options(null!) with { VectorsPath = null });
