@@ -140,7 +140,7 @@ public sealed class InitStudy
             Add(e.Text);
         }
 
-        Add(FormattableString.Invariant($"dim={Dim(pretrained)} epochs={Options.Epochs} lr={Options.LearningRate:R} log={Options.LogEvery} min={Options.MinCount} test={Options.TestFraction:R}"));
+        Add(FormattableString.Invariant($"dim={Dim(pretrained)} epochs={Options.Epochs} lr={Options.LearningRate:R} log={Options.LogEvery} min={Options.MinCount} test={Options.TestFraction:R} output={Options.OutputInit}"));
         if (pretrained is not null && NeedsVectors)
         {
             foreach (var w in pretrained.Words)
@@ -210,6 +210,7 @@ public sealed class InitStudy
             LogEvery = Options.LogEvery,
             TargetLoss = Options.TargetLoss,
             Seeds = Options.Seeds,
+            OutputInit = Options.OutputInit,
             Vectors = NeedsVectors ? vectorsDescription ?? Options.VectorsPath : null,
         };
         var results = StudyResults.Create(setup, runs);
@@ -252,7 +253,15 @@ public sealed class InitStudy
         var name = EmbeddingInits.Name(scheme);
         var total = Options.Schemes.Count * Options.Seeds.Count;
         var model = new TextClassifier(data.Train.Featurizer, data.LabelNames, options.Dim, new Generator(0UL)); // fastText's init, replaced below
-        model.Output.ResetParameters(Stream(seed, 1));
+        if (Options.OutputInit == OutputLayerInit.Torch)
+        {
+            model.Output.ResetParameters(Stream(seed, 1));
+        }
+        else
+        {
+            Initialization.Init.Zeros(model.Output.Weight.Value);
+        }
+
         var table = model.Embedding.Weight;
         if (EmbeddingInits.IsPretrained(scheme))
         {

@@ -10,6 +10,16 @@ public enum StudyPreset
     Full,
 }
 
+/// <summary>How the classifier's output layer W (labels, D) starts; the same in every run of a study.</summary>
+public enum OutputLayerInit
+{
+    /// <summary>PyTorch's <c>nn.Linear</c> default, kaiming_uniform_(a=√5) = U(−1/√D, 1/√D), drawn from the seed's stream.</summary>
+    Torch,
+
+    /// <summary>Zeros, as fastText: a zero or constant table then gets no input-dependent signal at all.</summary>
+    Zeros,
+}
+
 /// <summary>
 /// Options of the initialisation study: which schemes, which seeds, the training budget and where results go.
 /// Every run trains the same fastText-style classifier (EmbeddingBag mean → Linear, softmax cross-entropy, SGD with a
@@ -31,6 +41,9 @@ public sealed record InitStudyOptions
 
     /// <summary>Initial learning rate (decays linearly to 0 over the run).</summary>
     public double LearningRate { get; init; } = 0.2;
+
+    /// <summary>How the output layer starts (default PyTorch's <c>nn.Linear</c> init).</summary>
+    public OutputLayerInit OutputInit { get; init; } = OutputLayerInit.Torch;
 
     /// <summary>Training loss is recorded as the mean over this many steps (one step = one example).</summary>
     public int LogEvery { get; init; } = 200;

@@ -47,7 +47,7 @@ public static class StudyReport
         h.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
         h.Append("<title>Embedding initialisation study — EmbedSharp</title>\n<style>\n").Append(Css).Append("</style>\n</head>\n<body>\n<main>\n");
         h.Append("<header><h1>Which embedding initialisation should I use?</h1>\n<p class=\"setup\">");
-        h.Append(E(F($"{setup.Data} · V = {setup.VocabularySize:N0} words × D = {setup.Dim} · {setup.Epochs} epochs, SGD lr {setup.LearningRate:0.###} decaying linearly · seeds {string.Join(", ", setup.Seeds)} · {setup.Preset.ToString().ToLowerInvariant()} preset")));
+        h.Append(E(F($"{setup.Data} · V = {setup.VocabularySize:N0} words × D = {setup.Dim} · {setup.Epochs} epochs, SGD lr {setup.LearningRate:0.###} decaying linearly · seeds {string.Join(", ", setup.Seeds)} · output layer {(setup.OutputInit == OutputLayerInit.Torch ? "nn.Linear default" : "zeros (fastText)")} · {setup.Preset.ToString().ToLowerInvariant()} preset")));
         if (setup.Vectors is not null)
         {
             h.Append("<br>Pretrained vectors: ").Append(E(setup.Vectors));

@@ -39,6 +39,9 @@ public sealed record StudySetup
     /// <summary>The seeds.</summary>
     public IReadOnlyList<int> Seeds { get; init; } = [];
 
+    /// <summary>How the output layer started.</summary>
+    public OutputLayerInit OutputInit { get; init; }
+
     /// <summary>Where the pretrained vectors came from (a path, or the SOTU skip-gram training).</summary>
     public string? Vectors { get; init; }
 }

@@ -43,7 +43,7 @@ public static class StudySummary
 
         Convergence(setup, ranking, s);
         TableMovement(runs, ranking, s);
-        Symmetric(runs, ranking, s);
+        Symmetric(setup, runs, ranking, s);
         LargeNorms(runs, ranking, s);
         Diverged(ranking, s);
         Pretrained(runs, ranking, s);
@@ -97,7 +97,7 @@ public static class StudySummary
         }
     }
 
-    private static void Symmetric(IReadOnlyList<RunResult> runs, IReadOnlyList<SchemeAggregate> ranking, List<string> s)
+    private static void Symmetric(StudySetup setup, IReadOnlyList<RunResult> runs, IReadOnlyList<SchemeAggregate> ranking, List<string> s)
     {
         var symmetric = runs.Where(r => r.InitialTable.DistinctRows == 1 && r.EmbeddingTrained).GroupBy(r => r.Scheme).ToList();
         if (symmetric.Count == 0)
@@ -110,10 +110,19 @@ public static class StudySummary
         {
             var agg = ranking.First(r => r.Scheme == g.Key);
             var finalDistinct = g.Min(r => r.FinalTable.DistinctRows);
-            var text = F($"{agg.Label} starts with every embedding row equal, so every e-mail maps to the same vector and the first predictions ignore the input; the table's gradient W·(p − y) differs between words only because the output layer W was initialised at random, and that alone breaks the symmetry");
+            var text = F($"{agg.Label} starts with every embedding row equal, so every e-mail maps to the same vector and the first predictions ignore the input");
+            if (setup.OutputInit == OutputLayerInit.Torch)
+            {
+                text += "; the table's gradient W·(p − y) differs between words only because the output layer W was initialised at random, and that alone breaks the symmetry";
+            }
+            else
+            {
+                text += "; with the output layer W also starting at zero, nothing but the data can break the symmetry";
+            }
+
             text += finalDistinct > 1
                 ? F($" (after training the table has {(finalDistinct >= 1000 ? "1000+" : finalDistinct.ToString(Inv))} distinct rows)")
-                : " (yet the rows never separated)";
+                : " (and the rows never separated: the table received no input-dependent gradient)";
             if (others.Count > 0 && g.All(r => r.Steps.Count > 0))
             {
                 var mine = g.Average(r => r.Steps[0].Loss);

@@ -140,6 +140,26 @@ public sealed class InitStudyTests : IDisposable
     }
 
     [Fact]
+    public void With_fasttexts_zero_output_layer_a_zero_table_never_learns_and_the_summary_says_so()
+    {
+        var options = Options(null!) with
+        {
+            VectorsPath = null,
+            Schemes = [EmbeddingInit.Zeros, EmbeddingInit.Uniform],
+            Seeds = [0],
+            OutputInit = OutputLayerInit.Zeros,
+        };
+        var results = new InitStudy(options).Run(Corpus(), null);
+        var zeros = results.Runs.First(r => r.Scheme == "zeros");
+        Assert.Equal(1, zeros.FinalTable.DistinctRows); // no gradient ever reached the table
+        Assert.All(zeros.Steps, s => Assert.Equal(Math.Log(2), s.Loss, 6)); // p = (½, ½) for every e-mail, forever
+        Assert.True(results.Runs.First(r => r.Scheme == "uniform").FinalAccuracy > 0.9);
+        Assert.Contains(results.Summary, s => s.StartsWith("zeros_ starts with every embedding row equal", StringComparison.Ordinal)
+            && s.Contains("output layer W also starting at zero", StringComparison.Ordinal) && s.Contains("never separated", StringComparison.Ordinal));
+        Assert.NotEqual(new InitStudy(options).Fingerprint(Corpus(), null), new InitStudy(options with { OutputInit = OutputLayerInit.Torch }).Fingerprint(Corpus(), null));
+    }
+
+    [Fact]
     public void The_fingerprint_follows_data_and_budget_but_not_the_scheme_list()
     {
         var options = Options(null!) with { VectorsPath = null, Schemes = [EmbeddingInit.Zeros] };
