@@ -13,6 +13,7 @@ internal static class Program
         root.Subcommands.Add(VectorsCommand.Create());
         root.Subcommands.Add(TrainVectorsCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(StudyCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(TokenizerCommand.Create());

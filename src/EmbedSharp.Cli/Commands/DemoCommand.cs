@@ -1,30 +1,48 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using EmbedSharp.Models.Study;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 using Spectre.Console;
 
 namespace EmbedSharp.Cli.Commands;
 
-/// <summary><c>embedsharp demo</c>: every initialisation scheme side by side on one embedding-sized table.</summary>
+/// <summary><c>embedsharp demo</c>: the quick initialisation study (<c>--full</c>: the whole study); <c>--init-table</c>:
+/// every initialisation scheme side by side on one embedding-sized table.</summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var rows = new Option<long>("--rows") { Description = "Rows of the table (vocabulary size).", DefaultValueFactory = _ => 10000 };
-        var cols = new Option<long>("--cols") { Description = "Columns of the table (embedding dimension).", DefaultValueFactory = _ => 300 };
-        var seed = new Option<string>("--seed") { Description = "Seed as for torch.manual_seed.", DefaultValueFactory = _ => "0" };
-        var command = new Command("demo", "Show every initialisation scheme side by side on one table: mean, std, min, max, time.");
+        var rows = new Option<long>("--rows") { Description = "With --init-table: rows of the table (vocabulary size).", DefaultValueFactory = _ => 10000 };
+        var cols = new Option<long>("--cols") { Description = "With --init-table: columns of the table (embedding dimension).", DefaultValueFactory = _ => 300 };
+        var seed = new Option<string>("--seed") { Description = "With --init-table: seed as for torch.manual_seed.", DefaultValueFactory = _ => "0" };
+        var full = new Option<bool>("--full") { Description = "Run the whole study (3 seeds, all e-mails, dim 50, 10 epochs) instead of the quick one." };
+        var initTable = new Option<bool>("--init-table") { Description = "Instead of the study: every scheme side by side on one table (mean, std, min, max, time); see --rows, --cols, --seed." };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Output directory of the study (default demo-study, or demo-study-full with --full)." };
+        var command = new Command("demo", "Which embedding initialisation should I use? Runs the quick initialisation study on SpamAssassin (fetched if needed) and writes report.html.");
+        command.Options.Add(full);
+        command.Options.Add(initTable);
+        command.Options.Add(output);
         command.Options.Add(rows);
         command.Options.Add(cols);
         command.Options.Add(seed);
         command.SetAction(result => CliErrors.Run(() =>
-            Run(result.GetValue(rows), result.GetValue(cols), InitCommand.ParseSeed(result.GetValue(seed)!))));
+        {
+            if (result.GetValue(initTable))
+            {
+                InitTable(result.GetValue(rows), result.GetValue(cols), InitCommand.ParseSeed(result.GetValue(seed)!));
+                return;
+            }
+
+            var fullStudy = result.GetValue(full);
+            var dir = result.GetValue(output)?.FullName ?? (fullStudy ? "demo-study-full" : "demo-study");
+            StudyCommand.Run(fullStudy ? InitStudyOptions.Full(dir) : InitStudyOptions.Quick(dir));
+        }));
         return command;
     }
 
-    private static void Run(long rows, long cols, ulong seed)
+    private static void InitTable(long rows, long cols, ulong seed)
     {
         if (rows < 1 || cols < 1)
         {

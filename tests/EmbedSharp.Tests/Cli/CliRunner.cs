@@ -13,6 +13,8 @@ internal static class CliRunner
         root.Subcommands.Add(VectorsCommand.Create());
         root.Subcommands.Add(TrainVectorsCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(StudyCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(TokenizerCommand.Create());

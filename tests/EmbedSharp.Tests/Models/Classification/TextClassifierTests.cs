@@ -88,6 +88,17 @@ public sealed class TextClassifierTests
     }
 
     [Fact]
+    public void A_zero_table_with_the_zero_output_never_learns_but_a_random_table_does()
+    {
+        // fastText's output starts at zero: with a zero table too, hidden = 0 and W = 0 make every gradient zero.
+        var zero = Trained(Options with { Epoch = 1 }, 5, m => EmbedSharp.Initialization.Init.Zeros(m.Embedding.Weight.Value));
+        Assert.All(zero.Embedding.Weight.Value.ToArray(), v => Assert.Equal(0f, v));
+        Assert.All(zero.Output.Weight.Value.ToArray(), v => Assert.Equal(0f, v));
+        var normal = Trained(Options with { Epoch = 1 }, 5, m => EmbedSharp.Initialization.Init.Normal(m.Embedding.Weight.Value, new Generator(9), 0, 0.02));
+        Assert.Contains(normal.Output.Weight.Value.ToArray(), v => v != 0);
+    }
+
+    [Fact]
     public void Frozen_table_reports_zero_gradient_norm_and_a_training_table_a_positive_one()
     {
         var (train, _) = Data(Options);

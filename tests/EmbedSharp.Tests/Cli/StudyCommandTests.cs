@@ -1,0 +1,48 @@
+namespace EmbedSharp.Tests.Cli;
+
+[Collection("Console")]
+public sealed class StudyCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("embedsharp-study-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void A_vectors_file_in_the_wrong_format_fails_with_the_readers_message_before_anything_runs()
+    {
+        var bad = Path.Combine(_dir, "bad.vec");
+        File.WriteAllText(bad, "2 3\nword 0.1 0.2\n");
+        var output = Path.Combine(_dir, "out");
+        var (code, _, err) = CliRunner.Invoke(null, "study", "init", "--quick", "--vectors", bad, "--out", output);
+        Assert.Equal(1, code);
+        Assert.StartsWith("embedsharp: ", err, StringComparison.Ordinal);
+        Assert.Contains("bad.vec", err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(Directory.Exists(output)); // nothing fetched, trained or written
+    }
+
+    [Theory]
+    [InlineData("--schemes", "zeros,glorot", "'glorot'")]
+    [InlineData("--epochs", "0", "Epochs must be at least 1")]
+    [InlineData("--seeds", "0", "--seeds must be at least 1")]
+    [InlineData("--quick", "--full", "exclude each other")]
+    public void Bad_options_fail_with_one_line_before_any_work(string option, string value, string message)
+    {
+        var output = Path.Combine(_dir, "out");
+        var (code, _, err) = CliRunner.Invoke(null, "study", "init", option, value, "--out", output);
+        Assert.Equal(1, code);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void Demo_init_table_keeps_the_old_side_by_side_table()
+    {
+        var (code, output, err) = CliRunner.Invoke(null, "demo", "--init-table", "--rows", "20", "--cols", "4", "--seed", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("xavier_uniform_", output, StringComparison.Ordinal);
+        Assert.Contains("trunc_normal_(std=0.02)", output, StringComparison.Ordinal);
+        Assert.Contains("20 × 4", output, StringComparison.Ordinal);
+    }
+}
