@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using EmbedSharp.Numerics.Formats.Npy;
 using EmbedSharp.Randomness;
 using EmbedSharp.Text;
+using EmbedSharp.Tokenization;
 using EmbedSharp.Vectors;
 using EmbedSharp.Vectors.Alignment;
 using EmbedSharp.Vectors.FastText;
@@ -182,10 +183,24 @@ internal static class VectorsCommand
         return c;
     }
 
+    /// <summary>The vocabulary to align: a tokenizer's (in id order) when <paramref name="type"/> is given or the path is a
+    /// .model file, a directory or a .json; else one token per line.</summary>
+    private static Vocabulary LoadAlignVocabulary(string path, string? type)
+    {
+        if (type is null && TokenizerFiles.InferType(path) == TokenizerType.WordPiece)
+        {
+            return Vocabulary.Load(path);
+        }
+
+        var kind = type is null ? TokenizerFiles.InferType(path) : TokenizeCommand.ParseType(type);
+        return TokenizerFiles.Load(path, kind).ToVocabulary();
+    }
+
     private static Command Align()
     {
         var file = FileArgument();
-        var vocab = new Argument<FileInfo>("VOCAB") { Description = "Vocabulary: one token per line (ids in line order)." };
+        var vocab = new Argument<FileInfo>("VOCAB") { Description = "Vocabulary: one token per line (ids in line order; a BERT vocab.txt too), or a tokenizer's files: a SentencePiece .model, a GPT-2 BPE directory or encoder.json." };
+        var vocabType = new Option<string?>("--vocab-type") { Description = "Read VOCAB as this tokenizer's files: wordpiece, bpe, sentencepiece, word or char (default: sentencepiece for .model, bpe for a directory or .json, else one token per line)." };
         var output = new Option<FileInfo>("--out") { Description = "Where to write the (|vocab|, D) table as .npy.", Required = true };
         var oovInit = new Option<string>("--oov-init")
         {
@@ -194,14 +209,14 @@ internal static class VectorsCommand
         };
         var seed = new Option<string>("--seed") { Description = "Seed for the unknown-token rows (as torch.manual_seed).", DefaultValueFactory = _ => "0" };
         var noLower = new Option<bool>("--no-lowercase-fallback") { Description = "Only exact matches (no case fallback)." };
-        var c = new Command("align", "Build the embedding table for a vocabulary from pretrained vectors and print the coverage report.") { file, vocab, output, oovInit, seed, noLower, Json, Words };
+        var c = new Command("align", "Build the embedding table for a vocabulary from pretrained vectors and print the coverage report.") { file, vocab, vocabType, output, oovInit, seed, noLower, Json, Words };
         c.SetAction(r => CliErrors.Run(() =>
         {
             var path = r.GetValue(file)!.FullName;
             var format = VectorFile.Detect(path);
             var model = format == VectorFormat.FastTextBin ? FastTextModel.Load(path) : null;
             using var vectors = model?.ToWordVectors() ?? Load(path, format, r.GetValue(Words)?.FullName);
-            var vocabulary = Vocabulary.Load(r.GetValue(vocab)!.FullName);
+            var vocabulary = LoadAlignVocabulary(r.GetValue(vocab)!.FullName, r.GetValue(vocabType));
             var options = new AlignmentOptions
             {
                 Subwords = model,

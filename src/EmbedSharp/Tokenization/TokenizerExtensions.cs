@@ -1,3 +1,5 @@
+using EmbedSharp.Text;
+
 namespace EmbedSharp.Tokenization;
 
 /// <summary>Operations shared by every <see cref="ITokenizer"/>.</summary>
@@ -14,6 +16,11 @@ public static class TokenizerExtensions
         Parallel.For(0, texts.Count, options, i => results[i] = tokenizer.Encode(texts[i]));
         return results;
     }
+
+    /// <summary>The tokenizer's vocabulary as a <see cref="Vocabulary"/> (same ids), e.g. to build an embedding table or
+    /// to align it with pretrained vectors (<c>VocabularyAligner</c>).</summary>
+    /// <exception cref="ArgumentException">Two ids share one token string.</exception>
+    public static Vocabulary ToVocabulary(this ITokenizer tokenizer) => new(tokenizer.Tokens());
 
     /// <summary>The vocabulary as token strings in id order (id i is element i).</summary>
     public static string[] Tokens(this ITokenizer tokenizer)

@@ -68,6 +68,24 @@ public sealed class VectorsCommandTests : IDisposable
         Assert.Equal([6L, 10], NpyFile.ReadTensor(table).Shape.ToArray());
     }
 
+    [Fact]
+    public void Align_takes_a_tokenizer_model_as_the_vocabulary()
+    {
+        var model = Data("sentencepiece", "unigram.model");
+        var table = Path.Combine(_dir, "spm-table.npy");
+        var (code, output, err) = CliRunner.Invoke(null, "vectors", "align", Data("textvec", "fasttext_skipgram.vec"), model, "--out", table, "--json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        var pieces = EmbedSharp.Tokenization.SentencePiece.SentencePieceTokenizer.Load(model);
+        Assert.Equal(pieces.VocabSize, doc.RootElement.GetProperty("vocabulary").GetInt32());
+        Assert.Equal([(long)pieces.VocabSize, 10], NpyFile.ReadTensor(table).Shape.ToArray());
+
+        var bpe = CliRunner.Invoke(null, "vectors", "align", Data("textvec", "fasttext_skipgram.vec"), Data("wordpiece_bpe", "bpe"), "--out", table, "--json");
+        Assert.True(bpe.Code == 0, bpe.Err);
+        var wrongType = CliRunner.Invoke(null, "vectors", "align", Data("textvec", "fasttext_skipgram.vec"), model, "--vocab-type", "bpe", "--out", table);
+        Assert.Equal(1, wrongType.Code);
+    }
+
     [Theory]
     [InlineData("info", "/no/such/file.vec")]
     [InlineData("convert", "x", "y", "--to", "pdf")]

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
-using EmbedSharp.Vectors.FastText;
 using EmbedSharp.Text;
+using EmbedSharp.Vectors.FastText;
 
 namespace EmbedSharp.Models.Classification;
 
