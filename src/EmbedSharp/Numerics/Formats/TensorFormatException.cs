@@ -1,12 +1,10 @@
-using System.Globalization;
-
 namespace EmbedSharp.Numerics.Formats;
 
 /// <summary>
 /// Thrown when a tensor file (.npy, safetensors) is malformed, truncated or uses a feature this library does not read.
 /// Carries the file path (when known) and the byte offset where the problem was found.
 /// </summary>
-public sealed class TensorFormatException : Exception
+public sealed class TensorFormatException : FileFormatException
 {
     /// <summary>Creates an exception with a plain message and no location.</summary>
     public TensorFormatException()
@@ -28,25 +26,11 @@ public sealed class TensorFormatException : Exception
 
     /// <summary>Creates an exception whose message ends with the file path and byte offset.</summary>
     /// <param name="message">What is wrong, one sentence.</param>
-    /// <param name="filePath">The file being read, or null for a stream without a name.</param>
-    /// <param name="byteOffset">Offset from the start of the file (or stream) where the problem was found.</param>
+    /// <param name="filePath">The file, or null for bytes without a name.</param>
+    /// <param name="byteOffset">Offset from the start of the file where the problem was found, or −1.</param>
     /// <param name="innerException">The underlying error, if any.</param>
     public TensorFormatException(string message, string? filePath, long byteOffset, Exception? innerException = null)
-        : base(Describe(message, filePath, byteOffset), innerException)
+        : base(message, filePath, byteOffset, "stream", innerException)
     {
-        FilePath = filePath;
-        ByteOffset = byteOffset;
-    }
-
-    /// <summary>The file being read, or null when reading a stream that is not a file.</summary>
-    public string? FilePath { get; }
-
-    /// <summary>Byte offset from the start of the file or stream where the problem was found, or -1 if unknown.</summary>
-    public long ByteOffset { get; } = -1;
-
-    private static string Describe(string message, string? filePath, long byteOffset)
-    {
-        var where = filePath is null ? "stream" : $"'{filePath}'";
-        return string.Create(CultureInfo.InvariantCulture, $"{message} ({where}, byte offset {byteOffset})");
     }
 }

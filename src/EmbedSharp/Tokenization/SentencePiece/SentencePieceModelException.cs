@@ -1,4 +1,4 @@
-using System.Globalization;
+using EmbedSharp.Numerics.Formats;
 
 namespace EmbedSharp.Tokenization.SentencePiece;
 
@@ -8,7 +8,7 @@ namespace EmbedSharp.Tokenization.SentencePiece;
 /// library does not implement. Carries the file path (when known) and the byte offset of the problem (−1 when the
 /// problem is not tied to one place, such as a missing piece).
 /// </summary>
-public sealed class SentencePieceModelException : Exception
+public sealed class SentencePieceModelException : FileFormatException
 {
     /// <summary>Creates an exception with a plain message and no location.</summary>
     public SentencePieceModelException()
@@ -30,27 +30,11 @@ public sealed class SentencePieceModelException : Exception
 
     /// <summary>Creates an exception whose message ends with the file path and byte offset.</summary>
     /// <param name="message">What is wrong, one sentence.</param>
-    /// <param name="filePath">The model file, or null for bytes without a name.</param>
+    /// <param name="filePath">The file, or null for bytes without a name.</param>
     /// <param name="byteOffset">Offset from the start of the file where the problem was found, or −1.</param>
     /// <param name="innerException">The underlying error, if any.</param>
     public SentencePieceModelException(string message, string? filePath, long byteOffset, Exception? innerException = null)
-        : base(Describe(message, filePath, byteOffset), innerException)
+        : base(message, filePath, byteOffset, "model bytes", innerException)
     {
-        FilePath = filePath;
-        ByteOffset = byteOffset;
-    }
-
-    /// <summary>The model file, or null when the bytes came without a name.</summary>
-    public string? FilePath { get; }
-
-    /// <summary>Byte offset from the start of the file where the problem was found, or −1 if not tied to one place.</summary>
-    public long ByteOffset { get; } = -1;
-
-    private static string Describe(string message, string? filePath, long byteOffset)
-    {
-        var where = filePath is null ? "model bytes" : $"'{filePath}'";
-        return byteOffset >= 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{message} ({where}, byte offset {byteOffset})")
-            : $"{message} ({where})";
     }
 }
