@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Side by side: nn.Embedding / nn.EmbeddingBag (PyTorch on the CPU) vs EmbedSharp, same machine, same run, same protocol.
 
-Run:  /usr/bin/python3 bench/peers/embedding_vs_torch.py [--case NAME] [--skip-one-thread]
+Run:  /usr/bin/python3 bench/peers/embedding_vs_torch.py [--case NAME] [--skip-one-thread] [--rounds N]
 (--skip-one-thread skips the second PyTorch run: 1 thread, or all cores when the default is 1 thread.)
 Needs Debian's python3-torch and the .NET SDK. Cases (the C# side, Peers/EmbeddingPeerTimings.cs, has the same list):
   emb_50k_x300_idx32x128      Embedding(50000, 300), indices (32, 128)
@@ -12,6 +12,8 @@ gradient); one training iteration (zero_grad(set_to_none=True), forward, MSE aga
 with SGD and Adam (dense) and SGD and SparseAdam (sparse=True). PyTorch runs with its default thread count and again
 with 1 thread. Protocol (both sides): warm-up of at least 3 calls and 0.2 s, then the median of 31 calls (7 when a
 call takes over 50 ms). Prints Markdown tables; ratio = PyTorch time / EmbedSharp time (above 1: EmbedSharp faster).
+With --rounds N the two sides alternate N times (a fresh EmbedSharp process per case and round) and each side's median
+over the rounds is reported: one process's times depend on where its table landed in memory.
 The C# side also times the simplest possible gather (one memmove per row, one thread) on the same table and indices,
 and the forward's bandwidth is given as a fraction of it.
 """
@@ -88,6 +90,10 @@ def time_case(name, rows, dim, shape, bag):
     return out
 
 
+def median_of(runs):
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
 def cpu_model():
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -100,28 +106,47 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--case", default=None)
     ap.add_argument("--skip-one-thread", action="store_true")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="alternate EmbedSharp and PyTorch this many times and report each side's median over the rounds")
     args = ap.parse_args()
     cases = [c for c in CASES if args.case in (None, c[0])]
     subprocess.run(["dotnet", "build", "-c", "Release", "-v", "q", os.path.join(ROOT, "bench", "EmbedSharp.Bench")],
                    check=True, stdout=subprocess.DEVNULL)
-    ours = {}
-    for c in cases:  # one process per case keeps the peak memory of each run down
-        ours.update(json.loads(subprocess.run(
-            ["dotnet", "run", "-c", "Release", "--no-build", "--project", os.path.join(ROOT, "bench", "EmbedSharp.Bench"),
-             "--", "peers-embedding", c[0]], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]))
     default_threads = torch.get_num_threads()
-    theirs = {}
-    for c in cases:
-        theirs.update(time_case(*c))
     # The second PyTorch run: 1 thread, or all cores when the default already is 1 thread (as on a machine whose
     # OpenMP runtime sees one CPU).
     other_threads = 1 if default_threads != 1 else (os.cpu_count() or 1)
-    theirs1 = {}
-    if not args.skip_one_thread and other_threads != default_threads:
-        torch.set_num_threads(other_threads)
+    ours_runs, theirs_runs, theirs1_runs = [], [], []
+    for _ in range(max(1, args.rounds)):
+        # A round: a fresh EmbedSharp process per case (which keeps the peak memory down) and fresh PyTorch modules. The
+        # times of one process depend on where its table landed in memory, so rounds show the spread between processes.
+        ours = {}
         for c in cases:
-            theirs1.update(time_case(*c))
-        torch.set_num_threads(default_threads)
+            ours.update(json.loads(subprocess.run(
+                ["dotnet", "run", "-c", "Release", "--no-build", "--project",
+                 os.path.join(ROOT, "bench", "EmbedSharp.Bench"), "--", "peers-embedding", c[0]],
+                check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]))
+        ours_runs.append(ours)
+        theirs = {}
+        for c in cases:
+            theirs.update(time_case(*c))
+        theirs_runs.append(theirs)
+        if not args.skip_one_thread and other_threads != default_threads:
+            torch.set_num_threads(other_threads)
+            theirs1 = {}
+            for c in cases:
+                theirs1.update(time_case(*c))
+            theirs1_runs.append(theirs1)
+            torch.set_num_threads(default_threads)
+    ours, theirs = median_of(ours_runs), median_of(theirs_runs)
+    theirs1 = median_of(theirs1_runs) if theirs1_runs else {}
+    if len(ours_runs) > 1:
+        print(f"Median of {len(ours_runs)} rounds per side; per-round forward times (ms):")
+        for c in cases:
+            key = f"{c[0]}/forward"
+            print(f"  {c[0]}: PyTorch " + ", ".join(f"{r[key] * 1e3:.3f}" for r in theirs_runs)
+                  + " | EmbedSharp " + ", ".join(f"{r[key] * 1e3:.3f}" for r in ours_runs))
+        print()
 
     print(f"Machine: {os.cpu_count()} cores (nproc), {cpu_model()}; torch {torch.__version__}, "
           f"default {default_threads} threads; .NET: see `dotnet --version`\n")

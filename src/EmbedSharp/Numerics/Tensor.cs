@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace EmbedSharp.Numerics;
 
@@ -21,6 +22,7 @@ public sealed class Tensor
 
     private readonly long[] _shape;
     private readonly float[][] _chunks; // managed storage (empty when _native is set)
+    private readonly int[] _chunkStarts; // where each chunk's first element sits in its array (alignment padding)
     private readonly nint _native; // external storage: base of Length contiguous floats (e.g. a memory-mapped file)
     private readonly object? _owner; // keeps external storage alive
     private readonly int _chunkCount;
@@ -49,21 +51,48 @@ public sealed class Tensor
         _chunkElements = ChooseChunkElements(Length, RowLength, maxChunkElements);
         var chunkCount = Length == 0 ? 1 : (int)((Length + _chunkElements - 1) / _chunkElements);
         _chunks = new float[chunkCount][];
+        _chunkStarts = new int[chunkCount];
         _chunkCount = chunkCount;
         for (var c = 0; c < chunkCount; c++)
         {
-            var size = Math.Min(_chunkElements, Length - (c * _chunkElements));
-            _chunks[c] = size == 0 ? [] : new float[size];
+            var size = (int)Math.Min(_chunkElements, Length - (c * _chunkElements));
+            (_chunks[c], _chunkStarts[c]) = AllocateChunk(size);
         }
     }
 
-    private Tensor(long[] shape, float[] data)
+    /// <summary>Elements from which a chunk is allocated cache-line aligned (smaller ones are plain arrays).</summary>
+    internal const int AlignedChunkThreshold = 1024;
+
+    /// <summary>Allocates a zeroed chunk of <paramref name="size"/> floats. Chunks of at least
+    /// <see cref="AlignedChunkThreshold"/> elements are pinned arrays (the pinned heap never moves them) whose used part starts on
+    /// a 64-byte boundary, as PyTorch's CPU allocator aligns its storage: a row of 128 floats then spans 8 cache lines, not 9,
+    /// and random-row gathers read an eighth less memory.</summary>
+    private static unsafe (float[] Array, int Start) AllocateChunk(int size)
+    {
+        if (size == 0)
+        {
+            return ([], 0);
+        }
+
+        if (size < AlignedChunkThreshold || size > Array.MaxLength - 15)
+        {
+            return (new float[size], 0);
+        }
+
+        var array = GC.AllocateArray<float>(size + 15, pinned: true);
+        var address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        var start = (int)((64 - (address & 63)) & 63) / sizeof(float);
+        return (array, start);
+    }
+
+    private Tensor(long[] shape, float[] data, int start = 0)
     {
         _shape = shape;
-        Length = data.Length;
+        Length = Product(shape);
         RowLength = _shape.Length == 0 ? 1 : (_shape[0] == 0 ? Product(_shape.AsSpan(1)) : Length / _shape[0]);
         _chunkElements = Math.Max(1, Length);
         _chunks = [data];
+        _chunkStarts = [start];
         _chunkCount = 1;
     }
 
@@ -75,6 +104,7 @@ public sealed class Tensor
         _chunkElements = ChooseChunkElements(Length, RowLength, DefaultChunkElements);
         _chunkCount = Length == 0 ? 1 : (int)((Length + _chunkElements - 1) / _chunkElements);
         _chunks = [];
+        _chunkStarts = [];
         _native = native;
         _owner = owner;
     }
@@ -172,7 +202,7 @@ public sealed class Tensor
     {
         if (_native == 0)
         {
-            return _chunks[index];
+            return _chunks[index].AsSpan(_chunkStarts[index], (int)Math.Min(_chunkElements, Length - (index * _chunkElements)));
         }
 
         if ((uint)index >= (uint)_chunkCount)
@@ -208,7 +238,7 @@ public sealed class Tensor
         var flat = row * RowLength;
         var chunk = (int)(flat / _chunkElements);
         var offset = (int)(flat - (chunk * _chunkElements));
-        return _native == 0 ? _chunks[chunk].AsSpan(offset, (int)RowLength) : NativeSpan(flat, (int)RowLength);
+        return _native == 0 ? _chunks[chunk].AsSpan(_chunkStarts[chunk] + offset, (int)RowLength) : NativeSpan(flat, (int)RowLength);
     }
 
     /// <summary>Gets or sets the element at flat row-major offset <paramref name="index"/>.</summary>
@@ -260,7 +290,7 @@ public sealed class Tensor
             return ref NativeSpan(index, 1)[0];
         }
 
-        return ref _chunks[chunk][index - (chunk * _chunkElements)];
+        return ref _chunks[chunk][_chunkStarts[chunk] + (int)(index - (chunk * _chunkElements))];
     }
 
     /// <summary>Sets every element to <paramref name="value"/>.</summary>
@@ -348,13 +378,14 @@ public sealed class Tensor
 
         if (_chunkCount == 1)
         {
-            return new Tensor(s, _chunks[0]);
+            return new Tensor(s, _chunks[0], _chunkStarts[0]);
         }
 
         var t = new Tensor(s, DefaultChunkElements);
         long pos = 0;
-        foreach (var c in _chunks)
+        for (var i = 0; i < _chunkCount; i++)
         {
+            var c = Chunk(i);
             t.WriteFlat(pos, c);
             pos += c.Length;
         }

@@ -83,6 +83,37 @@ public sealed class TensorTests
     }
 
     [Fact]
+    public unsafe void Large_chunks_start_on_a_cache_line_and_reshapes_share_them()
+    {
+        // One aligned chunk, and a chunked tensor whose chunks (2,048 elements each) are each aligned.
+        var single = new Tensor(300, 128);
+        var chunked = new Tensor([40, 128], 16 * 128);
+        Assert.Equal(3, chunked.ChunkCount);
+        foreach (var (t, chunk) in new[] { (single, 0), (chunked, 0), (chunked, 1), (chunked, 2) })
+        {
+            fixed (float* p = t.Chunk(chunk))
+            {
+                Assert.Equal(0, (long)p % 64);
+            }
+        }
+
+        Assert.Equal(16 * 128, chunked.Chunk(1).Length);
+        Assert.Equal(8 * 128, chunked.Chunk(2).Length);
+        var values = Enumerable.Range(0, 40 * 128).Select(i => (float)i).ToArray();
+        chunked.CopyFrom(values);
+        Assert.Equal(values, chunked.ToArray());
+        Assert.Equal(values.AsSpan(39 * 128, 128).ToArray(), chunked.Row(39).ToArray());
+        Assert.Equal(values[17 * 128 + 5], chunked[17, 5]);
+
+        single.Row(2)[3] = 7f;
+        var view = single.Reshape(600, 64);
+        Assert.Equal(7f, view[4, 3]);
+        view[599, 63] = 9f;
+        Assert.Equal(9f, single[299, 127]);
+        Assert.Equal(300 * 128, view.AsSpan().Length);
+    }
+
+    [Fact]
     public void Flat_reads_and_writes_cross_chunk_boundaries()
     {
         var t = new Tensor([10, 7], 20);

@@ -23,8 +23,8 @@ internal static unsafe class EmbeddingKernels
     private const int PrefetchDistance = 32;
 
     /// <summary>Starts loading the <paramref name="floats"/> floats at <paramref name="p"/> into the cache: every 64-byte
-    /// line they touch, counted from the line that holds the first float (managed arrays are not 64-byte aligned, so a
-    /// 512-byte row usually spans 9 lines; prefetching only 8 left one miss per row and cost a third of the bag forward).</summary>
+    /// line they touch, counted from the line that holds the first float. Tensor storage is 64-byte aligned, so a 512-byte row
+    /// spans 8 lines; a wrapped array need not be, and its rows then span 9 (prefetching only 8 left one miss per row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Prefetch(float* p, int floats)
     {
@@ -504,8 +504,10 @@ internal static unsafe class EmbeddingKernels
         a15.Store(o + 120);
     }
 
-    /// <summary>How many indices ahead the bag kernel prefetches rows (PyTorch's perfkernels use 16).</summary>
-    private const int BagPrefetchDistance = 16;
+    /// <summary>How many indices ahead the bag kernel prefetches rows. PyTorch's perfkernels use 16; on this 2-core EPYC (Zen 5) VM,
+    /// bag sums of 512-byte rows from a 51 MB table ran 2.5 ms on one thread at 24–32 rows ahead, 3.0 ms at 16, 4.3 ms at 8, and
+    /// on two threads 1.6 ms at 24, 1.9 ms at 32.</summary>
+    private const int BagPrefetchDistance = 24;
 
     private struct BagBackwardWork
     {
