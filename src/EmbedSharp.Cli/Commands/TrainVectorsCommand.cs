@@ -26,12 +26,13 @@ internal static class TrainVectorsCommand
         var t = new Option<double>("--t") { Description = "Subsampling threshold.", DefaultValueFactory = _ => defaults.T };
         var thread = new Option<int>("--thread") { Description = "Worker threads (1 with a fixed --seed is deterministic).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
+        var init = new Option<string>("--init") { Description = "Input-matrix start: fasttext (fastText's values bit for bit: random in the first --thread tenths of the matrix, zero after) or uniform (random everywhere).", DefaultValueFactory = _ => "fasttext" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Write the training state to this file at the end of every epoch (atomically)." };
         var resume = new Option<string?>("--resume") { Description = "Go on from this checkpoint (same corpus); its options replace the hyper-parameter options, and new checkpoints go to --checkpoint or, by default, to this file." };
         var output = new Option<string>("--out") { Description = "Output prefix: writes PREFIX.vec and PREFIX.bin.", Required = true };
         var command = new Command("train-vectors", "Train word vectors (fastText's skip-gram/CBOW with character n-grams); writes PREFIX.vec and PREFIX.bin.")
         {
-            corpus, model, loss, dim, epoch, lr, ws, neg, minCount, minn, maxn, bucket, t, thread, seed, checkpoint, resume, output,
+            corpus, model, loss, dim, epoch, lr, ws, neg, minCount, minn, maxn, bucket, t, thread, seed, init, checkpoint, resume, output,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -62,6 +63,12 @@ internal static class TrainVectorsCommand
                 T = r.GetValue(t),
                 Thread = r.GetValue(thread),
                 Seed = r.GetValue(seed),
+                Init = r.GetValue(init)!.Trim().ToLowerInvariant() switch
+                {
+                    "fasttext" => WordVectorInit.FastText,
+                    "uniform" => WordVectorInit.Uniform,
+                    var other => throw new ArgumentException($"Unknown --init '{other}'; expected fasttext or uniform."),
+                },
             };
             var resumeFrom = r.GetValue(resume);
             if (resumeFrom is not null)

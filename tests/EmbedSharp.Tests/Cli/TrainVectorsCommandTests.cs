@@ -32,6 +32,7 @@ public sealed class TrainVectorsCommandTests : IDisposable
     [InlineData("--epoch", "-1")]
     [InlineData("--model", "glove")]
     [InlineData("--loss", "hinge")]
+    [InlineData("--init", "normal")]
     public void Absurd_options_fail_before_any_work_with_one_line(string option, string value)
     {
         var corpus = Path.Combine(AppContext.BaseDirectory, "data", "fasttext", "corpus.txt");

@@ -10,10 +10,11 @@ namespace EmbedSharp.Models.WordVectors;
 /// one streamed counting pass builds the <see cref="FastTextDictionary"/>; then <c>Thread</c> Hogwild workers each read
 /// the file from byte offset i·size/threads, cycling, until Epoch × tokens in-vocabulary tokens are processed, with
 /// the learning rate lr·(1 − processed / (Epoch·tokens)).
-/// <para>Differences from fastText, on purpose: the input matrix is initialised U(−1/dim, 1/dim) over all rows from
-/// a PyTorch-compatible <see cref="Generator"/> seeded with Seed (fastText's block-wise init depends on the thread
-/// count); the workers' random streams are xoshiro128**, not std::minstd_rand. So results match fastText's in
-/// distribution, not in bits. With Thread = 1 the same corpus and Seed give the same bits every run.</para>
+/// <para>The input matrix starts as fastText's, bit for bit (<see cref="WordVectorInit.FastText"/>: U(−1/dim, 1/dim) in the
+/// first Thread tenths of the flattened matrix, zero in the rest), or U(−1/dim, 1/dim) everywhere
+/// (<see cref="WordVectorInit.Uniform"/>). The workers' random streams are xoshiro128**, not std::minstd_rand, so
+/// training matches fastText's in distribution, not in bits. With Thread = 1 the same corpus and Seed give the same bits
+/// every run.</para>
 /// <para>Negatives are drawn uniformly from a table of 10,000,000 entries where word w fills ⌈count_w^0.5 / Σ count^0.5
 /// · 10⁷⌉ slots — fastText's power 0.5 (<c>NegativeSamplingLoss</c>), not word2vec's 0.75. With
 /// <see cref="WordVectorLoss.HierarchicalSoftmax"/> the output rows are the inner nodes of a <see cref="HuffmanTree"/>
@@ -208,7 +209,14 @@ public sealed class WordVectorTrainer
         {
             (input, var inputTensor) = NativeMatrix.Create((long)nwords + o.Bucket, o.Dim); // (nwords + bucket, dim)
             (output, _) = NativeMatrix.Create(nwords, o.Dim); // (nwords, dim), zeros
-            new Generator((ulong)(uint)o.Seed).Uniform(inputTensor, -1.0 / o.Dim, 1.0 / o.Dim);
+            if (o.Init == WordVectorInit.FastText)
+            {
+                FastTextMatrixInit.Fill(input, (float)(1.0 / o.Dim), o.Thread, o.Seed);
+            }
+            else
+            {
+                new Generator((ulong)(uint)o.Seed).Uniform(inputTensor, -1.0 / o.Dim, 1.0 / o.Dim);
+            }
         }
         else
         {

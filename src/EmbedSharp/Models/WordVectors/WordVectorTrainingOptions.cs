@@ -53,6 +53,11 @@ public sealed record WordVectorTrainingOptions
     /// <summary>Seed of the input-matrix initialisation and of the workers' random streams. fastText: -seed, default 0.</summary>
     public int Seed { get; init; }
 
+    /// <summary>How the input matrix starts. Default <see cref="WordVectorInit.FastText"/>: fastText 0.9.2's values bit for
+    /// bit (which depend on <see cref="Thread"/> and leave most n-gram rows at zero); <see cref="WordVectorInit.Uniform"/>
+    /// draws every row. Checkpoints do not keep it: it only matters before the first step.</summary>
+    public WordVectorInit Init { get; init; } = WordVectorInit.FastText;
+
     /// <summary>Word n-gram length; unsupervised training ignores it (as fastText). fastText: -wordNgrams, default 1.</summary>
     public int WordNgrams { get; init; } = 1;
 
@@ -64,6 +69,7 @@ public sealed record WordVectorTrainingOptions
     public void Validate()
     {
         Check(Enum.IsDefined(Model), nameof(Model), Model, "must be SkipGram or Cbow");
+        Check(Enum.IsDefined(Init), nameof(Init), Init, "must be FastText or Uniform");
         Check(Dim > 0, nameof(Dim), Dim, "must be positive");
         Check(Epoch > 0, nameof(Epoch), Epoch, "must be positive");
         Check(Lr > 0 && double.IsFinite(Lr), nameof(Lr), Lr, "must be positive and finite");

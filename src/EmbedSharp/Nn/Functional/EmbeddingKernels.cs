@@ -221,7 +221,8 @@ internal static unsafe class EmbeddingKernels
                 HasPadding = paddingIdx is not null,
                 Mode = mode,
             };
-            WorkSplit.Run(&BagForwardPart, &work, WorkSplit.Parts((long)indices.Length * dim, MinFloatsPerPart));
+            var parts = WorkSplit.Parts((long)indices.Length * dim, MinFloatsPerPart);
+            WorkSplit.Run(&BagForwardPart, &work, parts == 1 ? 1 : Math.Min(bags, parts * int.Parse(Environment.GetEnvironmentVariable("ES_FINE") ?? "1", System.Globalization.CultureInfo.InvariantCulture)));
         }
     }
 

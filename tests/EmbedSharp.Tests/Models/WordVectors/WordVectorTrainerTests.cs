@@ -73,6 +73,22 @@ public sealed class WordVectorTrainerTests : IDisposable
         Assert.NotEqual(a.Input.ToArray(), c.Input.ToArray());
     }
 
+    [Fact]
+    public void The_fastText_init_leaves_rows_after_the_first_thread_tenths_at_zero_until_trained()
+    {
+        // Rows the corpus never touches keep their initial values: with fastText's init and 1 thread, the matrix after
+        // its first tenth starts (and so stays) at zero; the uniform init draws every row.
+        var corpus = TopicCorpus(out _, 100);
+        var options = Small() with { Bucket = 20_000, Epoch = 1 };
+        var fast = new WordVectorTrainer(options).Train(corpus).Input.ToArray();
+        var uniform = new WordVectorTrainer(options with { Init = WordVectorInit.Uniform }).Train(corpus).Input.ToArray();
+        var tenth = fast.Length / 10;
+        var touched = Enumerable.Range(tenth, fast.Length - tenth).Count(i => fast[i] != 0f);
+        Assert.True(touched < (fast.Length - tenth) / 4, $"{touched} values after the first tenth are non-zero");
+        Assert.Equal(uniform.Length - tenth, Enumerable.Range(tenth, uniform.Length - tenth).Count(i => uniform[i] != 0f));
+        Assert.Equal(tenth, Enumerable.Range(0, tenth).Count(i => fast[i] != 0f));
+    }
+
     [Theory]
     [InlineData(WordVectorModelKind.SkipGram)]
     [InlineData(WordVectorModelKind.Cbow)]
