@@ -241,10 +241,20 @@ public sealed class EmbeddingBag : Module
         }
 
         var fresh = Weight.Grad is null;
-        var grad = Weight.DenseGradForAccumulation();
+        var stale = false;
+        var grad = fresh ? Weight.DenseGradForOverwrite(out stale) : Weight.DenseGradForAccumulation();
         var target = fresh ? grad : (_accumulateScratch ??= new Tensor(Weight.Value.Shape));
-        EmbeddingFunctions.BagDenseBackward(indices, bounds, Options.IncludeLastOffset, Mode, forward.PerSampleWeightsArray, PaddingIdx,
-            Options.ScaleGradByFreq, forward.BagSizesArray, forward.MaxIndicesArray, g, target);
+        try
+        {
+            EmbeddingFunctions.BagDenseBackward(indices, bounds, Options.IncludeLastOffset, Mode, forward.PerSampleWeightsArray, PaddingIdx,
+                Options.ScaleGradByFreq, forward.BagSizesArray, forward.MaxIndicesArray, g, target, gradWeightIsStale: stale);
+        }
+        catch when (fresh)
+        {
+            Weight.ZeroGrad(); // no gradient, as before the call (the storage is zeroed when next handed out)
+            throw;
+        }
+
         if (!fresh)
         {
             Embedding.AddTouchedRows(indices, target, grad);

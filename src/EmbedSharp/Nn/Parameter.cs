@@ -53,6 +53,30 @@ public sealed class Parameter
         }
 
         _denseStorage ??= new Tensor(Value.Shape);
+        if (_denseStale)
+        {
+            _denseStorage.Fill(0f);
+            _denseStale = false;
+        }
+
+        Grad = _denseStorage;
+        return Grad;
+    }
+
+    /// <summary>The dense gradient for a kernel that can zero it itself: as <see cref="DenseGradForAccumulation"/>, but a
+    /// storage kept from before the last <see cref="ZeroGrad"/> is returned as it is, with <paramref name="stale"/> true;
+    /// the caller must then write every element (zero or gradient) before anyone reads it, or call
+    /// <see cref="ZeroGrad"/> if it fails.</summary>
+    internal Tensor DenseGradForOverwrite(out bool stale)
+    {
+        if (SparseGrad is { Count: > 0 })
+        {
+            throw new InvalidOperationException("This parameter holds a sparse gradient; call ZeroGrad() before a dense backward.");
+        }
+
+        _denseStorage ??= new Tensor(Value.Shape);
+        stale = _denseStale;
+        _denseStale = false;
         Grad = _denseStorage;
         return Grad;
     }
@@ -77,16 +101,18 @@ public sealed class Parameter
     }
 
     private Tensor? _denseStorage;
+    private bool _denseStale; // _denseStorage still holds an old gradient: zeroed when next handed out
     private SparseGradient? _sparseStorage;
 
     /// <summary>Clears the gradient (torch: <c>zero_grad(set_to_none=True)</c>): <see cref="Grad"/> and
-    /// <see cref="SparseGrad"/> become null; their storage is zeroed and kept for reuse.</summary>
+    /// <see cref="SparseGrad"/> become null; their storage is kept for reuse and zeroed when the next backward asks for it
+    /// (a dense backward that visits the rows in order zeroes them on the way).</summary>
     public void ZeroGrad()
     {
         if (Grad is not null)
         {
-            Grad.Fill(0f);
             Grad = null;
+            _denseStale = true;
         }
 
         if (SparseGrad is not null)

@@ -294,11 +294,48 @@ public sealed class Tensor
     }
 
     /// <summary>Sets every element to <paramref name="value"/>.</summary>
-    public void Fill(float value)
+    public unsafe void Fill(float value)
     {
-        for (var i = 0; i < _chunkCount; i++)
+        if (Length < ParallelFillElements)
         {
-            Chunk(i).Fill(value);
+            for (var i = 0; i < _chunkCount; i++)
+            {
+                Chunk(i).Fill(value);
+            }
+
+            return;
+        }
+
+        // Large tensors (a gradient table, say) are filled on every core: one core does not saturate the memory bus.
+        var work = new FillWork { Tensor = this, Value = value };
+#pragma warning disable CS8500 // the context lives on this stack frame, which waits for the parts: its reference stays rooted
+        WorkSplit.Run(&FillPart, &work, WorkSplit.Parts(Length, ParallelFillElements / 2));
+#pragma warning restore CS8500
+    }
+
+    /// <summary>Tensors of at least this many elements are filled in parallel.</summary>
+    private const long ParallelFillElements = 1L << 20;
+
+    private struct FillWork
+    {
+        public Tensor Tensor;
+        public float Value;
+    }
+
+    private static unsafe void FillPart(void* context, int part, int parts)
+    {
+#pragma warning disable CS8500 // see Fill
+        ref var w = ref Unsafe.AsRef<FillWork>(context);
+#pragma warning restore CS8500
+        var (start, end) = WorkSplit.Range(w.Tensor.Length, part, parts);
+        while (start < end)
+        {
+            var chunk = (int)(start / w.Tensor._chunkElements);
+            var offset = (int)(start - (chunk * w.Tensor._chunkElements));
+            var span = w.Tensor.Chunk(chunk)[offset..];
+            var n = (int)Math.Min(span.Length, end - start);
+            span[..n].Fill(w.Value);
+            start += n;
         }
     }
 

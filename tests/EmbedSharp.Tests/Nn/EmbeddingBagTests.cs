@@ -130,6 +130,58 @@ public sealed class EmbeddingBagTests
         }
     }
 
+    [Theory]
+    [InlineData(EmbeddingBagMode.Mean, false, 7L)]
+    [InlineData(EmbeddingBagMode.Sum, false, null)]
+    [InlineData(EmbeddingBagMode.Mean, true, 7L)]
+    [InlineData(EmbeddingBagMode.Max, false, null)]
+    public void A_stale_gradient_buffer_gives_the_bits_of_a_zeroed_one(EmbeddingBagMode mode, bool scaleByFreq, long? padding)
+    {
+        // Enough indices (3000 x 32 floats) for the dense backward to split over cores; the gradient is also checked on a
+        // table stored in chunks, where the kernel zeroes rows one by one.
+        const int rows = 500, dim = 32, n = 3000;
+        var rng = new Random(5);
+        var indices = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            indices[i] = rng.Next(i % 5 == 0 ? 40 : rows); // many repeats of the first rows
+        }
+
+        var offsets = new List<long> { 0, 0 }; // an empty bag first
+        while (offsets[^1] < n - 40)
+        {
+            offsets.Add(offsets[^1] + rng.Next(1, 40));
+        }
+
+        var options = new EmbeddingBagOptions { Mode = mode, ScaleGradByFreq = scaleByFreq, PaddingIdx = padding };
+        var bag = new EmbeddingBag(rows, dim, new Generator(3), options);
+        var input = new IndexTensor(indices, n);
+        var offs = new IndexTensor([.. offsets], offsets.Count);
+        var r = bag.Forward(input, offs);
+        var g = new Tensor(offsets.Count, dim);
+        new Generator(9).Uniform(g, -1, 1);
+
+        var fresh = new EmbeddingBag(rows, dim, new Generator(3), options);
+        fresh.Backward(fresh.Forward(input, offs), g);
+        var expected = fresh.Weight.Grad!.ToArray();
+
+        bag.Backward(bag.Forward(new IndexTensor([1, 2, 3, 4], 4), IndexTensor.Vector(0, 2)), new Tensor(2, dim));
+        bag.Weight.Grad!.Fill(float.NaN); // whatever the buffer holds must not leak into the next gradient
+        bag.Weight.ZeroGrad();
+        Assert.Null(bag.Weight.Grad);
+        bag.Backward(r, g);
+        Assert.Equal(expected, bag.Weight.Grad!.ToArray());
+
+        if (mode != EmbeddingBagMode.Max)
+        {
+            var chunked = new Tensor([rows, dim], 16 * dim);
+            chunked.Fill(float.NaN);
+            EmbeddingFunctions.BagDenseBackward(indices, [.. offsets], false, mode, default, padding, scaleByFreq, r.BagSizes,
+                default, g.AsSpan(), chunked, gradWeightIsStale: true);
+            Assert.Equal(expected, chunked.ToArray());
+        }
+    }
+
     [Fact]
     public void Two_d_input_is_bags_of_equal_length_and_per_sample_weight_grad_has_its_shape()
     {

@@ -387,7 +387,8 @@ public static class EmbeddingFunctions
     /// <exception cref="ArgumentException">Lengths, offsets or mode combinations are invalid.</exception>
     public static void BagDenseBackward(ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets, bool includeLastOffset,
         EmbeddingBagMode mode, ReadOnlySpan<float> perSampleWeights, long? paddingIdx, bool scaleGradByFreq,
-        ReadOnlySpan<int> bagSizes, ReadOnlySpan<long> maxIndices, ReadOnlySpan<float> gradOutput, Tensor gradWeight)
+        ReadOnlySpan<int> bagSizes, ReadOnlySpan<long> maxIndices, ReadOnlySpan<float> gradOutput, Tensor gradWeight,
+        bool gradWeightIsStale = false)
     {
         var dim = CheckTable(gradWeight);
         var num = gradWeight.RowCount;
@@ -413,6 +414,11 @@ public static class EmbeddingFunctions
                 }
             }
 
+            if (gradWeightIsStale)
+            {
+                gradWeight.Fill(0f);
+            }
+
             for (var b = 0; b < bags; b++)
             {
                 if (bagSizes[b] == 0)
@@ -430,6 +436,12 @@ public static class EmbeddingFunctions
         }
 
         var n = indices.Length;
+        if (gradWeightIsStale && (n == 0 || scaleGradByFreq))
+        {
+            gradWeight.Fill(0f);
+            gradWeightIsStale = false;
+        }
+
         if (n == 0)
         {
             return;
@@ -457,7 +469,7 @@ public static class EmbeddingFunctions
             if (!scaleGradByFreq)
             {
                 EmbeddingKernels.BagDenseBackwardGroups(keys.AsSpan(0, n), order.AsSpan(0, n), bagOf.AsSpan(0, n), bagSizes, perSampleWeights,
-                    pad, mode == EmbeddingBagMode.Mean, gradOutput, gradWeight);
+                    pad, mode == EmbeddingBagMode.Mean, gradOutput, gradWeight, gradWeightIsStale);
                 return;
             }
 

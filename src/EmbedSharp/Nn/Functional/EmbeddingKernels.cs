@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using EmbedSharp.Numerics;
@@ -522,13 +523,18 @@ internal static unsafe class EmbeddingKernels
         public int Count;
         public long Pad;
         public bool Mean;
+        public bool ClearRows;
+        public long RowCount;
     }
 
     /// <summary>Sum/Mean EmbeddingBag dense backward over sorted (key, position) pairs, without frequency scaling: each
     /// group of equal keys is one table row, so groups are split over cores (at group boundaries) and each group adds its
-    /// entries in sorted order.</summary>
+    /// entries in sorted order. With <paramref name="gradWeightIsStale"/> the gradient's old contents are ignored: each part
+    /// zeroes its own range of rows as it walks them in key order (one pass over the table instead of a fill and then the
+    /// additions; the same bits as adding into zeros).</summary>
     public static void BagDenseBackwardGroups(ReadOnlySpan<long> keys, ReadOnlySpan<int> order, ReadOnlySpan<int> bagOf,
-        ReadOnlySpan<int> bagSizes, ReadOnlySpan<float> perSampleWeights, long pad, bool mean, ReadOnlySpan<float> gradOutput, Tensor gradWeight)
+        ReadOnlySpan<int> bagSizes, ReadOnlySpan<float> perSampleWeights, long pad, bool mean, ReadOnlySpan<float> gradOutput, Tensor gradWeight,
+        bool gradWeightIsStale = false)
     {
         var dim = (int)gradWeight.RowLength;
         fixed (long* k = keys)
@@ -551,6 +557,8 @@ internal static unsafe class EmbeddingKernels
                 Count = keys.Length,
                 Pad = pad,
                 Mean = mean,
+                ClearRows = gradWeightIsStale,
+                RowCount = gradWeight.RowCount,
             };
             WorkSplit.Run(&BagDenseBackwardPart, &work, WorkSplit.Parts((long)keys.Length * dim, MinFloatsPerPart));
         }
@@ -565,6 +573,10 @@ internal static unsafe class EmbeddingKernels
         var s = GroupStart(w.Keys, (int)s0, n);
         var stop = GroupStart(w.Keys, (int)e0, n);
         var dim = w.Grad.Dim;
+        // Rows this part owns when it clears: from its first key (row 0 for the first part) to the next part's first key
+        // (the last row for the last part), so the parts' ranges tile the table.
+        var cleared = s0 == 0 ? 0 : (s < n ? w.Keys[s] : w.RowCount);
+        var rowsEnd = stop < n ? w.Keys[stop] : w.RowCount;
         while (s < stop)
         {
             var k = w.Keys[s];
@@ -572,6 +584,12 @@ internal static unsafe class EmbeddingKernels
             while (e < n && w.Keys[e] == k)
             {
                 e++;
+            }
+
+            if (w.ClearRows)
+            {
+                ClearRowRange(ref w.Grad, cleared, k + 1);
+                cleared = k + 1;
             }
 
             if (k != w.Pad)
@@ -597,6 +615,31 @@ internal static unsafe class EmbeddingKernels
             }
 
             s = e;
+        }
+
+        if (w.ClearRows)
+        {
+            ClearRowRange(ref w.Grad, cleared, rowsEnd);
+        }
+    }
+
+    /// <summary>Zeroes rows [<paramref name="from"/>, <paramref name="to"/>) of a table.</summary>
+    private static void ClearRowRange(ref Table t, long from, long to)
+    {
+        if (from >= to)
+        {
+            return;
+        }
+
+        if (t.Base != null)
+        {
+            NativeMemory.Clear(t.Base + (from * t.Dim), (nuint)((to - from) * t.Dim) * sizeof(float));
+            return;
+        }
+
+        for (var r = from; r < to; r++)
+        {
+            t.Tensor.Row(r).Clear();
         }
     }
 
