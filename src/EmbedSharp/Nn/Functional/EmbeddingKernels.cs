@@ -222,8 +222,7 @@ internal static unsafe class EmbeddingKernels
                 HasPadding = paddingIdx is not null,
                 Mode = mode,
             };
-            var parts = WorkSplit.Parts((long)indices.Length * dim, MinFloatsPerPart);
-            WorkSplit.Run(&BagForwardPart, &work, parts == 1 ? 1 : Math.Min(bags, parts * int.Parse(Environment.GetEnvironmentVariable("ES_FINE") ?? "1", System.Globalization.CultureInfo.InvariantCulture)));
+            WorkSplit.Run(&BagForwardPart, &work, WorkSplit.Parts((long)indices.Length * dim, MinFloatsPerPart));
         }
     }
 
