@@ -119,8 +119,10 @@ public sealed class InitStudy
 
     /// <summary>
     /// A stable name of everything that determines a run's result apart from the scheme and seed: the examples (texts
-    /// and labels), the label names, the dimension, the budget and hyper-parameters, and the pretrained vectors (words
-    /// and values). A resumed study reuses a run file only when the fingerprints match.
+    /// and labels), the label names, the dimension, the budget and hyper-parameters, the pretrained vectors (words
+    /// and values), and the build of this library (its module version id, which deterministic builds derive from the
+    /// compiled code: a changed trainer or classifier makes earlier run files stale). A resumed study reuses a run file
+    /// only when the fingerprints match.
     /// </summary>
     public string Fingerprint(StudyCorpus corpus, WordVectorSet? pretrained)
     {
@@ -133,6 +135,7 @@ public sealed class InitStudy
         }
 
         Add("embedsharp-init-study/1");
+        Add(typeof(InitStudy).Assembly.ManifestModule.ModuleVersionId.ToString("N"));
         Add(string.Join(',', corpus.LabelNames));
         foreach (var e in corpus.Examples)
         {
