@@ -2,7 +2,8 @@
 """Golden fixture for EmbedSharp.Randomness.ErfDouble: glibc erf/erfc (double) on x86-64.
 
 Writes tests/data/erf/erf_double.bin: N records of three little-endian uint64 bit patterns
-(input x, erf(x), erfc(x)), computed by calling libm.so.6's erf/erfc through ctypes.
+(input x, erf(x), erfc(x)), computed by calling libm.so.6's erf/erfc through ctypes, and its line in
+tests/data/MANIFEST (only when the output lies under tests/data).
 Also prints the trunc_normal_ norm_cdf values (math.erf, which is glibc erf) used by the tests.
 
 Usage: /usr/bin/python3 tools/goldens/make_erf_double.py [output_path]
@@ -12,12 +13,15 @@ import ctypes.util
 import math
 import os
 import platform
+import subprocess
 import sys
 
 import numpy as np
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-    os.path.dirname(__file__), "..", "..", "tests", "data", "erf", "erf_double.bin")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from goldens import DATA, update_manifest, write_atomic  # noqa: E402
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(DATA, "erf", "erf_double.bin")
 N_TARGET = 80_000
 
 libm = ctypes.CDLL("libm.so.6")
@@ -86,9 +90,17 @@ for v, e in zip(x[:2000], erf[:2000]):
 
 rec = np.stack([x.view(np.uint64), erf.view(np.uint64), erfc.view(np.uint64)], axis=1).astype("<u8")
 os.makedirs(os.path.dirname(os.path.abspath(OUT)), exist_ok=True)
-rec.tofile(OUT)
+write_atomic(OUT, rec.tobytes())
 print(f"wrote {OUT}: {x.size} records, glibc {libc.gnu_get_libc_version().decode()}, "
       f"python {platform.python_version()}, numpy {np.__version__}")
+
+rel = os.path.relpath(os.path.abspath(OUT), DATA)
+if not rel.startswith(".."):
+    # The Debian package version of glibc (e.g. 2.36-9+deb12u14), else glibc's own version string.
+    dpkg = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libc6"], capture_output=True, text=True, check=False)
+    glibc = dpkg.stdout.strip() if dpkg.returncode == 0 and dpkg.stdout.strip() else libc.gnu_get_libc_version().decode()
+    update_manifest(__file__, [rel.replace(os.sep, "/")], "glibc %s (%s libm erf/erfc), Python %s, numpy %s" % (
+        glibc, platform.machine().replace("_", "-"), platform.python_version(), np.__version__))
 
 # trunc_normal_'s norm_cdf at its two bounds, as torch.nn.init._no_grad_trunc_normal_ computes them.
 def norm_cdf(v):

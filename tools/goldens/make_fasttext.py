@@ -16,7 +16,6 @@ Writes:  tests/data/fasttext/* and updates tests/data/MANIFEST (only the lines o
 
 The CLI prints every value with C++ `std::setprecision(5)` (printf "%.5g") followed by a space.
 """
-import hashlib
 import os
 import random
 import shutil
@@ -25,9 +24,9 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
-DATA = os.path.join(ROOT, "tests", "data")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from goldens import DATA, update_manifest, write_atomic  # noqa: E402
+
 OUT = os.path.join(DATA, "fasttext")
 SEED = 20240611
 
@@ -134,8 +133,7 @@ def main():
     files = []
 
     def put(name, content):
-        with open(os.path.join(OUT, name), "wb") as f:
-            f.write(content)
+        write_atomic(os.path.join(OUT, name), content)
         files.append("fasttext/" + name)
 
     corpus = make_corpus(rng)
@@ -202,21 +200,8 @@ def main():
         pass
     total = sum(os.path.getsize(os.path.join(DATA, f)) for f in files)
     print("wrote %d files, %d bytes" % (len(files), total))
-    man = os.path.join(DATA, "MANIFEST")
-    lines = []
-    if os.path.exists(man):
-        with open(man) as f:
-            lines = [ln.rstrip("\n") for ln in f if ln.strip()]
-    lines = [ln for ln in lines if not ln.split("\t")[0].startswith("fasttext/")]
-    script = "tools/goldens/" + os.path.basename(__file__)
-    for rel in files:
-        with open(os.path.join(DATA, rel), "rb") as f:
-            sha = hashlib.sha256(f.read()).hexdigest()
-        lines.append("\t".join([rel, script, version, "/usr/bin/python3 %s (seed %d)" % (script, SEED), sha]))
-    lines.sort()
-    with open(man + ".tmp", "w") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(man + ".tmp", man)
+    update_manifest(__file__, files, version, "/usr/bin/python3 tools/goldens/make_fasttext.py (seed %d)" % SEED,
+                    drop_script_lines=True)
     return 0
 
 

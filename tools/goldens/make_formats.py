@@ -11,7 +11,6 @@ safetensors/src/tensor.rs `prepare`): u64 little-endian header length, compact J
 and tensors sorted by descending dtype alignment then by name, padded with spaces to a multiple of 8, then the
 tensor bytes in that order. If the package is ever present, one extra file is written with it.
 """
-import hashlib
 import io
 import json
 import os
@@ -21,10 +20,10 @@ import sys
 import numpy as np
 import torch
 
-ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-OUT = os.path.join(ROOT, "tests", "data", "formats")
-MANIFEST = os.path.join(ROOT, "tests", "data", "MANIFEST")
-SCRIPT = "tools/goldens/make_formats.py"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from goldens import DATA, update_manifest, write_atomic  # noqa: E402
+
+OUT = os.path.join(DATA, "formats")
 VERSIONS = f"python {sys.version.split()[0]}; numpy {np.__version__}; torch {torch.__version__}"
 SEED = 20240601
 
@@ -32,8 +31,7 @@ written = []  # (file name, command/seed description)
 
 
 def save(name, data, how):
-    with open(os.path.join(OUT, name), "wb") as f:
-        f.write(data)
+    write_atomic(os.path.join(OUT, name), data)
     written.append((name, how))
 
 
@@ -137,21 +135,8 @@ def make_safetensors():
          "safetensors.torch.save({'a','b'}), torch.manual_seed(2)")
 
 
-def update_manifest():
-    lines = []
-    if os.path.exists(MANIFEST):
-        with open(MANIFEST, encoding="utf-8") as f:
-            lines = [l.rstrip("\n") for l in f if l.strip() and l.split("\t")[1:2] != [SCRIPT]]
-    for name, how in written:
-        with open(os.path.join(OUT, name), "rb") as f:
-            digest = hashlib.sha256(f.read()).hexdigest()
-        lines.append("\t".join([f"formats/{name}", SCRIPT, VERSIONS, how, digest]))
-    with open(MANIFEST, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-
-
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     make_npy()
     make_safetensors()
-    update_manifest()
+    update_manifest(__file__, [("formats/" + name, how) for name, how in written], VERSIONS, drop_script_lines=True)

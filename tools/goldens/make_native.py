@@ -13,7 +13,6 @@ layout (as tools/goldens/make_formats.py does); with the package it would be
 alignment.json: the OOV rows of the aligned matrix are torch's `torch.empty(n_missing, D).normal_(mean, std)` after
 torch.manual_seed(seed), with mean/std of the pretrained matrix computed in float64 (std unbiased, as torch.std).
 """
-import hashlib
 import io
 import json
 import os
@@ -23,20 +22,18 @@ import sys
 import numpy as np
 import torch
 
-ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-OUT = os.path.join(ROOT, "tests", "data", "native")
-MANIFEST = os.path.join(ROOT, "tests", "data", "MANIFEST")
-SCRIPT = "tools/goldens/make_native.py"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from goldens import DATA, update_manifest, write_atomic  # noqa: E402
+
+OUT = os.path.join(DATA, "native")
 VERSIONS = f"python {sys.version.split()[0]}; numpy {np.__version__}; torch {torch.__version__}"
-TOPIC = "native/"
 
 written = []
 
 
 def save(name, data):
-    with open(os.path.join(OUT, name), "wb") as f:
-        f.write(data)
-    written.append(name)
+    write_atomic(os.path.join(OUT, name), data)
+    written.append("native/" + name)
 
 
 # ---- CRC-32C and the native layout, written from docs/formats/native.md ----
@@ -188,20 +185,7 @@ def main():
         "big_weights_bits": [int(x) for x in big.view(np.uint32).ravel()],
     }
     save("alignment.json", (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
-    update_manifest()
-
-
-def update_manifest():
-    lines = []
-    if os.path.exists(MANIFEST):
-        with open(MANIFEST, encoding="utf-8") as f:
-            lines = [ln.rstrip("\n") for ln in f if ln.strip() and not ln.startswith(TOPIC)]
-    for name in written:
-        with open(os.path.join(OUT, name), "rb") as f:
-            digest = hashlib.sha256(f.read()).hexdigest()
-        lines.append(f"{TOPIC}{name}\t{SCRIPT}\t{VERSIONS}\t/usr/bin/python3 {SCRIPT}\t{digest}")
-    with open(MANIFEST, "w", encoding="utf-8") as f:
-        f.write("\n".join(sorted(lines)) + "\n")
+    update_manifest(__file__, written, VERSIONS, drop_script_lines=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ Writes:  tests/data/positional/{cases.json, pe_*.bin, expf_sweep.bin} and update
 * Token + position: token = nn.Embedding(V, d) then position = nn.Embedding(L, d) (or the sinusoidal table),
   y = token(ids) * math.sqrt(d) + pos[off:off+S]; grads by autograd.
 """
-import hashlib
 import json
 import math
 import os
@@ -26,9 +25,9 @@ import sys
 import numpy as np
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
-DATA = os.path.join(ROOT, "tests", "data")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from goldens import DATA, update_manifest, write_atomic  # noqa: E402
+
 OUT = os.path.join(DATA, "positional")
 F = np.float32
 
@@ -61,8 +60,7 @@ def sinusoidal(files):
         pe, div_term = tutorial_pe(max_len, d, layout)
         rows = sorted(set(range(16)) | set(range(0, max_len, stride)) | set(range(max_len - 16, max_len)))
         name = "pe_%s_d%d.bin" % (layout, d)
-        with open(os.path.join(OUT, name), "wb") as f:
-            f.write(pe[rows].numpy().astype("<f4").tobytes())
+        write_atomic(os.path.join(OUT, name), pe[rows].numpy().astype("<f4").tobytes())
         files.append("positional/" + name)
         cases.append({"d": d, "layout": layout, "max_len": max_len, "file": name, "rows": " ".join(map(str, rows)),
                       "div_term": hexbits(div_term)})
@@ -76,8 +74,7 @@ def expf_sweep(files):
     x = np.concatenate(xs)
     y = torch.exp(torch.from_numpy(x)).numpy()
     pairs = np.stack([x.view(np.uint32), y.view(np.uint32)], axis=1).astype("<u4")
-    with open(os.path.join(OUT, "expf_sweep.bin"), "wb") as f:
-        f.write(pairs.tobytes())
+    write_atomic(os.path.join(OUT, "expf_sweep.bin"), pairs.tobytes())
     files.append("positional/expf_sweep.bin")
     return {"file": "expf_sweep.bin", "count": int(x.size), "ds": " ".join(map(str, ds)), "random": "uniform(-80, 80) x4096, numpy seed 20240614"}
 
@@ -183,29 +180,13 @@ def main():
         "rotary": rotary(),
         "token_position": token_position(),
     }
-    with open(os.path.join(OUT, "cases.json"), "w") as f:
-        json.dump(doc, f, indent=1, separators=(",", ": "))
-        f.write("\n")
+    write_atomic(os.path.join(OUT, "cases.json"), json.dumps(doc, indent=1, separators=(",", ": ")) + "\n", mode="w")
     files.append("positional/cases.json")
     files.sort()
 
     versions = "torch %s (AVX2, SLEEF exp/sin/cos), numpy %s, Python %s, %s" % (
         torch.__version__, np.__version__, platform.python_version(), platform.machine())
-    script = "tools/goldens/" + os.path.basename(__file__)
-    man = os.path.join(DATA, "MANIFEST")
-    lines = []
-    if os.path.exists(man):
-        with open(man) as f:
-            lines = [ln.rstrip("\n") for ln in f if ln.strip()]
-    lines = [ln for ln in lines if ln.split("\t")[0] not in files]
-    for rel in files:
-        with open(os.path.join(DATA, rel), "rb") as f:
-            sha = hashlib.sha256(f.read()).hexdigest()
-        lines.append("\t".join([rel, script, versions, "/usr/bin/python3 " + script, sha]))
-    lines.sort()
-    with open(man + ".tmp", "w") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(man + ".tmp", man)
+    update_manifest(__file__, files, versions)
     return 0
 
 

@@ -19,6 +19,7 @@ NEAR_TIE (1e-6), and whether the run touches the top-N boundary (compared with t
 have returned). Tests accept any order inside such a run and nothing else.
 """
 import hashlib
+import io
 import json
 import os
 import sys
@@ -27,9 +28,10 @@ import gensim
 import numpy as np
 from gensim.models import KeyedVectors
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
-OUT = os.path.join(ROOT, "tests", "data", "similarity")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from goldens import DATA, update_manifest, write_atomic  # noqa: E402
+
+OUT = os.path.join(DATA, "similarity")
 SEED = 20240601
 V, D, CLUSTERS = 5000, 50, 100
 NEAR_TIE = 1e-6
@@ -99,9 +101,10 @@ def listed(result, extra):
 def main():
     os.makedirs(OUT, exist_ok=True)
     x, words, cluster, rng = make_table()
-    np.save(os.path.join(OUT, "vectors.npy"), x)
-    with open(os.path.join(OUT, "words.txt"), "w", encoding="utf-8", newline="\n") as f:
-        f.write("\n".join(words) + "\n")
+    npy = io.BytesIO()
+    np.save(npy, x)
+    write_atomic(os.path.join(OUT, "vectors.npy"), npy.getvalue())
+    write_atomic(os.path.join(OUT, "words.txt"), ("\n".join(words) + "\n").encode("utf-8"))
 
     kv = KeyedVectors(D, dtype=np.float32)
     kv.add_vectors(words, x)
@@ -214,34 +217,15 @@ def main():
         "norms_head": hexv(kv.norms[:8]),
         **cases,
     }
-    with open(os.path.join(OUT, "cases.json"), "w", encoding="utf-8") as f:
-        json.dump(doc, f, ensure_ascii=False, separators=(",", ":"))
-        f.write("\n")
+    write_atomic(os.path.join(OUT, "cases.json"),
+                 (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
 
     ties = sum(len(q["near_ties"]) for q in cases["most_similar"] + cases["cosmul"])
     print("cases: %d most_similar, %d cosmul, %d doesnt_match; near-tie runs recorded: %d"
           % (len(cases["most_similar"]), len(cases["cosmul"]), len(cases["doesnt_match"]), ties))
-    update_manifest(["similarity/cases.json", "similarity/vectors.npy", "similarity/words.txt"])
-
-
-def update_manifest(files):
-    data = os.path.join(ROOT, "tests", "data")
-    man = os.path.join(data, "MANIFEST")
-    lines = []
-    if os.path.exists(man):
-        with open(man, encoding="utf-8") as f:
-            lines = [ln.rstrip("\n") for ln in f if ln.strip()]
-    script = "tools/goldens/" + os.path.basename(__file__)
-    versions = "gensim %s, numpy %s (reference BLAS)" % (gensim.__version__, np.__version__)
-    lines = [ln for ln in lines if ln.split("\t")[0] not in files]
-    for rel in files:
-        with open(os.path.join(data, rel), "rb") as f:
-            sha = hashlib.sha256(f.read()).hexdigest()
-        lines.append("\t".join([rel, script, versions, "/usr/bin/python3 %s (seed %d)" % (script, SEED), sha]))
-    lines.sort()
-    with open(man + ".tmp", "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(man + ".tmp", man)
+    update_manifest(__file__, ["similarity/cases.json", "similarity/vectors.npy", "similarity/words.txt"],
+                    "gensim %s, numpy %s (reference BLAS)" % (gensim.__version__, np.__version__),
+                    "/usr/bin/python3 tools/goldens/make_similarity.py (seed %d)" % SEED)
 
 
 if __name__ == "__main__":

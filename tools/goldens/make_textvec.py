@@ -10,7 +10,6 @@ gensim's bytes. Bad-input files are small and hand-made; cases.json records wher
 does with it.
 """
 import gzip
-import hashlib
 import json
 import os
 import struct
@@ -22,10 +21,10 @@ import gensim
 import numpy as np
 from gensim.models import KeyedVectors
 
-ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-OUT = os.path.join(ROOT, "tests", "data", "textvec")
-MANIFEST = os.path.join(ROOT, "tests", "data", "MANIFEST")
-SCRIPT = "tools/goldens/make_textvec.py"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from goldens import DATA, update_manifest, write_atomic  # noqa: E402
+
+OUT = os.path.join(DATA, "textvec")
 VERSIONS = f"python {sys.version.split()[0]}; numpy {np.__version__}; gensim {gensim.__version__}; fasttext 0.9.2 (Debian)"
 SEED = 20240611
 
@@ -34,8 +33,7 @@ cases = {}
 
 
 def save(name, data, how):
-    with open(os.path.join(OUT, name), "wb") as f:
-        f.write(data)
+    write_atomic(os.path.join(OUT, name), data)
     written.append((name, how))
 
 
@@ -280,20 +278,6 @@ def make_bad():
     cases["bad"] = bad
 
 
-def update_manifest():
-    lines = []
-    if os.path.exists(MANIFEST):
-        with open(MANIFEST, encoding="utf-8") as f:
-            lines = [l.rstrip("\n") for l in f if l.strip() and l.split("\t")[1:2] != [SCRIPT]]
-    for name, how in written:
-        with open(os.path.join(OUT, name), "rb") as f:
-            digest = hashlib.sha256(f.read()).hexdigest()
-        lines.append("\t".join([f"textvec/{name}", SCRIPT, VERSIONS, how, digest]))
-    lines.sort()
-    with open(MANIFEST, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-
-
 if __name__ == "__main__":
     import logging
     logging.disable(logging.CRITICAL)
@@ -306,4 +290,4 @@ if __name__ == "__main__":
     make_fasttext()
     make_bad()
     save("cases.json", (json.dumps(cases, indent=1, ensure_ascii=False) + "\n").encode("utf-8"), "expected words/values (hex float32 bits) and error locations")
-    update_manifest()
+    update_manifest(__file__, [("textvec/" + name, how) for name, how in written], VERSIONS, drop_script_lines=True)
