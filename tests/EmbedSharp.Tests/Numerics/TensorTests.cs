@@ -85,9 +85,10 @@ public sealed class TensorTests
     [Fact]
     public unsafe void Large_chunks_start_on_a_cache_line_and_reshapes_share_them()
     {
-        // One aligned chunk, and a chunked tensor whose chunks (2,048 elements each) are each aligned.
+        // One aligned chunk, and a chunked tensor whose chunks (rows of 128, at the alignment threshold) are each aligned.
+        var rows = Tensor.AlignedChunkThreshold / 128;
         var single = new Tensor(300, 128);
-        var chunked = new Tensor([40, 128], 16 * 128);
+        var chunked = new Tensor([3 * rows, 128], rows * 128);
         Assert.Equal(3, chunked.ChunkCount);
         foreach (var (t, chunk) in new[] { (single, 0), (chunked, 0), (chunked, 1), (chunked, 2) })
         {
@@ -97,13 +98,12 @@ public sealed class TensorTests
             }
         }
 
-        Assert.Equal(16 * 128, chunked.Chunk(1).Length);
-        Assert.Equal(8 * 128, chunked.Chunk(2).Length);
-        var values = Enumerable.Range(0, 40 * 128).Select(i => (float)i).ToArray();
+        Assert.Equal(rows * 128, chunked.Chunk(2).Length);
+        var values = Enumerable.Range(0, 3 * rows * 128).Select(i => (float)i).ToArray();
         chunked.CopyFrom(values);
         Assert.Equal(values, chunked.ToArray());
-        Assert.Equal(values.AsSpan(39 * 128, 128).ToArray(), chunked.Row(39).ToArray());
-        Assert.Equal(values[17 * 128 + 5], chunked[17, 5]);
+        Assert.Equal(values.AsSpan(((3 * rows) - 1) * 128, 128).ToArray(), chunked.Row((3 * rows) - 1).ToArray());
+        Assert.Equal(values[((rows + 17) * 128) + 5], chunked[rows + 17, 5]);
 
         single.Row(2)[3] = 7f;
         var view = single.Reshape(600, 64);
