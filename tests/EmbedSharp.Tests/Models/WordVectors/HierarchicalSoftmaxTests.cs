@@ -1,7 +1,5 @@
 using System.Numerics.Tensors;
-using System.Text;
 using EmbedSharp.Models.WordVectors;
-using EmbedSharp.Randomness;
 
 namespace EmbedSharp.Tests.Models.WordVectors;
 
@@ -101,25 +99,5 @@ public sealed class HierarchicalSoftmaxTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => new WordVectorTrainer(new WordVectorTrainingOptions { Loss = (WordVectorLoss)9 }));
     }
 
-    private string TopicCorpus(out string[][] topics)
-    {
-        var g = new Generator(42UL);
-        string Word() => string.Concat(Enumerable.Range(0, 6).Select(_ => (char)('a' + (int)(g.Random() % 26))));
-        topics = [[.. Enumerable.Range(0, 12).Select(_ => Word())], [.. Enumerable.Range(0, 12).Select(_ => Word())]];
-        var text = new StringBuilder();
-        for (var s = 0; s < 1500; s++)
-        {
-            var topic = topics[s % 2];
-            for (var w = 0; w < 10; w++)
-            {
-                text.Append(topic[g.Random() % 12]).Append(' ');
-            }
-
-            text.Append('\n');
-        }
-
-        var path = Path.Combine(_dir, "topics.txt");
-        File.WriteAllText(path, text.ToString());
-        return path;
-    }
+    private string TopicCorpus(out string[][] topics) => WordVectors.TopicCorpus.Write(_dir, out topics);
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
 using EmbedSharp.Models.WordVectors;
-using EmbedSharp.Randomness;
 using EmbedSharp.Vectors.FastText;
 
 namespace EmbedSharp.Tests.Models.WordVectors;
@@ -13,38 +12,7 @@ public sealed class WordVectorTrainerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>Two disjoint topics of 12 random "words" each; every sentence draws 10 words from one topic.</summary>
-    private string TopicCorpus(out string[][] topics, int sentences = 1500)
-    {
-        var g = new Generator(42UL);
-        string Word()
-        {
-            var sb = new StringBuilder();
-            for (var i = 0; i < 6; i++)
-            {
-                sb.Append((char)('a' + (int)(g.Random() % 26)));
-            }
-
-            return sb.ToString();
-        }
-
-        topics = [[.. Enumerable.Range(0, 12).Select(_ => Word())], [.. Enumerable.Range(0, 12).Select(_ => Word())]];
-        var text = new StringBuilder();
-        for (var s = 0; s < sentences; s++)
-        {
-            var topic = topics[s % 2];
-            for (var w = 0; w < 10; w++)
-            {
-                text.Append(topic[g.Random() % 12]).Append(' ');
-            }
-
-            text.Append('\n');
-        }
-
-        var path = Path.Combine(_dir, "topics.txt");
-        File.WriteAllText(path, text.ToString());
-        return path;
-    }
+    private string TopicCorpus(out string[][] topics, int sentences = 1500) => WordVectors.TopicCorpus.Write(_dir, out topics, sentences);
 
     private static WordVectorTrainingOptions Small(WordVectorModelKind model = WordVectorModelKind.SkipGram) => new()
     {
