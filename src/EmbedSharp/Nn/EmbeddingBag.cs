@@ -241,8 +241,7 @@ public sealed class EmbeddingBag : Module
         }
 
         var fresh = Weight.Grad is null;
-        var stale = false;
-        var grad = fresh ? Weight.DenseGradForOverwrite(out stale) : Weight.DenseGradForAccumulation();
+        var grad = Weight.DenseGradForOverwrite(out var stale); // stale only when fresh: a pending gradient is never stale
         var target = fresh ? grad : (_accumulateScratch ??= new Tensor(Weight.Value.Shape));
         try
         {

@@ -47,20 +47,13 @@ public sealed class Parameter
     /// <exception cref="InvalidOperationException">A sparse gradient is pending: dense and sparse gradients are not mixed.</exception>
     public Tensor DenseGradForAccumulation()
     {
-        if (SparseGrad is { Count: > 0 })
+        var grad = DenseGradForOverwrite(out var stale);
+        if (stale)
         {
-            throw new InvalidOperationException("This parameter holds a sparse gradient; call ZeroGrad() before a dense backward.");
+            grad.Fill(0f);
         }
 
-        _denseStorage ??= new Tensor(Value.Shape);
-        if (_denseStale)
-        {
-            _denseStorage.Fill(0f);
-            _denseStale = false;
-        }
-
-        Grad = _denseStorage;
-        return Grad;
+        return grad;
     }
 
     /// <summary>The dense gradient for a kernel that can zero it itself: as <see cref="DenseGradForAccumulation"/>, but a
