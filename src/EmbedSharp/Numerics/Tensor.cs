@@ -332,9 +332,7 @@ public sealed class Tensor
         var (start, end) = WorkSplit.Range(w.Tensor.Length, part, parts);
         while (start < end)
         {
-            var chunk = (int)(start / w.Tensor._chunkElements);
-            var offset = (int)(start - (chunk * w.Tensor._chunkElements));
-            var span = w.Tensor.Chunk(chunk)[offset..];
+            var span = w.Tensor.RestOfChunk(start);
             var n = (int)Math.Min(span.Length, end - start);
             span[..n].Fill(w.Value);
             start += n;
@@ -442,14 +440,19 @@ public sealed class Tensor
 
         while (!values.IsEmpty)
         {
-            var chunk = (int)(start / _chunkElements);
-            var offset = (int)(start - (chunk * _chunkElements));
-            var target = Chunk(chunk)[offset..];
+            var target = RestOfChunk(start);
             var n = Math.Min(values.Length, target.Length);
             values[..n].CopyTo(target);
             values = values[n..];
             start += n;
         }
+    }
+
+    /// <summary>The elements from flat offset <paramref name="flat"/> to the end of the chunk that holds it.</summary>
+    private Span<float> RestOfChunk(long flat)
+    {
+        var chunk = (int)(flat / _chunkElements);
+        return Chunk(chunk)[(int)(flat - (chunk * _chunkElements))..];
     }
 
     /// <summary>Reads elements from flat offset <paramref name="start"/> into <paramref name="destination"/>, across chunks if needed.</summary>
@@ -462,9 +465,7 @@ public sealed class Tensor
 
         while (!destination.IsEmpty)
         {
-            var chunk = (int)(start / _chunkElements);
-            var offset = (int)(start - (chunk * _chunkElements));
-            var source = Chunk(chunk)[offset..];
+            var source = RestOfChunk(start);
             var n = Math.Min(destination.Length, source.Length);
             source[..n].CopyTo(destination);
             destination = destination[n..];
