@@ -18,6 +18,7 @@ internal static class Program
         ["erfinv-time"] = Randomness.ErfinvCheck.Time,
         ["erfinv-hashes"] = Randomness.ErfinvCheck.Hashes,
         ["peers-tokenize-spm"] = TokenizePeerTimings.Run,
+        ["bag-alignment"] = Nn.BagAlignmentTimings.Run,
     };
 
     private static void Main(string[] args)

@@ -181,7 +181,7 @@ internal static class EmbeddingPeerTimings
     }
 
     /// <summary>Median seconds of repeated calls after a warm-up of at least 3 calls and 0.2 s (the Python side's rule).</summary>
-    private static double Median(Action action)
+    internal static double Median(Action action)
     {
         var warm = Stopwatch.StartNew();
         var calls = 0;
