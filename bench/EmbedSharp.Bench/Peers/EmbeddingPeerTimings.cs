@@ -103,6 +103,7 @@ internal static class EmbeddingPeerTimings
             if (!sparse)
             {
                 results[$"{name}/forward"] = Median(() => emb.Forward(idx, output.AsSpan()));
+                ReadCeiling(name, emb.Weight.Value, idx, results);
             }
 
             results[$"{name}/backward_{(sparse ? "sparse" : "dense")}"] = Median(() =>
@@ -150,6 +151,9 @@ internal static class EmbeddingPeerTimings
             if (!sparse)
             {
                 results[$"{name}/forward"] = Median(() => bag.Forward(indices, null, null, result));
+                var idx = indices.AsSpan().ToArray();
+                results[$"{name}/forward_gbps"] = (double)idx.Length * dim * sizeof(float) / results[$"{name}/forward"] / 1e9;
+                ReadCeiling(name, bag.Weight.Value, idx, results);
             }
 
             bag.Forward(indices, null, null, result);
@@ -178,6 +182,15 @@ internal static class EmbeddingPeerTimings
 
             bag.Weight.ZeroGrad();
         }
+    }
+
+    /// <summary>The random-read ceiling on the forward's table and indices, timed right after the forward (the
+    /// bandwidth of this VM moves from minute to minute).</summary>
+    private static void ReadCeiling(string name, Tensor table, long[] idx, Dictionary<string, double> results)
+    {
+        var seconds = RandomReadCeiling.Seconds(table, idx);
+        results[$"{name}/read_ceiling"] = seconds;
+        results[$"{name}/read_ceiling_gbps"] = (double)idx.Length * table.RowLength * sizeof(float) / seconds / 1e9;
     }
 
     /// <summary>Median seconds of repeated calls after a warm-up of at least 3 calls and 0.2 s (the Python side's rule).</summary>
