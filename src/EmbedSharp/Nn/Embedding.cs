@@ -243,8 +243,8 @@ public sealed class Embedding : Module
             EnsureCapacity(ref _countScratch, (int)NumEmbeddings);
         }
 
-        var fresh = Weight.Grad is null;
-        var grad = Weight.DenseGradForAccumulation();
+        var fresh = Weight.PendingDenseGrad is null;
+        var grad = Weight.DenseGradForRows(indices, PaddingIdx ?? -1);
         if (fresh)
         {
             EmbeddingFunctions.DenseBackward(indices, gradOutput, PaddingIdx, Options.ScaleGradByFreq, _countScratch, grad);

@@ -240,23 +240,44 @@ public sealed class EmbeddingBag : Module
             return pswGrad;
         }
 
-        var fresh = Weight.Grad is null;
-        var grad = Weight.DenseGradForOverwrite(out var stale); // stale only when fresh: a pending gradient is never stale
-        var target = fresh ? grad : (_accumulateScratch ??= new Tensor(Weight.Value.Shape));
-        try
+        var fresh = Weight.PendingDenseGrad is null;
+        var rowsKnown = Weight.KnownDirtyRowCount();
+        if (fresh && (rowsKnown < 0 || rowsKnown > Weight.Value.Shape[0] / 4))
         {
-            EmbeddingFunctions.BagDenseBackward(indices, bounds, Options.IncludeLastOffset, Mode, forward.PerSampleWeightsArray, PaddingIdx,
-                Options.ScaleGradByFreq, forward.BagSizesArray, forward.MaxIndicesArray, g, target, gradWeightIsStale: stale);
-        }
-        catch when (fresh)
-        {
-            Weight.ZeroGrad(); // no gradient, as before the call (the storage is zeroed when next handed out)
-            throw;
-        }
+            // Many rows (or unknown ones) to zero: the kernel zeroes the whole table as it walks the sorted keys.
+            var grad = Weight.DenseGradForOverwrite(out var stale);
+            try
+            {
+                EmbeddingFunctions.BagDenseBackward(indices, bounds, Options.IncludeLastOffset, Mode, forward.PerSampleWeightsArray, PaddingIdx,
+                    Options.ScaleGradByFreq, forward.BagSizesArray, forward.MaxIndicesArray, g, grad, gradWeightIsStale: stale);
+            }
+            catch
+            {
+                Weight.ZeroGrad(); // no gradient, as before the call (the storage is zeroed when next handed out)
+                throw;
+            }
 
-        if (!fresh)
+            Weight.RowsWrittenOverZeros(indices, PaddingIdx ?? -1);
+        }
+        else
         {
-            Embedding.AddTouchedRows(indices, target, grad);
+            // Few known rows to zero (or a pending gradient to add to): only the rows the bags use are written.
+            var grad = Weight.DenseGradForRows(indices, PaddingIdx ?? -1);
+            var target = fresh ? grad : (_accumulateScratch ??= new Tensor(Weight.Value.Shape));
+            try
+            {
+                EmbeddingFunctions.BagDenseBackward(indices, bounds, Options.IncludeLastOffset, Mode, forward.PerSampleWeightsArray, PaddingIdx,
+                    Options.ScaleGradByFreq, forward.BagSizesArray, forward.MaxIndicesArray, g, target);
+            }
+            catch when (fresh)
+            {
+                Weight.ZeroGrad();
+                throw;
+            }
+            if (!fresh)
+            {
+                Embedding.AddTouchedRows(indices, target, grad);
+            }
         }
 
         return pswGrad;

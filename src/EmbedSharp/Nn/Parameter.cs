@@ -30,8 +30,31 @@ public sealed class Parameter
     /// <summary>Whether backward passes compute a gradient for this parameter (torch: <c>requires_grad</c>).</summary>
     public bool RequiresGrad { get; set; }
 
-    /// <summary>The accumulated dense gradient, or null when none has been computed since the last <see cref="ZeroGrad"/>.</summary>
-    public Tensor? Grad { get; private set; }
+    /// <summary>The accumulated dense gradient, or null when none has been computed since the last <see cref="ZeroGrad"/>.
+    /// The tensor is valid until <see cref="ZeroGrad"/> (its storage is then reused) and may be written (clipping,
+    /// noise): after it has been handed out here, the parameter no longer assumes that
+    /// rows an embedding backward did not touch are zero, so the next <see cref="ZeroGrad"/> and backward zero the whole
+    /// storage and the next SGD step visits every row.</summary>
+    public Tensor? Grad
+    {
+        get
+        {
+            if (_grad is not null)
+            {
+                _rowsKnown = false;
+            }
+
+            return _grad;
+        }
+    }
+
+    /// <summary><see cref="Grad"/> for the library's own readers (optimisers, layers), which do not write it: reading it
+    /// here keeps the record of which rows may be non-zero.</summary>
+    internal Tensor? PendingDenseGrad => _grad;
+
+    /// <summary>While a dense gradient is pending and only row-wise backward passes wrote it (no one was handed the
+    /// tensor), the rows that may be non-zero: every other row is all +0. Null when unknown.</summary>
+    internal RowMarks? DirtyRows => _grad is not null && _rowsKnown ? _rows : null;
 
     /// <summary>The accumulated sparse row gradient, or null when none has been computed since the last <see cref="ZeroGrad"/>.</summary>
     public SparseGradient? SparseGrad { get; private set; }
@@ -62,23 +85,84 @@ public sealed class Parameter
     /// <see cref="ZeroGrad"/> if it fails.</summary>
     internal Tensor DenseGradForOverwrite(out bool stale)
     {
+        var grad = DenseStorage();
+        stale = _denseStale;
+        _denseStale = false;
+        _rowsKnown = false; // the caller may write any row; it can say which it wrote with RowsWrittenOverZeros
+        _grad = grad;
+        return grad;
+    }
+
+    /// <summary>The dense gradient for a backward that adds into the rows <paramref name="rows"/> only (except
+    /// <paramref name="skip"/>, the padding row; −1: none) and leaves every other row as it is. A storage kept from
+    /// before the last <see cref="ZeroGrad"/> is zeroed first: only the rows the earlier row-wise backward passes wrote,
+    /// when those are known, else all of it. The rows are recorded as possibly non-zero.</summary>
+    internal Tensor DenseGradForRows(ReadOnlySpan<long> rows, long skip)
+    {
+        var grad = DenseStorage();
+        if (_denseStale)
+        {
+            if (_rowsKnown)
+            {
+                if (_rows is { } marks)
+                {
+                    Functional.EmbeddingKernels.ClearMarkedRows(grad, marks);
+                }
+            }
+            else
+            {
+                grad.Fill(0f);
+                _rowsKnown = true;
+            }
+
+            _rows?.Clear();
+            _denseStale = false;
+        }
+
+        if (_rowsKnown && Value.Rank >= 1)
+        {
+            (_rows ??= new RowMarks(Value.Shape[0])).Mark(rows, skip);
+        }
+
+        _grad = grad;
+        return grad;
+    }
+
+    /// <summary>Says that the storage handed out by <see cref="DenseGradForOverwrite"/> is now zero except the rows
+    /// <paramref name="rows"/> (except <paramref name="skip"/>): the caller overwrote every row with zero or its
+    /// gradient.</summary>
+    internal void RowsWrittenOverZeros(ReadOnlySpan<long> rows, long skip)
+    {
+        if (Value.Rank < 1)
+        {
+            return;
+        }
+
+        var marks = _rows ??= new RowMarks(Value.Shape[0]);
+        marks.Clear();
+        marks.Mark(rows, skip);
+        _rowsKnown = true;
+    }
+
+    /// <summary>How many rows may be non-zero in the storage (kept or pending), or −1 when that is not known.</summary>
+    internal long KnownDirtyRowCount() => _denseStorage is null ? 0 : _rowsKnown ? _rows?.Count() ?? 0 : -1;
+
+    private Tensor DenseStorage()
+    {
         if (SparseGrad is { Count: > 0 })
         {
             throw new InvalidOperationException("This parameter holds a sparse gradient; call ZeroGrad() before a dense backward.");
         }
 
-        _denseStorage ??= new Tensor(Value.Shape);
-        stale = _denseStale;
-        _denseStale = false;
-        Grad = _denseStorage;
-        return Grad;
+        return _denseStorage ??= new Tensor(Value.Shape);
     }
+
 
     /// <summary>The sparse row gradient, created empty if there is none (its buffers are reused after <see cref="ZeroGrad"/>).</summary>
     /// <exception cref="InvalidOperationException">A dense gradient is pending.</exception>
     public SparseGradient SparseGradForAccumulation()
     {
-        if (Grad is not null)
+        if (_grad is not null)
         {
             throw new InvalidOperationException("This parameter holds a dense gradient; call ZeroGrad() before a sparse backward.");
         }
@@ -93,8 +177,11 @@ public sealed class Parameter
         return SparseGrad;
     }
 
+    private Tensor? _grad;
     private Tensor? _denseStorage;
     private bool _denseStale; // _denseStorage still holds an old gradient: zeroed when next handed out
+    private RowMarks? _rows; // with _rowsKnown: every row of _denseStorage outside it is all +0 (null: none is non-zero)
+    private bool _rowsKnown = true; // a new storage is all zeros
     private SparseGradient? _sparseStorage;
 
     /// <summary>Clears the gradient (torch: <c>zero_grad(set_to_none=True)</c>): <see cref="Grad"/> and
@@ -102,9 +189,9 @@ public sealed class Parameter
     /// (a dense backward that visits the rows in order zeroes them on the way).</summary>
     public void ZeroGrad()
     {
-        if (Grad is not null)
+        if (_grad is not null)
         {
-            Grad = null;
+            _grad = null;
             _denseStale = true;
         }
 

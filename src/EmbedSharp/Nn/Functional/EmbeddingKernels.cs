@@ -622,6 +622,53 @@ internal static unsafe class EmbeddingKernels
         }
     }
 
+    private struct MarkedClearWork
+    {
+        public Table Table;
+        public RowMarks Marks;
+        public long Rows;
+    }
+
+    /// <summary>Zeroes the rows of <paramref name="table"/> that <paramref name="marks"/> holds: parts own disjoint row
+    /// ranges, rows are prefetched a few marked rows ahead.</summary>
+    public static void ClearMarkedRows(Tensor table, RowMarks marks)
+    {
+        var dim = (int)table.RowLength;
+        if (dim == 0 || table.Length == 0)
+        {
+            return;
+        }
+
+        fixed (float* t = table.IsSingleChunk ? table.AsSpan() : default)
+        {
+            var work = new MarkedClearWork { Table = new Table { Tensor = table, Base = t, Dim = dim }, Marks = marks, Rows = table.RowCount };
+            WorkSplit.Run(&ClearMarkedPart, &work, WorkSplit.Parts(marks.Count() * dim, MinFloatsPerPart));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ClearMarkedPart(void* context, int part, int parts)
+    {
+        ref var w = ref Unsafe.AsRef<MarkedClearWork>(context);
+        var (lo, hi) = WorkSplit.Range(w.Rows, part, parts);
+        var rows = w.Marks.Marked(lo, hi);
+        var ahead = w.Marks.Marked(lo, hi);
+        for (var a = 0; a < PrefetchDistance && ahead.MoveNext(out var next); a++)
+        {
+            w.Table.Prefetch(next);
+        }
+
+        while (rows.MoveNext(out var r))
+        {
+            if (ahead.MoveNext(out var next))
+            {
+                w.Table.Prefetch(next);
+            }
+
+            w.Table.Row(r).Clear();
+        }
+    }
+
     /// <summary>Zeroes rows [<paramref name="from"/>, <paramref name="to"/>) of a table.</summary>
     private static void ClearRowRange(ref Table t, long from, long to)
     {

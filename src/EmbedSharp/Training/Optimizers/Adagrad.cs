@@ -81,7 +81,7 @@ public sealed class Adagrad : Optimizer
 
     private protected override void CheckGradient(int groupIndex, int parameterIndex, Parameter parameter)
     {
-        if (parameter.Grad is null && _groups[groupIndex].WeightDecay != 0)
+        if (parameter.PendingDenseGrad is null && _groups[groupIndex].WeightDecay != 0)
         {
             throw new NotSupportedException(
                 $"Adagrad: the weight_decay option ({_groups[groupIndex].WeightDecay}) is not compatible with sparse gradients ({Describe(groupIndex, parameterIndex, parameter)}).");
@@ -97,7 +97,7 @@ public sealed class Adagrad : Optimizer
         state.Step += 1f;
         var clr = group.Lr / (1 + ((state.Step - 1.0) * o.LrDecay));
         var s = new AdagradScalars((float)-clr, (float)group.WeightDecay, (float)o.Eps, o.Maximize);
-        if (parameter.Grad is { } grad)
+        if (parameter.PendingDenseGrad is { } grad)
         {
             var runs = new RowRuns(parameter, grad, state.Sum);
             while (runs.MoveNext(out var row, out var count))

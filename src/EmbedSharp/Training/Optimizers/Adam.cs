@@ -83,7 +83,7 @@ public class Adam : Optimizer
 
     private protected override void CheckGradient(int groupIndex, int parameterIndex, Parameter parameter)
     {
-        if (parameter.Grad is null)
+        if (parameter.PendingDenseGrad is null)
         {
             throw new NotSupportedException(_decoupled
                 ? $"AdamW does not support sparse gradients ({Describe(groupIndex, parameterIndex, parameter)})."
@@ -113,7 +113,7 @@ public class Adam : Optimizer
             _decoupled ? 0f : (float)group.WeightDecay,
             _decoupled ? (float)(1 - (group.Lr * group.WeightDecay)) : 1f,
             o.Maximize);
-        var grad = parameter.Grad!;
+        var grad = parameter.PendingDenseGrad!;
         var runs = new RowRuns(parameter, grad, state.ExpAvg, state.ExpAvgSq, state.MaxExpAvgSq);
         while (runs.MoveNext(out var row, out var count))
         {

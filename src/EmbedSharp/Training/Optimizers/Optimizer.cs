@@ -109,7 +109,7 @@ public abstract class Optimizer
         return table;
     }
 
-    private static bool HasGradient(Parameter p) => p.RequiresGrad && (p.Grad is not null || p.SparseGrad is not null);
+    private static bool HasGradient(Parameter p) => p.RequiresGrad && (p.PendingDenseGrad is not null || p.SparseGrad is not null);
 
     private protected static string Describe(int groupIndex, int parameterIndex, Parameter p) =>
         $"parameter {parameterIndex} of group {groupIndex}, shape {Numerics.Tensor.FormatShape(p.Value.Shape)}";

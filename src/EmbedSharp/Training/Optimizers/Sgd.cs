@@ -80,7 +80,7 @@ public sealed class Sgd : Optimizer
 
     private protected override void CheckGradient(int groupIndex, int parameterIndex, Parameter parameter)
     {
-        if (parameter.Grad is null && _groups[groupIndex].WeightDecay != 0)
+        if (parameter.PendingDenseGrad is null && _groups[groupIndex].WeightDecay != 0)
         {
             throw new NotSupportedException(
                 $"SGD with weight decay {_groups[groupIndex].WeightDecay} does not support sparse gradients ({Describe(groupIndex, parameterIndex, parameter)}); PyTorch raises \"add(sparse, dense) is not supported\".");
@@ -95,7 +95,7 @@ public sealed class Sgd : Optimizer
         var state = _state[groupIndex][parameterIndex] ??= new State();
         var value = parameter.Value;
         Tensor grad;
-        if (parameter.Grad is { } dense)
+        if (parameter.PendingDenseGrad is { } dense)
         {
             grad = dense;
         }
@@ -112,6 +112,14 @@ public sealed class Sgd : Optimizer
             grad = state.Densified ??= new Tensor(value.Shape);
             Densify(parameter, sparse, grad, s.Maximize);
             s = s with { Maximize = false };
+        }
+
+        if (o.Momentum == 0 && group.WeightDecay == 0 && !o.Maximize && parameter.DirtyRows is { } dirty)
+        {
+            // Only rows a row-wise backward wrote can have a non-zero gradient, and for the others
+            // p + (−lr)·(+0) = p exactly (p = ±0 included): visiting just those rows gives the same bits.
+            SparseKernels.SgdMarkedRows(parameter, grad, dirty, s.NegLr);
+            return;
         }
 
         var first = false;

@@ -74,7 +74,7 @@ public sealed class SparseAdam : Optimizer
 
     private protected override void CheckGradient(int groupIndex, int parameterIndex, Parameter parameter)
     {
-        if (parameter.Grad is not null)
+        if (parameter.PendingDenseGrad is not null)
         {
             throw new NotSupportedException(
                 $"SparseAdam does not support dense gradients, please consider Adam instead ({Describe(groupIndex, parameterIndex, parameter)}).");

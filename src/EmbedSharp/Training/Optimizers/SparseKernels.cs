@@ -88,6 +88,85 @@ internal static unsafe class SparseKernels
         }
     }
 
+    private struct MarkedSgdWork
+    {
+        public Parameter Parameter;
+        public Tensor Grad;
+        public RowMarks Marks;
+        public float* Value;
+        public float* GradBase;
+        public float Alpha;
+    }
+
+    /// <summary>Dense SGD without momentum or weight decay over the rows a row-wise backward marked (every other
+    /// gradient row is +0, which leaves its row exactly as it is): <c>p[r] = fma(g[r], alpha, p[r])</c> for each marked,
+    /// non-frozen row r. Parts own disjoint row ranges; rows are prefetched a few marked rows ahead.</summary>
+    public static void SgdMarkedRows(Parameter parameter, Tensor grad, RowMarks marks, float alpha)
+    {
+        var value = parameter.Value;
+        var dim = (int)value.RowLength;
+        if (dim == 0 || value.Length == 0)
+        {
+            return;
+        }
+
+        fixed (float* v = value.IsSingleChunk ? value.AsSpan() : default)
+        fixed (float* g = grad.IsSingleChunk ? grad.AsSpan() : default)
+        {
+            var work = new MarkedSgdWork { Parameter = parameter, Grad = grad, Marks = marks, Value = v, GradBase = g, Alpha = alpha };
+            WorkSplit.Run(&SgdMarkedPart, &work, WorkSplit.Parts(marks.Count() * dim, MinFloatsPerPart));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SgdMarkedPart(void* context, int part, int parts)
+    {
+        ref var w = ref Unsafe.AsRef<MarkedSgdWork>(context);
+        var value = w.Parameter.Value;
+        var frozen = w.Parameter.FrozenRows;
+        var dim = (int)value.RowLength;
+        var (lo, hi) = WorkSplit.Range(value.RowCount, part, parts);
+        var rows = w.Marks.Marked(lo, hi);
+        var ahead = w.Marks.Marked(lo, hi);
+        var direct = w.Value != null && w.GradBase != null;
+        for (var a = 0; a < SgdPrefetchDistance && ahead.MoveNext(out var next); a++)
+        {
+            PrefetchMarked(ref w, next, dim, direct);
+        }
+
+        while (rows.MoveNext(out var r))
+        {
+            if (ahead.MoveNext(out var next))
+            {
+                PrefetchMarked(ref w, next, dim, direct);
+            }
+
+            if (!frozen.IsEmpty && frozen[(int)r])
+            {
+                continue;
+            }
+
+            if (direct)
+            {
+                Nn.Functional.EmbeddingKernels.FmaRow(new ReadOnlySpan<float>(w.GradBase + (r * dim), dim), w.Alpha, new Span<float>(w.Value + (r * dim), dim));
+            }
+            else
+            {
+                Nn.Functional.EmbeddingKernels.FmaRow(w.Grad.Row(r), w.Alpha, value.Row(r));
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchMarked(ref MarkedSgdWork w, long row, int dim, bool direct)
+    {
+        if (direct)
+        {
+            Nn.Functional.EmbeddingKernels.Prefetch(w.Value + (row * dim), dim);
+            Nn.Functional.EmbeddingKernels.Prefetch(w.GradBase + (row * dim), dim);
+        }
+    }
+
     private struct AdamWork
     {
         public Parameter Parameter;
