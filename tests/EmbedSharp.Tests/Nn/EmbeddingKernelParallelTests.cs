@@ -1,5 +1,6 @@
 using EmbedSharp.Nn;
 using EmbedSharp.Nn.Functional;
+using EmbedSharp.Numerics;
 
 namespace EmbedSharp.Tests.Nn;
 
@@ -110,5 +111,23 @@ public sealed class EmbeddingKernelParallelTests
         }
 
         AssertSameBits(expected, destination, $"lookup of dim {dim}");
+    }
+
+    [Fact]
+    public void A_lookup_large_enough_for_streaming_stores_writes_the_same_rows()
+    {
+        const int dim = 128, n = 33_000; // 16.9 MB out, into an aligned tensor: the non-temporal path
+        var weight = SparseEmbeddingGradientTests.RandomTensor(10, 3000, dim);
+        var indices = SparseEmbeddingGradientTests.RandomRows(n, 3000, 11);
+        var destination = new Tensor(n, dim);
+        destination.Fill(float.NaN);
+        EmbeddingFunctions.Lookup(weight, indices, destination.AsSpan());
+        var expected = new float[n * dim];
+        for (var i = 0; i < n; i++)
+        {
+            weight.Row(indices[i]).CopyTo(expected.AsSpan(i * dim, dim));
+        }
+
+        AssertSameBits(expected, destination.ToArray(), "streaming lookup");
     }
 }

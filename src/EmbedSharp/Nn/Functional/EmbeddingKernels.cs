@@ -65,7 +65,14 @@ internal static unsafe class EmbeddingKernels
         public long* Indices;
         public float* Destination;
         public int Count;
+        public bool Streaming;
     }
+
+    /// <summary>Outputs of at least this many bytes are written with non-temporal (streaming) stores: they do not fit in
+    /// the last-level cache anyway, and a normal store first reads each destination line. The 1M × 128 case of the peer
+    /// benchmark (65,536 rows, 33.5 MB out) measured 1.4–1.7 ms instead of 2.7–3.0 ms with a standalone copy loop; an
+    /// output that fits in the cache (the 50k × 300 case's 4.9 MB) stays there for the layer that reads it next.</summary>
+    private const long StreamingBytes = 16L << 20;
 
     /// <summary>destination[i] = weight[indices[i]] for valid indices (checked by the caller).</summary>
     public static void Lookup(Tensor weight, ReadOnlySpan<long> indices, Span<float> destination)
@@ -86,6 +93,8 @@ internal static unsafe class EmbeddingKernels
                 Indices = idx,
                 Destination = dst,
                 Count = indices.Length,
+                Streaming = Avx.IsSupported && table != null && dim % 8 == 0 && ((nuint)dst & 31) == 0
+                    && (long)indices.Length * dim * sizeof(float) >= StreamingBytes,
             };
             WorkSplit.Run(&LookupPart, &work, WorkSplit.Parts((long)indices.Length * dim, MinFloatsPerPart));
         }
@@ -105,7 +114,23 @@ internal static unsafe class EmbeddingKernels
                 w.Weight.Prefetch(w.Indices[i + PrefetchDistance]);
             }
 
-            w.Weight.Row(w.Indices[i]).CopyTo(new Span<float>(dst, dim));
+            if (w.Streaming)
+            {
+                var src = w.Weight.Base + (w.Indices[i] * dim);
+                for (var c = 0; c < dim; c += 8)
+                {
+                    Avx.StoreAlignedNonTemporal(dst + c, Vector256.Load(src + c)); // dst is 32-byte aligned: dim % 8 == 0
+                }
+            }
+            else
+            {
+                w.Weight.Row(w.Indices[i]).CopyTo(new Span<float>(dst, dim));
+            }
+        }
+
+        if (w.Streaming)
+        {
+            Sse.StoreFence(); // the streaming stores are visible before the part reports done
         }
     }
 
