@@ -19,6 +19,7 @@ internal static class Program
         ["erfinv-hashes"] = Randomness.ErfinvCheck.Hashes,
         ["peers-tokenize-spm"] = TokenizePeerTimings.Run,
         ["bag-alignment"] = Nn.BagAlignmentTimings.Run,
+        ["bag-backward-parts"] = Nn.BagBackwardParts.Run,
     };
 
     private static void Main(string[] args)

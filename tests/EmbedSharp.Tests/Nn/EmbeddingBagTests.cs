@@ -313,6 +313,38 @@ public sealed class EmbeddingBagTests
         AssertSameAsReplica(keys);
     }
 
+    [Theory]
+    [InlineData("equal")]
+    [InlineData("sorted")]
+    [InlineData("reversed")]
+    [InlineData("three values")]
+    [InlineData("organ pipe")]
+    [InlineData("random")]
+    public void The_block_partition_makes_the_replicas_swaps_on_awkward_inputs(string pattern)
+    {
+        // Partitions of 128+ elements find their swaps block-wise; lengths around the block size and its multiples test
+        // where the block phase hands over to the scalar loop.
+        var rng = new Random(pattern.Length);
+        foreach (var n in new[] { 127, 128, 129, 130, 191, 255, 256, 257, 300, 383, 1000, 4097, 40_000 })
+        {
+            var keys = new long[n];
+            for (var i = 0; i < n; i++)
+            {
+                keys[i] = pattern switch
+                {
+                    "equal" => 7,
+                    "sorted" => i / 3,
+                    "reversed" => n - i,
+                    "three values" => rng.Next(3) - 1,
+                    "organ pipe" => Math.Min(i, n - i),
+                    _ => rng.Next(n / 2),
+                };
+            }
+
+            AssertSameAsReplica(keys);
+        }
+    }
+
     private static void AssertSameAsReplica(long[] keys)
     {
         var n = keys.Length;
