@@ -99,10 +99,9 @@ public sealed class Adagrad : Optimizer
         var s = new AdagradScalars((float)-clr, (float)group.WeightDecay, (float)o.Eps, o.Maximize);
         if (parameter.PendingDenseGrad is { } grad)
         {
-            var runs = new RowRuns(parameter, grad, state.Sum);
-            while (runs.MoveNext(out var row, out var count))
+            unsafe
             {
-                Kernels.Adagrad(RowRuns.Slice(value, row, count), RowRuns.Slice(grad, row, count), RowRuns.Slice(state.Sum, row, count), s);
+                DenseSteps.Run(parameter, grad, state.Sum, null, null, &DenseStep, &s);
             }
 
             return;
@@ -119,6 +118,9 @@ public sealed class Adagrad : Optimizer
             }
         }
     }
+
+    private static unsafe void DenseStep(Span<float> p, Span<float> g, Span<float> sum, Span<float> unused1, Span<float> unused2, void* s) =>
+        Kernels.Adagrad(p, g, sum, *(AdagradScalars*)s);
 
     private static ParameterGroup<AdagradOptions>[] ToArray(IEnumerable<ParameterGroup<AdagradOptions>> groups)
     {

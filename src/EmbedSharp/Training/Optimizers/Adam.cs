@@ -114,18 +114,14 @@ public class Adam : Optimizer
             _decoupled ? (float)(1 - (group.Lr * group.WeightDecay)) : 1f,
             o.Maximize);
         var grad = parameter.PendingDenseGrad!;
-        var runs = new RowRuns(parameter, grad, state.ExpAvg, state.ExpAvgSq, state.MaxExpAvgSq);
-        while (runs.MoveNext(out var row, out var count))
+        unsafe
         {
-            Kernels.Adam(
-                RowRuns.Slice(value, row, count),
-                RowRuns.Slice(grad, row, count),
-                RowRuns.Slice(state.ExpAvg, row, count),
-                RowRuns.Slice(state.ExpAvgSq, row, count),
-                state.MaxExpAvgSq is null ? default : RowRuns.Slice(state.MaxExpAvgSq, row, count),
-                s);
+            DenseSteps.Run(parameter, grad, state.ExpAvg, state.ExpAvgSq, state.MaxExpAvgSq, &Step, &s);
         }
     }
+
+    private static unsafe void Step(Span<float> p, Span<float> g, Span<float> m, Span<float> v, Span<float> vmax, void* s) =>
+        Kernels.Adam(p, g, m, v, vmax, *(AdamScalars*)s);
 
     private static ParameterGroup<AdamOptions>[] ToArray(IEnumerable<ParameterGroup<AdamOptions>> groups)
     {

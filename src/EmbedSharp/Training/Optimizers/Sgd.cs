@@ -129,17 +129,19 @@ public sealed class Sgd : Optimizer
             first = true;
         }
 
-        var buf = state.Momentum;
-        var runs = new RowRuns(parameter, grad, buf);
-        while (runs.MoveNext(out var row, out var count))
+        var step = new DenseStep(s, first);
+        unsafe
         {
-            Kernels.Sgd(
-                RowRuns.Slice(value, row, count),
-                RowRuns.Slice(grad, row, count),
-                buf is null ? default : RowRuns.Slice(buf, row, count),
-                first,
-                s);
+            DenseSteps.Run(parameter, grad, state.Momentum, null, null, &Step, &step);
         }
+    }
+
+    private readonly record struct DenseStep(SgdScalars Scalars, bool First);
+
+    private static unsafe void Step(Span<float> p, Span<float> g, Span<float> buf, Span<float> unused1, Span<float> unused2, void* step)
+    {
+        var d = (DenseStep*)step;
+        Kernels.Sgd(p, g, buf, d->First, d->Scalars);
     }
 
     /// <summary>p[row] = fma(g_k, alpha, p[row]) for each entry in input order (parallel over disjoint row ranges).</summary>
