@@ -240,44 +240,34 @@ public sealed class EmbeddingBag : Module
             return pswGrad;
         }
 
+        // Many rows (or unknown ones) to zero: the kernel zeroes the whole table as it walks the sorted keys. Few known
+        // rows (or a pending gradient to add to): only those rows are zeroed, and only the bags' rows are written.
         var fresh = Weight.PendingDenseGrad is null;
-        var rowsKnown = Weight.KnownDirtyRowCount();
-        if (fresh && (rowsKnown < 0 || rowsKnown > Weight.Value.Shape[0] / 4))
+        var known = Weight.KnownDirtyRowCount();
+        var wholeTable = fresh && (known < 0 || known > Weight.Value.Shape[0] / 4);
+        var pad = PaddingIdx ?? -1;
+        var stale = false;
+        var grad = wholeTable ? Weight.DenseGradForOverwrite(out stale) : Weight.DenseGradForRows(indices, pad);
+        var target = fresh ? grad : (_accumulateScratch ??= new Tensor(Weight.Value.Shape));
+        try
         {
-            // Many rows (or unknown ones) to zero: the kernel zeroes the whole table as it walks the sorted keys.
-            var grad = Weight.DenseGradForOverwrite(out var stale);
-            try
-            {
-                EmbeddingFunctions.BagDenseBackward(indices, bounds, Options.IncludeLastOffset, Mode, forward.PerSampleWeightsArray, PaddingIdx,
-                    Options.ScaleGradByFreq, forward.BagSizesArray, forward.MaxIndicesArray, g, grad, gradWeightIsStale: stale);
-            }
-            catch
-            {
-                Weight.ZeroGrad(); // no gradient, as before the call (the storage is zeroed when next handed out)
-                throw;
-            }
-
-            Weight.RowsWrittenOverZeros(indices, PaddingIdx ?? -1);
+            EmbeddingFunctions.BagDenseBackward(indices, bounds, Options.IncludeLastOffset, Mode, forward.PerSampleWeightsArray, PaddingIdx,
+                Options.ScaleGradByFreq, forward.BagSizesArray, forward.MaxIndicesArray, g, target, gradWeightIsStale: stale);
         }
-        else
+        catch when (fresh)
         {
-            // Few known rows to zero (or a pending gradient to add to): only the rows the bags use are written.
-            var grad = Weight.DenseGradForRows(indices, PaddingIdx ?? -1);
-            var target = fresh ? grad : (_accumulateScratch ??= new Tensor(Weight.Value.Shape));
-            try
-            {
-                EmbeddingFunctions.BagDenseBackward(indices, bounds, Options.IncludeLastOffset, Mode, forward.PerSampleWeightsArray, PaddingIdx,
-                    Options.ScaleGradByFreq, forward.BagSizesArray, forward.MaxIndicesArray, g, target);
-            }
-            catch when (fresh)
-            {
-                Weight.ZeroGrad();
-                throw;
-            }
-            if (!fresh)
-            {
-                Embedding.AddTouchedRows(indices, target, grad);
-            }
+            Weight.ZeroGrad(); // no gradient, as before the call (the storage is zeroed when next handed out)
+            throw;
+        }
+
+        if (wholeTable)
+        {
+            Weight.RowsWrittenOverZeros(indices, pad);
+        }
+
+        if (!fresh)
+        {
+            Embedding.AddTouchedRows(indices, target, grad);
         }
 
         return pswGrad;

@@ -157,7 +157,6 @@ public sealed class Parameter
         return _denseStorage ??= new Tensor(Value.Shape);
     }
 
-
     /// <summary>The sparse row gradient, created empty if there is none (its buffers are reused after <see cref="ZeroGrad"/>).</summary>
     /// <exception cref="InvalidOperationException">A dense gradient is pending.</exception>
     public SparseGradient SparseGradForAccumulation()
@@ -185,8 +184,9 @@ public sealed class Parameter
     private SparseGradient? _sparseStorage;
 
     /// <summary>Clears the gradient (torch: <c>zero_grad(set_to_none=True)</c>): <see cref="Grad"/> and
-    /// <see cref="SparseGrad"/> become null; their storage is kept for reuse and zeroed when the next backward asks for it
-    /// (a dense backward that visits the rows in order zeroes them on the way).</summary>
+    /// <see cref="SparseGrad"/> become null; their storage is kept for reuse and zeroed when the next backward asks for it:
+    /// only the rows the last embedding backward passes wrote when those are known, else all of it (a bag backward that
+    /// visits the rows in order zeroes them on the way).</summary>
     public void ZeroGrad()
     {
         if (_grad is not null)
