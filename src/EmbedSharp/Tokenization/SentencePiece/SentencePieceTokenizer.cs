@@ -190,6 +190,48 @@ public sealed class SentencePieceTokenizer : ITokenizer
         return EncodeCore(text, alpha, generator);
     }
 
+    /// <summary>
+    /// The <paramref name="nbestSize"/> best segmentations of <paramref name="text"/> under the unigram model, best
+    /// first (highest sum of piece scores), each post-processed as <see cref="Encode"/> is (byte fallback, unknown runs).
+    /// SentencePiece: <c>NBestEncodeAsIds(text, nbest_size)</c>, the same lists in the same order (A* over the piece
+    /// lattice). Fewer come back when the text has fewer segmentations; an empty text gives one empty encoding.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model is not unigram (SentencePiece has no n-best for BPE).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="nbestSize"/> is outside [1, 1024] (SentencePiece's
+    /// limit).</exception>
+    public IReadOnlyList<TokenEncoding> EncodeNBest(string text, int nbestSize)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfLessThan(nbestSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(nbestSize, 1024);
+        if (unigram is null)
+        {
+            throw new NotSupportedException("N-best segmentation needs a unigram model; this is a BPE model.");
+        }
+
+        var scratch = Rent();
+        try
+        {
+            var inputLength = ToUtf8(text, scratch, spans: true);
+            var n = normalizer.Normalize(scratch.Input.AsSpan(0, inputLength), scratch);
+            var paths = new List<Segment[]>();
+            unigram.NBest(scratch.Normalized.AsSpan(0, n), nbestSize, scratch, paths);
+            var result = new TokenEncoding[paths.Count];
+            for (var i = 0; i < paths.Count; i++)
+            {
+                scratch.Segments.Clear();
+                scratch.Segments.AddRange(paths[i]);
+                result[i] = ToEncoding(scratch);
+            }
+
+            return result;
+        }
+        finally
+        {
+            scratchPool.Add(scratch);
+        }
+    }
+
     /// <summary>The ids of <paramref name="text"/>, without tokens or spans.</summary>
     public int[] EncodeToIds(string text)
     {
@@ -448,51 +490,58 @@ public sealed class SentencePieceTokenizer : ITokenizer
         {
             var inputLength = ToUtf8(text, scratch, spans: true);
             Segment(scratch.Input.AsSpan(0, inputLength), scratch, alpha, generator);
-            var normToOrig = scratch.NormToOrig;
-            var toUtf16 = scratch.InputToUtf16;
-            var normalized = scratch.Normalized;
-            var outIds = new List<int>(scratch.Segments.Count);
-            var outSpans = new List<TokenSpan>(scratch.Segments.Count);
-            var previousUnk = false;
-            foreach (var segment in scratch.Segments)
-            {
-                var begin = toUtf16[normToOrig[segment.Start]];
-                var end = toUtf16[normToOrig[segment.Start + segment.Length]];
-                var isUnk = segment.Id == UnkId;
-                if (isUnk && byteFallback)
-                {
-                    for (var k = 0; k < segment.Length; k++)
-                    {
-                        outIds.Add(byteIds[normalized[segment.Start + k]]);
-                        outSpans.Add(k == segment.Length - 1 ? new TokenSpan(begin, end - begin) : new TokenSpan(begin, 0));
-                    }
-                }
-                else if (isUnk && previousUnk)
-                {
-                    var last = outSpans[^1];
-                    outSpans[^1] = new TokenSpan(last.Start, end - last.Start);
-                }
-                else
-                {
-                    outIds.Add(segment.Id);
-                    outSpans.Add(new TokenSpan(begin, end - begin));
-                }
-
-                previousUnk = isUnk;
-            }
-
-            var idArray = outIds.ToArray();
-            var tokens = new string[idArray.Length];
-            for (var i = 0; i < tokens.Length; i++)
-            {
-                tokens[i] = pieces[idArray[i]];
-            }
-
-            return new TokenEncoding(idArray, tokens, [.. outSpans]);
+            return ToEncoding(scratch);
         }
         finally
         {
             scratchPool.Add(scratch);
         }
+    }
+
+    /// <summary>The encoding of <c>scratch.Segments</c>: byte fallback for unknown pieces (one byte piece per UTF-8 byte),
+    /// runs of unknown pieces merged into one, spans in UTF-16 units of the input.</summary>
+    private TokenEncoding ToEncoding(EncodeScratch scratch)
+    {
+        var normToOrig = scratch.NormToOrig;
+        var toUtf16 = scratch.InputToUtf16;
+        var normalized = scratch.Normalized;
+        var outIds = new List<int>(scratch.Segments.Count);
+        var outSpans = new List<TokenSpan>(scratch.Segments.Count);
+        var previousUnk = false;
+        foreach (var segment in scratch.Segments)
+        {
+            var begin = toUtf16[normToOrig[segment.Start]];
+            var end = toUtf16[normToOrig[segment.Start + segment.Length]];
+            var isUnk = segment.Id == UnkId;
+            if (isUnk && byteFallback)
+            {
+                for (var k = 0; k < segment.Length; k++)
+                {
+                    outIds.Add(byteIds[normalized[segment.Start + k]]);
+                    outSpans.Add(k == segment.Length - 1 ? new TokenSpan(begin, end - begin) : new TokenSpan(begin, 0));
+                }
+            }
+            else if (isUnk && previousUnk)
+            {
+                var last = outSpans[^1];
+                outSpans[^1] = new TokenSpan(last.Start, end - last.Start);
+            }
+            else
+            {
+                outIds.Add(segment.Id);
+                outSpans.Add(new TokenSpan(begin, end - begin));
+            }
+
+            previousUnk = isUnk;
+        }
+
+        var idArray = outIds.ToArray();
+        var tokens = new string[idArray.Length];
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            tokens[i] = pieces[idArray[i]];
+        }
+
+        return new TokenEncoding(idArray, tokens, [.. outSpans]);
     }
 }

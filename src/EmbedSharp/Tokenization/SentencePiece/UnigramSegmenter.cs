@@ -132,39 +132,7 @@ internal sealed class UnigramSegmenter
         }
 
         var nodes = scratch.Nodes;
-        nodes.Clear();
-        for (var startsAt = 0; startsAt < size;)
-        {
-            var hasSingleNode = false;
-            var charLength = Math.Min(SentencePieceNormalizer.LeadLength(text[startsAt]), size - startsAt);
-            var node = ByteTrie.Root;
-            for (var keyPos = startsAt; keyPos < size;)
-            {
-                node = trie.Step(node, text[keyPos++]);
-                if (node < 0)
-                {
-                    break;
-                }
-
-                var id = trie.Value(node);
-                if (id < 0 || types[id] == SentencePieceType.Unused)
-                {
-                    continue;
-                }
-
-                var length = keyPos - startsAt;
-                var score = types[id] == SentencePieceType.UserDefined ? (float)((length * maxScore) - 0.1) : scores[id];
-                nodes.Add((startsAt, keyPos, id, score));
-                hasSingleNode |= length == charLength;
-            }
-
-            if (!hasSingleNode)
-            {
-                nodes.Add((startsAt, startsAt + charLength, unkId, unkScore));
-            }
-
-            startsAt += charLength;
-        }
+        BuildLattice(text, nodes);
 
         // Forward: alpha[e] = log Σ over nodes ending at e of exp(alpha[start] + α·score). Nodes come ordered by start,
         // so every node's start is final before the node is read.
@@ -215,6 +183,72 @@ internal sealed class UnigramSegmenter
         }
 
         scratch.Segments.Reverse();
+    }
+
+    /// <summary>
+    /// The <paramref name="n"/> best segmentations, best first, as SentencePiece's <c>NBestEncode(text, n)</c> returns
+    /// them (see <see cref="UnigramNBest"/>); an empty text has one, empty, segmentation.
+    /// </summary>
+    public void NBest(ReadOnlySpan<byte> text, int n, EncodeScratch scratch, List<Segment[]> results)
+    {
+        results.Clear();
+        if (text.IsEmpty)
+        {
+            results.Add([]);
+            return;
+        }
+
+        BuildLattice(text, scratch.Nodes);
+        new UnigramNBest(scratch.Nodes, text.Length).Search(n, results);
+    }
+
+    /// <summary>
+    /// SentencePiece's lattice (<c>PopulateNodes</c>): for each character start, every vocabulary piece that starts there
+    /// (shortest first; unused pieces skipped), then an <c>&lt;unk&gt;</c> node over the character when no piece covers
+    /// exactly it. A user-defined piece scores <c>chars·maxScore − 0.1</c>, its length counted in characters.
+    /// </summary>
+    private void BuildLattice(ReadOnlySpan<byte> text, List<(int Start, int End, int Id, float Score)> nodes)
+    {
+        nodes.Clear();
+        var size = text.Length;
+        for (var startsAt = 0; startsAt < size;)
+        {
+            var hasSingleNode = false;
+            var charLength = Math.Min(SentencePieceNormalizer.LeadLength(text[startsAt]), size - startsAt);
+            var node = ByteTrie.Root;
+            var chars = 0;
+            for (var keyPos = startsAt; keyPos < size;)
+            {
+                if ((text[keyPos] & 0xC0) != 0x80)
+                {
+                    chars++;
+                }
+
+                node = trie.Step(node, text[keyPos++]);
+                if (node < 0)
+                {
+                    break;
+                }
+
+                var id = trie.Value(node);
+                if (id < 0 || types[id] == SentencePieceType.Unused)
+                {
+                    continue;
+                }
+
+                var length = keyPos - startsAt;
+                var score = types[id] == SentencePieceType.UserDefined ? (float)((chars * maxScore) - 0.1) : scores[id];
+                nodes.Add((startsAt, keyPos, id, score));
+                hasSingleNode |= length == charLength;
+            }
+
+            if (!hasSingleNode)
+            {
+                nodes.Add((startsAt, startsAt + charLength, unkId, unkScore));
+            }
+
+            startsAt += charLength;
+        }
     }
 
     private static double LogAdd(double a, double b)
