@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using EmbedSharp.Tokenization;
 using EmbedSharp.Tokenization.Character;
+using EmbedSharp.Tokenization.SentencePiece;
 using EmbedSharp.Tokenization.WordPiece;
 
 namespace EmbedSharp.Cli.Commands;
@@ -27,9 +28,15 @@ internal static class TokenizeCommand
         var lower = new Option<bool>("--do-lower-case") { Description = "wordpiece: lower-case and strip accents (an uncased vocabulary).", DefaultValueFactory = _ => true };
         var unit = new Option<string>("--char-unit") { Description = "char: code-point or grapheme.", DefaultValueFactory = _ => "code-point" };
         var batch = new Option<int>("--batch-size") { Description = "Lines encoded together on all cores.", DefaultValueFactory = _ => 2048 };
+        var nbest = new Option<int>("--nbest")
+        {
+            Description = "sentencepiece unigram: print the N best segmentations of each line, one per output line, best first "
+                + "(as spm_encode --output_format=nbest_piece / nbest_id); 0: the single best.",
+            DefaultValueFactory = _ => 0,
+        };
         var command = new Command("tokenize", "Tokenize text, one output line per input line: space-separated tokens, or ids with --ids.")
         {
-            model, type, ids, input, lower, unit, batch,
+            model, type, ids, input, lower, unit, batch, nbest,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -47,9 +54,16 @@ internal static class TokenizeCommand
                 TokenizerType.Char => new CharacterTokenizer(((CharacterTokenizer)TokenizerFiles.Load(path, kind)).Vocabulary, Kebab.Parse<CharacterUnit>(r.GetValue(unit)!, "--char-unit")),
                 _ => TokenizerFiles.Load(path, kind),
             };
+            var n = r.GetValue(nbest);
+            if (n != 0 && (n < 1 || n > 1024 || tokenizer is not SentencePieceTokenizer { Algorithm: SentencePieceAlgorithm.Unigram }))
+            {
+                throw new ArgumentException(FormattableString.Invariant(
+                    $"--nbest needs a sentencepiece unigram model and a value from 1 to 1024; got {n} with the {kind} model {path}."));
+            }
+
             var file = r.GetValue(input);
             using var reader = file is null ? null : new StreamReader(file.FullName, new UTF8Encoding(false, false));
-            Run(tokenizer, reader ?? Console.In, Console.Out, r.GetValue(ids), batchSize);
+            Run(tokenizer, reader ?? Console.In, Console.Out, r.GetValue(ids), batchSize, n);
         }));
         return command;
     }
@@ -69,7 +83,7 @@ internal static class TokenizeCommand
         throw new ArgumentException($"Unknown --type '{text}'; expected one of: {string.Join(", ", Enum.GetValues<TokenizerType>().Select(v => v.ToString().ToLowerInvariant()))}.");
     }
 
-    private static void Run(ITokenizer tokenizer, TextReader input, TextWriter output, bool printIds, int batchSize)
+    private static void Run(ITokenizer tokenizer, TextReader input, TextWriter output, bool printIds, int batchSize, int nbest)
     {
         var lines = new List<string>(batchSize);
         var sb = new StringBuilder();
@@ -87,7 +101,7 @@ internal static class TokenizeCommand
                 break;
             }
 
-            var encodings = tokenizer.EncodeBatch(lines);
+            var encodings = nbest == 0 ? tokenizer.EncodeBatch(lines) : NBest((SentencePieceTokenizer)tokenizer, lines, nbest);
             sb.Clear();
             foreach (var encoding in encodings)
             {
@@ -119,5 +133,13 @@ internal static class TokenizeCommand
         }
 
         output.Flush();
+    }
+
+    /// <summary>The n-best encodings of every line, concatenated in line order (each line on all cores).</summary>
+    private static TokenEncoding[] NBest(SentencePieceTokenizer tokenizer, List<string> lines, int n)
+    {
+        var perLine = new IReadOnlyList<TokenEncoding>[lines.Count];
+        Parallel.For(0, lines.Count, i => perLine[i] = tokenizer.EncodeNBest(lines[i], n));
+        return [.. perLine.SelectMany(e => e)];
     }
 }

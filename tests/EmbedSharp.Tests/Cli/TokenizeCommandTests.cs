@@ -54,6 +54,30 @@ public sealed class TokenizeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Nbest_prints_sentencepieces_best_segmentations_one_per_line()
+    {
+        // spm_encode --output_format=nbest_id --nbest_size=3 prints the lists of each line one after the other.
+        var fixtures = Path.Combine(AppContext.BaseDirectory, "data", "sentencepiece");
+        using var golden = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(fixtures, "nbest.json")));
+        var cases = golden.RootElement.GetProperty("models").GetProperty("unigram").EnumerateArray()
+            .Where(c => c.GetProperty("text").GetString()!.IndexOfAny(['\n', '\r']) < 0)
+            .Take(12)
+            .ToList();
+        var input = string.Concat(cases.Select(c => c.GetProperty("text").GetString() + "\n"));
+        var expected = string.Concat(cases.SelectMany(c => c.GetProperty("n10").EnumerateArray().Take(3))
+            .Select(l => string.Join(' ', l.EnumerateArray().Select(i => i.GetInt32())) + "\n"));
+        var model = Path.Combine(fixtures, "unigram.model");
+        var (code, output, err) = CliRunner.Invoke(input, "tokenize", "--model", model, "--ids", "--nbest", "3", "--batch-size", "5");
+        Assert.True(code == 0, err);
+        Assert.Equal(expected, output);
+
+        var bpe = CliRunner.Invoke("x\n", "tokenize", "--model", Path.Combine(fixtures, "bpe.model"), "--nbest", "3");
+        Assert.Equal(1, bpe.Code);
+        Assert.Contains("--nbest", bpe.Err, StringComparison.Ordinal);
+        Assert.Equal(1, CliRunner.Invoke("x\n", "tokenize", "--model", model, "--nbest", "2000").Code);
+    }
+
+    [Fact]
     public void Invalid_utf8_becomes_the_replacement_character()
     {
         var path = Path.Combine(_dir, "bad.txt");
