@@ -57,14 +57,14 @@ internal static unsafe class SparseKernels
         var ahead = new SparseGradient.Cursor(w.Gradient); // prefetches the table rows a few entries ahead (random rows miss the cache)
         for (var a = 0; a < SgdPrefetchDistance && ahead.MoveNext(); a++)
         {
-            PrefetchRow(ref w, ahead.Row, lo, hi, dim);
+            PrefetchRow(ref w, ahead.Row, ahead.Value, lo, hi, dim);
         }
 
         while (cursor.MoveNext())
         {
             if (ahead.MoveNext())
             {
-                PrefetchRow(ref w, ahead.Row, lo, hi, dim);
+                PrefetchRow(ref w, ahead.Row, ahead.Value, lo, hi, dim);
             }
 
             var r = cursor.Row;
@@ -80,11 +80,12 @@ internal static unsafe class SparseKernels
 
     private const int SgdPrefetchDistance = 16;
 
-    private static void PrefetchRow(ref SgdWork w, long row, long lo, long hi, int dim)
+    private static void PrefetchRow(ref SgdWork w, long row, Span<float> values, long lo, long hi, int dim)
     {
         if (w.Base != null && row >= lo && row < hi)
         {
             Nn.Functional.EmbeddingKernels.Prefetch(w.Base + (row * dim), dim);
+            Nn.Functional.EmbeddingKernels.Prefetch((float*)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(values)), dim);
         }
     }
 
