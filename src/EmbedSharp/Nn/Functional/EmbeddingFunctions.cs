@@ -549,33 +549,9 @@ public static class EmbeddingFunctions
         CheckIndices(indices, destination.RowCount);
         CheckPadding(paddingIdx, destination.RowCount);
         var pad = paddingIdx ?? -1;
-        for (var b = 0; b < bags; b++)
-        {
-            var (start, end) = BagBounds(offsets, b, indices.Length);
-            var g = gradOutput.Slice(b * dim, dim);
-            var inv = 1f / bagSizes[b];
-            for (var j = start; j < end; j++)
-            {
-                if (indices[j] == pad)
-                {
-                    continue;
-                }
-
-                var row = destination.Append(indices[j]);
-                if (mode == EmbeddingBagMode.Mean)
-                {
-                    ScaleInto(g, inv, row);
-                }
-                else if (!perSampleWeights.IsEmpty)
-                {
-                    ScaleInto(g, perSampleWeights[j], row);
-                }
-                else
-                {
-                    g.CopyTo(row);
-                }
-            }
-        }
+        // Every index is in a bag (BagCount checked the offsets), so every non-padding index gets an entry, in input order.
+        var values = destination.AppendUninitialized(indices, pad);
+        EmbeddingKernels.BagSparseValues(indices, offsets, mode == EmbeddingBagMode.Mean, perSampleWeights, pad, bagSizes, gradOutput, values, dim);
     }
 
     /// <summary>Gradient w.r.t. the per-sample weights (Sum mode): <c>destination[j] = Σ_d gradOutput[bag(j), d] ·

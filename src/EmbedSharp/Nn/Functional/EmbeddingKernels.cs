@@ -694,6 +694,120 @@ internal static unsafe class EmbeddingKernels
         }
     }
 
+    private struct BagValuesWork
+    {
+        public long* Indices;
+        public long* Offsets;
+        public int OffsetCount;
+        public int Total;
+        public int* Positions;
+        public float* GradOutput;
+        public float* Weights;
+        public int* BagSizes;
+        public float* Destination;
+        public long Pad;
+        public int Dim;
+        public int Bags;
+        public bool Mean;
+    }
+
+    /// <summary>The values of the EmbeddingBag sparse gradient, one row per non-padding entry in input order: Mean
+    /// <c>g[bag] · (1/size)</c>, Sum with per-sample weights <c>g[bag] · w</c>, else a copy of <c>g[bag]</c> (one
+    /// rounding each, as the scalar loop). Parts own disjoint ranges of bags, so they write disjoint entries.</summary>
+    public static void BagSparseValues(ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets, bool mean, ReadOnlySpan<float> perSampleWeights,
+        long pad, ReadOnlySpan<int> bagSizes, ReadOnlySpan<float> gradOutput, Span<float> destination, int dim)
+    {
+        if (destination.IsEmpty)
+        {
+            return;
+        }
+
+        // Entry position of input j: j minus the padding entries before it (null when the input has none).
+        int[]? positions = null;
+        if (indices.Contains(pad))
+        {
+            positions = System.Buffers.ArrayPool<int>.Shared.Rent(indices.Length);
+            for (int j = 0, k = 0; j < indices.Length; j++)
+            {
+                positions[j] = k;
+                k += indices[j] != pad ? 1 : 0;
+            }
+        }
+
+        try
+        {
+            fixed (long* idx = indices)
+            fixed (long* off = offsets)
+            fixed (int* pos = positions)
+            fixed (float* g = gradOutput)
+            fixed (float* w = perSampleWeights)
+            fixed (int* sizes = bagSizes)
+            fixed (float* dst = destination)
+            {
+                var work = new BagValuesWork
+                {
+                    Indices = idx,
+                    Offsets = off,
+                    OffsetCount = offsets.Length,
+                    Total = indices.Length,
+                    Positions = pos,
+                    GradOutput = g,
+                    Weights = perSampleWeights.IsEmpty ? null : w,
+                    BagSizes = sizes,
+                    Destination = dst,
+                    Pad = pad,
+                    Dim = dim,
+                    Bags = bagSizes.Length,
+                    Mean = mean,
+                };
+                WorkSplit.Run(&BagSparseValuesPart, &work, WorkSplit.Parts(destination.Length, MinFloatsPerPart));
+            }
+        }
+        finally
+        {
+            if (positions is not null)
+            {
+                System.Buffers.ArrayPool<int>.Shared.Return(positions);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BagSparseValuesPart(void* context, int part, int parts)
+    {
+        ref var w = ref Unsafe.AsRef<BagValuesWork>(context);
+        var (first, last) = WorkSplit.Range(w.Bags, part, parts);
+        var dim = w.Dim;
+        for (var b = (int)first; b < last; b++)
+        {
+            var start = (int)w.Offsets[b];
+            var end = b + 1 < w.OffsetCount ? (int)w.Offsets[b + 1] : w.Total;
+            var g = new ReadOnlySpan<float>(w.GradOutput + ((long)b * dim), dim);
+            var inv = 1f / w.BagSizes[b];
+            for (var j = start; j < end; j++)
+            {
+                if (w.Indices[j] == w.Pad)
+                {
+                    continue;
+                }
+
+                var row = new Span<float>(w.Destination + ((long)(w.Positions == null ? j : w.Positions[j]) * dim), dim);
+                if (w.Mean)
+                {
+                    ScaleInto(g, inv, row);
+                }
+                else if (w.Weights != null)
+                {
+                    ScaleInto(g, w.Weights[j], row);
+                }
+                else
+                {
+                    g.CopyTo(row);
+                }
+            }
+        }
+    }
+
     /// <summary>Zeroes rows [<paramref name="from"/>, <paramref name="to"/>) of a table.</summary>
     private static void ClearRowRange(ref Table t, long from, long to)
     {
