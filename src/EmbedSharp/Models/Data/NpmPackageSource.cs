@@ -161,7 +161,12 @@ public sealed class NpmPackageSource : IPackageSource
         try
         {
             process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
+            if (process.WaitForExit(5000))
+            {
+                // WaitForExit(timeout) can return before the asynchronous stderr reader has delivered the last lines; the
+                // parameterless overload waits for the end of the streams, bounded here in case a grandchild still holds them.
+                Task.Run(process.WaitForExit).Wait(TimeSpan.FromSeconds(2));
+            }
         }
         catch (InvalidOperationException)
         {
