@@ -151,23 +151,10 @@ public sealed class SparseGradient
             throw new ArgumentOutOfRangeException(nameof(row), $"Row {row} is outside a parameter with {RowCount} rows.");
         }
 
-        if (_ownedCount == _indices.Length)
-        {
-            Array.Resize(ref _indices, _indices.Length * 2);
-            Array.Resize(ref _values, _indices.Length * RowLength);
-        }
-
-        if (_segmentCount == 0 || _segments[_segmentCount - 1].Indices is not null)
-        {
-            AddSegment(new Segment { Start = Count, OwnedStart = _ownedCount, PositionStart = -1 });
-        }
-
-        _segments[_segmentCount - 1].Count++;
-        _indices[_ownedCount] = row;
-        var span = _values.AsSpan(_ownedCount * RowLength, RowLength);
+        var k = AppendOwned(1);
+        _indices[k] = row;
+        var span = _values.AsSpan(k * RowLength, RowLength);
         span.Clear();
-        _ownedCount++;
-        Count++;
         return span;
     }
 
@@ -182,24 +169,12 @@ public sealed class SparseGradient
             count += r != skip ? 1 : 0;
         }
 
-        if (_ownedCount + count > _indices.Length)
-        {
-            var capacity = Math.Max(_indices.Length * 2, _ownedCount + count);
-            Array.Resize(ref _indices, capacity);
-            Array.Resize(ref _values, capacity * RowLength);
-        }
-
         if (count == 0)
         {
             return default;
         }
 
-        if (_segmentCount == 0 || _segments[_segmentCount - 1].Indices is not null)
-        {
-            AddSegment(new Segment { Start = Count, OwnedStart = _ownedCount, PositionStart = -1 });
-        }
-
-        var start = _ownedCount;
+        var start = AppendOwned(count);
         var k = start;
         foreach (var r in rows)
         {
@@ -209,10 +184,30 @@ public sealed class SparseGradient
             }
         }
 
+        return _values.AsSpan(start * RowLength, count * RowLength);
+    }
+
+    /// <summary>Adds <paramref name="count"/> owned entries at the end (growing the storage, opening an owned segment
+    /// after a borrowed one) and returns the owned position of the first; the caller writes their rows and values.</summary>
+    private int AppendOwned(int count)
+    {
+        if (_ownedCount + count > _indices.Length)
+        {
+            var capacity = Math.Max(_indices.Length * 2, _ownedCount + count);
+            Array.Resize(ref _indices, capacity);
+            Array.Resize(ref _values, capacity * RowLength);
+        }
+
+        if (_segmentCount == 0 || _segments[_segmentCount - 1].Indices is not null)
+        {
+            AddSegment(new Segment { Start = Count, OwnedStart = _ownedCount, PositionStart = -1 });
+        }
+
+        var start = _ownedCount;
         _segments[_segmentCount - 1].Count += count;
         _ownedCount += count;
         Count += count;
-        return _values.AsSpan(start * RowLength, count * RowLength);
+        return start;
     }
 
     /// <summary>Appends an entry with a copy of <paramref name="values"/>.</summary>
