@@ -101,12 +101,8 @@ internal sealed class UnigramNBest
     private void Index()
     {
         var count = nodes.Count;
-        if (backtrace.Length < count)
-        {
-            backtrace = new float[count];
-            endList = new int[count];
-        }
-
+        backtrace = new float[count];
+        endList = new int[count];
         endOffsets = new int[size + 2];
         foreach (var node in nodes)
         {
