@@ -85,6 +85,7 @@ internal static unsafe class SparseKernels
         if (w.Base != null && row >= lo && row < hi)
         {
             Nn.Functional.EmbeddingKernels.Prefetch(w.Base + (row * dim), dim);
+            // The values may live in an unpinned array: a prefetch is only a hint, so an address the GC has since moved costs nothing.
             Nn.Functional.EmbeddingKernels.Prefetch((float*)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(values)), dim);
         }
     }
