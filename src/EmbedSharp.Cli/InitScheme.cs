@@ -47,7 +47,7 @@ internal sealed record InitParameters
 internal static class InitSchemes
 {
     /// <summary>Applies <paramref name="scheme"/> to <paramref name="tensor"/> exactly as the matching torch.nn.init call.</summary>
-    public static void Apply(InitScheme scheme, Tensor tensor, IRandomSource source, InitParameters p)
+    public static void Apply(InitScheme scheme, FloatTensor tensor, IRandomSource source, InitParameters p)
     {
         switch (scheme)
         {

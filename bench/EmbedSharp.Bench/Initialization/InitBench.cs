@@ -9,7 +9,7 @@ namespace EmbedSharp.Bench.Initialization;
 [MemoryDiagnoser]
 public class InitBench
 {
-    private Tensor _tensor = null!;
+    private FloatTensor _tensor = null!;
     private Generator _generator = null!;
 
     [Params("300x300", "512x512", "50000x300")]
@@ -23,7 +23,7 @@ public class InitBench
     [GlobalSetup]
     public void Setup()
     {
-        _tensor = new Tensor(Shape.Split('x').Select(long.Parse).ToArray());
+        _tensor = new FloatTensor(Shape.Split('x').Select(long.Parse).ToArray());
         _generator = new Generator(0UL);
     }
 

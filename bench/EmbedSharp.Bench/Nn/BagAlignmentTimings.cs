@@ -10,7 +10,7 @@ namespace EmbedSharp.Bench.Nn;
 
 /// <summary>
 /// `bag-alignment [ROUNDS]`: the EmbeddingBag mean forward of the peer benchmark's bag case (100k × 128, 4096 bags of
-/// 50 random rows) on the same values stored twice: once as a <see cref="Tensor"/> allocates it (data on a 64-byte
+/// 50 random rows) on the same values stored twice: once as a <see cref="FloatTensor"/> allocates it (data on a 64-byte
 /// boundary) and once 16 bytes past a boundary (as a managed array's data may start), so each 512-byte row spans 9
 /// cache lines instead of 8. The two alternate ROUNDS times (default 5) in one process; prints each round's medians and
 /// the median of the rounds, in ms.
@@ -21,14 +21,14 @@ internal static class BagAlignmentTimings
     {
         var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
         const int rows = 100_000, dim = 128, bags = 4096, per = 50;
-        var aligned = new Tensor(rows, dim);
+        var aligned = new FloatTensor(rows, dim);
         new Generator(0).Uniform(aligned, -1, 1);
 
         var bytes = (nuint)((long)rows * dim * sizeof(float));
         var block = (byte*)NativeMemory.AlignedAlloc(bytes + 64, 64);
         try
         {
-            var shifted = Tensor.FromPointer((nint)(block + 16), null, rows, dim);
+            var shifted = FloatTensor.FromPointer((nint)(block + 16), null, rows, dim);
             aligned.CopyTo(shifted.AsSpan());
 
             var indices = new long[bags * per];
@@ -41,7 +41,7 @@ internal static class BagAlignmentTimings
             var offsets = Enumerable.Range(0, bags).Select(b => (long)b * per).ToArray();
             var output = new float[bags * dim];
             var sizes = new int[bags];
-            void Forward(Tensor table) =>
+            void Forward(FloatTensor table) =>
                 EmbeddingFunctions.BagForward(table, indices, offsets, false, EmbeddingBagMode.Mean, default, null, output, default, sizes);
 
             var a = new List<double>();

@@ -28,7 +28,7 @@ internal static class BagBackwardParts
         var sizes = Enumerable.Repeat(per, bags).ToArray();
         var gradOutput = new float[bags * dim];
         gradOutput.AsSpan().Fill(0.01f);
-        var grad = new Tensor(rows, dim);
+        var grad = new FloatTensor(rows, dim);
         var keys = new long[indices.Length];
         var order = new int[indices.Length];
         var sort = EmbeddingPeerTimings.Median(() =>

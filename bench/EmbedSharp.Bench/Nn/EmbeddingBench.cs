@@ -12,8 +12,8 @@ public class EmbeddingBench
 {
     private const long Rows = 100_000;
     private const int Dim = 128;
-    private Tensor _table = null!;
-    private Tensor _grad = null!;
+    private FloatTensor _table = null!;
+    private FloatTensor _grad = null!;
     private long[] _indices = null!;
     private long[] _offsets = null!;
     private float[] _output = null!;
@@ -28,9 +28,9 @@ public class EmbeddingBench
     public void Setup()
     {
         var rng = new Random(7);
-        _table = new Tensor(Rows, Dim);
+        _table = new FloatTensor(Rows, Dim);
         _table.Fill(0.5f);
-        _grad = new Tensor(Rows, Dim);
+        _grad = new FloatTensor(Rows, Dim);
         _indices = new long[N];
         for (var i = 0; i < N; i++)
         {

@@ -90,13 +90,13 @@ internal static class EmbeddingPeerTimings
         var outShape = new long[indices.Rank + 1];
         indices.Shape.CopyTo(outShape);
         outShape[^1] = dim;
-        var output = new Tensor(outShape);
-        var target = new Tensor(outShape);
+        var output = new FloatTensor(outShape);
+        var target = new FloatTensor(outShape);
         target.Fill(0.5f);
-        var grad = new Tensor(outShape);
+        var grad = new FloatTensor(outShape);
         grad.Fill(0.01f);
         var mse = new MseLoss();
-        var dOut = new Tensor(outShape);
+        var dOut = new FloatTensor(outShape);
         foreach (var sparse in new[] { false, true })
         {
             var emb = new Embedding(rows, dim, gen, new EmbeddingOptions { Sparse = sparse });
@@ -138,12 +138,12 @@ internal static class EmbeddingPeerTimings
     private static void RunBag(string name, long rows, int dim, IndexTensor indices, Generator gen, Dictionary<string, double> results)
     {
         var bags = indices.Shape[0];
-        var target = new Tensor(bags, dim);
+        var target = new FloatTensor(bags, dim);
         target.Fill(0.5f);
-        var grad = new Tensor(bags, dim);
+        var grad = new FloatTensor(bags, dim);
         grad.Fill(0.01f);
         var mse = new MseLoss();
-        var dOut = new Tensor(bags, dim);
+        var dOut = new FloatTensor(bags, dim);
         var result = new EmbeddingBagResult();
         foreach (var sparse in new[] { false, true })
         {
@@ -186,7 +186,7 @@ internal static class EmbeddingPeerTimings
 
     /// <summary>The random-read ceiling on the forward's table and indices, timed right after the forward (the
     /// bandwidth of this VM moves from minute to minute).</summary>
-    private static void ReadCeiling(string name, Tensor table, long[] idx, Dictionary<string, double> results)
+    private static void ReadCeiling(string name, FloatTensor table, long[] idx, Dictionary<string, double> results)
     {
         var seconds = RandomReadCeiling.Seconds(table, idx);
         results[$"{name}/read_ceiling"] = seconds;

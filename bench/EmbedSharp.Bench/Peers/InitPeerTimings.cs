@@ -43,7 +43,7 @@ internal static class InitPeerTimings
         foreach (var s in shapes)
         {
             var dims = s.Split('x').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-            var t = new Tensor(dims);
+            var t = new FloatTensor(dims);
             foreach (var scheme in schemes)
             {
                 var g = new Generator(0UL);
@@ -59,7 +59,7 @@ internal static class InitPeerTimings
         Console.WriteLine(JsonSerializer.Serialize(results));
     }
 
-    internal static void Apply(string scheme, Tensor t, IRandomSource g)
+    internal static void Apply(string scheme, FloatTensor t, IRandomSource g)
     {
         switch (scheme)
         {

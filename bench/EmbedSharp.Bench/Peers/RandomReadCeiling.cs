@@ -27,7 +27,7 @@ internal static unsafe class RandomReadCeiling
 
     /// <summary>Median seconds (the peer protocol) to read the rows <paramref name="indices"/> of
     /// <paramref name="table"/> (a single-chunk tensor) on all cores.</summary>
-    public static double Seconds(Tensor table, long[] indices)
+    public static double Seconds(FloatTensor table, long[] indices)
     {
         var dim = (int)table.RowLength;
         var sink = 0;

@@ -13,7 +13,7 @@ namespace EmbedSharp.Bench.Randomness;
 [MemoryDiagnoser]
 public class PhiloxBench
 {
-    private readonly Tensor _table = new(50_000, 300); // (N, D) row-major
+    private readonly FloatTensor _table = new(50_000, 300); // (N, D) row-major
     private readonly PhiloxGenerator _parallel = new(42);
     private readonly PhiloxGenerator _oneThread = new(42) { MaxDegreeOfParallelism = 1 };
     private readonly PhiloxGenerator _portable = new(42) { MaxDegreeOfParallelism = 1, UseAvx2 = false };

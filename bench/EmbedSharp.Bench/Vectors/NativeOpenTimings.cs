@@ -22,7 +22,7 @@ internal static class NativeOpenTimings
         }
 
         var path = Path.Combine(Path.GetTempPath(), $"esvec-bench-{count}x{dim}.esvec");
-        var table = new Tensor(count, dim);
+        var table = new FloatTensor(count, dim);
         for (var r = 0; r < count; r++)
         {
             table.Row(r).Fill(r * 1e-6f);
@@ -61,7 +61,7 @@ internal static class NativeOpenTimings
         }
 
         watch.Restart();
-        var managed = new WordVectors(words, new Tensor(count, 1));
+        var managed = new WordVectors(words, new FloatTensor(count, 1));
         Console.WriteLine($"for comparison, WordVectors dictionary for {count} words: {watch.Elapsed.TotalMilliseconds:F1} ms ({managed.Count})");
         watch.Restart();
         NativeVectorsFile.Verify(path);

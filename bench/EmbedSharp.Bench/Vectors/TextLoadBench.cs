@@ -26,7 +26,7 @@ public class TextLoadBench
     {
         const int words = 20_000;
         const int dim = 300;
-        var t = new EmbedSharp.Numerics.Tensor(words, dim);
+        var t = new EmbedSharp.Numerics.FloatTensor(words, dim);
         var g = new EmbedSharp.Randomness.Generator(7);
         for (var i = 0; i < words; i++)
         {

@@ -88,7 +88,7 @@ internal static class DemoCommand
             foreach (var (scheme, name, p) in schemes)
             {
                 starting(name);
-                var tensor = new Tensor(rows, cols);
+                var tensor = new FloatTensor(rows, cols);
                 var clock = Stopwatch.StartNew();
                 InitSchemes.Apply(scheme, tensor, generator, p);
                 var ms = clock.Elapsed.TotalMilliseconds;

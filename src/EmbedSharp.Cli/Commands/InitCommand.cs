@@ -74,7 +74,7 @@ internal static class InitCommand
             }
 
             CheckFitsInMemory(dims);
-            var tensor = new Tensor(dims);
+            var tensor = new FloatTensor(dims);
             var clock = Stopwatch.StartNew();
             InitSchemes.Apply(kind, tensor, source, parameters);
             var elapsed = clock.Elapsed;
@@ -84,12 +84,12 @@ internal static class InitCommand
             }
             else
             {
-                SafetensorsFile.Write(file.FullName, new Dictionary<string, Tensor> { [result.GetValue(name)!] = tensor }, null);
+                SafetensorsFile.Write(file.FullName, new Dictionary<string, FloatTensor> { [result.GetValue(name)!] = tensor }, null);
             }
 
             var s = tensor.Statistics();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Kebab.Of(kind)} {Tensor.FormatShape(tensor.Shape)} mean={s.Mean:0.######} std={s.Std:0.######} min={s.Min:0.######} max={s.Max:0.######} time={elapsed.TotalMilliseconds:0.#}ms -> {file.FullName}"));
+                $"{Kebab.Of(kind)} {FloatTensor.FormatShape(tensor.Shape)} mean={s.Mean:0.######} std={s.Std:0.######} min={s.Min:0.######} max={s.Max:0.######} time={elapsed.TotalMilliseconds:0.#}ms -> {file.FullName}"));
         }));
         return command;
     }

@@ -252,7 +252,7 @@ internal static class VectorsCommand
             else
             {
                 Console.WriteLine(result.Report.Format());
-                Console.WriteLine($"table {Numerics.Tensor.FormatShape(result.Weights.Shape)} → {outPath}");
+                Console.WriteLine($"table {Numerics.FloatTensor.FormatShape(result.Weights.Shape)} → {outPath}");
             }
         }));
         return c;

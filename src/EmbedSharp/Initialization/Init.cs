@@ -15,7 +15,7 @@ namespace EmbedSharp.Initialization;
 public static class Init
 {
     /// <summary>Fills from U(a, b). torch: <c>uniform_(tensor, a=0, b=1)</c>.</summary>
-    public static Tensor Uniform(Tensor tensor, IRandomSource generator, double a = 0.0, double b = 1.0)
+    public static FloatTensor Uniform(FloatTensor tensor, IRandomSource generator, double a = 0.0, double b = 1.0)
     {
         Check(tensor, generator);
         CheckFinite(a, nameof(a));
@@ -35,7 +35,7 @@ public static class Init
     }
 
     /// <summary>Fills from N(mean, std²). torch: <c>normal_(tensor, mean=0, std=1)</c>.</summary>
-    public static Tensor Normal(Tensor tensor, IRandomSource generator, double mean = 0.0, double std = 1.0)
+    public static FloatTensor Normal(FloatTensor tensor, IRandomSource generator, double mean = 0.0, double std = 1.0)
     {
         Check(tensor, generator);
         CheckFinite(mean, nameof(mean));
@@ -48,7 +48,7 @@ public static class Init
     /// x = clamp(erfinv(u)·std·√2 + mean, a, b), α = (a−mean)/std, β = (b−mean)/std.
     /// torch: <c>trunc_normal_(tensor, mean=0, std=1, a=-2, b=2)</c>; Keras/Flax: <c>truncated_normal</c> (there a, b are ±2σ).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
-    public static Tensor TruncNormal(Tensor tensor, IRandomSource generator, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0)
+    public static FloatTensor TruncNormal(FloatTensor tensor, IRandomSource generator, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0)
     {
         Check(tensor, generator);
         CheckFinite(mean, nameof(mean));
@@ -122,7 +122,7 @@ public static class Init
     }
 
     /// <summary>Fills with <paramref name="value"/>. torch: <c>constant_(tensor, val)</c>.</summary>
-    public static Tensor Constant(Tensor tensor, float value)
+    public static FloatTensor Constant(FloatTensor tensor, float value)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         tensor.Fill(value);
@@ -130,18 +130,18 @@ public static class Init
     }
 
     /// <summary>Fills with 1. torch: <c>ones_</c>.</summary>
-    public static Tensor Ones(Tensor tensor) => Constant(tensor, 1f);
+    public static FloatTensor Ones(FloatTensor tensor) => Constant(tensor, 1f);
 
     /// <summary>Fills with 0. torch: <c>zeros_</c>.</summary>
-    public static Tensor Zeros(Tensor tensor) => Constant(tensor, 0f);
+    public static FloatTensor Zeros(FloatTensor tensor) => Constant(tensor, 0f);
 
     /// <summary>The 2-D identity: 1 where row = column, else 0 (non-square allowed). torch: <c>eye_</c>.</summary>
-    public static Tensor Eye(Tensor tensor)
+    public static FloatTensor Eye(FloatTensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         if (tensor.Rank != 2)
         {
-            throw new ArgumentException($"eye: only tensors with 2 dimensions are supported; got shape {Tensor.FormatShape(tensor.Shape)}.", nameof(tensor));
+            throw new ArgumentException($"eye: only tensors with 2 dimensions are supported; got shape {FloatTensor.FormatShape(tensor.Shape)}.", nameof(tensor));
         }
 
         tensor.Fill(0f);
@@ -155,7 +155,7 @@ public static class Init
     }
 
     /// <summary>Keras <c>Identity(gain)</c>: <paramref name="gain"/> times the 2-D identity. torch: <c>eye_</c> then <c>mul_(gain)</c>.</summary>
-    public static Tensor Identity(Tensor tensor, double gain = 1.0)
+    public static FloatTensor Identity(FloatTensor tensor, double gain = 1.0)
     {
         CheckFinite(gain, nameof(gain));
         Eye(tensor);
@@ -166,12 +166,12 @@ public static class Init
     /// <summary>The Dirac delta for convolution weights (out, in, *kernel) of rank 3–5: for each group g and
     /// d &lt; min(out/groups, in), w[g·out/groups + d, d, centre…] = 1, else 0; preserves the input of a convolution.
     /// torch: <c>dirac_(tensor, groups=1)</c>.</summary>
-    public static Tensor Dirac(Tensor tensor, int groups = 1)
+    public static FloatTensor Dirac(FloatTensor tensor, int groups = 1)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         if (tensor.Rank is < 3 or > 5)
         {
-            throw new ArgumentException($"dirac: only tensors with 3, 4, or 5 dimensions are supported; got shape {Tensor.FormatShape(tensor.Shape)}.", nameof(tensor));
+            throw new ArgumentException($"dirac: only tensors with 3, 4, or 5 dimensions are supported; got shape {FloatTensor.FormatShape(tensor.Shape)}.", nameof(tensor));
         }
 
         if (groups < 1)
@@ -209,7 +209,7 @@ public static class Init
 
     /// <summary>Fills from U(−a, a), a = gain·√(6/(fan_in + fan_out)). Glorot &amp; Bengio 2010.
     /// torch: <c>xavier_uniform_</c>; Keras/Flax: <c>glorot_uniform</c>.</summary>
-    public static Tensor XavierUniform(Tensor tensor, IRandomSource generator, double gain = 1.0)
+    public static FloatTensor XavierUniform(FloatTensor tensor, IRandomSource generator, double gain = 1.0)
     {
         Check(tensor, generator);
         CheckFinite(gain, nameof(gain));
@@ -221,7 +221,7 @@ public static class Init
 
     /// <summary>Fills from N(0, σ²), σ = gain·√(2/(fan_in + fan_out)). Glorot &amp; Bengio 2010.
     /// torch: <c>xavier_normal_</c>; Keras/Flax: <c>glorot_normal</c> is the truncated variant (see <see cref="VarianceScaling"/>).</summary>
-    public static Tensor XavierNormal(Tensor tensor, IRandomSource generator, double gain = 1.0)
+    public static FloatTensor XavierNormal(FloatTensor tensor, IRandomSource generator, double gain = 1.0)
     {
         Check(tensor, generator);
         CheckFinite(gain, nameof(gain));
@@ -233,7 +233,7 @@ public static class Init
     /// <summary>Fills from U(−b, b), b = gain·√(3/fan), gain from <paramref name="nonlinearity"/> (default leaky ReLU with
     /// slope 0, i.e. √2). He et al. 2015. torch: <c>kaiming_uniform_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu')</c>,
     /// where <c>a</c> is <c>Nonlinearity.LeakyRelu(a)</c>; Keras/Flax: <c>he_uniform</c>. A tensor with no elements is left as is.</summary>
-    public static Tensor KaimingUniform(Tensor tensor, IRandomSource generator, FanMode mode = FanMode.FanIn, Nonlinearity? nonlinearity = null)
+    public static FloatTensor KaimingUniform(FloatTensor tensor, IRandomSource generator, FanMode mode = FanMode.FanIn, Nonlinearity? nonlinearity = null)
     {
         Check(tensor, generator);
         if (tensor.Length == 0)
@@ -250,7 +250,7 @@ public static class Init
     /// <summary>Fills from N(0, σ²), σ = gain/√fan, gain from <paramref name="nonlinearity"/> (default leaky ReLU with slope 0).
     /// He et al. 2015. torch: <c>kaiming_normal_</c>; Keras/Flax: <c>he_normal</c> is the truncated variant. A tensor with no
     /// elements is left as is.</summary>
-    public static Tensor KaimingNormal(Tensor tensor, IRandomSource generator, FanMode mode = FanMode.FanIn, Nonlinearity? nonlinearity = null)
+    public static FloatTensor KaimingNormal(FloatTensor tensor, IRandomSource generator, FanMode mode = FanMode.FanIn, Nonlinearity? nonlinearity = null)
     {
         Check(tensor, generator);
         if (tensor.Length == 0)
@@ -266,13 +266,13 @@ public static class Init
     /// <summary>A (semi-)orthogonal matrix: draw N(0, 1) into (rows, numel/rows), QR-factorise (transposed when rows &lt; cols),
     /// fix signs so diag(R) &gt; 0, scale by <paramref name="gain"/>. Saxe et al. 2013. torch: <c>orthogonal_(tensor, gain=1)</c>
     /// (within 1e-6: the QR is a double-precision Householder, not LAPACK's float32 sgeqrf); Keras/Flax: <c>orthogonal</c>.</summary>
-    public static Tensor Orthogonal(Tensor tensor, IRandomSource generator, double gain = 1.0)
+    public static FloatTensor Orthogonal(FloatTensor tensor, IRandomSource generator, double gain = 1.0)
     {
         Check(tensor, generator);
         CheckFinite(gain, nameof(gain));
         if (tensor.Rank < 2)
         {
-            throw new ArgumentException($"orthogonal: only tensors with 2 or more dimensions are supported; got shape {Tensor.FormatShape(tensor.Shape)}.", nameof(tensor));
+            throw new ArgumentException($"orthogonal: only tensors with 2 or more dimensions are supported; got shape {FloatTensor.FormatShape(tensor.Shape)}.", nameof(tensor));
         }
 
         if (tensor.Length == 0)
@@ -288,7 +288,7 @@ public static class Init
         }
 
         var flat = new float[rows * cols]; // (rows, cols) row-major, as torch's fresh contiguous tensor
-        generator.Normal(Tensor.FromArray(flat, rows, cols), 0.0, 1.0);
+        generator.Normal(FloatTensor.FromArray(flat, rows, cols), 0.0, 1.0);
         HouseholderQr.OrthonormalFactor(flat, (int)rows, (int)cols);
         tensor.CopyFrom(flat);
         tensor.Scale((float)gain);
@@ -298,12 +298,12 @@ public static class Init
     /// <summary>Fills with N(0, std²), then in each column zeroes the rows named by the first ⌈sparsity·rows⌉ entries of a
     /// fresh <c>randperm(rows)</c>. Martens 2010. torch: <c>sparse_(tensor, sparsity, std=0.01)</c> (2-D only).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
-    public static Tensor Sparse(Tensor tensor, IRandomSource generator, double sparsity, double std = 0.01)
+    public static FloatTensor Sparse(FloatTensor tensor, IRandomSource generator, double sparsity, double std = 0.01)
     {
         Check(tensor, generator);
         if (tensor.Rank != 2)
         {
-            throw new ArgumentException($"sparse: only tensors with 2 dimensions are supported; got shape {Tensor.FormatShape(tensor.Shape)}.", nameof(tensor));
+            throw new ArgumentException($"sparse: only tensors with 2 dimensions are supported; got shape {FloatTensor.FormatShape(tensor.Shape)}.", nameof(tensor));
         }
 
         if (!(sparsity >= 0 && sparsity <= 1))
@@ -338,7 +338,7 @@ public static class Init
     /// σ = √(scale/n)/0.87962566103423978 cut at ±2σ, untruncated normal σ = √(scale/n), or U(−l, l) with l = √(3·scale/n).
     /// Draws use PyTorch's kernels (<see cref="TruncNormal"/>, <see cref="Normal"/>, <see cref="Uniform"/>); fans use PyTorch's
     /// (out, in, *kernel) layout, not Keras's (…, in, out).</summary>
-    public static Tensor VarianceScaling(Tensor tensor, IRandomSource generator, double scale = 1.0, FanMode mode = FanMode.FanIn,
+    public static FloatTensor VarianceScaling(FloatTensor tensor, IRandomSource generator, double scale = 1.0, FanMode mode = FanMode.FanIn,
         VarianceScalingDistribution distribution = VarianceScalingDistribution.TruncatedNormal)
     {
         Check(tensor, generator);
@@ -372,11 +372,11 @@ public static class Init
     }
 
     /// <summary>Keras/Flax <c>lecun_uniform</c>: U(−l, l), l = √(3/fan_in). LeCun et al. 1998.</summary>
-    public static Tensor LecunUniform(Tensor tensor, IRandomSource generator) =>
+    public static FloatTensor LecunUniform(FloatTensor tensor, IRandomSource generator) =>
         VarianceScaling(tensor, generator, 1.0, FanMode.FanIn, VarianceScalingDistribution.Uniform);
 
     /// <summary>Keras/Flax <c>lecun_normal</c>: truncated normal with σ = √(1/fan_in)/0.8796… cut at ±2σ. LeCun et al. 1998.</summary>
-    public static Tensor LecunNormal(Tensor tensor, IRandomSource generator) =>
+    public static FloatTensor LecunNormal(FloatTensor tensor, IRandomSource generator) =>
         VarianceScaling(tensor, generator, 1.0, FanMode.FanIn, VarianceScalingDistribution.TruncatedNormal);
 
     /// <summary>The recommended gain for a nonlinearity. torch: <c>calculate_gain(nonlinearity, param)</c>.</summary>
@@ -390,7 +390,7 @@ public static class Init
         if (shape.Length < 2)
         {
             throw new ArgumentException(
-                $"Fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape {Tensor.FormatShape(shape)}).", nameof(shape));
+                $"Fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape {FloatTensor.FormatShape(shape)}).", nameof(shape));
         }
 
         long receptive = 1;
@@ -405,18 +405,18 @@ public static class Init
     /// <summary>Φ(x) = (1 + erf(x/√2))/2 in double, as torch's <c>norm_cdf</c>.</summary>
     private static double NormCdf(double x) => (1.0 + ErfDouble.Erf(x / Math.Sqrt(2.0))) / 2.0;
 
-    private static double XavierFanSum(Tensor tensor)
+    private static double XavierFanSum(FloatTensor tensor)
     {
         var (fanIn, fanOut) = Fans(tensor.Shape);
         if (fanIn + fanOut == 0)
         {
-            throw new ArgumentException($"xavier: fan_in + fan_out is 0 for shape {Tensor.FormatShape(tensor.Shape)}.", nameof(tensor));
+            throw new ArgumentException($"xavier: fan_in + fan_out is 0 for shape {FloatTensor.FormatShape(tensor.Shape)}.", nameof(tensor));
         }
 
         return fanIn + fanOut;
     }
 
-    private static double KaimingFan(Tensor tensor, FanMode mode)
+    private static double KaimingFan(FloatTensor tensor, FanMode mode)
     {
         var (fanIn, fanOut) = Fans(tensor.Shape);
         return mode switch
@@ -427,7 +427,7 @@ public static class Init
         };
     }
 
-    private static void Check(Tensor tensor, IRandomSource generator)
+    private static void Check(FloatTensor tensor, IRandomSource generator)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         ArgumentNullException.ThrowIfNull(generator);

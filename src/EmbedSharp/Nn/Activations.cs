@@ -8,17 +8,17 @@ namespace EmbedSharp.Nn;
 public abstract class Activation : Module
 {
     /// <summary>Applies the activation into a new tensor.</summary>
-    public Tensor Forward(Tensor input)
+    public FloatTensor Forward(FloatTensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var output = new Tensor(input.Shape);
+        var output = new FloatTensor(input.Shape);
         Forward(input, output);
         return output;
     }
 
     /// <summary>Applies the activation into <paramref name="output"/> (may be <paramref name="input"/>; allocation-free).</summary>
     /// <exception cref="ArgumentException">The shapes differ (the message names both).</exception>
-    public void Forward(Tensor input, Tensor output)
+    public void Forward(FloatTensor input, FloatTensor output)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
@@ -27,17 +27,17 @@ public abstract class Activation : Module
     }
 
     /// <summary>Returns dL/dx from the forward's output <paramref name="output"/> and dL/dy <paramref name="gradOutput"/>.</summary>
-    public Tensor Backward(Tensor output, Tensor gradOutput)
+    public FloatTensor Backward(FloatTensor output, FloatTensor gradOutput)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var gradInput = new Tensor(output.Shape);
+        var gradInput = new FloatTensor(output.Shape);
         Backward(output, gradOutput, gradInput);
         return gradInput;
     }
 
     /// <summary>Writes dL/dx into <paramref name="gradInput"/> (may alias <paramref name="gradOutput"/>; allocation-free).</summary>
     /// <exception cref="ArgumentException">The shapes differ (the message names both).</exception>
-    public void Backward(Tensor output, Tensor gradOutput, Tensor gradInput)
+    public void Backward(FloatTensor output, FloatTensor gradOutput, FloatTensor gradInput)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(gradOutput);

@@ -33,12 +33,12 @@ public sealed class Dropout : Module
     /// <summary>The generator masks are drawn from.</summary>
     public Generator Generator { get; }
 
-    /// <summary>Draws a mask and applies it; returns the output and the mask to pass to <see cref="Backward(Tensor, Tensor)"/>.</summary>
-    public (Tensor Output, Tensor Mask) Forward(Tensor input)
+    /// <summary>Draws a mask and applies it; returns the output and the mask to pass to <see cref="Backward(FloatTensor, FloatTensor)"/>.</summary>
+    public (FloatTensor Output, FloatTensor Mask) Forward(FloatTensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var mask = new Tensor(input.Shape);
-        var output = new Tensor(input.Shape);
+        var mask = new FloatTensor(input.Shape);
+        var output = new FloatTensor(input.Shape);
         Forward(input, mask, output);
         return (output, mask);
     }
@@ -46,7 +46,7 @@ public sealed class Dropout : Module
     /// <summary>Allocation-free forward: fills <paramref name="mask"/> (training: drawn; evaluation: ones, no draws) and writes
     /// input·mask into <paramref name="output"/> (which may be <paramref name="input"/>).</summary>
     /// <exception cref="ArgumentException">A shape differs from the input's (the message names both).</exception>
-    public void Forward(Tensor input, Tensor mask, Tensor output)
+    public void Forward(FloatTensor input, FloatTensor mask, FloatTensor output)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(mask);
@@ -69,17 +69,17 @@ public sealed class Dropout : Module
     }
 
     /// <summary>dL/dx = dL/dy·mask, with the mask the forward wrote.</summary>
-    public static Tensor Backward(Tensor gradOutput, Tensor mask)
+    public static FloatTensor Backward(FloatTensor gradOutput, FloatTensor mask)
     {
         ArgumentNullException.ThrowIfNull(gradOutput);
-        var gradInput = new Tensor(gradOutput.Shape);
+        var gradInput = new FloatTensor(gradOutput.Shape);
         Backward(gradOutput, mask, gradInput);
         return gradInput;
     }
 
     /// <summary>Allocation-free backward into <paramref name="gradInput"/> (may be <paramref name="gradOutput"/>).</summary>
     /// <exception cref="ArgumentException">A shape differs (the message names both).</exception>
-    public static void Backward(Tensor gradOutput, Tensor mask, Tensor gradInput)
+    public static void Backward(FloatTensor gradOutput, FloatTensor mask, FloatTensor gradInput)
     {
         ArgumentNullException.ThrowIfNull(gradOutput);
         ArgumentNullException.ThrowIfNull(mask);

@@ -24,7 +24,7 @@ public sealed class Embedding : Module
 {
     private long[] _sortScratch = [];
     private int[] _countScratch = [];
-    private Tensor? _accumulateScratch;
+    private FloatTensor? _accumulateScratch;
 
     /// <summary>Creates a table initialised like <c>torch.manual_seed(s); nn.Embedding(num, dim, …)</c>: N(0, 1) on the
     /// whole table from <paramref name="generator"/>, then the padding row zeroed.</summary>
@@ -41,7 +41,7 @@ public sealed class Embedding : Module
         ResetParameters(generator);
     }
 
-    private Embedding(Tensor weight, bool requiresGrad, EmbeddingOptions options)
+    private Embedding(FloatTensor weight, bool requiresGrad, EmbeddingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         PaddingIdx = CheckTable(weight, options.PaddingIdx, options.MaxNorm, options.NormType);
@@ -56,7 +56,7 @@ public sealed class Embedding : Module
     /// <param name="weights">The (num, D) table; it becomes <see cref="Weight"/>'s storage.</param>
     /// <param name="freeze">When true (default), <see cref="Parameter.RequiresGrad"/> is false.</param>
     /// <param name="options">Padding row, max norm, gradient options.</param>
-    public static Embedding FromPretrained(Tensor weights, bool freeze = true, EmbeddingOptions? options = null)
+    public static Embedding FromPretrained(FloatTensor weights, bool freeze = true, EmbeddingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         return new Embedding(weights, !freeze, options ?? new EmbeddingOptions());
@@ -94,14 +94,14 @@ public sealed class Embedding : Module
     /// <remarks>Shape: indices (*) → (*, D).</remarks>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, num); names it, its position and the table
     /// size, and nothing changes.</exception>
-    public Tensor Forward(IndexTensor indices)
+    public FloatTensor Forward(IndexTensor indices)
     {
         ArgumentNullException.ThrowIfNull(indices);
         EmbeddingFunctions.CheckIndices(indices.AsSpan(), NumEmbeddings);
         var shape = new long[indices.Rank + 1];
         indices.Shape.CopyTo(shape);
         shape[^1] = EmbeddingDim;
-        var output = new Tensor(shape);
+        var output = new FloatTensor(shape);
         if (output.IsSingleChunk)
         {
             Forward(indices.AsSpan(), output.AsSpan());
@@ -170,7 +170,7 @@ public sealed class Embedding : Module
     /// backward passes through one gradient buffer). Dense gradients are never affected.</para></remarks>
     /// <exception cref="ArgumentException">gradOutput's shape is not indices' shape + (D); names both shapes.</exception>
     /// <exception cref="NotSupportedException">Sparse together with ScaleGradByFreq (PyTorch raises at backward too).</exception>
-    public void Backward(IndexTensor indices, Tensor gradOutput, GradientStorage storage = GradientStorage.Borrow)
+    public void Backward(IndexTensor indices, FloatTensor gradOutput, GradientStorage storage = GradientStorage.Borrow)
     {
         ArgumentNullException.ThrowIfNull(indices);
         ArgumentNullException.ThrowIfNull(gradOutput);
@@ -182,7 +182,7 @@ public sealed class Embedding : Module
             indices.Shape.CopyTo(expected);
             expected[^1] = EmbeddingDim;
             throw new ArgumentException(
-                $"gradOutput has shape {Tensor.FormatShape(gradOutput.Shape)} but the indices {Tensor.FormatShape(indices.Shape)} need {Tensor.FormatShape(expected)}.", nameof(gradOutput));
+                $"gradOutput has shape {FloatTensor.FormatShape(gradOutput.Shape)} but the indices {FloatTensor.FormatShape(indices.Shape)} need {FloatTensor.FormatShape(expected)}.", nameof(gradOutput));
         }
 
         if (Options.Sparse && storage == GradientStorage.Borrow && gradOutput.IsSingleChunk && EmbeddingDim > 0)
@@ -212,7 +212,7 @@ public sealed class Embedding : Module
         }
     }
 
-    /// <summary>Allocation-free backward (after warm-up): as <see cref="Backward(IndexTensor, Tensor, GradientStorage)"/>
+    /// <summary>Allocation-free backward (after warm-up): as <see cref="Backward(IndexTensor, FloatTensor, GradientStorage)"/>
     /// with flat indices (N,) and gradOutput (N·D). A sparse gradient COPIES the values here (spans cannot be borrowed).</summary>
     public void Backward(ReadOnlySpan<long> indices, ReadOnlySpan<float> gradOutput)
     {
@@ -252,12 +252,12 @@ public sealed class Embedding : Module
         }
 
         // autograd: grad += (a gradient computed from zero). The scratch table is kept zero between calls.
-        _accumulateScratch ??= new Tensor(Weight.Value.Shape);
+        _accumulateScratch ??= new FloatTensor(Weight.Value.Shape);
         EmbeddingFunctions.DenseBackward(indices, gradOutput, PaddingIdx, Options.ScaleGradByFreq, _countScratch, _accumulateScratch);
         AddTouchedRows(indices, _accumulateScratch, grad);
     }
 
-    internal static void AddTouchedRows(ReadOnlySpan<long> rows, Tensor scratch, Tensor grad)
+    internal static void AddTouchedRows(ReadOnlySpan<long> rows, FloatTensor scratch, FloatTensor grad)
     {
         foreach (var k in rows)
         {
@@ -282,11 +282,11 @@ public sealed class Embedding : Module
 
     /// <summary>The checks every embedding table shares: a 2-D weight, a padding row in [−num, num) (returned
     /// normalised to [0, num)), a positive max norm and a valid norm type.</summary>
-    internal static long? CheckTable(Tensor weight, long? paddingIdx, double? maxNorm, double normType)
+    internal static long? CheckTable(FloatTensor weight, long? paddingIdx, double? maxNorm, double normType)
     {
         if (weight.Rank != 2)
         {
-            throw new ArgumentException($"Embedding weights must be 2-D (num, D), but have shape {Tensor.FormatShape(weight.Shape)}.", nameof(weight));
+            throw new ArgumentException($"Embedding weights must be 2-D (num, D), but have shape {FloatTensor.FormatShape(weight.Shape)}.", nameof(weight));
         }
 
         if (maxNorm is { } m)
@@ -313,11 +313,11 @@ public sealed class Embedding : Module
         return p < 0 ? p + num : p;
     }
 
-    internal static Tensor CreateTable(long numEmbeddings, long embeddingDim)
+    internal static FloatTensor CreateTable(long numEmbeddings, long embeddingDim)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(numEmbeddings);
         ArgumentOutOfRangeException.ThrowIfNegative(embeddingDim);
-        return new Tensor(numEmbeddings, embeddingDim);
+        return new FloatTensor(numEmbeddings, embeddingDim);
     }
 
     private void MaybeRenormalize(ReadOnlySpan<long> indices)

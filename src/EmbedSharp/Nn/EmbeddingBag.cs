@@ -15,13 +15,13 @@ namespace EmbedSharp.Nn;
 /// [offsets[b], offsets[b+1]), the last running to N — or (B+1,) with IncludeLastOffset.
 /// Shape: output (B, D); Weight (num, D), registered as "weight".
 /// <para><b>Side effect:</b> with MaxNorm, every forward rescales the looked-up rows of Weight IN PLACE first.</para>
-/// <para>Backward needs what the forward recorded (bag sizes, arg-max rows), so <see cref="Forward(IndexTensor, IndexTensor?, Tensor?)"/> returns an
+/// <para>Backward needs what the forward recorded (bag sizes, arg-max rows), so <see cref="Forward(IndexTensor, IndexTensor?, FloatTensor?)"/> returns an
 /// <see cref="EmbeddingBagResult"/> that <see cref="Backward"/> takes back. Call Backward before changing Weight: the
 /// gradient w.r.t. per-sample weights reads the current table.</para>
 /// </remarks>
 public sealed class EmbeddingBag : Module
 {
-    private Tensor? _accumulateScratch;
+    private FloatTensor? _accumulateScratch;
     private long[] _sortScratch = [];
 
     /// <summary>Creates a table initialised exactly like <see cref="Embedding"/> (N(0, 1), padding row zeroed).
@@ -35,7 +35,7 @@ public sealed class EmbeddingBag : Module
         ResetParameters(generator);
     }
 
-    private EmbeddingBag(Tensor weight, bool requiresGrad, EmbeddingBagOptions options)
+    private EmbeddingBag(FloatTensor weight, bool requiresGrad, EmbeddingBagOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!Enum.IsDefined(options.Mode))
@@ -61,7 +61,7 @@ public sealed class EmbeddingBag : Module
     }
 
     /// <summary>Wraps <paramref name="weights"/> (no copy; padding row not zeroed). torch: <c>nn.EmbeddingBag.from_pretrained</c>.</summary>
-    public static EmbeddingBag FromPretrained(Tensor weights, bool freeze = true, EmbeddingBagOptions? options = null)
+    public static EmbeddingBag FromPretrained(FloatTensor weights, bool freeze = true, EmbeddingBagOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         return new EmbeddingBag(weights, !freeze, options ?? new EmbeddingBagOptions());
@@ -103,7 +103,7 @@ public sealed class EmbeddingBag : Module
     /// <returns>The (B, D) output and what <see cref="Backward"/> needs.</returns>
     /// <exception cref="ArgumentException">Bad ranks, offsets, or per-sample weights; nothing changes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the table; nothing changes.</exception>
-    public EmbeddingBagResult Forward(IndexTensor input, IndexTensor? offsets = null, Tensor? perSampleWeights = null)
+    public EmbeddingBagResult Forward(IndexTensor input, IndexTensor? offsets = null, FloatTensor? perSampleWeights = null)
     {
         var result = new EmbeddingBagResult();
         Forward(input, offsets, perSampleWeights, result);
@@ -111,12 +111,12 @@ public sealed class EmbeddingBag : Module
     }
 
     /// <summary>Allocation-free forward (once <paramref name="result"/> has seen inputs of this shape): as
-    /// <see cref="Forward(IndexTensor, IndexTensor?, Tensor?)"/>, writing into <paramref name="result"/>, whose buffers
+    /// <see cref="Forward(IndexTensor, IndexTensor?, FloatTensor?)"/>, writing into <paramref name="result"/>, whose buffers
     /// (output, recorded indices, bag sizes, …) are reused when the shapes repeat and replaced when they change.
     /// Everything is validated before <paramref name="result"/> or the table changes.</summary>
     /// <exception cref="ArgumentException">Bad ranks, offsets, or per-sample weights; nothing changes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the table; nothing changes.</exception>
-    public void Forward(IndexTensor input, IndexTensor? offsets, Tensor? perSampleWeights, EmbeddingBagResult result)
+    public void Forward(IndexTensor input, IndexTensor? offsets, FloatTensor? perSampleWeights, EmbeddingBagResult result)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(result);
@@ -126,7 +126,7 @@ public sealed class EmbeddingBag : Module
         {
             if (offsets is not null)
             {
-                throw new ArgumentException($"With 2-D input {Tensor.FormatShape(input.Shape)} the offsets must be null.", nameof(offsets));
+                throw new ArgumentException($"With 2-D input {FloatTensor.FormatShape(input.Shape)} the offsets must be null.", nameof(offsets));
             }
 
             bags = (int)input.Shape[0];
@@ -135,14 +135,14 @@ public sealed class EmbeddingBag : Module
         {
             if (offsets is null || offsets.Rank != 1)
             {
-                throw new ArgumentException($"1-D input needs 1-D offsets, but got {(offsets is null ? "none" : Tensor.FormatShape(offsets.Shape))}.", nameof(offsets));
+                throw new ArgumentException($"1-D input needs 1-D offsets, but got {(offsets is null ? "none" : FloatTensor.FormatShape(offsets.Shape))}.", nameof(offsets));
             }
 
             bags = EmbeddingFunctions.BagCount(offsets.AsSpan(), Options.IncludeLastOffset, indices.Length);
         }
         else
         {
-            throw new ArgumentException($"Input must be 1-D (with offsets) or 2-D, but has shape {Tensor.FormatShape(input.Shape)}.", nameof(input));
+            throw new ArgumentException($"Input must be 1-D (with offsets) or 2-D, but has shape {FloatTensor.FormatShape(input.Shape)}.", nameof(input));
         }
 
         if (perSampleWeights is not null)
@@ -150,7 +150,7 @@ public sealed class EmbeddingBag : Module
             if (!perSampleWeights.Shape.SequenceEqual(input.Shape))
             {
                 throw new ArgumentException(
-                    $"Per-sample weights have shape {Tensor.FormatShape(perSampleWeights.Shape)} but the input has {Tensor.FormatShape(input.Shape)}.", nameof(perSampleWeights));
+                    $"Per-sample weights have shape {FloatTensor.FormatShape(perSampleWeights.Shape)} but the input has {FloatTensor.FormatShape(input.Shape)}.", nameof(perSampleWeights));
             }
 
             if (Mode != EmbeddingBagMode.Sum)
@@ -195,21 +195,21 @@ public sealed class EmbeddingBag : Module
         }
     }
 
-    /// <summary>Backward of <see cref="Forward(IndexTensor, IndexTensor?, Tensor?)"/>: accumulates dL/dWeight into Weight's gradient (if it requires one) and
+    /// <summary>Backward of <see cref="Forward(IndexTensor, IndexTensor?, FloatTensor?)"/>: accumulates dL/dWeight into Weight's gradient (if it requires one) and
     /// returns dL/dperSampleWeights (shape of the input) when the forward had per-sample weights, else null.
     /// Sum/Mean distribute each bag's gradient to its rows (Mean divides by the count), Max routes it to the arg-max
     /// row; the order of operations is PyTorch's (see <see cref="EmbeddingFunctions.BagDenseBackward"/>).</summary>
     /// <remarks>Shape: gradOutput (B, D).</remarks>
     /// <exception cref="ArgumentException">gradOutput's shape is not (B, D); names both shapes.</exception>
     /// <exception cref="NotSupportedException">Sparse with ScaleGradByFreq (PyTorch 1.13 raises at backward too).</exception>
-    public Tensor? Backward(EmbeddingBagResult forward, Tensor gradOutput)
+    public FloatTensor? Backward(EmbeddingBagResult forward, FloatTensor gradOutput)
     {
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(gradOutput);
         if (!gradOutput.Shape.SequenceEqual(forward.Output.Shape))
         {
             throw new ArgumentException(
-                $"gradOutput has shape {Tensor.FormatShape(gradOutput.Shape)} but the forward output has {Tensor.FormatShape(forward.Output.Shape)}.", nameof(gradOutput));
+                $"gradOutput has shape {FloatTensor.FormatShape(gradOutput.Shape)} but the forward output has {FloatTensor.FormatShape(forward.Output.Shape)}.", nameof(gradOutput));
         }
 
         if (Options.Sparse && Options.ScaleGradByFreq)
@@ -220,12 +220,12 @@ public sealed class EmbeddingBag : Module
         var g = gradOutput.IsSingleChunk ? gradOutput.AsSpan() : gradOutput.ToArray();
         var indices = forward.IndicesArray;
         var bounds = forward.OffsetsArray;
-        Tensor? pswGrad = null;
+        FloatTensor? pswGrad = null;
         if (forward.HasPerSampleWeights)
         {
             var values = new float[indices.Length];
             EmbeddingFunctions.BagPerSampleWeightsBackward(Weight.Value, indices, bounds, Options.IncludeLastOffset, PaddingIdx, g, values);
-            pswGrad = Tensor.FromArray(values, forward.InputShape);
+            pswGrad = FloatTensor.FromArray(values, forward.InputShape);
         }
 
         if (!Weight.RequiresGrad)
@@ -248,7 +248,7 @@ public sealed class EmbeddingBag : Module
         var pad = PaddingIdx ?? -1;
         var stale = false;
         var grad = wholeTable ? Weight.DenseGradForOverwrite(out stale) : Weight.DenseGradForRows(indices, pad);
-        var target = fresh ? grad : (_accumulateScratch ??= new Tensor(Weight.Value.Shape));
+        var target = fresh ? grad : (_accumulateScratch ??= new FloatTensor(Weight.Value.Shape));
         try
         {
             EmbeddingFunctions.BagDenseBackward(indices, bounds, Options.IncludeLastOffset, Mode, forward.PerSampleWeightsArray, PaddingIdx,
@@ -275,26 +275,26 @@ public sealed class EmbeddingBag : Module
 }
 
 /// <summary>
-/// The output of <see cref="EmbeddingBag.Forward(IndexTensor, IndexTensor?, Tensor?)"/> and what its backward needs: the flat indices, the bag offsets,
+/// The output of <see cref="EmbeddingBag.Forward(IndexTensor, IndexTensor?, FloatTensor?)"/> and what its backward needs: the flat indices, the bag offsets,
 /// the per-sample weights, each bag's non-padding count and (Max mode) the arg-max row of every output element.
 /// </summary>
 public sealed class EmbeddingBagResult
 {
-    private static readonly Tensor Empty = new(0L, 0L);
+    private static readonly FloatTensor Empty = new(0L, 0L);
     private long[] _indices = [];
     private long[] _offsets = [];
     private float[] _perSampleWeights = [];
     private int[] _bagSizes = [];
     private long[] _maxIndices = [];
 
-    /// <summary>An empty result for <see cref="EmbeddingBag.Forward(IndexTensor, IndexTensor?, Tensor?, EmbeddingBagResult)"/>
+    /// <summary>An empty result for <see cref="EmbeddingBag.Forward(IndexTensor, IndexTensor?, FloatTensor?, EmbeddingBagResult)"/>
     /// to fill; reusing it across steps makes the forward allocation-free.</summary>
     public EmbeddingBagResult()
     {
     }
 
     /// <summary>The (B, D) result.</summary>
-    public Tensor Output { get; private set; } = Empty;
+    public FloatTensor Output { get; private set; } = Empty;
 
     /// <summary>Per bag, the number of entries that are not the padding row (torch: <c>bag_size</c>, which PyTorch zeroes
     /// in Sum mode; here it is always the count).</summary>
@@ -324,7 +324,7 @@ public sealed class EmbeddingBagResult
         var n = input.Length;
         if (Output.Rank != 2 || Output.Shape[0] != bags || Output.Shape[1] != dim)
         {
-            Output = new Tensor(bags, dim);
+            Output = new FloatTensor(bags, dim);
         }
 
         Resize(ref _indices, n);

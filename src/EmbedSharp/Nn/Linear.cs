@@ -13,7 +13,7 @@ namespace EmbedSharp.Nn;
 /// Initialisation draws exactly what <c>torch.manual_seed(s); nn.Linear(in, out)</c> draws: <c>kaiming_uniform_(W, a=√5)</c>
 /// (W ~ U(−1/√in, 1/√in)), then b ~ U(−1/√in, 1/√in) (bound 0 when in = 0). Forward and backward are bit-exact with
 /// PyTorch 1.13 on a netlib-BLAS CPU build (see <see cref="LinearFunctions"/>). The layer keeps no activations: pass the
-/// forward's input to <see cref="Backward(Tensor, Tensor)"/>.
+/// forward's input to <see cref="Backward(FloatTensor, FloatTensor)"/>.
 /// </remarks>
 public sealed class Linear : Module
 {
@@ -29,8 +29,8 @@ public sealed class Linear : Module
         ArgumentNullException.ThrowIfNull(generator);
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        Weight = RegisterParameter("weight", new Parameter(new Tensor(outFeatures, inFeatures)));
-        Bias = bias ? RegisterParameter("bias", new Parameter(new Tensor(outFeatures))) : null;
+        Weight = RegisterParameter("weight", new Parameter(new FloatTensor(outFeatures, inFeatures)));
+        Bias = bias ? RegisterParameter("bias", new Parameter(new FloatTensor(outFeatures))) : null;
         ResetParameters(generator);
     }
 
@@ -61,18 +61,18 @@ public sealed class Linear : Module
 
     /// <summary>y = x·Wᵀ + b into a new tensor. Shape: (*, inFeatures) → (*, outFeatures).</summary>
     /// <exception cref="ArgumentException">The input's last dimension is not <see cref="InFeatures"/>.</exception>
-    public Tensor Forward(Tensor input)
+    public FloatTensor Forward(FloatTensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         CheckInput(input);
-        var output = new Tensor(OutputShape(input.Shape, OutFeatures));
+        var output = new FloatTensor(OutputShape(input.Shape, OutFeatures));
         Forward(input, output);
         return output;
     }
 
     /// <summary>y = x·Wᵀ + b into <paramref name="output"/> (allocation-free). Shape: input (*, inFeatures), output (*, outFeatures).</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names both).</exception>
-    public void Forward(Tensor input, Tensor output)
+    public void Forward(FloatTensor input, FloatTensor output)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
@@ -89,20 +89,20 @@ public sealed class Linear : Module
     /// <summary>Backward pass: returns dL/dx = dL/dy·W and adds dL/dW = Σ dL/dyᵀ·x and dL/db = Σ dL/dy to the parameters'
     /// gradients (those with <see cref="Parameter.RequiresGrad"/>). Shape: input (*, inFeatures), gradOutput (*, outFeatures).</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names both).</exception>
-    public Tensor Backward(Tensor input, Tensor gradOutput)
+    public FloatTensor Backward(FloatTensor input, FloatTensor gradOutput)
     {
         ArgumentNullException.ThrowIfNull(input);
         CheckInput(input);
-        var gradInput = new Tensor(input.Shape);
+        var gradInput = new FloatTensor(input.Shape);
         Backward(input, gradOutput, gradInput);
         return gradInput;
     }
 
     /// <summary>Backward pass into caller tensors (allocation-free once the parameter gradients exist): writes dL/dx into
     /// <paramref name="gradInput"/> (skipped when null) and accumulates the parameter gradients as
-    /// <see cref="Backward(Tensor, Tensor)"/>. Everything is validated before anything is written.</summary>
+    /// <see cref="Backward(FloatTensor, FloatTensor)"/>. Everything is validated before anything is written.</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names both).</exception>
-    public void Backward(Tensor input, Tensor gradOutput, Tensor? gradInput)
+    public void Backward(FloatTensor input, FloatTensor gradOutput, FloatTensor? gradInput)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(gradOutput);
@@ -111,7 +111,7 @@ public sealed class Linear : Module
         if (gradInput is not null && !gradInput.Shape.SequenceEqual(input.Shape))
         {
             throw new ArgumentException(
-                $"gradInput has shape {Tensor.FormatShape(gradInput.Shape)}; the input has {Tensor.FormatShape(input.Shape)}.", nameof(gradInput));
+                $"gradInput has shape {FloatTensor.FormatShape(gradInput.Shape)}; the input has {FloatTensor.FormatShape(input.Shape)}.", nameof(gradInput));
         }
 
         var w = Weight.Value.AsSpan();
@@ -145,23 +145,23 @@ public sealed class Linear : Module
     /// <inheritdoc />
     public override string ToString() => $"Linear(in_features={InFeatures}, out_features={OutFeatures}, bias={(Bias is not null ? "True" : "False")})";
 
-    private void CheckInput(Tensor input)
+    private void CheckInput(FloatTensor input)
     {
         if (input.Rank == 0 || input.Shape[^1] != InFeatures)
         {
             throw new ArgumentException(
-                $"Linear expects input of shape (*, {InFeatures}); got {Tensor.FormatShape(input.Shape)}.", nameof(input));
+                $"Linear expects input of shape (*, {InFeatures}); got {FloatTensor.FormatShape(input.Shape)}.", nameof(input));
         }
     }
 
-    private static void CheckPair(Tensor input, Tensor other, int lastDim, string name)
+    private static void CheckPair(FloatTensor input, FloatTensor other, int lastDim, string name)
     {
         var a = input.Shape;
         var b = other.Shape;
         if (a.Length != b.Length || b[^1] != lastDim || !a[..^1].SequenceEqual(b[..^1]))
         {
             throw new ArgumentException(
-                $"{name} has shape {Tensor.FormatShape(b)}; input {Tensor.FormatShape(a)} needs {Tensor.FormatShape(OutputShape(a, lastDim))}.", name);
+                $"{name} has shape {FloatTensor.FormatShape(b)}; input {FloatTensor.FormatShape(a)} needs {FloatTensor.FormatShape(OutputShape(a, lastDim))}.", name);
         }
     }
 
@@ -176,12 +176,12 @@ public sealed class Linear : Module
     /// both (one run for tensors that fit in one array), yielding each run of both and its count of last-dimension rows.</summary>
     private ref struct Segments
     {
-        private readonly Tensor _a;
-        private readonly Tensor _b;
+        private readonly FloatTensor _a;
+        private readonly FloatTensor _b;
         private long _row;
         private bool _started;
 
-        public Segments(Tensor a, Tensor b)
+        public Segments(FloatTensor a, FloatTensor b)
         {
             (_a, _b) = (a, b);
             Current = default;
@@ -201,7 +201,7 @@ public sealed class Linear : Module
                 }
 
                 _started = true;
-                var rows = (int)Tensor.Product(_a.Shape[..^1]);
+                var rows = (int)FloatTensor.Product(_a.Shape[..^1]);
                 Current = new Segment(_a.AsSpan(), _b.AsSpan(), rows);
                 return true;
             }
@@ -216,18 +216,18 @@ public sealed class Linear : Module
             var aSpan = Slice(_a, _row, run);
             var bSpan = Slice(_b, _row, run);
             _row += run;
-            Current = new Segment(aSpan, bSpan, (int)(run * Tensor.Product(_a.Shape[1..^1])));
+            Current = new Segment(aSpan, bSpan, (int)(run * FloatTensor.Product(_a.Shape[1..^1])));
             return true;
         }
 
-        private static long RunLength(Tensor t, long row)
+        private static long RunLength(FloatTensor t, long row)
         {
             var flat = row * t.RowLength;
             var inChunk = t.ChunkElements - (flat % t.ChunkElements);
             return Math.Min(t.RowCount - row, Math.Max(1, inChunk / Math.Max(1, t.RowLength)));
         }
 
-        private static Span<float> Slice(Tensor t, long row, long rows)
+        private static Span<float> Slice(FloatTensor t, long row, long rows)
         {
             var flat = row * t.RowLength;
             var chunk = (int)(flat / t.ChunkElements);

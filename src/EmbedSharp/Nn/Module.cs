@@ -11,7 +11,7 @@ namespace EmbedSharp.Nn;
 public abstract class Module
 {
     private readonly List<(string Name, Parameter Parameter)> _parameters = [];
-    private readonly List<(string Name, Tensor Buffer)> _buffers = [];
+    private readonly List<(string Name, FloatTensor Buffer)> _buffers = [];
     private readonly List<(string Name, Module Module)> _children = [];
 
     /// <summary>Whether the module is in training mode (affects dropout); true after construction. torch: <c>training</c>.</summary>
@@ -27,7 +27,7 @@ public abstract class Module
     }
 
     /// <summary>Registers a persistent buffer (state that is saved but not trained, e.g. a positional table).</summary>
-    protected Tensor RegisterBuffer(string name, Tensor buffer)
+    protected FloatTensor RegisterBuffer(string name, FloatTensor buffer)
     {
         CheckName(name);
         ArgumentNullException.ThrowIfNull(buffer);
@@ -66,7 +66,7 @@ public abstract class Module
     }
 
     /// <summary>All persistent buffers with their dotted names (torch: <c>named_buffers()</c>).</summary>
-    public IEnumerable<(string Name, Tensor Buffer)> NamedBuffers(string prefix = "")
+    public IEnumerable<(string Name, FloatTensor Buffer)> NamedBuffers(string prefix = "")
     {
         foreach (var (name, b) in _buffers)
         {
@@ -83,9 +83,9 @@ public abstract class Module
     }
 
     /// <summary>Parameters and buffers by dotted name (torch: <c>state_dict()</c>); the tensors are the live ones, not copies.</summary>
-    public IReadOnlyDictionary<string, Tensor> StateDict()
+    public IReadOnlyDictionary<string, FloatTensor> StateDict()
     {
-        var d = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var d = new Dictionary<string, FloatTensor>(StringComparer.Ordinal);
         foreach (var (name, p) in NamedParameters())
         {
             d[name] = p.Value;
@@ -104,7 +104,7 @@ public abstract class Module
     /// <param name="state">Tensors by dotted name.</param>
     /// <param name="strict">When true, missing and unexpected names are errors; otherwise they are skipped.</param>
     /// <exception cref="ArgumentException">A name is missing or unexpected (strict), or a shape differs (names both shapes).</exception>
-    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
+    public void LoadStateDict(IReadOnlyDictionary<string, FloatTensor> state, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(state);
         var own = StateDict();
@@ -120,7 +120,7 @@ public abstract class Module
             if (state.TryGetValue(name, out var source) && !source.Shape.SequenceEqual(target.Shape))
             {
                 throw new ArgumentException(
-                    $"Shape mismatch for '{name}': the checkpoint has {Tensor.FormatShape(source.Shape)}, the module {Tensor.FormatShape(target.Shape)}.", nameof(state));
+                    $"Shape mismatch for '{name}': the checkpoint has {FloatTensor.FormatShape(source.Shape)}, the module {FloatTensor.FormatShape(target.Shape)}.", nameof(state));
             }
         }
 

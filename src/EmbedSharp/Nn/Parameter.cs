@@ -17,7 +17,7 @@ public sealed class Parameter
     private bool[]? _frozenRows;
 
     /// <summary>Wraps <paramref name="value"/> (no copy) as a parameter.</summary>
-    public Parameter(Tensor value, bool requiresGrad = true)
+    public Parameter(FloatTensor value, bool requiresGrad = true)
     {
         ArgumentNullException.ThrowIfNull(value);
         Value = value;
@@ -25,7 +25,7 @@ public sealed class Parameter
     }
 
     /// <summary>The parameter's values.</summary>
-    public Tensor Value { get; }
+    public FloatTensor Value { get; }
 
     /// <summary>Whether backward passes compute a gradient for this parameter (torch: <c>requires_grad</c>).</summary>
     public bool RequiresGrad { get; set; }
@@ -35,7 +35,7 @@ public sealed class Parameter
     /// noise): after it has been handed out here, the parameter no longer assumes that
     /// rows an embedding backward did not touch are zero, so the next <see cref="ZeroGrad"/> and backward zero the whole
     /// storage and the next SGD step visits every row.</summary>
-    public Tensor? Grad
+    public FloatTensor? Grad
     {
         get
         {
@@ -50,7 +50,7 @@ public sealed class Parameter
 
     /// <summary><see cref="Grad"/> for the library's own readers (optimisers, layers), which do not write it: reading it
     /// here keeps the record of which rows may be non-zero.</summary>
-    internal Tensor? PendingDenseGrad => _grad;
+    internal FloatTensor? PendingDenseGrad => _grad;
 
     /// <summary>While a dense gradient is pending and only row-wise backward passes wrote it (no one was handed the
     /// tensor), the rows that may be non-zero: every other row is all +0. Null when unknown.</summary>
@@ -68,7 +68,7 @@ public sealed class Parameter
     /// <summary>The dense gradient, created as zeros if there is none (kept across <see cref="ZeroGrad"/> calls so a
     /// warmed-up training step allocates nothing).</summary>
     /// <exception cref="InvalidOperationException">A sparse gradient is pending: dense and sparse gradients are not mixed.</exception>
-    public Tensor DenseGradForAccumulation()
+    public FloatTensor DenseGradForAccumulation()
     {
         var grad = DenseGradForOverwrite(out var stale);
         if (stale)
@@ -83,7 +83,7 @@ public sealed class Parameter
     /// storage kept from before the last <see cref="ZeroGrad"/> is returned as it is, with <paramref name="stale"/> true;
     /// the caller must then write every element (zero or gradient) before anyone reads it, or call
     /// <see cref="ZeroGrad"/> if it fails.</summary>
-    internal Tensor DenseGradForOverwrite(out bool stale)
+    internal FloatTensor DenseGradForOverwrite(out bool stale)
     {
         var grad = DenseStorage();
         stale = _denseStale;
@@ -97,7 +97,7 @@ public sealed class Parameter
     /// <paramref name="skip"/>, the padding row; −1: none) and leaves every other row as it is. A storage kept from
     /// before the last <see cref="ZeroGrad"/> is zeroed first: only the rows the earlier row-wise backward passes wrote,
     /// when those are known, else all of it. The rows are recorded as possibly non-zero.</summary>
-    internal Tensor DenseGradForRows(ReadOnlySpan<long> rows, long skip)
+    internal FloatTensor DenseGradForRows(ReadOnlySpan<long> rows, long skip)
     {
         var grad = DenseStorage();
         if (_denseStale)
@@ -147,14 +147,14 @@ public sealed class Parameter
     /// <summary>How many rows may be non-zero in the storage (kept or pending), or −1 when that is not known.</summary>
     internal long KnownDirtyRowCount() => _denseStorage is null ? 0 : _rowsKnown ? _rows?.Count() ?? 0 : -1;
 
-    private Tensor DenseStorage()
+    private FloatTensor DenseStorage()
     {
         if (SparseGrad is { Count: > 0 })
         {
             throw new InvalidOperationException("This parameter holds a sparse gradient; call ZeroGrad() before a dense backward.");
         }
 
-        return _denseStorage ??= new Tensor(Value.Shape);
+        return _denseStorage ??= new FloatTensor(Value.Shape);
     }
 
     /// <summary>The sparse row gradient, created empty if there is none (its buffers are reused after <see cref="ZeroGrad"/>).</summary>
@@ -176,8 +176,8 @@ public sealed class Parameter
         return SparseGrad;
     }
 
-    private Tensor? _grad;
-    private Tensor? _denseStorage;
+    private FloatTensor? _grad;
+    private FloatTensor? _denseStorage;
     private bool _denseStale; // _denseStorage still holds an old gradient: zeroed when next handed out
     private RowMarks? _rows; // with _rowsKnown: every row of _denseStorage outside it is all +0 (null: none is non-zero)
     private bool _rowsKnown = true; // a new storage is all zeros

@@ -44,7 +44,7 @@ public sealed class SparseGradient
         public int Count;
         public int OwnedStart;
         public IndexTensor? Indices;
-        public Tensor? Values;
+        public FloatTensor? Values;
         public int PositionStart; // −1: entry j is position j; else positions come from _positions[PositionStart + j]
     }
 
@@ -230,7 +230,7 @@ public sealed class SparseGradient
     /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, RowCount) (names it, its position and the
     /// row count); nothing is appended.</exception>
     /// <exception cref="ArgumentException"><paramref name="values"/> does not hold N·D elements in one chunk.</exception>
-    public void AppendBorrowed(IndexTensor indices, Tensor values, long? excludedRow = null)
+    public void AppendBorrowed(IndexTensor indices, FloatTensor values, long? excludedRow = null)
     {
         ArgumentNullException.ThrowIfNull(indices);
         ArgumentNullException.ThrowIfNull(values);
@@ -238,7 +238,7 @@ public sealed class SparseGradient
         if (values.Length != (long)n * RowLength)
         {
             throw new ArgumentException(
-                $"values has shape {Tensor.FormatShape(values.Shape)} ({values.Length} elements) but {n} indices × {RowLength} = {(long)n * RowLength} are needed.", nameof(values));
+                $"values has shape {FloatTensor.FormatShape(values.Shape)} ({values.Length} elements) but {n} indices × {RowLength} = {(long)n * RowLength} are needed.", nameof(values));
         }
 
         if (!values.IsSingleChunk)
@@ -259,7 +259,7 @@ public sealed class SparseGradient
     }
 
     /// <summary><see cref="AppendBorrowed"/> after the caller has checked the indices and the values' size and chunking.</summary>
-    internal void AppendBorrowedChecked(IndexTensor indices, Tensor values, long? excludedRow)
+    internal void AppendBorrowedChecked(IndexTensor indices, FloatTensor values, long? excludedRow)
     {
         var n = indices.Length;
         var idx = indices.AsSpan();
@@ -546,12 +546,12 @@ public sealed class SparseGradient
     private static int Bits(ulong x) => x == 0 ? 0 : 64 - System.Numerics.BitOperations.LeadingZeroCount(x);
 
     /// <summary>The dense equivalent: a (RowCount, RowLength) tensor with every entry added to its row in order.</summary>
-    public Tensor ToDense(ReadOnlySpan<long> shape)
+    public FloatTensor ToDense(ReadOnlySpan<long> shape)
     {
-        var t = new Tensor(shape);
+        var t = new FloatTensor(shape);
         if (t.RowCount != RowCount || t.RowLength != RowLength)
         {
-            throw new ArgumentException($"Shape {Tensor.FormatShape(shape)} does not match {RowCount} rows of {RowLength}.", nameof(shape));
+            throw new ArgumentException($"Shape {FloatTensor.FormatShape(shape)} does not match {RowCount} rows of {RowLength}.", nameof(shape));
         }
 
         for (var k = 0; k < Count; k++)

@@ -20,7 +20,7 @@ public sealed class IndexTensor
         {
             if (s < 0)
             {
-                throw new ArgumentException($"Shape {Tensor.FormatShape(shape)} has a negative dimension.", nameof(shape));
+                throw new ArgumentException($"Shape {FloatTensor.FormatShape(shape)} has a negative dimension.", nameof(shape));
             }
 
             n = checked(n * s);
@@ -28,7 +28,7 @@ public sealed class IndexTensor
 
         if (n != data.Length)
         {
-            throw new ArgumentException($"Shape {Tensor.FormatShape(shape)} holds {n} indices but the array has {data.Length}.", nameof(shape));
+            throw new ArgumentException($"Shape {FloatTensor.FormatShape(shape)} holds {n} indices but the array has {data.Length}.", nameof(shape));
         }
 
         _data = data;
@@ -69,5 +69,5 @@ public sealed class IndexTensor
     public long this[int i] => _data[i];
 
     /// <inheritdoc />
-    public override string ToString() => $"IndexTensor{Tensor.FormatShape(_shape)}";
+    public override string ToString() => $"IndexTensor{FloatTensor.FormatShape(_shape)}";
 }

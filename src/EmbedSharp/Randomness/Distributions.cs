@@ -6,7 +6,7 @@ namespace EmbedSharp.Randomness;
 
 /// <summary>
 /// PyTorch's CPU float32 sampling kernels on a <see cref="Generator"/>: the same draws, in the same order,
-/// with the same roundings as <c>Tensor.uniform_</c>, <c>Tensor.normal_</c> and <c>torch.randperm</c> in 1.13.
+/// with the same roundings as <c>FloatTensor.uniform_</c>, <c>FloatTensor.normal_</c> and <c>torch.randperm</c> in 1.13.
 /// </summary>
 public static class Distributions
 {
@@ -41,7 +41,7 @@ public static class Distributions
     }
 
     /// <summary>Fills a tensor with U(from, to) in row-major order, as <see cref="Uniform(Generator, Span{float}, double, double)"/>.</summary>
-    public static void Uniform(Generator generator, Tensor tensor, double from, double to)
+    public static void Uniform(Generator generator, FloatTensor tensor, double from, double to)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         for (var c = 0; c < tensor.ChunkCount; c++)
@@ -88,7 +88,7 @@ public static class Distributions
     /// <summary>Fills a tensor with N(mean, std²) exactly as <c>normal_(mean, std)</c> on a contiguous tensor,
     /// including tensors stored in several chunks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
-    public static void Normal(Generator generator, Tensor tensor, double mean, double std)
+    public static void Normal(Generator generator, FloatTensor tensor, double mean, double std)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         if (tensor.IsSingleChunk)

@@ -200,11 +200,11 @@ public sealed class Generator : IRandomSource
         return r * Math.Cos(theta);
     }
 
-    /// <summary>Fills as <c>tensor.uniform_(from, to)</c>; see <see cref="Distributions.Uniform(Generator, Tensor, double, double)"/>.</summary>
-    public void Uniform(Tensor tensor, double from, double to) => Distributions.Uniform(this, tensor, from, to);
+    /// <summary>Fills as <c>tensor.uniform_(from, to)</c>; see <see cref="Distributions.Uniform(Generator, FloatTensor, double, double)"/>.</summary>
+    public void Uniform(FloatTensor tensor, double from, double to) => Distributions.Uniform(this, tensor, from, to);
 
-    /// <summary>Fills as <c>tensor.normal_(mean, std)</c>; see <see cref="Distributions.Normal(Generator, Tensor, double, double)"/>.</summary>
-    public void Normal(Tensor tensor, double mean, double std) => Distributions.Normal(this, tensor, mean, std);
+    /// <summary>Fills as <c>tensor.normal_(mean, std)</c>; see <see cref="Distributions.Normal(Generator, FloatTensor, double, double)"/>.</summary>
+    public void Normal(FloatTensor tensor, double mean, double std) => Distributions.Normal(this, tensor, mean, std);
 
     /// <summary>Writes <c>torch.randperm(n)</c>; see <see cref="Distributions.Randperm(Generator, Span{long})"/>.</summary>
     public void Randperm(Span<long> destination) => Distributions.Randperm(this, destination);

@@ -10,10 +10,10 @@ namespace EmbedSharp.Randomness;
 public interface IRandomSource
 {
     /// <summary>Fills <paramref name="tensor"/> in row-major order with U(from, to).</summary>
-    void Uniform(Tensor tensor, double from, double to);
+    void Uniform(FloatTensor tensor, double from, double to);
 
     /// <summary>Fills <paramref name="tensor"/> in row-major order with N(mean, std²).</summary>
-    void Normal(Tensor tensor, double mean, double std);
+    void Normal(FloatTensor tensor, double mean, double std);
 
     /// <summary>Writes a uniformly random permutation of 0..n−1 into <paramref name="destination"/> (n = its length).</summary>
     void Randperm(Span<long> destination);

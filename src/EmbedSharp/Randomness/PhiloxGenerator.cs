@@ -35,7 +35,7 @@ namespace EmbedSharp.Randomness;
 /// u2 = (b ≫ 8)·2^−24, r = √(−2 ln u1), θ = 2π·u2; the even position of the pair gets fma(r·cos θ, std, mean) and the
 /// odd one fma(r·sin θ, std, mean). ln, sin and cos are the Cephes float polynomials of <c>avx_mathfun.h</c>
 /// (as in PyTorch's vectorised <c>normal_</c>). As with every 24-bit float Box–Muller, |z| ≤ √(48 ln 2) ≈ 5.77.</para>
-/// <para><b>Threads.</b> Tensor fills split the work into blocks of <see cref="ParallelBlockElements"/> elements and
+/// <para><b>Threads.</b> FloatTensor fills split the work into blocks of <see cref="ParallelBlockElements"/> elements and
 /// run them with <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/>; span fills run on the calling
 /// thread and allocate nothing. An instance is not safe for concurrent calls (they would share
 /// <see cref="Offset"/>); use one instance per thread, or one tensor fill that uses all cores.</para>
@@ -135,7 +135,7 @@ public sealed class PhiloxGenerator : IRandomSource
     /// same as <see cref="Uniform(Span{float}, float, float)"/> over the flat elements. Advances <see cref="Offset"/>
     /// by the element count. torch (CPU, other stream): <c>uniform_(from, to)</c>.</summary>
     /// <exception cref="ArgumentException">from or to is not finite, from &gt; to, or to − from overflows.</exception>
-    public void Uniform(Tensor tensor, float from = 0f, float to = 1f)
+    public void Uniform(FloatTensor tensor, float from = 0f, float to = 1f)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         FillTensor(tensor, CreateUniform(from, to));
@@ -146,17 +146,17 @@ public sealed class PhiloxGenerator : IRandomSource
     /// same as <see cref="Normal(Span{float}, float, float)"/> over the flat elements. Advances <see cref="Offset"/>
     /// by the element count. torch (CPU, other stream): <c>normal_(mean, std)</c>.</summary>
     /// <exception cref="ArgumentException">mean or std is not finite, or std &lt; 0.</exception>
-    public void Normal(Tensor tensor, float mean = 0f, float std = 1f)
+    public void Normal(FloatTensor tensor, float mean = 0f, float std = 1f)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         FillTensor(tensor, CreateNormal(mean, std));
     }
 
     /// <inheritdoc cref="IRandomSource.Uniform"/>
-    void IRandomSource.Uniform(Tensor tensor, double from, double to) => Uniform(tensor, (float)from, (float)to);
+    void IRandomSource.Uniform(FloatTensor tensor, double from, double to) => Uniform(tensor, (float)from, (float)to);
 
     /// <inheritdoc cref="IRandomSource.Normal"/>
-    void IRandomSource.Normal(Tensor tensor, double mean, double std) => Normal(tensor, (float)mean, (float)std);
+    void IRandomSource.Normal(FloatTensor tensor, double mean, double std) => Normal(tensor, (float)mean, (float)std);
 
     /// <summary>A random permutation of 0..n−1 (n = the destination's length) by the same forward Fisher–Yates
     /// shuffle as <c>torch.randperm</c>: swap r[i] with r[i + w_i mod (n − i)] for i = 0..n−2, w_i the next stream
@@ -238,7 +238,7 @@ public sealed class PhiloxGenerator : IRandomSource
         }
     }
 
-    private void FillTensor<TWords>(Tensor tensor, TWords words)
+    private void FillTensor<TWords>(FloatTensor tensor, TWords words)
         where TWords : struct, IWordsToFloats
     {
         var start = Offset;

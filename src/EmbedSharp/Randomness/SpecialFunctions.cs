@@ -290,7 +290,7 @@ public static partial class SpecialFunctions
 
     /// <summary>
     /// Element-wise <see cref="Erfinv(float)"/>: destination[i] = erfinv(source[i]), as <c>torch.erfinv</c> /
-    /// <c>Tensor.erfinv_</c> (used by <c>trunc_normal_</c>). Allocates nothing; the spans may be the same memory.
+    /// <c>FloatTensor.erfinv_</c> (used by <c>trunc_normal_</c>). Allocates nothing; the spans may be the same memory.
     /// </summary>
     /// <param name="source">Inputs, normally in [−1, 1].</param>
     /// <param name="destination">Receives the results; at least as long as <paramref name="source"/>.</param>

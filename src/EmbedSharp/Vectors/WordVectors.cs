@@ -17,13 +17,13 @@ public sealed class WordVectors : IDisposable
     /// <param name="vectors">The matrix, shape (words.Count, D).</param>
     /// <param name="storage">An owner of the matrix's memory (a mapping) to dispose with this object, or null.</param>
     /// <exception cref="ArgumentException">The matrix is not 2-D, its row count differs from the word count, or a word repeats.</exception>
-    public WordVectors(IReadOnlyList<string> words, Tensor vectors, IDisposable? storage = null)
+    public WordVectors(IReadOnlyList<string> words, FloatTensor vectors, IDisposable? storage = null)
     {
         ArgumentNullException.ThrowIfNull(words);
         ArgumentNullException.ThrowIfNull(vectors);
         if (vectors.Rank != 2)
         {
-            throw new ArgumentException($"Word vectors need a (V, D) matrix; got shape {Tensor.FormatShape(vectors.Shape)}.", nameof(vectors));
+            throw new ArgumentException($"Word vectors need a (V, D) matrix; got shape {FloatTensor.FormatShape(vectors.Shape)}.", nameof(vectors));
         }
 
         if (vectors.Shape[0] != words.Count)
@@ -38,11 +38,11 @@ public sealed class WordVectors : IDisposable
 
     /// <summary>Creates word vectors over a prepared word index (such as a memory-mapped file's on-disk hash table,
     /// which opens in constant time instead of building a dictionary of every word).</summary>
-    internal WordVectors(IWordIndex index, Tensor vectors, IDisposable? storage)
+    internal WordVectors(IWordIndex index, FloatTensor vectors, IDisposable? storage)
     {
         if (vectors.Rank != 2 || vectors.Shape[0] != index.Count)
         {
-            throw new ArgumentException($"{index.Count} words but the matrix has shape {Tensor.FormatShape(vectors.Shape)}.", nameof(vectors));
+            throw new ArgumentException($"{index.Count} words but the matrix has shape {FloatTensor.FormatShape(vectors.Shape)}.", nameof(vectors));
         }
 
         _index = index;
@@ -54,7 +54,7 @@ public sealed class WordVectors : IDisposable
     public IReadOnlyList<string> Words => _index.Words;
 
     /// <summary>The (V, D) matrix. Shape: (Count, Dimension).</summary>
-    public Tensor Vectors { get; }
+    public FloatTensor Vectors { get; }
 
     /// <summary>Number of words V.</summary>
     public int Count => _index.Count;

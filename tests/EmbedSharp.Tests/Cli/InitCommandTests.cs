@@ -58,7 +58,7 @@ public sealed class InitCommandTests : IDisposable
         var (code, _, _) = Invoke("init", "--shape", "8,4,3", "--scheme", "kaiming-normal", "--a", "0.2", "--mode", "fan-out",
             "--nonlinearity", "leaky-relu", "--seed", "3", "--out", path, "--name", "conv.weight");
         Assert.Equal(0, code);
-        var expected = Init.KaimingNormal(new Tensor(8, 4, 3), new Generator(3UL), FanMode.FanOut, Nonlinearity.LeakyRelu(0.2));
+        var expected = Init.KaimingNormal(new FloatTensor(8, 4, 3), new Generator(3UL), FanMode.FanOut, Nonlinearity.LeakyRelu(0.2));
         var read = SafetensorsFile.Read(path).GetTensor("conv.weight");
         Assert.Equal(expected.ToArray(), read.ToArray());
         Assert.Equal([8L, 4, 3], read.Shape.ToArray());

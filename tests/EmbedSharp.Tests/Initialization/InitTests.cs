@@ -32,19 +32,19 @@ public sealed class InitTests
         Assert.Equal((2L * 60, 7L * 60), Init.Fans([7, 2, 3, 4, 5]));
         var e = Assert.Throws<ArgumentException>(() => Init.Fans([10]));
         Assert.Contains("fewer than 2 dimensions", e.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => Init.XavierUniform(new Tensor(10), G));
-        Assert.Throws<ArgumentException>(() => Init.KaimingNormal(new Tensor(10), G));
+        Assert.Throws<ArgumentException>(() => Init.XavierUniform(new FloatTensor(10), G));
+        Assert.Throws<ArgumentException>(() => Init.KaimingNormal(new FloatTensor(10), G));
     }
 
     [Fact]
     public void Shape_rules_of_eye_dirac_sparse_and_orthogonal_are_enforced()
     {
-        Assert.Contains("2 dimensions", Assert.Throws<ArgumentException>(() => Init.Eye(new Tensor(3, 3, 3))).Message, StringComparison.Ordinal);
-        Assert.Contains("2 dimensions", Assert.Throws<ArgumentException>(() => Init.Sparse(new Tensor(3, 3, 3), G, 0.1)).Message, StringComparison.Ordinal);
-        Assert.Contains("3, 4, or 5", Assert.Throws<ArgumentException>(() => Init.Dirac(new Tensor(3, 3))).Message, StringComparison.Ordinal);
-        Assert.Contains("divisible", Assert.Throws<ArgumentException>(() => Init.Dirac(new Tensor(5, 3, 3), 2)).Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => Init.Orthogonal(new Tensor(4), G));
-        Assert.Throws<ArgumentException>(() => Init.Identity(new Tensor(4)));
+        Assert.Contains("2 dimensions", Assert.Throws<ArgumentException>(() => Init.Eye(new FloatTensor(3, 3, 3))).Message, StringComparison.Ordinal);
+        Assert.Contains("2 dimensions", Assert.Throws<ArgumentException>(() => Init.Sparse(new FloatTensor(3, 3, 3), G, 0.1)).Message, StringComparison.Ordinal);
+        Assert.Contains("3, 4, or 5", Assert.Throws<ArgumentException>(() => Init.Dirac(new FloatTensor(3, 3))).Message, StringComparison.Ordinal);
+        Assert.Contains("divisible", Assert.Throws<ArgumentException>(() => Init.Dirac(new FloatTensor(5, 3, 3), 2)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => Init.Orthogonal(new FloatTensor(4), G));
+        Assert.Throws<ArgumentException>(() => Init.Identity(new FloatTensor(4)));
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class InitTests
     {
         var g = new Generator(1UL);
         var before = g.GetState();
-        var t = new Tensor(4, 4);
+        var t = new FloatTensor(4, 4);
         Assert.Contains("std", Assert.Throws<ArgumentOutOfRangeException>(() => Init.Normal(t, g, 0, -1)).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => Init.Normal(t, g, double.NaN, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => Init.TruncNormal(t, g, 0, 0));
@@ -65,7 +65,7 @@ public sealed class InitTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Init.KaimingUniform(t, g, FanMode.FanAvg));
         Assert.Throws<ArgumentOutOfRangeException>(() => Init.XavierNormal(t, g, double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => Init.VarianceScaling(t, g, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Init.Dirac(new Tensor(2, 2, 2), 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Init.Dirac(new FloatTensor(2, 2, 2), 0));
         Assert.Equal(before, g.GetState());
     }
 
@@ -74,8 +74,8 @@ public sealed class InitTests
     {
         var g = new Generator(1UL);
         var before = g.GetState();
-        Init.KaimingUniform(new Tensor(0, 5), g);
-        Init.KaimingNormal(new Tensor(3, 0), g);
+        Init.KaimingUniform(new FloatTensor(0, 5), g);
+        Init.KaimingNormal(new FloatTensor(3, 0), g);
         Assert.Equal(before, g.GetState());
     }
 
@@ -84,7 +84,7 @@ public sealed class InitTests
     {
         foreach (var (r, c) in new[] { (40, 40), (50, 20), (20, 50), (1, 7), (7, 1) })
         {
-            var t = Init.Orthogonal(new Tensor(r, c), new Generator(5UL), gain: 2.0);
+            var t = Init.Orthogonal(new FloatTensor(r, c), new Generator(5UL), gain: 2.0);
             var a = t.ToArray();
             var k = Math.Min(r, c);
             for (var i = 0; i < k; i++)
@@ -107,7 +107,7 @@ public sealed class InitTests
     [Fact]
     public void Sparse_zeroes_exactly_the_requested_number_per_column()
     {
-        var t = Init.Sparse(new Tensor(20, 9), new Generator(3UL), 0.3);
+        var t = Init.Sparse(new FloatTensor(20, 9), new Generator(3UL), 0.3);
         for (var c = 0; c < 9; c++)
         {
             var zeros = Enumerable.Range(0, 20).Count(r => t[r, c] == 0f);
@@ -120,22 +120,22 @@ public sealed class InitTests
     {
         var g = new Generator(9UL);
         var (rows, cols) = (400L, 250L); // fan_in 250, fan_out 400
-        var t = Init.VarianceScaling(new Tensor(rows, cols), g, 2.0, FanMode.FanAvg, VarianceScalingDistribution.Uniform);
+        var t = Init.VarianceScaling(new FloatTensor(rows, cols), g, 2.0, FanMode.FanAvg, VarianceScalingDistribution.Uniform);
         var limit = Math.Sqrt(3 * 2.0 / 325);
         var s = t.Statistics();
         Assert.True(s.Min >= -limit && s.Max <= limit);
         AssertClose(Math.Sqrt(2.0 / 325), s.Std);
 
-        t = Init.LecunNormal(new Tensor(rows, cols), g);
+        t = Init.LecunNormal(new FloatTensor(rows, cols), g);
         var sigma = Math.Sqrt(1.0 / 250) / 0.87962566103423978;
         s = t.Statistics();
         Assert.True(s.Min >= -2 * sigma - 1e-7 && s.Max <= 2 * sigma + 1e-7);
         AssertClose(Math.Sqrt(1.0 / 250), s.Std); // the truncation constant restores the target std
 
-        t = Init.VarianceScaling(new Tensor(rows, cols), g, 1.0, FanMode.FanOut, VarianceScalingDistribution.UntruncatedNormal);
+        t = Init.VarianceScaling(new FloatTensor(rows, cols), g, 1.0, FanMode.FanOut, VarianceScalingDistribution.UntruncatedNormal);
         AssertClose(Math.Sqrt(1.0 / 400), t.Statistics().Std);
 
-        t = Init.LecunUniform(new Tensor(rows, cols), g);
+        t = Init.LecunUniform(new FloatTensor(rows, cols), g);
         Assert.True(t.Statistics().Max <= Math.Sqrt(3.0 / 250));
     }
 
@@ -146,10 +146,10 @@ public sealed class InitTests
     [Fact]
     public void Identity_is_gain_times_eye_and_constant_fills()
     {
-        var t = Init.Identity(new Tensor(3, 4), 2.5);
+        var t = Init.Identity(new FloatTensor(3, 4), 2.5);
         Assert.Equal([2.5f, 0, 0, 0, 0, 2.5f, 0, 0, 0, 0, 2.5f, 0], t.ToArray());
-        Assert.All(Init.Constant(new Tensor(5), 0.3f).ToArray(), v => Assert.Equal(0.3f, v));
-        Assert.All(Init.Ones(new Tensor(2, 2)).ToArray(), v => Assert.Equal(1f, v));
+        Assert.All(Init.Constant(new FloatTensor(5), 0.3f).ToArray(), v => Assert.Equal(0.3f, v));
+        Assert.All(Init.Ones(new FloatTensor(2, 2)).ToArray(), v => Assert.Equal(1f, v));
     }
 
     [Fact]
@@ -157,13 +157,13 @@ public sealed class InitTests
     {
         // Any IRandomSource works; only Generator promises PyTorch's bits.
         var p = new PhiloxGenerator(3UL);
-        var t = Init.XavierUniform(new Tensor(300, 200), p);
+        var t = Init.XavierUniform(new FloatTensor(300, 200), p);
         var bound = Math.Sqrt(6.0 / 500);
         var s = t.Statistics();
         Assert.True(s.Min >= -bound && s.Max <= bound);
         AssertClose(bound / Math.Sqrt(3), s.Std);
-        Assert.Equal(0.02, Init.TruncNormal(new Tensor(300, 200), p, 0, 0.02, -0.04, 0.04).Statistics().Std, 2);
-        Init.Orthogonal(new Tensor(30, 20), p);
-        Init.Sparse(new Tensor(30, 20), p, 0.5);
+        Assert.Equal(0.02, Init.TruncNormal(new FloatTensor(300, 200), p, 0, 0.02, -0.04, 0.04).Statistics().Std, 2);
+        Init.Orthogonal(new FloatTensor(30, 20), p);
+        Init.Sparse(new FloatTensor(30, 20), p, 0.5);
     }
 }

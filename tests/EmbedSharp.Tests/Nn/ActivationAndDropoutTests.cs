@@ -47,25 +47,25 @@ public sealed class ActivationAndDropoutTests
             Assert.Equal(expected.ToArray(), x.ToArray());
         }
 
-        Assert.Throws<ArgumentException>(() => layer.Forward(new Tensor(3), new Tensor(4)));
-        Assert.Throws<ArgumentException>(() => layer.Backward(new Tensor(3), new Tensor(3, 1)));
+        Assert.Throws<ArgumentException>(() => layer.Forward(new FloatTensor(3), new FloatTensor(4)));
+        Assert.Throws<ArgumentException>(() => layer.Backward(new FloatTensor(3), new FloatTensor(3, 1)));
     }
 
     [Fact]
     public void Relu_passes_nan_and_no_gradient_at_zero()
     {
         var relu = new Relu();
-        var y = relu.Forward(Tensor.FromArray([float.NaN, -1f, 0f, 2f], 4));
+        var y = relu.Forward(FloatTensor.FromArray([float.NaN, -1f, 0f, 2f], 4));
         Assert.True(float.IsNaN(y[0]));
         Assert.Equal([0f, 0f, 2f], y.ToArray()[1..]);
-        Assert.Equal([1f, 0f, 0f, 1f], relu.Backward(y, Tensor.FromArray([1f, 1f, 1f, 1f], 4)).ToArray());
+        Assert.Equal([1f, 0f, 0f, 1f], relu.Backward(y, FloatTensor.FromArray([1f, 1f, 1f, 1f], 4)).ToArray());
     }
 
     [Fact]
     public void Dropout_keeps_about_one_minus_p_and_scales_the_kept()
     {
         var layer = new Dropout(new Generator(0), 0.3);
-        var x = new Tensor(100_000);
+        var x = new FloatTensor(100_000);
         x.Fill(1f);
         var (y, mask) = layer.Forward(x);
         var kept = y.ToArray().Count(v => v != 0);
@@ -100,7 +100,7 @@ public sealed class ActivationAndDropoutTests
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(generator, 1.5));
         Assert.Contains("1.5", ex.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(generator, double.NaN));
-        Assert.Throws<ArgumentException>(() => new Dropout(generator).Forward(x, new Tensor(19), new Tensor(20)));
+        Assert.Throws<ArgumentException>(() => new Dropout(generator).Forward(x, new FloatTensor(19), new FloatTensor(20)));
     }
 
     [Fact]
@@ -108,8 +108,8 @@ public sealed class ActivationAndDropoutTests
     {
         var layer = new Dropout(new Generator(8), 0.2);
         var x = LayersParityTests.Randn(new Generator(1), 1000);
-        var mask = new Tensor(1000);
-        var y = new Tensor(1000);
+        var mask = new FloatTensor(1000);
+        var y = new FloatTensor(1000);
         layer.Forward(x, mask, y);
         Dropout.Backward(y, mask, y);
         var before = GC.GetAllocatedBytesForCurrentThread();

@@ -13,7 +13,7 @@ namespace EmbedSharp.Tests.Nn;
 /// </summary>
 public sealed class DenseGradientRowTrackingTests
 {
-    private static uint[] Bits(Tensor t) => t.ToArray().Select(BitConverter.SingleToUInt32Bits).ToArray();
+    private static uint[] Bits(FloatTensor t) => t.ToArray().Select(BitConverter.SingleToUInt32Bits).ToArray();
 
     private static long[] Batch(Random rng, int n, int rows)
     {
@@ -27,7 +27,7 @@ public sealed class DenseGradientRowTrackingTests
     }
 
     /// <summary>Signed zeros and a NaN in rows no batch touches: a step over them would show (−0 + −0 vs +0).</summary>
-    private static void SeedSpecialRows(Tensor weight)
+    private static void SeedSpecialRows(FloatTensor weight)
     {
         weight.Row(weight.RowCount - 1).Fill(-0f);
         weight.Row(weight.RowCount - 2).Fill(0f);
@@ -55,7 +55,7 @@ public sealed class DenseGradientRowTrackingTests
             for (var b = 0; b < batches; b++)
             {
                 var idx = new IndexTensor(Batch(rng, 20 + (step * 5), rows - 3), 20 + (step * 5));
-                var g = new Tensor(idx.Length, dim);
+                var g = new FloatTensor(idx.Length, dim);
                 new Generator((ulong)(step * 10) + (ulong)b).Uniform(g, -1, 1);
                 tracked.Backward(idx, g);
                 full.Backward(idx, g);
@@ -94,7 +94,7 @@ public sealed class DenseGradientRowTrackingTests
         for (var step = 0; step < 6; step++)
         {
             var idx = new IndexTensor(Batch(rng, n, rows - 3), n / 4, 4);
-            var g = new Tensor(n / 4, dim);
+            var g = new FloatTensor(n / 4, dim);
             new Generator((ulong)step).Uniform(g, -1, 1);
             tracked.Backward(tracked.Forward(idx), g);
             full.Backward(full.Forward(idx), g);
@@ -114,13 +114,13 @@ public sealed class DenseGradientRowTrackingTests
         var emb = new Embedding(50, 3, new Generator(4));
         var sgd = new Sgd([emb.Weight], new SgdOptions { Lr = 0.5 });
         var before = emb.Weight.Value.Row(40).ToArray();
-        emb.Backward(new IndexTensor([1, 2], 2), new Tensor(2, 3));
+        emb.Backward(new IndexTensor([1, 2], 2), new FloatTensor(2, 3));
         emb.Weight.Grad!.Row(40).Fill(2f); // a row the backward did not touch
         sgd.Step();
         Assert.Equal(before.Select(x => x - 1f).ToArray(), emb.Weight.Value.Row(40).ToArray());
 
         sgd.ZeroGrad();
-        emb.Backward(new IndexTensor([1], 1), new Tensor(1, 3));
+        emb.Backward(new IndexTensor([1], 1), new FloatTensor(1, 3));
         Assert.All(emb.Weight.PendingDenseGrad!.Row(40).ToArray(), x => Assert.Equal(0f, x));
     }
 
@@ -128,7 +128,7 @@ public sealed class DenseGradientRowTrackingTests
     public void The_record_lists_the_rows_written_except_padding_and_is_dropped_by_a_whole_table_writer()
     {
         var emb = new Embedding(100, 2, new Generator(5), new EmbeddingOptions { PaddingIdx = 3 });
-        emb.Backward(new IndexTensor([3, 7, 7, 64], 4), new Tensor(4, 2));
+        emb.Backward(new IndexTensor([3, 7, 7, 64], 4), new FloatTensor(4, 2));
         var marks = emb.Weight.DirtyRows!;
         Assert.Equal(2, marks.Count());
         Assert.True(marks.Contains(7) && marks.Contains(64) && !marks.Contains(3));
@@ -144,7 +144,7 @@ public sealed class DenseGradientRowTrackingTests
         emb.Weight.DenseGradForAccumulation(); // a writer that may touch any row (Linear with a tied weight)
         Assert.Null(emb.Weight.DirtyRows);
         emb.Weight.ZeroGrad();
-        emb.Backward(new IndexTensor([9], 1), new Tensor(1, 2));
+        emb.Backward(new IndexTensor([9], 1), new FloatTensor(1, 2));
         Assert.Equal(1, emb.Weight.DirtyRows!.Count()); // the whole storage was zeroed, so the record is exact again
     }
 
@@ -165,7 +165,7 @@ public sealed class DenseGradientRowTrackingTests
             var b = new Sgd([full.Weight], o);
             for (var step = 0; step < 3; step++)
             {
-                var g = new Tensor(2, 2);
+                var g = new FloatTensor(2, 2);
                 g.Fill(0.25f * (step + 1));
                 tracked.Backward(new IndexTensor([step, 5], 2), g);
                 full.Backward(new IndexTensor([step, 5], 2), g);
@@ -184,7 +184,7 @@ public sealed class DenseGradientRowTrackingTests
     public void The_marked_row_step_skips_frozen_rows_and_handles_chunked_tables()
     {
         const int rows = 200, dim = 5;
-        var value = new Tensor([rows, dim], 16 * dim); // 16 rows per chunk
+        var value = new FloatTensor([rows, dim], 16 * dim); // 16 rows per chunk
         new Generator(8).Uniform(value, -1, 1);
         var expected = value.ToArray();
         var p = new Parameter(value);

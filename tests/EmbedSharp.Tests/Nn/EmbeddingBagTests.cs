@@ -48,10 +48,10 @@ public sealed class EmbeddingBagTests
         Assert.Throws<ArgumentException>(() => bag.Forward(new IndexTensor([1, 2], 1, 2), IndexTensor.Vector(0)));
         Assert.Throws<ArgumentException>(() => bag.Forward(IndexTensor.Vector(1, 2)));
         Assert.Throws<ArgumentException>(() => bag.Forward(new IndexTensor([1, 2], 1, 1, 2)));
-        var mean = Assert.Throws<ArgumentException>(() => bag.Forward(IndexTensor.Vector(1, 2), IndexTensor.Vector(0), new Tensor(2)));
+        var mean = Assert.Throws<ArgumentException>(() => bag.Forward(IndexTensor.Vector(1, 2), IndexTensor.Vector(0), new FloatTensor(2)));
         Assert.Contains("Sum", mean.Message, StringComparison.Ordinal);
         var sum = new EmbeddingBag(10, 3, new Generator(0), new EmbeddingBagOptions { Mode = EmbeddingBagMode.Sum });
-        var shape = Assert.Throws<ArgumentException>(() => sum.Forward(IndexTensor.Vector(1, 2), IndexTensor.Vector(0), new Tensor(3)));
+        var shape = Assert.Throws<ArgumentException>(() => sum.Forward(IndexTensor.Vector(1, 2), IndexTensor.Vector(0), new FloatTensor(3)));
         Assert.Contains("(3,)", shape.Message, StringComparison.Ordinal);
         Assert.Contains("(2,)", shape.Message, StringComparison.Ordinal);
         var oob = Assert.Throws<ArgumentOutOfRangeException>(() => sum.Forward(IndexTensor.Vector(1, 20), IndexTensor.Vector(0)));
@@ -63,7 +63,7 @@ public sealed class EmbeddingBagTests
     {
         var bag = new EmbeddingBag(10, 3, new Generator(0));
         var r = bag.Forward(new IndexTensor([1, 2, 3, 4], 2, 2));
-        var ex = Assert.Throws<ArgumentException>(() => bag.Backward(r, new Tensor(3, 3)));
+        var ex = Assert.Throws<ArgumentException>(() => bag.Backward(r, new FloatTensor(3, 3)));
         Assert.Contains("(3, 3)", ex.Message, StringComparison.Ordinal);
         Assert.Contains("(2, 3)", ex.Message, StringComparison.Ordinal);
     }
@@ -84,7 +84,7 @@ public sealed class EmbeddingBagTests
 
         Assert.Equal([0, 0, 0, 1], r.BagSizes.ToArray());
         Assert.Equal(bag.Weight.Value.Row(1).ToArray(), r.Output.Row(3).ToArray());
-        var grad = new Tensor(4, 4);
+        var grad = new FloatTensor(4, 4);
         grad.Fill(1f);
         bag.Backward(r, grad);
         Assert.All(bag.Weight.Grad!.Row(3).ToArray(), v => Assert.Equal(0f, v));
@@ -158,14 +158,14 @@ public sealed class EmbeddingBagTests
         var input = new IndexTensor(indices, n);
         var offs = new IndexTensor([.. offsets], offsets.Count);
         var r = bag.Forward(input, offs);
-        var g = new Tensor(offsets.Count, dim);
+        var g = new FloatTensor(offsets.Count, dim);
         new Generator(9).Uniform(g, -1, 1);
 
         var fresh = new EmbeddingBag(rows, dim, new Generator(3), options);
         fresh.Backward(fresh.Forward(input, offs), g);
         var expected = fresh.Weight.Grad!.ToArray();
 
-        bag.Backward(bag.Forward(new IndexTensor([1, 2, 3, 4], 4), IndexTensor.Vector(0, 2)), new Tensor(2, dim));
+        bag.Backward(bag.Forward(new IndexTensor([1, 2, 3, 4], 4), IndexTensor.Vector(0, 2)), new FloatTensor(2, dim));
         bag.Weight.Grad!.Fill(float.NaN); // whatever the buffer holds must not leak into the next gradient
         bag.Weight.ZeroGrad();
         Assert.Null(bag.Weight.Grad);
@@ -174,7 +174,7 @@ public sealed class EmbeddingBagTests
 
         if (mode != EmbeddingBagMode.Max)
         {
-            var chunked = new Tensor([rows, dim], 16 * dim);
+            var chunked = new FloatTensor([rows, dim], 16 * dim);
             chunked.Fill(float.NaN);
             EmbeddingFunctions.BagDenseBackward(indices, [.. offsets], false, mode, default, padding, scaleByFreq, r.BagSizes,
                 default, g.AsSpan(), chunked, gradWeightIsStale: true);
@@ -187,26 +187,26 @@ public sealed class EmbeddingBagTests
     {
         var bag = new EmbeddingBag(8, 3, new Generator(2), new EmbeddingBagOptions { Mode = EmbeddingBagMode.Sum });
         var input = new IndexTensor([1, 2, 3, 4, 5, 6], 2, 3);
-        var psw = new Tensor(2, 3);
+        var psw = new FloatTensor(2, 3);
         psw.Fill(1f);
         var r2 = bag.Forward(input, null, psw);
         var r1 = bag.Forward(IndexTensor.Vector(1, 2, 3, 4, 5, 6), IndexTensor.Vector(0, 3));
         Assert.Equal(r1.Output.ToArray(), r2.Output.ToArray());
-        var grad = bag.Backward(r2, new Tensor(2, 3));
+        var grad = bag.Backward(r2, new FloatTensor(2, 3));
         Assert.Equal([2L, 3L], grad!.Shape.ToArray());
     }
 
     [Fact]
     public void Max_mode_records_the_arg_max_row_and_ties_keep_the_first()
     {
-        var table = Tensor.FromArray([1, 5, 3, 2, 3, 9], 3, 2);
+        var table = FloatTensor.FromArray([1, 5, 3, 2, 3, 9], 3, 2);
         var bag = EmbeddingBag.FromPretrained(table, freeze: false, new EmbeddingBagOptions { Mode = EmbeddingBagMode.Max });
         var r = bag.Forward(IndexTensor.Vector(0, 1, 2, 1), IndexTensor.Vector(0));
         Assert.Equal([3f, 9f], r.Output.ToArray()); // column 0: 1, then 3 (row 1), then 3 (row 2) is not larger
         Assert.Equal([1L, 2L], r.MaxIndices.ToArray());
         var r2 = bag.Forward(IndexTensor.Vector(2, 1), IndexTensor.Vector(0));
         Assert.Equal([2L, 2L], r2.MaxIndices.ToArray()); // column 0 ties at 3: the first row (2) keeps it
-        bag.Backward(r, Tensor.FromArray([1, 1], 1, 2));
+        bag.Backward(r, FloatTensor.FromArray([1, 1], 1, 2));
         Assert.Equal([0f, 0f, 1f, 0f, 0f, 1f], bag.Weight.Grad!.ToArray());
     }
 
@@ -363,7 +363,7 @@ public sealed class EmbeddingBagTests
         }
     }
 
-    private static double Central(Func<Tensor> forward, Tensor g, Action<float> set, float x, float eps)
+    private static double Central(Func<FloatTensor> forward, FloatTensor g, Action<float> set, float x, float eps)
     {
         set(x + eps);
         var plus = EmbeddingTests.Loss(forward(), g);

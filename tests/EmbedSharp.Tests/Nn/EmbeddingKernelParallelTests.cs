@@ -119,7 +119,7 @@ public sealed class EmbeddingKernelParallelTests
         const int dim = 128, n = 33_000; // 16.9 MB out, into an aligned tensor: the non-temporal path
         var weight = SparseEmbeddingGradientTests.RandomTensor(10, 3000, dim);
         var indices = SparseEmbeddingGradientTests.RandomRows(n, 3000, 11);
-        var destination = new Tensor(n, dim);
+        var destination = new FloatTensor(n, dim);
         destination.Fill(float.NaN);
         EmbeddingFunctions.Lookup(weight, indices, destination.AsSpan());
         var expected = new float[n * dim];

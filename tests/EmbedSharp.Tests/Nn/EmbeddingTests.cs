@@ -25,7 +25,7 @@ public sealed class EmbeddingTests
 
         // One backward, the padding row included in the batch: only rows 2, 3, 5 get a gradient.
         var indices = IndexTensor.Vector(2, 3, 5, 0);
-        var grad = new Tensor(4, 5);
+        var grad = new FloatTensor(4, 5);
         grad.Fill(1f);
         e.Backward(indices, grad);
         for (long r = 0; r < 10; r++)
@@ -48,7 +48,7 @@ public sealed class EmbeddingTests
         Assert.Contains("10 rows", ex.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => e.Forward(IndexTensor.Vector(-1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => e.Forward([1L, 10L], new float[8]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => e.Backward(IndexTensor.Vector(1, 10), new Tensor(2, 4)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => e.Backward(IndexTensor.Vector(1, 10), new FloatTensor(2, 4)));
         Assert.Equal(before, e.Weight.Value.ToArray()); // max_norm renorm did not run
         Assert.Null(e.Weight.Grad);
     }
@@ -84,7 +84,7 @@ public sealed class EmbeddingTests
     public void Grad_output_of_the_wrong_shape_names_both_shapes()
     {
         var e = new Embedding(5, 3, new Generator(0));
-        var ex = Assert.Throws<ArgumentException>(() => e.Backward(new IndexTensor([1, 2, 3, 4], 2, 2), new Tensor(4, 3)));
+        var ex = Assert.Throws<ArgumentException>(() => e.Backward(new IndexTensor([1, 2, 3, 4], 2, 2), new FloatTensor(4, 3)));
         Assert.Contains("(4, 3)", ex.Message, StringComparison.Ordinal);
         Assert.Contains("(2, 2, 3)", ex.Message, StringComparison.Ordinal);
         Assert.Null(e.Weight.Grad);
@@ -102,12 +102,12 @@ public sealed class EmbeddingTests
     [Fact]
     public void From_pretrained_wraps_without_copy_keeps_the_padding_row_and_freezes_by_default()
     {
-        var table = Tensor.FromArray([1, 2, 3, 4, 5, 6], 3, 2);
+        var table = FloatTensor.FromArray([1, 2, 3, 4, 5, 6], 3, 2);
         var frozen = Embedding.FromPretrained(table, options: new EmbeddingOptions { PaddingIdx = 1 });
         Assert.Same(table, frozen.Weight.Value);
         Assert.False(frozen.Weight.RequiresGrad);
         Assert.Equal([3f, 4f], frozen.Forward(IndexTensor.Vector(1)).ToArray());
-        frozen.Backward(IndexTensor.Vector(1, 2), new Tensor(2, 2));
+        frozen.Backward(IndexTensor.Vector(1, 2), new FloatTensor(2, 2));
         Assert.Null(frozen.Weight.Grad);
         Assert.True(Embedding.FromPretrained(table, freeze: false).Weight.RequiresGrad);
         Assert.Equal("weight", Assert.Single(frozen.NamedParameters()).Name);
@@ -117,7 +117,7 @@ public sealed class EmbeddingTests
     public void Pretrained_rows_frozen_new_rows_train()
     {
         // 4 pretrained vectors plus 2 new tokens; the pretrained rows are frozen on the Parameter.
-        var table = new Tensor(6, 3);
+        var table = new FloatTensor(6, 3);
         Init(table, new Generator(5));
         var e = Embedding.FromPretrained(table, freeze: false);
         e.Weight.SetRowsFrozen([0, 1, 2, 3]);
@@ -151,7 +151,7 @@ public sealed class EmbeddingTests
             Assert.Equal(cls.Weight.Value.Row(0).ToArray(), output.Row(i).ToArray());
         }
 
-        var grad = Tensor.FromArray([1, 2, 3, 4, 10, 20, 30, 40, 100, 200, 300, 400], 3, 4);
+        var grad = FloatTensor.FromArray([1, 2, 3, 4, 10, 20, 30, 40, 100, 200, 300, 400], 3, 4);
         cls.Backward(indices, grad);
         Assert.Equal([111f, 222f, 333f, 444f], cls.Weight.Grad!.ToArray());
     }
@@ -176,7 +176,7 @@ public sealed class EmbeddingTests
     public void Renormalize_needs_max_norm_and_reports_the_rows_it_rescaled()
     {
         Assert.Throws<InvalidOperationException>(() => new Embedding(3, 2, new Generator(0)).Renormalize(IndexTensor.Vector(0)));
-        var table = Tensor.FromArray([3, 4, 0.3f, 0.4f, 6, 8], 3, 2);
+        var table = FloatTensor.FromArray([3, 4, 0.3f, 0.4f, 6, 8], 3, 2);
         var e = Embedding.FromPretrained(table, options: new EmbeddingOptions { MaxNorm = 1.0 });
         Assert.Equal(2, e.Renormalize(IndexTensor.Vector(2, 0, 1, 0, 2)));
         Assert.Equal(1.0, Math.Sqrt((table[0] * table[0]) + (table[1] * table[1])), 6);
@@ -189,7 +189,7 @@ public sealed class EmbeddingTests
         var e = new Embedding(5, 2, new Generator(0));
         Assert.Equal([2L, 0L, 2L], e.Forward(new IndexTensor([], 2, 0)).Shape.ToArray());
         Assert.Equal([2L, 2L, 2L, 2L], e.Forward(new IndexTensor([0, 1, 2, 3, 4, 0, 1, 2], 2, 2, 2)).Shape.ToArray());
-        e.Backward(new IndexTensor([], 0), new Tensor(0, 2));
+        e.Backward(new IndexTensor([], 0), new FloatTensor(0, 2));
         Assert.All(e.Weight.Grad!.ToArray(), v => Assert.Equal(0f, v));
     }
 
@@ -257,16 +257,16 @@ public sealed class EmbeddingTests
         Assert.Equal(0f, EmbeddingFunctions.RowNorm([], 2));
     }
 
-    internal static void Init(Tensor t, Generator g) => EmbedSharp.Initialization.Init.Normal(t, g);
+    internal static void Init(FloatTensor t, Generator g) => EmbedSharp.Initialization.Init.Normal(t, g);
 
-    internal static Tensor RandomTensor(long seed, params long[] shape)
+    internal static FloatTensor RandomTensor(long seed, params long[] shape)
     {
-        var t = new Tensor(shape);
+        var t = new FloatTensor(shape);
         EmbedSharp.Initialization.Init.Normal(t, new Generator(seed));
         return t;
     }
 
-    internal static double Loss(Tensor output, Tensor g)
+    internal static double Loss(FloatTensor output, FloatTensor g)
     {
         double s = 0;
         for (long i = 0; i < output.Length; i++)
@@ -277,7 +277,7 @@ public sealed class EmbeddingTests
         return s;
     }
 
-    private static float[] FreshGrad(Embedding e, IndexTensor indices, Tensor g)
+    private static float[] FreshGrad(Embedding e, IndexTensor indices, FloatTensor g)
     {
         e.ZeroGrad();
         e.Backward(indices, g);

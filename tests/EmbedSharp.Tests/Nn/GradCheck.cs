@@ -12,7 +12,7 @@ internal static class GradCheck
     /// <param name="h">The step.</param>
     /// <param name="what">Names the check in the failure message.</param>
     /// <param name="tolerance">Allowed |analytic − numeric| ≤ tolerance·max(1, |numeric|).</param>
-    internal static void Check(Func<double> f, Tensor x, Tensor analytic, double h, double tolerance, string what)
+    internal static void Check(Func<double> f, FloatTensor x, FloatTensor analytic, double h, double tolerance, string what)
     {
         Assert.True(x.Shape.SequenceEqual(analytic.Shape), $"{what}: gradient shape");
         var worst = 0.0;
@@ -38,7 +38,7 @@ internal static class GradCheck
     }
 
     /// <summary>Σ a ⊙ b in double: a random linear functional turning a tensor output into a scalar loss.</summary>
-    internal static double Dot(Tensor a, Tensor b)
+    internal static double Dot(FloatTensor a, FloatTensor b)
     {
         double s = 0;
         for (long i = 0; i < a.Length; i++)

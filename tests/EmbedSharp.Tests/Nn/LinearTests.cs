@@ -110,8 +110,8 @@ public sealed class LinearTests
         var g = new Generator(5);
         var layer = new Linear(64, 32, g);
         var x = LayersParityTests.Randn(g, 16, 64);
-        var y = new Tensor(16, 32);
-        var gx = new Tensor(16, 64);
+        var y = new FloatTensor(16, 32);
+        var gx = new FloatTensor(16, 64);
         for (var i = 0; i < 3; i++)
         {
             layer.Forward(x, y);
@@ -148,17 +148,17 @@ public sealed class LinearTests
     {
         var g = new Generator(1);
         var layer = new Linear(4, 3, g);
-        var ex = Assert.Throws<ArgumentException>(() => layer.Forward(new Tensor(2, 5)));
+        var ex = Assert.Throws<ArgumentException>(() => layer.Forward(new FloatTensor(2, 5)));
         Assert.Contains("(2, 5)", ex.Message);
         Assert.Contains("4", ex.Message);
-        var x = new Tensor(2, 4);
-        ex = Assert.Throws<ArgumentException>(() => layer.Backward(x, new Tensor(2, 2)));
+        var x = new FloatTensor(2, 4);
+        ex = Assert.Throws<ArgumentException>(() => layer.Backward(x, new FloatTensor(2, 2)));
         Assert.Contains("(2, 2)", ex.Message);
         Assert.Contains("(2, 3)", ex.Message);
-        Assert.Throws<ArgumentException>(() => layer.Backward(x, new Tensor(2, 3), new Tensor(3, 4)));
+        Assert.Throws<ArgumentException>(() => layer.Backward(x, new FloatTensor(2, 3), new FloatTensor(3, 4)));
         Assert.Null(layer.Weight.Grad);
         Assert.Null(layer.Bias!.Grad);
-        Assert.Throws<ArgumentException>(() => layer.Forward(new Tensor(Array.Empty<long>())));
+        Assert.Throws<ArgumentException>(() => layer.Forward(new FloatTensor(Array.Empty<long>())));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Linear(-1, 3, g));
     }
 

@@ -9,20 +9,20 @@ public sealed class ModuleTests
     {
         public Leaf(long rows, long cols)
         {
-            Weight = RegisterParameter("weight", new Parameter(new Tensor(rows, cols)));
-            Table = RegisterBuffer("table", new Tensor(cols));
+            Weight = RegisterParameter("weight", new Parameter(new FloatTensor(rows, cols)));
+            Table = RegisterBuffer("table", new FloatTensor(cols));
         }
 
         public Parameter Weight { get; }
 
-        public Tensor Table { get; }
+        public FloatTensor Table { get; }
     }
 
     private sealed class Tree : Module
     {
         public Tree()
         {
-            Bias = RegisterParameter("bias", new Parameter(new Tensor(2)));
+            Bias = RegisterParameter("bias", new Parameter(new FloatTensor(2)));
             Encoder = RegisterModule("encoder", new Leaf(3, 2));
             Decoder = RegisterModule("decoder", new Leaf(2, 4));
         }
@@ -45,7 +45,7 @@ public sealed class ModuleTests
 
     private sealed class BadNames : Module
     {
-        public BadNames() => RegisterParameter("a.b", new Parameter(new Tensor(1)));
+        public BadNames() => RegisterParameter("a.b", new Parameter(new FloatTensor(1)));
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class ModuleTests
     {
         var m = new Tree();
         m.Encoder.Weight.Value.Fill(1f);
-        var state = new Dictionary<string, Tensor>(new Tree().StateDict()) { ["decoder.weight"] = new Tensor(4, 2) };
+        var state = new Dictionary<string, FloatTensor>(new Tree().StateDict()) { ["decoder.weight"] = new FloatTensor(4, 2) };
         foreach (var (_, t) in state)
         {
             t.Fill(5f);
@@ -86,7 +86,7 @@ public sealed class ModuleTests
         Assert.All(m.Encoder.Weight.Value.ToArray(), v => Assert.Equal(1f, v));
 
         state.Remove("bias");
-        state["decoder.weight"] = new Tensor(2, 4);
+        state["decoder.weight"] = new FloatTensor(2, 4);
         Assert.Contains("missing [bias]", Assert.Throws<ArgumentException>(() => m.LoadStateDict(state)).Message, StringComparison.Ordinal);
         m.LoadStateDict(state, strict: false);
         Assert.All(m.Encoder.Weight.Value.ToArray(), v => Assert.Equal(5f, v));

@@ -8,7 +8,7 @@ public sealed class ParameterTests
     [Fact]
     public void Gradients_accumulate_until_zero_grad_and_their_storage_is_reused()
     {
-        var p = new Parameter(new Tensor(3, 2));
+        var p = new Parameter(new FloatTensor(3, 2));
         Assert.Null(p.Grad);
         var g = p.DenseGradForAccumulation();
         g[0] = 1f;
@@ -23,7 +23,7 @@ public sealed class ParameterTests
     [Fact]
     public void Dense_and_sparse_gradients_are_not_mixed()
     {
-        var p = new Parameter(new Tensor(4, 2));
+        var p = new Parameter(new FloatTensor(4, 2));
         p.SparseGradForAccumulation().Append(1, [1f, 2f]);
         Assert.Throws<InvalidOperationException>(() => p.DenseGradForAccumulation());
         p.ZeroGrad();
@@ -34,7 +34,7 @@ public sealed class ParameterTests
     [Fact]
     public void Frozen_rows_are_checked_and_can_be_released()
     {
-        var p = new Parameter(new Tensor(5, 2));
+        var p = new Parameter(new FloatTensor(5, 2));
         Assert.False(p.HasFrozenRows);
         p.SetRowsFrozen([0, 3]);
         Assert.True(p.IsRowFrozen(3));

@@ -20,9 +20,9 @@ public sealed class SparseEmbeddingGradientTests
         return r;
     }
 
-    internal static Tensor RandomTensor(ulong seed, params long[] shape)
+    internal static FloatTensor RandomTensor(ulong seed, params long[] shape)
     {
-        var t = new Tensor(shape);
+        var t = new FloatTensor(shape);
         Distributions.Normal(new Generator(seed), t, 0, 1);
         return t;
     }
@@ -75,7 +75,7 @@ public sealed class SparseEmbeddingGradientTests
     public void A_borrowed_gradient_follows_its_buffer_until_owned_and_the_copy_option_does_not()
     {
         var indices = IndexTensor.Vector(1, 2, 1);
-        var grad = Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], 3, 2);
+        var grad = FloatTensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], 3, 2);
         var borrowed = new Embedding(3, 2, new Generator(0), new EmbeddingOptions { Sparse = true });
         var copied = new Embedding(3, 2, new Generator(0), new EmbeddingOptions { Sparse = true });
         borrowed.Backward(indices, grad);
@@ -100,9 +100,9 @@ public sealed class SparseEmbeddingGradientTests
     {
         var s = new SparseGradient(5, 2);
         s.Append(4, [1f, 1f]);
-        s.AppendBorrowed(IndexTensor.Vector(2, 0, 4), Tensor.FromArray([2f, 0f, 9f, 9f, 0.5f, 3f], 3, 2), excludedRow: 0);
+        s.AppendBorrowed(IndexTensor.Vector(2, 0, 4), FloatTensor.FromArray([2f, 0f, 9f, 9f, 0.5f, 3f], 3, 2), excludedRow: 0);
         s.Append(2, [1e8f, -1e8f]);
-        s.AppendBorrowed(IndexTensor.Vector(4), Tensor.FromArray([1e-8f, 0.25f], 1, 2));
+        s.AppendBorrowed(IndexTensor.Vector(4), FloatTensor.FromArray([1e-8f, 0.25f], 1, 2));
         Assert.Equal(5, s.Count);
         Assert.Equal(new long[] { 4, 2, 4, 2, 4 }, Enumerable.Range(0, s.Count).Select(s.Index).ToArray());
         Assert.Equal(new[] { 0.5f, 3f }, s.Value(2).ToArray());
@@ -121,19 +121,19 @@ public sealed class SparseEmbeddingGradientTests
     public void Bad_input_to_a_borrowing_backward_throws_and_leaves_no_gradient()
     {
         var e = new Embedding(6, 2, new Generator(0), new EmbeddingOptions { Sparse = true });
-        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => e.Backward(IndexTensor.Vector(1, 6), new Tensor(2, 2)));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => e.Backward(IndexTensor.Vector(1, 6), new FloatTensor(2, 2)));
         Assert.Contains("Index 6 at position 1", ex.Message);
         Assert.Contains("6 rows", ex.Message);
         Assert.Null(e.Weight.SparseGrad);
-        Assert.Throws<ArgumentException>(() => e.Backward(IndexTensor.Vector(1, 2), new Tensor(2, 3)));
+        Assert.Throws<ArgumentException>(() => e.Backward(IndexTensor.Vector(1, 2), new FloatTensor(2, 3)));
         Assert.Null(e.Weight.SparseGrad);
 
         var s = new SparseGradient(6, 2);
         s.Append(1, [1f, 2f]);
-        var bad = Assert.Throws<ArgumentOutOfRangeException>(() => s.AppendBorrowed(IndexTensor.Vector(0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, -1), new Tensor(18, 2)));
+        var bad = Assert.Throws<ArgumentOutOfRangeException>(() => s.AppendBorrowed(IndexTensor.Vector(0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, -1), new FloatTensor(18, 2)));
         Assert.Contains("Index -1 at position 17", bad.Message);
-        Assert.Throws<ArgumentException>(() => s.AppendBorrowed(IndexTensor.Vector(1), new Tensor(1, 3)));
-        Assert.Throws<ArgumentException>(() => s.AppendBorrowed(IndexTensor.Vector(1, 1, 1, 1), new Tensor([4L, 2L], 2)));
+        Assert.Throws<ArgumentException>(() => s.AppendBorrowed(IndexTensor.Vector(1), new FloatTensor(1, 3)));
+        Assert.Throws<ArgumentException>(() => s.AppendBorrowed(IndexTensor.Vector(1, 1, 1, 1), new FloatTensor([4L, 2L], 2)));
         Assert.Equal(1, s.Count);
         Assert.False(s.HasBorrowedEntries);
     }
@@ -153,7 +153,7 @@ public sealed class SparseEmbeddingGradientTests
             s.Append(rows[k], values.AsSpan().Slice(k * dim, dim));
         }
 
-        s.AppendBorrowed(new IndexTensor(rows[half..], n - half), Tensor.FromArray(values.AsSpan()[(half * dim)..].ToArray(), n - half, dim));
+        s.AppendBorrowed(new IndexTensor(rows[half..], n - half), FloatTensor.FromArray(values.AsSpan()[(half * dim)..].ToArray(), n - half, dim));
         var c = new SparseGradient(rowCount, dim);
         s.CoalesceInto(c);
 

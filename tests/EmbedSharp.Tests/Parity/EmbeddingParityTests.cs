@@ -217,7 +217,7 @@ public sealed class EmbeddingParityTests
     private static void AssertShape(JsonElement array, ReadOnlySpan<long> shape, string name)
     {
         var expected = array.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-        Assert.True(expected.AsSpan().SequenceEqual(shape), $"{name}: shape {Tensor.FormatShape(shape)}, expected {Tensor.FormatShape(expected)}");
+        Assert.True(expected.AsSpan().SequenceEqual(shape), $"{name}: shape {FloatTensor.FormatShape(shape)}, expected {FloatTensor.FormatShape(expected)}");
     }
 
     private static long? OptLong(JsonElement o, string key) =>
@@ -260,7 +260,7 @@ public sealed class EmbeddingParityTests
 
     private static long[] Shape(JsonElement a) => a.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
 
-    private static Tensor F32Tensor(JsonElement a) => Tensor.FromArray(F32(a), Shape(a));
+    private static FloatTensor F32Tensor(JsonElement a) => FloatTensor.FromArray(F32(a), Shape(a));
 
     private static IndexTensor Indices(JsonElement a) => new(I64(a), Shape(a));
 

@@ -94,7 +94,7 @@ public sealed class InitParityTests
                 {
                     // nn.Embedding.reset_parameters: normal_(0, 1), then the padding row zeroed (it still consumed draws).
                     var num = args.GetProperty("num").GetInt64();
-                    var w = Init.Normal(new Tensor(num, args.GetProperty("dim").GetInt64()), g);
+                    var w = Init.Normal(new FloatTensor(num, args.GetProperty("dim").GetInt64()), g);
                     if (args.TryGetProperty("padding_idx", out var p) && p.ValueKind == JsonValueKind.Number)
                     {
                         var pad = p.GetInt64();
@@ -109,15 +109,15 @@ public sealed class InitParityTests
                 {
                     // nn.Linear.reset_parameters: kaiming_uniform_(a=√5), then bias ~ U(−1/√in, 1/√in).
                     var inF = args.GetProperty("in").GetInt64();
-                    var w = Init.KaimingUniform(new Tensor(args.GetProperty("out").GetInt64(), inF), g, nonlinearity: Nonlinearity.LeakyRelu(Math.Sqrt(5)));
+                    var w = Init.KaimingUniform(new FloatTensor(args.GetProperty("out").GetInt64(), inF), g, nonlinearity: Nonlinearity.LeakyRelu(Math.Sqrt(5)));
                     yield return w;
                     var bound = 1 / Math.Sqrt(inF);
-                    yield return Init.Uniform(new Tensor(w.Shape[0]), g, -bound, bound);
+                    yield return Init.Uniform(new FloatTensor(w.Shape[0]), g, -bound, bound);
                     yield break;
                 }
         }
 
-        var t = new Tensor(shape);
+        var t = new FloatTensor(shape);
         switch (op)
         {
             case "rand": Init.Uniform(t, g); break;
@@ -166,7 +166,7 @@ public sealed class InitParityTests
     {
         byte[] bytes;
         string[] head;
-        if (produced is Tensor t)
+        if (produced is FloatTensor t)
         {
             Assert.Equal("float32", expected.GetProperty("dtype").GetString());
             Assert.Equal(expected.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray(), t.Shape.ToArray());

@@ -78,7 +78,7 @@ public sealed class LayersParityTests
             .Select(e => BitConverter.UInt32BitsToSingle(uint.Parse(e.GetString()!, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture))).ToList();
         var head = Randn(g, 1000);
         head.Scale(3f);
-        var x = Tensor.FromArray([.. head.ToArray(), .. specials], head.Length + specials.Count);
+        var x = FloatTensor.FromArray([.. head.ToArray(), .. specials], head.Length + specials.Count);
         var gy = Randn(g, x.Length);
         AssertBits(a.GetProperty("x"), x, "activation inputs");
         AssertBits(a.GetProperty("g"), gy, "activation upstream");
@@ -165,8 +165,8 @@ public sealed class LayersParityTests
                     var y = Decode(c.GetProperty("target"));
                     var up = Decode(c.GetProperty("up"));
                     var pw = c.GetProperty("pos_weight");
-                    Tensor? posWeight = pw.ValueKind == JsonValueKind.Array
-                        ? Tensor.FromArray([.. pw.EnumerateArray().Select(e => (float)e.GetDouble())], pw.GetArrayLength())
+                    FloatTensor? posWeight = pw.ValueKind == JsonValueKind.Array
+                        ? FloatTensor.FromArray([.. pw.EnumerateArray().Select(e => (float)e.GetDouble())], pw.GetArrayLength())
                         : null;
                     var loss = new BceWithLogitsLoss(reduction, posWeight);
                     AssertClose(c.GetProperty("out"), loss.Forward(x, y), 0, LossRelativeTolerance, name + " value");
@@ -185,7 +185,7 @@ public sealed class LayersParityTests
             var m = Randn(new Generator(c.GetProperty("seed").GetInt64()), rows, cols);
             var sums = new float[cols];
             TorchSum.Columns(m.AsSpan(), rows, cols, sums);
-            AssertBits(c.GetProperty("sum"), Tensor.FromArray(sums, cols), $"sum of ({rows}, {cols}) over dim 0");
+            AssertBits(c.GetProperty("sum"), FloatTensor.FromArray(sums, cols), $"sum of ({rows}, {cols}) over dim 0");
         }
     }
 
@@ -197,24 +197,24 @@ public sealed class LayersParityTests
             var n = c.GetProperty("n").GetInt32();
             var v = Randn(new Generator(c.GetProperty("seed").GetInt64()), n);
             var sum = TorchSum.All(v.AsSpan());
-            AssertBits(c.GetProperty("sum"), Tensor.FromArray([sum]), $"sum of {n}");
-            AssertBits(c.GetProperty("mean"), Tensor.FromArray([sum / n]), $"mean of {n}");
+            AssertBits(c.GetProperty("sum"), FloatTensor.FromArray([sum]), $"sum of {n}");
+            AssertBits(c.GetProperty("mean"), FloatTensor.FromArray([sum / n]), $"mean of {n}");
         }
     }
 
-    internal static Tensor Randn(Generator g, params long[] shape)
+    internal static FloatTensor Randn(Generator g, params long[] shape)
     {
-        var t = new Tensor(shape);
+        var t = new FloatTensor(shape);
         Distributions.Normal(g, t, 0, 1);
         return t;
     }
 
     private static long[] Longs(JsonElement e) => [.. e.EnumerateArray().Select(v => v.GetInt64())];
 
-    private static string Sha(Tensor t) =>
+    private static string Sha(FloatTensor t) =>
         Convert.ToHexStringLower(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.ToArray().AsSpan())));
 
-    private static Tensor Decode(JsonElement e)
+    private static FloatTensor Decode(JsonElement e)
     {
         var bytes = Convert.FromBase64String(e.GetProperty("b64").GetString()!);
         var values = new float[bytes.Length / 4];
@@ -223,13 +223,13 @@ public sealed class LayersParityTests
             values[i] = BitConverter.Int32BitsToSingle(System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(4 * i)));
         }
 
-        return Tensor.FromArray(values, Longs(e.GetProperty("shape")));
+        return FloatTensor.FromArray(values, Longs(e.GetProperty("shape")));
     }
 
-    private static void AssertBits(JsonElement expected, Tensor actual, string what)
+    private static void AssertBits(JsonElement expected, FloatTensor actual, string what)
     {
         var e = Decode(expected);
-        Assert.True(e.Shape.SequenceEqual(actual.Shape), $"{what}: shape {Tensor.FormatShape(actual.Shape)}, expected {Tensor.FormatShape(e.Shape)}");
+        Assert.True(e.Shape.SequenceEqual(actual.Shape), $"{what}: shape {FloatTensor.FormatShape(actual.Shape)}, expected {FloatTensor.FormatShape(e.Shape)}");
         var a = actual.ToArray();
         var b = e.ToArray();
         var mismatches = 0;
@@ -249,10 +249,10 @@ public sealed class LayersParityTests
             $"{what}: {mismatches}/{a.Length} values differ in bits, max |diff| {maxDiff:G4}; first at {first}: {(first >= 0 ? a[first] : 0):R} vs torch {(first >= 0 ? b[first] : 0):R}");
     }
 
-    private static void AssertClose(JsonElement expected, Tensor actual, double absolute, double relative, string what)
+    private static void AssertClose(JsonElement expected, FloatTensor actual, double absolute, double relative, string what)
     {
         var e = Decode(expected);
-        Assert.True(e.Shape.SequenceEqual(actual.Shape), $"{what}: shape {Tensor.FormatShape(actual.Shape)}, expected {Tensor.FormatShape(e.Shape)}");
+        Assert.True(e.Shape.SequenceEqual(actual.Shape), $"{what}: shape {FloatTensor.FormatShape(actual.Shape)}, expected {FloatTensor.FormatShape(e.Shape)}");
         var a = actual.ToArray();
         var b = e.ToArray();
         var first = -1;

@@ -39,7 +39,7 @@ public sealed class OptimizerParityTests(ITestOutputHelper output)
         {
             var pname = p.GetProperty("name").GetString()!;
             var shape = p.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-            var param = new Parameter(Tensor.FromSpan(Bits(p.GetProperty("init").GetString()!), shape));
+            var param = new Parameter(FloatTensor.FromSpan(Bits(p.GetProperty("init").GetString()!), shape));
             if (Role(p) == "no_grad")
             {
                 param.RequiresGrad = false;
@@ -120,7 +120,7 @@ public sealed class OptimizerParityTests(ITestOutputHelper output)
     {
         var s = Schedules.Value.RootElement.GetProperty("schedules")[index];
         var baseLrs = s.GetProperty("base_lrs").EnumerateArray().Select(e => Double(e.GetString()!)).ToArray();
-        var groups = baseLrs.Select(lr => new ParameterGroup<SgdOptions>([new Parameter(new Tensor(1))], new SgdOptions { Lr = lr })).ToArray();
+        var groups = baseLrs.Select(lr => new ParameterGroup<SgdOptions>([new Parameter(new FloatTensor(1))], new SgdOptions { Lr = lr })).ToArray();
         var optimizer = new Sgd(groups);
         var args = s.GetProperty("args");
         LrScheduler scheduler = s.GetProperty("kind").GetString() switch

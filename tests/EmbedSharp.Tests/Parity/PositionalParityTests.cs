@@ -104,11 +104,11 @@ public sealed class PositionalParityTests
             new Generator(c.GetProperty("seed").GetInt64()));
         AssertClose(Hex(c.GetProperty("weight")), m.Weight.Value.ToArray(), 0, "weight after seed");
 
-        var x = Tensor.FromArray(Hex(c.GetProperty("x")), shape);
+        var x = FloatTensor.FromArray(Hex(c.GetProperty("x")), shape);
         var y = m.Forward(x, offset);
         AssertClose(Hex(c.GetProperty("y")), y.ToArray(), 0, "forward");
 
-        var gx = m.Backward(Tensor.FromArray(Hex(c.GetProperty("grad_output")), shape), offset);
+        var gx = m.Backward(FloatTensor.FromArray(Hex(c.GetProperty("grad_output")), shape), offset);
         AssertClose(Hex(c.GetProperty("input_grad")), gx.ToArray(), 0, "input gradient");
         var batch = shape.Length == 3 ? shape[0] : 1;
         AssertClose(Hex(c.GetProperty("weight_grad")), m.Weight.Grad!.ToArray(), batch <= 4 ? 0 : CascadeSumTolerance, $"weight gradient, batch {batch}");
@@ -123,11 +123,11 @@ public sealed class PositionalParityTests
         var layout = c.GetProperty("layout").GetString() == "interleaved" ? RotaryLayout.Interleaved : RotaryLayout.HalfSplit;
         var offset = c.GetProperty("offset").GetInt64();
         var rope = new RotaryEmbedding((int)shape[^1], c.GetProperty("base").GetDouble(), layout);
-        var what = $"{layout} {Tensor.FormatShape(shape)} offset {offset}";
+        var what = $"{layout} {FloatTensor.FormatShape(shape)} offset {offset}";
 
-        var x = Tensor.FromArray(Hex(c.GetProperty("x")), shape);
+        var x = FloatTensor.FromArray(Hex(c.GetProperty("x")), shape);
         AssertClose(Hex(c.GetProperty("y")), rope.Forward(x, offset).ToArray(), RotaryTolerance, what + " forward");
-        var g = rope.Backward(Tensor.FromArray(Hex(c.GetProperty("grad_output")), shape), offset);
+        var g = rope.Backward(FloatTensor.FromArray(Hex(c.GetProperty("grad_output")), shape), offset);
         AssertClose(Hex(c.GetProperty("input_grad")), g.ToArray(), RotaryTolerance, what + " backward");
     }
 
@@ -148,7 +148,7 @@ public sealed class PositionalParityTests
 
         var y = m.Forward(ids, offset);
         AssertClose(Hex(c.GetProperty("y")), y.ToArray(), learned ? 0 : RotaryTolerance, "forward");
-        m.Backward(Tensor.FromArray(Hex(c.GetProperty("grad_output")), y.Shape.ToArray()), ids, offset);
+        m.Backward(FloatTensor.FromArray(Hex(c.GetProperty("grad_output")), y.Shape.ToArray()), ids, offset);
         AssertClose(Hex(c.GetProperty("token_grad")), m.TokenWeight.Grad!.ToArray(), 0, "token gradient");
         if (learned)
         {

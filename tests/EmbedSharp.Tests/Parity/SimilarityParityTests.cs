@@ -179,7 +179,7 @@ public sealed class SimilarityParityTests(ITestOutputHelper output)
             .Where(c => c.GetProperty("positive").GetArrayLength() == 1 && c.GetProperty("negative").GetArrayLength() == 0)
             .Select(c => c.GetProperty("positive")[0].GetString()!).Distinct(StringComparer.Ordinal).ToArray();
         var batch = index.MostSimilarBatch(words, 12);
-        var queries = new Tensor(words.Length, index.Dimension);
+        var queries = new FloatTensor(words.Length, index.Dimension);
         for (var k = 0; k < words.Length; k++)
         {
             index.Source[words[k]].CopyTo(queries.Row(k));

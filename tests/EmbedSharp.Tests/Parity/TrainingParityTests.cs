@@ -129,7 +129,7 @@ public sealed class TrainingParityTests
         var embedding = new Embedding(20, 4, g, new EmbeddingOptions { PaddingIdx = 0, Sparse = true });
         var rows = c.GetProperty("indices").EnumerateArray().SelectMany(r => Longs(r)).ToArray();
         var indices = new IndexTensor(rows, 3, 3);
-        var target = Tensor.FromArray(Floats(c.GetProperty("target").GetString()!), 3, 3, 4);
+        var target = FloatTensor.FromArray(Floats(c.GetProperty("target").GetString()!), 3, 3, 4);
         var lr = c.GetProperty("lr").GetDouble();
         Optimizer optimizer = c.GetProperty("optimizer").GetString() == "sgd"
             ? new Sgd([embedding.Weight], new SgdOptions { Lr = lr })
@@ -150,7 +150,7 @@ public sealed class TrainingParityTests
         }
     }
 
-    private static void Compare(JsonElement step, string key, Tensor actual, string name, int index, double tolerance = Tolerance)
+    private static void Compare(JsonElement step, string key, FloatTensor actual, string name, int index, double tolerance = Tolerance)
     {
         var expected = Floats(step.GetProperty(key).GetString()!);
         var values = actual.ToArray();

@@ -173,7 +173,7 @@ public sealed class GeneratorTests
     public void Uniform_values_lie_in_the_half_open_range_and_normal_has_the_right_moments()
     {
         var g = new Generator(2024UL);
-        var t = new Tensor(200_000);
+        var t = new FloatTensor(200_000);
         Distributions.Uniform(g, t, -3, 5);
         var s = t.Statistics();
         Assert.True(s.Min >= -3 && s.Max < 5);

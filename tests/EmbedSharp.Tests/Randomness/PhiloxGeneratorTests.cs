@@ -184,11 +184,11 @@ public class PhiloxGeneratorTests
         }
 
         // One chunk; chunks of 48 rows (14400 elements); chunks of 288 rows (86400 = 1.3 parallel blocks).
-        foreach (var maxChunk in new long[] { Tensor.DefaultChunkElements, 300 * 50, 300 * 300 })
+        foreach (var maxChunk in new long[] { FloatTensor.DefaultChunkElements, 300 * 50, 300 * 300 })
         {
             foreach (var threads in new[] { 1, 2, 8, -1 })
             {
-                var t = new Tensor(shape, maxChunk);
+                var t = new FloatTensor(shape, maxChunk);
                 var gen = new PhiloxGenerator(seed, 5) { MaxDegreeOfParallelism = threads };
                 if (normal)
                 {
@@ -224,7 +224,7 @@ public class PhiloxGeneratorTests
         var normals = new float[3 * 70000];
         new PhiloxGenerator(5).Normal(normals);
         var g = new PhiloxGenerator(5);
-        var first = new Tensor(70000, 2);
+        var first = new FloatTensor(70000, 2);
         var second = new float[70000];
         g.Normal(first);
         g.Normal(second);
@@ -239,8 +239,8 @@ public class PhiloxGeneratorTests
         gen.Uniform([]);
         gen.Normal(Span<float>.Empty);
         gen.Random(Span<uint>.Empty);
-        gen.Uniform(new Tensor(0, 300));
-        gen.Normal(new Tensor(0));
+        gen.Uniform(new FloatTensor(0, 300));
+        gen.Normal(new FloatTensor(0));
         Assert.Equal(10UL, gen.Offset);
     }
 
@@ -356,7 +356,7 @@ public class PhiloxGeneratorTests
         Assert.Throws<ArgumentException>(() => gen.Normal(values, 0f, -1f));
         Assert.Throws<ArgumentException>(() => gen.Normal(values, float.PositiveInfinity, 1f));
         Assert.Throws<ArgumentOutOfRangeException>(() => new PhiloxGenerator(0) { MaxDegreeOfParallelism = 0 });
-        Assert.Throws<ArgumentNullException>(() => gen.Uniform((Tensor)null!));
+        Assert.Throws<ArgumentNullException>(() => gen.Uniform((FloatTensor)null!));
         Assert.Equal(0UL, gen.Offset);
     }
 

@@ -55,11 +55,11 @@ public sealed class AllocationTests
         var emb = new Embedding(5000, 64, g, new EmbeddingOptions { Sparse = sparse });
         var indices = RandomIndices(g, 5000, 32, 128);
         var idx = indices.AsSpan().ToArray();
-        var output = new Tensor(32, 128, 64);
-        var target = new Tensor(32, 128, 64);
+        var output = new FloatTensor(32, 128, 64);
+        var target = new FloatTensor(32, 128, 64);
         target.Fill(0.25f);
-        var dOut = new Tensor(32, 128, 64);
-        var loss = new Tensor(Array.Empty<long>());
+        var dOut = new FloatTensor(32, 128, 64);
+        var loss = new FloatTensor(Array.Empty<long>());
         var mse = new MseLoss();
         var opt = new Sgd([emb.Weight], new SgdOptions { Lr = 0.1 });
         var bytes = Allocated(() =>
@@ -83,10 +83,10 @@ public sealed class AllocationTests
         var input = RandomIndices(g, 2000, 512, 20);
         var targets = RandomIndices(g, 10, 512);
         var result = new EmbeddingBagResult();
-        var logits = new Tensor(512, 10);
-        var dLogits = new Tensor(512, 10);
-        var dBag = new Tensor(512, 64);
-        var loss = new Tensor(Array.Empty<long>());
+        var logits = new FloatTensor(512, 10);
+        var dLogits = new FloatTensor(512, 10);
+        var dBag = new FloatTensor(512, 64);
+        var loss = new FloatTensor(Array.Empty<long>());
         var ce = new CrossEntropyLoss();
         var opt = new Adam([bag.Weight, linear.Weight, linear.Bias!], new AdamOptions { Lr = 0.01 });
         var bytes = Allocated(() =>

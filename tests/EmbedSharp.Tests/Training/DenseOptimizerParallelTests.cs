@@ -33,13 +33,13 @@ public sealed class DenseOptimizerParallelTests
     [MemberData(nameof(Optimizers))]
     public void A_large_tables_step_is_the_steps_of_its_rows(string name)
     {
-        var table = new Parameter(new Tensor(Rows, Dim));
+        var table = new Parameter(new FloatTensor(Rows, Dim));
         new Generator(1).Uniform(table.Value, -1, 1);
         table.SetRowsFrozen([7]); // a frozen row splits the table into two runs
         var rows = new Parameter[Rows];
         for (var r = 0; r < Rows; r++)
         {
-            rows[r] = new Parameter(Tensor.FromArray(table.Value.Row(r).ToArray(), Dim));
+            rows[r] = new Parameter(FloatTensor.FromArray(table.Value.Row(r).ToArray(), Dim));
         }
 
         var big = Make(name, [table]);

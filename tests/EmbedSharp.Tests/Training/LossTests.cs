@@ -11,10 +11,10 @@ public sealed class LossTests
     public static TheoryData<Reduction> Reductions() => [Reduction.None, Reduction.Mean, Reduction.Sum];
 
     /// <summary>Turns any loss output into a scalar: Σ loss ⊙ up (up is the upstream gradient).</summary>
-    private static double Weighted(Tensor loss, Tensor up) => GradCheck.Dot(loss, up);
+    private static double Weighted(FloatTensor loss, FloatTensor up) => GradCheck.Dot(loss, up);
 
-    private static Tensor Upstream(Generator g, Reduction reduction, params long[] unreduced) =>
-        reduction == Reduction.None ? LayersParityTests.Randn(g, unreduced) : Tensor.FromArray([0.7f]);
+    private static FloatTensor Upstream(Generator g, Reduction reduction, params long[] unreduced) =>
+        reduction == Reduction.None ? LayersParityTests.Randn(g, unreduced) : FloatTensor.FromArray([0.7f]);
 
     [Theory]
     [MemberData(nameof(Reductions))]
@@ -48,9 +48,9 @@ public sealed class LossTests
     {
         var g = new Generator(3);
         var x = LayersParityTests.Randn(g, 3, 4);
-        var y = Tensor.FromArray([1, 0, 1, 0.5f, 0, 0, 1, 1, 0.25f, 1, 0, 0], 3, 4);
+        var y = FloatTensor.FromArray([1, 0, 1, 0.5f, 0, 0, 1, 1, 0.25f, 1, 0, 0], 3, 4);
         var up = Upstream(g, reduction, 3, 4);
-        var loss = new BceWithLogitsLoss(reduction, Tensor.FromArray([2f, 0.5f, 1f, 3f], 4));
+        var loss = new BceWithLogitsLoss(reduction, FloatTensor.FromArray([2f, 0.5f, 1f, 3f], 4));
         GradCheck.Check(() => Weighted(loss.Forward(x, y), up), x, loss.Backward(x, y, up), 1e-2, 2e-3, $"bce {reduction}");
     }
 
@@ -58,7 +58,7 @@ public sealed class LossTests
     public void Bce_with_logits_is_stable_for_huge_logits()
     {
         var loss = new BceWithLogitsLoss(Reduction.None);
-        var l = loss.Forward(Tensor.FromArray([1000f, -1000f, 1000f], 3), Tensor.FromArray([1f, 0f, 0f], 3));
+        var l = loss.Forward(FloatTensor.FromArray([1000f, -1000f, 1000f], 3), FloatTensor.FromArray([1f, 0f, 0f], 3));
         Assert.Equal([0f, 0f, 1000f], l.ToArray());
     }
 
@@ -75,25 +75,25 @@ public sealed class LossTests
     [Fact]
     public void Mismatched_shapes_name_both_shapes()
     {
-        var ex = Assert.Throws<ArgumentException>(() => new MseLoss().Forward(new Tensor(2, 3), new Tensor(3, 2)));
+        var ex = Assert.Throws<ArgumentException>(() => new MseLoss().Forward(new FloatTensor(2, 3), new FloatTensor(3, 2)));
         Assert.Contains("(2, 3)", ex.Message);
         Assert.Contains("(3, 2)", ex.Message);
-        ex = Assert.Throws<ArgumentException>(() => new BceWithLogitsLoss().Backward(new Tensor(4), new Tensor(5)));
+        ex = Assert.Throws<ArgumentException>(() => new BceWithLogitsLoss().Backward(new FloatTensor(4), new FloatTensor(5)));
         Assert.Contains("(4,)", ex.Message);
         Assert.Contains("(5,)", ex.Message);
-        ex = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss().Forward(new Tensor(2, 3), IndexTensor.Vector(0, 1, 2)));
+        ex = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss().Forward(new FloatTensor(2, 3), IndexTensor.Vector(0, 1, 2)));
         Assert.Contains("(3,)", ex.Message);
         Assert.Contains("(2, 3)", ex.Message);
-        ex = Assert.Throws<ArgumentException>(() => new MseLoss(Reduction.None).Backward(new Tensor(2), new Tensor(2), new Tensor(3)));
+        ex = Assert.Throws<ArgumentException>(() => new MseLoss(Reduction.None).Backward(new FloatTensor(2), new FloatTensor(2), new FloatTensor(3)));
         Assert.Contains("(3,)", ex.Message);
-        Assert.Throws<ArgumentException>(() => new BceWithLogitsLoss(posWeight: Tensor.FromArray([1f, 2f], 2)).Forward(new Tensor(2, 3), new Tensor(2, 3)));
+        Assert.Throws<ArgumentException>(() => new BceWithLogitsLoss(posWeight: FloatTensor.FromArray([1f, 2f], 2)).Forward(new FloatTensor(2, 3), new FloatTensor(2, 3)));
     }
 
     [Fact]
     public void A_class_index_out_of_range_is_named_but_ignore_index_is_allowed()
     {
         var loss = new CrossEntropyLoss(ignoreIndex: 7);
-        var x = new Tensor(3, 4);
+        var x = new FloatTensor(3, 4);
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => loss.Forward(x, IndexTensor.Vector(0, 4, 1)));
         Assert.Contains("Target 4", ex.Message);
         Assert.Contains("4 classes", ex.Message);

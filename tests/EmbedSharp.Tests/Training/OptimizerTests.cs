@@ -9,7 +9,7 @@ public sealed class OptimizerTests
 {
     private static Parameter RandomParameter(Generator g, params long[] shape)
     {
-        var t = new Tensor(shape);
+        var t = new FloatTensor(shape);
         Distributions.Normal(g, t, 0, 1);
         return new Parameter(t);
     }
@@ -33,7 +33,7 @@ public sealed class OptimizerTests
         }
     }
 
-    private static uint[] Bits(Tensor t) => t.ToArray().Select(BitConverter.SingleToUInt32Bits).ToArray();
+    private static uint[] Bits(FloatTensor t) => t.ToArray().Select(BitConverter.SingleToUInt32Bits).ToArray();
 
     public static TheoryData<string> AllOptimizers() => new() { "sgd", "sgd-sparse", "sgd-sparse-momentum", "adam", "adamw", "adagrad", "adagrad-sparse", "sparse-adam" };
 
@@ -208,7 +208,7 @@ public sealed class OptimizerTests
     [Fact]
     public void A_new_group_learning_rate_applies_from_the_next_step()
     {
-        var p = new Parameter(Tensor.FromArray([1f, 2f], 2));
+        var p = new Parameter(FloatTensor.FromArray([1f, 2f], 2));
         var opt = new Sgd([p], new SgdOptions { Lr = 0.5 });
         opt.Groups[0].Lr = 0.25;
         p.DenseGradForAccumulation().CopyFrom([4f, 8f]);
@@ -262,7 +262,7 @@ public sealed class OptimizerTests
     [Fact]
     public void Bad_hyper_parameters_are_rejected_with_their_values()
     {
-        Parameter[] ps = [new Parameter(new Tensor(2))];
+        Parameter[] ps = [new Parameter(new FloatTensor(2))];
         Assert.Contains("-0.1", Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(ps, new SgdOptions { Lr = -0.1 })).Message);
         Assert.Contains("momentum", Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(ps, new SgdOptions { Momentum = -1 })).Message);
         Assert.Contains("Nesterov momentum requires", Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(ps, new SgdOptions { Nesterov = true })).Message);
@@ -284,7 +284,7 @@ public sealed class OptimizerTests
     [Fact]
     public void Parameter_lists_must_be_non_empty_and_without_repeats()
     {
-        var a = new Parameter(new Tensor(2, 2));
+        var a = new Parameter(new FloatTensor(2, 2));
         Assert.Contains("empty parameter list", Assert.Throws<ArgumentException>(() => new Sgd([], new SgdOptions())).Message);
         Assert.Contains("Parameters 0 and 1", Assert.Throws<ArgumentException>(() => new Sgd([a, a], new SgdOptions())).Message);
         var e = Assert.Throws<ArgumentException>(() => new Adam(
@@ -300,7 +300,7 @@ public sealed class OptimizerTests
     public void A_chunked_parameter_with_frozen_rows_updates_like_a_single_array(string kind)
     {
         var g = new Generator(10);
-        var chunked = new Parameter(new Tensor([40, 3], 24)); // 8 rows per chunk: the gradient and state are one array
+        var chunked = new Parameter(new FloatTensor([40, 3], 24)); // 8 rows per chunk: the gradient and state are one array
         Distributions.Normal(g, chunked.Value, 0, 1);
         Assert.True(chunked.Value.ChunkCount > 1);
         var plain = new Parameter(chunked.Value.Clone());
@@ -329,7 +329,7 @@ public sealed class OptimizerTests
         {
             float[] Rand()
             {
-                var t = new Tensor(Math.Max(n, 1));
+                var t = new FloatTensor(Math.Max(n, 1));
                 Distributions.Normal(g, t, 0, 1);
                 return t.ToArray()[..n];
             }
@@ -414,8 +414,8 @@ public sealed class OptimizerTests
     [Fact]
     public void Sparse_duplicates_are_summed_before_Adagrad_and_SparseAdam_but_not_before_plain_SGD()
     {
-        var a = new Parameter(Tensor.FromArray([1f, 1f, 1f, 1f], 2, 2));
-        var b = new Parameter(Tensor.FromArray([1f, 1f, 1f, 1f], 2, 2));
+        var a = new Parameter(FloatTensor.FromArray([1f, 1f, 1f, 1f], 2, 2));
+        var b = new Parameter(FloatTensor.FromArray([1f, 1f, 1f, 1f], 2, 2));
         a.SparseGradForAccumulation().Append(1, [0.5f, 0.25f]);
         a.SparseGrad!.Append(1, [0.5f, 0.25f]);
         b.SparseGradForAccumulation().Append(1, [1f, 0.5f]);

@@ -9,8 +9,8 @@ public sealed class ScheduleTests
 {
     private static Sgd TwoGroups(double lr0 = 0.1, double lr1 = 0.02) => new(
     [
-        new ParameterGroup<SgdOptions>([new Parameter(new Tensor(2))], new SgdOptions { Lr = lr0 }),
-        new ParameterGroup<SgdOptions>([new Parameter(new Tensor(3))], new SgdOptions { Lr = lr1 }),
+        new ParameterGroup<SgdOptions>([new Parameter(new FloatTensor(2))], new SgdOptions { Lr = lr0 }),
+        new ParameterGroup<SgdOptions>([new Parameter(new FloatTensor(3))], new SgdOptions { Lr = lr1 }),
     ]);
 
     [Fact]

@@ -8,7 +8,7 @@ namespace EmbedSharp.Tests.Training;
 /// <summary>The sparse optimiser steps split over cores give exactly the bits of plain serial loops.</summary>
 public sealed class SparseOptimizerParallelTests
 {
-    private static void AssertSameBits(Tensor expected, Tensor actual, string what)
+    private static void AssertSameBits(FloatTensor expected, FloatTensor actual, string what)
     {
         var e = expected.ToArray();
         var a = actual.ToArray();
@@ -30,7 +30,7 @@ public sealed class SparseOptimizerParallelTests
     }
 
     /// <summary>A sparse gradient of n entries over rows [0, rowCount), half owned, half borrowed with padding row 0.</summary>
-    private static (IndexTensor Indices, Tensor Values, long[] OwnedRows, Tensor OwnedValues) Gradient(int n, long rowCount, int dim, ulong seed)
+    private static (IndexTensor Indices, FloatTensor Values, long[] OwnedRows, FloatTensor OwnedValues) Gradient(int n, long rowCount, int dim, ulong seed)
     {
         var half = n / 2;
         var borrowedRows = SparseEmbeddingGradientTests.RandomRows(n - half, rowCount, seed);
@@ -39,7 +39,7 @@ public sealed class SparseOptimizerParallelTests
             ownedRows, SparseEmbeddingGradientTests.RandomTensor(seed + 3, half, dim));
     }
 
-    private static void Fill(Parameter p, (IndexTensor Indices, Tensor Values, long[] OwnedRows, Tensor OwnedValues) g)
+    private static void Fill(Parameter p, (IndexTensor Indices, FloatTensor Values, long[] OwnedRows, FloatTensor OwnedValues) g)
     {
         var s = p.SparseGradForAccumulation();
         var dim = s.RowLength;
@@ -52,7 +52,7 @@ public sealed class SparseOptimizerParallelTests
     }
 
     /// <summary>The entries in order: owned first, then the borrowed ones without row 0.</summary>
-    private static IEnumerable<(long Row, float[] Value)> Entries((IndexTensor Indices, Tensor Values, long[] OwnedRows, Tensor OwnedValues) g, int dim)
+    private static IEnumerable<(long Row, float[] Value)> Entries((IndexTensor Indices, FloatTensor Values, long[] OwnedRows, FloatTensor OwnedValues) g, int dim)
     {
         for (var k = 0; k < g.OwnedRows.Length; k++)
         {
@@ -110,8 +110,8 @@ public sealed class SparseOptimizerParallelTests
         var p = new Parameter(SparseEmbeddingGradientTests.RandomTensor(2, rows, dim));
         p.SetRowsFrozen([3]);
         var expected = p.Value.Clone();
-        var m = new Tensor(rows, dim);
-        var v = new Tensor(rows, dim);
+        var m = new FloatTensor(rows, dim);
+        var v = new FloatTensor(rows, dim);
         var options = new SparseAdamOptions { Lr = 0.01, Maximize = maximize };
         var opt = new SparseAdam([p], options);
         for (var step = 1; step <= 3; step++)

@@ -17,7 +17,7 @@ public sealed class TutorialScenarioTests
         indices ??= Lookup;
         optimizer.ZeroGrad();
         var output = embedding.Forward(indices);
-        var target = new Tensor(output.Shape);
+        var target = new FloatTensor(output.Shape);
         embedding.Backward(indices, new MseLoss().Backward(output, target));
         optimizer.Step();
     }
@@ -47,7 +47,7 @@ public sealed class TutorialScenarioTests
     [Fact]
     public void A_frozen_table_keeps_its_weights()
     {
-        var pretrained = Tensor.FromArray(Enumerable.Range(0, 50).Select(i => i * 0.1f).ToArray(), 10, 5);
+        var pretrained = FloatTensor.FromArray(Enumerable.Range(0, 50).Select(i => i * 0.1f).ToArray(), 10, 5);
         var frozen = Embedding.FromPretrained(pretrained.Clone(), freeze: true);
         var flagged = new Embedding(10, 5, new Generator(1L));
         flagged.Weight.RequiresGrad = false;
@@ -104,7 +104,7 @@ public sealed class TutorialScenarioTests
     [Fact]
     public void New_token_rows_train_while_pretrained_rows_stay_exactly_fixed()
     {
-        var pretrained = Tensor.FromArray(Enumerable.Range(0, 50).Select(i => i * 0.01f).ToArray(), 10, 5);
+        var pretrained = FloatTensor.FromArray(Enumerable.Range(0, 50).Select(i => i * 0.01f).ToArray(), 10, 5);
         var embedding = Embedding.FromPretrained(pretrained.Clone(), freeze: false);
         embedding.Weight.SetRowsFrozen([0, 1, 2, 3, 4, 5, 6, 7]); // rows 8 and 9 are new tokens
         var optimizer = new Adam(embedding.Parameters(), new AdamOptions { Lr = 0.1, WeightDecay = 0.01 });

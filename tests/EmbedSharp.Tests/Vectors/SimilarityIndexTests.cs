@@ -10,7 +10,7 @@ public sealed class SimilarityIndexTests
     /// <summary>V random words of dimension D (not a multiple of 8, so kernel tails run), row <paramref name="zeroRow"/> all zeros.</summary>
     private static WordVectors Table(int v, int d, int zeroRow = -1, ulong seed = 7)
     {
-        var t = new Tensor(v, d);
+        var t = new FloatTensor(v, d);
         Distributions.Normal(new Generator(seed), t, 0, 1);
         if (zeroRow >= 0)
         {
@@ -124,7 +124,7 @@ public sealed class SimilarityIndexTests
         var bad = new float[13];
         bad[3] = float.NaN;
         Assert.Contains("position 3", Assert.Throws<ArgumentException>(() => index.MostSimilar(bad)).Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => index.MostSimilarBatch(new Tensor(2, 12)));
+        Assert.Throws<ArgumentException>(() => index.MostSimilarBatch(new FloatTensor(2, 12)));
         Assert.Throws<ArgumentException>(() => index.MostSimilar("w1", new int[3], new float[2]));
         Assert.Throws<ArgumentException>(() => index.MostSimilar(new float[13], new int[3], new float[3], excludeRows: [5, 2]));
     }
@@ -191,7 +191,7 @@ public sealed class SimilarityIndexTests
     public void Batches_with_fewer_rows_than_topN_pad_with_minus_one_and_nan()
     {
         var index = Small();
-        var q = new Tensor(5, 13);
+        var q = new FloatTensor(5, 13);
         q[0, 1] = 1f;
         q[3, 2] = -2f;
         var b = index.MostSimilarBatch(q, topN: 8, restrictVocab: 6);
@@ -200,7 +200,7 @@ public sealed class SimilarityIndexTests
         Assert.Equal(-1, b.Rows[6]);
         Assert.True(float.IsNaN(b.Scores[7]));
         Assert.Equal(index.MostSimilar(q.Row(3), 8, 6), b[3]);
-        Assert.Empty(index.MostSimilarBatch(new Tensor(0, 13)).Counts);
+        Assert.Empty(index.MostSimilarBatch(new FloatTensor(0, 13)).Counts);
     }
 
     [Fact]

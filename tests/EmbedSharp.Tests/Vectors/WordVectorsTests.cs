@@ -8,7 +8,7 @@ public sealed class WordVectorsTests
     [Fact]
     public void Words_map_to_their_rows()
     {
-        var wv = new WordVectors(["king", "queen"], Tensor.FromArray([1f, 2f, 3f, 4f], 2, 2));
+        var wv = new WordVectors(["king", "queen"], FloatTensor.FromArray([1f, 2f, 3f, 4f], 2, 2));
         Assert.Equal(2, wv.Count);
         Assert.Equal(2, wv.Dimension);
         Assert.Equal([3f, 4f], wv["queen"].ToArray());
@@ -23,8 +23,8 @@ public sealed class WordVectorsTests
     [Fact]
     public void Duplicates_and_mismatched_shapes_are_refused()
     {
-        Assert.Contains("rows 0 and 1", Assert.Throws<ArgumentException>(() => new WordVectors(["a", "a"], new Tensor(2, 3))).Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => new WordVectors(["a"], new Tensor(2, 3)));
-        Assert.Throws<ArgumentException>(() => new WordVectors(["a"], new Tensor(1, 3, 1)));
+        Assert.Contains("rows 0 and 1", Assert.Throws<ArgumentException>(() => new WordVectors(["a", "a"], new FloatTensor(2, 3))).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new WordVectors(["a"], new FloatTensor(2, 3)));
+        Assert.Throws<ArgumentException>(() => new WordVectors(["a"], new FloatTensor(1, 3, 1)));
     }
 }

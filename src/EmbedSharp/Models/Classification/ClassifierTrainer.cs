@@ -155,11 +155,11 @@ public static class ClassifierTrainer
     {
         private readonly TextClassifier _model;
         private readonly Parameter _table;
-        private readonly Tensor _hidden;      // (1, dim)
-        private readonly Tensor _gradHidden;  // (1, dim)
-        private readonly Tensor _logits;      // (1, labels)
-        private readonly Tensor _gradLogits;  // (1, labels)
-        private readonly Tensor _loss = new(Array.Empty<long>());
+        private readonly FloatTensor _hidden;      // (1, dim)
+        private readonly FloatTensor _gradHidden;  // (1, dim)
+        private readonly FloatTensor _logits;      // (1, labels)
+        private readonly FloatTensor _gradLogits;  // (1, labels)
+        private readonly FloatTensor _loss = new(Array.Empty<long>());
         private readonly IndexTensor _target = new(new long[1], 1);
         private readonly CrossEntropyLoss _criterion = new();
         private readonly long[] _sorted;
@@ -169,10 +169,10 @@ public static class ClassifierTrainer
         {
             _model = model;
             _table = model.Embedding.Weight;
-            _hidden = new Tensor(1, model.Dim);
-            _gradHidden = new Tensor(1, model.Dim);
-            _logits = new Tensor(1, model.LabelNames.Count);
-            _gradLogits = new Tensor(1, model.LabelNames.Count);
+            _hidden = new FloatTensor(1, model.Dim);
+            _gradHidden = new FloatTensor(1, model.Dim);
+            _logits = new FloatTensor(1, model.LabelNames.Count);
+            _gradLogits = new FloatTensor(1, model.LabelNames.Count);
             _sorted = new long[maxFeatures];
         }
 

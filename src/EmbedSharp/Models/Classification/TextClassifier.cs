@@ -7,7 +7,7 @@ using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics.Formats.Safetensors;
 using EmbedSharp.Randomness;
 using EmbedSharp.Text;
-using Tensor = EmbedSharp.Numerics.Tensor;
+using FloatTensor = EmbedSharp.Numerics.FloatTensor;
 
 namespace EmbedSharp.Models.Classification;
 
@@ -40,13 +40,13 @@ public sealed class TextClassifier : Module
     /// as fastText from <paramref name="generator"/> (see <see cref="ResetParameters"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">dim &lt; 1 or no label.</exception>
     public TextClassifier(TextFeaturizer featurizer, IReadOnlyList<string> labelNames, int dim, IRandomSource generator)
-        : this(featurizer, labelNames, NewTable(featurizer, dim), new Tensor(CheckLabels(labelNames), dim))
+        : this(featurizer, labelNames, NewTable(featurizer, dim), new FloatTensor(CheckLabels(labelNames), dim))
     {
         ArgumentNullException.ThrowIfNull(generator);
         ResetParameters(generator);
     }
 
-    private TextClassifier(TextFeaturizer featurizer, IReadOnlyList<string> labelNames, Tensor table, Tensor output)
+    private TextClassifier(TextFeaturizer featurizer, IReadOnlyList<string> labelNames, FloatTensor table, FloatTensor output)
     {
         Featurizer = featurizer;
         LabelNames = [.. labelNames];
@@ -163,7 +163,7 @@ public sealed class TextClassifier : Module
                 || table.Shape[1] < 1 || labels.Length < 1)
             {
                 throw new InvalidDataException(
-                    $"{path}: embedding.weight {Tensor.FormatShape(table.Shape)} and output.weight {Tensor.FormatShape(output.Shape)} do not fit {words.Length} words + {bucket} buckets and {labels.Length} labels.");
+                    $"{path}: embedding.weight {FloatTensor.FormatShape(table.Shape)} and output.weight {FloatTensor.FormatShape(output.Shape)} do not fit {words.Length} words + {bucket} buckets and {labels.Length} labels.");
             }
 
             return new TextClassifier(featurizer, labels, table, output);
@@ -203,14 +203,14 @@ public sealed class TextClassifier : Module
     private static string Get(IReadOnlyDictionary<string, string> meta, string key, string path) =>
         meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: metadata '{key}' is missing.");
 
-    private static Tensor GetTensor(SafetensorsContent content, string name, string path) =>
+    private static FloatTensor GetTensor(SafetensorsContent content, string name, string path) =>
         content.Contains(name) ? content.GetTensor(name) : throw new InvalidDataException($"{path}: tensor '{name}' is missing.");
 
-    private static Tensor NewTable(TextFeaturizer featurizer, int dim)
+    private static FloatTensor NewTable(TextFeaturizer featurizer, int dim)
     {
         ArgumentNullException.ThrowIfNull(featurizer);
         ArgumentOutOfRangeException.ThrowIfLessThan(dim, 1);
-        return new Tensor(featurizer.Rows, dim);
+        return new FloatTensor(featurizer.Rows, dim);
     }
 
     private static int CheckLabels(IReadOnlyList<string> labelNames)
@@ -227,9 +227,9 @@ public sealed class TextClassifier : Module
     /// <summary>A source of zeros, so building the Linear layer draws nothing (its weights are overwritten).</summary>
     private sealed class ZeroSource : IRandomSource
     {
-        public void Uniform(Tensor tensor, double from, double to) => tensor.Fill(0f);
+        public void Uniform(FloatTensor tensor, double from, double to) => tensor.Fill(0f);
 
-        public void Normal(Tensor tensor, double mean, double std) => tensor.Fill(0f);
+        public void Normal(FloatTensor tensor, double mean, double std) => tensor.Fill(0f);
 
         public void Randperm(Span<long> destination)
         {

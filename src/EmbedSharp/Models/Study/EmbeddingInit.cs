@@ -138,7 +138,7 @@ public static class EmbeddingInits
     /// <summary>Fills an embedding table (V, D) with a non-pretrained scheme, drawing from <paramref name="generator"/>
     /// exactly as the torch.nn.init call of <see cref="Label"/>.</summary>
     /// <exception cref="ArgumentException">A pretrained scheme (its values come from the aligner, not a fill).</exception>
-    public static void Fill(EmbeddingInit scheme, Tensor table, IRandomSource generator)
+    public static void Fill(EmbeddingInit scheme, FloatTensor table, IRandomSource generator)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(generator);

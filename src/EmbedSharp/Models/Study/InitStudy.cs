@@ -317,7 +317,7 @@ public sealed class InitStudy
     }
 
     /// <summary>Mean, std, mean row norm and distinct rows (counted up to 1000) of a table.</summary>
-    internal static TableStats Stats(Tensor table)
+    internal static TableStats Stats(FloatTensor table)
     {
         var s = table.Statistics();
         double norms = 0;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
 using EmbedSharp.Vectors.FastText;
-using Tensor = EmbedSharp.Numerics.Tensor;
+using FloatTensor = EmbedSharp.Numerics.FloatTensor;
 
 namespace EmbedSharp.Models.WordVectors;
 
@@ -13,7 +13,7 @@ namespace EmbedSharp.Models.WordVectors;
 public sealed class TrainedWordVectors
 {
     internal TrainedWordVectors(
-        WordVectorTrainingOptions options, FastTextDictionary dictionary, Tensor input, Tensor output,
+        WordVectorTrainingOptions options, FastTextDictionary dictionary, FloatTensor input, FloatTensor output,
         IReadOnlyList<double> epochLosses, long processedTokens, TimeSpan trainingTime)
     {
         Options = options;
@@ -33,10 +33,10 @@ public sealed class TrainedWordVectors
 
     /// <summary>Input vectors: rows 0..WordCount-1 are words, the next Bucket rows are n-gram buckets. fastText: input_.
     /// Shape: (WordCount + Bucket, Dim).</summary>
-    public Tensor Input { get; }
+    public FloatTensor Input { get; }
 
     /// <summary>Output (context) vectors. fastText: output_. Shape: (WordCount, Dim).</summary>
-    public Tensor Output { get; }
+    public FloatTensor Output { get; }
 
     /// <summary>Average loss per update in each epoch-sized slice of the token budget (NaN for a slice with no update).</summary>
     public IReadOnlyList<double> EpochLosses { get; }

@@ -8,17 +8,17 @@ internal delegate void SpanKernel(ReadOnlySpan<float> a, ReadOnlySpan<float> b, 
 /// <summary>Applies a span kernel to same-shape tensors chunk by chunk (row by row if their storage is split differently).</summary>
 internal static class Elementwise
 {
-    internal static void CheckSameShape(Tensor expected, Tensor actual, string what, string paramName)
+    internal static void CheckSameShape(FloatTensor expected, FloatTensor actual, string what, string paramName)
     {
         if (!actual.Shape.SequenceEqual(expected.Shape))
         {
             throw new ArgumentException(
-                $"{what} has shape {Tensor.FormatShape(actual.Shape)}; {Tensor.FormatShape(expected.Shape)} is needed.", paramName);
+                $"{what} has shape {FloatTensor.FormatShape(actual.Shape)}; {FloatTensor.FormatShape(expected.Shape)} is needed.", paramName);
         }
     }
 
     /// <summary>Runs <paramref name="kernel"/>(a, b, destination) over all elements; <paramref name="b"/> may be null.</summary>
-    internal static void Apply(Tensor a, Tensor? b, Tensor destination, SpanKernel kernel)
+    internal static void Apply(FloatTensor a, FloatTensor? b, FloatTensor destination, SpanKernel kernel)
     {
         if (SameLayout(a, destination) && (b is null || SameLayout(a, b)))
         {
@@ -36,5 +36,5 @@ internal static class Elementwise
         }
     }
 
-    private static bool SameLayout(Tensor x, Tensor y) => x.ChunkCount == y.ChunkCount && x.ChunkElements == y.ChunkElements;
+    private static bool SameLayout(FloatTensor x, FloatTensor y) => x.ChunkCount == y.ChunkCount && x.ChunkElements == y.ChunkElements;
 }

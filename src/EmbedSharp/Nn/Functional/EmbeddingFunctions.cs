@@ -11,7 +11,7 @@ namespace EmbedSharp.Nn.Functional;
 /// torch: <c>F.embedding</c>, <c>F.embedding_bag</c>, <c>torch.embedding_renorm_</c> and their backward kernels.
 /// </summary>
 /// <remarks>
-/// Tables are (num, D) <see cref="Tensor"/>s (storage may be chunked; rows are addressed with <see cref="Tensor.Row"/>).
+/// Tables are (num, D) <see cref="FloatTensor"/>s (storage may be chunked; rows are addressed with <see cref="FloatTensor.Row"/>).
 /// Every method validates all of its inputs before it writes anything. Padding rows are given as a normalised row
 /// number (0 ≤ p &lt; num) or null for none. Kernels write into the caller's destination (last argument) and allocate
 /// nothing, except where a remark says otherwise.
@@ -36,7 +36,7 @@ public static class EmbeddingFunctions
     /// <remarks>Shape: weight (num, D), indices (N,), destination (N·D) row-major.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the table (nothing is written).</exception>
     /// <exception cref="ArgumentException">The destination length is not N·D.</exception>
-    public static void Lookup(Tensor weight, ReadOnlySpan<long> indices, Span<float> destination)
+    public static void Lookup(FloatTensor weight, ReadOnlySpan<long> indices, Span<float> destination)
     {
         var dim = CheckTable(weight);
         CheckLength(destination.Length, (long)indices.Length * dim, "destination", "N·D");
@@ -44,7 +44,7 @@ public static class EmbeddingFunctions
         EmbeddingKernels.Lookup(weight, indices, destination);
     }
 
-    /// <summary>The p-norm of one float32 row exactly as <c>Tensor.norm(p)</c> computes it on a contiguous CPU row
+    /// <summary>The p-norm of one float32 row exactly as <c>FloatTensor.norm(p)</c> computes it on a contiguous CPU row
     /// (AVX2 build). p=2: 8 lanes of fma over full blocks of 8, lanes summed in order, then the tail (groups of 4
     /// squares rounded and added, the last &lt;4 fma'd), sqrt. p=1: sequential Σ|x|. p=∞: max |x|. Other p:
     /// sequential <c>acc += powf(|x|, p)</c>, then <c>powf(acc, 1/p)</c> with 1/p in float.</summary>
@@ -143,7 +143,7 @@ public static class EmbeddingFunctions
     /// <param name="scratch">At least <c>indices.Length</c> longs of scratch (overwritten).</param>
     /// <returns>The number of rows that were rescaled.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the table, or maxNorm/normType are not positive; nothing changes.</exception>
-    public static int Renormalize(Tensor weight, ReadOnlySpan<long> indices, double maxNorm, double normType, Span<long> scratch)
+    public static int Renormalize(FloatTensor weight, ReadOnlySpan<long> indices, double maxNorm, double normType, Span<long> scratch)
     {
         CheckTable(weight);
         CheckMaxNorm(maxNorm);
@@ -182,9 +182,9 @@ public static class EmbeddingFunctions
         return changed;
     }
 
-    /// <summary>As <see cref="Renormalize(Tensor, ReadOnlySpan{long}, double, double, Span{long})"/>, renting its scratch
+    /// <summary>As <see cref="Renormalize(FloatTensor, ReadOnlySpan{long}, double, double, Span{long})"/>, renting its scratch
     /// from the shared array pool.</summary>
-    public static int Renormalize(Tensor weight, ReadOnlySpan<long> indices, double maxNorm, double normType)
+    public static int Renormalize(FloatTensor weight, ReadOnlySpan<long> indices, double maxNorm, double normType)
     {
         var rented = ArrayPool<long>.Shared.Rent(Math.Max(1, indices.Length));
         try
@@ -209,7 +209,7 @@ public static class EmbeddingFunctions
     /// <param name="countScratch">With <paramref name="scaleGradByFreq"/>: at least num ints (overwritten); else may be empty.</param>
     /// <param name="gradWeight">The (num, D) gradient to add into.</param>
     public static void DenseBackward(ReadOnlySpan<long> indices, ReadOnlySpan<float> gradOutput, long? paddingIdx, bool scaleGradByFreq,
-        Span<int> countScratch, Tensor gradWeight)
+        Span<int> countScratch, FloatTensor gradWeight)
     {
         var dim = CheckTable(gradWeight);
         var num = gradWeight.RowCount;
@@ -265,7 +265,7 @@ public static class EmbeddingFunctions
     /// <exception cref="NotSupportedException"><paramref name="scaleGradByFreq"/> is set.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An index or the padding row is outside the table; nothing is appended.</exception>
     /// <exception cref="ArgumentException">gradOutput does not hold N·D elements in one chunk.</exception>
-    public static void SparseBackward(IndexTensor indices, Tensor gradOutput, long? paddingIdx, bool scaleGradByFreq,
+    public static void SparseBackward(IndexTensor indices, FloatTensor gradOutput, long? paddingIdx, bool scaleGradByFreq,
         SparseGradient destination)
     {
         ArgumentNullException.ThrowIfNull(indices);
@@ -283,7 +283,7 @@ public static class EmbeddingFunctions
     }
 
     /// <summary>Throws unless <paramref name="gradOutput"/> holds N·D elements in one chunk.</summary>
-    internal static void CheckBorrowable(IndexTensor indices, Tensor gradOutput, int dim)
+    internal static void CheckBorrowable(IndexTensor indices, FloatTensor gradOutput, int dim)
     {
         CheckLength(gradOutput.Length, (long)indices.Length * dim, "gradOutput", "N·D");
         if (!gradOutput.IsSingleChunk)
@@ -344,7 +344,7 @@ public static class EmbeddingFunctions
     /// destination (B·D), maxIndices (B·D) for Max (−1 for an empty bag) or empty, bagSizes (B) = non-padding counts.</remarks>
     /// <exception cref="ArgumentException">Offsets, lengths or the mode/per-sample-weights combination are invalid.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the table.</exception>
-    public static void BagForward(Tensor weight, ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets, bool includeLastOffset,
+    public static void BagForward(FloatTensor weight, ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets, bool includeLastOffset,
         EmbeddingBagMode mode, ReadOnlySpan<float> perSampleWeights, long? paddingIdx,
         Span<float> destination, Span<long> maxIndices, Span<int> bagSizes)
     {
@@ -355,7 +355,7 @@ public static class EmbeddingFunctions
 
     /// <summary><see cref="BagForward"/> for a caller that has already checked the indices against the table (the
     /// <see cref="EmbeddingBag"/> module checks them before it changes anything), so they are not scanned twice.</summary>
-    internal static void BagForwardIndicesChecked(Tensor weight, ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets, bool includeLastOffset,
+    internal static void BagForwardIndicesChecked(FloatTensor weight, ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets, bool includeLastOffset,
         EmbeddingBagMode mode, ReadOnlySpan<float> perSampleWeights, long? paddingIdx,
         Span<float> destination, Span<long> maxIndices, Span<int> bagSizes)
     {
@@ -387,7 +387,7 @@ public static class EmbeddingFunctions
     /// <exception cref="ArgumentException">Lengths, offsets or mode combinations are invalid.</exception>
     public static void BagDenseBackward(ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets, bool includeLastOffset,
         EmbeddingBagMode mode, ReadOnlySpan<float> perSampleWeights, long? paddingIdx, bool scaleGradByFreq,
-        ReadOnlySpan<int> bagSizes, ReadOnlySpan<long> maxIndices, ReadOnlySpan<float> gradOutput, Tensor gradWeight,
+        ReadOnlySpan<int> bagSizes, ReadOnlySpan<long> maxIndices, ReadOnlySpan<float> gradOutput, FloatTensor gradWeight,
         bool gradWeightIsStale = false)
     {
         var dim = CheckTable(gradWeight);
@@ -558,7 +558,7 @@ public static class EmbeddingFunctions
     /// weight[indices[j], d]</c> as a sequential float sum of rounded products (reference BLAS <c>sdot</c>), 0 for padding
     /// entries. torch: <c>_embedding_bag_per_sample_weights_backward_cpu</c>.</summary>
     /// <remarks>Shape: weight (num, D), indices (N,), gradOutput (B·D), destination (N,).</remarks>
-    public static void BagPerSampleWeightsBackward(Tensor weight, ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets,
+    public static void BagPerSampleWeightsBackward(FloatTensor weight, ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets,
         bool includeLastOffset, long? paddingIdx, ReadOnlySpan<float> gradOutput, Span<float> destination)
     {
         var dim = CheckTable(weight);
@@ -688,12 +688,12 @@ public static class EmbeddingFunctions
         }
     }
 
-    private static int CheckTable(Tensor table)
+    private static int CheckTable(FloatTensor table)
     {
         ArgumentNullException.ThrowIfNull(table);
         if (table.Rank != 2)
         {
-            throw new ArgumentException($"An embedding table must be 2-D (num, D), but has shape {Tensor.FormatShape(table.Shape)}.", nameof(table));
+            throw new ArgumentException($"An embedding table must be 2-D (num, D), but has shape {FloatTensor.FormatShape(table.Shape)}.", nameof(table));
         }
 
         return (int)table.Shape[1];

@@ -24,7 +24,7 @@ internal static unsafe class EmbeddingKernels
     private const int PrefetchDistance = 32;
 
     /// <summary>Starts loading the <paramref name="floats"/> floats at <paramref name="p"/> into the cache: every 64-byte
-    /// line they touch, counted from the line that holds the first float. Tensor storage is 64-byte aligned, so a 512-byte row
+    /// line they touch, counted from the line that holds the first float. FloatTensor storage is 64-byte aligned, so a 512-byte row
     /// spans 8 lines; a wrapped array need not be, and its rows then span 9 (prefetching only 8 left one miss per row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Prefetch(float* p, int floats)
@@ -39,15 +39,15 @@ internal static unsafe class EmbeddingKernels
         }
     }
 
-    /// <summary>Rows of a table: a base pointer for a single-chunk table (pinned by the caller), else Tensor.Row.</summary>
+    /// <summary>Rows of a table: a base pointer for a single-chunk table (pinned by the caller), else FloatTensor.Row.</summary>
     private struct Table
     {
-        public Tensor Tensor;
+        public FloatTensor FloatTensor;
         public float* Base;
         public int Dim;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly Span<float> Row(long k) => Base != null ? new Span<float>(Base + (k * Dim), Dim) : Tensor.Row(k);
+        public readonly Span<float> Row(long k) => Base != null ? new Span<float>(Base + (k * Dim), Dim) : FloatTensor.Row(k);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Prefetch(long k)
@@ -75,7 +75,7 @@ internal static unsafe class EmbeddingKernels
     private const long StreamingBytes = 16L << 20;
 
     /// <summary>destination[i] = weight[indices[i]] for valid indices (checked by the caller).</summary>
-    public static void Lookup(Tensor weight, ReadOnlySpan<long> indices, Span<float> destination)
+    public static void Lookup(FloatTensor weight, ReadOnlySpan<long> indices, Span<float> destination)
     {
         var dim = (int)weight.RowLength;
         if (indices.IsEmpty || dim == 0)
@@ -89,7 +89,7 @@ internal static unsafe class EmbeddingKernels
         {
             var work = new LookupWork
             {
-                Weight = new Table { Tensor = weight, Base = table, Dim = dim },
+                Weight = new Table { FloatTensor = weight, Base = table, Dim = dim },
                 Indices = idx,
                 Destination = dst,
                 Count = indices.Length,
@@ -149,7 +149,7 @@ internal static unsafe class EmbeddingKernels
     /// i in input order. Parts own disjoint ranges of table rows and each scans the indices in order, so every row gets
     /// its additions in input order whatever the number of parts.</summary>
     public static void DenseBackward(ReadOnlySpan<long> indices, ReadOnlySpan<float> gradOutput, long pad, ReadOnlySpan<int> counts,
-        Tensor gradWeight)
+        FloatTensor gradWeight)
     {
         var dim = (int)gradWeight.RowLength;
         if (indices.IsEmpty || dim == 0)
@@ -164,7 +164,7 @@ internal static unsafe class EmbeddingKernels
         {
             var work = new ScatterWork
             {
-                Grad = new Table { Tensor = gradWeight, Base = table, Dim = dim },
+                Grad = new Table { FloatTensor = gradWeight, Base = table, Dim = dim },
                 Indices = idx,
                 GradOutput = g,
                 Counts = counts.IsEmpty ? null : c,
@@ -219,7 +219,7 @@ internal static unsafe class EmbeddingKernels
 
     /// <summary>EmbeddingBag forward after validation (every destination element and max index is written): bags are
     /// independent, so they are split over cores; inside a bag the order is the serial one.</summary>
-    public static void BagForward(Tensor weight, ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets, int bags, EmbeddingBagMode mode,
+    public static void BagForward(FloatTensor weight, ReadOnlySpan<long> indices, ReadOnlySpan<long> offsets, int bags, EmbeddingBagMode mode,
         ReadOnlySpan<float> perSampleWeights, long? paddingIdx, Span<float> destination, Span<long> maxIndices, Span<int> bagSizes)
     {
         var dim = (int)weight.RowLength;
@@ -233,7 +233,7 @@ internal static unsafe class EmbeddingKernels
         {
             var work = new BagWork
             {
-                Weight = new Table { Tensor = weight, Base = table, Dim = dim },
+                Weight = new Table { FloatTensor = weight, Base = table, Dim = dim },
                 Indices = idx,
                 Offsets = off,
                 Weights = perSampleWeights.IsEmpty ? null : psw,
@@ -557,7 +557,7 @@ internal static unsafe class EmbeddingKernels
     /// zeroes its own range of rows as it walks them in key order (one pass over the table instead of a fill and then the
     /// additions; the same bits as adding into zeros).</summary>
     public static void BagDenseBackwardGroups(ReadOnlySpan<long> keys, ReadOnlySpan<int> order, ReadOnlySpan<int> bagOf,
-        ReadOnlySpan<int> bagSizes, ReadOnlySpan<float> perSampleWeights, long pad, bool mean, ReadOnlySpan<float> gradOutput, Tensor gradWeight,
+        ReadOnlySpan<int> bagSizes, ReadOnlySpan<float> perSampleWeights, long pad, bool mean, ReadOnlySpan<float> gradOutput, FloatTensor gradWeight,
         bool gradWeightIsStale = false)
     {
         var dim = (int)gradWeight.RowLength;
@@ -571,7 +571,7 @@ internal static unsafe class EmbeddingKernels
         {
             var work = new BagBackwardWork
             {
-                Grad = new Table { Tensor = gradWeight, Base = table, Dim = dim },
+                Grad = new Table { FloatTensor = gradWeight, Base = table, Dim = dim },
                 Keys = k,
                 Order = o,
                 BagOf = bo,
@@ -656,7 +656,7 @@ internal static unsafe class EmbeddingKernels
 
     /// <summary>Zeroes the rows of <paramref name="table"/> that <paramref name="marks"/> holds: parts own disjoint row
     /// ranges, rows are prefetched a few marked rows ahead.</summary>
-    public static void ClearMarkedRows(Tensor table, RowMarks marks)
+    public static void ClearMarkedRows(FloatTensor table, RowMarks marks)
     {
         var dim = (int)table.RowLength;
         if (dim == 0 || table.Length == 0)
@@ -666,7 +666,7 @@ internal static unsafe class EmbeddingKernels
 
         fixed (float* t = table.IsSingleChunk ? table.AsSpan() : default)
         {
-            var work = new MarkedClearWork { Table = new Table { Tensor = table, Base = t, Dim = dim }, Marks = marks, Rows = table.RowCount };
+            var work = new MarkedClearWork { Table = new Table { FloatTensor = table, Base = t, Dim = dim }, Marks = marks, Rows = table.RowCount };
             WorkSplit.Run(&ClearMarkedPart, &work, WorkSplit.Parts(marks.Count() * dim, MinFloatsPerPart));
         }
     }
@@ -824,7 +824,7 @@ internal static unsafe class EmbeddingKernels
 
         for (var r = from; r < to; r++)
         {
-            t.Tensor.Row(r).Clear();
+            t.FloatTensor.Row(r).Clear();
         }
     }
 

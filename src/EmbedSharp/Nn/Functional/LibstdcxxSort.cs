@@ -6,7 +6,7 @@ namespace EmbedSharp.Nn.Functional;
 /// <summary>
 /// A step-for-step reimplementation of libstdc++'s (GCC 12) unstable <c>std::sort</c> — introsort with
 /// median-of-three pivot, unguarded partition, heap-sort fallback at depth 2·⌊log2 n⌋, and a final insertion sort
-/// with threshold 16 — on (key, payload) pairs compared by key only. PyTorch 1.13's CPU <c>Tensor.sort()</c>
+/// with threshold 16 — on (key, payload) pairs compared by key only. PyTorch 1.13's CPU <c>FloatTensor.sort()</c>
 /// (stable=False) runs exactly this, so equal keys end up in the same (input-dependent) order, which fixes the
 /// summation order of EmbeddingBag's dense backward. Checked against <c>torch.sort</c> on random inputs of 0–400
 /// elements with many duplicates (tools/goldens/make_embedding.py cases "many duplicates").

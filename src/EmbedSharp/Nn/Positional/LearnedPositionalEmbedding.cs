@@ -26,7 +26,7 @@ public sealed class LearnedPositionalEmbedding : Module
         ArgumentNullException.ThrowIfNull(generator);
         MaxLen = maxLen;
         Dim = d;
-        Weight = RegisterParameter("weight", new Parameter(new Tensor(maxLen, d))); // (maxLen, d)
+        Weight = RegisterParameter("weight", new Parameter(new FloatTensor(maxLen, d))); // (maxLen, d)
         ResetParameters(generator);
     }
 
@@ -51,10 +51,10 @@ public sealed class LearnedPositionalEmbedding : Module
     /// <param name="positionOffset">Position of the first element of each sequence.</param>
     /// <exception cref="ArgumentException">The input's rank is not 2 or 3, or its last dimension is not d.</exception>
     /// <exception cref="ArgumentOutOfRangeException">offset is negative or offset + seq exceeds maxLen.</exception>
-    public Tensor Forward(Tensor input, long positionOffset = 0)
+    public FloatTensor Forward(FloatTensor input, long positionOffset = 0)
     {
         PositionalOps.CheckInput(input, MaxLen, Dim, positionOffset);
-        var output = new Tensor(input.Shape);
+        var output = new FloatTensor(input.Shape);
         PositionalOps.AddTable(input, Weight.Value, positionOffset, output);
         return output;
     }
@@ -62,7 +62,7 @@ public sealed class LearnedPositionalEmbedding : Module
     /// <summary>Writes x + W[offset .. offset+seq−1] into <paramref name="destination"/> (may be <paramref name="input"/>).</summary>
     /// <exception cref="ArgumentException">Bad input shape or a destination of another shape.</exception>
     /// <exception cref="ArgumentOutOfRangeException">offset is negative or offset + seq exceeds maxLen.</exception>
-    public void Forward(Tensor input, Tensor destination, long positionOffset = 0)
+    public void Forward(FloatTensor input, FloatTensor destination, long positionOffset = 0)
     {
         PositionalOps.CheckInput(input, MaxLen, Dim, positionOffset);
         PositionalOps.CheckSameShape(input, destination, nameof(destination));
@@ -75,7 +75,7 @@ public sealed class LearnedPositionalEmbedding : Module
     /// <param name="positionOffset">The offset the forward pass used.</param>
     /// <exception cref="ArgumentException">Bad gradient shape.</exception>
     /// <exception cref="ArgumentOutOfRangeException">offset is negative or offset + seq exceeds maxLen.</exception>
-    public Tensor Backward(Tensor gradOutput, long positionOffset = 0)
+    public FloatTensor Backward(FloatTensor gradOutput, long positionOffset = 0)
     {
         PositionalOps.CheckInput(gradOutput, MaxLen, Dim, positionOffset, nameof(gradOutput));
         if (Weight.RequiresGrad)

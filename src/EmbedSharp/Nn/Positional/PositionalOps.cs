@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
-using Tensor = EmbedSharp.Numerics.Tensor;
+using FloatTensor = EmbedSharp.Numerics.FloatTensor;
 
 namespace EmbedSharp.Nn.Positional;
 
@@ -9,19 +9,19 @@ namespace EmbedSharp.Nn.Positional;
 internal static class PositionalOps
 {
     /// <summary>Checks input against a (maxLen, d) table and returns (batch, seq); batch is 1 for a (seq, d) input.</summary>
-    internal static (long Batch, long Seq) CheckInput(Tensor input, long maxLen, long d, long positionOffset, string paramName = "input")
+    internal static (long Batch, long Seq) CheckInput(FloatTensor input, long maxLen, long d, long positionOffset, string paramName = "input")
     {
         ArgumentNullException.ThrowIfNull(input, paramName);
         if (input.Rank is not (2 or 3))
         {
             throw new ArgumentException(
-                $"Expected an input of shape (seq, {d}) or (batch, seq, {d}); got {Tensor.FormatShape(input.Shape)}.", paramName);
+                $"Expected an input of shape (seq, {d}) or (batch, seq, {d}); got {FloatTensor.FormatShape(input.Shape)}.", paramName);
         }
 
         if (input.Shape[^1] != d)
         {
             throw new ArgumentException(
-                $"The input's last dimension is {input.Shape[^1]} but the positional table has d = {d} (input shape {Tensor.FormatShape(input.Shape)}).", paramName);
+                $"The input's last dimension is {input.Shape[^1]} but the positional table has d = {d} (input shape {FloatTensor.FormatShape(input.Shape)}).", paramName);
         }
 
         var seq = input.Shape[^2];
@@ -45,18 +45,18 @@ internal static class PositionalOps
         }
     }
 
-    internal static void CheckSameShape(Tensor a, Tensor b, string paramName)
+    internal static void CheckSameShape(FloatTensor a, FloatTensor b, string paramName)
     {
         ArgumentNullException.ThrowIfNull(b, paramName);
         if (!a.Shape.SequenceEqual(b.Shape))
         {
             throw new ArgumentException(
-                $"The destination has shape {Tensor.FormatShape(b.Shape)} but the input has {Tensor.FormatShape(a.Shape)}.", paramName);
+                $"The destination has shape {FloatTensor.FormatShape(b.Shape)} but the input has {FloatTensor.FormatShape(a.Shape)}.", paramName);
         }
     }
 
     /// <summary>output[b, s] = input[b, s] + table[offset + s]; output may be input (in place). One float add per element.</summary>
-    internal static void AddTable(Tensor input, Tensor table, long positionOffset, Tensor output)
+    internal static void AddTable(FloatTensor input, FloatTensor table, long positionOffset, FloatTensor output)
     {
         var d = (int)table.Shape[1];
         var seq = input.Shape[^2];
@@ -86,7 +86,7 @@ internal static class PositionalOps
     }
 
     // source/destination hold one whole sequence (seq·d floats); one call per sequence when the table is one chunk.
-    private static void AddSequence(ReadOnlySpan<float> source, Tensor table, long positionOffset, Span<float> destination, int d)
+    private static void AddSequence(ReadOnlySpan<float> source, FloatTensor table, long positionOffset, Span<float> destination, int d)
     {
         if (table.IsSingleChunk)
         {
@@ -103,7 +103,7 @@ internal static class PositionalOps
 
     /// <summary>tableGrad[offset + s] += Σ_b grad[b, s]: the batch sum is formed first, sequentially in batch order,
     /// then added once (as autograd adds a fresh gradient to an existing one).</summary>
-    internal static void AccumulateBatchSum(Tensor grad, Tensor tableGrad, long positionOffset)
+    internal static void AccumulateBatchSum(FloatTensor grad, FloatTensor tableGrad, long positionOffset)
     {
         var d = (int)tableGrad.Shape[1];
         var seq = grad.Shape[^2];

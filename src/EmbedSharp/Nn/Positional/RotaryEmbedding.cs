@@ -120,37 +120,37 @@ public sealed class RotaryEmbedding
     /// <param name="positionOffset">Position of sequence index 0 (the cache length when decoding).</param>
     /// <exception cref="ArgumentException">x has rank below 2 or its last dimension is not headDim.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The offset is negative.</exception>
-    public void Apply(Tensor x, long positionOffset = 0) => Apply(x, x, positionOffset);
+    public void Apply(FloatTensor x, long positionOffset = 0) => Apply(x, x, positionOffset);
 
     /// <summary>Writes the rotation of <paramref name="x"/> into <paramref name="destination"/> (may be x itself).</summary>
     /// <exception cref="ArgumentException">Bad shape of x, or a destination of another shape.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The offset is negative.</exception>
-    public void Apply(Tensor x, Tensor destination, long positionOffset = 0) => Run(x, destination, positionOffset, inverse: false);
+    public void Apply(FloatTensor x, FloatTensor destination, long positionOffset = 0) => Run(x, destination, positionOffset, inverse: false);
 
-    /// <summary>Rotates back by −m·θ_i in place (R(m)ᵀ = R(−m)): undoes <see cref="Apply(Tensor, long)"/> and is its backward.</summary>
+    /// <summary>Rotates back by −m·θ_i in place (R(m)ᵀ = R(−m)): undoes <see cref="Apply(FloatTensor, long)"/> and is its backward.</summary>
     /// <exception cref="ArgumentException">x has rank below 2 or its last dimension is not headDim.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The offset is negative.</exception>
-    public void ApplyInverse(Tensor x, long positionOffset = 0) => ApplyInverse(x, x, positionOffset);
+    public void ApplyInverse(FloatTensor x, long positionOffset = 0) => ApplyInverse(x, x, positionOffset);
 
     /// <summary>Writes the inverse rotation of <paramref name="x"/> into <paramref name="destination"/> (may be x itself).</summary>
     /// <exception cref="ArgumentException">Bad shape of x, or a destination of another shape.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The offset is negative.</exception>
-    public void ApplyInverse(Tensor x, Tensor destination, long positionOffset = 0) => Run(x, destination, positionOffset, inverse: true);
+    public void ApplyInverse(FloatTensor x, FloatTensor destination, long positionOffset = 0) => Run(x, destination, positionOffset, inverse: true);
 
     /// <summary>Returns a new tensor y = R(offset + s)·x for each position. Shape: x (…, seq, headDim).</summary>
-    public Tensor Forward(Tensor x, long positionOffset = 0)
+    public FloatTensor Forward(FloatTensor x, long positionOffset = 0)
     {
         CheckShape(x, nameof(x));
-        var y = new Tensor(x.Shape);
+        var y = new FloatTensor(x.Shape);
         Apply(x, y, positionOffset);
         return y;
     }
 
     /// <summary>dL/dx = R(offset + s)ᵀ·dL/dy, a new tensor (the rotation is orthogonal, so its transpose is its inverse).</summary>
-    public Tensor Backward(Tensor gradOutput, long positionOffset = 0)
+    public FloatTensor Backward(FloatTensor gradOutput, long positionOffset = 0)
     {
         CheckShape(gradOutput, nameof(gradOutput));
-        var g = new Tensor(gradOutput.Shape);
+        var g = new FloatTensor(gradOutput.Shape);
         ApplyInverse(gradOutput, g, positionOffset);
         return g;
     }
@@ -180,14 +180,14 @@ public sealed class RotaryEmbedding
         RotateSequences(source, destination, seqLen, positionOffset, inverse);
     }
 
-    private void Run(Tensor x, Tensor destination, long positionOffset, bool inverse)
+    private void Run(FloatTensor x, FloatTensor destination, long positionOffset, bool inverse)
     {
         CheckShape(x, nameof(x));
         ArgumentNullException.ThrowIfNull(destination);
         if (!x.Shape.SequenceEqual(destination.Shape))
         {
             throw new ArgumentException(
-                $"The destination has shape {Tensor.FormatShape(destination.Shape)} but x has {Tensor.FormatShape(x.Shape)}.", nameof(destination));
+                $"The destination has shape {FloatTensor.FormatShape(destination.Shape)} but x has {FloatTensor.FormatShape(x.Shape)}.", nameof(destination));
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(positionOffset);
@@ -222,13 +222,13 @@ public sealed class RotaryEmbedding
         }
     }
 
-    private void CheckShape(Tensor x, string paramName)
+    private void CheckShape(FloatTensor x, string paramName)
     {
         ArgumentNullException.ThrowIfNull(x, paramName);
         if (x.Rank < 2 || x.Shape[^1] != HeadDim)
         {
             throw new ArgumentException(
-                $"Expected a tensor of shape (…, seq, {HeadDim}) (last dimension = headDim {HeadDim}); got {Tensor.FormatShape(x.Shape)}.", paramName);
+                $"Expected a tensor of shape (…, seq, {HeadDim}) (last dimension = headDim {HeadDim}); got {FloatTensor.FormatShape(x.Shape)}.", paramName);
         }
     }
 

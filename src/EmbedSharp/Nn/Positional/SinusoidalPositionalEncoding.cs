@@ -34,7 +34,7 @@ public sealed class SinusoidalPositionalEncoding : Module
         MaxLen = maxLen;
         DModel = dModel;
         Layout = layout;
-        Pe = RegisterBuffer("pe", new Tensor(maxLen, dModel)); // (maxLen, d)
+        Pe = RegisterBuffer("pe", new FloatTensor(maxLen, dModel)); // (maxLen, d)
         SinusoidalTable.Fill(Pe, layout);
     }
 
@@ -48,26 +48,26 @@ public sealed class SinusoidalPositionalEncoding : Module
     public SinusoidalLayout Layout { get; }
 
     /// <summary>The table, buffer <c>"pe"</c>. Shape: (maxLen, d).</summary>
-    public Tensor Pe { get; }
+    public FloatTensor Pe { get; }
 
     /// <summary>Returns x + PE[offset .. offset+seq−1] as a new tensor.</summary>
     /// <param name="input">Shape (seq, d) or (batch, seq, d).</param>
     /// <param name="positionOffset">Position of the first element of each sequence (e.g. the cache length when decoding).</param>
     /// <exception cref="ArgumentException">The input's rank is not 2 or 3, or its last dimension is not d.</exception>
     /// <exception cref="ArgumentOutOfRangeException">offset is negative or offset + seq exceeds maxLen.</exception>
-    public Tensor Forward(Tensor input, long positionOffset = 0)
+    public FloatTensor Forward(FloatTensor input, long positionOffset = 0)
     {
         PositionalOps.CheckInput(input, MaxLen, DModel, positionOffset);
-        var output = new Tensor(input.Shape);
+        var output = new FloatTensor(input.Shape);
         PositionalOps.AddTable(input, Pe, positionOffset, output);
         return output;
     }
 
     /// <summary>Writes x + PE[offset .. offset+seq−1] into <paramref name="destination"/>, which may be
     /// <paramref name="input"/> itself (in place). Allocates nothing.</summary>
-    /// <exception cref="ArgumentException">Bad input shape (see <see cref="Forward(Tensor, long)"/>) or a destination of another shape.</exception>
+    /// <exception cref="ArgumentException">Bad input shape (see <see cref="Forward(FloatTensor, long)"/>) or a destination of another shape.</exception>
     /// <exception cref="ArgumentOutOfRangeException">offset is negative or offset + seq exceeds maxLen.</exception>
-    public void Forward(Tensor input, Tensor destination, long positionOffset = 0)
+    public void Forward(FloatTensor input, FloatTensor destination, long positionOffset = 0)
     {
         PositionalOps.CheckInput(input, MaxLen, DModel, positionOffset);
         PositionalOps.CheckSameShape(input, destination, nameof(destination));
@@ -77,7 +77,7 @@ public sealed class SinusoidalPositionalEncoding : Module
     /// <summary>The gradient with respect to the input: the table is constant, so dL/dx = dL/dy and
     /// <paramref name="gradOutput"/> itself is returned (no copy).</summary>
     /// <exception cref="ArgumentException">The gradient's rank is not 2 or 3 or its last dimension is not d.</exception>
-    public Tensor Backward(Tensor gradOutput)
+    public FloatTensor Backward(FloatTensor gradOutput)
     {
         PositionalOps.CheckInput(gradOutput, long.MaxValue, DModel, 0, nameof(gradOutput));
         return gradOutput;

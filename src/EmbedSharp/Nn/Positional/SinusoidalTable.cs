@@ -62,12 +62,12 @@ public static class SinusoidalTable
     }
 
     /// <summary>Fills every row of <paramref name="table"/> (shape (maxLen, d)) with positions 0..maxLen−1.</summary>
-    public static void Fill(Numerics.Tensor table, SinusoidalLayout layout)
+    public static void Fill(Numerics.FloatTensor table, SinusoidalLayout layout)
     {
         ArgumentNullException.ThrowIfNull(table);
         if (table.Rank != 2)
         {
-            throw new ArgumentException($"A positional table has shape (maxLen, d); got {Numerics.Tensor.FormatShape(table.Shape)}.", nameof(table));
+            throw new ArgumentException($"A positional table has shape (maxLen, d); got {Numerics.FloatTensor.FormatShape(table.Shape)}.", nameof(table));
         }
 
         var d = checked((int)table.Shape[1]);

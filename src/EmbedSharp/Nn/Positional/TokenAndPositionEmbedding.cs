@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
-using Tensor = EmbedSharp.Numerics.Tensor;
+using FloatTensor = EmbedSharp.Numerics.FloatTensor;
 
 namespace EmbedSharp.Nn.Positional;
 
@@ -86,12 +86,12 @@ public sealed class TokenAndPositionEmbedding : Module
     /// <summary>The sinusoidal positional part, or null for learned positions.</summary>
     public SinusoidalPositionalEncoding? SinusoidalPosition { get; }
 
-    private Tensor PositionTable => LearnedPosition?.Weight.Value ?? SinusoidalPosition!.Pe;
+    private FloatTensor PositionTable => LearnedPosition?.Weight.Value ?? SinusoidalPosition!.Pe;
 
     /// <summary>y[b, s] = E[ids[b, s]]·α + P[offset + s]. Shape: ids (seq) or (batch, seq) → (seq, d) or (batch, seq, d).</summary>
     /// <exception cref="ArgumentException">ids has rank other than 1 or 2.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary, or offset + seq exceeds maxLen.</exception>
-    public Tensor Forward(IndexTensor ids, long positionOffset = 0)
+    public FloatTensor Forward(IndexTensor ids, long positionOffset = 0)
     {
         var (batch, seq) = CheckIds(ids, nameof(ids));
         PositionalOps.CheckPositions(positionOffset, seq, MaxLen);
@@ -120,7 +120,7 @@ public sealed class TokenAndPositionEmbedding : Module
     /// <param name="positionOffset">The offset of the forward pass.</param>
     /// <exception cref="ArgumentException">gradOutput's shape does not match ids and d.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary, or offset + seq exceeds maxLen.</exception>
-    public void Backward(Tensor gradOutput, IndexTensor ids, long positionOffset = 0)
+    public void Backward(FloatTensor gradOutput, IndexTensor ids, long positionOffset = 0)
     {
         var (batch, seq) = CheckIds(ids, nameof(ids));
         PositionalOps.CheckInput(gradOutput, MaxLen, Dim, positionOffset, nameof(gradOutput));
@@ -128,7 +128,7 @@ public sealed class TokenAndPositionEmbedding : Module
         if (!gradOutput.Shape.SequenceEqual(expected))
         {
             throw new ArgumentException(
-                $"gradOutput has shape {Tensor.FormatShape(gradOutput.Shape)}; ids {Tensor.FormatShape(ids.Shape)} and d = {Dim} need {Tensor.FormatShape(expected)}.",
+                $"gradOutput has shape {FloatTensor.FormatShape(gradOutput.Shape)}; ids {FloatTensor.FormatShape(ids.Shape)} and d = {Dim} need {FloatTensor.FormatShape(expected)}.",
                 nameof(gradOutput));
         }
 
@@ -152,7 +152,7 @@ public sealed class TokenAndPositionEmbedding : Module
         _token.Backward(ids, tokenGrad);
     }
 
-    private static Span<float> OutputRow(Tensor t, long b, long s)
+    private static Span<float> OutputRow(FloatTensor t, long b, long s)
     {
         if (t.Rank == 2)
         {
@@ -168,7 +168,7 @@ public sealed class TokenAndPositionEmbedding : Module
         ArgumentNullException.ThrowIfNull(ids, paramName);
         if (ids.Rank is not (1 or 2))
         {
-            throw new ArgumentException($"Expected ids of shape (seq) or (batch, seq); got {Tensor.FormatShape(ids.Shape)}.", paramName);
+            throw new ArgumentException($"Expected ids of shape (seq) or (batch, seq); got {FloatTensor.FormatShape(ids.Shape)}.", paramName);
         }
 
         EmbedSharp.Nn.Functional.EmbeddingFunctions.CheckIndices(ids.AsSpan(), _token.NumEmbeddings);

@@ -16,7 +16,7 @@ internal enum ElementKind
 }
 
 /// <summary>
-/// Converts between little-endian element bytes in a stream and <see cref="Tensor"/> / <c>long</c> storage,
+/// Converts between little-endian element bytes in a stream and <see cref="FloatTensor"/> / <c>long</c> storage,
 /// block by block (never one array for the whole tensor). Correct on big-endian hosts by construction: bytes are
 /// reinterpreted directly only when <see cref="BitConverter.IsLittleEndian"/>, otherwise decoded per element.
 /// </summary>
@@ -37,7 +37,7 @@ internal static class ElementCodec
 
     /// <summary>Reads <c>destination.Length</c> elements of <paramref name="kind"/> into the tensor, converting to
     /// float32 with round-to-nearest-even (exact for F32, F16, BF16).</summary>
-    public static void ReadFloats(TensorStreamReader reader, ElementKind kind, Tensor destination)
+    public static void ReadFloats(TensorStreamReader reader, ElementKind kind, FloatTensor destination)
     {
         var size = SizeOf(kind);
         var bytes = ArrayPool<byte>.Shared.Rent(BlockElements * size);
@@ -103,7 +103,7 @@ internal static class ElementCodec
     }
 
     /// <summary>Writes every element of <paramref name="tensor"/> as little-endian float32, chunk by chunk.</summary>
-    public static void WriteFloats(Stream stream, Tensor tensor)
+    public static void WriteFloats(Stream stream, FloatTensor tensor)
     {
         for (var c = 0; c < tensor.ChunkCount; c++)
         {

@@ -16,7 +16,7 @@ public sealed class BceWithLogitsLoss
     private readonly float[]? _posWeight;
 
     /// <summary>Creates the loss. <paramref name="posWeight"/> (copied) weighs the positive term per class.</summary>
-    public BceWithLogitsLoss(Reduction reduction = Reduction.Mean, Tensor? posWeight = null)
+    public BceWithLogitsLoss(Reduction reduction = Reduction.Mean, FloatTensor? posWeight = null)
     {
         LossChecks.CheckReduction(reduction);
         Reduction = reduction;
@@ -24,7 +24,7 @@ public sealed class BceWithLogitsLoss
         {
             if (posWeight.Rank > 1)
             {
-                throw new ArgumentException($"pos_weight must be a vector over classes; got shape {Tensor.FormatShape(posWeight.Shape)}.", nameof(posWeight));
+                throw new ArgumentException($"pos_weight must be a vector over classes; got shape {FloatTensor.FormatShape(posWeight.Shape)}.", nameof(posWeight));
             }
 
             _posWeight = posWeight.ToArray();
@@ -39,12 +39,12 @@ public sealed class BceWithLogitsLoss
 
     /// <summary>The loss: a scalar tensor for Mean/Sum, per element for None.</summary>
     /// <exception cref="ArgumentException">The shapes differ, or pos_weight does not match the last dimension.</exception>
-    public Tensor Forward(Tensor input, Tensor target)
+    public FloatTensor Forward(FloatTensor input, FloatTensor target)
     {
         var classes = Check(input, target);
         var x = LossChecks.Span(input, nameof(input));
         var y = LossChecks.Span(target, nameof(target));
-        var perElement = Reduction == Reduction.None ? new Tensor(input.Shape) : null;
+        var perElement = Reduction == Reduction.None ? new FloatTensor(input.Shape) : null;
         double total = 0;
         for (var i = 0; i < x.Length; i++)
         {
@@ -70,14 +70,14 @@ public sealed class BceWithLogitsLoss
     /// gradient (divided by the element count for Mean). <paramref name="gradOutput"/>: one value for Mean/Sum, per element
     /// for None; null means 1.</summary>
     /// <exception cref="ArgumentException">A shape does not fit.</exception>
-    public Tensor Backward(Tensor input, Tensor target, Tensor? gradOutput = null)
+    public FloatTensor Backward(FloatTensor input, FloatTensor target, FloatTensor? gradOutput = null)
     {
         var classes = Check(input, target);
         LossChecks.CheckGradOutput(gradOutput, Reduction, input.Shape);
         var x = LossChecks.Span(input, nameof(input));
         var y = LossChecks.Span(target, nameof(target));
         var g = gradOutput is null ? default : LossChecks.Span(gradOutput, nameof(gradOutput));
-        var grad = new Tensor(input.Shape);
+        var grad = new FloatTensor(input.Shape);
         var dx = grad.AsSpan();
         for (var i = 0; i < x.Length; i++)
         {
@@ -98,14 +98,14 @@ public sealed class BceWithLogitsLoss
 
     private double PosWeightAt(int flatIndex, int classes) => _posWeight!.Length == 1 ? _posWeight[0] : _posWeight[flatIndex % classes];
 
-    private int Check(Tensor input, Tensor target)
+    private int Check(FloatTensor input, FloatTensor target)
     {
         LossChecks.SameShape(input, target);
         var classes = input.Rank == 0 ? 1 : (int)input.Shape[^1];
         if (_posWeight is not null && _posWeight.Length != 1 && _posWeight.Length != classes)
         {
             throw new ArgumentException(
-                $"pos_weight has {_posWeight.Length} values; the input's shape {Tensor.FormatShape(input.Shape)} needs {classes} (its last dimension) or 1.", nameof(input));
+                $"pos_weight has {_posWeight.Length} values; the input's shape {FloatTensor.FormatShape(input.Shape)} needs {classes} (its last dimension) or 1.", nameof(input));
         }
 
         return classes;

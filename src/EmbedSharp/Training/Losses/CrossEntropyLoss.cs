@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 using EmbedSharp.Numerics;
-using Tensor = EmbedSharp.Numerics.Tensor;
+using FloatTensor = EmbedSharp.Numerics.FloatTensor;
 
 namespace EmbedSharp.Training.Losses;
 
@@ -44,19 +44,19 @@ public sealed class CrossEntropyLoss
     /// <summary>The loss: a scalar tensor for Mean/Sum, one value per sample for None.</summary>
     /// <exception cref="ArgumentException">The logits are not 2-D or the targets' length differs from N.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
-    public Tensor Forward(Tensor logits, IndexTensor targets)
+    public FloatTensor Forward(FloatTensor logits, IndexTensor targets)
     {
         var (n, _) = Check(logits, targets);
-        var output = Reduction == Reduction.None ? new Tensor(n) : new Tensor(Array.Empty<long>());
+        var output = Reduction == Reduction.None ? new FloatTensor(n) : new FloatTensor(Array.Empty<long>());
         Forward(logits, targets, output);
         return output;
     }
 
     /// <summary>Allocation-free forward: writes the loss into <paramref name="output"/>, one value for Mean/Sum, (N) for
-    /// None. Same bits as <see cref="Forward(Tensor, IndexTensor)"/>.</summary>
+    /// None. Same bits as <see cref="Forward(FloatTensor, IndexTensor)"/>.</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names it); nothing is written.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
-    public void Forward(Tensor logits, IndexTensor targets, Tensor output)
+    public void Forward(FloatTensor logits, IndexTensor targets, FloatTensor output)
     {
         var (n, c) = Check(logits, targets);
         ArgumentNullException.ThrowIfNull(output);
@@ -108,19 +108,19 @@ public sealed class CrossEntropyLoss
     /// Mean/Sum, (N) for None; null means 1. Shape: (N, C).</summary>
     /// <exception cref="ArgumentException">A shape does not fit.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
-    public Tensor Backward(Tensor logits, IndexTensor targets, Tensor? gradOutput = null)
+    public FloatTensor Backward(FloatTensor logits, IndexTensor targets, FloatTensor? gradOutput = null)
     {
         ArgumentNullException.ThrowIfNull(logits);
-        var grad = new Tensor(logits.Shape);
+        var grad = new FloatTensor(logits.Shape);
         Backward(logits, targets, gradOutput, grad);
         return grad;
     }
 
-    /// <summary>Allocation-free backward: writes dL/dx (as <see cref="Backward(Tensor, IndexTensor, Tensor?)"/>) into
+    /// <summary>Allocation-free backward: writes dL/dx (as <see cref="Backward(FloatTensor, IndexTensor, FloatTensor?)"/>) into
     /// <paramref name="gradInput"/> (N, C), which may be the logits themselves.</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names it); nothing is written.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
-    public void Backward(Tensor logits, IndexTensor targets, Tensor? gradOutput, Tensor gradInput)
+    public void Backward(FloatTensor logits, IndexTensor targets, FloatTensor? gradOutput, FloatTensor gradInput)
     {
         var (n, c) = Check(logits, targets);
         ArgumentNullException.ThrowIfNull(gradInput);
@@ -128,7 +128,7 @@ public sealed class CrossEntropyLoss
         if (!gradInput.Shape.SequenceEqual(logits.Shape))
         {
             throw new ArgumentException(
-                $"gradInput has shape {Tensor.FormatShape(gradInput.Shape)}; the logits have {Tensor.FormatShape(logits.Shape)}.", nameof(gradInput));
+                $"gradInput has shape {FloatTensor.FormatShape(gradInput.Shape)}; the logits have {FloatTensor.FormatShape(logits.Shape)}.", nameof(gradInput));
         }
 
         LossChecks.Span(gradInput, nameof(gradInput));
@@ -194,13 +194,13 @@ public sealed class CrossEntropyLoss
         return max + Math.Log(sum);
     }
 
-    private (int N, int C) Check(Tensor logits, IndexTensor targets)
+    private (int N, int C) Check(FloatTensor logits, IndexTensor targets)
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(targets);
         if (logits.Rank != 2)
         {
-            throw new ArgumentException($"Cross-entropy expects logits of shape (N, C); got {Tensor.FormatShape(logits.Shape)}.", nameof(logits));
+            throw new ArgumentException($"Cross-entropy expects logits of shape (N, C); got {FloatTensor.FormatShape(logits.Shape)}.", nameof(logits));
         }
 
         var n = (int)logits.Shape[0];
@@ -208,7 +208,7 @@ public sealed class CrossEntropyLoss
         if (targets.Rank != 1 || targets.Length != n)
         {
             throw new ArgumentException(
-                $"Targets of shape {Tensor.FormatShape(targets.Shape)} do not match logits of shape {Tensor.FormatShape(logits.Shape)}: ({n},) is needed.", nameof(targets));
+                $"Targets of shape {FloatTensor.FormatShape(targets.Shape)} do not match logits of shape {FloatTensor.FormatShape(logits.Shape)}: ({n},) is needed.", nameof(targets));
         }
 
         var t = targets.AsSpan();

@@ -5,14 +5,14 @@ namespace EmbedSharp.Training.Losses;
 /// <summary>Argument checks and result shapes shared by the losses.</summary>
 internal static class LossChecks
 {
-    internal static void SameShape(Tensor input, Tensor target)
+    internal static void SameShape(FloatTensor input, FloatTensor target)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(target);
         if (!input.Shape.SequenceEqual(target.Shape))
         {
             throw new ArgumentException(
-                $"The target's shape {Tensor.FormatShape(target.Shape)} differs from the input's {Tensor.FormatShape(input.Shape)}.", nameof(target));
+                $"The target's shape {FloatTensor.FormatShape(target.Shape)} differs from the input's {FloatTensor.FormatShape(input.Shape)}.", nameof(target));
         }
     }
 
@@ -25,7 +25,7 @@ internal static class LossChecks
     }
 
     /// <summary>Checks the upstream gradient: a single value for Mean/Sum, the loss's shape for None. Null means 1.</summary>
-    internal static void CheckGradOutput(Tensor? gradOutput, Reduction reduction, ReadOnlySpan<long> unreducedShape)
+    internal static void CheckGradOutput(FloatTensor? gradOutput, Reduction reduction, ReadOnlySpan<long> unreducedShape)
     {
         if (gradOutput is null)
         {
@@ -34,24 +34,24 @@ internal static class LossChecks
 
         if (reduction == Reduction.None ? !gradOutput.Shape.SequenceEqual(unreducedShape) : gradOutput.Length != 1)
         {
-            var expected = reduction == Reduction.None ? Tensor.FormatShape(unreducedShape) : "() (one value)";
+            var expected = reduction == Reduction.None ? FloatTensor.FormatShape(unreducedShape) : "() (one value)";
             throw new ArgumentException(
-                $"gradOutput has shape {Tensor.FormatShape(gradOutput.Shape)}; a {reduction} loss needs {expected}.", nameof(gradOutput));
+                $"gradOutput has shape {FloatTensor.FormatShape(gradOutput.Shape)}; a {reduction} loss needs {expected}.", nameof(gradOutput));
         }
     }
 
     /// <summary>Checks a caller's loss output: one value for Mean/Sum, the unreduced shape for None.</summary>
-    internal static void CheckOutput(Tensor output, Reduction reduction, ReadOnlySpan<long> unreducedShape)
+    internal static void CheckOutput(FloatTensor output, Reduction reduction, ReadOnlySpan<long> unreducedShape)
     {
         if (reduction == Reduction.None ? !output.Shape.SequenceEqual(unreducedShape) : output.Length != 1)
         {
-            var expected = reduction == Reduction.None ? Tensor.FormatShape(unreducedShape) : "() (one value)";
+            var expected = reduction == Reduction.None ? FloatTensor.FormatShape(unreducedShape) : "() (one value)";
             throw new ArgumentException(
-                $"output has shape {Tensor.FormatShape(output.Shape)}; a {reduction} loss needs {expected}.", nameof(output));
+                $"output has shape {FloatTensor.FormatShape(output.Shape)}; a {reduction} loss needs {expected}.", nameof(output));
         }
     }
 
-    internal static ReadOnlySpan<float> Span(Tensor t, string paramName)
+    internal static ReadOnlySpan<float> Span(FloatTensor t, string paramName)
     {
         if (!t.IsSingleChunk)
         {
@@ -61,9 +61,9 @@ internal static class LossChecks
         return t.AsSpan();
     }
 
-    internal static Tensor Scalar(float value)
+    internal static FloatTensor Scalar(float value)
     {
-        var t = new Tensor(Array.Empty<long>());
+        var t = new FloatTensor(Array.Empty<long>());
         t[0] = value;
         return t;
     }

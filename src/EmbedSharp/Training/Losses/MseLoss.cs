@@ -27,19 +27,19 @@ public sealed class MseLoss
 
     /// <summary>The loss: a scalar tensor for Mean/Sum, per element for None.</summary>
     /// <exception cref="ArgumentException">The shapes differ (the message names both).</exception>
-    public Tensor Forward(Tensor input, Tensor target)
+    public FloatTensor Forward(FloatTensor input, FloatTensor target)
     {
         LossChecks.SameShape(input, target);
-        var output = Reduction == Reduction.None ? new Tensor(input.Shape) : new Tensor(Array.Empty<long>());
+        var output = Reduction == Reduction.None ? new FloatTensor(input.Shape) : new FloatTensor(Array.Empty<long>());
         Forward(input, target, output);
         return output;
     }
 
     /// <summary>Allocation-free forward (after the first Mean/Sum call, which sizes a scratch buffer): writes the loss
     /// into <paramref name="output"/>, one value for Mean/Sum, the input's shape for None. Same bits as
-    /// <see cref="Forward(Tensor, Tensor)"/>.</summary>
+    /// <see cref="Forward(FloatTensor, FloatTensor)"/>.</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names it); nothing is written.</exception>
-    public void Forward(Tensor input, Tensor target, Tensor output)
+    public void Forward(FloatTensor input, FloatTensor target, FloatTensor output)
     {
         LossChecks.SameShape(input, target);
         ArgumentNullException.ThrowIfNull(output);
@@ -77,18 +77,18 @@ public sealed class MseLoss
     /// <summary>dL/dx = (x − y)·c·g with c = 2/n for Mean and 2 otherwise; g is <paramref name="gradOutput"/>
     /// (one value for Mean/Sum, per element for None; null means 1).</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names it).</exception>
-    public Tensor Backward(Tensor input, Tensor target, Tensor? gradOutput = null)
+    public FloatTensor Backward(FloatTensor input, FloatTensor target, FloatTensor? gradOutput = null)
     {
         LossChecks.SameShape(input, target);
-        var grad = new Tensor(input.Shape);
+        var grad = new FloatTensor(input.Shape);
         Backward(input, target, gradOutput, grad);
         return grad;
     }
 
-    /// <summary>Allocation-free backward: writes dL/dx (as <see cref="Backward(Tensor, Tensor, Tensor?)"/>) into
+    /// <summary>Allocation-free backward: writes dL/dx (as <see cref="Backward(FloatTensor, FloatTensor, FloatTensor?)"/>) into
     /// <paramref name="gradInput"/>, which has the input's shape and may be the input itself.</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names it); nothing is written.</exception>
-    public void Backward(Tensor input, Tensor target, Tensor? gradOutput, Tensor gradInput)
+    public void Backward(FloatTensor input, FloatTensor target, FloatTensor? gradOutput, FloatTensor gradInput)
     {
         LossChecks.SameShape(input, target);
         ArgumentNullException.ThrowIfNull(gradInput);
@@ -96,7 +96,7 @@ public sealed class MseLoss
         if (!gradInput.Shape.SequenceEqual(input.Shape))
         {
             throw new ArgumentException(
-                $"gradInput has shape {Tensor.FormatShape(gradInput.Shape)}; the input has {Tensor.FormatShape(input.Shape)}.", nameof(gradInput));
+                $"gradInput has shape {FloatTensor.FormatShape(gradInput.Shape)}; the input has {FloatTensor.FormatShape(input.Shape)}.", nameof(gradInput));
         }
 
         var x = LossChecks.Span(input, nameof(input));

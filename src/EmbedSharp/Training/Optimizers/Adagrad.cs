@@ -132,7 +132,7 @@ public sealed class Adagrad : Optimizer
     {
         public State(ReadOnlySpan<long> shape, float initial)
         {
-            Sum = new Tensor(shape);
+            Sum = new FloatTensor(shape);
             if (initial != 0)
             {
                 Sum.Fill(initial);
@@ -140,7 +140,7 @@ public sealed class Adagrad : Optimizer
         }
 
         public float Step;
-        public readonly Tensor Sum;
+        public readonly FloatTensor Sum;
         public SparseGradient? Rows;
     }
 }

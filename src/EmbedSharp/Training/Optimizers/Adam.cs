@@ -132,9 +132,9 @@ public class Adam : Optimizer
     private sealed class State(ReadOnlySpan<long> shape, bool amsgrad)
     {
         public float Step;
-        public readonly Tensor ExpAvg = new(shape);
-        public readonly Tensor ExpAvgSq = new(shape);
-        public readonly Tensor? MaxExpAvgSq = amsgrad ? new Tensor(shape) : null;
+        public readonly FloatTensor ExpAvg = new(shape);
+        public readonly FloatTensor ExpAvgSq = new(shape);
+        public readonly FloatTensor? MaxExpAvgSq = amsgrad ? new FloatTensor(shape) : null;
     }
 }
 

@@ -17,7 +17,7 @@ internal static unsafe class DenseSteps
     private const long MinFloatsPerPart = 1L << 15;
 
     /// <summary>kernel(value, a, b, c, d, scalars) on the same rows of each tensor; absent tensors give empty spans.</summary>
-    public static void Run(Parameter parameter, Tensor a, Tensor? b, Tensor? c, Tensor? d,
+    public static void Run(Parameter parameter, FloatTensor a, FloatTensor? b, FloatTensor? c, FloatTensor? d,
         delegate*<Span<float>, Span<float>, Span<float>, Span<float>, Span<float>, void*, void> kernel, void* scalars)
     {
         var value = parameter.Value;
@@ -33,11 +33,11 @@ internal static unsafe class DenseSteps
 
     private struct Work
     {
-        public Tensor Value;
-        public Tensor A;
-        public Tensor? B;
-        public Tensor? C;
-        public Tensor? D;
+        public FloatTensor Value;
+        public FloatTensor A;
+        public FloatTensor? B;
+        public FloatTensor? C;
+        public FloatTensor? D;
         public long Row;
         public long Count;
         public delegate*<Span<float>, Span<float>, Span<float>, Span<float>, Span<float>, void*, void> Kernel;

@@ -33,7 +33,7 @@ public abstract class Optimizer
                 if (!seen.TryAdd(p, gi))
                 {
                     throw new ArgumentException(
-                        $"A parameter of shape {Numerics.Tensor.FormatShape(p.Value.Shape)} appears in parameter groups {seen[p]} and {gi}: some parameters appear in more than one parameter group.",
+                        $"A parameter of shape {Numerics.FloatTensor.FormatShape(p.Value.Shape)} appears in parameter groups {seen[p]} and {gi}: some parameters appear in more than one parameter group.",
                         nameof(groups));
                 }
             }
@@ -112,5 +112,5 @@ public abstract class Optimizer
     private static bool HasGradient(Parameter p) => p.RequiresGrad && (p.PendingDenseGrad is not null || p.SparseGrad is not null);
 
     private protected static string Describe(int groupIndex, int parameterIndex, Parameter p) =>
-        $"parameter {parameterIndex} of group {groupIndex}, shape {Numerics.Tensor.FormatShape(p.Value.Shape)}";
+        $"parameter {parameterIndex} of group {groupIndex}, shape {Numerics.FloatTensor.FormatShape(p.Value.Shape)}";
 }

@@ -11,15 +11,15 @@ namespace EmbedSharp.Training.Optimizers;
 internal ref struct RowRuns
 {
     private readonly ReadOnlySpan<bool> _frozen;
-    private readonly Tensor _a;
-    private readonly Tensor? _b;
-    private readonly Tensor? _c;
-    private readonly Tensor? _d;
-    private readonly Tensor? _e;
+    private readonly FloatTensor _a;
+    private readonly FloatTensor? _b;
+    private readonly FloatTensor? _c;
+    private readonly FloatTensor? _d;
+    private readonly FloatTensor? _e;
     private readonly long _rows;
     private long _next;
 
-    public RowRuns(Parameter parameter, Tensor? b, Tensor? c = null, Tensor? d = null, Tensor? e = null)
+    public RowRuns(Parameter parameter, FloatTensor? b, FloatTensor? c = null, FloatTensor? d = null, FloatTensor? e = null)
     {
         _frozen = parameter.FrozenRows;
         _a = parameter.Value;
@@ -68,9 +68,9 @@ internal ref struct RowRuns
         return true;
     }
 
-    private static long Limit(Tensor? t, long row, long limit) => t is null ? limit : Math.Min(limit, RowsLeft(t, row));
+    private static long Limit(FloatTensor? t, long row, long limit) => t is null ? limit : Math.Min(limit, RowsLeft(t, row));
 
-    private static long RowsLeft(Tensor t, long row)
+    private static long RowsLeft(FloatTensor t, long row)
     {
         if (t.IsSingleChunk)
         {
@@ -83,7 +83,7 @@ internal ref struct RowRuns
     }
 
     /// <summary>Rows [row, row + count) of <paramref name="t"/> as one span (they must lie in one chunk).</summary>
-    public static Span<float> Slice(Tensor t, long row, long count)
+    public static Span<float> Slice(FloatTensor t, long row, long count)
     {
         var flat = row * t.RowLength;
         var length = (int)(count * t.RowLength);

@@ -94,7 +94,7 @@ public sealed class Sgd : Optimizer
         var s = new SgdScalars((float)-group.Lr, (float)group.WeightDecay, (float)o.Momentum, (float)(1 - o.Dampening), o.Nesterov, o.Maximize);
         var state = _state[groupIndex][parameterIndex] ??= new State();
         var value = parameter.Value;
-        Tensor grad;
+        FloatTensor grad;
         if (parameter.PendingDenseGrad is { } dense)
         {
             grad = dense;
@@ -109,7 +109,7 @@ public sealed class Sgd : Optimizer
             }
 
             // PyTorch's sparse momentum buffer holds every row ever touched: a dense buffer is the same mathematics.
-            grad = state.Densified ??= new Tensor(value.Shape);
+            grad = state.Densified ??= new FloatTensor(value.Shape);
             Densify(parameter, sparse, grad, s.Maximize);
             s = s with { Maximize = false };
         }
@@ -125,7 +125,7 @@ public sealed class Sgd : Optimizer
         var first = false;
         if (o.Momentum != 0 && state.Momentum is null)
         {
-            state.Momentum = new Tensor(value.Shape);
+            state.Momentum = new FloatTensor(value.Shape);
             first = true;
         }
 
@@ -148,7 +148,7 @@ public sealed class Sgd : Optimizer
     private static void SparseStep(Parameter parameter, SparseGradient sparse, float alpha) =>
         SparseKernels.SgdStep(parameter, sparse, alpha);
 
-    private static void Densify(Parameter parameter, SparseGradient sparse, Tensor destination, bool negate)
+    private static void Densify(Parameter parameter, SparseGradient sparse, FloatTensor destination, bool negate)
     {
         destination.Fill(0f);
         for (var k = 0; k < sparse.Count; k++)
@@ -179,7 +179,7 @@ public sealed class Sgd : Optimizer
 
     private sealed class State
     {
-        public Tensor? Momentum;
-        public Tensor? Densified;
+        public FloatTensor? Momentum;
+        public FloatTensor? Densified;
     }
 }

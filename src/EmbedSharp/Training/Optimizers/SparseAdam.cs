@@ -106,7 +106,7 @@ public sealed class SparseAdam : Optimizer
     private sealed class State(ReadOnlySpan<long> shape)
     {
         public long Step;
-        public readonly Tensor ExpAvg = new(shape);
-        public readonly Tensor ExpAvgSq = new(shape);
+        public readonly FloatTensor ExpAvg = new(shape);
+        public readonly FloatTensor ExpAvgSq = new(shape);
     }
 }

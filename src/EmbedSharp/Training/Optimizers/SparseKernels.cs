@@ -93,7 +93,7 @@ internal static unsafe class SparseKernels
     private struct MarkedSgdWork
     {
         public Parameter Parameter;
-        public Tensor Grad;
+        public FloatTensor Grad;
         public RowMarks Marks;
         public float* Value;
         public float* GradBase;
@@ -103,7 +103,7 @@ internal static unsafe class SparseKernels
     /// <summary>Dense SGD without momentum or weight decay over the rows a row-wise backward marked (every other
     /// gradient row is +0, which leaves its row exactly as it is): <c>p[r] = fma(g[r], alpha, p[r])</c> for each marked,
     /// non-frozen row r. Parts own disjoint row ranges; rows are prefetched a few marked rows ahead.</summary>
-    public static void SgdMarkedRows(Parameter parameter, Tensor grad, RowMarks marks, float alpha)
+    public static void SgdMarkedRows(Parameter parameter, FloatTensor grad, RowMarks marks, float alpha)
     {
         var value = parameter.Value;
         var dim = (int)value.RowLength;
@@ -173,8 +173,8 @@ internal static unsafe class SparseKernels
     {
         public Parameter Parameter;
         public SparseGradient Gradient;
-        public Tensor ExpAvg;
-        public Tensor ExpAvgSq;
+        public FloatTensor ExpAvg;
+        public FloatTensor ExpAvgSq;
         public float* P;
         public float* M;
         public float* V;
@@ -188,7 +188,7 @@ internal static unsafe class SparseKernels
     /// <summary>SparseAdam: the gradient is coalesced (rows ascending, duplicates summed first + second + … in input
     /// order) and each distinct non-frozen row gets <see cref="Kernels.SparseAdamRow"/>'s update, fused into one pass per
     /// block of 8 floats (same operations in the same order, so the same bits); rows are split over cores.</summary>
-    public static void SparseAdamStep(Parameter parameter, SparseGradient gradient, Tensor expAvg, Tensor expAvgSq, in AdamScalars scalars)
+    public static void SparseAdamStep(Parameter parameter, SparseGradient gradient, FloatTensor expAvg, FloatTensor expAvgSq, in AdamScalars scalars)
     {
         var dim = gradient.RowLength;
         var groups = gradient.SortByRow(out var sorted, out var starts, out var entryBits);

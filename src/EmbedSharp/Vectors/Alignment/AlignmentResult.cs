@@ -6,7 +6,7 @@ namespace EmbedSharp.Vectors.Alignment;
 /// <see cref="PaddingIndex"/> to <c>Embedding.FromPretrained</c>.</summary>
 public sealed class AlignmentResult
 {
-    internal AlignmentResult(Tensor weights, int? paddingIndex, CoverageReport report)
+    internal AlignmentResult(FloatTensor weights, int? paddingIndex, CoverageReport report)
     {
         Weights = weights;
         PaddingIndex = paddingIndex;
@@ -14,7 +14,7 @@ public sealed class AlignmentResult
     }
 
     /// <summary>The weights, row i for token i. Shape: (|vocab|, D).</summary>
-    public Tensor Weights { get; }
+    public FloatTensor Weights { get; }
 
     /// <summary>The zero padding row, or null.</summary>
     public int? PaddingIndex { get; }

@@ -11,9 +11,9 @@ namespace EmbedSharp.Vectors.Alignment;
 /// </summary>
 public sealed class OovInit
 {
-    private readonly Action<Tensor, IRandomSource, double, double> _fill;
+    private readonly Action<FloatTensor, IRandomSource, double, double> _fill;
 
-    private OovInit(string name, Action<Tensor, IRandomSource, double, double> fill)
+    private OovInit(string name, Action<FloatTensor, IRandomSource, double, double> fill)
     {
         Name = name;
         _fill = fill;
@@ -40,7 +40,7 @@ public sealed class OovInit
         new(FormattableString.Invariant($"trunc_normal({mean}, {std}, {a}, {b})"), (t, g, _, _) => Init.TruncNormal(t, g, mean, std, a, b));
 
     /// <summary>Any other filler of the (n, D) block, e.g. <c>(t, g) =&gt; Init.XavierUniform(t, g)</c>.</summary>
-    public static OovInit Custom(string name, Action<Tensor, IRandomSource> fill)
+    public static OovInit Custom(string name, Action<FloatTensor, IRandomSource> fill)
     {
         ArgumentNullException.ThrowIfNull(fill);
         return new(name, (t, g, _, _) => fill(t, g));
@@ -48,7 +48,7 @@ public sealed class OovInit
 
     internal bool NeedsStatistics => ReferenceEquals(this, PretrainedNormal);
 
-    internal void Fill(Tensor block, IRandomSource generator, double mean, double std) => _fill(block, generator, mean, std);
+    internal void Fill(FloatTensor block, IRandomSource generator, double mean, double std) => _fill(block, generator, mean, std);
 
     /// <inheritdoc />
     public override string ToString() => Name;

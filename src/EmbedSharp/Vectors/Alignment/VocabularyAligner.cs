@@ -94,7 +94,7 @@ public static class VocabularyAligner
             rows[i] = row;
         }
 
-        var weights = new Tensor(n, dim); // (|vocab|, D); the padding row stays zero
+        var weights = new FloatTensor(n, dim); // (|vocab|, D); the padding row stays zero
         var missing = new List<int>();
         for (var i = 0; i < n; i++)
         {
@@ -126,7 +126,7 @@ public static class VocabularyAligner
                 (mean, std) = Statistics(pretrained);
             }
 
-            var block = new Tensor(missing.Count, dim); // (n_missing, D), vocabulary order
+            var block = new FloatTensor(missing.Count, dim); // (n_missing, D), vocabulary order
             options.OovInit.Fill(block, generator, mean ?? 0, std ?? 1);
             for (var k = 0; k < missing.Count; k++)
             {

@@ -5,7 +5,7 @@ using System.Text;
 using EmbedSharp.Vectors.Alignment;
 using EmbedSharp.Vectors.Formats;
 using EmbedSharp.Vectors.Formats.FastTextBin;
-using Tensor = EmbedSharp.Numerics.Tensor;
+using FloatTensor = EmbedSharp.Numerics.FloatTensor;
 
 namespace EmbedSharp.Vectors.FastText;
 
@@ -36,7 +36,7 @@ public sealed class FastTextModel : IWordVectorProvider
     /// (nwords, dim) otherwise.</param>
     /// <exception cref="ArgumentException">Invalid args, a label before a word, a repeated word, a NUL in a word, a negative
     /// count, or a matrix shape that does not fit.</exception>
-    public FastTextModel(FastTextArgs args, IReadOnlyList<FastTextEntry> entries, long tokenCount, Tensor input, Tensor output)
+    public FastTextModel(FastTextArgs args, IReadOnlyList<FastTextEntry> entries, long tokenCount, FloatTensor input, FloatTensor output)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(entries);
@@ -96,7 +96,7 @@ public sealed class FastTextModel : IWordVectorProvider
         DuplicateEntries = [];
     }
 
-    internal FastTextModel(FastTextArgs args, FastTextDictionary dict, Tensor input, Tensor output, bool outputQuantizedFlag, int[] invalidUtf8, int[] duplicates, Utf8Policy invalidUtf8Handling)
+    internal FastTextModel(FastTextArgs args, FastTextDictionary dict, FloatTensor input, FloatTensor output, bool outputQuantizedFlag, int[] invalidUtf8, int[] duplicates, Utf8Policy invalidUtf8Handling)
     {
         Args = args;
         _dict = dict;
@@ -139,10 +139,10 @@ public sealed class FastTextModel : IWordVectorProvider
     public IEnumerable<string> Labels => _entries.Skip(WordCount).Select(e => e.Word);
 
     /// <summary>Input matrix. Shape: (nwords + bucket, dim).</summary>
-    public Tensor Input { get; }
+    public FloatTensor Input { get; }
 
     /// <summary>Output matrix. Shape: (nlabels or nwords, dim).</summary>
-    public Tensor Output { get; }
+    public FloatTensor Output { get; }
 
     /// <summary>Entries whose bytes are not valid UTF-8 (their <see cref="FastTextEntry.Word"/> holds U+FFFD).</summary>
     public IReadOnlyList<int> InvalidUtf8Entries { get; }
@@ -317,7 +317,7 @@ public sealed class FastTextModel : IWordVectorProvider
             ids.Add(i);
         }
 
-        var vectors = new Tensor(ids.Count, Dimension);
+        var vectors = new FloatTensor(ids.Count, Dimension);
         var words = new string[ids.Count];
         for (var r = 0; r < ids.Count; r++)
         {
@@ -330,12 +330,12 @@ public sealed class FastTextModel : IWordVectorProvider
 
     internal FastTextDictionary Dictionary => _dict;
 
-    private static void CheckMatrix(Tensor m, string name, long? rows, int dim, string param)
+    private static void CheckMatrix(FloatTensor m, string name, long? rows, int dim, string param)
     {
         if (m.Rank != 2 || m.Shape[1] != dim || (rows is { } r && m.Shape[0] != r))
         {
             var expected = rows is { } rr ? $"({rr}, {dim}) = (nwords + bucket, dim)" : $"(rows, {dim})";
-            throw new ArgumentException($"The {name} matrix has shape {Tensor.FormatShape(m.Shape)}; expected {expected}.", param);
+            throw new ArgumentException($"The {name} matrix has shape {FloatTensor.FormatShape(m.Shape)}; expected {expected}.", param);
         }
     }
 

@@ -4,7 +4,7 @@ namespace EmbedSharp.Vectors.Formats;
 
 /// <summary>
 /// A whole file mapped into memory (opened for reading only), with its base pointer acquired. It is the storage owner
-/// of tensors made with <c>Tensor.FromPointer</c>: disposing it unmaps the file, after which those tensors must not
+/// of tensors made with <c>FloatTensor.FromPointer</c>: disposing it unmaps the file, after which those tensors must not
 /// be touched. Replacing the file by rename (as <see cref="Numerics.Formats.AtomicFile"/> does) leaves this mapping on
 /// the old contents (POSIX keeps the old inode alive while mapped).
 /// </summary>

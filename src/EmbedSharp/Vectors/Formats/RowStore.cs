@@ -17,11 +17,11 @@ internal sealed class RowStore
     private readonly int _dimension;
     private readonly int _shift; // rows per segment = 1 << _shift
     private readonly int _mask;
-    private readonly Tensor? _fixed; // (capacity, D) when the row count is known up front
+    private readonly FloatTensor? _fixed; // (capacity, D) when the row count is known up front
     private Segment[] _segments = [];
     private int _segmentCount;
 
-    private RowStore(int dimension, Tensor? fixedMatrix)
+    private RowStore(int dimension, FloatTensor? fixedMatrix)
     {
         _dimension = dimension;
         _fixed = fixedMatrix;
@@ -46,7 +46,7 @@ internal sealed class RowStore
     /// <summary>A store for exactly <paramref name="rows"/> rows, written in place into the final matrix.</summary>
     public static RowStore Fixed(long rows, int dimension)
     {
-        var store = new RowStore(dimension, new Tensor(rows, dimension));
+        var store = new RowStore(dimension, new FloatTensor(rows, dimension));
         store.Reserve(rows);
         return store;
     }
@@ -114,14 +114,14 @@ internal sealed class RowStore
     /// <summary>The final (K, D) matrix of rows [0, <paramref name="rows"/>) whose <paramref name="drop"/> flag is
     /// false (all rows when <paramref name="drop"/> is null). Reuses the fixed matrix when nothing is dropped and it
     /// has exactly that many rows; otherwise copies (a moment with both matrices alive).</summary>
-    public Tensor BuildMatrix(long rows, bool[]? drop, long kept)
+    public FloatTensor BuildMatrix(long rows, bool[]? drop, long kept)
     {
         if (_fixed is not null && drop is null && rows == _fixed.RowCount)
         {
             return _fixed;
         }
 
-        var result = new Tensor(kept, _dimension);
+        var result = new FloatTensor(kept, _dimension);
         long k = 0;
         for (long r = 0; r < rows; r++)
         {

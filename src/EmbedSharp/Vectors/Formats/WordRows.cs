@@ -40,9 +40,9 @@ internal static class WordRows
     }
 
     /// <summary>A new (rows.Length, D) tensor holding <paramref name="source"/>'s rows <paramref name="rows"/>.</summary>
-    public static Tensor SelectRows(Tensor source, int[] rows)
+    public static FloatTensor SelectRows(FloatTensor source, int[] rows)
     {
-        var result = new Tensor(rows.Length, source.Shape[1]);
+        var result = new FloatTensor(rows.Length, source.Shape[1]);
         for (var i = 0; i < rows.Length; i++)
         {
             source.Row(rows[i]).CopyTo(result.Row(i));
@@ -52,7 +52,7 @@ internal static class WordRows
     }
 
     /// <summary>Finds the first NaN or ±∞ in row-major order; false when every value is finite.</summary>
-    public static bool FindNonFinite(Tensor tensor, long rowCount, out long row, out int column)
+    public static bool FindNonFinite(FloatTensor tensor, long rowCount, out long row, out int column)
     {
         for (long r = 0; r < rowCount; r++)
         {

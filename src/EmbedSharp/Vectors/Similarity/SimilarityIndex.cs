@@ -28,12 +28,12 @@ public sealed class SimilarityIndex
     private const int BatchRows = 64; // rows per tile of the batched path (kept in L2 across all queries)
 
     private readonly WordVectors _source;
-    private readonly Tensor _unit; // (V, D) row-major, unit rows
+    private readonly FloatTensor _unit; // (V, D) row-major, unit rows
     private readonly float[] _norms; // (V)
     private readonly RowBlock[] _blocks;
     private readonly SimilarityOptions _options;
 
-    private SimilarityIndex(WordVectors source, Tensor unit, float[] norms, SimilarityOptions options)
+    private SimilarityIndex(WordVectors source, FloatTensor unit, float[] norms, SimilarityOptions options)
     {
         _source = source;
         _unit = unit;
@@ -63,7 +63,7 @@ public sealed class SimilarityIndex
     /// <param name="options">Parallelism; null for the defaults.</param>
     /// <exception cref="ArgumentException">The table has dimension 0.</exception>
     public static SimilarityIndex Build(WordVectors vectors, SimilarityOptions? options = null) =>
-        BuildChunked(vectors, options, Tensor.DefaultChunkElements);
+        BuildChunked(vectors, options, FloatTensor.DefaultChunkElements);
 
     /// <summary>Build with a chosen chunk size of the unit matrix (tests use small chunks to exercise chunk boundaries).</summary>
     internal static SimilarityIndex BuildChunked(WordVectors vectors, SimilarityOptions? options, long maxChunkElements)
@@ -77,7 +77,7 @@ public sealed class SimilarityIndex
             throw new ArgumentException($"Cannot build a similarity index over {v} vectors of dimension 0.", nameof(vectors));
         }
 
-        var unit = new Tensor([v, d], maxChunkElements);
+        var unit = new FloatTensor([v, d], maxChunkElements);
         var norms = new float[v];
         var source = vectors.Vectors;
         var blocks = (v + BlockRows - 1) / BlockRows;
@@ -464,12 +464,12 @@ public sealed class SimilarityIndex
     /// Shape: queries (Q, D); result (Q, topN).
     /// </summary>
     /// <exception cref="ArgumentException">The queries are not (Q, D) or hold NaN or ±∞.</exception>
-    public NeighborBatch MostSimilarBatch(Tensor queries, int topN = 10, int? restrictVocab = null)
+    public NeighborBatch MostSimilarBatch(FloatTensor queries, int topN = 10, int? restrictVocab = null)
     {
         ArgumentNullException.ThrowIfNull(queries);
         if (queries.Rank != 2 || queries.Shape[1] != Dimension)
         {
-            throw new ArgumentException($"Queries must be (Q, {Dimension}); got shape {Tensor.FormatShape(queries.Shape)}.", nameof(queries));
+            throw new ArgumentException($"Queries must be (Q, {Dimension}); got shape {FloatTensor.FormatShape(queries.Shape)}.", nameof(queries));
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(topN);
@@ -527,7 +527,7 @@ public sealed class SimilarityIndex
     /// <summary>What to score: CosAdd uses the one query in Terms; CosMul the NPos then NNeg unit terms.</summary>
     private readonly record struct Plan(float[] Terms, int Dim, int NPos, int NNeg, bool CosMul, ArraySegment<int> Excluded, int Self);
 
-    private static RowBlock[] MakeBlocks(Tensor unit, int v, int d)
+    private static RowBlock[] MakeBlocks(FloatTensor unit, int v, int d)
     {
         var blocks = new List<RowBlock>();
         if (v == 0)

@@ -1,7 +1,7 @@
 using EmbedSharp.Models.Classification;
 using EmbedSharp.Numerics.Formats.Safetensors;
 using EmbedSharp.Randomness;
-using Tensor = EmbedSharp.Numerics.Tensor;
+using FloatTensor = EmbedSharp.Numerics.FloatTensor;
 
 namespace EmbedSharp.Tests.Models.Classification;
 
@@ -187,10 +187,10 @@ public sealed class TextClassifierTests
         var path = Path.Combine(Path.GetTempPath(), $"embedsharp-cls-{Guid.NewGuid():N}.safetensors");
         try
         {
-            SafetensorsFile.Write(path, new Dictionary<string, Tensor> { ["w"] = new Tensor(2, 2) });
+            SafetensorsFile.Write(path, new Dictionary<string, FloatTensor> { ["w"] = new FloatTensor(2, 2) });
             var e = Assert.Throws<InvalidDataException>(() => TextClassifier.FromFile(path));
             Assert.Contains("not an EmbedSharp text classifier", e.Message, StringComparison.Ordinal);
-            SafetensorsFile.Write(path, new Dictionary<string, Tensor> { ["embedding.weight"] = new Tensor(3, 2), ["output.weight"] = new Tensor(2, 2) },
+            SafetensorsFile.Write(path, new Dictionary<string, FloatTensor> { ["embedding.weight"] = new FloatTensor(3, 2), ["output.weight"] = new FloatTensor(2, 2) },
                 new Dictionary<string, string> { ["format"] = "embedsharp.text-classifier/1", ["word_ngrams"] = "1", ["bucket"] = "0", ["labels"] = "[\"a\",\"b\"]", ["words"] = "[\"x\"]" });
             Assert.Contains("do not fit", Assert.Throws<InvalidDataException>(() => TextClassifier.FromFile(path)).Message, StringComparison.Ordinal);
         }

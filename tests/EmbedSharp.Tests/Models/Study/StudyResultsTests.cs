@@ -79,8 +79,8 @@ public sealed class StudyResultsTests
     [Fact]
     public void Fills_draw_what_the_matching_init_call_draws()
     {
-        var a = new EmbedSharp.Numerics.Tensor(50, 8);
-        var b = new EmbedSharp.Numerics.Tensor(50, 8);
+        var a = new EmbedSharp.Numerics.FloatTensor(50, 8);
+        var b = new EmbedSharp.Numerics.FloatTensor(50, 8);
         EmbeddingInits.Fill(EmbeddingInit.NormalSmall, a, new EmbedSharp.Randomness.Generator(3UL));
         EmbedSharp.Initialization.Init.Normal(b, new EmbedSharp.Randomness.Generator(3UL), 0, 0.02);
         Assert.True(a.AsSpan().SequenceEqual(b.AsSpan()));

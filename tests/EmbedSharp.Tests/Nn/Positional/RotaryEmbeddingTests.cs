@@ -8,7 +8,7 @@ public sealed class RotaryEmbeddingTests
 {
     public static TheoryData<RotaryLayout> Layouts => new() { RotaryLayout.Interleaved, RotaryLayout.HalfSplit };
 
-    private static Tensor Random(Generator g, params long[] shape) => EmbedSharp.Initialization.Init.Normal(new Tensor(shape), g);
+    private static FloatTensor Random(Generator g, params long[] shape) => EmbedSharp.Initialization.Init.Normal(new FloatTensor(shape), g);
 
     private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
@@ -97,7 +97,7 @@ public sealed class RotaryEmbeddingTests
         var rope = new RotaryEmbedding(4, layout: layout);
         var x = Random(new Generator(5), 6, 4);
         var full = rope.Forward(x, 0).ToArray();
-        var tail = rope.Forward(Tensor.FromArray(x.ToArray()[8..], 4, 4), 2).ToArray();
+        var tail = rope.Forward(FloatTensor.FromArray(x.ToArray()[8..], 4, 4), 2).ToArray();
         Assert.Equal(full[8..], tail);
     }
 
@@ -108,8 +108,8 @@ public sealed class RotaryEmbeddingTests
         var half = new RotaryEmbedding(6, layout: RotaryLayout.HalfSplit);
         float[] xi = [1, 2, 3, 4, 5, 6]; // pairs (1,2) (3,4) (5,6)
         float[] xh = [1, 3, 5, 2, 4, 6];
-        var yi = inter.Forward(Tensor.FromArray(xi, 1, 6), 9).ToArray();
-        var yh = half.Forward(Tensor.FromArray(xh, 1, 6), 9).ToArray();
+        var yi = inter.Forward(FloatTensor.FromArray(xi, 1, 6), 9).ToArray();
+        var yh = half.Forward(FloatTensor.FromArray(xh, 1, 6), 9).ToArray();
         Assert.Equal([yi[0], yi[2], yi[4], yi[1], yi[3], yi[5]], yh);
     }
 
@@ -119,8 +119,8 @@ public sealed class RotaryEmbeddingTests
         var rope = new RotaryEmbedding(4, 100.0);
         Assert.Equal([1.0, 0.1], rope.Theta.ToArray());
         float[] x = [1, 2, 3, 4];
-        Assert.Equal(x, rope.Forward(Tensor.FromArray(x, 1, 4)).ToArray());
-        var y = rope.Forward(Tensor.FromArray(x, 1, 4), 1).ToArray();
+        Assert.Equal(x, rope.Forward(FloatTensor.FromArray(x, 1, 4)).ToArray());
+        var y = rope.Forward(FloatTensor.FromArray(x, 1, 4), 1).ToArray();
         Assert.Equal((1 * (float)Math.Cos(1)) - (2 * (float)Math.Sin(1)), y[0]);
     }
 
@@ -129,7 +129,7 @@ public sealed class RotaryEmbeddingTests
     {
         var rope = new RotaryEmbedding(8);
         Assert.Equal(0, rope.CachedPositions);
-        var x = new Tensor(1, 3, 8);
+        var x = new FloatTensor(1, 3, 8);
         rope.Apply(x, 10);
         Assert.True(rope.CachedPositions >= 13);
         var before = rope.CachedPositions;
@@ -149,7 +149,7 @@ public sealed class RotaryEmbeddingTests
     {
         var rope = new RotaryEmbedding(8, layout: RotaryLayout.HalfSplit);
         var x = Random(new Generator(6), 20, 8);
-        var chunked = new Tensor([20, 8], 16);
+        var chunked = new FloatTensor([20, 8], 16);
         chunked.CopyFrom(x.AsSpan());
         Assert.False(chunked.IsSingleChunk);
         Assert.Equal(rope.Forward(x, 3).ToArray(), rope.Forward(chunked, 3).ToArray());
@@ -169,14 +169,14 @@ public sealed class RotaryEmbeddingTests
     public void Mismatched_shapes_are_rejected_and_change_nothing()
     {
         var rope = new RotaryEmbedding(8);
-        var x = Tensor.FromArray(Enumerable.Range(0, 12).Select(i => (float)i).ToArray(), 2, 6);
+        var x = FloatTensor.FromArray(Enumerable.Range(0, 12).Select(i => (float)i).ToArray(), 2, 6);
         var ex = Assert.Throws<ArgumentException>(() => rope.Apply(x, 1));
         Assert.Contains("headDim 8", ex.Message, StringComparison.Ordinal);
         Assert.Contains("(2, 6)", ex.Message, StringComparison.Ordinal);
         Assert.Equal(Enumerable.Range(0, 12).Select(i => (float)i), x.ToArray());
-        Assert.Throws<ArgumentException>(() => rope.Apply(new Tensor(8)));
-        Assert.Throws<ArgumentException>(() => rope.Apply(new Tensor(2, 8), new Tensor(3, 8)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => rope.Apply(new Tensor(2, 8), -1));
+        Assert.Throws<ArgumentException>(() => rope.Apply(new FloatTensor(8)));
+        Assert.Throws<ArgumentException>(() => rope.Apply(new FloatTensor(2, 8), new FloatTensor(3, 8)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => rope.Apply(new FloatTensor(2, 8), -1));
         Assert.Throws<ArgumentException>(() => rope.Apply(new float[20], new float[20], 2, 0));
         Assert.Throws<ArgumentException>(() => RotaryKernel.Rotate(new float[8], new float[3], new float[4], new float[8], RotaryLayout.Interleaved));
     }

@@ -86,7 +86,7 @@ public sealed class SinusoidalPositionalEncodingTests
     public void Forward_adds_rows_from_the_offset_for_batched_and_unbatched_input()
     {
         var m = new SinusoidalPositionalEncoding(10, 3);
-        var x = Tensor.FromArray(Enumerable.Range(0, 2 * 4 * 3).Select(i => i * 0.5f).ToArray(), 2, 4, 3);
+        var x = FloatTensor.FromArray(Enumerable.Range(0, 2 * 4 * 3).Select(i => i * 0.5f).ToArray(), 2, 4, 3);
         var y = m.Forward(x, positionOffset: 5);
         for (var b = 0; b < 2; b++)
         {
@@ -99,7 +99,7 @@ public sealed class SinusoidalPositionalEncodingTests
             }
         }
 
-        var x2 = Tensor.FromArray(x.ToArray()[..12], 4, 3);
+        var x2 = FloatTensor.FromArray(x.ToArray()[..12], 4, 3);
         Assert.Equal(y.ToArray()[..12], m.Forward(x2, 5).ToArray());
     }
 
@@ -107,7 +107,7 @@ public sealed class SinusoidalPositionalEncodingTests
     public void In_place_forward_matches_and_allocates_nothing()
     {
         var m = new SinusoidalPositionalEncoding(64, 32);
-        var x = Tensor.FromArray(Enumerable.Range(0, 3 * 20 * 32).Select(i => MathF.Sin(i)).ToArray(), 3, 20, 32);
+        var x = FloatTensor.FromArray(Enumerable.Range(0, 3 * 20 * 32).Select(i => MathF.Sin(i)).ToArray(), 3, 20, 32);
         var expected = m.Forward(x, 7).ToArray();
         m.Forward(x.Clone(), x.Clone(), 7); // warm up
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -121,17 +121,17 @@ public sealed class SinusoidalPositionalEncodingTests
     {
         var m = new SinusoidalPositionalEncoding(32, 8);
         var data = Enumerable.Range(0, 20 * 8).Select(i => i * 0.25f).ToArray();
-        var chunked = new Tensor([20, 8], 16);
+        var chunked = new FloatTensor([20, 8], 16);
         Assert.False(chunked.IsSingleChunk);
         chunked.CopyFrom(data);
-        Assert.Equal(m.Forward(Tensor.FromArray(data, 20, 8), 3).ToArray(), m.Forward(chunked, 3).ToArray());
+        Assert.Equal(m.Forward(FloatTensor.FromArray(data, 20, 8), 3).ToArray(), m.Forward(chunked, 3).ToArray());
     }
 
     [Fact]
     public void Backward_passes_the_gradient_through()
     {
         var m = new SinusoidalPositionalEncoding(8, 4);
-        var g = Tensor.FromArray([1, 2, 3, 4, 5, 6, 7, 8], 2, 4);
+        var g = FloatTensor.FromArray([1, 2, 3, 4, 5, 6, 7, 8], 2, 4);
         Assert.Same(g, m.Backward(g));
     }
 
@@ -139,28 +139,28 @@ public sealed class SinusoidalPositionalEncodingTests
     public void Positions_beyond_the_table_are_rejected_naming_offset_length_and_max_len()
     {
         var m = new SinusoidalPositionalEncoding(10, 4);
-        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => m.Forward(new Tensor(2, 6, 4), 5));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => m.Forward(new FloatTensor(2, 6, 4), 5));
         Assert.Contains("5..10", ex.Message, StringComparison.Ordinal);
         Assert.Contains("maxLen = 10", ex.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentOutOfRangeException>(() => m.Forward(new Tensor(2, 4), -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.Forward(new FloatTensor(2, 4), -1));
     }
 
     [Fact]
     public void Mismatched_last_dimension_is_rejected_naming_both_widths()
     {
         var m = new SinusoidalPositionalEncoding(10, 4);
-        var ex = Assert.Throws<ArgumentException>(() => m.Forward(new Tensor(2, 3, 5)));
+        var ex = Assert.Throws<ArgumentException>(() => m.Forward(new FloatTensor(2, 3, 5)));
         Assert.Contains("last dimension is 5", ex.Message, StringComparison.Ordinal);
         Assert.Contains("d = 4", ex.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => m.Forward(new Tensor(4)));
-        Assert.Throws<ArgumentException>(() => m.Forward(new Tensor(2, 3, 4), new Tensor(2, 4, 4)));
+        Assert.Throws<ArgumentException>(() => m.Forward(new FloatTensor(4)));
+        Assert.Throws<ArgumentException>(() => m.Forward(new FloatTensor(2, 3, 4), new FloatTensor(2, 4, 4)));
     }
 
     [Fact]
     public void A_failed_in_place_forward_leaves_the_input_unchanged()
     {
         var m = new SinusoidalPositionalEncoding(4, 2);
-        var x = Tensor.FromArray([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 5, 2);
+        var x = FloatTensor.FromArray([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 5, 2);
         Assert.Throws<ArgumentOutOfRangeException>(() => m.Forward(x, x));
         Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], x.ToArray());
     }

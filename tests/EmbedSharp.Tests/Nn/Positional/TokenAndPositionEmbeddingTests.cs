@@ -22,8 +22,8 @@ public sealed class TokenAndPositionEmbeddingTests
     {
         var m = new TokenAndPositionEmbedding(10, 4, 8, PositionEncodingKind.Learned, new Generator(5));
         var g = new Generator(5);
-        Assert.Equal(Init.Normal(new Tensor(10, 4), g).ToArray(), m.TokenWeight.Value.ToArray());
-        Assert.Equal(Init.Normal(new Tensor(8, 4), g).ToArray(), m.LearnedPosition!.Weight.Value.ToArray());
+        Assert.Equal(Init.Normal(new FloatTensor(10, 4), g).ToArray(), m.TokenWeight.Value.ToArray());
+        Assert.Equal(Init.Normal(new FloatTensor(8, 4), g).ToArray(), m.LearnedPosition!.Weight.Value.ToArray());
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class TokenAndPositionEmbeddingTests
         var ids = new IndexTensor([1, 1, 2, 1], 2, 2);
         var y = m.Forward(ids, 1);
         Assert.Equal([2L, 2, 2], y.Shape.ToArray());
-        var g = Tensor.FromArray([1, 1, 1, 1, 1, 1, 1, 1], 2, 2, 2);
+        var g = FloatTensor.FromArray([1, 1, 1, 1, 1, 1, 1, 1], 2, 2, 2);
         m.Backward(g, ids, 1);
         var s = (float)Math.Sqrt(2);
         Assert.Equal([0, 0, 3 * s, 3 * s, s, s, 0, 0], m.TokenWeight.Grad!.ToArray(), new ToleranceComparer(1e-6f));
@@ -64,8 +64,8 @@ public sealed class TokenAndPositionEmbeddingTests
         Assert.Contains("Index 4", ex.Message, StringComparison.Ordinal);
         Assert.Contains("4 rows", ex.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => m.Forward(IndexTensor.Vector(0, 1), 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => m.Backward(new Tensor(2, 2), IndexTensor.Vector(0, -1)));
-        Assert.Throws<ArgumentException>(() => m.Backward(new Tensor(3, 2), IndexTensor.Vector(0, 1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.Backward(new FloatTensor(2, 2), IndexTensor.Vector(0, -1)));
+        Assert.Throws<ArgumentException>(() => m.Backward(new FloatTensor(3, 2), IndexTensor.Vector(0, 1)));
         Assert.Null(m.TokenWeight.Grad);
         Assert.Null(m.LearnedPosition!.Weight.Grad);
     }

@@ -54,9 +54,9 @@ public sealed class AtomicFileTests : IDisposable
     public void Refused_safetensors_write_leaves_the_old_file_intact()
     {
         var path = Path.Combine(_dir.FullName, "m.safetensors");
-        SafetensorsFile.Write(path, new Dictionary<string, Tensor> { ["w"] = Sample(3) });
+        SafetensorsFile.Write(path, new Dictionary<string, FloatTensor> { ["w"] = Sample(3) });
         var old = File.ReadAllBytes(path);
-        Assert.Throws<ArgumentException>(() => SafetensorsFile.Write(path, new Dictionary<string, Tensor> { ["__metadata__"] = Sample(3) }));
+        Assert.Throws<ArgumentException>(() => SafetensorsFile.Write(path, new Dictionary<string, FloatTensor> { ["__metadata__"] = Sample(3) }));
         Assert.Equal(old, File.ReadAllBytes(path));
         Assert.Equal(new[] { path }, Directory.GetFiles(_dir.FullName));
     }

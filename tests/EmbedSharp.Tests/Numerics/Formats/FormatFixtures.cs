@@ -13,9 +13,9 @@ internal static class FormatFixtures
     public static byte[] Bytes(string name) => File.ReadAllBytes(PathOf(name));
 
     /// <summary>A deterministic tensor with a mix of signs, magnitudes, a NaN, infinities and -0.</summary>
-    public static Tensor Sample(params long[] shape)
+    public static FloatTensor Sample(params long[] shape)
     {
-        var t = new Tensor(shape);
+        var t = new FloatTensor(shape);
         for (long i = 0; i < t.Length; i++)
         {
             t[i] = (i % 11) switch
@@ -32,7 +32,7 @@ internal static class FormatFixtures
     }
 
     /// <summary>Asserts same shape and bit-identical elements, reporting the first mismatch.</summary>
-    public static void AssertBitEqual(Tensor expected, Tensor actual)
+    public static void AssertBitEqual(FloatTensor expected, FloatTensor actual)
     {
         Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
         for (long i = 0; i < expected.Length; i++)

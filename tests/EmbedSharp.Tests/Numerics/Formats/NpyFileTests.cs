@@ -41,7 +41,7 @@ public class NpyFileTests
     [MemberData(nameof(Shapes))]
     public void Index_tensor_round_trips_as_int64(long[] shape)
     {
-        var n = (int)Tensor.Product(shape);
+        var n = (int)FloatTensor.Product(shape);
         var data = new long[n];
         for (var i = 0; i < n; i++)
         {
@@ -79,7 +79,7 @@ public class NpyFileTests
     public void Chunked_tensor_writes_the_same_bytes_as_a_single_array_and_reads_back()
     {
         var single = Sample(37, 5);
-        var chunked = new Tensor([37, 5], maxChunkElements: 16 * 5);
+        var chunked = new FloatTensor([37, 5], maxChunkElements: 16 * 5);
         chunked.CopyFrom(single.AsSpan());
         Assert.True(chunked.ChunkCount > 1);
         using var a = new MemoryStream();
@@ -217,7 +217,7 @@ public class NpyFileTests
     public void Header_longer_than_a_u16_switches_to_version_2()
     {
         var shape = Enumerable.Repeat(1L, 22_000).ToArray();
-        var t = new Tensor(shape);
+        var t = new FloatTensor(shape);
         t[0] = 1.25f;
         using var ms = new MemoryStream();
         NpyFile.Write(ms, t);

@@ -41,7 +41,7 @@ public class SafetensorsFileTests
     [MemberData(nameof(Shapes))]
     public void Tensors_and_metadata_round_trip_through_a_stream(long[] shape)
     {
-        var tensors = new Dictionary<string, Tensor> { ["x"] = Sample(shape), ["a.weight"] = Sample(2, 2) };
+        var tensors = new Dictionary<string, FloatTensor> { ["x"] = Sample(shape), ["a.weight"] = Sample(2, 2) };
         var metadata = new Dictionary<string, string> { ["format"] = "pt", ["note"] = "ünïcode \"quoted\"\n" };
         using var ms = new MemoryStream();
         SafetensorsFile.Write(ms, tensors, metadata);
@@ -63,10 +63,10 @@ public class SafetensorsFileTests
         {
             var path = Path.Combine(dir.FullName, "m.safetensors");
             var single = Sample(40, 3);
-            var chunked = new Tensor([40, 3], maxChunkElements: 16 * 3);
+            var chunked = new FloatTensor([40, 3], maxChunkElements: 16 * 3);
             chunked.CopyFrom(single.AsSpan());
             Assert.True(chunked.ChunkCount > 1);
-            SafetensorsFile.Write(path, new Dictionary<string, Tensor> { ["big"] = chunked, ["small"] = Sample(2) });
+            SafetensorsFile.Write(path, new Dictionary<string, FloatTensor> { ["big"] = chunked, ["small"] = Sample(2) });
             var content = SafetensorsFile.Read(path);
             AssertBitEqual(single, content.GetTensor("big"));
             Assert.Empty(content.Metadata);
@@ -83,9 +83,9 @@ public class SafetensorsFileTests
     {
         // safetensors/src/tensor.rs test_serialization: one F32 tensor "attn.0" of shape (1, 2, 3) gives a
         // 64-byte compact header that needs no padding, followed by the six floats.
-        var t = Tensor.FromArray([0, 1, 2, 3, 4, 5], 1, 2, 3);
+        var t = FloatTensor.FromArray([0, 1, 2, 3, 4, 5], 1, 2, 3);
         using var ms = new MemoryStream();
-        SafetensorsFile.Write(ms, new Dictionary<string, Tensor> { ["attn.0"] = t });
+        SafetensorsFile.Write(ms, new Dictionary<string, FloatTensor> { ["attn.0"] = t });
         var bytes = ms.ToArray();
         Assert.Equal(64, BinaryPrimitives.ReadInt64LittleEndian(bytes));
         Assert.Equal("{\"attn.0\":{\"dtype\":\"F32\",\"shape\":[1,2,3],\"data_offsets\":[0,24]}}", Encoding.UTF8.GetString(bytes, 8, 64));
@@ -98,11 +98,11 @@ public class SafetensorsFileTests
         // safetensors/src/tensor.rs test_empty: no tensors gives "{}" plus 6 spaces; metadata framework=pt gives
         // 35 bytes of JSON plus 5 spaces.
         using var empty = new MemoryStream();
-        SafetensorsFile.Write(empty, new Dictionary<string, Tensor>());
+        SafetensorsFile.Write(empty, new Dictionary<string, FloatTensor>());
         Assert.Equal(new byte[] { 8, 0, 0, 0, 0, 0, 0, 0 }.Concat("{}      "u8.ToArray()), empty.ToArray());
 
         using var meta = new MemoryStream();
-        SafetensorsFile.Write(meta, new Dictionary<string, Tensor>(), new Dictionary<string, string> { ["framework"] = "pt" });
+        SafetensorsFile.Write(meta, new Dictionary<string, FloatTensor>(), new Dictionary<string, string> { ["framework"] = "pt" });
         Assert.Equal(new byte[] { 40, 0, 0, 0, 0, 0, 0, 0 }.Concat("{\"__metadata__\":{\"framework\":\"pt\"}}     "u8.ToArray()), meta.ToArray());
         Assert.Empty(SafetensorsFile.Read(new MemoryStream(meta.ToArray())).Names);
     }
@@ -113,7 +113,7 @@ public class SafetensorsFileTests
         var content = SafetensorsFile.Read(PathOf("f32_pair.safetensors"));
         Assert.Equal(new[] { "a", "b" }, content.Names);
         using var ms = new MemoryStream();
-        SafetensorsFile.Write(ms, new Dictionary<string, Tensor> { ["b"] = content.GetTensor("b"), ["a"] = content.GetTensor("a") }, content.Metadata);
+        SafetensorsFile.Write(ms, new Dictionary<string, FloatTensor> { ["b"] = content.GetTensor("b"), ["a"] = content.GetTensor("a") }, content.Metadata);
         Assert.Equal(Bytes("f32_pair.safetensors"), ms.ToArray());
     }
 
@@ -191,10 +191,10 @@ public class SafetensorsFileTests
     [Fact]
     public void Reserved_name_and_null_values_are_refused_by_the_writer()
     {
-        Assert.Throws<ArgumentException>(() => SafetensorsFile.Write(new MemoryStream(), new Dictionary<string, Tensor> { ["__metadata__"] = Sample(1) }));
-        Assert.Throws<ArgumentException>(() => SafetensorsFile.Write(new MemoryStream(), new Dictionary<string, Tensor> { ["x"] = null! }));
-        Assert.Throws<ArgumentException>(() => SafetensorsFile.Write(new MemoryStream(), new Dictionary<string, Tensor>(), new Dictionary<string, string> { ["k"] = null! }));
-        Assert.Throws<ArgumentException>(() => SafetensorsFile.Write(new MemoryStream(), new Dictionary<string, Tensor> { ["bad\uD800"] = Sample(1) }));
+        Assert.Throws<ArgumentException>(() => SafetensorsFile.Write(new MemoryStream(), new Dictionary<string, FloatTensor> { ["__metadata__"] = Sample(1) }));
+        Assert.Throws<ArgumentException>(() => SafetensorsFile.Write(new MemoryStream(), new Dictionary<string, FloatTensor> { ["x"] = null! }));
+        Assert.Throws<ArgumentException>(() => SafetensorsFile.Write(new MemoryStream(), new Dictionary<string, FloatTensor>(), new Dictionary<string, string> { ["k"] = null! }));
+        Assert.Throws<ArgumentException>(() => SafetensorsFile.Write(new MemoryStream(), new Dictionary<string, FloatTensor> { ["bad\uD800"] = Sample(1) }));
     }
 
     [Fact]

@@ -19,8 +19,8 @@ public sealed class VocabularyAlignerTests
         return new WordVectors(words, FromBits(Golden.GetProperty("pretrained_bits"), words.Length, 5));
     }
 
-    private static Tensor FromBits(JsonElement bits, long rows, long cols) =>
-        Tensor.FromArray(bits.EnumerateArray().Select(b => BitConverter.UInt32BitsToSingle(b.GetUInt32())).ToArray(), rows, cols);
+    private static FloatTensor FromBits(JsonElement bits, long rows, long cols) =>
+        FloatTensor.FromArray(bits.EnumerateArray().Select(b => BitConverter.UInt32BitsToSingle(b.GetUInt32())).ToArray(), rows, cols);
 
     [Theory]
     [InlineData(0)]
@@ -60,7 +60,7 @@ public sealed class VocabularyAlignerTests
     [Fact]
     public void Case_fallbacks_are_exact_then_lowercase_then_any_case()
     {
-        var pre = new WordVectors(["Paris", "paris", "London", "the"], Tensor.FromArray([1f, 2f, 3f, 4f], 4, 1));
+        var pre = new WordVectors(["Paris", "paris", "London", "the"], FloatTensor.FromArray([1f, 2f, 3f, 4f], 4, 1));
         string[] vocab = ["Paris", "PARIS", "london", "The", "LONDON", "berlin"];
         var g = new Generator(1);
         var none = VocabularyAligner.Align(vocab, pre, g, new AlignmentOptions { CaseFallback = CaseFallback.None, OovInit = OovInit.Zeros });
@@ -77,7 +77,7 @@ public sealed class VocabularyAlignerTests
     [Fact]
     public void Subword_provider_fills_what_the_table_lacks_and_may_decline()
     {
-        var pre = new WordVectors(["a"], Tensor.FromArray([1f, 1f], 1, 2));
+        var pre = new WordVectors(["a"], FloatTensor.FromArray([1f, 1f], 1, 2));
         var provider = new FakeSubwords(2);
         var result = VocabularyAligner.Align(["a", "bc", "zz"], pre, new Generator(0), new AlignmentOptions { Subwords = provider, OovInit = OovInit.Zeros });
         Assert.Equal([1f, 1f, 2f, 2f, 0f, 0f], result.Weights.ToArray());
@@ -110,7 +110,7 @@ public sealed class VocabularyAlignerTests
         Assert.Equal(0, a.Report.TypeCoverage);
         // The fill is torch's normal_ on the (4, 5) block: same as Init.Normal on a fresh tensor.
         var (mean, std) = VocabularyAligner.Statistics(Pretrained());
-        var expected = new Tensor(4, 5);
+        var expected = new FloatTensor(4, 5);
         new Generator(42).Normal(expected, mean, std);
         FormatAssert.BitEqual(expected, a.Weights);
     }
@@ -118,7 +118,7 @@ public sealed class VocabularyAlignerTests
     [Fact]
     public void Padding_row_is_zero_by_token_or_index_and_bad_indices_are_refused()
     {
-        var pre = new WordVectors(["<pad>", "a"], Tensor.FromArray([5f, 5f, 1f, 1f], 2, 2));
+        var pre = new WordVectors(["<pad>", "a"], FloatTensor.FromArray([5f, 5f, 1f, 1f], 2, 2));
         var byToken = VocabularyAligner.Align(["a", "<pad>"], pre, new Generator(0));
         Assert.Equal([1f, 1f, 0f, 0f], byToken.Weights.ToArray()); // zero even though the table has "<pad>"
         Assert.Equal(1, byToken.PaddingIndex);
@@ -140,7 +140,7 @@ public sealed class VocabularyAlignerTests
         var pre = Pretrained();
         Assert.Throws<ArgumentException>(() => VocabularyAligner.Align(["a", null!], pre, g));
         Assert.Contains("1 counts for 2 tokens", Assert.Throws<ArgumentException>(() => VocabularyAligner.Align(["a", "b"], pre, g, null, [3L])).Message, StringComparison.Ordinal);
-        var tiny = new WordVectors(["one"], Tensor.FromArray([1f], 1, 1));
+        var tiny = new WordVectors(["one"], FloatTensor.FromArray([1f], 1, 1));
         Assert.Contains("at least 2", Assert.Throws<ArgumentException>(() => VocabularyAligner.Align(["zz"], tiny, g)).Message, StringComparison.Ordinal);
         Assert.Equal(state, g.GetState());
         var zeros = VocabularyAligner.Align(["zz"], tiny, g, new AlignmentOptions { OovInit = OovInit.Zeros });

@@ -47,7 +47,7 @@ internal static class FastTextFixtures
             new("日本", 3, FastTextEntryType.Word), new("x", 2, FastTextEntryType.Word),
         ];
         var m = entries.Length + args.Bucket;
-        var input = new Tensor(m, 4);
+        var input = new FloatTensor(m, 4);
         for (var r = 0; r < m; r++)
         {
             for (var c = 0; c < 4; c++)
@@ -56,7 +56,7 @@ internal static class FastTextFixtures
             }
         }
 
-        var output = new Tensor(entries.Length, 4);
+        var output = new FloatTensor(entries.Length, 4);
         for (var r = 0; r < entries.Length; r++)
         {
             for (var c = 0; c < 4; c++)

@@ -22,7 +22,7 @@ public sealed class FastTextModelTests
     [Fact]
     public void Subwords_skip_the_lone_brackets_and_count_utf8_characters()
     {
-        var model = new FastTextModel(Args(1, 3), [new("x", 1, FastTextEntryType.Word)], 1, new Tensor(8, 2), new Tensor(1, 2));
+        var model = new FastTextModel(Args(1, 3), [new("x", 1, FastTextEntryType.Word)], 1, new FloatTensor(8, 2), new FloatTensor(1, 2));
         var texts = model.Subwords("é").Select(s => s.Text).ToArray();
         Assert.Equal(["<é", "<é>", "é", "é>"], texts);
         Assert.Equal(["x", "<x", "<x>", "x", "x>"], model.Subwords("x").Select(s => s.Text));
@@ -35,8 +35,8 @@ public sealed class FastTextModelTests
     [Fact]
     public void Without_subwords_known_words_get_their_row_and_unknown_words_zero()
     {
-        var input = Tensor.FromArray([0.5f, -1.5f, 2f, 3f], 2, 2);
-        var model = new FastTextModel(Args(0, 0, bucket: 0), [new("a", 2, FastTextEntryType.Word), new("b", 1, FastTextEntryType.Word)], 3, input, new Tensor(2, 2));
+        var input = FloatTensor.FromArray([0.5f, -1.5f, 2f, 3f], 2, 2);
+        var model = new FastTextModel(Args(0, 0, bucket: 0), [new("a", 2, FastTextEntryType.Word), new("b", 1, FastTextEntryType.Word)], 3, input, new FloatTensor(2, 2));
         var v = new float[2];
         model.GetWordVector("b", v);
         Assert.Equal([2f, 3f], v);
@@ -52,7 +52,7 @@ public sealed class FastTextModelTests
         var v = new float[4];
         model.GetWordVector("q", v); // "<q>" has n-grams "<q", "<q>", "q>"
         Assert.NotEqual(new float[4], v);
-        var wide = new FastTextModel(Args(4, 5), [new("x", 1, FastTextEntryType.Word)], 1, Tensor.FromSpan(Enumerable.Repeat(1f, 16).ToArray(), 8, 2), new Tensor(1, 2));
+        var wide = new FastTextModel(Args(4, 5), [new("x", 1, FastTextEntryType.Word)], 1, FloatTensor.FromSpan(Enumerable.Repeat(1f, 16).ToArray(), 8, 2), new FloatTensor(1, 2));
         var w = new float[2];
         wide.GetWordVector("é", w); // "<é>" is 3 characters < minn 4
         Assert.Equal([0f, 0f], w);
@@ -88,12 +88,12 @@ public sealed class FastTextModelTests
         var a = Args(2, 4);
         FastTextEntry w = new("w", 1, FastTextEntryType.Word);
         FastTextEntry l = new("__label__l", 1, FastTextEntryType.Label);
-        Assert.Contains("after a label", Assert.Throws<ArgumentException>(() => new FastTextModel(a, [l, w], 2, new Tensor(8, 2), new Tensor(1, 2))).Message, StringComparison.Ordinal);
-        Assert.Contains("twice", Assert.Throws<ArgumentException>(() => new FastTextModel(a, [w, w], 2, new Tensor(9, 2), new Tensor(1, 2))).Message, StringComparison.Ordinal);
-        Assert.Contains("(7, 2)", Assert.Throws<ArgumentException>(() => new FastTextModel(a, [w], 2, new Tensor(7, 2), new Tensor(1, 2))).Message, StringComparison.Ordinal);
-        Assert.Contains("(1, 3)", Assert.Throws<ArgumentException>(() => new FastTextModel(a, [w], 2, new Tensor(8, 2), new Tensor(1, 3))).Message, StringComparison.Ordinal);
-        Assert.Contains("NUL", Assert.Throws<ArgumentException>(() => new FastTextModel(a, [new("a\0b", 1, FastTextEntryType.Word)], 2, new Tensor(8, 2), new Tensor(1, 2))).Message, StringComparison.Ordinal);
-        Assert.Contains("bucket is 0", Assert.Throws<ArgumentException>(() => new FastTextModel(Args(2, 4, bucket: 0), [w], 2, new Tensor(1, 2), new Tensor(1, 2))).Message, StringComparison.Ordinal);
+        Assert.Contains("after a label", Assert.Throws<ArgumentException>(() => new FastTextModel(a, [l, w], 2, new FloatTensor(8, 2), new FloatTensor(1, 2))).Message, StringComparison.Ordinal);
+        Assert.Contains("twice", Assert.Throws<ArgumentException>(() => new FastTextModel(a, [w, w], 2, new FloatTensor(9, 2), new FloatTensor(1, 2))).Message, StringComparison.Ordinal);
+        Assert.Contains("(7, 2)", Assert.Throws<ArgumentException>(() => new FastTextModel(a, [w], 2, new FloatTensor(7, 2), new FloatTensor(1, 2))).Message, StringComparison.Ordinal);
+        Assert.Contains("(1, 3)", Assert.Throws<ArgumentException>(() => new FastTextModel(a, [w], 2, new FloatTensor(8, 2), new FloatTensor(1, 3))).Message, StringComparison.Ordinal);
+        Assert.Contains("NUL", Assert.Throws<ArgumentException>(() => new FastTextModel(a, [new("a\0b", 1, FastTextEntryType.Word)], 2, new FloatTensor(8, 2), new FloatTensor(1, 2))).Message, StringComparison.Ordinal);
+        Assert.Contains("bucket is 0", Assert.Throws<ArgumentException>(() => new FastTextModel(Args(2, 4, bucket: 0), [w], 2, new FloatTensor(1, 2), new FloatTensor(1, 2))).Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -6,7 +6,7 @@ namespace EmbedSharp.Tests.Vectors.Formats;
 /// <summary>Comparisons for word-vector tests: bit equality with the max difference and first mismatch named.</summary>
 internal static class FormatAssert
 {
-    public static void BitEqual(Tensor expected, Tensor actual)
+    public static void BitEqual(FloatTensor expected, FloatTensor actual)
     {
         Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
         long mismatches = 0, first = -1;

@@ -22,7 +22,7 @@ public sealed class NativeVectorsFileTests(ITestOutputHelper output) : IDisposab
     {
         string[] basis = ["the", "Straße", "naïve", "東京", "😀", "", "a b", "x\ty"];
         var words = Enumerable.Range(0, count).Select(i => i < basis.Length ? basis[i] : "w" + i).ToArray();
-        var t = new Tensor(count, dim);
+        var t = new FloatTensor(count, dim);
         for (long i = 0; i < t.Length; i++)
         {
             t[i] = i % 7 == 3 ? -0f : (i * 0.37f) - 2.5f;
@@ -101,7 +101,7 @@ public sealed class NativeVectorsFileTests(ITestOutputHelper output) : IDisposab
         foreach (var (v, d) in new[] { (0, 0), (0, 4), (3, 0) })
         {
             var path = PathOf($"e{v}x{d}.esvec");
-            NativeVectorsFile.Write(path, new WordVectors(Enumerable.Range(0, v).Select(i => "w" + i).ToArray(), new Tensor(v, d)));
+            NativeVectorsFile.Write(path, new WordVectors(Enumerable.Range(0, v).Select(i => "w" + i).ToArray(), new FloatTensor(v, d)));
             using var wv = NativeVectorsFile.Open(path);
             Assert.Equal(v, wv.Count);
             Assert.Equal(d, wv.Dimension);
@@ -131,7 +131,7 @@ public sealed class NativeVectorsFileTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(Bits(first.GetVector(5)), Bits(second.GetVector(5)));
         var old = Bits(first.GetVector(5));
 
-        var replacement = new WordVectors(["new", "words"], Tensor.FromArray([9f, 8f, 7f, 6f, 5f, 4f], 2, 3));
+        var replacement = new WordVectors(["new", "words"], FloatTensor.FromArray([9f, 8f, 7f, 6f, 5f, 4f], 2, 3));
         NativeVectorsFile.Write(path, replacement); // atomic rename over the mapped file
         using var third = NativeVectorsFile.Open(path);
         Assert.Equal(["new", "words"], third.Words);
@@ -159,7 +159,7 @@ public sealed class NativeVectorsFileTests(ITestOutputHelper output) : IDisposab
     [Fact]
     public void Non_finite_values_are_refused_unless_allowed_on_both_sides()
     {
-        var t = Tensor.FromArray([1f, float.NaN, 3f, float.PositiveInfinity], 2, 2);
+        var t = FloatTensor.FromArray([1f, float.NaN, 3f, float.PositiveInfinity], 2, 2);
         var wv = new WordVectors(["a", "b"], t);
         var path = PathOf("nan.esvec");
         var e = Assert.Throws<ArgumentException>(() => NativeVectorsFile.Write(path, wv));
@@ -314,7 +314,7 @@ public sealed class NativeVectorsFileTests(ITestOutputHelper output) : IDisposab
         }
 
         var path = PathOf("big.esvec");
-        NativeVectorsFile.Write(path, new WordVectors(words, new Tensor(count, 2)));
+        NativeVectorsFile.Write(path, new WordVectors(words, new FloatTensor(count, 2)));
         using (NativeVectorsFile.Open(path))
         {
         }

@@ -21,7 +21,7 @@ public sealed class NpyVocabFileTests : IDisposable
 
     private static string Data(string name) => Path.Combine(AppContext.BaseDirectory, "data", "native", name);
 
-    private static Tensor Expected() => NpyFile.ReadTensor(Data("small.npy"));
+    private static FloatTensor Expected() => NpyFile.ReadTensor(Data("small.npy"));
 
     [Theory]
     [InlineData(false)]
@@ -68,7 +68,7 @@ public sealed class NpyVocabFileTests : IDisposable
         NpyVocabFile.Write(PathOf("o.npy"), PathOf("o.txt"), source);
         Assert.Equal(File.ReadAllBytes(Data("small.npy")), File.ReadAllBytes(PathOf("o.npy")));
         Assert.Equal(File.ReadAllBytes(Data("small.words.txt")), File.ReadAllBytes(PathOf("o.txt")));
-        var bad = new WordVectors(["ok", "two\nlines"], new Tensor(2, 1));
+        var bad = new WordVectors(["ok", "two\nlines"], new FloatTensor(2, 1));
         Assert.Contains("Word 1", Assert.Throws<ArgumentException>(() => NpyVocabFile.Write(PathOf("b.npy"), PathOf("b.txt"), bad)).Message, StringComparison.Ordinal);
         Assert.False(File.Exists(PathOf("b.npy")));
     }
@@ -136,7 +136,7 @@ public sealed class NpyVocabFileTests : IDisposable
         }
 
         var oneD = PathOf("1d.npy");
-        NpyFile.Write(oneD, new Tensor(8));
+        NpyFile.Write(oneD, new FloatTensor(8));
         Assert.Contains("2-D", Assert.Throws<TensorFormatException>(() => NpyVocabFile.Read(oneD, Data("small.words.txt"))).Message, StringComparison.Ordinal);
     }
 

@@ -33,7 +33,7 @@ public sealed class SafetensorsVocabFileTests : IDisposable
     public void Limit_duplicates_and_surrogates_follow_the_shared_policies()
     {
         var path = PathOf("d.safetensors");
-        SafetensorsFile.Write(path, new Dictionary<string, Tensor> { ["vectors"] = Tensor.FromArray([0f, 1, 2, 3, 4], 5, 1) },
+        SafetensorsFile.Write(path, new Dictionary<string, FloatTensor> { ["vectors"] = FloatTensor.FromArray([0f, 1, 2, 3, 4], 5, 1) },
             new Dictionary<string, string> { ["vocab"] = "[\"a\",\"b\",\"a\",\"\\ud800x\",\"c\"]" });
         Assert.Contains("entry 3", Assert.Throws<TensorFormatException>(() => SafetensorsVocabFile.Read(path)).Message, StringComparison.Ordinal);
         using var skipped = SafetensorsVocabFile.Read(path, new SafetensorsVocabReadOptions { InvalidUtf8 = Utf8Policy.Skip }, out var report);
@@ -50,8 +50,8 @@ public sealed class SafetensorsVocabFileTests : IDisposable
     [Fact]
     public void Missing_or_malformed_vocabularies_and_tensors_are_refused()
     {
-        var matrix = Tensor.FromArray([1f, 2f], 2, 1);
-        TensorFormatException Refused(Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata, SafetensorsVocabReadOptions? options = null)
+        var matrix = FloatTensor.FromArray([1f, 2f], 2, 1);
+        TensorFormatException Refused(Dictionary<string, FloatTensor> tensors, Dictionary<string, string> metadata, SafetensorsVocabReadOptions? options = null)
         {
             var path = PathOf(Guid.NewGuid().ToString("N") + ".safetensors");
             SafetensorsFile.Write(path, tensors, metadata);
@@ -64,15 +64,15 @@ public sealed class SafetensorsVocabFileTests : IDisposable
         Assert.Contains("3 words", Refused(new() { ["vectors"] = matrix }, new() { ["vocab"] = "[\"a\",\"b\",\"c\"]" }).Message, StringComparison.Ordinal);
         Assert.Contains("not a string", Refused(new() { ["vectors"] = matrix }, new() { ["vocab"] = "[\"a\",1]" }).Message, StringComparison.Ordinal);
         Assert.Contains("'emb', 'other'", Refused(new() { ["emb"] = matrix, ["other"] = matrix }, new() { ["vocab"] = "[\"a\",\"b\"]" }).Message, StringComparison.Ordinal);
-        Assert.Contains("2-D", Refused(new() { ["vectors"] = new Tensor(2) }, new() { ["vocab"] = "[\"a\",\"b\"]" }).Message, StringComparison.Ordinal);
-        Assert.Contains("'b' (row 1)", Refused(new() { ["vectors"] = Tensor.FromArray([1f, float.PositiveInfinity], 2, 1) }, new() { ["vocab"] = "[\"a\",\"b\"]" }).Message, StringComparison.Ordinal);
+        Assert.Contains("2-D", Refused(new() { ["vectors"] = new FloatTensor(2) }, new() { ["vocab"] = "[\"a\",\"b\"]" }).Message, StringComparison.Ordinal);
+        Assert.Contains("'b' (row 1)", Refused(new() { ["vectors"] = FloatTensor.FromArray([1f, float.PositiveInfinity], 2, 1) }, new() { ["vocab"] = "[\"a\",\"b\"]" }).Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Another_tensor_name_and_vocabulary_key_can_be_chosen()
     {
         var path = PathOf("n.safetensors");
-        var wv = new WordVectors(["x", "y"], Tensor.FromArray([1f, 2f, 3f, 4f], 2, 2));
+        var wv = new WordVectors(["x", "y"], FloatTensor.FromArray([1f, 2f, 3f, 4f], 2, 2));
         SafetensorsVocabFile.Write(path, wv, new SafetensorsVocabWriteOptions { TensorName = "emb", VocabularyKey = "words" });
         using var back = SafetensorsVocabFile.Read(path, new SafetensorsVocabReadOptions { TensorName = "emb", VocabularyKey = "words" });
         Assert.Equal(["x", "y"], back.Words);

@@ -18,7 +18,7 @@ public class TextVectorFormatTests
     private static WordVectors Sample(int count, int dim, ulong seed, bool specials = false)
     {
         var g = new Generator(seed);
-        var t = new Tensor(count, dim);
+        var t = new FloatTensor(count, dim);
         var u = new float[count * dim];
         Distributions.Normal(g, u, 0, 1);
         for (var i = 0; i < u.Length; i++)
@@ -258,7 +258,7 @@ public class TextVectorFormatTests
     [Fact]
     public void Writers_refuse_words_that_cannot_be_read_back_and_leave_an_existing_file_alone()
     {
-        var t = new Tensor(2, 2);
+        var t = new FloatTensor(2, 2);
         Assert.Throws<ArgumentException>(() => Write("text", new WordVectors(["a b", "c"], t)));
         Assert.Throws<ArgumentException>(() => Write("binary", new WordVectors(["a", "b\nc"], t)));
         Assert.Throws<ArgumentException>(() => Write("glove", new WordVectors(["", "c"], t)));

@@ -2,16 +2,16 @@ namespace EmbedSharp.Numerics.Formats.Npy;
 
 /// <summary>
 /// An array read from a .npy file: its element type, its shape, and its values, held as a float32
-/// <see cref="Tensor"/> (for <see cref="NpyDType.Float32"/> and <see cref="NpyDType.Float64"/>) or as int64
+/// <see cref="FloatTensor"/> (for <see cref="NpyDType.Float32"/> and <see cref="NpyDType.Float64"/>) or as int64
 /// (for <see cref="NpyDType.Int32"/> and <see cref="NpyDType.Int64"/>).
 /// </summary>
 public sealed class NpyArray
 {
     private readonly long[] _shape;
-    private readonly Tensor? _floats;
+    private readonly FloatTensor? _floats;
     private readonly long[]? _integers;
 
-    internal NpyArray(NpyDType dtype, long[] shape, Tensor? floats, long[]? integers)
+    internal NpyArray(NpyDType dtype, long[] shape, FloatTensor? floats, long[]? integers)
     {
         DType = dtype;
         _shape = shape;
@@ -33,14 +33,14 @@ public sealed class NpyArray
     /// the nearest float32 when read; integer arrays are converted now (exact up to 2^24 in magnitude).
     /// For float arrays every call returns the same tensor instance; for integer arrays a new tensor.
     /// </summary>
-    public Tensor ToTensor()
+    public FloatTensor ToTensor()
     {
         if (_floats is not null)
         {
             return _floats;
         }
 
-        var t = new Tensor(_shape);
+        var t = new FloatTensor(_shape);
         var block = new float[Math.Min(_integers!.Length, 1 << 16)];
         for (var pos = 0; pos < _integers.Length; pos += block.Length)
         {
@@ -70,5 +70,5 @@ public sealed class NpyArray
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"NpyArray({DType}, {Tensor.FormatShape(_shape)})";
+    public override string ToString() => $"NpyArray({DType}, {FloatTensor.FormatShape(_shape)})";
 }

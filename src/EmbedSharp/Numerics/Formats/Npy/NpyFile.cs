@@ -30,10 +30,10 @@ public static class NpyFile
 
     /// <summary>Reads a float32 or float64 (rounded to nearest) .npy file as a float32 tensor; integer arrays are
     /// converted too (exact up to 2^24).</summary>
-    public static Tensor ReadTensor(string path) => Read(path).ToTensor();
+    public static FloatTensor ReadTensor(string path) => Read(path).ToTensor();
 
     /// <summary>Reads a .npy array from a stream as a float32 tensor (see <see cref="ReadTensor(string)"/>).</summary>
-    public static Tensor ReadTensor(Stream stream) => Read(stream).ToTensor();
+    public static FloatTensor ReadTensor(Stream stream) => Read(stream).ToTensor();
 
     /// <summary>Reads an int32 or int64 .npy file as an int64 index tensor.</summary>
     /// <exception cref="InvalidOperationException">The file holds floats.</exception>
@@ -45,14 +45,14 @@ public static class NpyFile
     /// <summary>Writes a tensor as a <c>&lt;f4</c> .npy file, byte-identical to <c>np.save</c> of the same float32
     /// array (version 1.0, or 2.0 when the header exceeds 65535 bytes). The file is replaced atomically: on failure any
     /// previous file is left intact.</summary>
-    public static void Write(string path, Tensor tensor)
+    public static void Write(string path, FloatTensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         AtomicFile.Write(path, stream => NpyWriter.Write(stream, tensor));
     }
 
     /// <summary>Writes a tensor as <c>&lt;f4</c> .npy data to a stream, chunk by chunk.</summary>
-    public static void Write(Stream stream, Tensor tensor)
+    public static void Write(Stream stream, FloatTensor tensor)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(tensor);

@@ -12,7 +12,7 @@ namespace EmbedSharp.Numerics.Formats.Npy;
 internal sealed record NpyHeader(NpyDType DType, long[] Shape)
 {
     /// <summary>The element count, checked against overflow when the header was parsed.</summary>
-    public long ElementCount => Tensor.Product(Shape);
+    public long ElementCount => FloatTensor.Product(Shape);
 
     internal static ElementKind KindOf(NpyDType dtype) => dtype switch
     {
@@ -174,12 +174,12 @@ internal sealed record NpyHeader(NpyDType DType, long[] Shape)
         {
             checked
             {
-                _ = Tensor.Product(shape) * ElementCodec.SizeOf(KindOf(dtype));
+                _ = FloatTensor.Product(shape) * ElementCodec.SizeOf(KindOf(dtype));
             }
         }
         catch (OverflowException)
         {
-            throw fail($"The shape {Tensor.FormatShape(shape)} describes more than 2^63 bytes.");
+            throw fail($"The shape {FloatTensor.FormatShape(shape)} describes more than 2^63 bytes.");
         }
 
         return new NpyHeader(dtype, shape);

@@ -74,7 +74,7 @@ internal static class NpyReader
         {
             var problem = left < dataBytes ? "is truncated" : "has trailing bytes";
             throw reader.Error(string.Create(CultureInfo.InvariantCulture,
-                $"The file {problem}: shape {Tensor.FormatShape(header.Shape)} of {header.DType} needs {dataBytes} data bytes but {left} follow the header."));
+                $"The file {problem}: shape {FloatTensor.FormatShape(header.Shape)} of {header.DType} needs {dataBytes} data bytes but {left} follow the header."));
         }
 
         return header;
@@ -100,7 +100,7 @@ internal static class NpyReader
         }
         else
         {
-            var tensor = new Tensor(header.Shape);
+            var tensor = new FloatTensor(header.Shape);
             ElementCodec.ReadFloats(reader, kind, tensor);
             array = new NpyArray(header.DType, header.Shape, tensor, null);
         }

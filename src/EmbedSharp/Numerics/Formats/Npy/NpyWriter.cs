@@ -3,7 +3,7 @@ namespace EmbedSharp.Numerics.Formats.Npy;
 /// <summary>Writes .npy files byte-identical to <c>np.save</c> for the same array (see <see cref="NpyHeader.Format"/>).</summary>
 internal static class NpyWriter
 {
-    public static void Write(Stream stream, Tensor tensor)
+    public static void Write(Stream stream, FloatTensor tensor)
     {
         stream.Write(NpyHeader.Format(NpyDType.Float32, tensor.Shape));
         ElementCodec.WriteFloats(stream, tensor);

@@ -20,13 +20,13 @@ internal static class SafetensorsConstants
     /// <summary>Reserved top-level key holding a string-to-string map of free-form metadata.</summary>
     public const string MetadataKey = "__metadata__";
 
-    /// <summary>Tensor entry key holding the dtype name, e.g. "F32".</summary>
+    /// <summary>FloatTensor entry key holding the dtype name, e.g. "F32".</summary>
     public const string DTypeKey = "dtype";
 
-    /// <summary>Tensor entry key holding the shape as a JSON array of non-negative integers.</summary>
+    /// <summary>FloatTensor entry key holding the shape as a JSON array of non-negative integers.</summary>
     public const string ShapeKey = "shape";
 
-    /// <summary>Tensor entry key holding [begin, end), byte offsets relative to the first byte after the header.</summary>
+    /// <summary>FloatTensor entry key holding [begin, end), byte offsets relative to the first byte after the header.</summary>
     public const string DataOffsetsKey = "data_offsets";
 
     /// <summary>The dtype names of the reference <c>Dtype</c> enum, in its order (increasing alignment); the index is

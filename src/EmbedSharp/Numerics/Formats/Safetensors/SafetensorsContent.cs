@@ -2,7 +2,7 @@ namespace EmbedSharp.Numerics.Formats.Safetensors;
 
 /// <summary>
 /// Everything read from a safetensors file: the <c>__metadata__</c> map and the named tensors, already converted
-/// (float dtypes to float32 <see cref="Tensor"/>s, I32/I64 to int64). Tensors of dtypes this library does not
+/// (float dtypes to float32 <see cref="FloatTensor"/>s, I32/I64 to int64). Tensors of dtypes this library does not
 /// convert (U8, BOOL, …) are listed with their <see cref="SafetensorsTensorInfo"/> but their data is not kept.
 /// </summary>
 public sealed class SafetensorsContent
@@ -39,12 +39,12 @@ public sealed class SafetensorsContent
     public SafetensorsTensorInfo GetInfo(string name) => Find(name).Info;
 
     /// <summary>
-    /// Tensor <paramref name="name"/> as float32: F32, F16 and BF16 exactly, F64 rounded to nearest, I32/I64 converted
+    /// FloatTensor <paramref name="name"/> as float32: F32, F16 and BF16 exactly, F64 rounded to nearest, I32/I64 converted
     /// (exact up to 2^24). For float dtypes every call returns the same instance; for integer dtypes a new tensor.
     /// </summary>
     /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
     /// <exception cref="TensorFormatException">The tensor's dtype is one this library does not convert.</exception>
-    public Tensor GetTensor(string name)
+    public FloatTensor GetTensor(string name)
     {
         var entry = Find(name);
         if (entry.Floats is not null)
@@ -54,7 +54,7 @@ public sealed class SafetensorsContent
 
         if (entry.Integers is { } ints)
         {
-            var t = new Tensor(entry.Info.Shape.ToArray());
+            var t = new FloatTensor(entry.Info.Shape.ToArray());
             for (var i = 0; i < ints.Length; i++)
             {
                 t[i] = ints[i];
@@ -66,7 +66,7 @@ public sealed class SafetensorsContent
         throw Unsupported(entry);
     }
 
-    /// <summary>Tensor <paramref name="name"/> (I32 or I64) as an int64 index tensor; every call shares the same storage.</summary>
+    /// <summary>FloatTensor <paramref name="name"/> (I32 or I64) as an int64 index tensor; every call shares the same storage.</summary>
     /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
     /// <exception cref="InvalidOperationException">The tensor holds floats.</exception>
     /// <exception cref="TensorFormatException">The tensor's dtype is one this library does not convert.</exception>
@@ -100,5 +100,5 @@ public sealed class SafetensorsContent
 
     /// <summary>A tensor's header entry, where its data starts in the file, and its converted values (at most one of
     /// <see cref="Floats"/> and <see cref="Integers"/>; neither for unsupported dtypes).</summary>
-    internal sealed record Entry(SafetensorsTensorInfo Info, long FileOffset, Tensor? Floats, long[]? Integers);
+    internal sealed record Entry(SafetensorsTensorInfo Info, long FileOffset, FloatTensor? Floats, long[]? Integers);
 }

@@ -36,7 +36,7 @@ public static class SafetensorsFile
     /// </summary>
     /// <exception cref="ArgumentException">A name is <c>__metadata__</c>, a tensor or metadata value is null, or a
     /// string is not valid Unicode.</exception>
-    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(string path, IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         SafetensorsWriter.BuildHeader(tensors, metadata, out _); // validate before creating any file
@@ -44,7 +44,7 @@ public static class SafetensorsFile
     }
 
     /// <summary>Writes float32 tensors and optional metadata in the safetensors format to a stream, chunk by chunk.</summary>
-    public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(Stream stream, IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(tensors);

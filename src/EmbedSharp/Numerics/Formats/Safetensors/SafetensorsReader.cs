@@ -45,7 +45,7 @@ internal static class SafetensorsReader
         {
             var kind = KindOf(info.DType);
             var fileOffset = dataStart + info.Begin;
-            var count = info.Shape.Count == 0 ? 1 : Tensor.Product(info.Shape.ToArray());
+            var count = info.Shape.Count == 0 ? 1 : FloatTensor.Product(info.Shape.ToArray());
             if (kind is null)
             {
                 ElementCodec.Skip(reader, info.End - info.Begin);
@@ -65,7 +65,7 @@ internal static class SafetensorsReader
             }
             else
             {
-                var tensor = new Tensor(info.Shape.ToArray());
+                var tensor = new FloatTensor(info.Shape.ToArray());
                 ElementCodec.ReadFloats(reader, kind.Value, tensor);
                 entries.Add(new SafetensorsContent.Entry(info, fileOffset, tensor, null));
             }
@@ -234,17 +234,17 @@ internal static class SafetensorsReader
             long bytes;
             try
             {
-                bytes = checked(Tensor.Product(info.Shape.ToArray()) * SafetensorsConstants.DTypeSizes[(int)info.DType]);
+                bytes = checked(FloatTensor.Product(info.Shape.ToArray()) * SafetensorsConstants.DTypeSizes[(int)info.DType]);
             }
             catch (OverflowException)
             {
-                throw fail($"Tensor '{info.Name}' has a shape {Tensor.FormatShape(info.Shape.ToArray())} whose byte count overflows.");
+                throw fail($"Tensor '{info.Name}' has a shape {FloatTensor.FormatShape(info.Shape.ToArray())} whose byte count overflows.");
             }
 
             if (info.End - info.Begin != bytes)
             {
                 throw fail(string.Create(CultureInfo.InvariantCulture,
-                    $"Tensor '{info.Name}' spans {info.End - info.Begin} bytes but shape {Tensor.FormatShape(info.Shape.ToArray())} of {SafetensorsConstants.DTypeNames[(int)info.DType]} needs {bytes}."));
+                    $"Tensor '{info.Name}' spans {info.End - info.Begin} bytes but shape {FloatTensor.FormatShape(info.Shape.ToArray())} of {SafetensorsConstants.DTypeNames[(int)info.DType]} needs {bytes}."));
             }
 
             position = info.End;

@@ -15,7 +15,7 @@ internal static class SafetensorsWriter
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata)
+    public static void Write(Stream stream, IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
         var header = BuildHeader(tensors, metadata, out var order);
         Span<byte> length = stackalloc byte[SafetensorsConstants.HeaderLengthBytes];
@@ -29,7 +29,7 @@ internal static class SafetensorsWriter
     }
 
     /// <summary>The padded JSON header; <paramref name="order"/> receives the tensor names in data order.</summary>
-    internal static byte[] BuildHeader(IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata, out List<string> order)
+    internal static byte[] BuildHeader(IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata, out List<string> order)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         order = SortedByUtf8(tensors.Keys);

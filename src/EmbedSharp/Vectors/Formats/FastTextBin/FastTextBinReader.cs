@@ -94,7 +94,7 @@ internal static class FastTextBinReader
         };
     }
 
-    private static Tensor ReadMatrix(FastTextBinInput input, string name, long? rows, int dim, FastTextBinReadOptions options)
+    private static FloatTensor ReadMatrix(FastTextBinInput input, string name, long? rows, int dim, FastTextBinReadOptions options)
     {
         var at = input.Offset;
         var m = input.ReadInt64($"the {name} matrix row count");
@@ -111,10 +111,10 @@ internal static class FastTextBinReader
             throw input.Error(Invariant($"The file is too short: the {name} matrix ({m}, {n}) needs {(decimal)m * n * sizeof(float)} bytes but only {left} remain."), at);
         }
 
-        Tensor t;
+        FloatTensor t;
         if (input.Remaining is not null)
         {
-            t = new Tensor(m, n);
+            t = new FloatTensor(m, n);
             long done = 0;
             for (var c = 0; c < t.ChunkCount; c++)
             {
@@ -138,7 +138,7 @@ internal static class FastTextBinReader
                 done += block.Length;
             }
 
-            t = new Tensor(m, n);
+            t = new FloatTensor(m, n);
             long at2 = 0;
             foreach (var block in blocks)
             {

@@ -58,7 +58,7 @@ internal static class FastTextBinWriter
         s.Write(b);
     }
 
-    private static void WriteMatrix(Stream s, Tensor m)
+    private static void WriteMatrix(Stream s, FloatTensor m)
     {
         WriteInt64(s, m.Shape[0]);
         WriteInt64(s, m.Shape[1]);

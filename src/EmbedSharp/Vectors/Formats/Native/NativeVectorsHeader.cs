@@ -56,7 +56,7 @@ internal readonly record struct NativeVectorsHeader(
 
     /// <summary>
     /// Parses and checks a header against the file length, before anything is mapped or allocated: magic, major version,
-    /// header size, dtype, flags, hash kind, reserved bytes, checksum, V and D within what a <see cref="Numerics.Tensor"/>
+    /// header size, dtype, flags, hash kind, reserved bytes, checksum, V and D within what a <see cref="Numerics.FloatTensor"/>
     /// row and a word list hold, and every block inside the file, in order, without overlap, ending exactly at its end.
     /// </summary>
     public static NativeVectorsHeader Parse(ReadOnlySpan<byte> b, long fileLength, string path)

@@ -33,8 +33,8 @@ internal static unsafe class NativeVectorsReader
             var index = new NativeWordIndex(file, header, count, path);
             index.Validate();
             var matrix = count * header.Dimension == 0
-                ? new Tensor(count, header.Dimension)
-                : Tensor.FromPointer((nint)(file.Pointer + header.MatrixOffset), file, count, header.Dimension);
+                ? new FloatTensor(count, header.Dimension)
+                : FloatTensor.FromPointer((nint)(file.Pointer + header.MatrixOffset), file, count, header.Dimension);
             return new WordVectors(index, matrix, file);
         }
         catch
@@ -82,7 +82,7 @@ internal static unsafe class NativeVectorsReader
 
         if (!header.MayContainNonFinite && header.MatrixBytes > 0)
         {
-            var matrix = Tensor.FromPointer((nint)(file.Pointer + header.MatrixOffset), file, header.WordCount, header.Dimension);
+            var matrix = FloatTensor.FromPointer((nint)(file.Pointer + header.MatrixOffset), file, header.WordCount, header.Dimension);
             if (WordRows.FindNonFinite(matrix, header.WordCount, out var row, out var column))
             {
                 throw new TensorFormatException(Invariant($"Row {row}, column {column} is {matrix.Row(row)[column]} but the header says every value is finite."), path, header.MatrixOffset + (((row * header.Dimension) + column) * sizeof(float)));

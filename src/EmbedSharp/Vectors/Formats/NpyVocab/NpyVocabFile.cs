@@ -61,7 +61,7 @@ public static class NpyVocabFile
 
     private static WordVectors ReadCopied(string matrixPath, string vocabularyPath, NpyVocabReadOptions options, long lines, string[] words, int[]? kept)
     {
-        Tensor matrix;
+        FloatTensor matrix;
         using (var file = new FileStream(matrixPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16))
         using (var stream = WordListFile.IsGzip(matrixPath) ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file)
         {
@@ -74,7 +74,7 @@ public static class NpyVocabFile
             }
 
             var rows = Math.Min(header.Shape[0], options.Limit ?? long.MaxValue);
-            matrix = new Tensor(rows, header.Shape[1]);
+            matrix = new FloatTensor(rows, header.Shape[1]);
             ElementCodec.ReadFloats(reader, NpyHeader.KindOf(header.DType), matrix);
         }
 
@@ -117,7 +117,7 @@ public static class NpyVocabFile
 
             file = MappedFile.Map(stream, options.Access);
             long rows = words.Length, dim = header.Shape[1];
-            var matrix = rows * dim == 0 ? new Tensor(rows, dim) : Tensor.FromPointer((nint)(file.Pointer + dataOffset), file, rows, dim);
+            var matrix = rows * dim == 0 ? new FloatTensor(rows, dim) : FloatTensor.FromPointer((nint)(file.Pointer + dataOffset), file, rows, dim);
             CheckFinite(matrix, words, matrixPath, options.AllowNonFinite);
             return new WordVectors(words, matrix, file);
         }
@@ -140,7 +140,7 @@ public static class NpyVocabFile
     {
         if (header.Shape.Length != 2)
         {
-            throw new TensorFormatException($"Word vectors need a 2-D (V, D) matrix; the file holds shape {Tensor.FormatShape(header.Shape)}.", matrixPath, 0);
+            throw new TensorFormatException($"Word vectors need a 2-D (V, D) matrix; the file holds shape {FloatTensor.FormatShape(header.Shape)}.", matrixPath, 0);
         }
 
         if (header.Shape[0] != lines)
@@ -150,7 +150,7 @@ public static class NpyVocabFile
         }
     }
 
-    private static void CheckFinite(Tensor matrix, string[] words, string matrixPath, bool allow)
+    private static void CheckFinite(FloatTensor matrix, string[] words, string matrixPath, bool allow)
     {
         if (!allow && WordRows.FindNonFinite(matrix, matrix.RowCount, out var row, out var column))
         {

@@ -66,7 +66,7 @@ public static class SafetensorsVocabFile
         var matrix = content.GetTensor(name);
         if (matrix.Rank != 2)
         {
-            throw new TensorFormatException($"Word vectors need a 2-D (V, D) matrix; '{name}' has shape {Tensor.FormatShape(matrix.Shape)}.", path, 0);
+            throw new TensorFormatException($"Word vectors need a 2-D (V, D) matrix; '{name}' has shape {FloatTensor.FormatShape(matrix.Shape)}.", path, 0);
         }
 
         var entries = ParseVocabulary(content, options, matrix.Shape[0], path, out var replaced);
@@ -100,7 +100,7 @@ public static class SafetensorsVocabFile
         }
 
         var json = JsonArray(vectors.Words);
-        SafetensorsFile.Write(path, new Dictionary<string, Tensor> { [options.TensorName] = vectors.Vectors }, new Dictionary<string, string> { [options.VocabularyKey] = json });
+        SafetensorsFile.Write(path, new Dictionary<string, FloatTensor> { [options.TensorName] = vectors.Vectors }, new Dictionary<string, string> { [options.VocabularyKey] = json });
     }
 
     /// <summary>The words as Python's <c>json.dumps(words, ensure_ascii=False, separators=(",", ":"))</c> writes them:

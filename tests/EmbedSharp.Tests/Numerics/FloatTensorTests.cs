@@ -3,12 +3,12 @@ using EmbedSharp.Randomness;
 
 namespace EmbedSharp.Tests.Numerics;
 
-public sealed class TensorTests
+public sealed class FloatTensorTests
 {
     [Fact]
     public void Shape_rows_and_elements_follow_row_major_order()
     {
-        var t = new Tensor(2, 3, 4);
+        var t = new FloatTensor(2, 3, 4);
         Assert.Equal(3, t.Rank);
         Assert.Equal(24, t.Length);
         Assert.Equal(12, t.RowLength);
@@ -22,10 +22,10 @@ public sealed class TensorTests
     [Fact]
     public void A_scalar_has_one_element_and_an_empty_dimension_has_none()
     {
-        var s = new Tensor();
+        var s = new FloatTensor();
         Assert.Equal(0, s.Rank);
         Assert.Equal(1, s.Length);
-        var e = new Tensor(0, 5);
+        var e = new FloatTensor(0, 5);
         Assert.Equal(0, e.Length);
         Assert.Equal(5, e.RowLength);
         Assert.Empty(e.ToArray());
@@ -34,13 +34,13 @@ public sealed class TensorTests
     [Fact]
     public void Bad_shapes_and_indices_name_what_is_wrong()
     {
-        Assert.Contains("negative", Assert.Throws<ArgumentException>(() => new Tensor(3, -1)).Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => new Tensor(long.MaxValue, 4));
-        var t = new Tensor(4, 5);
+        Assert.Contains("negative", Assert.Throws<ArgumentException>(() => new FloatTensor(3, -1)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new FloatTensor(long.MaxValue, 4));
+        var t = new FloatTensor(4, 5);
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => t[4, 0]);
         Assert.Contains("size 4", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => t.Row(4));
-        Assert.Throws<ArgumentException>(() => Tensor.FromArray(new float[5], 2, 3));
+        Assert.Throws<ArgumentException>(() => FloatTensor.FromArray(new float[5], 2, 3));
         Assert.Throws<ArgumentException>(() => t.Reshape(3, 3));
     }
 
@@ -56,11 +56,11 @@ public sealed class TensorTests
         // Force tiny chunks (about 100 elements, or one or two rows of long rows) so rows, 16-blocks and the normal
         // tail all meet chunk boundaries.
         var rows = rowLength == 1 ? 250 : 50;
-        var chunked = new Tensor([rows, rowLength], Math.Max(100, rowLength * 3 / 2));
-        var flat = new Tensor(rows, rowLength);
+        var chunked = new FloatTensor([rows, rowLength], Math.Max(100, rowLength * 3 / 2));
+        var flat = new FloatTensor(rows, rowLength);
         Assert.True(chunked.ChunkCount > 1);
         Assert.True(flat.IsSingleChunk);
-        foreach (var fill in new Action<Generator, Tensor>[]
+        foreach (var fill in new Action<Generator, FloatTensor>[]
                  {
                      (g, t) => Distributions.Normal(g, t, 0.5, 2),
                      (g, t) => Distributions.Uniform(g, t, -1, 1),
@@ -86,9 +86,9 @@ public sealed class TensorTests
     public unsafe void Large_chunks_start_on_a_cache_line_and_reshapes_share_them()
     {
         // One aligned chunk, and a chunked tensor whose chunks (rows of 128, at the alignment threshold) are each aligned.
-        var rows = Tensor.AlignedChunkThreshold / 128;
-        var single = new Tensor(300, 128);
-        var chunked = new Tensor([3 * rows, 128], rows * 128);
+        var rows = FloatTensor.AlignedChunkThreshold / 128;
+        var single = new FloatTensor(300, 128);
+        var chunked = new FloatTensor([3 * rows, 128], rows * 128);
         Assert.Equal(3, chunked.ChunkCount);
         foreach (var (t, chunk) in new[] { (single, 0), (chunked, 0), (chunked, 1), (chunked, 2) })
         {
@@ -116,7 +116,7 @@ public sealed class TensorTests
     [Fact]
     public void Flat_reads_and_writes_cross_chunk_boundaries()
     {
-        var t = new Tensor([10, 7], 20);
+        var t = new FloatTensor([10, 7], 20);
         var values = Enumerable.Range(0, 70).Select(i => (float)i).ToArray();
         t.WriteFlat(0, values);
         var back = new float[30];
@@ -128,7 +128,7 @@ public sealed class TensorTests
     [Fact]
     public void As_span_refuses_a_chunked_tensor_with_a_clear_message()
     {
-        var t = new Tensor([10, 7], 20);
+        var t = new FloatTensor([10, 7], 20);
         Assert.False(t.IsSingleChunk);
         Assert.Contains("Row()", Assert.Throws<InvalidOperationException>(() => t.AsSpan()).Message, StringComparison.Ordinal);
     }
@@ -140,9 +140,9 @@ public sealed class TensorTests
         var memory = (float*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)(n * sizeof(float)));
         try
         {
-            var external = Tensor.FromPointer((nint)memory, owner: null, 37, 11);
+            var external = FloatTensor.FromPointer((nint)memory, owner: null, 37, 11);
             Assert.True(external.IsExternal);
-            var managed = new Tensor(37, 11);
+            var managed = new FloatTensor(37, 11);
             Distributions.Normal(new Generator(4UL), external, 0, 1);
             Distributions.Normal(new Generator(4UL), managed, 0, 1);
             Assert.Equal(managed.ToArray(), external.ToArray());
@@ -155,7 +155,7 @@ public sealed class TensorTests
             Assert.Equal(external.ToArray(), copy.ToArray());
             external.Scale(2f);
             Assert.Equal(84f, memory[(3 * 11) + 4]);
-            Assert.Throws<ArgumentException>(() => Tensor.FromPointer(0, null, 2));
+            Assert.Throws<ArgumentException>(() => FloatTensor.FromPointer(0, null, 2));
         }
         finally
         {
@@ -166,14 +166,14 @@ public sealed class TensorTests
     [Fact]
     public void Statistics_are_population_moments()
     {
-        var t = Tensor.FromArray([1f, 2f, 3f, 4f], 2, 2);
+        var t = FloatTensor.FromArray([1f, 2f, 3f, 4f], 2, 2);
         var s = t.Statistics();
         Assert.Equal(2.5, s.Mean, 12);
         Assert.Equal(Math.Sqrt(1.25), s.Std, 6);
         Assert.Equal(1f, s.Min);
         Assert.Equal(4f, s.Max);
-        Assert.Equal("(2, 2)", Tensor.FormatShape(t.Shape));
-        Assert.Equal("(3,)", Tensor.FormatShape([3]));
+        Assert.Equal("(2, 2)", FloatTensor.FormatShape(t.Shape));
+        Assert.Equal("(3,)", FloatTensor.FormatShape([3]));
     }
 
     [Fact]

@@ -14,8 +14,10 @@ namespace EmbedSharp.Numerics;
 /// dimension), so that a 10M × 300 table (3·10⁹ floats, more than one .NET array holds) still works and
 /// <see cref="Row(long)"/> is always one contiguous span. Chunks hold a multiple of 16 rows where they can, so
 /// 16-wide block kernels rarely straddle a chunk; those that must (PyTorch's normal fill) handle it.
+/// <para>PyTorch name: a CPU <c>torch.FloatTensor</c> (dtype float32). The name also keeps it apart from
+/// <c>System.Numerics.Tensors.Tensor</c>, so code may import both namespaces.</para>
 /// </remarks>
-public sealed class Tensor
+public sealed class FloatTensor
 {
     /// <summary>Largest chunk this type allocates by default: 2^30 floats (4 GiB).</summary>
     public const long DefaultChunkElements = 1L << 30;
@@ -30,20 +32,20 @@ public sealed class Tensor
 
     /// <summary>Creates a zero-filled tensor of the given shape.</summary>
     /// <param name="shape">The size of each dimension; an empty shape is a scalar with one element.</param>
-    public Tensor(params long[] shape)
+    public FloatTensor(params long[] shape)
         : this(shape, DefaultChunkElements)
     {
     }
 
     /// <summary>Creates a zero-filled tensor of the given shape.</summary>
-    public Tensor(ReadOnlySpan<long> shape)
+    public FloatTensor(ReadOnlySpan<long> shape)
         : this(shape.ToArray(), DefaultChunkElements)
     {
     }
 
     /// <summary>Creates a zero-filled tensor whose storage is split into chunks of at most about
     /// <paramref name="maxChunkElements"/> elements (tests use small values to exercise chunking).</summary>
-    internal Tensor(long[] shape, long maxChunkElements)
+    internal FloatTensor(long[] shape, long maxChunkElements)
     {
         _shape = ValidateShape(shape);
         Length = Product(_shape);
@@ -87,7 +89,7 @@ public sealed class Tensor
         return (array, start);
     }
 
-    private Tensor(long[] shape, float[] data, int start = 0)
+    private FloatTensor(long[] shape, float[] data, int start = 0)
     {
         _shape = shape;
         Length = Product(shape);
@@ -98,7 +100,7 @@ public sealed class Tensor
         _chunkCount = 1;
     }
 
-    private Tensor(long[] shape, nint native, object? owner)
+    private FloatTensor(long[] shape, nint native, object? owner)
     {
         _shape = shape;
         Length = Product(shape);
@@ -114,14 +116,14 @@ public sealed class Tensor
     /// <summary>Wraps external storage (no copy): <paramref name="pointer"/> addresses Length contiguous float32 values,
     /// row-major, that stay valid as long as <paramref name="owner"/> is alive (a memory-mapped view, say). The tensor keeps
     /// a reference to the owner.</summary>
-    internal static Tensor FromPointer(nint pointer, object? owner, params long[] shape)
+    internal static FloatTensor FromPointer(nint pointer, object? owner, params long[] shape)
     {
         if (pointer == 0)
         {
             throw new ArgumentException("The storage pointer is null.", nameof(pointer));
         }
 
-        return new Tensor(ValidateShape(shape), pointer, owner);
+        return new FloatTensor(ValidateShape(shape), pointer, owner);
     }
 
     /// <summary>Whether the values live outside the managed heap (for example in a memory-mapped file).</summary>
@@ -132,7 +134,7 @@ public sealed class Tensor
 
     /// <summary>Wraps <paramref name="data"/> (no copy) as a tensor of the given shape.</summary>
     /// <exception cref="ArgumentException">The shape's element count differs from the array length.</exception>
-    public static Tensor FromArray(float[] data, params long[] shape)
+    public static FloatTensor FromArray(float[] data, params long[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
         var s = ValidateShape(shape);
@@ -142,13 +144,13 @@ public sealed class Tensor
                 $"Shape {FormatShape(s)} holds {Product(s)} elements but the array has {data.Length}.", nameof(shape));
         }
 
-        return new Tensor(s, data);
+        return new FloatTensor(s, data);
     }
 
     /// <summary>Creates a tensor of the given shape holding a copy of <paramref name="values"/>.</summary>
-    public static Tensor FromSpan(ReadOnlySpan<float> values, params long[] shape)
+    public static FloatTensor FromSpan(ReadOnlySpan<float> values, params long[] shape)
     {
-        var t = new Tensor(shape);
+        var t = new FloatTensor(shape);
         if (t.Length != values.Length)
         {
             throw new ArgumentException(
@@ -309,7 +311,7 @@ public sealed class Tensor
         }
 
         // Large tensors (a gradient table, say) are filled on every core: one core does not saturate the memory bus.
-        var work = new FillWork { Tensor = this, Value = value };
+        var work = new FillWork { FloatTensor = this, Value = value };
 #pragma warning disable CS8500 // the context lives on this stack frame, which waits for the parts: its reference stays rooted
         WorkSplit.Run(&FillPart, &work, WorkSplit.Parts(Length, ParallelFillElements / 2));
 #pragma warning restore CS8500
@@ -320,7 +322,7 @@ public sealed class Tensor
 
     private struct FillWork
     {
-        public Tensor Tensor;
+        public FloatTensor FloatTensor;
         public float Value;
     }
 
@@ -329,10 +331,10 @@ public sealed class Tensor
 #pragma warning disable CS8500 // see Fill
         ref var w = ref Unsafe.AsRef<FillWork>(context);
 #pragma warning restore CS8500
-        var (start, end) = WorkSplit.Range(w.Tensor.Length, part, parts);
+        var (start, end) = WorkSplit.Range(w.FloatTensor.Length, part, parts);
         while (start < end)
         {
-            var span = w.Tensor.RestOfChunk(start);
+            var span = w.FloatTensor.RestOfChunk(start);
             var n = (int)Math.Min(span.Length, end - start);
             span[..n].Fill(w.Value);
             start += n;
@@ -387,9 +389,9 @@ public sealed class Tensor
     }
 
     /// <summary>A deep copy with the same shape.</summary>
-    public Tensor Clone()
+    public FloatTensor Clone()
     {
-        var t = new Tensor(_shape, _chunkElements); // managed, same chunking even when this one is external
+        var t = new FloatTensor(_shape, _chunkElements); // managed, same chunking even when this one is external
         for (var c = 0; c < _chunkCount; c++)
         {
             Chunk(c).CopyTo(t.Chunk(c));
@@ -400,7 +402,7 @@ public sealed class Tensor
 
     /// <summary>Returns a tensor with the same elements and a new shape of the same element count.
     /// Shares storage when the tensor is one chunk; otherwise copies.</summary>
-    public Tensor Reshape(params long[] shape)
+    public FloatTensor Reshape(params long[] shape)
     {
         var s = ValidateShape(shape);
         if (Product(s) != Length)
@@ -410,15 +412,15 @@ public sealed class Tensor
 
         if (_native != 0)
         {
-            return new Tensor(s, _native, _owner);
+            return new FloatTensor(s, _native, _owner);
         }
 
         if (_chunkCount == 1)
         {
-            return new Tensor(s, _chunks[0], _chunkStarts[0]);
+            return new FloatTensor(s, _chunks[0], _chunkStarts[0]);
         }
 
-        var t = new Tensor(s, DefaultChunkElements);
+        var t = new FloatTensor(s, DefaultChunkElements);
         long pos = 0;
         for (var i = 0; i < _chunkCount; i++)
         {
@@ -541,7 +543,7 @@ public sealed class Tensor
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"Tensor{FormatShape(_shape)}";
+    public override string ToString() => $"FloatTensor{FormatShape(_shape)}";
 
     internal static long Product(ReadOnlySpan<long> shape)
     {
