@@ -5,7 +5,7 @@
 // `dotnet run train_vectors.cs -- train CORPUS skipgram|cbow THREADS MINN MAXN OUTPREFIX [SEED]` trains and prints
 // "words/sec/thread: N" like fastText's progress line.
 using System.Globalization;
-using EmbedSharp.Models.Data;
+using EmbedSharp.Study.Data;
 using EmbedSharp.Models.WordVectors;
 
 if (args[0] == "sotu")

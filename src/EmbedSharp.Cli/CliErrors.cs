@@ -13,7 +13,7 @@ internal static class CliErrors
             action();
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or TensorFormatException or VectorFormatException or Models.Data.DatasetException or InvalidDataException or KeyNotFoundException or NotSupportedException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or TensorFormatException or VectorFormatException or Study.Data.DatasetException or InvalidDataException or KeyNotFoundException or NotSupportedException or InvalidOperationException or FormatException)
         {
             Console.Error.WriteLine($"embedsharp: {e.Message.ReplaceLineEndings(" ")}"); // one line, even for multi-line messages
             return 1;

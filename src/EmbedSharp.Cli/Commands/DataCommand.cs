@@ -1,7 +1,7 @@
 using System.CommandLine;
 using EmbedSharp.Models.Classification;
-using EmbedSharp.Models.Data;
 using EmbedSharp.Randomness;
+using EmbedSharp.Study.Data;
 
 namespace EmbedSharp.Cli.Commands;
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using EmbedSharp.Models.Study;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
+using EmbedSharp.Study;
 using Spectre.Console;
 
 namespace EmbedSharp.Cli.Commands;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using EmbedSharp.Models.Data;
-using EmbedSharp.Models.Study;
+using EmbedSharp.Study;
+using EmbedSharp.Study.Data;
 using Spectre.Console;
 
 namespace EmbedSharp.Cli.Commands;

@@ -1,4 +1,4 @@
-using EmbedSharp.Models.Data;
+using EmbedSharp.Study.Data;
 using EmbedSharp.Tokenization;
 using static EmbedSharp.Tests.Tokenization.TokenizerFixtures;
 

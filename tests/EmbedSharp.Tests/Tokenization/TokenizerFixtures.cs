@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using EmbedSharp.Models.Data;
+using EmbedSharp.Study.Data;
 using EmbedSharp.Tokenization.Bpe;
 using EmbedSharp.Tokenization.WordPiece;
 

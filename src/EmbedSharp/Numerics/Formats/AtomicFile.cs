@@ -4,11 +4,12 @@ namespace EmbedSharp.Numerics.Formats;
 /// Writes a file so that readers see either the old content or the complete new content, never a partial file:
 /// the content goes to a temporary file in the same directory, is flushed to disk, then moved over the target.
 /// If anything throws, the temporary file is deleted and any previous file at the target is left untouched.
+/// Every writer of this library uses it; it is public so that code writing its own files beside them can too.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     /// <summary>Suffix of the temporary file, which is named <c>.{name}.{random}.tmp</c> beside the target.</summary>
-    internal const string TempSuffix = ".tmp";
+    public const string TempSuffix = ".tmp";
 
     /// <summary>Creates or replaces <paramref name="path"/> with what <paramref name="write"/> writes to the stream.</summary>
     public static void Write(string path, Action<Stream> write)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using EmbedSharp.Models.Data;
+using EmbedSharp.Study.Data;
 using EmbedSharp.Tokenization.SentencePiece;
 
 namespace EmbedSharp.Tests.Tokenization.SentencePiece;

@@ -1,9 +1,0 @@
-using System.Text.Json.Serialization;
-
-namespace EmbedSharp.Models.Data;
-
-/// <summary>Source-generated JSON metadata for <c>data/file_list.json</c> (an array of strings).</summary>
-[JsonSerializable(typeof(string[]))]
-internal sealed partial class SpamListJsonContext : JsonSerializerContext
-{
-}
