@@ -6,7 +6,7 @@
 // "words/sec/thread: N" like fastText's progress line.
 using System.Globalization;
 using EmbedSharp.Study.Data;
-using EmbedSharp.Models.WordVectors;
+using EmbedSharp.FastText;
 
 if (args[0] == "sotu")
 {

@@ -1,7 +1,7 @@
-using EmbedSharp.Models.Classification;
+using EmbedSharp.FastText;
 using EmbedSharp.Randomness;
 using EmbedSharp.Study.Data;
-using EmbedSharp.Text;
+using EmbedSharp.Tokenization.Word;
 
 namespace EmbedSharp.Study;
 

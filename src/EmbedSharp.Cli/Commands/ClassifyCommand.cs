@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using EmbedSharp.Models.Classification;
+using EmbedSharp.FastText;
 using EmbedSharp.Randomness;
 using Spectre.Console;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using EmbedSharp.Models.Classification;
+using EmbedSharp.FastText;
 using EmbedSharp.Randomness;
 using EmbedSharp.Study.Data;
 

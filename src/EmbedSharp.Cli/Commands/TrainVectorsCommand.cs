@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using EmbedSharp.Models.WordVectors;
+using EmbedSharp.FastText;
 using Spectre.Console;
 
 namespace EmbedSharp.Cli.Commands;

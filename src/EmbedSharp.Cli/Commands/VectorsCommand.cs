@@ -1,13 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using EmbedSharp.FastText;
 using EmbedSharp.Numerics.Formats.Npy;
 using EmbedSharp.Randomness;
-using EmbedSharp.Text;
 using EmbedSharp.Tokenization;
 using EmbedSharp.Vectors;
 using EmbedSharp.Vectors.Alignment;
-using EmbedSharp.Vectors.FastText;
 using EmbedSharp.Vectors.Formats;
 using EmbedSharp.Vectors.Similarity;
 using Spectre.Console;

@@ -1,4 +1,4 @@
-using EmbedSharp.Models.Classification;
+using EmbedSharp.FastText;
 using EmbedSharp.Randomness;
 
 namespace EmbedSharp.Study.Data;

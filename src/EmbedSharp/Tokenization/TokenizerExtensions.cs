@@ -1,5 +1,3 @@
-using EmbedSharp.Text;
-
 namespace EmbedSharp.Tokenization;
 
 /// <summary>Operations shared by every <see cref="ITokenizer"/>.</summary>

@@ -1,4 +1,3 @@
-using EmbedSharp.Text;
 using EmbedSharp.Tokenization.Bpe;
 using EmbedSharp.Tokenization.Character;
 using EmbedSharp.Tokenization.SentencePiece;

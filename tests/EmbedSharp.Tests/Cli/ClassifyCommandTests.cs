@@ -1,5 +1,5 @@
-using EmbedSharp.Models.Classification;
-using EmbedSharp.Tests.Models.Classification;
+using EmbedSharp.FastText;
+using EmbedSharp.Tests.FastText;
 
 namespace EmbedSharp.Tests.Cli;
 

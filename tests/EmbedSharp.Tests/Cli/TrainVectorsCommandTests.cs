@@ -1,4 +1,4 @@
-using EmbedSharp.Vectors.FastText;
+using EmbedSharp.FastText;
 using EmbedSharp.Vectors.Formats;
 
 namespace EmbedSharp.Tests.Cli;
@@ -55,7 +55,7 @@ public sealed class TrainVectorsCommandTests : IDisposable
         (code, _, err) = CliRunner.Invoke(null, "train-vectors", corpus, "--resume", checkpoint, "--out", Path.Combine(_dir, "b"));
         Assert.True(code == 0, err);
         Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, "a.vec")), File.ReadAllBytes(Path.Combine(_dir, "b.vec")));
-        Assert.Equal(EmbedSharp.Vectors.Formats.FastTextBin.FastTextLoss.HierarchicalSoftmax, FastTextModel.Load(Path.Combine(_dir, "b.bin")).Args.Loss);
+        Assert.Equal(EmbedSharp.FastText.FastTextLoss.HierarchicalSoftmax, FastTextModel.Load(Path.Combine(_dir, "b.bin")).Args.Loss);
 
         (code, _, err) = CliRunner.Invoke(null, "train-vectors", corpus, "--resume", Path.Combine(_dir, "missing.ckpt"), "--out", Path.Combine(_dir, "c"));
         Assert.Equal(1, code);

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using EmbedSharp.Tests.Vectors.FastText;
-using EmbedSharp.Vectors.FastText;
-using EmbedSharp.Vectors.Formats.FastTextBin;
+using EmbedSharp.FastText;
+using EmbedSharp.Tests.FastText;
 
 namespace EmbedSharp.Tests.Parity;
 

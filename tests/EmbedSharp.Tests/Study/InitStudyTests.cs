@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using EmbedSharp.Models.Classification;
+using EmbedSharp.FastText;
 using EmbedSharp.Randomness;
 using EmbedSharp.Study;
 using EmbedSharp.Vectors.Formats;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using EmbedSharp.Text;
 using EmbedSharp.Tokenization;
 using EmbedSharp.Tokenization.Character;
 using EmbedSharp.Tokenization.Word;

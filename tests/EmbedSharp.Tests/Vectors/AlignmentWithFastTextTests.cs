@@ -1,6 +1,6 @@
+using EmbedSharp.FastText;
 using EmbedSharp.Randomness;
 using EmbedSharp.Vectors.Alignment;
-using EmbedSharp.Vectors.FastText;
 
 namespace EmbedSharp.Tests.Vectors;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using EmbedSharp.Text;
 
 namespace EmbedSharp.Tokenization.Character;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using EmbedSharp.Text;
 
 namespace EmbedSharp.Tokenization.Word;
 

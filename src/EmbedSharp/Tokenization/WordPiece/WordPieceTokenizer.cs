@@ -96,7 +96,7 @@ public sealed class WordPieceTokenizer : ITokenizer
     }
 
     /// <summary>Writes the vocabulary as <c>vocab.txt</c>: one token per line, UTF-8, '\n', atomically.</summary>
-    public void Save(string path) => new Text.Vocabulary(_tokens).Save(path);
+    public void Save(string path) => new Vocabulary(_tokens).Save(path);
 
     /// <inheritdoc/>
     public int VocabSize => _tokens.Length;

@@ -11,7 +11,7 @@ public sealed record AlignmentOptions
     public int? PaddingIndex { get; init; }
 
     /// <summary>The token whose row is the padding row when <see cref="PaddingIndex"/> is null; null for none.</summary>
-    public string? PaddingToken { get; init; } = Text.Vocabulary.Pad;
+    public string? PaddingToken { get; init; } = Tokenization.Vocabulary.Pad;
 
     /// <summary>Asked, after the case fallbacks, for tokens the pretrained table lacks (a fastText model); null for none.</summary>
     public IWordVectorProvider? Subwords { get; init; }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
-using EmbedSharp.Text;
+using EmbedSharp.Tokenization;
 
 namespace EmbedSharp.Vectors.Alignment;
 

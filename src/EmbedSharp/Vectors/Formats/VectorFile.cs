@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using EmbedSharp.Vectors.FastText;
-using EmbedSharp.Vectors.Formats.FastTextBin;
+using EmbedSharp.FastText;
 using EmbedSharp.Vectors.Formats.Glove;
 using EmbedSharp.Vectors.Formats.Native;
 using EmbedSharp.Vectors.Formats.NpyVocab;

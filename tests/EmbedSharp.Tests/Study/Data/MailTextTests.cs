@@ -1,5 +1,5 @@
 using EmbedSharp.Study.Data;
-using EmbedSharp.Text;
+using EmbedSharp.Tokenization.Word;
 
 namespace EmbedSharp.Tests.Study.Data;
 

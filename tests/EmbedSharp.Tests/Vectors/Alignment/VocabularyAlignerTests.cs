@@ -3,7 +3,7 @@ using System.Text.Json;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 using EmbedSharp.Tests.Vectors.Formats;
-using EmbedSharp.Text;
+using EmbedSharp.Tokenization;
 using EmbedSharp.Vectors;
 using EmbedSharp.Vectors.Alignment;
 

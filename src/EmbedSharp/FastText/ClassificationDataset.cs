@@ -1,0 +1,301 @@
+using System.Globalization;
+using System.Text;
+using EmbedSharp.Tokenization.Word;
+
+namespace EmbedSharp.FastText;
+
+/// <summary>
+/// Examples ready for the classifier: per example the embedding-table rows of its words and word n-grams (see
+/// <see cref="TextFeaturizer"/>), its gold labels (one or more) and its token count. Stored flat (two arrays per kind).
+/// </summary>
+public sealed class ClassificationDataset
+{
+    /// <summary>fastText's label prefix.</summary>
+    public const string LabelPrefix = "__label__";
+
+    private readonly long[] _features;
+    private readonly int[] _featureStarts;   // (Count + 1)
+    private readonly int[] _labels;
+    private readonly int[] _labelStarts;     // (Count + 1)
+    private readonly int[] _tokenCounts;
+
+    private ClassificationDataset(TextFeaturizer featurizer, IReadOnlyList<string> labelNames, List<long> features, List<int> featureStarts,
+        List<int> labels, List<int> labelStarts, List<int> tokenCounts)
+    {
+        Featurizer = featurizer;
+        LabelNames = [.. labelNames];
+        _features = [.. features];
+        _featureStarts = [.. featureStarts];
+        _labels = [.. labels];
+        _labelStarts = [.. labelStarts];
+        _tokenCounts = [.. tokenCounts];
+        MaxFeatures = 0;
+        for (var i = 0; i < Count; i++)
+        {
+            MaxFeatures = Math.Max(MaxFeatures, _featureStarts[i + 1] - _featureStarts[i]);
+        }
+
+        TotalTokens = _tokenCounts.Sum(c => (long)c);
+    }
+
+    /// <summary>The vocabulary and n-gram hashing the features were made with.</summary>
+    public TextFeaturizer Featurizer { get; }
+
+    /// <summary>The class names (without <see cref="LabelPrefix"/>); label i is <c>LabelNames[i]</c>.</summary>
+    public IReadOnlyList<string> LabelNames { get; }
+
+    /// <summary>Number of examples.</summary>
+    public int Count => _tokenCounts.Length;
+
+    /// <summary>The largest number of features of one example.</summary>
+    public int MaxFeatures { get; }
+
+    /// <summary>Tokens of all examples (words read, known or not, plus one end-of-sentence token each).</summary>
+    public long TotalTokens { get; }
+
+    /// <summary>The table rows of example <paramref name="index"/>.</summary>
+    public ReadOnlySpan<long> Features(int index) => _features.AsSpan(_featureStarts[index], _featureStarts[index + 1] - _featureStarts[index]);
+
+    /// <summary>The gold labels of example <paramref name="index"/> (at least one).</summary>
+    public ReadOnlySpan<int> Labels(int index) => _labels.AsSpan(_labelStarts[index], _labelStarts[index + 1] - _labelStarts[index]);
+
+    /// <summary>Tokens of example <paramref name="index"/> (words read plus the end-of-sentence token).</summary>
+    public int TokenCount(int index) => _tokenCounts[index];
+
+    /// <summary>A training set from raw texts: tokenised with <see cref="WordSplitter"/>, vocabulary built with
+    /// <paramref name="options"/>' MinCount, n-grams with its WordNgrams and EffectiveBucket.</summary>
+    /// <exception cref="ArgumentException">No examples, or a label outside [0, labelNames.Count).</exception>
+    public static ClassificationDataset Build(IEnumerable<LabeledText> examples, IReadOnlyList<string> labelNames, TextClassifierOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var list = examples.ToList();
+        var tokens = list.Select(e => (IReadOnlyList<string>)WordSplitter.Tokenize(e.Text)).ToList();
+        var featurizer = TextFeaturizer.Build(tokens, options.MinCount, options.WordNgrams, options.EffectiveBucket);
+        return FromTokens(tokens, list.Select(e => new[] { e.Label }).ToList(), labelNames, featurizer, "examples");
+    }
+
+    /// <summary>A dataset (typically the test set) from raw texts, featurised with an existing <paramref name="featurizer"/>.</summary>
+    /// <exception cref="ArgumentException">No examples, or a label outside [0, labelNames.Count).</exception>
+    public static ClassificationDataset Build(IEnumerable<LabeledText> examples, IReadOnlyList<string> labelNames, TextFeaturizer featurizer)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(featurizer);
+        var list = examples.ToList();
+        var tokens = list.Select(e => (IReadOnlyList<string>)WordSplitter.Tokenize(e.Text)).ToList();
+        return FromTokens(tokens, list.Select(e => new[] { e.Label }).ToList(), labelNames, featurizer, "examples");
+    }
+
+    /// <summary>
+    /// A training set from a fastText file: one example per line, <c>__label__A [__label__B …] words…</c> (labels may
+    /// appear anywhere on the line; tokens are separated by space, tab, \v, \f, \r or \0, as fastText reads them; words
+    /// are taken as they are, not lower-cased). Labels are ordered by descending count (ties ordinal), as fastText does.
+    /// Blank lines are skipped.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A non-blank line has no label, or the file has no example (file and line named).</exception>
+    public static ClassificationDataset FromFastTextFile(string path, TextClassifierOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var (tokens, labels, _) = ReadFastText(path);
+        var labelCounts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var line in labels)
+        {
+            foreach (var l in line)
+            {
+                labelCounts[l] = labelCounts.TryGetValue(l, out var c) ? c + 1 : 1;
+            }
+        }
+
+        var names = labelCounts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key).ToList();
+        var ids = names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
+        var featurizer = TextFeaturizer.Build(tokens, options.MinCount, options.WordNgrams, options.EffectiveBucket);
+        return FromTokens(tokens, labels.Select(l => l.Select(x => ids[x]).ToArray()).ToList(), names, featurizer, path);
+    }
+
+    /// <summary>A dataset (test or prediction input) from a fastText file, featurised with the model's vocabulary and
+    /// labels. Format as <see cref="FromFastTextFile(string, TextClassifierOptions)"/>.</summary>
+    /// <exception cref="InvalidDataException">A line has no label or a label not in <paramref name="labelNames"/>, or the
+    /// file has no example (file, line and label named).</exception>
+    public static ClassificationDataset FromFastTextFile(string path, TextFeaturizer featurizer, IReadOnlyList<string> labelNames)
+    {
+        ArgumentNullException.ThrowIfNull(featurizer);
+        ArgumentNullException.ThrowIfNull(labelNames);
+        var (tokens, labels, lines) = ReadFastText(path);
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < labelNames.Count; i++)
+        {
+            ids[labelNames[i]] = i;
+        }
+
+        var labelIds = new List<int[]>(labels.Count);
+        for (var e = 0; e < labels.Count; e++)
+        {
+            var row = new int[labels[e].Count];
+            for (var j = 0; j < row.Length; j++)
+            {
+                if (!ids.TryGetValue(labels[e][j], out row[j]))
+                {
+                    throw new InvalidDataException(
+                        $"{path}, line {lines[e]}: the label '{LabelPrefix}{labels[e][j]}' is not one of the model's {labelNames.Count} labels ({string.Join(", ", labelNames.Take(10).Select(n => LabelPrefix + n))}).");
+                }
+            }
+
+            labelIds.Add(row);
+        }
+
+        return FromTokens(tokens, labelIds, labelNames, featurizer, path);
+    }
+
+    /// <summary>Writes examples as a fastText file (atomically): per example one line
+    /// <c>__label__NAME word word …</c>, the words from <see cref="WordSplitter"/> (lower-case, no label-like tokens),
+    /// '\n' line ends, UTF-8. Returns the number of lines.</summary>
+    /// <exception cref="ArgumentException">A label is outside [0, labelNames.Count) or a label name contains white space.</exception>
+    public static int WriteFastTextFile(string path, IEnumerable<LabeledText> examples, IReadOnlyList<string> labelNames)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(labelNames);
+        foreach (var name in labelNames)
+        {
+            if (string.IsNullOrEmpty(name) || name.AsSpan().IndexOfAny(" \t\v\f\r\n\0") >= 0)
+            {
+                throw new ArgumentException($"The label name '{name}' is empty or contains white space.", nameof(labelNames));
+            }
+        }
+
+        var list = examples.ToList();
+        foreach (var e in list)
+        {
+            if ((uint)e.Label >= (uint)labelNames.Count)
+            {
+                throw new ArgumentException($"An example has label {e.Label}, outside [0, {labelNames.Count}).", nameof(examples));
+            }
+        }
+
+        Numerics.Formats.AtomicFile.Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+            var words = new List<string>();
+            foreach (var e in list)
+            {
+                words.Clear();
+                WordSplitter.AddTokens(e.Text, words);
+                writer.Write(LabelPrefix);
+                writer.Write(labelNames[e.Label]);
+                foreach (var w in words)
+                {
+                    writer.Write(' ');
+                    writer.Write(w);
+                }
+
+                writer.WriteLine();
+            }
+        });
+        return list.Count;
+    }
+
+    /// <summary>Splits one fastText line into labels (prefix removed) and words.</summary>
+    public static void ParseFastTextLine(ReadOnlySpan<char> line, List<string> labels, List<string> words)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(words);
+        foreach (var range in line.SplitAny(" \t\v\f\r\0"))
+        {
+            var token = line[range];
+            if (token.IsEmpty)
+            {
+                continue;
+            }
+
+            if (token.StartsWith(LabelPrefix, StringComparison.Ordinal))
+            {
+                labels.Add(token[LabelPrefix.Length..].ToString());
+            }
+            else
+            {
+                words.Add(token.ToString());
+            }
+        }
+    }
+
+    private static (List<IReadOnlyList<string>> Tokens, List<List<string>> Labels, List<int> Lines) ReadFastText(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var tokens = new List<IReadOnlyList<string>>();
+        var labels = new List<List<string>>();
+        var lines = new List<int>();
+        using var reader = new StreamReader(path, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: false);
+        var number = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            number++;
+            var l = new List<string>();
+            var w = new List<string>();
+            ParseFastTextLine(line, l, w);
+            if (l.Count == 0 && w.Count == 0)
+            {
+                continue;
+            }
+
+            if (l.Count == 0)
+            {
+                var shown = line.Length > 60 ? line[..60] + "…" : line;
+                throw new InvalidDataException($"{path}, line {number}: no label (a line must contain at least one '{LabelPrefix}X' token): \"{shown}\".");
+            }
+
+            tokens.Add(w);
+            labels.Add(l);
+            lines.Add(number);
+        }
+
+        if (tokens.Count == 0)
+        {
+            throw new InvalidDataException($"{path}: no example ({number} lines, none with a '{LabelPrefix}' label and words).");
+        }
+
+        return (tokens, labels, lines);
+    }
+
+    private static ClassificationDataset FromTokens(List<IReadOnlyList<string>> tokens, List<int[]> labels, IReadOnlyList<string> labelNames,
+        TextFeaturizer featurizer, string source)
+    {
+        ArgumentNullException.ThrowIfNull(labelNames);
+        if (tokens.Count == 0)
+        {
+            throw new ArgumentException($"{source}: no example.", nameof(tokens));
+        }
+
+        if (labelNames.Count == 0)
+        {
+            throw new ArgumentException("At least one label name is needed.", nameof(labelNames));
+        }
+
+        var features = new List<long>();
+        var featureStarts = new List<int>(tokens.Count + 1) { 0 };
+        var flatLabels = new List<int>();
+        var labelStarts = new List<int>(tokens.Count + 1) { 0 };
+        var tokenCounts = new List<int>(tokens.Count);
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            foreach (var l in labels[i])
+            {
+                if ((uint)l >= (uint)labelNames.Count)
+                {
+                    throw new ArgumentException(
+                        string.Create(CultureInfo.InvariantCulture, $"{source}: example {i} has label {l}, outside [0, {labelNames.Count})."), nameof(labels));
+                }
+
+                flatLabels.Add(l);
+            }
+
+            featurizer.AddFeatures(tokens[i], features);
+            featureStarts.Add(features.Count);
+            labelStarts.Add(flatLabels.Count);
+            tokenCounts.Add(tokens[i].Count + 1);
+        }
+
+        return new ClassificationDataset(featurizer, labelNames, features, featureStarts, flatLabels, labelStarts, tokenCounts);
+    }
+}

@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using EmbedSharp.Nn;
+using EmbedSharp.Nn.Functional;
+using EmbedSharp.Numerics;
+using EmbedSharp.Randomness;
+using EmbedSharp.Training.Losses;
+using EmbedSharp.Training.Optimizers;
+using EmbedSharp.Training.Schedules;
+
+namespace EmbedSharp.FastText;
+
+/// <summary>A progress report of <see cref="ClassifierTrainer.Train"/>, every <see cref="TextClassifierOptions.LogEvery"/> steps.</summary>
+/// <param name="Step">Steps done (1-based: the report after step <c>Step</c>).</param>
+/// <param name="Epoch">The current epoch (0-based).</param>
+/// <param name="Loss">Cross-entropy averaged over the steps since the previous report.</param>
+/// <param name="Lr">The learning rate of this step.</param>
+/// <param name="EmbeddingGradNorm">L2 norm of this step's gradient of the whole embedding table (duplicate rows summed);
+/// 0 when the table is frozen.</param>
+/// <param name="Elapsed">Time since training started.</param>
+public readonly record struct TrainingStep(long Step, int Epoch, double Loss, double Lr, double EmbeddingGradNorm, TimeSpan Elapsed);
+
+/// <summary>Reported after each epoch of <see cref="ClassifierTrainer.Train"/>.</summary>
+/// <param name="Epoch">The epoch just finished (0-based).</param>
+/// <param name="Steps">Steps done so far.</param>
+/// <param name="MeanLoss">Mean training cross-entropy of the epoch.</param>
+/// <param name="Elapsed">Time since training started.</param>
+public readonly record struct EpochEnd(int Epoch, long Steps, double MeanLoss, TimeSpan Elapsed);
+
+/// <summary>What a training run did.</summary>
+/// <param name="Steps">Optimiser steps (examples seen).</param>
+/// <param name="Tokens">Tokens seen (each example's words plus its end-of-sentence token, summed over epochs).</param>
+/// <param name="LastEpochLoss">Mean training cross-entropy of the last epoch.</param>
+/// <param name="Elapsed">Wall time of the training loop.</param>
+public sealed record ClassifierTrainingResult(long Steps, long Tokens, double LastEpochLoss, TimeSpan Elapsed)
+{
+    /// <summary>Tokens per second of wall time (single thread: also per thread).</summary>
+    public double TokensPerSecond => Elapsed > TimeSpan.Zero ? Tokens / Elapsed.TotalSeconds : 0;
+}
+
+/// <summary>
+/// Trains a <see cref="TextClassifier"/> as <c>fasttext supervised</c> does: one example per step (a minibatch of 1), the
+/// examples in a fresh random order each epoch (<see cref="Generator.Randperm(Span{long})"/>, so the same generator
+/// state gives the same order whatever the model), softmax cross-entropy, and the learning rate decayed linearly from
+/// <c>Lr</c> to 0 over all steps (lr of step s = Lr·(1 − s/total), <see cref="LinearDecayLR"/>). A line with several
+/// labels trains on one of them drawn uniformly each time, as fastText does.
+/// </summary>
+/// <remarks>
+/// SGD: <see cref="Sgd"/> on both layers, the embedding with a sparse gradient (only the example's rows move, each by
+/// −lr·∂L/∂hidden / n per occurrence): the same update as fastText's. Adam: <see cref="SparseAdam"/> on the embedding,
+/// <see cref="Adam"/> on the output. A frozen table (<c>RequiresGrad = false</c>) or frozen rows are left bit-identical.
+/// The step loop allocates nothing once warmed up. Single-threaded; results depend only on the inputs and the generator.
+/// </remarks>
+public static class ClassifierTrainer
+{
+    /// <summary>Trains <paramref name="model"/> in place on <paramref name="train"/> for <c>options.Epoch</c> epochs.</summary>
+    /// <param name="model">The model; its table must have the dataset's rows and labels.</param>
+    /// <param name="train">The training set.</param>
+    /// <param name="options">Epoch, Lr, Optimizer and LogEvery are used here (Dim, WordNgrams, Bucket, MinCount shaped the model and the data).</param>
+    /// <param name="generator">Draws the order of each epoch (and the label of multi-label lines).</param>
+    /// <param name="onStep">Called every LogEvery steps.</param>
+    /// <param name="onEpoch">Called after each epoch (evaluate a test set here for per-epoch accuracy).</param>
+    /// <param name="cancellationToken">Checked before every step.</param>
+    /// <exception cref="ArgumentException">The model and the dataset do not fit (rows or labels differ).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled (the model keeps the steps done).</exception>
+    public static ClassifierTrainingResult Train(TextClassifier model, ClassificationDataset train, TextClassifierOptions options, Generator generator,
+        Action<TrainingStep>? onStep = null, Action<EpochEnd>? onEpoch = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(generator);
+        options.Validate();
+        CheckFits(model, train);
+
+        var n = train.Count;
+        var totalSteps = (long)n * options.Epoch;
+        var table = model.Embedding.Weight;
+        var (optimizers, schedulers) = CreateOptimizers(model, options, totalSteps);
+        var worker = new Worker(model, train.MaxFeatures);
+        var order = new long[n];
+        var clock = Stopwatch.StartNew();
+        long step = 0;
+        long tokens = 0;
+        double windowLoss = 0;
+        var windowSteps = 0;
+        double epochLoss = 0;
+        for (var epoch = 0; epoch < options.Epoch; epoch++)
+        {
+            generator.Randperm(order);
+            epochLoss = 0;
+            for (var s = 0; s < n; s++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var i = (int)order[s];
+                var labels = train.Labels(i);
+                var target = labels.Length == 1 ? labels[0] : labels[(int)(generator.NextDouble() * labels.Length)];
+                var lr = optimizers[0].ParameterGroups[0].Lr;
+                step++;
+                var report = step % options.LogEvery == 0;
+                var loss = worker.Step(train.Features(i), target, report, out var gradNorm);
+                for (var o = 0; o < optimizers.Length; o++)
+                {
+                    optimizers[o].Step();
+                    optimizers[o].ZeroGrad();
+                    schedulers[o].Step();
+                }
+
+                tokens += train.TokenCount(i);
+                epochLoss += loss;
+                windowLoss += loss;
+                windowSteps++;
+                if (report)
+                {
+                    onStep?.Invoke(new TrainingStep(step, epoch, windowLoss / windowSteps, lr, table.RequiresGrad ? gradNorm : 0, clock.Elapsed));
+                    windowLoss = 0;
+                    windowSteps = 0;
+                }
+            }
+
+            epochLoss /= n;
+            onEpoch?.Invoke(new EpochEnd(epoch, step, epochLoss, clock.Elapsed));
+        }
+
+        return new ClassifierTrainingResult(step, tokens, epochLoss, clock.Elapsed);
+    }
+
+    internal static void CheckFits(TextClassifier model, ClassificationDataset data)
+    {
+        if (data.Featurizer.Rows != model.Embedding.NumEmbeddings || data.LabelNames.Count != model.LabelNames.Count)
+        {
+            throw new ArgumentException(
+                $"The dataset has {data.Featurizer.Rows} table rows ({data.Featurizer.Words.Count} words + {data.Featurizer.Bucket} buckets) and {data.LabelNames.Count} labels; " +
+                $"the model has {model.Embedding.NumEmbeddings} rows and {model.LabelNames.Count} labels. Featurise the data with the model's Featurizer.", nameof(data));
+        }
+    }
+
+    private static (Optimizer[] Optimizers, LinearDecayLR[] Schedulers) CreateOptimizers(TextClassifier model, TextClassifierOptions options, long totalSteps)
+    {
+        Optimizer[] optimizers = options.Optimizer switch
+        {
+            ClassifierOptimizer.Sgd => [new Sgd([model.Embedding.Weight, model.Output.Weight], new SgdOptions { Lr = options.Lr })],
+            ClassifierOptimizer.Adam =>
+            [
+                new SparseAdam([model.Embedding.Weight], new SparseAdamOptions { Lr = options.Lr }),
+                new Adam([model.Output.Weight], new AdamOptions { Lr = options.Lr }),
+            ],
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),
+        };
+        return (optimizers, [.. optimizers.Select(o => new LinearDecayLR(o, totalSteps))]);
+    }
+
+    /// <summary>Scratch buffers of one training loop, allocated once (fastText's <c>Model::State</c>).</summary>
+    private sealed class Worker
+    {
+        private readonly TextClassifier _model;
+        private readonly Parameter _table;
+        private readonly FloatTensor _hidden;      // (1, dim)
+        private readonly FloatTensor _gradHidden;  // (1, dim)
+        private readonly FloatTensor _logits;      // (1, labels)
+        private readonly FloatTensor _gradLogits;  // (1, labels)
+        private readonly FloatTensor _loss = new(Array.Empty<long>());
+        private readonly IndexTensor _target = new(new long[1], 1);
+        private readonly CrossEntropyLoss _criterion = new();
+        private readonly long[] _sorted;
+        private readonly int[] _bagSize = new int[1];
+
+        public Worker(TextClassifier model, int maxFeatures)
+        {
+            _model = model;
+            _table = model.Embedding.Weight;
+            _hidden = new FloatTensor(1, model.Dim);
+            _gradHidden = new FloatTensor(1, model.Dim);
+            _logits = new FloatTensor(1, model.LabelNames.Count);
+            _gradLogits = new FloatTensor(1, model.LabelNames.Count);
+            _sorted = new long[maxFeatures];
+        }
+
+        /// <summary>Forward and backward of one example; gradients accumulate in the parameters. Returns the loss.</summary>
+        public double Step(ReadOnlySpan<long> features, int target, bool wantNorm, out double gradNorm)
+        {
+            ReadOnlySpan<long> offsets = TextClassifier.SingleBag;
+            EmbeddingFunctions.BagForward(_table.Value, features, offsets, false, EmbeddingBagMode.Mean, default, null, _hidden.AsSpan(), default, _bagSize);
+            _model.Output.Forward(_hidden, _logits);
+            _target.AsWritableSpan()[0] = target;
+            _criterion.Forward(_logits, _target, _loss);
+            _criterion.Backward(_logits, _target, null, _gradLogits);
+            var trainTable = _table.RequiresGrad;
+            _model.Output.Backward(_hidden, _gradLogits, trainTable ? _gradHidden : null);
+            gradNorm = 0;
+            if (trainTable && features.Length > 0)
+            {
+                EmbeddingFunctions.BagSparseBackward(features, offsets, false, EmbeddingBagMode.Mean, default, null, false, _bagSize,
+                    _gradHidden.AsSpan(), _table.SparseGradForAccumulation());
+                if (wantNorm)
+                {
+                    gradNorm = TableGradNorm(features);
+                }
+            }
+
+            return _loss[0];
+        }
+
+        /// <summary>‖∂L/∂table‖₂: row r gets c_r·g/n (c_r its count among the n features), so the norm is ‖g‖·√(Σc_r²)/n.</summary>
+        private double TableGradNorm(ReadOnlySpan<long> features)
+        {
+            var s = _sorted.AsSpan(0, features.Length);
+            features.CopyTo(s);
+            s.Sort();
+            double sumSquares = 0;
+            var run = 1;
+            for (var i = 1; i <= s.Length; i++)
+            {
+                if (i < s.Length && s[i] == s[i - 1])
+                {
+                    run++;
+                    continue;
+                }
+
+                sumSquares += (double)run * run;
+                run = 1;
+            }
+
+            var g = System.Numerics.Tensors.TensorPrimitives.Norm(_gradHidden.AsSpan());
+            return g * Math.Sqrt(sumSquares) / features.Length;
+        }
+    }
+}

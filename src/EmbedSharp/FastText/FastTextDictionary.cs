@@ -1,0 +1,529 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
+using EmbedSharp.Nn.Functional;
+using EmbedSharp.Vectors.Formats;
+
+namespace EmbedSharp.FastText;
+
+/// <summary>
+/// The vocabulary of a fastText model (fastText 0.9.2 <c>Dictionary</c>), the one class that both the trainer and the
+/// <c>.bin</c> reader and writer use: entries (raw word bytes, count, type; words first, then labels), the lookup table
+/// (a word stored twice resolves to its last entry, as fastText's <c>find</c>), each entry's input rows (its own id
+/// then its character n-gram rows nwords + hash mod bucket, see <see cref="FastTextHashing"/>), the subsampling keep
+/// probabilities, and the <c>.bin</c> dictionary section. <see cref="Build"/> counts a corpus as fastText's
+/// <c>readFromFile</c> (sorted by type then count descending with fastText's unstable sort, so ties keep fastText's
+/// order). Words are raw bytes as read (invalid UTF-8 is kept as is, as fastText does). Subword rows and keep
+/// probabilities are computed on first use, so loading a large <c>.bin</c> does not pay for them.
+/// </summary>
+public sealed class FastTextDictionary
+{
+    /// <summary>fastText's label prefix (<c>-label</c> default).</summary>
+    public const string LabelPrefix = "__label__";
+
+    private readonly WordTable _table;
+    private readonly long[] _counts;
+    private readonly FastTextEntryType[] _types;
+    private readonly double _t;
+    private SubwordTable? _subwords;
+    private float[]? _keep; // pdiscard in fastText: keep when uniform(0,1) <= keep
+
+    private FastTextDictionary(WordTable table, long[] counts, FastTextEntryType[] types, long tokenCount, int minn, int maxn, int bucket, double t)
+    {
+        _table = table;
+        _counts = counts;
+        _types = types;
+        _t = t;
+        TokenCount = tokenCount;
+        Minn = minn;
+        Maxn = maxn;
+        Bucket = bucket;
+        Count = counts.Length;
+        WordCount = types.Count(x => x == FastTextEntryType.Word);
+        LabelCount = Count - WordCount;
+    }
+
+    /// <summary>Entries (words then labels). fastText: size_.</summary>
+    public int Count { get; }
+
+    /// <summary>Words (ids 0..WordCount-1). fastText: nwords_.</summary>
+    public int WordCount { get; }
+
+    /// <summary>Labels (ids WordCount..Count-1). fastText: nlabels_.</summary>
+    public int LabelCount { get; }
+
+    /// <summary>Tokens read while counting, including those below the minimum count and the end-of-sentence tokens. fastText: ntokens_.</summary>
+    public long TokenCount { get; }
+
+    /// <summary>Shortest n-gram.</summary>
+    public int Minn { get; }
+
+    /// <summary>Longest n-gram (0: no subwords).</summary>
+    public int Maxn { get; }
+
+    /// <summary>Number of n-gram hash buckets.</summary>
+    public int Bucket { get; }
+
+    /// <summary>The largest number of input rows of any entry (1 + its n-grams).</summary>
+    public int MaxSubwords => Subwords.Max;
+
+    /// <summary>The entry's UTF-8 bytes.</summary>
+    public ReadOnlySpan<byte> GetWordBytes(int id) => _table.Get(CheckId(id));
+
+    /// <summary>The entry as a string (invalid UTF-8 becomes U+FFFD).</summary>
+    public string GetWord(int id) => Encoding.UTF8.GetString(GetWordBytes(id));
+
+    /// <summary>How often the entry occurred in the corpus.</summary>
+    public long GetCount(int id) => _counts[CheckId(id)];
+
+    /// <summary>Word or label.</summary>
+    public FastTextEntryType GetEntryType(int id) => _types[CheckId(id)];
+
+    /// <summary>The probability of keeping an occurrence under subsampling, sqrt(t/f) + t/f (≥ 1 means always),
+    /// f = count / TokenCount, in float as fastText's <c>initTableDiscard</c>.</summary>
+    public float GetKeepProbability(int id) => KeepProbabilities[CheckId(id)];
+
+    /// <summary>The id of a word, or -1. fastText: getId.</summary>
+    public int GetId(ReadOnlySpan<byte> utf8) => _table.Find(utf8, FastTextHashing.Hash(utf8));
+
+    /// <summary>The id of a word, or -1.</summary>
+    public int GetId(string word) => GetId(Encoding.UTF8.GetBytes(word));
+
+    /// <summary>The input rows of an entry: its id, then its n-gram rows. fastText: getSubwords(int).</summary>
+    public ReadOnlySpan<int> GetSubwords(int id)
+    {
+        CheckId(id);
+        var (rows, starts, _) = Subwords;
+        return rows.AsSpan(starts[id], starts[id + 1] - starts[id]);
+    }
+
+    /// <summary>Appends the input rows of any word to <paramref name="rows"/>: its id and n-grams when in the
+    /// vocabulary, otherwise only its n-grams (none for <c>&lt;/s&gt;</c>). fastText: getSubwords(const string&amp;).</summary>
+    public void GetSubwords(string word, List<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        ArgumentNullException.ThrowIfNull(rows);
+        var bytes = Encoding.UTF8.GetBytes(word);
+        var id = GetId(bytes);
+        if (id >= 0)
+        {
+            rows.AddRange(GetSubwords(id));
+            return;
+        }
+
+        if (!bytes.AsSpan().SequenceEqual(FastTextTokenReader.EndOfSentence))
+        {
+            FastTextHashing.AddSubwordRows(FastTextHashing.Wrap(bytes), Minn, Maxn, Bucket, WordCount, rows);
+        }
+    }
+
+    /// <summary>The flat array of all input rows and the start of each entry's run (for the training hot loop).</summary>
+    internal (int[] Rows, int[] Starts) SubwordStorage => (Subwords.Rows, Subwords.Starts);
+
+    /// <summary>sqrt(t/f) + t/f per entry, f = count / TokenCount in float (fastText's <c>initTableDiscard</c>).</summary>
+    internal float[] KeepProbabilities => LazyInitializer.EnsureInitialized(ref _keep, () =>
+    {
+        var keep = new float[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            var f = (float)_counts[i] / (float)TokenCount; // real f = real(count) / real(ntokens)
+            keep[i] = (float)(Math.Sqrt(_t / f) + (_t / f));
+        }
+
+        return keep;
+    });
+
+    internal long[] Counts => _counts;
+
+    internal FastTextEntryType[] Types => _types;
+
+    /// <summary>fastText's end-of-sentence token <c>&lt;/s&gt;</c>.</summary>
+    internal static ReadOnlySpan<byte> Eos => FastTextTokenReader.EndOfSentence;
+
+    private SubwordTable Subwords => LazyInitializer.EnsureInitialized(ref _subwords, () =>
+    {
+        var starts = new int[Count + 1];
+        var rows = new List<int>();
+        var max = 0;
+        for (var i = 0; i < Count; i++)
+        {
+            starts[i] = rows.Count;
+            rows.Add(i);
+            var word = _table.Get(i);
+            if (!word.SequenceEqual(Eos))
+            {
+                FastTextHashing.AddSubwordRows(FastTextHashing.Wrap(word), Minn, Maxn, Bucket, WordCount, rows);
+            }
+
+            max = Math.Max(max, rows.Count - starts[i]);
+        }
+
+        starts[Count] = rows.Count;
+        return new SubwordTable([.. rows], starts, max);
+    });
+
+    /// <summary>
+    /// Counts the tokens of a corpus in one streamed pass and builds the dictionary as fastText's
+    /// <c>Dictionary::readFromFile</c>: prune at 0.75 × maxVocabSize, keep words with count ≥ minCount (labels: any count),
+    /// sort, compute subsampling probabilities and n-gram rows.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The corpus has no tokens, or no word reaches <paramref name="minCount"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="corpus"/> is null.</exception>
+    public static FastTextDictionary Build(
+        Stream corpus, int minCount, int minn, int maxn, int bucket, double t, int maxVocabSize = 30_000_000,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        var reader = new FastTextTokenReader(corpus, 1 << 20);
+        var table = new WordTable(1024);
+        var counts = new List<long>();
+        long ntokens = 0;
+        long minThreshold = 1;
+        while (reader.ReadToken(out var token))
+        {
+            var h = FastTextHashing.Hash(token);
+            var id = table.Find(token, h);
+            ntokens++;
+            if (id < 0)
+            {
+                table.Add(token, h);
+                counts.Add(1);
+            }
+            else
+            {
+                counts[id]++;
+            }
+
+            if ((ntokens & 0xFFFFF) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (table.Count > 0.75 * maxVocabSize)
+            {
+                minThreshold++;
+                (table, counts) = Threshold(table, counts, minThreshold, minThreshold, out _);
+            }
+        }
+
+        if (ntokens == 0)
+        {
+            throw new InvalidDataException("The corpus is empty: it holds no token.");
+        }
+
+        (table, counts) = Threshold(table, counts, minCount, 0, out var types);
+        if (types.All(x => x != FastTextEntryType.Word))
+        {
+            throw new InvalidDataException(
+                $"No word of the corpus ({ntokens} tokens) occurs at least MinCount = {minCount} times; lower MinCount.");
+        }
+
+        return new FastTextDictionary(table, [.. counts], types, ntokens, minn, maxn, bucket, t);
+    }
+
+    /// <summary>A dictionary from its entries in order (words first, then labels), e.g. from a checkpoint or a
+    /// model built in memory. With <paramref name="allowDuplicates"/> a repeated word is kept and lookups find its last
+    /// entry (fastText's behaviour on a <c>.bin</c> that holds one); otherwise a repeat is an error.</summary>
+    /// <exception cref="InvalidDataException">A word after a label, or a repeated entry when not allowed.</exception>
+    internal static FastTextDictionary FromEntries(
+        IReadOnlyList<(byte[] Word, long Count, FastTextEntryType Type)> entries, long tokenCount, int minn, int maxn, int bucket, double t,
+        bool allowDuplicates = false)
+    {
+        var table = new WordTable(Math.Max(16, entries.Count));
+        var counts = new long[entries.Count];
+        var types = new FastTextEntryType[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var (word, count, type) = entries[i];
+            var h = FastTextHashing.Hash(word);
+            if (!allowDuplicates && table.Find(word, h) >= 0)
+            {
+                throw new InvalidDataException($"Dictionary entry {i} repeats an earlier entry.");
+            }
+
+            if (i > 0 && type == FastTextEntryType.Word && types[i - 1] == FastTextEntryType.Label)
+            {
+                throw new InvalidDataException($"Dictionary entry {i} is a word after a label.");
+            }
+
+            table.Add(word, h);
+            counts[i] = count;
+            types[i] = type;
+        }
+
+        return new FastTextDictionary(table, counts, types, tokenCount, minn, maxn, bucket, t);
+    }
+
+    /// <summary>Reads the dictionary section of a fastText <c>.bin</c> (dictionary.cc <c>Dictionary::load</c>): int32
+    /// size, nwords, nlabels; int64 ntokens, pruneidx_size; per entry the NUL-terminated word, int64 count, int8 type;
+    /// then pruneidx_size (int32, int32) pairs. Returns the entries that are not valid UTF-8 and those that repeat an
+    /// earlier word.</summary>
+    internal static FastTextDictionary ReadBin(
+        FastTextBinInput input, FastTextArgs args, FastTextBinReadOptions options, out long pruneSize, out int[] invalid, out int[] duplicates)
+    {
+        var at = input.Offset;
+        input.Require(FastTextBinConstants.DictionaryHeaderBytes, "the dictionary header", at);
+        var size = input.ReadInt32("the dictionary size");
+        var nwords = input.ReadInt32("the word count");
+        var nlabels = input.ReadInt32("the label count");
+        var ntokens = input.ReadInt64("the token count");
+        pruneSize = input.ReadInt64("the pruning index size");
+        if (size < 0 || nwords < 0 || nlabels < 0 || (long)nwords + nlabels != size || ntokens < 0 || pruneSize < FastTextBinConstants.NotPruned)
+        {
+            throw input.Error(Invariant($"Invalid dictionary header: size {size}, nwords {nwords}, nlabels {nlabels}, ntokens {ntokens}, pruneidx_size {pruneSize} (sizes must be non-negative, size = nwords + nlabels, pruneidx_size ≥ −1)."), at);
+        }
+
+        var entriesAt = input.Offset;
+        var minBytes = ((long)size * FastTextBinConstants.MinEntryBytes) + (Math.Max(0, pruneSize) * 2 * sizeof(int));
+        input.Require(minBytes, Invariant($"the {size} dictionary entries and {Math.Max(0, pruneSize)} pruning pairs (at least)"), entriesAt);
+        if (input.Remaining is null && pruneSize > int.MaxValue)
+        {
+            throw input.Error(Invariant($"The pruning index claims {pruneSize} pairs."), at);
+        }
+
+        // Sized from the header only when the stream length vouches for it; otherwise grown as entries arrive.
+        var capacity = input.Remaining is null ? Math.Min(size, 1 << 16) : size;
+        var entries = new List<(byte[] Word, long Count, FastTextEntryType Type)>(capacity);
+        var word = new byte[64];
+        var invalidList = new List<int>();
+        long length = 0;
+        for (var i = 0; i < size; i++)
+        {
+            var wordAt = input.Offset;
+            var n = input.ReadNulTerminated(ref word, Invariant($"the word of entry {i}"));
+            length += n;
+            if (length > Array.MaxLength)
+            {
+                throw input.Error("The dictionary's words exceed 2 GB.", wordAt);
+            }
+
+            var bytes = word.AsSpan(0, n);
+            if (!Utf8.IsValid(bytes))
+            {
+                if (options.InvalidUtf8 == Utf8Policy.Strict)
+                {
+                    throw input.Error(Invariant($"Entry {i} is not valid UTF-8 (bytes {Convert.ToHexString(bytes)}); choose Utf8Policy.Replace or Skip to accept it."), wordAt);
+                }
+
+                invalidList.Add(i);
+            }
+
+            var count = input.ReadInt64(Invariant($"the count of entry {i}"));
+            var typeAt = input.Offset;
+            var type = input.ReadByte(Invariant($"the type of entry {i}"));
+            var expected = i < nwords ? FastTextEntryType.Word : FastTextEntryType.Label;
+            if (type != (byte)expected)
+            {
+                throw input.Error(Invariant($"Entry {i} ('{Encoding.UTF8.GetString(bytes)}') has type {type}; with nwords = {nwords} it must be {(byte)expected} ({expected}): words come first, then labels."), typeAt);
+            }
+
+            entries.Add((bytes.ToArray(), count, expected));
+        }
+
+        for (long p = 0; p < pruneSize; p++)
+        {
+            // Only pruned (quantized) models have pairs; they are read to reach the flag that refuses the file.
+            input.ReadInt32("a pruning index key");
+            input.ReadInt32("a pruning index value");
+        }
+
+        var dict = FromEntries(entries, ntokens, args.Minn, args.Maxn, args.Bucket, args.T, allowDuplicates: true);
+
+        // fastText resolves a repeated word to its last entry; report every entry that repeats an earlier one.
+        var seen = new HashSet<int>();
+        var dup = new List<int>();
+        for (var i = 0; i < size; i++)
+        {
+            if (!seen.Add(dict.GetId(dict.GetWordBytes(i))))
+            {
+                dup.Add(i);
+            }
+        }
+
+        duplicates = [.. dup];
+        invalid = [.. invalidList];
+        return dict;
+    }
+
+    /// <summary>Writes the <c>.bin</c> dictionary section (see <see cref="ReadBin"/>) with no pruning index.</summary>
+    internal void WriteBin(Stream stream)
+    {
+        var b = new byte[8];
+        void I32(int v)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(b, v);
+            stream.Write(b, 0, 4);
+        }
+
+        void I64(long v)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(b, v);
+            stream.Write(b, 0, 8);
+        }
+
+        I32(Count);
+        I32(WordCount);
+        I32(LabelCount);
+        I64(TokenCount);
+        I64(FastTextBinConstants.NotPruned);
+        for (var i = 0; i < Count; i++)
+        {
+            stream.Write(_table.Get(i));
+            stream.WriteByte(0);
+            I64(_counts[i]);
+            stream.WriteByte((byte)_types[i]);
+        }
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private static (WordTable Table, List<long> Counts) Threshold(
+        WordTable table, List<long> counts, long minCount, long minCountLabel, out FastTextEntryType[] types)
+    {
+        var n = table.Count;
+        var keys = new long[n];
+        var order = new int[n];
+        var label = LabelPrefix.Select(c => (byte)c).ToArray();
+        var isLabel = new bool[n];
+        for (var i = 0; i < n; i++)
+        {
+            isLabel[i] = table.Get(i).StartsWith(label);
+            keys[i] = (isLabel[i] ? 1L << 50 : 0L) - counts[i]; // type ascending, then count descending
+            order[i] = i;
+        }
+
+        LibstdcxxSort.Sort(keys, order); // std::sort, unstable: ties end in fastText's order
+        var kept = new WordTable(Math.Max(1024, n));
+        var keptCounts = new List<long>();
+        var keptTypes = new List<FastTextEntryType>();
+        foreach (var i in order)
+        {
+            if (counts[i] >= (isLabel[i] ? minCountLabel : minCount))
+            {
+                var w = table.Get(i);
+                kept.Add(w, FastTextHashing.Hash(w));
+                keptCounts.Add(counts[i]);
+                keptTypes.Add(isLabel[i] ? FastTextEntryType.Label : FastTextEntryType.Word);
+            }
+        }
+
+        types = [.. keptTypes];
+        return (kept, keptCounts);
+    }
+
+    private int CheckId(int id)
+    {
+        if ((uint)id >= (uint)Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(id), id, $"Entry id {id} is out of range for a dictionary of {Count} entries.");
+        }
+
+        return id;
+    }
+}
+
+/// <summary>The rows of every entry back to back (Starts has Count + 1 offsets) and the longest run.</summary>
+internal sealed record SubwordTable(int[] Rows, int[] Starts, int Max);
+
+/// <summary>An open-addressing table of byte strings kept in insertion order (ids 0..Count-1), keyed by fastText's hash.</summary>
+internal sealed class WordTable
+{
+    private byte[] _pool = new byte[1 << 16];
+    private int _poolLength;
+    private int[] _start;
+    private int[] _length;
+    private uint[] _hash;
+    private int[] _slots; // -1 empty, else id
+    private int _mask;
+
+    public WordTable(int capacity)
+    {
+        _start = new int[capacity];
+        _length = new int[capacity];
+        _hash = new uint[capacity];
+        var size = (int)Math.Max(16, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity * 2));
+        _slots = new int[size];
+        Array.Fill(_slots, -1);
+        _mask = size - 1;
+    }
+
+    public int Count { get; private set; }
+
+    public ReadOnlySpan<byte> Get(int id) => _pool.AsSpan(_start[id], _length[id]);
+
+    public int Find(ReadOnlySpan<byte> word, uint hash)
+    {
+        var slot = (int)(hash & (uint)_mask);
+        while (true)
+        {
+            var id = _slots[slot];
+            if (id < 0)
+            {
+                return -1;
+            }
+
+            if (_hash[id] == hash && _pool.AsSpan(_start[id], _length[id]).SequenceEqual(word))
+            {
+                return id;
+            }
+
+            slot = (slot + 1) & _mask;
+        }
+    }
+
+    /// <summary>Appends a word; returns its id. If the word is already present, lookups now find this new id.</summary>
+    public int Add(ReadOnlySpan<byte> word, uint hash)
+    {
+        if (Count == _start.Length)
+        {
+            var capacity = _start.Length * 2;
+            Array.Resize(ref _start, capacity);
+            Array.Resize(ref _length, capacity);
+            Array.Resize(ref _hash, capacity);
+        }
+
+        if ((long)(Count + 1) * 2 > _slots.Length)
+        {
+            Rehash(_slots.Length * 2);
+        }
+
+        if (_poolLength + word.Length > _pool.Length)
+        {
+            Array.Resize(ref _pool, (int)Math.Min(Array.MaxLength, Math.Max((long)_pool.Length * 2, (long)_poolLength + word.Length)));
+        }
+
+        word.CopyTo(_pool.AsSpan(_poolLength));
+        var id = Count++;
+        _start[id] = _poolLength;
+        _length[id] = word.Length;
+        _hash[id] = hash;
+        _poolLength += word.Length;
+        Insert(id);
+        return id;
+    }
+
+    /// <summary>Points the word's slot at <paramref name="id"/>: an empty slot, or the slot of an equal earlier entry
+    /// (so a repeated word resolves to its last entry, as fastText's table).</summary>
+    private void Insert(int id)
+    {
+        var slot = (int)(_hash[id] & (uint)_mask);
+        while (_slots[slot] >= 0 && !(_hash[_slots[slot]] == _hash[id] && Get(_slots[slot]).SequenceEqual(Get(id))))
+        {
+            slot = (slot + 1) & _mask;
+        }
+
+        _slots[slot] = id;
+    }
+
+    private void Rehash(int size)
+    {
+        _slots = new int[size];
+        Array.Fill(_slots, -1);
+        _mask = size - 1;
+        for (var id = 0; id < Count; id++)
+        {
+            Insert(id);
+        }
+    }
+}
