@@ -1,9 +1,9 @@
 using EmbedSharp.Numerics.Formats;
-using EmbedSharp.Vectors.Formats;
 
 namespace EmbedSharp.Cli;
 
-/// <summary>Turns user mistakes into a one-line message on stderr and exit code 1; never a stack trace for those.</summary>
+/// <summary>Turns user mistakes into a one-line message on stderr and exit code 1; never a stack trace for those. Every
+/// reader of the library reports bad input as a <see cref="FileFormatException"/> (path, line, byte offset).</summary>
 internal static class CliErrors
 {
     public static int Run(Action action)
@@ -13,7 +13,7 @@ internal static class CliErrors
             action();
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or TensorFormatException or VectorFormatException or Study.Data.DatasetException or InvalidDataException or KeyNotFoundException or NotSupportedException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FileFormatException or Study.Data.DatasetException or InvalidDataException or KeyNotFoundException or NotSupportedException or InvalidOperationException or FormatException)
         {
             Console.Error.WriteLine($"embedsharp: {e.Message.ReplaceLineEndings(" ")}"); // one line, even for multi-line messages
             return 1;

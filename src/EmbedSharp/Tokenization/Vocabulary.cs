@@ -146,7 +146,7 @@ public sealed class Vocabulary
     }
 
     /// <summary>Reads a vocabulary written by <see cref="Save"/> (or any one-token-per-line UTF-8 file; '\r\n' accepted).</summary>
-    /// <exception cref="InvalidDataException">A token repeats (the message names it and both line numbers).</exception>
+    /// <exception cref="TokenizerFormatException">A token repeats (the message names it and both line numbers).</exception>
     public static Vocabulary Load(string path)
     {
         var lines = File.ReadAllLines(path, new UTF8Encoding(false, true));
@@ -156,7 +156,7 @@ public sealed class Vocabulary
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{path}: {e.Message} (ids are line numbers − 1)", e);
+            throw new TokenizerFormatException(path, null, $"{e.Message} (ids are line numbers − 1)", e);
         }
     }
 }

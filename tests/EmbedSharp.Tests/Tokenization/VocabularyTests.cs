@@ -36,7 +36,7 @@ public sealed class VocabularyTests
             Assert.Throws<ArgumentException>(() => new Vocabulary(["a\nb"]).Save(path));
             Assert.Equal(v.Tokens, Vocabulary.Load(path).Tokens); // the failed save left the file alone
             File.WriteAllText(path, "a\nb\na\n");
-            Assert.Contains("'a'", Assert.Throws<InvalidDataException>(() => Vocabulary.Load(path)).Message, StringComparison.Ordinal);
+            Assert.Contains("'a'", Assert.Throws<TokenizerFormatException>(() => Vocabulary.Load(path)).Message, StringComparison.Ordinal);
         }
         finally
         {

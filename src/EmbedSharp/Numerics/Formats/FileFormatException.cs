@@ -1,11 +1,15 @@
 using System.Globalization;
+using System.Text;
 
 namespace EmbedSharp.Numerics.Formats;
 
 /// <summary>
-/// Base of the exceptions for a malformed, truncated or unsupported binary file: carries the file path (when known)
-/// and the byte offset where the problem was found (−1 when it is not tied to one place), and ends the message with
-/// both: <c>"… ('path', byte offset N)"</c>.
+/// The one base of every "this file or input is bad" error the library throws: a malformed, truncated, inconsistent or
+/// unsupported tensor file (.npy, safetensors), word-vector file, tokenizer model or vocabulary, fastText model,
+/// training checkpoint or classifier model. It carries where the problem is: the file path (when known), the 1-based
+/// line of a text file and the byte offset (each −1 / null when it does not apply), and the message ends with them:
+/// <c>"… ('path', line L, byte offset N)"</c>. Catch this type to tell bad input apart from a bug; the
+/// <c>embedsharp</c> tool prints its message on one line and exits with code 1.
 /// </summary>
 public abstract class FileFormatException : Exception
 {
@@ -18,23 +22,57 @@ public abstract class FileFormatException : Exception
     /// <summary>Creates an exception whose message ends with the file path (or <paramref name="unnamedSource"/>
     /// when there is none) and the byte offset (left out when negative).</summary>
     protected FileFormatException(string message, string? filePath, long byteOffset, string unnamedSource, Exception? innerException)
-        : base(Describe(message, filePath, byteOffset, unnamedSource), innerException)
+        : this(message, filePath, -1, byteOffset, unnamedSource, innerException)
+    {
+    }
+
+    /// <summary>Creates an exception whose message ends with the file path (or <paramref name="unnamedSource"/>
+    /// when there is none), the 1-based line and the byte offset (each left out when negative).</summary>
+    protected FileFormatException(string message, string? filePath, long line, long byteOffset, string unnamedSource, Exception? innerException)
+        : base(Describe(message, filePath, line, byteOffset, unnamedSource), innerException)
     {
         FilePath = filePath;
+        Line = line;
+        ByteOffset = byteOffset;
+    }
+
+    /// <summary>Creates an exception with a message the caller already formatted with its location, and that location.</summary>
+    /// <param name="formattedMessage">The whole message, location included.</param>
+    /// <param name="filePath">The file, or null.</param>
+    /// <param name="line">1-based line, or −1.</param>
+    /// <param name="byteOffset">Byte offset, or −1.</param>
+    /// <param name="innerException">The underlying error, if any.</param>
+    protected FileFormatException(string formattedMessage, string? filePath, long line, long byteOffset, Exception? innerException)
+        : base(formattedMessage, innerException)
+    {
+        FilePath = filePath;
+        Line = line;
         ByteOffset = byteOffset;
     }
 
     /// <summary>The file being read, or null when the bytes came without a name.</summary>
     public string? FilePath { get; }
 
+    /// <summary>1-based line of a text file where the problem was found, or −1 when the input is not read by lines.</summary>
+    public long Line { get; } = -1;
+
     /// <summary>Byte offset from the start of the file where the problem was found, or −1 if not tied to one place.</summary>
     public long ByteOffset { get; } = -1;
 
-    private static string Describe(string message, string? filePath, long byteOffset, string unnamedSource)
+    private static string Describe(string message, string? filePath, long line, long byteOffset, string unnamedSource)
     {
-        var where = filePath is null ? unnamedSource : $"'{filePath}'";
-        return byteOffset >= 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{message} ({where}, byte offset {byteOffset})")
-            : $"{message} ({where})";
+        var sb = new StringBuilder(message);
+        sb.Append(" (").Append(filePath is null ? unnamedSource : $"'{filePath}'");
+        if (line >= 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $", line {line}");
+        }
+
+        if (byteOffset >= 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $", byte offset {byteOffset}");
+        }
+
+        return sb.Append(')').ToString();
     }
 }

@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text;
+using EmbedSharp.Numerics.Formats;
 
 namespace EmbedSharp.Vectors.Formats;
 
@@ -7,7 +6,7 @@ namespace EmbedSharp.Vectors.Formats;
 /// Thrown when a word-vector file (word2vec text or binary, fastText .vec, GloVe) is malformed or truncated.
 /// Carries the file path (when known), the 1-based line of a text file and the byte offset where the problem was found.
 /// </summary>
-public sealed class VectorFormatException : Exception
+public sealed class VectorFormatException : FileFormatException
 {
     /// <summary>Creates an exception with a plain message and no location.</summary>
     public VectorFormatException()
@@ -34,36 +33,7 @@ public sealed class VectorFormatException : Exception
     /// <param name="byteOffset">Offset from the start of the (decompressed) file, or −1 if unknown.</param>
     /// <param name="innerException">The underlying error, if any.</param>
     public VectorFormatException(string message, string? filePath, long line, long byteOffset, Exception? innerException = null)
-        : base(Describe(message, filePath, line, byteOffset), innerException)
+        : base(message, filePath, line, byteOffset, "stream", innerException)
     {
-        FilePath = filePath;
-        Line = line;
-        ByteOffset = byteOffset;
-    }
-
-    /// <summary>The file being read, or null when reading a stream that is not a file.</summary>
-    public string? FilePath { get; }
-
-    /// <summary>1-based line of a text file where the problem was found, or −1.</summary>
-    public long Line { get; } = -1;
-
-    /// <summary>Byte offset from the start of the (decompressed) file where the problem was found, or −1 if unknown.</summary>
-    public long ByteOffset { get; } = -1;
-
-    private static string Describe(string message, string? filePath, long line, long byteOffset)
-    {
-        var sb = new StringBuilder(message);
-        sb.Append(" (").Append(filePath is null ? "stream" : $"'{filePath}'");
-        if (line >= 0)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $", line {line}");
-        }
-
-        if (byteOffset >= 0)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $", byte offset {byteOffset}");
-        }
-
-        return sb.Append(')').ToString();
     }
 }
