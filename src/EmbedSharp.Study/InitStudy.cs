@@ -56,7 +56,7 @@ public sealed class InitStudy
         NeedsVectors && Options.VectorsPath is { } path ? VectorFile.Read(path) : null;
 
     /// <summary>
-    /// Trains skip-gram vectors on the SOTU addresses (tokenised like the classifier's input: <see cref="WordSplitter"/>,
+    /// Trains skip-gram vectors on the SOTU addresses (tokenised like the classifier's input: <see cref="WordSplitting.LowerCaseAlphanumeric"/>,
     /// one address per line; dim = <see cref="InitStudyOptions.Dim"/>, no subwords, min count 3, one thread, seed 0) and
     /// caches them as <c>cache/sotu-skipgram-d&lt;dim&gt;-e&lt;epochs&gt;.vec</c> in the output directory; a cached file
     /// is reused. Returns the vectors and a description.
@@ -93,7 +93,7 @@ public sealed class InitStudy
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 words.Clear();
-                WordSplitter.AddTokens(line, words);
+                WordTokenizer.Split(line, words, WordSplitting.LowerCaseAlphanumeric);
                 w.WriteLine(string.Join(' ', words));
             }
         });

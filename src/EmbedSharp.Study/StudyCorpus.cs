@@ -17,7 +17,7 @@ public sealed record StudyCorpus(string Name, IReadOnlyList<string> LabelNames, 
 
     /// <summary>
     /// The SpamAssassin corpus as a study corpus: each mail through <see cref="MailText.ToClassifierText"/> (subject,
-    /// sender domain, body without HTML), tokenised with <see cref="WordSplitter"/>, cut to the first
+    /// sender domain, body without HTML), tokenised with <see cref="WordSplitting.LowerCaseAlphanumeric"/>, cut to the first
     /// <see cref="InitStudyOptions.MaxTokensPerDocument"/> words; labels as <see cref="SpamAssassinTexts.LabelNames"/> (ham 0, spam 1). With
     /// <see cref="InitStudyOptions.MaxDocuments"/> a stratified subset of that size is kept (seed <see cref="SubsetSeed"/>).
     /// </summary>
@@ -39,7 +39,7 @@ public sealed record StudyCorpus(string Name, IReadOnlyList<string> LabelNames, 
             cancellationToken.ThrowIfCancellationRequested();
             var mail = corpus.Read(entry);
             tokens.Clear();
-            WordSplitter.AddTokens(MailText.ToClassifierText(mail.Text), tokens);
+            WordTokenizer.Split(MailText.ToClassifierText(mail.Text), tokens, WordSplitting.LowerCaseAlphanumeric);
             var keep = options.MaxTokensPerDocument > 0 ? Math.Min(tokens.Count, options.MaxTokensPerDocument) : tokens.Count;
             examples.Add(new LabeledText(string.Join(' ', tokens.Take(keep)), (int)entry.Label));
         }

@@ -4,6 +4,7 @@ using System.Text;
 using EmbedSharp.Tokenization;
 using EmbedSharp.Tokenization.Character;
 using EmbedSharp.Tokenization.SentencePiece;
+using EmbedSharp.Tokenization.Word;
 using EmbedSharp.Tokenization.WordPiece;
 
 namespace EmbedSharp.Cli.Commands;
@@ -27,6 +28,7 @@ internal static class TokenizeCommand
         var input = new Option<FileInfo?>("--input") { Description = "Read this file instead of standard input." };
         var lower = new Option<bool>("--do-lower-case") { Description = "wordpiece: lower-case and strip accents (an uncased vocabulary).", DefaultValueFactory = _ => true };
         var unit = new Option<string>("--char-unit") { Description = "char: code-point or grapheme.", DefaultValueFactory = _ => "code-point" };
+        var splitting = WordSplittingOption();
         var batch = new Option<int>("--batch-size") { Description = "Lines encoded together on all cores.", DefaultValueFactory = _ => 2048 };
         var nbest = new Option<int>("--nbest")
         {
@@ -36,7 +38,7 @@ internal static class TokenizeCommand
         };
         var command = new Command("tokenize", "Tokenize text, one output line per input line: space-separated tokens, or ids with --ids.")
         {
-            model, type, ids, input, lower, unit, batch, nbest,
+            model, type, ids, input, lower, unit, splitting, batch, nbest,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -52,6 +54,7 @@ internal static class TokenizeCommand
             {
                 TokenizerType.WordPiece => WordPieceTokenizer.Load(path, r.GetValue(lower)),
                 TokenizerType.Char => new CharacterTokenizer(((CharacterTokenizer)TokenizerFiles.Load(path, kind)).Vocabulary, Kebab.Parse<CharacterUnit>(r.GetValue(unit)!, "--char-unit")),
+                TokenizerType.Word => new WordTokenizer(((WordTokenizer)TokenizerFiles.Load(path, kind)).Vocabulary, Kebab.Parse<WordSplitting>(r.GetValue(splitting)!, "--word-splitting")),
                 _ => TokenizerFiles.Load(path, kind),
             };
             var n = r.GetValue(nbest);
@@ -67,6 +70,14 @@ internal static class TokenizeCommand
         }));
         return command;
     }
+
+    /// <summary>The <c>--word-splitting</c> option of the word type: a <see cref="WordSplitting"/> in kebab case, default whitespace.</summary>
+    public static Option<string> WordSplittingOption() => new("--word-splitting")
+    {
+        Description = "word: whitespace (fastText's: space \\t \\n \\v \\f \\r \\0), regex (\\w+|[^\\w\\s]+) or lower-case-alphanumeric "
+            + "(lower-cased runs of letters and digits, as the classifier reads text).",
+        DefaultValueFactory = _ => "whitespace",
+    };
 
     /// <summary>wordpiece | bpe | sentencepiece | word | char (case-insensitive).</summary>
     public static TokenizerType ParseType(string text)

@@ -21,13 +21,15 @@ internal static class TokenizerCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory (created if missing).", Required = true };
         var lower = new Option<bool>("--do-lower-case") { Description = "wordpiece: lower-case and strip accents.", DefaultValueFactory = _ => true };
         var minFrequency = new Option<long>("--min-frequency") { Description = "wordpiece/bpe: the least count of a merged pair; word/char: of a token.", DefaultValueFactory = _ => 2 };
+        var splitting = TokenizeCommand.WordSplittingOption();
         var train = new Command("train", "Train a vocabulary from a corpus: WordPiece (counted ## merges), byte-level BPE, words or characters.")
         {
-            corpus, type, size, output, lower, minFrequency,
+            corpus, type, size, output, lower, minFrequency, splitting,
         };
         train.SetAction(r => CliErrors.Run(() =>
         {
             var kind = TokenizeCommand.ParseType(r.GetValue(type)!);
+            var wordSplitting = Kebab.Parse<WordSplitting>(r.GetValue(splitting)!, "--word-splitting");
             var vocabSize = r.GetValue(size);
             var minCount = r.GetValue(minFrequency);
             if (minCount < 1)
@@ -59,11 +61,11 @@ internal static class TokenizerCommand
                     break;
                 case TokenizerType.Word or TokenizerType.Char:
                     var vocabulary = kind == TokenizerType.Word
-                        ? WordTokenizer.BuildVocabulary(lines, minCount: (int)Math.Min(minCount, int.MaxValue), maxSize: CheckSize(vocabSize, 2))
+                        ? WordTokenizer.BuildVocabulary(lines, wordSplitting, minCount: (int)Math.Min(minCount, int.MaxValue), maxSize: CheckSize(vocabSize, 2))
                         : CharacterTokenizer.BuildVocabulary(lines, minCount: (int)Math.Min(minCount, int.MaxValue), maxSize: CheckSize(vocabSize, 2));
                     Directory.CreateDirectory(dir);
                     vocabulary.Save(Path.Combine(dir, "vocab.txt"));
-                    trained = kind == TokenizerType.Word ? new WordTokenizer(vocabulary) : new CharacterTokenizer(vocabulary);
+                    trained = kind == TokenizerType.Word ? new WordTokenizer(vocabulary, wordSplitting) : new CharacterTokenizer(vocabulary);
                     break;
                 default:
                     throw new ArgumentException($"--type {kind.ToString().ToLowerInvariant()} cannot be trained here; expected wordpiece, bpe, word or char.");

@@ -62,7 +62,7 @@ public sealed class ClassificationDataset
     /// <summary>Tokens of example <paramref name="index"/> (words read plus the end-of-sentence token).</summary>
     public int TokenCount(int index) => _tokenCounts[index];
 
-    /// <summary>A training set from raw texts: tokenised with <see cref="WordSplitter"/>, vocabulary built with
+    /// <summary>A training set from raw texts: tokenised with <see cref="WordSplitting.LowerCaseAlphanumeric"/>, vocabulary built with
     /// <paramref name="options"/>' MinCount, n-grams with its WordNgrams and EffectiveBucket.</summary>
     /// <exception cref="ArgumentException">No examples, or a label outside [0, labelNames.Count).</exception>
     public static ClassificationDataset Build(IEnumerable<LabeledText> examples, IReadOnlyList<string> labelNames, TextClassifierOptions options)
@@ -71,7 +71,7 @@ public sealed class ClassificationDataset
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var list = examples.ToList();
-        var tokens = list.Select(e => (IReadOnlyList<string>)WordSplitter.Tokenize(e.Text)).ToList();
+        var tokens = list.Select(e => (IReadOnlyList<string>)WordTokenizer.Split(e.Text, WordSplitting.LowerCaseAlphanumeric)).ToList();
         var featurizer = TextFeaturizer.Build(tokens, options.MinCount, options.WordNgrams, options.EffectiveBucket);
         return FromTokens(tokens, list.Select(e => new[] { e.Label }).ToList(), labelNames, featurizer, "examples");
     }
@@ -83,7 +83,7 @@ public sealed class ClassificationDataset
         ArgumentNullException.ThrowIfNull(examples);
         ArgumentNullException.ThrowIfNull(featurizer);
         var list = examples.ToList();
-        var tokens = list.Select(e => (IReadOnlyList<string>)WordSplitter.Tokenize(e.Text)).ToList();
+        var tokens = list.Select(e => (IReadOnlyList<string>)WordTokenizer.Split(e.Text, WordSplitting.LowerCaseAlphanumeric)).ToList();
         return FromTokens(tokens, list.Select(e => new[] { e.Label }).ToList(), labelNames, featurizer, "examples");
     }
 
@@ -149,7 +149,7 @@ public sealed class ClassificationDataset
     }
 
     /// <summary>Writes examples as a fastText file (atomically): per example one line
-    /// <c>__label__NAME word word …</c>, the words from <see cref="WordSplitter"/> (lower-case, no label-like tokens),
+    /// <c>__label__NAME word word …</c>, the words from <see cref="WordSplitting.LowerCaseAlphanumeric"/> (lower-case, no label-like tokens),
     /// '\n' line ends, UTF-8. Returns the number of lines.</summary>
     /// <exception cref="ArgumentException">A label is outside [0, labelNames.Count) or a label name contains white space.</exception>
     public static int WriteFastTextFile(string path, IEnumerable<LabeledText> examples, IReadOnlyList<string> labelNames)
@@ -181,7 +181,7 @@ public sealed class ClassificationDataset
             foreach (var e in list)
             {
                 words.Clear();
-                WordSplitter.AddTokens(e.Text, words);
+                WordTokenizer.Split(e.Text, words, WordSplitting.LowerCaseAlphanumeric);
                 writer.Write(LabelPrefix);
                 writer.Write(labelNames[e.Label]);
                 foreach (var w in words)

@@ -112,7 +112,7 @@ public sealed class FastTextDictionary
             return;
         }
 
-        if (!bytes.AsSpan().SequenceEqual(FastTextTokenReader.EndOfSentence))
+        if (!bytes.AsSpan().SequenceEqual(Tokenization.Word.WhitespaceTokenReader.EndOfSentence))
         {
             FastTextHashing.AddSubwordRows(FastTextHashing.Wrap(bytes), Minn, Maxn, Bucket, WordCount, rows);
         }
@@ -139,7 +139,7 @@ public sealed class FastTextDictionary
     internal FastTextEntryType[] Types => _types;
 
     /// <summary>fastText's end-of-sentence token <c>&lt;/s&gt;</c>.</summary>
-    internal static ReadOnlySpan<byte> Eos => FastTextTokenReader.EndOfSentence;
+    internal static ReadOnlySpan<byte> Eos => Tokenization.Word.WhitespaceTokenReader.EndOfSentence;
 
     private SubwordTable Subwords => LazyInitializer.EnsureInitialized(ref _subwords, () =>
     {
@@ -175,7 +175,7 @@ public sealed class FastTextDictionary
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(corpus);
-        var reader = new FastTextTokenReader(corpus, 1 << 20);
+        var reader = new Tokenization.Word.WhitespaceTokenReader(corpus, 1 << 20);
         var table = new WordTable(1024);
         var counts = new List<long>();
         long ntokens = 0;

@@ -39,7 +39,7 @@ internal sealed unsafe class TrainingWorker
     private readonly NativeMatrix _input;
     private readonly NativeMatrix _output;
     private readonly SharedTrainingState _shared;
-    private readonly FastTextTokenReader _reader;
+    private readonly Tokenization.Word.WhitespaceTokenReader _reader;
     private readonly long _startOffset;
     private readonly int _endOfSentenceId;
     private readonly float[] _hidden; // (dim)
@@ -70,9 +70,9 @@ internal sealed unsafe class TrainingWorker
         _input = input;
         _output = output;
         _shared = shared;
-        _reader = new FastTextTokenReader(corpus, 1 << 16);
+        _reader = new Tokenization.Word.WhitespaceTokenReader(corpus, 1 << 16);
         _startOffset = worker * corpusLength / options.Thread;
-        _endOfSentenceId = dictionary.GetId(FastTextTokenReader.EndOfSentence);
+        _endOfSentenceId = dictionary.GetId(Tokenization.Word.WhitespaceTokenReader.EndOfSentence);
         _hidden = new float[options.Dim];
         _grad = new float[options.Dim];
         _bow = new int[2 * options.Ws * dictionary.MaxSubwords];

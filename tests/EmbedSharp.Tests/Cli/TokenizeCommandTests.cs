@@ -147,6 +147,29 @@ public sealed class TokenizeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Word_splitting_is_fastText_whitespace_unless_another_rule_is_named()
+    {
+        var corpus = Path.Combine(_dir, "words.txt");
+        File.WriteAllText(corpus, "The cat, the CAT.\nDon't stop\n", new UTF8Encoding(false));
+        var outDir = Path.Combine(_dir, "lower");
+        var train = CliRunner.Invoke(null, "tokenizer", "train", "--type", "word", "--vocab-size", "30", corpus, "--out", outDir,
+            "--min-frequency", "1", "--word-splitting", "lower-case-alphanumeric");
+        Assert.True(train.Code == 0, train.Err);
+        var model = Path.Combine(outDir, "vocab.txt");
+        Assert.Equal(["<pad>", "<unk>", "cat", "the", "don't", "stop"], File.ReadAllLines(model));
+        var lower = CliRunner.Invoke("THE Cat's cat!\n", "tokenize", "--model", model, "--type", "word", "--word-splitting", "lower-case-alphanumeric");
+        Assert.Equal(0, lower.Code);
+        Assert.Equal("the <unk> cat\n", lower.Out);
+        var whitespace = CliRunner.Invoke("the\tcat cat!\n", "tokenize", "--model", model, "--type", "word");
+        Assert.Equal("the cat <unk>\n", whitespace.Out);
+        var regex = CliRunner.Invoke("the cat!\n", "tokenize", "--model", model, "--type", "word", "--word-splitting", "regex");
+        Assert.Equal("the cat <unk>\n", regex.Out);
+        var bad = CliRunner.Invoke("x\n", "tokenize", "--model", model, "--type", "word", "--word-splitting", "commas");
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("lower-case-alphanumeric", bad.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Training_rejects_a_too_small_vocabulary_and_a_missing_corpus()
     {
         var corpus = Path.Combine(_dir, "c.txt");

@@ -79,21 +79,6 @@ public class FastTextDictionaryTests
     }
 
     [Fact]
-    public void Tokens_follow_fastText_whitespace_and_end_of_sentence_rules()
-    {
-        var text = "a b\n\nc\td\v\fe\r\0f \n g"u8.ToArray();
-        var reader = new FastTextTokenReader(new MemoryStream(text), bufferSize: 3);
-        var tokens = new List<string>();
-        while (reader.ReadToken(out var t))
-        {
-            tokens.Add(Encoding.UTF8.GetString(t));
-        }
-
-        Assert.Equal(["a", "b", "</s>", "</s>", "c", "d", "e", "f", "</s>", "g"], tokens);
-        Assert.True(reader.AtEnd);
-    }
-
-    [Fact]
     public void Subsampling_keep_probability_is_fastTexts_formula()
     {
         var dict = FastTextDictionary.Build(new MemoryStream("a a a b\n"u8.ToArray()), 1, 3, 6, 10, 0.1);

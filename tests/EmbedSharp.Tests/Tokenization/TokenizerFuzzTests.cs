@@ -9,7 +9,7 @@ namespace EmbedSharp.Tests.Tokenization;
 /// order, ids in range, tokens that match their ids, and decoding that succeeds.</summary>
 public class TokenizerFuzzTests
 {
-    public static TheoryData<string> Names => ["char", "grapheme", "word", "word-regex", "wordpiece", "bpe"];
+    public static TheoryData<string> Names => ["char", "grapheme", "word", "word-regex", "word-lower-case", "wordpiece", "bpe"];
 
     private static ITokenizer Make(string name)
     {
@@ -20,6 +20,7 @@ public class TokenizerFuzzTests
             "grapheme" => new CharacterTokenizer(CharacterTokenizer.BuildVocabulary(corpus, CharacterUnit.Grapheme), CharacterUnit.Grapheme),
             "word" => new WordTokenizer(WordTokenizer.BuildVocabulary(corpus)),
             "word-regex" => new WordTokenizer(WordTokenizer.BuildVocabulary(corpus, WordSplitting.Regex), WordSplitting.Regex),
+            "word-lower-case" => new WordTokenizer(WordTokenizer.BuildVocabulary(corpus, WordSplitting.LowerCaseAlphanumeric), WordSplitting.LowerCaseAlphanumeric),
             "wordpiece" => TokenizerFixtures.WordPiece,
             _ => TokenizerFixtures.Bpe,
         };

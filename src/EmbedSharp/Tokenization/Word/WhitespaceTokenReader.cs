@@ -1,12 +1,14 @@
-namespace EmbedSharp.FastText;
+namespace EmbedSharp.Tokenization.Word;
 
 /// <summary>
-/// Reads whitespace-separated tokens from a byte stream exactly as fastText's <c>Dictionary::readWord</c> does:
-/// space, tab, \v, \f, \r and \0 separate tokens; a newline ends the current token and is itself returned as the
-/// end-of-sentence token <c>&lt;/s&gt;</c>. Tokens are raw bytes (no UTF-8 validation, as fastText). Owns one buffer
-/// allocated once; <see cref="ReadToken"/> allocates nothing unless a token is longer than any before.
+/// <see cref="WordSplitting.Whitespace"/> over a byte stream, as fastText's <c>Dictionary::readWord</c> reads training
+/// files: the same separators (<see cref="WordTokenizer.IsFastTextSpace"/>: space, tab, \v, \f, \r, \0 and the
+/// newline), and in addition a newline ends the current token and is itself returned as the end-of-sentence token
+/// <c>&lt;/s&gt;</c>. Tokens are raw bytes (no UTF-8 validation, as fastText); for valid UTF-8 without newlines they are
+/// the UTF-8 of the words <see cref="WordTokenizer.Split(string, WordSplitting, System.Text.RegularExpressions.Regex?)"/>
+/// gives. Owns one buffer allocated once; <see cref="ReadToken"/> allocates nothing unless a token is longer than any before.
 /// </summary>
-internal sealed class FastTextTokenReader
+internal sealed class WhitespaceTokenReader
 {
     /// <summary>fastText's end-of-sentence token (<c>Dictionary::EOS</c>).</summary>
     public static ReadOnlySpan<byte> EndOfSentence => "</s>"u8;
@@ -20,7 +22,7 @@ internal sealed class FastTextTokenReader
     private byte[] _token = new byte[64];
     private bool _atEnd;
 
-    public FastTextTokenReader(Stream stream, int bufferSize = 1 << 16)
+    public WhitespaceTokenReader(Stream stream, int bufferSize = 1 << 16)
     {
         _stream = stream;
         _buffer = new byte[bufferSize];
@@ -96,7 +98,7 @@ internal sealed class FastTextTokenReader
     private static bool[] CreateSeparators()
     {
         var s = new bool[256];
-        foreach (var c in " \n\r\t\v\f\0")
+        foreach (var c in WordTokenizer.FastTextSpaceCharacters)
         {
             s[c] = true;
         }
