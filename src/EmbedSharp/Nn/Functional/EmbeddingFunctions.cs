@@ -707,7 +707,7 @@ public static class EmbeddingFunctions
         }
     }
 
-    private static void FmaRow(ReadOnlySpan<float> x, float s, Span<float> acc) => EmbeddingKernels.FmaRow(x, s, acc);
+    private static void FmaRow(ReadOnlySpan<float> x, float s, Span<float> acc) => RowKernels.FmaRow(x, s, acc);
 
-    private static void ScaleInto(ReadOnlySpan<float> x, float s, Span<float> destination) => EmbeddingKernels.ScaleInto(x, s, destination);
+    private static void ScaleInto(ReadOnlySpan<float> x, float s, Span<float> destination) => RowKernels.ScaleInto(x, s, destination);
 }

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using EmbedSharp.Numerics;
 
 #pragma warning disable CS8500 // the coalesce context lives on the caller's stack (which waits)
 
-namespace EmbedSharp.Nn;
+namespace EmbedSharp.Numerics;
 
 /// <summary>
 /// A sparse gradient over the rows of a (rows, D…) parameter, uncoalesced like PyTorch's embedding gradient with
@@ -18,7 +17,7 @@ namespace EmbedSharp.Nn;
 /// as PyTorch's sparse embedding gradient is a view of the upstream gradient). Readers see no difference:
 /// <see cref="Count"/>, <see cref="Index(int)"/> and <see cref="Value(int)"/> address both kinds in append order.</para>
 /// <para><b>Lifetime rule for borrowed entries:</b> the borrowed index tensor and gradient tensor must stay unchanged
-/// until the gradient is consumed and cleared (the optimiser step, then <see cref="Parameter.ZeroGrad"/> /
+/// until the gradient is consumed and cleared (the optimiser step, then <see cref="EmbedSharp.Nn.Parameter.ZeroGrad"/> /
 /// <see cref="Clear"/>), exactly as in PyTorch where <c>weight.grad</c> references the autograd buffer. Writing
 /// through <see cref="Value(int)"/> of a borrowed entry writes into the caller's gradient tensor. To end a borrow early
 /// (say, before reusing the gradient buffer for a second backward), call <see cref="Own"/>.</para>
@@ -402,7 +401,7 @@ public sealed class SparseGradient
             w.Source.Value((int)(w.Sorted[s] & w.EntryMask)).CopyTo(row);
             for (var i = s + 1; i < e; i++)
             {
-                Functional.EmbeddingKernels.AddRow(w.Source.Value((int)(w.Sorted[i] & w.EntryMask)), row);
+                RowKernels.AddRow(w.Source.Value((int)(w.Sorted[i] & w.EntryMask)), row);
             }
         }
     }
