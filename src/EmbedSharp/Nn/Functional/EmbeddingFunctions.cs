@@ -20,7 +20,7 @@ public static partial class EmbeddingFunctions
 {
     /// <summary>Throws if any index lies outside [0, <paramref name="numEmbeddings"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Names the first bad index, its flat position and the table size.</exception>
-    public static void CheckIndices(ReadOnlySpan<long> indices, long numEmbeddings)
+    internal static void CheckIndices(ReadOnlySpan<long> indices, long numEmbeddings)
     {
         var i = IndexScan.FirstOutOfRange(indices, numEmbeddings);
         if (i >= 0)
