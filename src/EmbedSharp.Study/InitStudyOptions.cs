@@ -63,7 +63,7 @@ public sealed record InitStudyOptions
     /// <summary>The training loss a run must reach for "steps to target" in the ranking.</summary>
     public double TargetLoss { get; init; } = 0.2;
 
-    /// <summary>Pretrained vectors file (any format <see cref="Vectors.Formats.VectorFile"/> reads); null trains skip-gram
+    /// <summary>Pretrained vectors file (any format <see cref="FastText.VectorFile"/> reads); null trains skip-gram
     /// vectors on the SOTU addresses and caches them under <see cref="OutputDirectory"/>/cache.</summary>
     public string? VectorsPath { get; init; }
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using EmbedSharp.Bench.Peers;
-using EmbedSharp.Nn;
 using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using EmbedSharp.Bench.Peers;
-using EmbedSharp.Nn;
 using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 

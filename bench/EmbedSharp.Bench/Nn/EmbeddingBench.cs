@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using EmbedSharp.Nn;
 using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 

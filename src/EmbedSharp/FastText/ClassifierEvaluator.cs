@@ -37,7 +37,7 @@ public static class ClassifierEvaluator
         Span<int> bagSize = stackalloc int[1];
         for (var i = 0; i < data.Count; i++)
         {
-            EmbeddingFunctions.BagForward(model.Embedding.Weight.Value, data.Features(i), offsets, false, Nn.EmbeddingBagMode.Mean, default, null, hidden, default, bagSize);
+            EmbeddingFunctions.BagForward(model.Embedding.Weight.Value, data.Features(i), offsets, false, EmbeddingBagMode.Mean, default, null, hidden, default, bagSize);
             LinearFunctions.Forward(hidden, model.Output.Weight.Value.AsSpan(), default, 1, model.Dim, labels, logits);
             var max = System.Numerics.Tensors.TensorPrimitives.Max<float>(logits);
             double sum = 0;

@@ -1,3 +1,5 @@
+using EmbedSharp.Nn.Functional;
+
 namespace EmbedSharp.Nn;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using EmbedSharp.Numerics;
+
 namespace EmbedSharp.Nn;
 
 /// <summary>How a sparse backward stores its gradient values in <see cref="SparseGradient"/>.</summary>

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using EmbedSharp.FastText;
 using EmbedSharp.Numerics.Formats.Npy;
-using EmbedSharp.Vectors.Formats;
 
 namespace EmbedSharp.Tests.Cli;
 

@@ -1,5 +1,5 @@
-using EmbedSharp.Nn;
 using EmbedSharp.Nn.Functional;
+using EmbedSharp.Numerics;
 
 namespace EmbedSharp.Tests.Nn;
 

@@ -1,4 +1,5 @@
 using EmbedSharp.Nn;
+using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 using EmbedSharp.Training.Optimizers;

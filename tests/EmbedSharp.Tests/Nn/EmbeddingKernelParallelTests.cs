@@ -1,4 +1,3 @@
-using EmbedSharp.Nn;
 using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json;
 using EmbedSharp.Nn;
+using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 

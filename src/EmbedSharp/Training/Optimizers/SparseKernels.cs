@@ -74,7 +74,7 @@ internal static unsafe class SparseKernels
             }
 
             var row = w.Base != null ? new Span<float>(w.Base + (r * dim), dim) : value.Row(r);
-            Nn.Functional.EmbeddingKernels.FmaRow(cursor.Value, w.Alpha, row);
+            RowKernels.FmaRow(cursor.Value, w.Alpha, row);
         }
     }
 
@@ -84,9 +84,9 @@ internal static unsafe class SparseKernels
     {
         if (w.Base != null && row >= lo && row < hi)
         {
-            Nn.Functional.EmbeddingKernels.Prefetch(w.Base + (row * dim), dim);
+            RowKernels.Prefetch(w.Base + (row * dim), dim);
             // The values may live in an unpinned array: a prefetch is only a hint, so an address the GC has since moved costs nothing.
-            Nn.Functional.EmbeddingKernels.Prefetch((float*)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(values)), dim);
+            RowKernels.Prefetch((float*)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(values)), dim);
         }
     }
 
@@ -150,11 +150,11 @@ internal static unsafe class SparseKernels
 
             if (direct)
             {
-                Nn.Functional.EmbeddingKernels.FmaRow(new ReadOnlySpan<float>(w.GradBase + (r * dim), dim), w.Alpha, new Span<float>(w.Value + (r * dim), dim));
+                RowKernels.FmaRow(new ReadOnlySpan<float>(w.GradBase + (r * dim), dim), w.Alpha, new Span<float>(w.Value + (r * dim), dim));
             }
             else
             {
-                Nn.Functional.EmbeddingKernels.FmaRow(w.Grad.Row(r), w.Alpha, value.Row(r));
+                RowKernels.FmaRow(w.Grad.Row(r), w.Alpha, value.Row(r));
             }
         }
     }
@@ -164,8 +164,8 @@ internal static unsafe class SparseKernels
     {
         if (direct)
         {
-            Nn.Functional.EmbeddingKernels.Prefetch(w.Value + (row * dim), dim);
-            Nn.Functional.EmbeddingKernels.Prefetch(w.GradBase + (row * dim), dim);
+            RowKernels.Prefetch(w.Value + (row * dim), dim);
+            RowKernels.Prefetch(w.GradBase + (row * dim), dim);
         }
     }
 
@@ -244,9 +244,9 @@ internal static unsafe class SparseKernels
             if (g + 2 < last && w.P != null)
             {
                 var next = (long)(w.Sorted[w.Starts[g + 2]] >> entryBits);
-                Nn.Functional.EmbeddingKernels.Prefetch(w.P + (next * dim), dim);
-                Nn.Functional.EmbeddingKernels.Prefetch(w.M + (next * dim), dim);
-                Nn.Functional.EmbeddingKernels.Prefetch(w.V + (next * dim), dim);
+                RowKernels.Prefetch(w.P + (next * dim), dim);
+                RowKernels.Prefetch(w.M + (next * dim), dim);
+                RowKernels.Prefetch(w.V + (next * dim), dim);
             }
 
             var p = w.P != null ? new Span<float>(w.P + (r * dim), dim) : w.Parameter.Value.Row(r);
@@ -259,7 +259,7 @@ internal static unsafe class SparseKernels
                 w.Gradient.Value((int)(w.Sorted[s] & w.EntryMask)).Slice(o, n).CopyTo(a); // first + second + …
                 for (var i = s + 1; i < e; i++)
                 {
-                    Nn.Functional.EmbeddingKernels.AddRow(w.Gradient.Value((int)(w.Sorted[i] & w.EntryMask)).Slice(o, n), a);
+                    RowKernels.AddRow(w.Gradient.Value((int)(w.Sorted[i] & w.EntryMask)).Slice(o, n), a);
                 }
 
                 AdamBlock(p.Slice(o, n), a, m.Slice(o, n), v.Slice(o, n), w.Scalars);

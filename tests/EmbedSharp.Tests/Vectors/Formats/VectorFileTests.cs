@@ -1,3 +1,4 @@
+using EmbedSharp.FastText;
 using EmbedSharp.Vectors.Formats;
 
 namespace EmbedSharp.Tests.Vectors.Formats;

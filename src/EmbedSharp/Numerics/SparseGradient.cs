@@ -1,10 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using EmbedSharp.Numerics;
 
-#pragma warning disable CS8500 // the coalesce context lives on the caller's stack (which waits)
-
-namespace EmbedSharp.Nn;
+namespace EmbedSharp.Numerics;
 
 /// <summary>
 /// A sparse gradient over the rows of a (rows, D…) parameter, uncoalesced like PyTorch's embedding gradient with
@@ -18,12 +15,12 @@ namespace EmbedSharp.Nn;
 /// as PyTorch's sparse embedding gradient is a view of the upstream gradient). Readers see no difference:
 /// <see cref="Count"/>, <see cref="Index(int)"/> and <see cref="Value(int)"/> address both kinds in append order.</para>
 /// <para><b>Lifetime rule for borrowed entries:</b> the borrowed index tensor and gradient tensor must stay unchanged
-/// until the gradient is consumed and cleared (the optimiser step, then <see cref="Parameter.ZeroGrad"/> /
+/// until the gradient is consumed and cleared (the optimiser step, then <see cref="EmbedSharp.Nn.Parameter.ZeroGrad"/> /
 /// <see cref="Clear"/>), exactly as in PyTorch where <c>weight.grad</c> references the autograd buffer. Writing
 /// through <see cref="Value(int)"/> of a borrowed entry writes into the caller's gradient tensor. To end a borrow early
 /// (say, before reusing the gradient buffer for a second backward), call <see cref="Own"/>.</para>
 /// </remarks>
-public sealed class SparseGradient
+public sealed partial class SparseGradient
 {
     private long[] _indices = new long[16];
     private float[] _values;
@@ -335,215 +332,6 @@ public sealed class SparseGradient
         _positionCount = 0;
         ResetSegments();
     }
-
-    /// <summary>Sums duplicate rows (torch: <c>coalesce()</c>): returns the distinct rows in ascending order, and
-    /// their summed values (entries added in input order: first + second + …), into owned buffers of
-    /// <paramref name="result"/>.</summary>
-    /// <remarks>A stable radix sort of (row, entry) keys by row (so entries of one row stay in input order), then the
-    /// rows are summed in parallel over disjoint groups. Warmed-up calls allocate nothing.</remarks>
-    public void CoalesceInto(SparseGradient result)
-    {
-        ArgumentNullException.ThrowIfNull(result);
-        if (result == this || result.RowCount != RowCount || result.RowLength != RowLength)
-        {
-            throw new ArgumentException("The result must be another gradient of the same shape.", nameof(result));
-        }
-
-        result.Clear();
-        var groups = SortByRow(out var sorted, out var starts, out var entryBits);
-        if (groups == 0)
-        {
-            return;
-        }
-
-        result.ReserveOwned(groups);
-        var dim = RowLength;
-        var entryMask = (1UL << entryBits) - 1;
-        for (var g = 0; g < groups; g++)
-        {
-            result._indices[g] = (long)(sorted[starts[g]] >> entryBits);
-        }
-
-        result._ownedCount = groups;
-        result.Count = groups;
-        result.AddSegment(new Segment { Start = 0, Count = groups, OwnedStart = 0, PositionStart = -1 });
-        if (dim == 0)
-        {
-            return;
-        }
-
-        unsafe
-        {
-            var work = new SumWork { Source = this, Result = result, Sorted = sorted, Starts = starts, EntryMask = entryMask, Groups = groups };
-            WorkSplit.Run(&SumPart, &work, WorkSplit.Parts((long)Count * dim, 1L << 15));
-        }
-    }
-
-    private struct SumWork
-    {
-        public SparseGradient Source;
-        public SparseGradient Result;
-        public ulong[] Sorted;
-        public int[] Starts;
-        public ulong EntryMask;
-        public int Groups;
-    }
-
-    private static unsafe void SumPart(void* context, int part, int parts)
-    {
-        ref var w = ref Unsafe.AsRef<SumWork>(context);
-        var (first, last) = WorkSplit.Range(w.Groups, part, parts);
-        var dim = w.Source.RowLength;
-        for (var g = (int)first; g < last; g++)
-        {
-            var row = w.Result._values.AsSpan(g * dim, dim);
-            var s = w.Starts[g];
-            var e = w.Starts[g + 1];
-            w.Source.Value((int)(w.Sorted[s] & w.EntryMask)).CopyTo(row);
-            for (var i = s + 1; i < e; i++)
-            {
-                Functional.EmbeddingKernels.AddRow(w.Source.Value((int)(w.Sorted[i] & w.EntryMask)), row);
-            }
-        }
-    }
-
-    /// <summary>The entries ordered by row, stably (input order within a row): each key is (row &lt;&lt; entryBits) | entry,
-    /// sorted by an LSD radix sort on the row bits. Returns the number of distinct rows.</summary>
-    internal int SortByRow(out ulong[] sorted, out int[] groupStarts, out int entryBits)
-    {
-        var groups = SortByRow(out sorted, out entryBits);
-        if (_groupStarts.Length < groups + 1)
-        {
-            _groupStarts = new int[Math.Max(groups + 1, _groupStarts.Length * 2)];
-        }
-
-        groupStarts = _groupStarts; // group g is sorted[groupStarts[g] .. groupStarts[g + 1])
-        var n = Count;
-        var g = -1;
-        var previous = ulong.MaxValue;
-        for (var i = 0; i < n; i++)
-        {
-            var row = sorted[i] >> entryBits;
-            if (row != previous)
-            {
-                previous = row;
-                groupStarts[++g] = i;
-            }
-        }
-
-        groupStarts[groups] = n;
-        return groups;
-    }
-
-    private int SortByRow(out ulong[] sorted, out int entryBits)
-    {
-        var n = Count;
-        entryBits = Bits((ulong)Math.Max(0, n - 1));
-        var rowBits = Bits((ulong)Math.Max(0, RowCount - 1));
-        sorted = _sortKeys;
-        if (n == 0)
-        {
-            return 0;
-        }
-
-        if (entryBits + rowBits > 64)
-        {
-            throw new NotSupportedException($"{n} entries over {RowCount} rows do not fit a 64-bit sort key.");
-        }
-
-        if (_sortKeys.Length < n)
-        {
-            _sortKeys = new ulong[Math.Max(n, _sortKeys.Length * 2)];
-            _sortScratch = new ulong[_sortKeys.Length];
-        }
-
-        var keys = _sortKeys.AsSpan(0, n);
-        var k = 0;
-        for (var s = 0; s < _segmentCount; s++)
-        {
-            ref var seg = ref _segments[s];
-            if (seg.Indices is null)
-            {
-                var rows = _indices.AsSpan(seg.OwnedStart, seg.Count);
-                for (var j = 0; j < rows.Length; j++, k++)
-                {
-                    keys[k] = ((ulong)rows[j] << entryBits) | (uint)k;
-                }
-            }
-            else if (seg.PositionStart < 0)
-            {
-                var rows = seg.Indices.AsSpan()[..seg.Count];
-                for (var j = 0; j < rows.Length; j++, k++)
-                {
-                    keys[k] = ((ulong)rows[j] << entryBits) | (uint)k;
-                }
-            }
-            else
-            {
-                var rows = seg.Indices.AsSpan();
-                var p = _positions.AsSpan(seg.PositionStart, seg.Count);
-                for (var j = 0; j < p.Length; j++, k++)
-                {
-                    keys[k] = ((ulong)rows[p[j]] << entryBits) | (uint)k;
-                }
-            }
-        }
-
-        // LSD radix sort on the row bits, at most 11 bits per pass: each pass is stable, so equal rows keep entry order.
-        var passes = Math.Max(1, (rowBits + 10) / 11);
-        var bitsPerPass = rowBits == 0 ? 0 : (rowBits + passes - 1) / passes;
-        var from = keys;
-        var to = _sortScratch.AsSpan(0, n);
-        var swapped = false;
-        Span<int> counts = stackalloc int[1 << 11];
-        if (bitsPerPass > 0)
-        {
-            for (var pass = 0; pass < passes; pass++)
-            {
-                var shift = entryBits + (pass * bitsPerPass);
-                var buckets = 1 << bitsPerPass;
-                var mask = (ulong)(buckets - 1);
-                var c = counts[..buckets];
-                c.Clear();
-                foreach (var key in from)
-                {
-                    c[(int)((key >> shift) & mask)]++;
-                }
-
-                var sum = 0;
-                for (var b = 0; b < buckets; b++)
-                {
-                    var t = c[b];
-                    c[b] = sum;
-                    sum += t;
-                }
-
-                foreach (var key in from)
-                {
-                    to[c[(int)((key >> shift) & mask)]++] = key;
-                }
-
-                var swap = from;
-                from = to;
-                to = swap;
-                swapped = !swapped;
-            }
-        }
-
-        sorted = swapped ? _sortScratch : _sortKeys;
-        var groups = 1;
-        for (var i = 1; i < n; i++)
-        {
-            if ((from[i] >> entryBits) != (from[i - 1] >> entryBits))
-            {
-                groups++;
-            }
-        }
-
-        return groups;
-    }
-
-    private static int Bits(ulong x) => x == 0 ? 0 : 64 - System.Numerics.BitOperations.LeadingZeroCount(x);
 
     /// <summary>The dense equivalent: a (RowCount, RowLength) tensor with every entry added to its row in order.</summary>
     public FloatTensor ToDense(ReadOnlySpan<long> shape)

@@ -1,4 +1,4 @@
-namespace EmbedSharp.Nn;
+namespace EmbedSharp.Nn.Functional;
 
 /// <summary>How <see cref="EmbeddingBag"/> reduces the rows of one bag. torch: <c>mode='sum'|'mean'|'max'</c>.</summary>
 public enum EmbeddingBagMode

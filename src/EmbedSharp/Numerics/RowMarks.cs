@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace EmbedSharp.Nn;
+namespace EmbedSharp.Numerics;
 
 /// <summary>
 /// A set of table rows as one bit per row: which rows of a dense gradient a row-wise backward has written since the
