@@ -522,7 +522,7 @@ public sealed class FastTextModel : IWordVectorProvider
                     rows += 1 + AddNgramRows(token, destination);
                 }
 
-                hashes.Add(FastTextHash.Hash(token));
+                hashes.Add(FastTextHashing.Hash(token));
             }
 
             if (token.SequenceEqual(FastTextDictionary.Eos))

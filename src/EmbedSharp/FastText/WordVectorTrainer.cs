@@ -22,7 +22,7 @@ namespace EmbedSharp.FastText;
 public sealed class WordVectorTrainer
 {
     /// <summary>fastText's NEGATIVE_TABLE_SIZE.</summary>
-    public const int NegativeTableSize = 10_000_000;
+    internal const int NegativeTableSize = 10_000_000;
 
     /// <summary>Creates a trainer; the options are validated here, before any work.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it and its value).</exception>
