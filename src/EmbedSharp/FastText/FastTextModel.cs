@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
+using EmbedSharp.Numerics.Formats;
 using EmbedSharp.Vectors;
 using EmbedSharp.Vectors.Alignment;
 using EmbedSharp.Vectors.Formats;
@@ -96,21 +97,22 @@ public sealed class FastTextModel : IWordVectorProvider
         DuplicateEntries = [];
     }
 
-    internal FastTextModel(FastTextArgs args, FastTextDictionary dict, FloatTensor input, FloatTensor output, bool outputQuantizedFlag, int[] invalidUtf8, int[] duplicates, Utf8Policy invalidUtf8Handling)
+    /// <summary>A model from the sections the <c>.bin</c> reader read.</summary>
+    internal FastTextModel(FastTextBinContent content, Utf8Policy invalidUtf8Handling)
     {
-        Args = args;
-        _dict = dict;
-        _entries = new FastTextEntry[dict.Count];
+        Args = content.Args;
+        _dict = content.Dictionary;
+        _entries = new FastTextEntry[_dict.Count];
         for (var i = 0; i < _entries.Length; i++)
         {
-            _entries[i] = new FastTextEntry(dict.GetWord(i), dict.Counts[i], dict.Types[i]);
+            _entries[i] = new FastTextEntry(_dict.GetWord(i), _dict.Counts[i], _dict.Types[i]);
         }
 
-        Input = input;
-        Output = output;
-        OutputQuantizedFlag = outputQuantizedFlag;
-        InvalidUtf8Entries = invalidUtf8;
-        DuplicateEntries = duplicates;
+        Input = content.Input;
+        Output = content.Output;
+        OutputQuantizedFlag = content.OutputQuantizedFlag;
+        InvalidUtf8Entries = content.InvalidUtf8Entries;
+        DuplicateEntries = content.DuplicateEntries;
         InvalidUtf8 = invalidUtf8Handling;
     }
 
@@ -155,11 +157,19 @@ public sealed class FastTextModel : IWordVectorProvider
 
     private Utf8Policy InvalidUtf8 { get; } = Utf8Policy.Replace;
 
-    /// <summary>Reads a fastText <c>.bin</c> file (see <see cref="FastTextBinFile.Read(string, FastTextBinReadOptions?)"/>).</summary>
-    public static FastTextModel Load(string path, FastTextBinReadOptions? options = null) => FastTextBinFile.Read(path, options);
+    /// <summary>Reads a fastText <c>.bin</c> (or gzip-compressed <c>.bin.gz</c>) file (fastText: <c>loadModel</c>); the
+    /// checks are listed on <see cref="FastTextBinFile"/>, which reads streams too.</summary>
+    /// <exception cref="TensorFormatException">The file is malformed (message names the byte offset).</exception>
+    /// <exception cref="NotSupportedException">The model is quantized.</exception>
+    public static FastTextModel Load(string path, FastTextBinReadOptions? options = null)
+    {
+        var o = options ?? FastTextBinReadOptions.Default;
+        return new FastTextModel(FastTextBinReader.ReadFile(path, o), o.InvalidUtf8);
+    }
 
-    /// <summary>Writes this model as a fastText <c>.bin</c> file, atomically (see <see cref="FastTextBinFile.Write(string, FastTextModel)"/>).</summary>
-    public void Save(string path) => FastTextBinFile.Write(path, this);
+    /// <summary>Writes this model as a fastText <c>.bin</c> file that <c>fasttext print-word-vectors</c> reads (fastText:
+    /// <c>saveModel</c>); the file is replaced atomically (on failure any previous file is left intact).</summary>
+    public void Save(string path) => AtomicFile.Write(path, WriteTo);
 
     /// <summary>The entry id of <paramref name="word"/> (a word or a label), or −1 (fastText: <c>getId</c>).</summary>
     public int IndexOf(string word)
@@ -329,6 +339,9 @@ public sealed class FastTextModel : IWordVectorProvider
     }
 
     internal FastTextDictionary Dictionary => _dict;
+
+    /// <summary>Writes this model in the <c>.bin</c> layout to a stream (not closed).</summary>
+    internal void WriteTo(Stream stream) => FastTextBinWriter.Write(stream, Args, _dict, Input, Output, OutputQuantizedFlag);
 
     private static void CheckMatrix(FloatTensor m, string name, long? rows, int dim, string param)
     {
