@@ -17,7 +17,7 @@ if (args[0] == "sotu")
 
 var options = new WordVectorTrainingOptions
 {
-    Model = args[2] == "cbow" ? WordVectorModelKind.Cbow : WordVectorModelKind.SkipGram,
+    Model = args[2] == "cbow" ? FastTextModelKind.Cbow : FastTextModelKind.SkipGram,
     Thread = int.Parse(args[3], CultureInfo.InvariantCulture),
     Minn = int.Parse(args[4], CultureInfo.InvariantCulture),
     Maxn = int.Parse(args[5], CultureInfo.InvariantCulture),

@@ -100,7 +100,7 @@ public sealed class InitStudy
         Report(progress, $"Training skip-gram vectors on SOTU ({Options.Dim} dimensions, {Options.VectorEpochs} epochs)");
         var trainer = new WordVectorTrainer(new WordVectorTrainingOptions
         {
-            Model = WordVectorModelKind.SkipGram,
+            Model = FastTextModelKind.SkipGram,
             Dim = Options.Dim,
             Epoch = Options.VectorEpochs,
             MinCount = 3,

@@ -40,15 +40,15 @@ internal static class TrainVectorsCommand
             {
                 Model = r.GetValue(model)!.Trim().ToLowerInvariant() switch
                 {
-                    "skipgram" or "skip-gram" => WordVectorModelKind.SkipGram,
-                    "cbow" => WordVectorModelKind.Cbow,
+                    "skipgram" or "skip-gram" => FastTextModelKind.SkipGram,
+                    "cbow" => FastTextModelKind.Cbow,
                     var other => throw new ArgumentException($"Unknown --model '{other}'; expected skipgram or cbow."),
                 },
                 Loss = r.GetValue(loss)!.Trim().ToLowerInvariant() switch
                 {
-                    "ns" => WordVectorLoss.NegativeSampling,
-                    "hs" => WordVectorLoss.HierarchicalSoftmax,
-                    "softmax" => WordVectorLoss.Softmax,
+                    "ns" => FastTextLoss.NegativeSampling,
+                    "hs" => FastTextLoss.HierarchicalSoftmax,
+                    "softmax" => FastTextLoss.Softmax,
                     var other => throw new ArgumentException($"Unknown --loss '{other}'; expected ns, hs or softmax."),
                 },
                 Dim = r.GetValue(dim),

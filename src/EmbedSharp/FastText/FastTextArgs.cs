@@ -1,44 +1,5 @@
 namespace EmbedSharp.FastText;
 
-/// <summary>fastText's loss (args.h: <c>enum class loss_name : int { hs = 1, ns, softmax, ova }</c>).</summary>
-public enum FastTextLoss
-{
-    /// <summary>Hierarchical softmax (<c>-loss hs</c>).</summary>
-    HierarchicalSoftmax = 1,
-
-    /// <summary>Negative sampling (<c>-loss ns</c>).</summary>
-    NegativeSampling = 2,
-
-    /// <summary>Full softmax (<c>-loss softmax</c>).</summary>
-    Softmax = 3,
-
-    /// <summary>One-vs-all (<c>-loss one-vs-all</c>).</summary>
-    OneVsAll = 4,
-}
-
-/// <summary>fastText's model (args.h: <c>enum class model_name : int { cbow = 1, sg, sup }</c>).</summary>
-public enum FastTextModelKind
-{
-    /// <summary>Continuous bag of words (<c>fasttext cbow</c>).</summary>
-    Cbow = 1,
-
-    /// <summary>Skip-gram (<c>fasttext skipgram</c>).</summary>
-    Skipgram = 2,
-
-    /// <summary>Supervised classifier (<c>fasttext supervised</c>).</summary>
-    Supervised = 3,
-}
-
-/// <summary>Type of a dictionary entry (dictionary.h: <c>enum class entry_type : int8_t { word = 0, label = 1 }</c>).</summary>
-public enum FastTextEntryType : byte
-{
-    /// <summary>A word: it has an input row and (with maxn &gt; 0) character n-grams.</summary>
-    Word = 0,
-
-    /// <summary>A label (a token starting with <c>__label__</c> in supervised training).</summary>
-    Label = 1,
-}
-
 /// <summary>
 /// The training arguments a fastText <c>.bin</c> stores, in the order and with the types of fastText's
 /// <c>Args::save</c> (args.cc): twelve int32 then the float64 <c>t</c>. Names are fastText's.

@@ -71,14 +71,7 @@ public sealed class TrainedWordVectors
     public FastText.FastTextModel ToFastTextModel()
     {
         var o = Options;
-        var args = new FastText.FastTextArgs(o.Dim, o.Ws, o.Epoch, o.MinCount, o.Neg, o.WordNgrams,
-            o.Loss switch
-            {
-                WordVectorLoss.HierarchicalSoftmax => FastText.FastTextLoss.HierarchicalSoftmax,
-                WordVectorLoss.Softmax => FastText.FastTextLoss.Softmax,
-                _ => FastText.FastTextLoss.NegativeSampling,
-            },
-            o.Model == WordVectorModelKind.Cbow ? FastText.FastTextModelKind.Cbow : FastText.FastTextModelKind.Skipgram,
+        var args = new FastTextArgs(o.Dim, o.Ws, o.Epoch, o.MinCount, o.Neg, o.WordNgrams, o.Loss, o.Model,
             o.Bucket, o.Minn, o.Maxn, o.LrUpdateRate, o.T);
         var entries = new FastText.FastTextEntry[Dictionary.Count];
         for (var i = 0; i < entries.Length; i++)

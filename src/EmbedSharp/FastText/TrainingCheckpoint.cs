@@ -14,6 +14,8 @@ namespace EmbedSharp.FastText;
 /// reader offset, byte at-end flag, 4 × uint32 random state, int64 unflushed tokens, f64 loss sum, int64 loss count,
 /// Epoch × (f64, int64) epoch losses; the input matrix ((WordCount + Bucket) × Dim float32) and the output matrix
 /// (rows × Dim float32, rows = WordCount for ns/softmax, WordCount − 1 used by hs but WordCount stored); magic <c>END.</c>.</para>
+/// <para>Model and loss are stored as this file's own codes, not fastText's numbers: model 0 skip-gram, 1 CBOW; loss 0
+/// negative sampling, 1 hierarchical softmax, 2 softmax.</para>
 /// </summary>
 internal sealed class TrainingCheckpoint
 {
@@ -48,7 +50,7 @@ internal sealed class TrainingCheckpoint
         w.Write(Magic);
         w.Write(Version);
         var o = Options;
-        foreach (var v in new[] { (int)o.Model, (int)o.Loss, o.Dim, o.Epoch })
+        foreach (var v in new[] { ModelCode(o.Model), LossCode(o.Loss), o.Dim, o.Epoch })
         {
             w.Write(v);
         }
@@ -146,10 +148,23 @@ internal sealed class TrainingCheckpoint
             throw new InvalidDataException($"The checkpoint '{path}' has version {version}; this library reads version {Version}.");
         }
 
+        var model = r.ReadInt32();
+        var loss = r.ReadInt32();
         var options = new WordVectorTrainingOptions
         {
-            Model = (WordVectorModelKind)r.ReadInt32(),
-            Loss = (WordVectorLoss)r.ReadInt32(),
+            Model = model switch
+            {
+                0 => FastTextModelKind.SkipGram,
+                1 => FastTextModelKind.Cbow,
+                _ => throw new InvalidDataException($"The checkpoint '{path}' holds invalid options: model code {model} is not 0 (skip-gram) or 1 (CBOW)."),
+            },
+            Loss = loss switch
+            {
+                0 => FastTextLoss.NegativeSampling,
+                1 => FastTextLoss.HierarchicalSoftmax,
+                2 => FastTextLoss.Softmax,
+                _ => throw new InvalidDataException($"The checkpoint '{path}' holds invalid options: loss code {loss} is not 0 (ns), 1 (hs) or 2 (softmax)."),
+            },
             Dim = r.ReadInt32(),
             Epoch = r.ReadInt32(),
             Lr = r.ReadDouble(),
@@ -255,6 +270,17 @@ internal sealed class TrainingCheckpoint
             Output = output,
         };
     }
+
+    /// <summary>The checkpoint's code of a (validated) model kind.</summary>
+    private static int ModelCode(FastTextModelKind model) => model == FastTextModelKind.Cbow ? 1 : 0;
+
+    /// <summary>The checkpoint's code of a (validated) loss.</summary>
+    private static int LossCode(FastTextLoss loss) => loss switch
+    {
+        FastTextLoss.HierarchicalSoftmax => 1,
+        FastTextLoss.Softmax => 2,
+        _ => 0,
+    };
 
     private static void Require(bool ok, string path, Stream stream, string what)
     {

@@ -16,7 +16,7 @@ namespace EmbedSharp.FastText;
 /// every run.</para>
 /// <para>Negatives are drawn uniformly from a table of 10,000,000 entries where word w fills ⌈count_w^0.5 / Σ count^0.5
 /// · 10⁷⌉ slots — fastText's power 0.5 (<c>NegativeSamplingLoss</c>), not word2vec's 0.75. With
-/// <see cref="WordVectorLoss.HierarchicalSoftmax"/> the output rows are the inner nodes of a <see cref="HuffmanTree"/>
+/// <see cref="FastTextLoss.HierarchicalSoftmax"/> the output rows are the inner nodes of a <see cref="HuffmanTree"/>
 /// over the word counts, as fastText's <c>-loss hs</c>.</para>
 /// </summary>
 public sealed class WordVectorTrainer
@@ -222,8 +222,8 @@ public sealed class WordVectorTrainer
             (input, output) = (checkpoint.Input, checkpoint.Output);
         }
 
-        var negatives = o.Loss == WordVectorLoss.NegativeSampling ? CreateNegativeTable(dictionary) : [];
-        var tree = o.Loss == WordVectorLoss.HierarchicalSoftmax ? HuffmanTree.Build(dictionary.Counts.AsSpan(0, nwords)) : null;
+        var negatives = o.Loss == FastTextLoss.NegativeSampling ? CreateNegativeTable(dictionary) : [];
+        var tree = o.Loss == FastTextLoss.HierarchicalSoftmax ? HuffmanTree.Build(dictionary.Counts.AsSpan(0, nwords)) : null;
         var shared = new SharedTrainingState { TokenCount = checkpoint?.TokenCount ?? 0 };
         var streams = new FileStream[o.Thread];
         var workers = new TrainingWorker[o.Thread];

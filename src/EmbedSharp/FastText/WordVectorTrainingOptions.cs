@@ -7,11 +7,13 @@ namespace EmbedSharp.FastText;
 /// </summary>
 public sealed record WordVectorTrainingOptions
 {
-    /// <summary>Skip-gram or CBOW. fastText: the command name. Default skip-gram.</summary>
-    public WordVectorModelKind Model { get; init; } = WordVectorModelKind.SkipGram;
+    /// <summary>Skip-gram or CBOW (the trainer rejects <see cref="FastTextModelKind.Supervised"/>). fastText: the command
+    /// name. Default skip-gram.</summary>
+    public FastTextModelKind Model { get; init; } = FastTextModelKind.SkipGram;
 
-    /// <summary>Output layer: negative sampling, hierarchical softmax or full softmax. fastText: -loss ns|hs|softmax, default ns.</summary>
-    public WordVectorLoss Loss { get; init; } = WordVectorLoss.NegativeSampling;
+    /// <summary>Output layer: negative sampling, hierarchical softmax or full softmax (the trainer rejects
+    /// <see cref="FastTextLoss.OneVsAll"/>). fastText: -loss ns|hs|softmax, default ns.</summary>
+    public FastTextLoss Loss { get; init; } = FastTextLoss.NegativeSampling;
 
     /// <summary>Vector dimension. fastText: -dim, default 100.</summary>
     public int Dim { get; init; } = 100;
@@ -68,14 +70,14 @@ public sealed record WordVectorTrainingOptions
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option and its value.</summary>
     public void Validate()
     {
-        Check(Enum.IsDefined(Model), nameof(Model), Model, "must be SkipGram or Cbow");
+        Check(Model is FastTextModelKind.SkipGram or FastTextModelKind.Cbow, nameof(Model), Model, "must be SkipGram or Cbow");
         Check(Enum.IsDefined(Init), nameof(Init), Init, "must be FastText or Uniform");
         Check(Dim > 0, nameof(Dim), Dim, "must be positive");
         Check(Epoch > 0, nameof(Epoch), Epoch, "must be positive");
         Check(Lr > 0 && double.IsFinite(Lr), nameof(Lr), Lr, "must be positive and finite");
         Check(Ws > 0, nameof(Ws), Ws, "must be positive");
-        Check(Enum.IsDefined(Loss), nameof(Loss), Loss, "must be NegativeSampling, HierarchicalSoftmax or Softmax");
-        Check(Neg > 0 || Loss != WordVectorLoss.NegativeSampling, nameof(Neg), Neg, "must be positive with negative sampling");
+        Check(Loss is FastTextLoss.NegativeSampling or FastTextLoss.HierarchicalSoftmax or FastTextLoss.Softmax, nameof(Loss), Loss, "must be NegativeSampling, HierarchicalSoftmax or Softmax");
+        Check(Neg > 0 || Loss != FastTextLoss.NegativeSampling, nameof(Neg), Neg, "must be positive with negative sampling");
         Check(MinCount > 0, nameof(MinCount), MinCount, "must be positive");
         Check(Minn >= 0, nameof(Minn), Minn, "must be 0 or more");
         Check(Maxn >= 0, nameof(Maxn), Maxn, "must be 0 or more");

@@ -9,7 +9,7 @@ namespace EmbedSharp.Tests.FastText;
 public sealed class FastTextModelTests
 {
     private static FastTextArgs Args(int minn, int maxn, int bucket = 7, int dim = 2) =>
-        new(dim, 5, 5, 1, 5, 1, FastTextLoss.NegativeSampling, FastTextModelKind.Skipgram, bucket, minn, maxn, 100, 1e-4);
+        new(dim, 5, 5, 1, 5, 1, FastTextLoss.NegativeSampling, FastTextModelKind.SkipGram, bucket, minn, maxn, 100, 1e-4);
 
     [Theory]
     [InlineData("a", 3826002220u)]
