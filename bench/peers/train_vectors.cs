@@ -15,7 +15,7 @@ if (args[0] == "sotu")
     return;
 }
 
-var options = new WordVectorTrainingOptions
+var options = new FastTextOptions
 {
     Model = args[2] == "cbow" ? FastTextModelKind.Cbow : FastTextModelKind.SkipGram,
     Thread = int.Parse(args[3], CultureInfo.InvariantCulture),

@@ -13,7 +13,7 @@ internal static class TrainVectorsCommand
         var corpus = new Argument<string>("CORPUS") { Description = "A text file (tokens separated by whitespace, one sentence per line), or - for standard input (copied to a temporary file while counting)." };
         var model = new Option<string>("--model") { Description = "skipgram or cbow.", DefaultValueFactory = _ => "skipgram" };
         var loss = new Option<string>("--loss") { Description = "ns (negative sampling), hs (hierarchical softmax) or softmax.", DefaultValueFactory = _ => "ns" };
-        var defaults = new WordVectorTrainingOptions();
+        var defaults = FastTextOptions.Unsupervised();
         var dim = new Option<int>("--dim") { Description = "Vector size.", DefaultValueFactory = _ => defaults.Dim };
         var epoch = new Option<int>("--epoch") { Description = "Passes over the corpus.", DefaultValueFactory = _ => defaults.Epoch };
         var lr = new Option<double>("--lr") { Description = "Initial learning rate (decays linearly to 0).", DefaultValueFactory = _ => defaults.Lr };
@@ -36,7 +36,7 @@ internal static class TrainVectorsCommand
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
-            var options = new WordVectorTrainingOptions
+            var options = new FastTextOptions
             {
                 Model = r.GetValue(model)!.Trim().ToLowerInvariant() switch
                 {

@@ -12,5 +12,5 @@ namespace EmbedSharp.FastText;
 /// <param name="InvalidUtf8Entries">Entries whose bytes are not valid UTF-8.</param>
 /// <param name="DuplicateEntries">Entries that repeat an earlier entry's bytes.</param>
 internal sealed record FastTextBinContent(
-    FastTextArgs Args, FastTextDictionary Dictionary, FloatTensor Input, FloatTensor Output, bool OutputQuantizedFlag,
+    FastTextOptions Args, FastTextDictionary Dictionary, FloatTensor Input, FloatTensor Output, bool OutputQuantizedFlag,
     int[] InvalidUtf8Entries, int[] DuplicateEntries);

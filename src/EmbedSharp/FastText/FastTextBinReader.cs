@@ -88,7 +88,7 @@ internal static class FastTextBinReader
         return new FastTextBinContent(args, dict, inputMatrix, outputMatrix, qout, invalid, duplicates);
     }
 
-    private static FastTextArgs ReadArgs(FastTextBinInput input)
+    private static FastTextOptions ReadArgs(FastTextBinInput input)
     {
         var at = input.Offset;
         input.Require(FastTextBinConstants.ArgsBytes, "the arguments", at);
@@ -105,8 +105,23 @@ internal static class FastTextBinReader
         var maxn = input.ReadInt32("args.maxn");
         var lrUpdateRate = input.ReadInt32("args.lrUpdateRate");
         var t = input.ReadDouble("args.t");
-        var args = new FastTextArgs(dim, ws, epoch, minCount, neg, wordNgrams, loss, model, bucket, minn, maxn, lrUpdateRate, t);
-        if (args.Problem() is { } problem)
+        var args = new FastTextOptions
+        {
+            Dim = dim,
+            Ws = ws,
+            Epoch = epoch,
+            MinCount = minCount,
+            Neg = neg,
+            WordNgrams = wordNgrams,
+            Loss = loss,
+            Model = model,
+            Bucket = bucket,
+            Minn = minn,
+            Maxn = maxn,
+            LrUpdateRate = lrUpdateRate,
+            T = t,
+        };
+        if (args.BinProblem() is { } problem)
         {
             throw input.Error("Invalid arguments: " + problem, at);
         }
@@ -118,7 +133,7 @@ internal static class FastTextBinReader
     /// ntokens, pruneidx_size; per entry the NUL-terminated word, int64 count, int8 type; then pruneidx_size (int32,
     /// int32) pairs. Returns the entries that are not valid UTF-8 and those that repeat an earlier word.</summary>
     private static FastTextDictionary ReadDictionary(
-        FastTextBinInput input, FastTextArgs args, FastTextBinReadOptions options, out long pruneSize, out int[] invalid, out int[] duplicates)
+        FastTextBinInput input, FastTextOptions args, FastTextBinReadOptions options, out long pruneSize, out int[] invalid, out int[] duplicates)
     {
         var at = input.Offset;
         input.Require(FastTextBinConstants.DictionaryHeaderBytes, "the dictionary header", at);

@@ -18,7 +18,7 @@ internal static class FastTextBinWriter
     /// <param name="input">The input matrix. Shape: (nwords + bucket, dim).</param>
     /// <param name="output">The output matrix. Shape: (rows, dim).</param>
     /// <param name="outputQuantizedFlag">The <c>qout</c> byte written before the output matrix.</param>
-    public static void Write(Stream stream, FastTextArgs args, FastTextDictionary dictionary, FloatTensor input, FloatTensor output, bool outputQuantizedFlag)
+    public static void Write(Stream stream, FastTextOptions args, FastTextDictionary dictionary, FloatTensor input, FloatTensor output, bool outputQuantizedFlag)
     {
         // Not disposed: that would close the caller's stream; Flush at the end writes everything through.
         var buffered = new BufferedStream(stream, 1 << 16);

@@ -30,7 +30,8 @@ public sealed partial class FastTextModel : IWordVectorProvider
     private readonly FastTextEntry[] _entries;
 
     /// <summary>Builds a model from its parts (for writing a <c>.bin</c> or computing vectors of your own tables).</summary>
-    /// <param name="args">Training arguments; <c>Dim</c> is the column count of both matrices.</param>
+    /// <param name="args">Training arguments; <c>Dim</c> is the column count of both matrices, and a <c>.bin</c> keeps the
+    /// thirteen values fastText's <c>Args::save</c> writes.</param>
     /// <param name="entries">The dictionary: every word first, then every label; words distinct and free of NUL characters.</param>
     /// <param name="tokenCount">Tokens in the training corpus (fastText: <c>ntokens</c>).</param>
     /// <param name="input">Input matrix. Shape: (nwords + args.Bucket, args.Dim).</param>
@@ -38,13 +39,13 @@ public sealed partial class FastTextModel : IWordVectorProvider
     /// (nwords, dim) otherwise.</param>
     /// <exception cref="ArgumentException">Invalid args, a label before a word, a repeated word, a NUL in a word, a negative
     /// count, or a matrix shape that does not fit.</exception>
-    public FastTextModel(FastTextArgs args, IReadOnlyList<FastTextEntry> entries, long tokenCount, FloatTensor input, FloatTensor output)
+    public FastTextModel(FastTextOptions args, IReadOnlyList<FastTextEntry> entries, long tokenCount, FloatTensor input, FloatTensor output)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
-        if (args.Problem() is { } problem)
+        if (args.BinProblem() is { } problem)
         {
             throw new ArgumentException("Invalid fastText arguments: " + problem, nameof(args));
         }
@@ -117,8 +118,10 @@ public sealed partial class FastTextModel : IWordVectorProvider
         InvalidUtf8 = invalidUtf8Handling;
     }
 
-    /// <summary>The training arguments stored in the file.</summary>
-    public FastTextArgs Args { get; }
+    /// <summary>The training arguments (fastText: <c>getArgs</c>). Read from a <c>.bin</c>: the thirteen values it stores,
+    /// fastText's defaults (<c>new FastTextOptions()</c>) for the others, as fastText's <c>loadModel</c>; built in memory:
+    /// the options given.</summary>
+    public FastTextOptions Args { get; }
 
     /// <summary>Vector dimension (args.dim).</summary>
     public int Dimension => Args.Dim;

@@ -25,7 +25,7 @@ internal sealed class TrainingCheckpoint
 
     private const int Version = 1;
 
-    public required WordVectorTrainingOptions Options { get; init; }
+    public required FastTextOptions Options { get; init; }
 
     public required long CorpusLength { get; init; }
 
@@ -107,7 +107,7 @@ internal sealed class TrainingCheckpoint
     });
 
     /// <summary>Reads only the options of a checkpoint.</summary>
-    public static WordVectorTrainingOptions ReadOptions(string path) => Open(path, (stream, r) => ReadHeader(path, r));
+    public static FastTextOptions ReadOptions(string path) => Open(path, (stream, r) => ReadHeader(path, r));
 
     /// <summary>Reads a checkpoint, checking every count against the file length before allocating.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
@@ -135,7 +135,7 @@ internal sealed class TrainingCheckpoint
         }
     }
 
-    private static WordVectorTrainingOptions ReadHeader(string path, BinaryReader r)
+    private static FastTextOptions ReadHeader(string path, BinaryReader r)
     {
         if (!r.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
         {
@@ -150,7 +150,7 @@ internal sealed class TrainingCheckpoint
 
         var model = r.ReadInt32();
         var loss = r.ReadInt32();
-        var options = new WordVectorTrainingOptions
+        var options = new FastTextOptions
         {
             Model = model switch
             {
@@ -183,7 +183,7 @@ internal sealed class TrainingCheckpoint
         };
         try
         {
-            options.Validate();
+            options.ValidateUnsupervised();
         }
         catch (ArgumentOutOfRangeException e)
         {

@@ -26,7 +26,7 @@ internal sealed unsafe class TrainingWorker
     /// <summary>fastText's MAX_LINE_SIZE: a line stops after this many in-vocabulary tokens (+1).</summary>
     public const int MaxLineSize = 1024;
 
-    private readonly WordVectorTrainingOptions _options;
+    private readonly FastTextOptions _options;
     private readonly FastTextDictionary _dictionary;
     private readonly int[] _subwordRows;
     private readonly int[] _subwordStarts;
@@ -55,7 +55,7 @@ internal sealed unsafe class TrainingWorker
     private long _local; // tokens read but not yet added to the shared count
 
     public TrainingWorker(
-        int worker, WordVectorTrainingOptions options, FastTextDictionary dictionary, int[] negatives, HuffmanTree? tree,
+        int worker, FastTextOptions options, FastTextDictionary dictionary, int[] negatives, HuffmanTree? tree,
         NativeMatrix input, NativeMatrix output, SharedTrainingState shared, Stream corpus, long corpusLength)
     {
         _options = options;

@@ -26,15 +26,15 @@ public sealed class WordVectorTrainer
 
     /// <summary>Creates a trainer; the options are validated here, before any work.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it and its value).</exception>
-    public WordVectorTrainer(WordVectorTrainingOptions options)
+    public WordVectorTrainer(FastTextOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options.ValidateUnsupervised();
         Options = options;
     }
 
     /// <summary>The hyper-parameters.</summary>
-    public WordVectorTrainingOptions Options { get; }
+    public FastTextOptions Options { get; }
 
     /// <summary>How often the progress reporter samples the workers while training (default 250 ms).</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
@@ -130,7 +130,7 @@ public sealed class WordVectorTrainer
 
     /// <summary>The options stored in a checkpoint (reads only its header), to build the trainer that resumes it.</summary>
     /// <exception cref="InvalidDataException">Not a checkpoint, or damaged.</exception>
-    public static WordVectorTrainingOptions ReadCheckpointOptions(string checkpointPath) => TrainingCheckpoint.ReadOptions(checkpointPath);
+    public static FastTextOptions ReadCheckpointOptions(string checkpointPath) => TrainingCheckpoint.ReadOptions(checkpointPath);
 
     private static void CheckCorpus(string corpusPath)
     {

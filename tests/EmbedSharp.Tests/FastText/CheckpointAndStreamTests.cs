@@ -10,7 +10,7 @@ public sealed class CheckpointAndStreamTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static WordVectorTrainingOptions Small(FastTextModelKind model = FastTextModelKind.SkipGram, int threads = 1) => new()
+    private static FastTextOptions Small(FastTextModelKind model = FastTextModelKind.SkipGram, int threads = 1) => new()
     {
         Model = model,
         Dim = 12,

@@ -8,8 +8,8 @@ namespace EmbedSharp.Tests.FastText;
 
 public sealed class FastTextModelTests
 {
-    private static FastTextArgs Args(int minn, int maxn, int bucket = 7, int dim = 2) =>
-        new(dim, 5, 5, 1, 5, 1, FastTextLoss.NegativeSampling, FastTextModelKind.SkipGram, bucket, minn, maxn, 100, 1e-4);
+    private static FastTextOptions Args(int minn, int maxn, int bucket = 7, int dim = 2) =>
+        new() { Dim = dim, Ws = 5, Epoch = 5, MinCount = 1, Neg = 5, WordNgrams = 1, Loss = FastTextLoss.NegativeSampling, Model = FastTextModelKind.SkipGram, Bucket = bucket, Minn = minn, Maxn = maxn, LrUpdateRate = 100, T = 1e-4 };
 
     [Theory]
     [InlineData("a", 3826002220u)]

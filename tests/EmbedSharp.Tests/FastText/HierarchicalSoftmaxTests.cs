@@ -51,7 +51,7 @@ public sealed class HierarchicalSoftmaxTests : IDisposable
     public void Training_with_hierarchical_softmax_or_softmax_learns_the_topics(FastTextModelKind model, FastTextLoss loss)
     {
         var corpus = TopicCorpus(out var topics);
-        var options = new WordVectorTrainingOptions
+        var options = new FastTextOptions
         {
             Model = model,
             Loss = loss,
@@ -94,9 +94,9 @@ public sealed class HierarchicalSoftmaxTests : IDisposable
     [Fact]
     public void Neg_may_be_zero_with_hierarchical_softmax_but_not_with_negative_sampling()
     {
-        _ = new WordVectorTrainer(new WordVectorTrainingOptions { Loss = FastTextLoss.HierarchicalSoftmax, Neg = 0 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new WordVectorTrainer(new WordVectorTrainingOptions { Neg = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new WordVectorTrainer(new WordVectorTrainingOptions { Loss = (FastTextLoss)9 }));
+        _ = new WordVectorTrainer(new FastTextOptions { Loss = FastTextLoss.HierarchicalSoftmax, Neg = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WordVectorTrainer(new FastTextOptions { Neg = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WordVectorTrainer(new FastTextOptions { Loss = (FastTextLoss)9 }));
     }
 
     private string TopicCorpus(out string[][] topics) => FastText.TopicCorpus.Write(_dir, out topics);

@@ -13,7 +13,7 @@ public sealed class WordVectorTrainerTests : IDisposable
 
     private string TopicCorpus(out string[][] topics, int sentences = 1500) => FastText.TopicCorpus.Write(_dir, out topics, sentences);
 
-    private static WordVectorTrainingOptions Small(FastTextModelKind model = FastTextModelKind.SkipGram) => new()
+    private static FastTextOptions Small(FastTextModelKind model = FastTextModelKind.SkipGram) => new()
     {
         Model = model,
         Dim = 16,
