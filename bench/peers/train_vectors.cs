@@ -15,9 +15,9 @@ if (args[0] == "sotu")
     return;
 }
 
-var options = new WordVectorTrainingOptions
+var options = new FastTextOptions
 {
-    Model = args[2] == "cbow" ? WordVectorModelKind.Cbow : WordVectorModelKind.SkipGram,
+    Model = args[2] == "cbow" ? FastTextModelKind.Cbow : FastTextModelKind.SkipGram,
     Thread = int.Parse(args[3], CultureInfo.InvariantCulture),
     Minn = int.Parse(args[4], CultureInfo.InvariantCulture),
     Maxn = int.Parse(args[5], CultureInfo.InvariantCulture),

@@ -98,9 +98,9 @@ public sealed class InitStudy
             }
         });
         Report(progress, $"Training skip-gram vectors on SOTU ({Options.Dim} dimensions, {Options.VectorEpochs} epochs)");
-        var trainer = new WordVectorTrainer(new WordVectorTrainingOptions
+        var trainer = new WordVectorTrainer(new FastTextOptions
         {
-            Model = WordVectorModelKind.SkipGram,
+            Model = FastTextModelKind.SkipGram,
             Dim = Options.Dim,
             Epoch = Options.VectorEpochs,
             MinCount = 3,
@@ -175,7 +175,7 @@ public sealed class InitStudy
         }
 
         var dim = Dim(pretrained);
-        var classifierOptions = new TextClassifierOptions
+        var classifierOptions = FastTextOptions.Supervised() with
         {
             Dim = dim,
             Epoch = Options.Epochs,
@@ -227,7 +227,7 @@ public sealed class InitStudy
 
     private int Dim(WordVectorSet? pretrained) => NeedsVectors && pretrained is not null ? pretrained.Dimension : Options.Dim;
 
-    private SeedData PrepareSeed(StudyCorpus corpus, int seed, TextClassifierOptions options, WordVectorSet? pretrained, IProgress<StudyProgress>? progress)
+    private SeedData PrepareSeed(StudyCorpus corpus, int seed, FastTextOptions options, WordVectorSet? pretrained, IProgress<StudyProgress>? progress)
     {
         Report(progress, FormattableString.Invariant($"Seed {seed}: splitting and featurising {corpus.Examples.Count:N0} examples"));
         var split = DataSplit.Stratified(corpus.Examples, e => e.Label, Options.TestFraction, Stream(seed, 0));
@@ -248,7 +248,7 @@ public sealed class InitStudy
         return new SeedData(corpus.LabelNames, train, test, aligned);
     }
 
-    private RunResult TrainOne(SeedData data, EmbeddingInit scheme, int seed, int index, TextClassifierOptions options, string fingerprint,
+    private RunResult TrainOne(SeedData data, EmbeddingInit scheme, int seed, int index, FastTextOptions options, string fingerprint,
         IProgress<StudyProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();

@@ -22,7 +22,7 @@ internal static class ClassifyCommand
 
     private static Command CreateTrain()
     {
-        var defaults = new TextClassifierOptions();
+        var defaults = FastTextOptions.Supervised();
         var input = new Option<FileInfo>("--input") { Description = "Training file: one example per line, '__label__X words…'.", Required = true };
         var output = new Option<string>("--output") { Description = "Model file to write (safetensors with vocabulary and labels).", Required = true };
         var dim = new Option<int>("--dim") { Description = "Embedding size.", DefaultValueFactory = _ => defaults.Dim };
@@ -32,14 +32,14 @@ internal static class ClassifyCommand
         var bucket = new Option<int>("--bucket") { Description = "Hash buckets for word n-grams (unused with --word-ngrams 1).", DefaultValueFactory = _ => defaults.Bucket };
         var minCount = new Option<int>("--min-count") { Description = "Minimal word count.", DefaultValueFactory = _ => defaults.MinCount };
         var optimizer = new Option<string>("--optimizer") { Description = "sgd (fastText's update) or adam (SparseAdam on the table, Adam on the output).", DefaultValueFactory = _ => "sgd" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the initialisation and of the example order.", DefaultValueFactory = _ => defaults.Seed };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the initialisation and of the example order.", DefaultValueFactory = _ => 0UL };
         var command = new Command("train", "Train a classifier (fasttext supervised -input F -output M; single thread, deterministic for a seed).")
         {
             input, output, dim, epoch, lr, ngrams, bucket, minCount, optimizer, seed,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
-            var options = new TextClassifierOptions
+            var options = defaults with
             {
                 Dim = r.GetValue(dim),
                 Epoch = r.GetValue(epoch),
@@ -48,12 +48,11 @@ internal static class ClassifyCommand
                 Bucket = r.GetValue(bucket),
                 MinCount = r.GetValue(minCount),
                 Optimizer = ParseOptimizer(r.GetValue(optimizer)!),
-                Seed = r.GetValue(seed),
             };
             options.Validate();
             var path = r.GetValue(input)!.FullName;
             var train = ClassificationDataset.FromFastTextFile(path, options);
-            var generator = new Generator(options.Seed);
+            var generator = new Generator(r.GetValue(seed));
             var model = new TextClassifier(train.Featurizer, train.LabelNames, options.Dim, generator);
             ClassifierTrainingResult? result = null;
             if (Console.IsErrorRedirected)

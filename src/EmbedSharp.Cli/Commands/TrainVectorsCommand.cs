@@ -13,7 +13,7 @@ internal static class TrainVectorsCommand
         var corpus = new Argument<string>("CORPUS") { Description = "A text file (tokens separated by whitespace, one sentence per line), or - for standard input (copied to a temporary file while counting)." };
         var model = new Option<string>("--model") { Description = "skipgram or cbow.", DefaultValueFactory = _ => "skipgram" };
         var loss = new Option<string>("--loss") { Description = "ns (negative sampling), hs (hierarchical softmax) or softmax.", DefaultValueFactory = _ => "ns" };
-        var defaults = new WordVectorTrainingOptions();
+        var defaults = FastTextOptions.Unsupervised();
         var dim = new Option<int>("--dim") { Description = "Vector size.", DefaultValueFactory = _ => defaults.Dim };
         var epoch = new Option<int>("--epoch") { Description = "Passes over the corpus.", DefaultValueFactory = _ => defaults.Epoch };
         var lr = new Option<double>("--lr") { Description = "Initial learning rate (decays linearly to 0).", DefaultValueFactory = _ => defaults.Lr };
@@ -36,19 +36,19 @@ internal static class TrainVectorsCommand
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
-            var options = new WordVectorTrainingOptions
+            var options = new FastTextOptions
             {
                 Model = r.GetValue(model)!.Trim().ToLowerInvariant() switch
                 {
-                    "skipgram" or "skip-gram" => WordVectorModelKind.SkipGram,
-                    "cbow" => WordVectorModelKind.Cbow,
+                    "skipgram" or "skip-gram" => FastTextModelKind.SkipGram,
+                    "cbow" => FastTextModelKind.Cbow,
                     var other => throw new ArgumentException($"Unknown --model '{other}'; expected skipgram or cbow."),
                 },
                 Loss = r.GetValue(loss)!.Trim().ToLowerInvariant() switch
                 {
-                    "ns" => WordVectorLoss.NegativeSampling,
-                    "hs" => WordVectorLoss.HierarchicalSoftmax,
-                    "softmax" => WordVectorLoss.Softmax,
+                    "ns" => FastTextLoss.NegativeSampling,
+                    "hs" => FastTextLoss.HierarchicalSoftmax,
+                    "softmax" => FastTextLoss.Softmax,
                     var other => throw new ArgumentException($"Unknown --loss '{other}'; expected ns, hs or softmax."),
                 },
                 Dim = r.GetValue(dim),

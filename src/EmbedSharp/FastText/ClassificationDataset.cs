@@ -63,13 +63,15 @@ public sealed class ClassificationDataset
     public int TokenCount(int index) => _tokenCounts[index];
 
     /// <summary>A training set from raw texts: tokenised with <see cref="WordSplitting.LowerCaseAlphanumeric"/>, vocabulary built with
-    /// <paramref name="options"/>' MinCount, n-grams with its WordNgrams and EffectiveBucket.</summary>
+    /// <paramref name="options"/>' MinCount, n-grams with its WordNgrams and Bucket (none with WordNgrams 1); supervised
+    /// options, see <see cref="FastTextOptions.Supervised"/>.</summary>
     /// <exception cref="ArgumentException">No examples, or a label outside [0, labelNames.Count).</exception>
-    public static ClassificationDataset Build(IEnumerable<LabeledText> examples, IReadOnlyList<string> labelNames, TextClassifierOptions options)
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or the options are not supervised.</exception>
+    public static ClassificationDataset Build(IEnumerable<LabeledText> examples, IReadOnlyList<string> labelNames, FastTextOptions options)
     {
         ArgumentNullException.ThrowIfNull(examples);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options.ValidateSupervised();
         var list = examples.ToList();
         var tokens = list.Select(e => (IReadOnlyList<string>)WordTokenizer.Split(e.Text, WordSplitting.LowerCaseAlphanumeric)).ToList();
         var featurizer = TextFeaturizer.Build(tokens, options.MinCount, options.WordNgrams, options.EffectiveBucket);
@@ -91,13 +93,15 @@ public sealed class ClassificationDataset
     /// A training set from a fastText file: one example per line, <c>__label__A [__label__B …] words…</c> (labels may
     /// appear anywhere on the line; tokens are separated by space, tab, \v, \f, \r or \0, as fastText reads them; words
     /// are taken as they are, not lower-cased). Labels are ordered by descending count (ties ordinal), as fastText does.
-    /// Blank lines are skipped.
+    /// Blank lines are skipped. Vocabulary and n-grams from supervised <paramref name="options"/> as
+    /// <see cref="Build(IEnumerable{LabeledText}, IReadOnlyList{string}, FastTextOptions)"/>.
     /// </summary>
     /// <exception cref="InvalidDataException">A non-blank line has no label, or the file has no example (file and line named).</exception>
-    public static ClassificationDataset FromFastTextFile(string path, TextClassifierOptions options)
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or the options are not supervised.</exception>
+    public static ClassificationDataset FromFastTextFile(string path, FastTextOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options.ValidateSupervised();
         var (tokens, labels, _) = ReadFastText(path);
         var labelCounts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var line in labels)
@@ -115,7 +119,7 @@ public sealed class ClassificationDataset
     }
 
     /// <summary>A dataset (test or prediction input) from a fastText file, featurised with the model's vocabulary and
-    /// labels. Format as <see cref="FromFastTextFile(string, TextClassifierOptions)"/>.</summary>
+    /// labels. Format as <see cref="FromFastTextFile(string, FastTextOptions)"/>.</summary>
     /// <exception cref="InvalidDataException">A line has no label or a label not in <paramref name="labelNames"/>, or the
     /// file has no example (file, line and label named).</exception>
     public static ClassificationDataset FromFastTextFile(string path, TextFeaturizer featurizer, IReadOnlyList<string> labelNames)

@@ -9,7 +9,7 @@ using EmbedSharp.Training.Schedules;
 
 namespace EmbedSharp.FastText;
 
-/// <summary>A progress report of <see cref="ClassifierTrainer.Train"/>, every <see cref="TextClassifierOptions.LogEvery"/> steps.</summary>
+/// <summary>A progress report of <see cref="ClassifierTrainer.Train"/>, every <see cref="FastTextOptions.LogEvery"/> steps.</summary>
 /// <param name="Step">Steps done (1-based: the report after step <c>Step</c>).</param>
 /// <param name="Epoch">The current epoch (0-based).</param>
 /// <param name="Loss">Cross-entropy averaged over the steps since the previous report.</param>
@@ -55,7 +55,8 @@ public static class ClassifierTrainer
     /// <summary>Trains <paramref name="model"/> in place on <paramref name="train"/> for <c>options.Epoch</c> epochs.</summary>
     /// <param name="model">The model; its table must have the dataset's rows and labels.</param>
     /// <param name="train">The training set.</param>
-    /// <param name="options">Epoch, Lr, Optimizer and LogEvery are used here (Dim, WordNgrams, Bucket, MinCount shaped the model and the data).</param>
+    /// <param name="options">Supervised options (start from <see cref="FastTextOptions.Supervised"/>): Epoch, Lr, Optimizer
+    /// and LogEvery are used here (Dim, WordNgrams, Bucket, MinCount shaped the model and the data).</param>
     /// <param name="generator">Draws the order of each epoch (and the label of multi-label lines).</param>
     /// <param name="onStep">Called every LogEvery steps.</param>
     /// <param name="onEpoch">Called after each epoch (evaluate a test set here for per-epoch accuracy).</param>
@@ -63,14 +64,14 @@ public static class ClassifierTrainer
     /// <exception cref="ArgumentException">The model and the dataset do not fit (rows or labels differ).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="OperationCanceledException">Cancelled (the model keeps the steps done).</exception>
-    public static ClassifierTrainingResult Train(TextClassifier model, ClassificationDataset train, TextClassifierOptions options, Generator generator,
+    public static ClassifierTrainingResult Train(TextClassifier model, ClassificationDataset train, FastTextOptions options, Generator generator,
         Action<TrainingStep>? onStep = null, Action<EpochEnd>? onEpoch = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(generator);
-        options.Validate();
+        options.ValidateSupervised();
         CheckFits(model, train);
 
         var n = train.Count;
@@ -135,7 +136,7 @@ public static class ClassifierTrainer
         }
     }
 
-    private static (Optimizer[] Optimizers, LinearDecayLR[] Schedulers) CreateOptimizers(TextClassifier model, TextClassifierOptions options, long totalSteps)
+    private static (Optimizer[] Optimizers, LinearDecayLR[] Schedulers) CreateOptimizers(TextClassifier model, FastTextOptions options, long totalSteps)
     {
         Optimizer[] optimizers = options.Optimizer switch
         {

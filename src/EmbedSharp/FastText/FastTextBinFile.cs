@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using EmbedSharp.Numerics.Formats;
 
 namespace EmbedSharp.FastText;
@@ -15,32 +14,32 @@ namespace EmbedSharp.FastText;
 /// Quantized models (<c>.ftz</c>) throw <see cref="NotSupportedException"/>. A path ending in <c>.gz</c> (or any stream
 /// starting with the gzip magic) is decompressed; its length is unknown in advance, so matrices are read in blocks and a
 /// false claim fails when the data runs out.
+/// <para>The public face of the <c>.bin</c> code: it stands above <see cref="FastTextModel"/>, which uses the internal
+/// reader and writer (docs/formats/fasttext-bin.md, "Code layout").</para>
 /// </remarks>
 public static class FastTextBinFile
 {
-    /// <summary>Reads a fastText <c>.bin</c> (or gzip-compressed <c>.bin.gz</c>) file.</summary>
+    /// <summary>Reads a fastText <c>.bin</c> (or gzip-compressed <c>.bin.gz</c>) file; the same as
+    /// <see cref="FastTextModel.Load"/>.</summary>
     /// <exception cref="TensorFormatException">The file is malformed (message names the byte offset).</exception>
     /// <exception cref="NotSupportedException">The model is quantized.</exception>
-    public static FastTextModel Read(string path, FastTextBinReadOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-        return ReadCore(file, path, options ?? FastTextBinReadOptions.Default);
-    }
+    public static FastTextModel Read(string path, FastTextBinReadOptions? options = null) => FastTextModel.Load(path, options);
 
     /// <summary>Reads a fastText model from a stream (from its current position to its end; gzip is detected).</summary>
     public static FastTextModel Read(Stream stream, FastTextBinReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return ReadCore(stream, null, options ?? FastTextBinReadOptions.Default);
+        var o = options ?? FastTextBinReadOptions.Default;
+        return new FastTextModel(FastTextBinReader.ReadStream(stream, null, o), o.InvalidUtf8);
     }
 
     /// <summary>Writes <paramref name="model"/> as a fastText <c>.bin</c> file that <c>fasttext print-word-vectors</c> reads;
-    /// the file is replaced atomically (on failure any previous file is left intact).</summary>
+    /// the file is replaced atomically (on failure any previous file is left intact). The same as
+    /// <see cref="FastTextModel.Save"/>.</summary>
     public static void Write(string path, FastTextModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        AtomicFile.Write(path, stream => FastTextBinWriter.Write(stream, model));
+        model.Save(path);
     }
 
     /// <summary>Writes <paramref name="model"/> in the <c>.bin</c> layout to a stream.</summary>
@@ -48,24 +47,6 @@ public static class FastTextBinFile
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(model);
-        FastTextBinWriter.Write(stream, model);
-    }
-
-    private static FastTextModel ReadCore(Stream stream, string? path, FastTextBinReadOptions options)
-    {
-        if (stream.CanSeek)
-        {
-            var start = stream.Position;
-            Span<byte> head = stackalloc byte[2];
-            var n = stream.ReadAtLeast(head, 2, throwOnEndOfStream: false);
-            stream.Position = start;
-            if (n == 2 && head[0] == 0x1F && head[1] == 0x8B)
-            {
-                using var gz = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
-                return FastTextBinReader.Read(new FastTextBinInput(gz, path), options);
-            }
-        }
-
-        return FastTextBinReader.Read(new FastTextBinInput(stream, path), options);
+        model.WriteTo(stream);
     }
 }

@@ -1,19 +1,52 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Runtime.Intrinsics;
+using System.Text;
+using System.Text.Unicode;
 using EmbedSharp.Numerics;
+using EmbedSharp.Vectors.Formats;
 
 namespace EmbedSharp.FastText;
 
 /// <summary>
 /// Parses a fastText 0.9.x <c>.bin</c> stream (fasttext.cc <c>loadModel</c>): magic, version, args, dictionary, quantized
 /// input flag, input matrix, qout flag, output matrix. Every count is checked against the bytes that remain before
-/// anything is allocated for it (when the stream can tell its length).
+/// anything is allocated for it (when the stream can tell its length). It returns the sections; it knows nothing of
+/// <see cref="FastTextModel"/>, which is built from them.
 /// </summary>
 internal static class FastTextBinReader
 {
     private const int StagedBlockFloats = 1 << 20;
 
-    public static FastTextModel Read(FastTextBinInput input, FastTextBinReadOptions options)
+    /// <summary>Reads the file at <paramref name="path"/> (gzip is detected).</summary>
+    public static FastTextBinContent ReadFile(string path, FastTextBinReadOptions options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        return ReadStream(file, path, options);
+    }
+
+    /// <summary>Reads from the stream's current position to its end; a seekable stream starting with the gzip magic is
+    /// decompressed.</summary>
+    public static FastTextBinContent ReadStream(Stream stream, string? path, FastTextBinReadOptions options)
+    {
+        if (stream.CanSeek)
+        {
+            var start = stream.Position;
+            Span<byte> head = stackalloc byte[2];
+            var n = stream.ReadAtLeast(head, 2, throwOnEndOfStream: false);
+            stream.Position = start;
+            if (n == 2 && head[0] == 0x1F && head[1] == 0x8B)
+            {
+                using var gz = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
+                return Read(new FastTextBinInput(gz, path), options);
+            }
+        }
+
+        return Read(new FastTextBinInput(stream, path), options);
+    }
+
+    public static FastTextBinContent Read(FastTextBinInput input, FastTextBinReadOptions options)
     {
         var magic = input.ReadInt32("the magic number");
         if (magic != FastTextBinConstants.Magic)
@@ -28,7 +61,7 @@ internal static class FastTextBinReader
         }
 
         var args = ReadArgs(input);
-        var dict = FastTextDictionary.ReadBin(input, args, options, out var pruneSize, out var invalid, out var duplicates);
+        var dict = ReadDictionary(input, args, options, out var pruneSize, out var invalid, out var duplicates);
 
         var quantAt = input.Offset;
         var quantInput = ReadBool(input, "the quantized-input flag");
@@ -52,10 +85,10 @@ internal static class FastTextBinReader
             throw input.Error($"Trailing data: {extra} the output matrix, where a fastText model ends.");
         }
 
-        return new FastTextModel(args, dict, inputMatrix, outputMatrix, qout, invalid, duplicates, options.InvalidUtf8);
+        return new FastTextBinContent(args, dict, inputMatrix, outputMatrix, qout, invalid, duplicates);
     }
 
-    private static FastTextArgs ReadArgs(FastTextBinInput input)
+    private static FastTextOptions ReadArgs(FastTextBinInput input)
     {
         var at = input.Offset;
         input.Require(FastTextBinConstants.ArgsBytes, "the arguments", at);
@@ -72,13 +105,118 @@ internal static class FastTextBinReader
         var maxn = input.ReadInt32("args.maxn");
         var lrUpdateRate = input.ReadInt32("args.lrUpdateRate");
         var t = input.ReadDouble("args.t");
-        var args = new FastTextArgs(dim, ws, epoch, minCount, neg, wordNgrams, loss, model, bucket, minn, maxn, lrUpdateRate, t);
-        if (args.Problem() is { } problem)
+        var args = new FastTextOptions
+        {
+            Dim = dim,
+            Ws = ws,
+            Epoch = epoch,
+            MinCount = minCount,
+            Neg = neg,
+            WordNgrams = wordNgrams,
+            Loss = loss,
+            Model = model,
+            Bucket = bucket,
+            Minn = minn,
+            Maxn = maxn,
+            LrUpdateRate = lrUpdateRate,
+            T = t,
+        };
+        if (args.BinProblem() is { } problem)
         {
             throw input.Error("Invalid arguments: " + problem, at);
         }
 
         return args;
+    }
+
+    /// <summary>Reads the dictionary section (dictionary.cc <c>Dictionary::load</c>): int32 size, nwords, nlabels; int64
+    /// ntokens, pruneidx_size; per entry the NUL-terminated word, int64 count, int8 type; then pruneidx_size (int32,
+    /// int32) pairs. Returns the entries that are not valid UTF-8 and those that repeat an earlier word.</summary>
+    private static FastTextDictionary ReadDictionary(
+        FastTextBinInput input, FastTextOptions args, FastTextBinReadOptions options, out long pruneSize, out int[] invalid, out int[] duplicates)
+    {
+        var at = input.Offset;
+        input.Require(FastTextBinConstants.DictionaryHeaderBytes, "the dictionary header", at);
+        var size = input.ReadInt32("the dictionary size");
+        var nwords = input.ReadInt32("the word count");
+        var nlabels = input.ReadInt32("the label count");
+        var ntokens = input.ReadInt64("the token count");
+        pruneSize = input.ReadInt64("the pruning index size");
+        if (size < 0 || nwords < 0 || nlabels < 0 || (long)nwords + nlabels != size || ntokens < 0 || pruneSize < FastTextBinConstants.NotPruned)
+        {
+            throw input.Error(Invariant($"Invalid dictionary header: size {size}, nwords {nwords}, nlabels {nlabels}, ntokens {ntokens}, pruneidx_size {pruneSize} (sizes must be non-negative, size = nwords + nlabels, pruneidx_size ≥ −1)."), at);
+        }
+
+        var entriesAt = input.Offset;
+        var minBytes = ((long)size * FastTextBinConstants.MinEntryBytes) + (Math.Max(0, pruneSize) * 2 * sizeof(int));
+        input.Require(minBytes, Invariant($"the {size} dictionary entries and {Math.Max(0, pruneSize)} pruning pairs (at least)"), entriesAt);
+        if (input.Remaining is null && pruneSize > int.MaxValue)
+        {
+            throw input.Error(Invariant($"The pruning index claims {pruneSize} pairs."), at);
+        }
+
+        // Sized from the header only when the stream length vouches for it; otherwise grown as entries arrive.
+        var capacity = input.Remaining is null ? Math.Min(size, 1 << 16) : size;
+        var entries = new List<(byte[] Word, long Count, FastTextEntryType Type)>(capacity);
+        var word = new byte[64];
+        var invalidList = new List<int>();
+        long length = 0;
+        for (var i = 0; i < size; i++)
+        {
+            var wordAt = input.Offset;
+            var n = input.ReadNulTerminated(ref word, Invariant($"the word of entry {i}"));
+            length += n;
+            if (length > Array.MaxLength)
+            {
+                throw input.Error("The dictionary's words exceed 2 GB.", wordAt);
+            }
+
+            var bytes = word.AsSpan(0, n);
+            if (!Utf8.IsValid(bytes))
+            {
+                if (options.InvalidUtf8 == Utf8Policy.Strict)
+                {
+                    throw input.Error(Invariant($"Entry {i} is not valid UTF-8 (bytes {Convert.ToHexString(bytes)}); choose Utf8Policy.Replace or Skip to accept it."), wordAt);
+                }
+
+                invalidList.Add(i);
+            }
+
+            var count = input.ReadInt64(Invariant($"the count of entry {i}"));
+            var typeAt = input.Offset;
+            var type = input.ReadByte(Invariant($"the type of entry {i}"));
+            var expected = i < nwords ? FastTextEntryType.Word : FastTextEntryType.Label;
+            if (type != (byte)expected)
+            {
+                throw input.Error(Invariant($"Entry {i} ('{Encoding.UTF8.GetString(bytes)}') has type {type}; with nwords = {nwords} it must be {(byte)expected} ({expected}): words come first, then labels."), typeAt);
+            }
+
+            entries.Add((bytes.ToArray(), count, expected));
+        }
+
+        for (long p = 0; p < pruneSize; p++)
+        {
+            // Only pruned (quantized) models have pairs; they are read to reach the flag that refuses the file.
+            input.ReadInt32("a pruning index key");
+            input.ReadInt32("a pruning index value");
+        }
+
+        var dict = FastTextDictionary.FromEntries(entries, ntokens, args.Minn, args.Maxn, args.Bucket, args.T, allowDuplicates: true);
+
+        // fastText resolves a repeated word to its last entry; report every entry that repeats an earlier one.
+        var seen = new HashSet<int>();
+        var dup = new List<int>();
+        for (var i = 0; i < size; i++)
+        {
+            if (!seen.Add(dict.GetId(dict.GetWordBytes(i))))
+            {
+                dup.Add(i);
+            }
+        }
+
+        duplicates = [.. dup];
+        invalid = [.. invalidList];
+        return dict;
     }
 
     private static bool ReadBool(FastTextBinInput input, string what)

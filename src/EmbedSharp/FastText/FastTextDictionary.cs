@@ -1,9 +1,5 @@
-using System.Buffers.Binary;
-using System.Globalization;
 using System.Text;
-using System.Text.Unicode;
 using EmbedSharp.Nn.Functional;
-using EmbedSharp.Vectors.Formats;
 
 namespace EmbedSharp.FastText;
 
@@ -11,12 +7,15 @@ namespace EmbedSharp.FastText;
 /// The vocabulary of a fastText model (fastText 0.9.2 <c>Dictionary</c>), the one class that both the trainer and the
 /// <c>.bin</c> reader and writer use: entries (raw word bytes, count, type; words first, then labels), the lookup table
 /// (a word stored twice resolves to its last entry, as fastText's <c>find</c>), each entry's input rows (its own id
-/// then its character n-gram rows nwords + hash mod bucket, see <see cref="FastTextHashing"/>), the subsampling keep
-/// probabilities, and the <c>.bin</c> dictionary section. <see cref="Build"/> counts a corpus as fastText's
+/// then its character n-gram rows nwords + hash mod bucket, see <see cref="FastTextHashing"/>) and the subsampling keep
+/// probabilities. <see cref="Build"/> counts a corpus as fastText's
 /// <c>readFromFile</c> (sorted by type then count descending with fastText's unstable sort, so ties keep fastText's
 /// order). Words are raw bytes as read (invalid UTF-8 is kept as is, as fastText does). Subword rows and keep
 /// probabilities are computed on first use, so loading a large <c>.bin</c> does not pay for them.
 /// </summary>
+/// <remarks>Layer 2 of the folder (docs/formats/fasttext-bin.md, "Code layout"): it uses only the hashing and the token
+/// reader; the <c>.bin</c> reader and writer (de)serialise it (fastText's <c>Dictionary::load</c>/<c>save</c>) through
+/// its public members and <c>FromEntries</c>.</remarks>
 public sealed class FastTextDictionary
 {
     /// <summary>fastText's label prefix (<c>-label</c> default).</summary>
@@ -255,129 +254,6 @@ public sealed class FastTextDictionary
         return new FastTextDictionary(table, counts, types, tokenCount, minn, maxn, bucket, t);
     }
 
-    /// <summary>Reads the dictionary section of a fastText <c>.bin</c> (dictionary.cc <c>Dictionary::load</c>): int32
-    /// size, nwords, nlabels; int64 ntokens, pruneidx_size; per entry the NUL-terminated word, int64 count, int8 type;
-    /// then pruneidx_size (int32, int32) pairs. Returns the entries that are not valid UTF-8 and those that repeat an
-    /// earlier word.</summary>
-    internal static FastTextDictionary ReadBin(
-        FastTextBinInput input, FastTextArgs args, FastTextBinReadOptions options, out long pruneSize, out int[] invalid, out int[] duplicates)
-    {
-        var at = input.Offset;
-        input.Require(FastTextBinConstants.DictionaryHeaderBytes, "the dictionary header", at);
-        var size = input.ReadInt32("the dictionary size");
-        var nwords = input.ReadInt32("the word count");
-        var nlabels = input.ReadInt32("the label count");
-        var ntokens = input.ReadInt64("the token count");
-        pruneSize = input.ReadInt64("the pruning index size");
-        if (size < 0 || nwords < 0 || nlabels < 0 || (long)nwords + nlabels != size || ntokens < 0 || pruneSize < FastTextBinConstants.NotPruned)
-        {
-            throw input.Error(Invariant($"Invalid dictionary header: size {size}, nwords {nwords}, nlabels {nlabels}, ntokens {ntokens}, pruneidx_size {pruneSize} (sizes must be non-negative, size = nwords + nlabels, pruneidx_size ≥ −1)."), at);
-        }
-
-        var entriesAt = input.Offset;
-        var minBytes = ((long)size * FastTextBinConstants.MinEntryBytes) + (Math.Max(0, pruneSize) * 2 * sizeof(int));
-        input.Require(minBytes, Invariant($"the {size} dictionary entries and {Math.Max(0, pruneSize)} pruning pairs (at least)"), entriesAt);
-        if (input.Remaining is null && pruneSize > int.MaxValue)
-        {
-            throw input.Error(Invariant($"The pruning index claims {pruneSize} pairs."), at);
-        }
-
-        // Sized from the header only when the stream length vouches for it; otherwise grown as entries arrive.
-        var capacity = input.Remaining is null ? Math.Min(size, 1 << 16) : size;
-        var entries = new List<(byte[] Word, long Count, FastTextEntryType Type)>(capacity);
-        var word = new byte[64];
-        var invalidList = new List<int>();
-        long length = 0;
-        for (var i = 0; i < size; i++)
-        {
-            var wordAt = input.Offset;
-            var n = input.ReadNulTerminated(ref word, Invariant($"the word of entry {i}"));
-            length += n;
-            if (length > Array.MaxLength)
-            {
-                throw input.Error("The dictionary's words exceed 2 GB.", wordAt);
-            }
-
-            var bytes = word.AsSpan(0, n);
-            if (!Utf8.IsValid(bytes))
-            {
-                if (options.InvalidUtf8 == Utf8Policy.Strict)
-                {
-                    throw input.Error(Invariant($"Entry {i} is not valid UTF-8 (bytes {Convert.ToHexString(bytes)}); choose Utf8Policy.Replace or Skip to accept it."), wordAt);
-                }
-
-                invalidList.Add(i);
-            }
-
-            var count = input.ReadInt64(Invariant($"the count of entry {i}"));
-            var typeAt = input.Offset;
-            var type = input.ReadByte(Invariant($"the type of entry {i}"));
-            var expected = i < nwords ? FastTextEntryType.Word : FastTextEntryType.Label;
-            if (type != (byte)expected)
-            {
-                throw input.Error(Invariant($"Entry {i} ('{Encoding.UTF8.GetString(bytes)}') has type {type}; with nwords = {nwords} it must be {(byte)expected} ({expected}): words come first, then labels."), typeAt);
-            }
-
-            entries.Add((bytes.ToArray(), count, expected));
-        }
-
-        for (long p = 0; p < pruneSize; p++)
-        {
-            // Only pruned (quantized) models have pairs; they are read to reach the flag that refuses the file.
-            input.ReadInt32("a pruning index key");
-            input.ReadInt32("a pruning index value");
-        }
-
-        var dict = FromEntries(entries, ntokens, args.Minn, args.Maxn, args.Bucket, args.T, allowDuplicates: true);
-
-        // fastText resolves a repeated word to its last entry; report every entry that repeats an earlier one.
-        var seen = new HashSet<int>();
-        var dup = new List<int>();
-        for (var i = 0; i < size; i++)
-        {
-            if (!seen.Add(dict.GetId(dict.GetWordBytes(i))))
-            {
-                dup.Add(i);
-            }
-        }
-
-        duplicates = [.. dup];
-        invalid = [.. invalidList];
-        return dict;
-    }
-
-    /// <summary>Writes the <c>.bin</c> dictionary section (see <see cref="ReadBin"/>) with no pruning index.</summary>
-    internal void WriteBin(Stream stream)
-    {
-        var b = new byte[8];
-        void I32(int v)
-        {
-            BinaryPrimitives.WriteInt32LittleEndian(b, v);
-            stream.Write(b, 0, 4);
-        }
-
-        void I64(long v)
-        {
-            BinaryPrimitives.WriteInt64LittleEndian(b, v);
-            stream.Write(b, 0, 8);
-        }
-
-        I32(Count);
-        I32(WordCount);
-        I32(LabelCount);
-        I64(TokenCount);
-        I64(FastTextBinConstants.NotPruned);
-        for (var i = 0; i < Count; i++)
-        {
-            stream.Write(_table.Get(i));
-            stream.WriteByte(0);
-            I64(_counts[i]);
-            stream.WriteByte((byte)_types[i]);
-        }
-    }
-
-    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-
     private static (WordTable Table, List<long> Counts) Threshold(
         WordTable table, List<long> counts, long minCount, long minCountLabel, out FastTextEntryType[] types)
     {
@@ -420,110 +296,5 @@ public sealed class FastTextDictionary
         }
 
         return id;
-    }
-}
-
-/// <summary>The rows of every entry back to back (Starts has Count + 1 offsets) and the longest run.</summary>
-internal sealed record SubwordTable(int[] Rows, int[] Starts, int Max);
-
-/// <summary>An open-addressing table of byte strings kept in insertion order (ids 0..Count-1), keyed by fastText's hash.</summary>
-internal sealed class WordTable
-{
-    private byte[] _pool = new byte[1 << 16];
-    private int _poolLength;
-    private int[] _start;
-    private int[] _length;
-    private uint[] _hash;
-    private int[] _slots; // -1 empty, else id
-    private int _mask;
-
-    public WordTable(int capacity)
-    {
-        _start = new int[capacity];
-        _length = new int[capacity];
-        _hash = new uint[capacity];
-        var size = (int)Math.Max(16, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity * 2));
-        _slots = new int[size];
-        Array.Fill(_slots, -1);
-        _mask = size - 1;
-    }
-
-    public int Count { get; private set; }
-
-    public ReadOnlySpan<byte> Get(int id) => _pool.AsSpan(_start[id], _length[id]);
-
-    public int Find(ReadOnlySpan<byte> word, uint hash)
-    {
-        var slot = (int)(hash & (uint)_mask);
-        while (true)
-        {
-            var id = _slots[slot];
-            if (id < 0)
-            {
-                return -1;
-            }
-
-            if (_hash[id] == hash && _pool.AsSpan(_start[id], _length[id]).SequenceEqual(word))
-            {
-                return id;
-            }
-
-            slot = (slot + 1) & _mask;
-        }
-    }
-
-    /// <summary>Appends a word; returns its id. If the word is already present, lookups now find this new id.</summary>
-    public int Add(ReadOnlySpan<byte> word, uint hash)
-    {
-        if (Count == _start.Length)
-        {
-            var capacity = _start.Length * 2;
-            Array.Resize(ref _start, capacity);
-            Array.Resize(ref _length, capacity);
-            Array.Resize(ref _hash, capacity);
-        }
-
-        if ((long)(Count + 1) * 2 > _slots.Length)
-        {
-            Rehash(_slots.Length * 2);
-        }
-
-        if (_poolLength + word.Length > _pool.Length)
-        {
-            Array.Resize(ref _pool, (int)Math.Min(Array.MaxLength, Math.Max((long)_pool.Length * 2, (long)_poolLength + word.Length)));
-        }
-
-        word.CopyTo(_pool.AsSpan(_poolLength));
-        var id = Count++;
-        _start[id] = _poolLength;
-        _length[id] = word.Length;
-        _hash[id] = hash;
-        _poolLength += word.Length;
-        Insert(id);
-        return id;
-    }
-
-    /// <summary>Points the word's slot at <paramref name="id"/>: an empty slot, or the slot of an equal earlier entry
-    /// (so a repeated word resolves to its last entry, as fastText's table).</summary>
-    private void Insert(int id)
-    {
-        var slot = (int)(_hash[id] & (uint)_mask);
-        while (_slots[slot] >= 0 && !(_hash[_slots[slot]] == _hash[id] && Get(_slots[slot]).SequenceEqual(Get(id))))
-        {
-            slot = (slot + 1) & _mask;
-        }
-
-        _slots[slot] = id;
-    }
-
-    private void Rehash(int size)
-    {
-        _slots = new int[size];
-        Array.Fill(_slots, -1);
-        _mask = size - 1;
-        for (var id = 0; id < Count; id++)
-        {
-            Insert(id);
-        }
     }
 }

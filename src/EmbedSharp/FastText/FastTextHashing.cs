@@ -2,13 +2,15 @@ namespace EmbedSharp.FastText;
 
 /// <summary>
 /// fastText's hashing of words and character n-grams (fastText 0.9.2 <c>Dictionary::hash</c> and
-/// <c>Dictionary::computeSubwords</c>) as input rows, for <see cref="FastTextDictionary"/>; the n-grams come from
-/// <see cref="SubwordEnumerator"/>, the hash from <see cref="FastTextHash"/>.
+/// <c>Dictionary::computeSubwords</c>) as input rows, for <see cref="FastTextDictionary"/>, <see cref="FastTextModel"/>
+/// and <see cref="TextFeaturizer"/>; the n-grams come from <see cref="SubwordEnumerator"/>.
 /// <para>The hash is 32-bit FNV-1a over the UTF-8 bytes with one quirk: each byte is sign-extended from <c>int8</c>
-/// before the XOR (<c>h ^= uint32_t(int8_t(c))</c>), so bytes ≥ 0x80 flip the high 24 bits too. The n-grams of a word
+/// before the XOR (<c>h = (h ^ uint32_t(int8_t(c))) * 16777619</c>), so bytes ≥ 0x80 flip the high 24 bits too and
+/// differ from textbook FNV-1a; fastText keeps the quirk so that published models stay valid. The n-grams of a word
 /// are taken over <c>"&lt;" + word + "&gt;"</c> in whole UTF-8 characters (continuation bytes 10xxxxxx never start an
 /// n-gram), lengths <c>minn..maxn</c> characters, skipping the one-character n-grams "&lt;" and "&gt;"; n-gram row =
 /// <c>nwords + hash % bucket</c>.</para>
+/// <para>Layer 1 of the folder (see docs/formats/fasttext-bin.md, "Code layout"): it uses nothing else of it.</para>
 /// </summary>
 internal static class FastTextHashing
 {
@@ -24,8 +26,20 @@ internal static class FastTextHashing
     /// <summary>End-of-word marker (<c>Dictionary::EOW</c>).</summary>
     public const byte EndOfWord = (byte)'>';
 
-    /// <summary>fastText's hash of a byte string: FNV-1a 32 with sign-extended bytes (<see cref="FastTextHash"/>).</summary>
-    public static uint Hash(ReadOnlySpan<byte> bytes) => FastTextHash.Hash(bytes);
+    /// <summary>fastText's hash of a byte string: FNV-1a 32 with sign-extended bytes.</summary>
+    public static uint Hash(ReadOnlySpan<byte> bytes)
+    {
+        var h = OffsetBasis;
+        foreach (var b in bytes)
+        {
+            h = Step(h, b);
+        }
+
+        return h;
+    }
+
+    /// <summary>One FNV-1a step with the sign-extension quirk.</summary>
+    public static uint Step(uint h, byte b) => (h ^ (uint)(sbyte)b) * Prime;
 
     /// <summary>
     /// Appends the n-gram rows of <paramref name="wrappedWord"/> (the word already wrapped in &lt; &gt;) to

@@ -1,7 +1,6 @@
 using System.Buffers;
-using System.Globalization;
-using System.Numerics.Tensors;
 using System.Text;
+using EmbedSharp.Numerics.Formats;
 using EmbedSharp.Vectors;
 using EmbedSharp.Vectors.Alignment;
 using EmbedSharp.Vectors.Formats;
@@ -17,8 +16,11 @@ namespace EmbedSharp.FastText;
 /// <c>(float)(1.0 / rows)</c>; the zero vector when there is no row. Bit-exact with fastText's arithmetic.
 /// </summary>
 /// <remarks>Lookups go by the UTF-8 bytes of a word with fastText's own hash table, so duplicate entries resolve to the
-/// last one, as in fastText. Vector queries allocate nothing.</remarks>
-public sealed class FastTextModel : IWordVectorProvider
+/// last one, as in fastText. Vector queries allocate nothing. The class is split by concern: this file (parts, entries,
+/// loading and saving, <see cref="ToWordVectors"/>), FastTextModel.WordVectors.cs and FastTextModel.SentenceVectors.cs.
+/// It stands on the dictionary and on the internal <c>.bin</c> reader and writer, below the trainer and the public
+/// <see cref="FastTextBinFile"/> facade (docs/formats/fasttext-bin.md, "Code layout").</remarks>
+public sealed partial class FastTextModel : IWordVectorProvider
 {
     private const int StackBytes = 512;
     private const int StackFloats = 1024;
@@ -28,7 +30,8 @@ public sealed class FastTextModel : IWordVectorProvider
     private readonly FastTextEntry[] _entries;
 
     /// <summary>Builds a model from its parts (for writing a <c>.bin</c> or computing vectors of your own tables).</summary>
-    /// <param name="args">Training arguments; <c>Dim</c> is the column count of both matrices.</param>
+    /// <param name="args">Training arguments; <c>Dim</c> is the column count of both matrices, and a <c>.bin</c> keeps the
+    /// thirteen values fastText's <c>Args::save</c> writes.</param>
     /// <param name="entries">The dictionary: every word first, then every label; words distinct and free of NUL characters.</param>
     /// <param name="tokenCount">Tokens in the training corpus (fastText: <c>ntokens</c>).</param>
     /// <param name="input">Input matrix. Shape: (nwords + args.Bucket, args.Dim).</param>
@@ -36,13 +39,13 @@ public sealed class FastTextModel : IWordVectorProvider
     /// (nwords, dim) otherwise.</param>
     /// <exception cref="ArgumentException">Invalid args, a label before a word, a repeated word, a NUL in a word, a negative
     /// count, or a matrix shape that does not fit.</exception>
-    public FastTextModel(FastTextArgs args, IReadOnlyList<FastTextEntry> entries, long tokenCount, FloatTensor input, FloatTensor output)
+    public FastTextModel(FastTextOptions args, IReadOnlyList<FastTextEntry> entries, long tokenCount, FloatTensor input, FloatTensor output)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
-        if (args.Problem() is { } problem)
+        if (args.BinProblem() is { } problem)
         {
             throw new ArgumentException("Invalid fastText arguments: " + problem, nameof(args));
         }
@@ -96,26 +99,29 @@ public sealed class FastTextModel : IWordVectorProvider
         DuplicateEntries = [];
     }
 
-    internal FastTextModel(FastTextArgs args, FastTextDictionary dict, FloatTensor input, FloatTensor output, bool outputQuantizedFlag, int[] invalidUtf8, int[] duplicates, Utf8Policy invalidUtf8Handling)
+    /// <summary>A model from the sections the <c>.bin</c> reader read.</summary>
+    internal FastTextModel(FastTextBinContent content, Utf8Policy invalidUtf8Handling)
     {
-        Args = args;
-        _dict = dict;
-        _entries = new FastTextEntry[dict.Count];
+        Args = content.Args;
+        _dict = content.Dictionary;
+        _entries = new FastTextEntry[_dict.Count];
         for (var i = 0; i < _entries.Length; i++)
         {
-            _entries[i] = new FastTextEntry(dict.GetWord(i), dict.Counts[i], dict.Types[i]);
+            _entries[i] = new FastTextEntry(_dict.GetWord(i), _dict.Counts[i], _dict.Types[i]);
         }
 
-        Input = input;
-        Output = output;
-        OutputQuantizedFlag = outputQuantizedFlag;
-        InvalidUtf8Entries = invalidUtf8;
-        DuplicateEntries = duplicates;
+        Input = content.Input;
+        Output = content.Output;
+        OutputQuantizedFlag = content.OutputQuantizedFlag;
+        InvalidUtf8Entries = content.InvalidUtf8Entries;
+        DuplicateEntries = content.DuplicateEntries;
         InvalidUtf8 = invalidUtf8Handling;
     }
 
-    /// <summary>The training arguments stored in the file.</summary>
-    public FastTextArgs Args { get; }
+    /// <summary>The training arguments (fastText: <c>getArgs</c>). Read from a <c>.bin</c>: the thirteen values it stores,
+    /// fastText's defaults (<c>new FastTextOptions()</c>) for the others, as fastText's <c>loadModel</c>; built in memory:
+    /// the options given.</summary>
+    public FastTextOptions Args { get; }
 
     /// <summary>Vector dimension (args.dim).</summary>
     public int Dimension => Args.Dim;
@@ -155,11 +161,19 @@ public sealed class FastTextModel : IWordVectorProvider
 
     private Utf8Policy InvalidUtf8 { get; } = Utf8Policy.Replace;
 
-    /// <summary>Reads a fastText <c>.bin</c> file (see <see cref="FastTextBinFile.Read(string, FastTextBinReadOptions?)"/>).</summary>
-    public static FastTextModel Load(string path, FastTextBinReadOptions? options = null) => FastTextBinFile.Read(path, options);
+    /// <summary>Reads a fastText <c>.bin</c> (or gzip-compressed <c>.bin.gz</c>) file (fastText: <c>loadModel</c>); the
+    /// checks are listed on <see cref="FastTextBinFile"/>, which reads streams too.</summary>
+    /// <exception cref="TensorFormatException">The file is malformed (message names the byte offset).</exception>
+    /// <exception cref="NotSupportedException">The model is quantized.</exception>
+    public static FastTextModel Load(string path, FastTextBinReadOptions? options = null)
+    {
+        var o = options ?? FastTextBinReadOptions.Default;
+        return new FastTextModel(FastTextBinReader.ReadFile(path, o), o.InvalidUtf8);
+    }
 
-    /// <summary>Writes this model as a fastText <c>.bin</c> file, atomically (see <see cref="FastTextBinFile.Write(string, FastTextModel)"/>).</summary>
-    public void Save(string path) => FastTextBinFile.Write(path, this);
+    /// <summary>Writes this model as a fastText <c>.bin</c> file that <c>fasttext print-word-vectors</c> reads (fastText:
+    /// <c>saveModel</c>); the file is replaced atomically (on failure any previous file is left intact).</summary>
+    public void Save(string path) => AtomicFile.Write(path, WriteTo);
 
     /// <summary>The entry id of <paramref name="word"/> (a word or a label), or −1 (fastText: <c>getId</c>).</summary>
     public int IndexOf(string word)
@@ -175,120 +189,6 @@ public sealed class FastTextModel : IWordVectorProvider
         {
             Return(rented);
         }
-    }
-
-    /// <summary>The subword vector for vocabulary alignment: <see cref="GetWordVector(string, Span{float})"/> when the word
-    /// has at least one row (its own or an n-gram), false otherwise or for a label.</summary>
-    public bool TryGetVector(string word, Span<float> destination)
-    {
-        ArgumentNullException.ThrowIfNull(word);
-        var id = IndexOf(word);
-        if ((id >= 0 && Entries[id].Type != FastTextEntryType.Word) || Subwords(word).Count == 0)
-        {
-            return false;
-        }
-
-        GetWordVector(word, destination);
-        return true;
-    }
-
-    /// <summary>
-    /// The vector of any word (fastText: <c>getWordVector</c>, <c>print-word-vectors</c>): the sum of the word's own row
-    /// (when it is in the dictionary) and its character n-gram rows, times <c>(float)(1.0 / rows)</c>; zero when there is
-    /// no row (maxn = 0 and unknown, or shorter than minn). The word is looked up by its UTF-8 bytes.
-    /// Shape: destination (Dimension).
-    /// </summary>
-    /// <exception cref="ArgumentException">The destination length is not <see cref="Dimension"/>, or the word is a label
-    /// (fastText asserts there).</exception>
-    public void GetWordVector(string word, Span<float> destination)
-    {
-        ArgumentNullException.ThrowIfNull(word);
-        CheckDestination(destination);
-        var rented = RentFor(word);
-        var buffer = rented is null ? stackalloc byte[StackBytes] : rented;
-        try
-        {
-            WordVectorCore(buffer[..Encoding.UTF8.GetBytes(word, buffer)], destination);
-        }
-        finally
-        {
-            Return(rented);
-        }
-    }
-
-    /// <summary>The vector of the word with these UTF-8 (or any) bytes; see <see cref="GetWordVector(string, Span{float})"/>.</summary>
-    public void GetWordVector(ReadOnlySpan<byte> word, Span<float> destination)
-    {
-        CheckDestination(destination);
-        WordVectorCore(word, destination);
-    }
-
-    /// <summary>
-    /// The sentence vector of one line as <c>fasttext print-sentence-vectors</c> computes it (<c>getSentenceVector</c>).
-    /// Unsupervised models: the line up to its first '\n' is split at C whitespace (space, \t, \n, \v, \f, \r; not NUL);
-    /// each token's word vector v with float norm ‖v‖ &gt; 0 (sequential float sum of squares, sqrtf) is multiplied by
-    /// <c>(float)(1.0/‖v‖)</c> and added; the sum is multiplied by <c>(float)(1.0/count)</c>; no EOS token.
-    /// Supervised models: fastText's <c>getLine</c>: tokens split at space, \t, \v, \f, \r, NUL; the line's end adds the EOS
-    /// token <c>&lt;/s&gt;</c>; labels are dropped; every word contributes its id and n-gram rows (unknown words their
-    /// n-grams only), then word n-gram hashes (wordNgrams &gt; 1); the mean of all these input rows.
-    /// Shape: destination (Dimension).
-    /// </summary>
-    /// <exception cref="ArgumentException">The destination length is not <see cref="Dimension"/>, or (unsupervised) a token
-    /// is a label of the dictionary (fastText asserts there).</exception>
-    public void GetSentenceVector(string line, Span<float> destination)
-    {
-        ArgumentNullException.ThrowIfNull(line);
-        CheckDestination(destination);
-        var rented = RentFor(line);
-        var buffer = rented is null ? stackalloc byte[StackBytes] : rented;
-        try
-        {
-            ReadOnlySpan<byte> bytes = buffer[..Encoding.UTF8.GetBytes(line, buffer)];
-            var newline = bytes.IndexOf((byte)'\n');
-            if (Args.Model == FastTextModelKind.Supervised)
-            {
-                SupervisedSentence(newline < 0 ? bytes : bytes[..newline], destination);
-            }
-            else
-            {
-                UnsupervisedSentence(newline < 0 ? bytes : bytes[..newline], destination);
-            }
-        }
-        finally
-        {
-            Return(rented);
-        }
-    }
-
-    /// <summary>
-    /// The rows that make up <paramref name="word"/>'s vector, as <c>fasttext print-ngrams</c> lists them: the word itself
-    /// first when it is in the dictionary, then its character n-grams (none for <c>&lt;/s&gt;</c>).
-    /// </summary>
-    public IReadOnlyList<FastTextSubword> Subwords(string word)
-    {
-        ArgumentNullException.ThrowIfNull(word);
-        var bytes = Encoding.UTF8.GetBytes(word);
-        var result = new List<FastTextSubword>();
-        var id = _dict.GetId(bytes);
-        if (id >= 0)
-        {
-            result.Add(new FastTextSubword(_entries[id].Word, id));
-        }
-
-        if (!bytes.AsSpan().SequenceEqual(FastTextDictionary.Eos))
-        {
-            var wrapped = new byte[bytes.Length + 2];
-            wrapped[0] = (byte)'<';
-            bytes.CopyTo(wrapped, 1);
-            wrapped[^1] = (byte)'>';
-            var e = new SubwordEnumerator(wrapped, Args.Minn, Args.Maxn);
-            while (e.MoveNext())
-            {
-                result.Add(new FastTextSubword(Encoding.UTF8.GetString(wrapped, e.Start, e.Length), NgramRow(e.Hash)));
-            }
-        }
-
-        return result;
     }
 
     /// <summary>
@@ -330,6 +230,9 @@ public sealed class FastTextModel : IWordVectorProvider
 
     internal FastTextDictionary Dictionary => _dict;
 
+    /// <summary>Writes this model in the <c>.bin</c> layout to a stream (not closed).</summary>
+    internal void WriteTo(Stream stream) => FastTextBinWriter.Write(stream, Args, _dict, Input, Output, OutputQuantizedFlag);
+
     private static void CheckMatrix(FloatTensor m, string name, long? rows, int dim, string param)
     {
         if (m.Rank != 2 || m.Shape[1] != dim || (rows is { } r && m.Shape[0] != r))
@@ -351,204 +254,11 @@ public sealed class FastTextModel : IWordVectorProvider
         }
     }
 
-    private static bool IsCSpace(byte c) => c == ' ' || (c >= '\t' && c <= '\r');
-
     private void CheckDestination(Span<float> destination)
     {
         if (destination.Length != Dimension)
         {
             throw new ArgumentException($"The destination has {destination.Length} elements; the model's dimension is {Dimension}.", nameof(destination));
-        }
-    }
-
-    private int NgramRow(uint hash) => WordCount + (int)(hash % (uint)Args.Bucket);
-
-    private void WordVectorCore(ReadOnlySpan<byte> word, Span<float> destination)
-    {
-        destination.Clear();
-        var rows = 0;
-        var id = _dict.GetId(word);
-        if (id >= 0)
-        {
-            if (id >= WordCount)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"'{_entries[id].Word}' is label {id - WordCount} (entry {id}), not a word; fastText asserts i < nwords here."), nameof(word));
-            }
-
-            TensorPrimitives.Add(destination, Input.Row(id), destination);
-            rows++;
-        }
-
-        rows += AddNgramRows(word, destination);
-        if (rows > 0)
-        {
-            TensorPrimitives.Multiply(destination, (float)(1.0 / rows), destination);
-        }
-    }
-
-    /// <summary>Adds the rows of the word's character n-grams to <paramref name="destination"/>, in fastText's order.</summary>
-    /// <returns>The number of rows added.</returns>
-    private int AddNgramRows(ReadOnlySpan<byte> word, Span<float> destination)
-    {
-        if (Args.Maxn <= 0 || word.SequenceEqual(FastTextDictionary.Eos))
-        {
-            return 0;
-        }
-
-        byte[]? rented = null;
-        var wrapped = word.Length + 2 <= StackBytes ? stackalloc byte[word.Length + 2] : (rented = ArrayPool<byte>.Shared.Rent(word.Length + 2)).AsSpan(0, word.Length + 2);
-        try
-        {
-            wrapped[0] = (byte)'<';
-            word.CopyTo(wrapped[1..]);
-            wrapped[^1] = (byte)'>';
-            var rows = 0;
-            var e = new SubwordEnumerator(wrapped, Args.Minn, Args.Maxn);
-            while (e.MoveNext())
-            {
-                TensorPrimitives.Add(destination, Input.Row(NgramRow(e.Hash)), destination);
-                rows++;
-            }
-
-            return rows;
-        }
-        finally
-        {
-            Return(rented);
-        }
-    }
-
-    private void UnsupervisedSentence(ReadOnlySpan<byte> line, Span<float> destination)
-    {
-        float[]? rented = null;
-        var vec = Dimension <= StackFloats ? stackalloc float[Dimension] : (rented = ArrayPool<float>.Shared.Rent(Dimension)).AsSpan(0, Dimension);
-        try
-        {
-            destination.Clear();
-            var count = 0;
-            var i = 0;
-            while (i < line.Length)
-            {
-                while (i < line.Length && IsCSpace(line[i]))
-                {
-                    i++;
-                }
-
-                var start = i;
-                while (i < line.Length && !IsCSpace(line[i]))
-                {
-                    i++;
-                }
-
-                if (i == start)
-                {
-                    break;
-                }
-
-                WordVectorCore(line[start..i], vec);
-                var norm = SequentialNorm(vec);
-                if (norm > 0)
-                {
-                    TensorPrimitives.Multiply(vec, (float)(1.0 / norm), vec);
-                    TensorPrimitives.Add(destination, vec, destination);
-                    count++;
-                }
-            }
-
-            if (count > 0)
-            {
-                TensorPrimitives.Multiply(destination, (float)(1.0 / count), destination);
-            }
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<float>.Shared.Return(rented);
-            }
-        }
-    }
-
-    /// <summary>fastText's <c>Vector::norm</c>: a sequential float32 sum of squares, then sqrtf.</summary>
-    private static float SequentialNorm(ReadOnlySpan<float> v)
-    {
-        var sum = 0f;
-        foreach (var x in v)
-        {
-            sum += x * x;
-        }
-
-        return MathF.Sqrt(sum);
-    }
-
-    private void SupervisedSentence(ReadOnlySpan<byte> line, Span<float> destination)
-    {
-        destination.Clear();
-        var rows = 0;
-        var hashes = new List<uint>();
-        var i = 0;
-        while (true)
-        {
-            // dictionary.cc readWord: separators are space, \n, \r, \t, \v, \f and NUL; the line's end is a '\n' → EOS.
-            while (i < line.Length && (IsCSpace(line[i]) || line[i] == 0))
-            {
-                i++;
-            }
-
-            var start = i;
-            while (i < line.Length && !IsCSpace(line[i]) && line[i] != 0)
-            {
-                i++;
-            }
-
-            var token = i > start ? line[start..i] : FastTextDictionary.Eos;
-            var id = _dict.GetId(token);
-            var isLabel = id >= 0 ? id >= WordCount : token.StartsWith(LabelPrefix);
-            if (!isLabel)
-            {
-                if (id < 0)
-                {
-                    rows += AddNgramRows(token, destination);
-                }
-                else if (Args.Maxn <= 0)
-                {
-                    TensorPrimitives.Add(destination, Input.Row(id), destination);
-                    rows++;
-                }
-                else
-                {
-                    TensorPrimitives.Add(destination, Input.Row(id), destination);
-                    rows += 1 + AddNgramRows(token, destination);
-                }
-
-                hashes.Add(FastTextHash.Hash(token));
-            }
-
-            if (token.SequenceEqual(FastTextDictionary.Eos))
-            {
-                break; // dictionary.cc getLine stops at EOS (the line's end or a literal "</s>")
-            }
-        }
-
-        // dictionary.cc addWordNgrams: hashes are stored as int32 and widened (sign-extended) to uint64.
-        if (Args.Bucket > 0)
-        {
-            for (var a = 0; a < hashes.Count; a++)
-            {
-                var h = (ulong)(long)(int)hashes[a];
-                for (var b = a + 1; b < hashes.Count && b < a + Args.WordNgrams; b++)
-                {
-                    h = (h * 116049371UL) + (ulong)(long)(int)hashes[b];
-                    TensorPrimitives.Add(destination, Input.Row(WordCount + (int)(h % (ulong)Args.Bucket)), destination);
-                    rows++;
-                }
-            }
-        }
-
-        if (rows > 0)
-        {
-            TensorPrimitives.Multiply(destination, (float)(1.0 / rows), destination);
         }
     }
 }

@@ -61,14 +61,14 @@ internal ref struct SubwordEnumerator
 
                 _j = _i;
                 _n = 0;
-                _h = FastTextHash.OffsetBasis;
+                _h = FastTextHashing.OffsetBasis;
             }
 
             // Extend the n-gram by one character: its first byte and any continuation bytes.
-            _h = FastTextHash.Step(_h, w[_j++]);
+            _h = FastTextHashing.Step(_h, w[_j++]);
             while (_j < w.Length && (w[_j] & 0xC0) == 0x80)
             {
-                _h = FastTextHash.Step(_h, w[_j++]);
+                _h = FastTextHashing.Step(_h, w[_j++]);
             }
 
             _n++;

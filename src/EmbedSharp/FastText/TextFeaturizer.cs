@@ -18,7 +18,7 @@ public sealed class TextFeaturizer
     public const string EndOfSentence = "</s>";
 
     /// <summary>The multiplier of fastText's word n-gram hash.</summary>
-    public const ulong NgramMultiplier = 116049371;
+    internal const ulong NgramMultiplier = 116049371;
 
     /// <summary>Creates a featurizer over a word vocabulary.</summary>
     /// <exception cref="ArgumentOutOfRangeException">wordNgrams &lt; 1, bucket &lt; 0, or bucket 0 with n-grams.</exception>
@@ -121,7 +121,7 @@ public sealed class TextFeaturizer
     }
 
     /// <summary>fastText's hash of a token (FNV-1a over the UTF-8 bytes, sign-extended bytes), as the int32 fastText stores.</summary>
-    public static int HashToken(string token)
+    internal static int HashToken(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
         var max = Encoding.UTF8.GetMaxByteCount(token.Length);
@@ -130,7 +130,7 @@ public sealed class TextFeaturizer
         {
             Span<byte> buffer = rented ?? stackalloc byte[512];
             var n = Encoding.UTF8.GetBytes(token, buffer);
-            return unchecked((int)FastTextHash.Hash(buffer[..n]));
+            return unchecked((int)FastTextHashing.Hash(buffer[..n]));
         }
         finally
         {
@@ -144,7 +144,7 @@ public sealed class TextFeaturizer
     /// <summary>Appends the n-gram rows for token hashes <paramref name="hashes"/> (fastText's <c>addWordNgrams</c>):
     /// for each start i and each j in (i, i + n), h = h·116049371 + hashes[j] (64-bit, wrapping, int32 hashes
     /// sign-extended), row = nwords + h mod bucket. Order: by start, then by length.</summary>
-    public static void AddNgramRows(ReadOnlySpan<int> hashes, int n, int bucket, int nwords, List<long> destination)
+    internal static void AddNgramRows(ReadOnlySpan<int> hashes, int n, int bucket, int nwords, List<long> destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
         if (n <= 1 || bucket <= 0)

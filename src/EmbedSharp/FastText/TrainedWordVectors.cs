@@ -12,7 +12,7 @@ namespace EmbedSharp.FastText;
 public sealed class TrainedWordVectors
 {
     internal TrainedWordVectors(
-        WordVectorTrainingOptions options, FastTextDictionary dictionary, FloatTensor input, FloatTensor output,
+        FastTextOptions options, FastTextDictionary dictionary, FloatTensor input, FloatTensor output,
         IReadOnlyList<double> epochLosses, long processedTokens, TimeSpan trainingTime)
     {
         Options = options;
@@ -25,7 +25,7 @@ public sealed class TrainedWordVectors
     }
 
     /// <summary>The hyper-parameters used.</summary>
-    public WordVectorTrainingOptions Options { get; }
+    public FastTextOptions Options { get; }
 
     /// <summary>The vocabulary and n-gram hashing.</summary>
     public FastTextDictionary Dictionary { get; }
@@ -70,16 +70,6 @@ public sealed class TrainedWordVectors
     /// <c>fasttext print-word-vectors</c> reads. Words that are not valid UTF-8 are stored with U+FFFD replacements.</summary>
     public FastText.FastTextModel ToFastTextModel()
     {
-        var o = Options;
-        var args = new FastText.FastTextArgs(o.Dim, o.Ws, o.Epoch, o.MinCount, o.Neg, o.WordNgrams,
-            o.Loss switch
-            {
-                WordVectorLoss.HierarchicalSoftmax => FastText.FastTextLoss.HierarchicalSoftmax,
-                WordVectorLoss.Softmax => FastText.FastTextLoss.Softmax,
-                _ => FastText.FastTextLoss.NegativeSampling,
-            },
-            o.Model == WordVectorModelKind.Cbow ? FastText.FastTextModelKind.Cbow : FastText.FastTextModelKind.Skipgram,
-            o.Bucket, o.Minn, o.Maxn, o.LrUpdateRate, o.T);
         var entries = new FastText.FastTextEntry[Dictionary.Count];
         for (var i = 0; i < entries.Length; i++)
         {
@@ -87,7 +77,7 @@ public sealed class TrainedWordVectors
                 Dictionary.GetEntryType(i));
         }
 
-        return new FastText.FastTextModel(args, entries, Dictionary.TokenCount, Input, Output);
+        return new FastText.FastTextModel(Options, entries, Dictionary.TokenCount, Input, Output);
     }
 
     /// <summary>Writes the model as a fastText <c>.bin</c> (version 12), atomically.</summary>

@@ -14,6 +14,8 @@ namespace EmbedSharp.FastText;
 /// reader offset, byte at-end flag, 4 × uint32 random state, int64 unflushed tokens, f64 loss sum, int64 loss count,
 /// Epoch × (f64, int64) epoch losses; the input matrix ((WordCount + Bucket) × Dim float32) and the output matrix
 /// (rows × Dim float32, rows = WordCount for ns/softmax, WordCount − 1 used by hs but WordCount stored); magic <c>END.</c>.</para>
+/// <para>Model and loss are stored as this file's own codes, not fastText's numbers: model 0 skip-gram, 1 CBOW; loss 0
+/// negative sampling, 1 hierarchical softmax, 2 softmax.</para>
 /// </summary>
 internal sealed class TrainingCheckpoint
 {
@@ -23,7 +25,7 @@ internal sealed class TrainingCheckpoint
 
     private const int Version = 1;
 
-    public required WordVectorTrainingOptions Options { get; init; }
+    public required FastTextOptions Options { get; init; }
 
     public required long CorpusLength { get; init; }
 
@@ -48,7 +50,7 @@ internal sealed class TrainingCheckpoint
         w.Write(Magic);
         w.Write(Version);
         var o = Options;
-        foreach (var v in new[] { (int)o.Model, (int)o.Loss, o.Dim, o.Epoch })
+        foreach (var v in new[] { ModelCode(o.Model), LossCode(o.Loss), o.Dim, o.Epoch })
         {
             w.Write(v);
         }
@@ -105,7 +107,7 @@ internal sealed class TrainingCheckpoint
     });
 
     /// <summary>Reads only the options of a checkpoint.</summary>
-    public static WordVectorTrainingOptions ReadOptions(string path) => Open(path, (stream, r) => ReadHeader(path, r));
+    public static FastTextOptions ReadOptions(string path) => Open(path, (stream, r) => ReadHeader(path, r));
 
     /// <summary>Reads a checkpoint, checking every count against the file length before allocating.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
@@ -133,7 +135,7 @@ internal sealed class TrainingCheckpoint
         }
     }
 
-    private static WordVectorTrainingOptions ReadHeader(string path, BinaryReader r)
+    private static FastTextOptions ReadHeader(string path, BinaryReader r)
     {
         if (!r.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
         {
@@ -146,10 +148,23 @@ internal sealed class TrainingCheckpoint
             throw new InvalidDataException($"The checkpoint '{path}' has version {version}; this library reads version {Version}.");
         }
 
-        var options = new WordVectorTrainingOptions
+        var model = r.ReadInt32();
+        var loss = r.ReadInt32();
+        var options = new FastTextOptions
         {
-            Model = (WordVectorModelKind)r.ReadInt32(),
-            Loss = (WordVectorLoss)r.ReadInt32(),
+            Model = model switch
+            {
+                0 => FastTextModelKind.SkipGram,
+                1 => FastTextModelKind.Cbow,
+                _ => throw new InvalidDataException($"The checkpoint '{path}' holds invalid options: model code {model} is not 0 (skip-gram) or 1 (CBOW)."),
+            },
+            Loss = loss switch
+            {
+                0 => FastTextLoss.NegativeSampling,
+                1 => FastTextLoss.HierarchicalSoftmax,
+                2 => FastTextLoss.Softmax,
+                _ => throw new InvalidDataException($"The checkpoint '{path}' holds invalid options: loss code {loss} is not 0 (ns), 1 (hs) or 2 (softmax)."),
+            },
             Dim = r.ReadInt32(),
             Epoch = r.ReadInt32(),
             Lr = r.ReadDouble(),
@@ -168,7 +183,7 @@ internal sealed class TrainingCheckpoint
         };
         try
         {
-            options.Validate();
+            options.ValidateUnsupervised();
         }
         catch (ArgumentOutOfRangeException e)
         {
@@ -255,6 +270,17 @@ internal sealed class TrainingCheckpoint
             Output = output,
         };
     }
+
+    /// <summary>The checkpoint's code of a (validated) model kind.</summary>
+    private static int ModelCode(FastTextModelKind model) => model == FastTextModelKind.Cbow ? 1 : 0;
+
+    /// <summary>The checkpoint's code of a (validated) loss.</summary>
+    private static int LossCode(FastTextLoss loss) => loss switch
+    {
+        FastTextLoss.HierarchicalSoftmax => 1,
+        FastTextLoss.Softmax => 2,
+        _ => 0,
+    };
 
     private static void Require(bool ok, string path, Stream stream, string what)
     {

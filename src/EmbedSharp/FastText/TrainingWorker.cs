@@ -26,7 +26,7 @@ internal sealed unsafe class TrainingWorker
     /// <summary>fastText's MAX_LINE_SIZE: a line stops after this many in-vocabulary tokens (+1).</summary>
     public const int MaxLineSize = 1024;
 
-    private readonly WordVectorTrainingOptions _options;
+    private readonly FastTextOptions _options;
     private readonly FastTextDictionary _dictionary;
     private readonly int[] _subwordRows;
     private readonly int[] _subwordStarts;
@@ -35,7 +35,7 @@ internal sealed unsafe class TrainingWorker
     private readonly int[] _negatives;
     private readonly HuffmanTree? _tree;
     private readonly float[] _scores; // (WordCount) softmax outputs, empty for the other losses
-    private readonly WordVectorLoss _loss;
+    private readonly FastTextLoss _loss;
     private readonly NativeMatrix _input;
     private readonly NativeMatrix _output;
     private readonly SharedTrainingState _shared;
@@ -55,7 +55,7 @@ internal sealed unsafe class TrainingWorker
     private long _local; // tokens read but not yet added to the shared count
 
     public TrainingWorker(
-        int worker, WordVectorTrainingOptions options, FastTextDictionary dictionary, int[] negatives, HuffmanTree? tree,
+        int worker, FastTextOptions options, FastTextDictionary dictionary, int[] negatives, HuffmanTree? tree,
         NativeMatrix input, NativeMatrix output, SharedTrainingState shared, Stream corpus, long corpusLength)
     {
         _options = options;
@@ -66,7 +66,7 @@ internal sealed unsafe class TrainingWorker
         _negatives = negatives;
         _tree = tree;
         _loss = options.Loss;
-        _scores = options.Loss == WordVectorLoss.Softmax ? new float[dictionary.WordCount] : [];
+        _scores = options.Loss == FastTextLoss.Softmax ? new float[dictionary.WordCount] : [];
         _input = input;
         _output = output;
         _shared = shared;
@@ -123,7 +123,7 @@ internal sealed unsafe class TrainingWorker
         var total = _options.Epoch * _dictionary.TokenCount;
         var epochs = _options.Epoch;
         var lr0 = (float)_options.Lr;
-        var cbow = _options.Model == WordVectorModelKind.Cbow;
+        var cbow = _options.Model == FastTextModelKind.Cbow;
         while (Volatile.Read(ref _shared.TokenCount) < limit && !cancellationToken.IsCancellationRequested)
         {
             var progress = (float)Volatile.Read(ref _shared.TokenCount) / total; // real progress = real(tokenCount_) / (epoch * ntokens)
@@ -268,8 +268,8 @@ internal sealed unsafe class TrainingWorker
         grad.Clear();
         var loss = _loss switch
         {
-            WordVectorLoss.HierarchicalSoftmax => HierarchicalSoftmax(target, lr, hidden, grad, dim),
-            WordVectorLoss.Softmax => Softmax(target, lr, hidden, grad, dim),
+            FastTextLoss.HierarchicalSoftmax => HierarchicalSoftmax(target, lr, hidden, grad, dim),
+            FastTextLoss.Softmax => Softmax(target, lr, hidden, grad, dim),
             _ => NegativeSampling(target, lr, hidden, grad, dim),
         };
         _lossSum += loss;

@@ -16,25 +16,25 @@ namespace EmbedSharp.FastText;
 /// every run.</para>
 /// <para>Negatives are drawn uniformly from a table of 10,000,000 entries where word w fills ⌈count_w^0.5 / Σ count^0.5
 /// · 10⁷⌉ slots — fastText's power 0.5 (<c>NegativeSamplingLoss</c>), not word2vec's 0.75. With
-/// <see cref="WordVectorLoss.HierarchicalSoftmax"/> the output rows are the inner nodes of a <see cref="HuffmanTree"/>
+/// <see cref="FastTextLoss.HierarchicalSoftmax"/> the output rows are the inner nodes of a <see cref="HuffmanTree"/>
 /// over the word counts, as fastText's <c>-loss hs</c>.</para>
 /// </summary>
 public sealed class WordVectorTrainer
 {
     /// <summary>fastText's NEGATIVE_TABLE_SIZE.</summary>
-    public const int NegativeTableSize = 10_000_000;
+    internal const int NegativeTableSize = 10_000_000;
 
     /// <summary>Creates a trainer; the options are validated here, before any work.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it and its value).</exception>
-    public WordVectorTrainer(WordVectorTrainingOptions options)
+    public WordVectorTrainer(FastTextOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options.ValidateUnsupervised();
         Options = options;
     }
 
     /// <summary>The hyper-parameters.</summary>
-    public WordVectorTrainingOptions Options { get; }
+    public FastTextOptions Options { get; }
 
     /// <summary>How often the progress reporter samples the workers while training (default 250 ms).</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
@@ -130,7 +130,7 @@ public sealed class WordVectorTrainer
 
     /// <summary>The options stored in a checkpoint (reads only its header), to build the trainer that resumes it.</summary>
     /// <exception cref="InvalidDataException">Not a checkpoint, or damaged.</exception>
-    public static WordVectorTrainingOptions ReadCheckpointOptions(string checkpointPath) => TrainingCheckpoint.ReadOptions(checkpointPath);
+    public static FastTextOptions ReadCheckpointOptions(string checkpointPath) => TrainingCheckpoint.ReadOptions(checkpointPath);
 
     private static void CheckCorpus(string corpusPath)
     {
@@ -222,8 +222,8 @@ public sealed class WordVectorTrainer
             (input, output) = (checkpoint.Input, checkpoint.Output);
         }
 
-        var negatives = o.Loss == WordVectorLoss.NegativeSampling ? CreateNegativeTable(dictionary) : [];
-        var tree = o.Loss == WordVectorLoss.HierarchicalSoftmax ? HuffmanTree.Build(dictionary.Counts.AsSpan(0, nwords)) : null;
+        var negatives = o.Loss == FastTextLoss.NegativeSampling ? CreateNegativeTable(dictionary) : [];
+        var tree = o.Loss == FastTextLoss.HierarchicalSoftmax ? HuffmanTree.Build(dictionary.Counts.AsSpan(0, nwords)) : null;
         var shared = new SharedTrainingState { TokenCount = checkpoint?.TokenCount ?? 0 };
         var streams = new FileStream[o.Thread];
         var workers = new TrainingWorker[o.Thread];

@@ -10,7 +10,7 @@ public sealed class CheckpointAndStreamTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static WordVectorTrainingOptions Small(WordVectorModelKind model = WordVectorModelKind.SkipGram, int threads = 1) => new()
+    private static FastTextOptions Small(FastTextModelKind model = FastTextModelKind.SkipGram, int threads = 1) => new()
     {
         Model = model,
         Dim = 12,
@@ -44,9 +44,9 @@ public sealed class CheckpointAndStreamTests : IDisposable
     }
 
     [Theory]
-    [InlineData(WordVectorModelKind.SkipGram)]
-    [InlineData(WordVectorModelKind.Cbow)]
-    public void A_non_seekable_stream_gives_the_same_bits_as_the_file_and_leaves_no_temporary_file(WordVectorModelKind model)
+    [InlineData(FastTextModelKind.SkipGram)]
+    [InlineData(FastTextModelKind.Cbow)]
+    public void A_non_seekable_stream_gives_the_same_bits_as_the_file_and_leaves_no_temporary_file(FastTextModelKind model)
     {
         var corpus = Corpus();
         var spoolDir = Directory.CreateDirectory(Path.Combine(_dir, "spool")).FullName;
@@ -70,9 +70,9 @@ public sealed class CheckpointAndStreamTests : IDisposable
     }
 
     [Theory]
-    [InlineData(WordVectorModelKind.SkipGram)]
-    [InlineData(WordVectorModelKind.Cbow)]
-    public void Cancelling_after_the_epoch_one_checkpoint_and_resuming_gives_the_bits_of_the_uninterrupted_run(WordVectorModelKind model)
+    [InlineData(FastTextModelKind.SkipGram)]
+    [InlineData(FastTextModelKind.Cbow)]
+    public void Cancelling_after_the_epoch_one_checkpoint_and_resuming_gives_the_bits_of_the_uninterrupted_run(FastTextModelKind model)
     {
         var corpus = Corpus();
         var options = Small(model);

@@ -10,7 +10,7 @@ public sealed class ClassificationDatasetTests
         var path = Temp("__label__b Hello  world\n\n__label__a __label__b\tfoo __label__a2 bar\r\n__label__b x\n");
         try
         {
-            var d = ClassificationDataset.FromFastTextFile(path, new TextClassifierOptions());
+            var d = ClassificationDataset.FromFastTextFile(path, FastTextOptions.Supervised());
             Assert.Equal(3, d.Count);
             Assert.Equal(["b", "a", "a2"], d.LabelNames); // by count, ties ordinal
             Assert.Equal([0], d.Labels(0).ToArray());
@@ -32,7 +32,7 @@ public sealed class ClassificationDatasetTests
         var path = Temp("__label__a ok\nno label here\n");
         try
         {
-            var e = Assert.Throws<InvalidDataException>(() => ClassificationDataset.FromFastTextFile(path, new TextClassifierOptions()));
+            var e = Assert.Throws<InvalidDataException>(() => ClassificationDataset.FromFastTextFile(path, FastTextOptions.Supervised()));
             Assert.Contains(path, e.Message, StringComparison.Ordinal);
             Assert.Contains("line 2", e.Message, StringComparison.Ordinal);
             Assert.Contains("no label", e.Message, StringComparison.Ordinal);
@@ -52,13 +52,13 @@ public sealed class ClassificationDatasetTests
         var test = Temp("__label__a x\n__label__c y\n");
         try
         {
-            Assert.Contains("no example", Assert.Throws<InvalidDataException>(() => ClassificationDataset.FromFastTextFile(empty, new TextClassifierOptions())).Message, StringComparison.Ordinal);
-            Assert.Contains("no example", Assert.Throws<InvalidDataException>(() => ClassificationDataset.FromFastTextFile(blank, new TextClassifierOptions())).Message, StringComparison.Ordinal);
-            var d = ClassificationDataset.FromFastTextFile(train, new TextClassifierOptions());
+            Assert.Contains("no example", Assert.Throws<InvalidDataException>(() => ClassificationDataset.FromFastTextFile(empty, FastTextOptions.Supervised())).Message, StringComparison.Ordinal);
+            Assert.Contains("no example", Assert.Throws<InvalidDataException>(() => ClassificationDataset.FromFastTextFile(blank, FastTextOptions.Supervised())).Message, StringComparison.Ordinal);
+            var d = ClassificationDataset.FromFastTextFile(train, FastTextOptions.Supervised());
             var e = Assert.Throws<InvalidDataException>(() => ClassificationDataset.FromFastTextFile(test, d.Featurizer, d.LabelNames));
             Assert.Contains("line 2", e.Message, StringComparison.Ordinal);
             Assert.Contains("__label__c", e.Message, StringComparison.Ordinal);
-            Assert.Throws<FileNotFoundException>(() => ClassificationDataset.FromFastTextFile(empty + ".missing", new TextClassifierOptions()));
+            Assert.Throws<FileNotFoundException>(() => ClassificationDataset.FromFastTextFile(empty + ".missing", FastTextOptions.Supervised()));
         }
         finally
         {
@@ -72,7 +72,7 @@ public sealed class ClassificationDatasetTests
     [Fact]
     public void Raw_texts_are_tokenised_and_the_test_set_uses_the_training_vocabulary()
     {
-        var opts = new TextClassifierOptions { MinCount = 1 };
+        var opts = FastTextOptions.Supervised() with { MinCount = 1 };
         var train = ClassificationDataset.Build([new("Hello, World!", 0), new("hello there", 1)], ["x", "y"], opts);
         var test = ClassificationDataset.Build([new("HELLO unseen", 1)], ["x", "y"], train.Featurizer);
         Assert.Equal(["</s>", "hello", "there", "world"], train.Featurizer.Words.Tokens); // counts 2, 2, 1, 1; ties ordinal

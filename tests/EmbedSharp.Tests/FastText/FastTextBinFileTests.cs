@@ -238,7 +238,7 @@ public sealed class FastTextBinFileTests
     [Fact]
     public void Duplicate_words_in_a_file_are_reported_and_resolve_to_the_last_entry_like_fasttext()
     {
-        var args = new FastTextArgs(2, 5, 5, 1, 5, 1, FastTextLoss.NegativeSampling, FastTextModelKind.Skipgram, 3, 3, 3, 100, 1e-4);
+        var args = new FastTextOptions { Dim = 2, Ws = 5, Epoch = 5, MinCount = 1, Neg = 5, WordNgrams = 1, Loss = FastTextLoss.NegativeSampling, Model = FastTextModelKind.SkipGram, Bucket = 3, Minn = 3, Maxn = 3, LrUpdateRate = 100, T = 1e-4 };
         var input = FloatTensor.FromArray([1, 1, 2, 2, 3, 3, 0, 0, 0, 0, 0, 0], 6, 2);
         var model = new FastTextModel(args, [new("a", 3, FastTextEntryType.Word), new("b", 2, FastTextEntryType.Word), new("c", 1, FastTextEntryType.Word)], 6, input, new FloatTensor(3, 2));
         using var ms = new MemoryStream();

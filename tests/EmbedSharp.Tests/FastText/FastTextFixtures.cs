@@ -39,7 +39,7 @@ internal static class FastTextFixtures
     /// <summary>The model tools/goldens/make_fasttext.py writes to scratch.bin, built with the public constructor.</summary>
     public static FastTextModel Scratch()
     {
-        var args = new FastTextArgs(4, 5, 5, 1, 5, 1, FastTextLoss.NegativeSampling, FastTextModelKind.Skipgram, 7, 2, 4, 100, 1e-4);
+        var args = new FastTextOptions { Dim = 4, Ws = 5, Epoch = 5, MinCount = 1, Neg = 5, WordNgrams = 1, Loss = FastTextLoss.NegativeSampling, Model = FastTextModelKind.SkipGram, Bucket = 7, Minn = 2, Maxn = 4, LrUpdateRate = 100, T = 1e-4 };
         FastTextEntry[] entries =
         [
             new("</s>", 10, FastTextEntryType.Word), new("hello", 7, FastTextEntryType.Word), new("wörld", 5, FastTextEntryType.Word),

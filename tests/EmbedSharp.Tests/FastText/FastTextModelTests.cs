@@ -8,15 +8,15 @@ namespace EmbedSharp.Tests.FastText;
 
 public sealed class FastTextModelTests
 {
-    private static FastTextArgs Args(int minn, int maxn, int bucket = 7, int dim = 2) =>
-        new(dim, 5, 5, 1, 5, 1, FastTextLoss.NegativeSampling, FastTextModelKind.Skipgram, bucket, minn, maxn, 100, 1e-4);
+    private static FastTextOptions Args(int minn, int maxn, int bucket = 7, int dim = 2) =>
+        new() { Dim = dim, Ws = 5, Epoch = 5, MinCount = 1, Neg = 5, WordNgrams = 1, Loss = FastTextLoss.NegativeSampling, Model = FastTextModelKind.SkipGram, Bucket = bucket, Minn = minn, Maxn = maxn, LrUpdateRate = 100, T = 1e-4 };
 
     [Theory]
     [InlineData("a", 3826002220u)]
     [InlineData("é", 1023043777u)] // textbook FNV-1a gives 513665217: fastText sign-extends bytes ≥ 0x80
     [InlineData("日本", 4164387409u)]
     public void Hash_is_fnv1a_with_fasttexts_sign_extension(string word, uint expected) =>
-        Assert.Equal(expected, FastTextHash.Hash(Encoding.UTF8.GetBytes(word)));
+        Assert.Equal(expected, FastTextHashing.Hash(Encoding.UTF8.GetBytes(word)));
 
     [Fact]
     public void Subwords_skip_the_lone_brackets_and_count_utf8_characters()
@@ -26,7 +26,7 @@ public sealed class FastTextModelTests
         Assert.Equal(["<é", "<é>", "é", "é>"], texts);
         Assert.Equal(["x", "<x", "<x>", "x", "x>"], model.Subwords("x").Select(s => s.Text));
         Assert.Equal(0, model.Subwords("x")[0].Row);
-        Assert.All(model.Subwords("é"), s => Assert.Equal(1 + (int)(FastTextHash.Hash(Encoding.UTF8.GetBytes(s.Text)) % 7), s.Row));
+        Assert.All(model.Subwords("é"), s => Assert.Equal(1 + (int)(FastTextHashing.Hash(Encoding.UTF8.GetBytes(s.Text)) % 7), s.Row));
         Assert.Contains("<>", model.Subwords("").Select(s => s.Text));
         Assert.Empty(model.Subwords("</s>"));
     }

@@ -45,13 +45,13 @@ public sealed class HierarchicalSoftmaxTests : IDisposable
     }
 
     [Theory]
-    [InlineData(WordVectorModelKind.SkipGram, WordVectorLoss.HierarchicalSoftmax)]
-    [InlineData(WordVectorModelKind.Cbow, WordVectorLoss.HierarchicalSoftmax)]
-    [InlineData(WordVectorModelKind.SkipGram, WordVectorLoss.Softmax)]
-    public void Training_with_hierarchical_softmax_or_softmax_learns_the_topics(WordVectorModelKind model, WordVectorLoss loss)
+    [InlineData(FastTextModelKind.SkipGram, FastTextLoss.HierarchicalSoftmax)]
+    [InlineData(FastTextModelKind.Cbow, FastTextLoss.HierarchicalSoftmax)]
+    [InlineData(FastTextModelKind.SkipGram, FastTextLoss.Softmax)]
+    public void Training_with_hierarchical_softmax_or_softmax_learns_the_topics(FastTextModelKind model, FastTextLoss loss)
     {
         var corpus = TopicCorpus(out var topics);
-        var options = new WordVectorTrainingOptions
+        var options = new FastTextOptions
         {
             Model = model,
             Loss = loss,
@@ -87,16 +87,16 @@ public sealed class HierarchicalSoftmaxTests : IDisposable
         Assert.True(misses <= 6, $"{misses} of {all.Length * 5} top-5 neighbours are from the other topic");
         var bin = Path.Combine(_dir, "hs.bin");
         result.SaveBin(bin);
-        Assert.Equal(loss == WordVectorLoss.Softmax ? EmbedSharp.FastText.FastTextLoss.Softmax : EmbedSharp.FastText.FastTextLoss.HierarchicalSoftmax,
+        Assert.Equal(loss == FastTextLoss.Softmax ? EmbedSharp.FastText.FastTextLoss.Softmax : EmbedSharp.FastText.FastTextLoss.HierarchicalSoftmax,
             EmbedSharp.FastText.FastTextModel.Load(bin).Args.Loss);
     }
 
     [Fact]
     public void Neg_may_be_zero_with_hierarchical_softmax_but_not_with_negative_sampling()
     {
-        _ = new WordVectorTrainer(new WordVectorTrainingOptions { Loss = WordVectorLoss.HierarchicalSoftmax, Neg = 0 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new WordVectorTrainer(new WordVectorTrainingOptions { Neg = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new WordVectorTrainer(new WordVectorTrainingOptions { Loss = (WordVectorLoss)9 }));
+        _ = new WordVectorTrainer(new FastTextOptions { Loss = FastTextLoss.HierarchicalSoftmax, Neg = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WordVectorTrainer(new FastTextOptions { Neg = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WordVectorTrainer(new FastTextOptions { Loss = (FastTextLoss)9 }));
     }
 
     private string TopicCorpus(out string[][] topics) => FastText.TopicCorpus.Write(_dir, out topics);

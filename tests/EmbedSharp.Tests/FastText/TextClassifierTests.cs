@@ -7,16 +7,16 @@ namespace EmbedSharp.Tests.FastText;
 
 public sealed class TextClassifierTests
 {
-    private static readonly TextClassifierOptions Options = new() { Dim = 16, Epoch = 5, Lr = 0.5, LogEvery = 10 };
+    private static readonly FastTextOptions Options = FastTextOptions.Supervised() with { Dim = 16, Epoch = 5, Lr = 0.5, LogEvery = 10 };
 
-    private static (ClassificationDataset Train, ClassificationDataset Test) Data(TextClassifierOptions options)
+    private static (ClassificationDataset Train, ClassificationDataset Test) Data(FastTextOptions options)
     {
         var train = ClassificationDataset.Build(ClassifierTestData.Make(300, 1), ClassifierTestData.LabelNames, options);
         var test = ClassificationDataset.Build(ClassifierTestData.Make(90, 2), ClassifierTestData.LabelNames, train.Featurizer);
         return (train, test);
     }
 
-    private static TextClassifier Trained(TextClassifierOptions options, ulong seed, Action<TextClassifier>? prepare = null)
+    private static TextClassifier Trained(FastTextOptions options, ulong seed, Action<TextClassifier>? prepare = null)
     {
         var (train, _) = Data(options);
         var model = new TextClassifier(train.Featurizer, train.LabelNames, options.Dim, new Generator(seed));
@@ -116,7 +116,7 @@ public sealed class TextClassifierTests
     public void Gradient_norm_counts_repeated_rows()
     {
         // One example "a a b": rows a (twice) and b and </s>; the dense gradient of the table has row a = 2g/4, b = g/4, eos = g/4.
-        var options = new TextClassifierOptions { Dim = 4, Epoch = 1, LogEvery = 1, Lr = 0.1 };
+        var options = FastTextOptions.Supervised() with { Dim = 4, Epoch = 1, LogEvery = 1, Lr = 0.1 };
         var train = ClassificationDataset.Build([new("a a b", 0)], ["x", "y"], options);
         var model = new TextClassifier(train.Featurizer, train.LabelNames, 4, new Generator(0));
         model.Output.Weight.Value.CopyFrom([1, 2, 3, 4, -1, 0, 1, 0]);

@@ -13,7 +13,7 @@ public sealed class WordVectorTrainerTests : IDisposable
 
     private string TopicCorpus(out string[][] topics, int sentences = 1500) => FastText.TopicCorpus.Write(_dir, out topics, sentences);
 
-    private static WordVectorTrainingOptions Small(WordVectorModelKind model = WordVectorModelKind.SkipGram) => new()
+    private static FastTextOptions Small(FastTextModelKind model = FastTextModelKind.SkipGram) => new()
     {
         Model = model,
         Dim = 16,
@@ -27,9 +27,9 @@ public sealed class WordVectorTrainerTests : IDisposable
     };
 
     [Theory]
-    [InlineData(WordVectorModelKind.SkipGram)]
-    [InlineData(WordVectorModelKind.Cbow)]
-    public void One_thread_and_a_fixed_seed_give_the_same_bits_every_run(WordVectorModelKind model)
+    [InlineData(FastTextModelKind.SkipGram)]
+    [InlineData(FastTextModelKind.Cbow)]
+    public void One_thread_and_a_fixed_seed_give_the_same_bits_every_run(FastTextModelKind model)
     {
         var corpus = TopicCorpus(out _, 300);
         var a = new WordVectorTrainer(Small(model)).Train(corpus);
@@ -57,9 +57,9 @@ public sealed class WordVectorTrainerTests : IDisposable
     }
 
     [Theory]
-    [InlineData(WordVectorModelKind.SkipGram)]
-    [InlineData(WordVectorModelKind.Cbow)]
-    public void Loss_decreases_over_the_epochs(WordVectorModelKind model)
+    [InlineData(FastTextModelKind.SkipGram)]
+    [InlineData(FastTextModelKind.Cbow)]
+    public void Loss_decreases_over_the_epochs(FastTextModelKind model)
     {
         var corpus = TopicCorpus(out _, 600);
         var result = new WordVectorTrainer(Small(model)).Train(corpus);
@@ -69,10 +69,10 @@ public sealed class WordVectorTrainerTests : IDisposable
     }
 
     [Theory]
-    [InlineData(WordVectorModelKind.SkipGram, 1)]
-    [InlineData(WordVectorModelKind.Cbow, 1)]
-    [InlineData(WordVectorModelKind.SkipGram, 2)]
-    public void Nearest_neighbours_of_a_topic_word_come_from_its_topic(WordVectorModelKind model, int threads)
+    [InlineData(FastTextModelKind.SkipGram, 1)]
+    [InlineData(FastTextModelKind.Cbow, 1)]
+    [InlineData(FastTextModelKind.SkipGram, 2)]
+    public void Nearest_neighbours_of_a_topic_word_come_from_its_topic(FastTextModelKind model, int threads)
     {
         var corpus = TopicCorpus(out var topics);
         var result = new WordVectorTrainer(Small(model) with { Thread = threads }).Train(corpus);

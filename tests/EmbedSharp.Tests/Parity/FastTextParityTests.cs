@@ -158,7 +158,7 @@ public sealed class FastTextParityTests
             _ => "one-vs-all",
         };
         Assert.Equal(args["loss"], loss);
-        Assert.Equal(args["model"], a.Model switch { FastTextModelKind.Cbow => "cbow", FastTextModelKind.Skipgram => "sg", _ => "sup" });
+        Assert.Equal(args["model"], a.Model switch { FastTextModelKind.Cbow => "cbow", FastTextModelKind.SkipGram => "sg", _ => "sup" });
 
         var dict = FastTextFixtures.Lines(name + ".dict.txt");
         Assert.Equal(model.Entries.Count.ToString(CultureInfo.InvariantCulture), Encoding.UTF8.GetString(dict[0]));

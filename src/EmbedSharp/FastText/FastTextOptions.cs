@@ -1,0 +1,155 @@
+namespace EmbedSharp.FastText;
+
+/// <summary>
+/// fastText's arguments (fastText 0.9.2 <c>Args</c>), the one options type of the folder: what
+/// <see cref="WordVectorTrainer"/> trains with, what a <c>.bin</c> stores (<see cref="FastTextModel.Args"/>) and the
+/// fastText hyper-parameters of the supervised classifier (<see cref="ClassifierTrainer"/>,
+/// <see cref="ClassificationDataset"/>). Names and defaults are fastText's: <c>-model -loss -dim -epoch -lr -ws -neg
+/// -minCount -minn -maxn -bucket -t -lrUpdateRate -thread -seed -wordNgrams</c>; <c>new FastTextOptions()</c> is fastText's
+/// <c>Args()</c>, i.e. <c>fasttext skipgram</c>. fastText changes some defaults for <c>supervised</c> (lr 0.1, minCount 1,
+/// minn 0, maxn 0, loss softmax): start from <see cref="Supervised"/> (or <see cref="Unsupervised"/>) and change values
+/// with <c>with { … }</c>. The property docs give the unsupervised meaning and default; the classifier uses Dim, Epoch,
+/// Lr, WordNgrams, Bucket and MinCount (and its own Optimizer and LogEvery) and ignores the rest.
+/// </summary>
+/// <remarks>
+/// A <c>.bin</c> stores thirteen of these values (dim, ws, epoch, minCount, neg, wordNgrams, loss, model, bucket, minn,
+/// maxn, lrUpdateRate, t); a model read from one has fastText's defaults for the others, as fastText's
+/// <c>loadModel</c>. A few settings are not fastText arguments and are marked so: <see cref="Init"/> and
+/// <see cref="MaxVocabSize"/> (word-vector trainer), <see cref="Optimizer"/> and <see cref="LogEvery"/> (classifier); each
+/// path ignores the other's. The classifier's seed is not here: it takes a <see cref="Randomness.Generator"/> (a 64-bit
+/// seed), not fastText's int <see cref="Seed"/>. Checked by <see cref="Validate"/> before any work.
+/// </remarks>
+public sealed partial record FastTextOptions
+{
+    /// <summary>Skip-gram or CBOW for <see cref="WordVectorTrainer"/>, <see cref="FastTextModelKind.Supervised"/> for the
+    /// classifier. fastText: the command name (stored as <c>model</c>). Default skip-gram.</summary>
+    public FastTextModelKind Model { get; init; } = FastTextModelKind.SkipGram;
+
+    /// <summary>Output layer: negative sampling, hierarchical softmax or full softmax (the trainer rejects
+    /// <see cref="FastTextLoss.OneVsAll"/>; the classifier implements softmax only). fastText: -loss ns|hs|softmax|ova,
+    /// default ns (<see cref="Supervised"/>: softmax).</summary>
+    public FastTextLoss Loss { get; init; } = FastTextLoss.NegativeSampling;
+
+    /// <summary>Vector dimension. fastText: -dim, default 100.</summary>
+    public int Dim { get; init; } = 100;
+
+    /// <summary>Passes over the corpus. fastText: -epoch, default 5.</summary>
+    public int Epoch { get; init; } = 5;
+
+    /// <summary>Initial learning rate, decayed linearly to 0 over Epoch × tokens. fastText: -lr, default 0.05.</summary>
+    public double Lr { get; init; } = 0.05;
+
+    /// <summary>Maximum context window; each position draws its window uniformly from [1, Ws]. fastText: -ws, default 5.</summary>
+    public int Ws { get; init; } = 5;
+
+    /// <summary>Negatives sampled per positive target. fastText: -neg, default 5.</summary>
+    public int Neg { get; init; } = 5;
+
+    /// <summary>Words seen fewer times are dropped from the vocabulary. fastText: -minCount, default 5.</summary>
+    public int MinCount { get; init; } = 5;
+
+    /// <summary>Shortest character n-gram (in UTF-8 characters). fastText: -minn, default 3.</summary>
+    public int Minn { get; init; } = 3;
+
+    /// <summary>Longest character n-gram; 0 disables subwords (plain word2vec). The classifier has no character
+    /// n-grams and requires 0. fastText: -maxn, default 6 (<see cref="Supervised"/>: 0).</summary>
+    public int Maxn { get; init; } = 6;
+
+    /// <summary>Number of hash buckets for n-grams (rows after the words in the input matrix). The classifier uses none
+    /// when <see cref="WordNgrams"/> is 1, as fastText. fastText: -bucket, default 2,000,000.</summary>
+    public int Bucket { get; init; } = 2_000_000;
+
+    /// <summary>Subsampling threshold: word w is kept with probability sqrt(T/f) + T/f, f its frequency. fastText: -t, default 1e-4.</summary>
+    public double T { get; init; } = 1e-4;
+
+    /// <summary>Tokens a worker processes between updates of the shared token count that drives the learning rate.
+    /// fastText: -lrUpdateRate, default 100.</summary>
+    public int LrUpdateRate { get; init; } = 100;
+
+    /// <summary>Hogwild worker threads; 1 with a fixed <see cref="Seed"/> gives the same bits every run. fastText: -thread, default 12.</summary>
+    public int Thread { get; init; } = 12;
+
+    /// <summary>Seed of the input-matrix initialisation and of the workers' random streams. fastText: -seed, default 0.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>How the input matrix starts. Default <see cref="WordVectorInit.FastText"/>: fastText 0.9.2's values bit for
+    /// bit (which depend on <see cref="Thread"/> and leave most n-gram rows at zero); <see cref="WordVectorInit.Uniform"/>
+    /// draws every row. Checkpoints do not keep it: it only matters before the first step.</summary>
+    public WordVectorInit Init { get; init; } = WordVectorInit.FastText;
+
+    /// <summary>Longest word n-gram the classifier hashes (1: words only); unsupervised training ignores it (as fastText).
+    /// fastText: -wordNgrams, default 1.</summary>
+    public int WordNgrams { get; init; } = 1;
+
+    /// <summary>While counting, once the vocabulary exceeds 0.75 × this size, the smallest counts are pruned
+    /// (fastText's <c>MAX_VOCAB_SIZE</c> constant, 30,000,000; not an argument of fastText's). Word-vector trainer only.</summary>
+    public int MaxVocabSize { get; init; } = 30_000_000;
+
+    /// <summary>The classifier's optimiser (not a fastText argument: fastText always does SGD, <see cref="ClassifierOptimizer.Sgd"/>,
+    /// the default). Classifier only.</summary>
+    public ClassifierOptimizer Optimizer { get; init; } = ClassifierOptimizer.Sgd;
+
+    /// <summary>Steps between two <see cref="TrainingStep"/> reports of the classifier (not a fastText argument; fastText's
+    /// <c>-lrUpdateRate</c> is 100). Classifier only.</summary>
+    public int LogEvery { get; init; } = 100;
+
+    /// <summary>fastText's defaults for <c>fasttext skipgram</c> or <c>fasttext cbow</c> (its <c>Args()</c>): dim 100,
+    /// epoch 5, lr 0.05, ws 5, neg 5, minCount 5, minn 3, maxn 6, bucket 2,000,000, t 1e-4, lrUpdateRate 100, thread 12,
+    /// seed 0, loss ns. The same as <c>new FastTextOptions { Model = model }</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="model"/> is not skip-gram or CBOW.</exception>
+    public static FastTextOptions Unsupervised(FastTextModelKind model = FastTextModelKind.SkipGram) =>
+        model is FastTextModelKind.SkipGram or FastTextModelKind.Cbow
+            ? new FastTextOptions { Model = model }
+            : throw new ArgumentOutOfRangeException(nameof(model), model, $"An unsupervised model is SkipGram or Cbow, not {model}.");
+
+    /// <summary>Checks every value for the path the options are for: <see cref="FastTextModelKind.Supervised"/> with the
+    /// classifier's rules, any other model with <see cref="WordVectorTrainer"/>'s (which trains skip-gram and CBOW with
+    /// ns, hs or softmax). The trainers and <see cref="ClassificationDataset"/> call it before any work.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range or not implemented; the message names the
+    /// first such option and its value.</exception>
+    public void Validate()
+    {
+        if (Model == FastTextModelKind.Supervised)
+        {
+            ValidateSupervised();
+        }
+        else
+        {
+            ValidateUnsupervised();
+        }
+    }
+
+    /// <summary><see cref="WordVectorTrainer"/>'s rules (also for a checkpoint's options).</summary>
+    internal void ValidateUnsupervised()
+    {
+        Check(Model is FastTextModelKind.SkipGram or FastTextModelKind.Cbow, nameof(Model), Model, "must be SkipGram or Cbow");
+        Check(Enum.IsDefined(Init), nameof(Init), Init, "must be FastText or Uniform");
+        Check(Dim > 0, nameof(Dim), Dim, "must be positive");
+        Check(Epoch > 0, nameof(Epoch), Epoch, "must be positive");
+        Check(Lr > 0 && double.IsFinite(Lr), nameof(Lr), Lr, "must be positive and finite");
+        Check(Ws > 0, nameof(Ws), Ws, "must be positive");
+        Check(Loss is FastTextLoss.NegativeSampling or FastTextLoss.HierarchicalSoftmax or FastTextLoss.Softmax, nameof(Loss), Loss, "must be NegativeSampling, HierarchicalSoftmax or Softmax");
+        Check(Neg > 0 || Loss != FastTextLoss.NegativeSampling, nameof(Neg), Neg, "must be positive with negative sampling");
+        Check(MinCount > 0, nameof(MinCount), MinCount, "must be positive");
+        Check(Minn >= 0, nameof(Minn), Minn, "must be 0 or more");
+        Check(Maxn >= 0, nameof(Maxn), Maxn, "must be 0 or more");
+        Check(Maxn == 0 || Minn <= Maxn, nameof(Minn), Minn, $"must not exceed Maxn = {Maxn}");
+        Check(Maxn == 0 || Minn > 0, nameof(Minn), Minn, "must be positive when Maxn > 0");
+        Check(Bucket >= 0, nameof(Bucket), Bucket, "must be 0 or more");
+        Check(Maxn == 0 || Bucket > 0, nameof(Bucket), Bucket, $"must be positive when Maxn = {Maxn} > 0");
+        Check(T > 0 && double.IsFinite(T), nameof(T), T, "must be positive and finite");
+        Check(LrUpdateRate > 0, nameof(LrUpdateRate), LrUpdateRate, "must be positive");
+        Check(Thread > 0, nameof(Thread), Thread, "must be positive");
+        Check(WordNgrams > 0, nameof(WordNgrams), WordNgrams, "must be positive");
+        Check(MaxVocabSize > 0, nameof(MaxVocabSize), MaxVocabSize, "must be positive");
+        Check((long)Dim * ((long)Bucket + 1) <= (1L << 40), nameof(Bucket), Bucket, $"× Dim = {Dim} is too large to allocate");
+    }
+
+    private static void Check<TValue>(bool ok, string name, TValue value, string rule)
+    {
+        if (!ok)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} = {value} {rule}.");
+        }
+    }
+}
