@@ -1,3 +1,4 @@
+using EmbedSharp.FastText;
 using EmbedSharp.Numerics.Formats;
 using EmbedSharp.Numerics.Formats.Npy;
 using EmbedSharp.Tokenization;
