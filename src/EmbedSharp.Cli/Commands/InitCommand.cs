@@ -15,7 +15,11 @@ internal static class InitCommand
     public static Command Create()
     {
         var shape = new Option<string>("--shape") { Description = "Tensor shape, comma-separated, e.g. 10000,300.", Required = true };
-        var scheme = new Option<string>("--scheme") { Description = "One of: " + string.Join(", ", Kebab.Names<InitScheme>()) + ".", Required = true };
+        var scheme = new Option<string>("--scheme")
+        {
+            Description = "One of: " + string.Join(", ", InitSpec.SchemeNames.Where(n => n != InitSpec.FastText.Name)) + ".",
+            Required = true,
+        };
         var seed = new Option<string>("--seed") { Description = "Seed as for torch.manual_seed (any 64-bit integer, negative wraps).", DefaultValueFactory = _ => "0" };
         var generator = new Option<string>("--generator") { Description = "torch (PyTorch's exact CPU stream) or parallel (Philox, fast, not PyTorch's bits).", DefaultValueFactory = _ => "torch" };
         var output = new Option<FileInfo>("--out") { Description = "Output file.", Required = true };
@@ -43,22 +47,11 @@ internal static class InitCommand
         command.SetAction(result => CliErrors.Run(() =>
         {
             var dims = ParseShape(result.GetValue(shape)!);
-            var kind = Kebab.Parse<InitScheme>(result.GetValue(scheme)!, "scheme");
-            var parameters = new InitParameters
-            {
-                Gain = result.GetValue(gain),
-                A = result.GetValue(a),
-                B = result.GetValue(b),
-                Mean = result.GetValue(mean),
-                Std = result.GetValue(std),
-                Mode = result.GetValue(mode) is { } m ? Kebab.Parse<FanMode>(m, "mode") : null,
-                Nonlinearity = result.GetValue(nonlinearity) is { } n ? Kebab.Parse<NonlinearityKind>(n, "nonlinearity") : null,
-                Sparsity = result.GetValue(sparsity),
-                Value = result.GetValue(value),
-                Groups = result.GetValue(groups),
-                Scale = result.GetValue(scale),
-                Distribution = result.GetValue(distribution) is { } d ? Kebab.Parse<VarianceScalingDistribution>(d, "distribution") : null,
-            };
+            var spec = BuildSpec(result.GetValue(scheme)!, result.GetValue(gain), result.GetValue(a), result.GetValue(b), result.GetValue(mean), result.GetValue(std),
+                result.GetValue(mode) is { } m ? Kebab.Parse<FanMode>(m, "mode") : null,
+                result.GetValue(nonlinearity) is { } n ? Kebab.Parse<NonlinearityKind>(n, "nonlinearity") : null,
+                result.GetValue(sparsity), result.GetValue(value), result.GetValue(groups), result.GetValue(scale),
+                result.GetValue(distribution) is { } d ? Kebab.Parse<VarianceScalingDistribution>(d, "distribution") : null);
             var seedValue = ParseSeed(result.GetValue(seed)!);
             IRandomSource source = result.GetValue(generator)!.Trim().ToLowerInvariant() switch
             {
@@ -76,7 +69,7 @@ internal static class InitCommand
             CheckFitsInMemory(dims);
             var tensor = new FloatTensor(dims);
             var clock = Stopwatch.StartNew();
-            InitSchemes.Apply(kind, tensor, source, parameters);
+            spec.Apply(tensor, source);
             var elapsed = clock.Elapsed;
             if (fmt == "npy")
             {
@@ -89,9 +82,54 @@ internal static class InitCommand
 
             var s = tensor.Statistics();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Kebab.Of(kind)} {FloatTensor.FormatShape(tensor.Shape)} mean={s.Mean:0.######} std={s.Std:0.######} min={s.Min:0.######} max={s.Max:0.######} time={elapsed.TotalMilliseconds:0.#}ms -> {file.FullName}"));
+                $"{spec.Name} {FloatTensor.FormatShape(tensor.Shape)} mean={s.Mean:0.######} std={s.Std:0.######} min={s.Min:0.######} max={s.Max:0.######} time={elapsed.TotalMilliseconds:0.#}ms -> {file.FullName}"));
         }));
         return command;
+    }
+
+    /// <summary>The spec of <c>--scheme</c> (a name such as <c>xavier-uniform</c>, or a spec with parameters such as
+    /// <c>normal(std=0.02)</c>) with the parameter options it takes; options the scheme does not take are ignored, and a
+    /// parameter given both ways is an error.</summary>
+    internal static InitSpec BuildSpec(string schemeText, double? gain, double? a, double? b, double? mean, double? std, FanMode? mode,
+        NonlinearityKind? nonlinearity, double? sparsity, double? value, int? groups, double? scale, VarianceScalingDistribution? distribution)
+    {
+        var parsed = schemeText.Contains('(', StringComparison.Ordinal) ? InitSpec.Parse(schemeText) : null; // with its parameters
+        var kind = parsed?.Scheme ?? InitSpec.ParseScheme(schemeText);
+        if (kind == InitScheme.FastText)
+        {
+            throw new ArgumentException("--scheme fasttext is fastText's own start of the input matrix (its values depend on the thread count); use train-vectors --init fasttext.");
+        }
+
+        var takes = InitSpec.ParameterNames(kind);
+        T? Pick<T>(string name, T? inText, T? option)
+            where T : struct
+        {
+            if (!takes.Contains(name))
+            {
+                return null;
+            }
+
+            if (inText is not null && option is not null)
+            {
+                throw new ArgumentException($"{name} is given twice: in --scheme '{schemeText}' and as --{name}.");
+            }
+
+            return inText ?? option;
+        }
+
+        return InitSpec.Create(kind,
+            gain: Pick("gain", parsed?.Gain, gain),
+            a: Pick("a", parsed?.A, a),
+            b: Pick("b", parsed?.B, b),
+            mean: Pick("mean", parsed?.Mean, mean),
+            std: Pick("std", parsed?.Std, std),
+            mode: Pick("mode", parsed?.Mode, mode),
+            nonlinearity: Pick("nonlinearity", parsed?.Nonlinearity, nonlinearity),
+            sparsity: Pick("sparsity", parsed?.Sparsity, sparsity) ?? (kind == InitScheme.Sparse ? throw new ArgumentException("sparse needs --sparsity.") : null),
+            value: Pick("value", parsed?.Value, value) ?? (kind == InitScheme.Constant ? throw new ArgumentException("constant needs --value.") : null),
+            groups: Pick("groups", parsed?.Groups, groups),
+            scale: Pick("scale", parsed?.Scale, scale),
+            distribution: Pick("distribution", parsed?.Distribution, distribution));
     }
 
     /// <summary>Refuses a shape whose float32 storage exceeds the memory this process may use, before allocating.</summary>

@@ -276,6 +276,15 @@ public sealed record InitSpec
         return TryParse(text, out var spec, out var error) ? spec : throw new FormatException(error);
     }
 
+    /// <summary>Reads a scheme's name alone (<c>xavier-uniform</c>, <c>xavier_uniform_</c>; no parameters), for callers
+    /// that take the parameters separately.</summary>
+    /// <exception cref="FormatException">Not a scheme's name; the message lists them.</exception>
+    public static InitScheme ParseScheme(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return TryParseScheme(name, out var scheme) ? scheme : throw new FormatException(UnknownScheme(name));
+    }
+
     /// <summary>Like <see cref="Parse"/>, returning false instead of throwing.</summary>
     public static bool TryParse([NotNullWhen(true)] string? text, [NotNullWhen(true)] out InitSpec? spec) =>
         TryParse(text, out spec, out _);
@@ -293,7 +302,7 @@ public sealed record InitSpec
         var head = open < 0 ? text : text[..open];
         if (!TryParseScheme(head, out var scheme))
         {
-            error = Invariant($"Unknown initialisation scheme '{head.Trim()}'; expected one of: {string.Join(", ", SchemeNameTable)}.");
+            error = UnknownScheme(head);
             return false;
         }
 
@@ -527,6 +536,9 @@ public sealed record InitSpec
             ? Invariant($"{NameOf(scheme)} takes no parameters.")
             : Invariant($"expected one of: {string.Join(", ", names.Select(ParameterName))}.");
     }
+
+    private static string UnknownScheme(string name) =>
+        Invariant($"Unknown initialisation scheme '{name.Trim()}'; expected one of: {string.Join(", ", SchemeNameTable)}.");
 
     private static string MissingMessage(InitScheme scheme, Parameter p) =>
         Invariant($"{NameOf(scheme)} needs {ParameterName(p)}; write e.g. {NameOf(scheme)}({ParameterName(p)}={(p == Parameter.Value ? "0.5" : "0.9")}).");
