@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using EmbedSharp.FastText;
+using EmbedSharp.Initialization;
 using Spectre.Console;
 
 namespace EmbedSharp.Cli.Commands;
@@ -65,8 +66,8 @@ internal static class TrainVectorsCommand
                 Seed = r.GetValue(seed),
                 Init = r.GetValue(init)!.Trim().ToLowerInvariant() switch
                 {
-                    "fasttext" => WordVectorInit.FastText,
-                    "uniform" => WordVectorInit.Uniform,
+                    "fasttext" => InitSpec.FastText,
+                    "uniform" => InitSpec.Uniform(-1.0 / r.GetValue(dim), 1.0 / r.GetValue(dim)),
                     var other => throw new ArgumentException($"Unknown --init '{other}'; expected fasttext or uniform."),
                 },
             };
