@@ -18,7 +18,7 @@ internal static class StudyCommand
         var epochs = new Option<int?>("--epochs") { Description = "Epochs per run." };
         var dim = new Option<int?>("--dim") { Description = "Embedding dimension (with --vectors: the vectors' dimension is used)." };
         var lr = new Option<double?>("--lr") { Description = "Initial learning rate (decays linearly to 0)." };
-        var schemes = new Option<string?>("--schemes") { Description = "Comma-separated schemes (default all): " + string.Join(", ", EmbeddingInits.All.Select(EmbeddingInits.Name)) + "." };
+        var schemes = new Option<string?>("--schemes") { Description = "Comma-separated schemes (default all): " + string.Join(", ", EmbeddingInit.All.Select(s => s.Name)) + "." };
         var vectors = new Option<FileInfo?>("--vectors") { Description = "Pretrained vectors (word2vec, GloVe, fastText .vec/.bin, …); default: skip-gram trained on SOTU." };
         var outputInit = new Option<string>("--output-init") { Description = "How the output layer starts: torch (nn.Linear's default, the default) or zeros (fastText's).", DefaultValueFactory = _ => "torch" };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output directory (default study-init); a rerun resumes from the runs it finished." };
@@ -41,7 +41,7 @@ internal static class StudyCommand
                 Epochs = r.GetValue(epochs) ?? options.Epochs,
                 Dim = r.GetValue(dim) ?? options.Dim,
                 LearningRate = r.GetValue(lr) ?? options.LearningRate,
-                Schemes = r.GetValue(schemes) is { } list ? EmbeddingInits.ParseList(list) : options.Schemes,
+                Schemes = r.GetValue(schemes) is { } list ? EmbeddingInit.ParseList(list) : options.Schemes,
                 VectorsPath = r.GetValue(vectors)?.FullName,
                 OutputInit = r.GetValue(outputInit)!.Trim().ToLowerInvariant() switch
                 {
