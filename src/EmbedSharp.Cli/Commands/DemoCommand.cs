@@ -17,10 +17,10 @@ internal static class DemoCommand
     {
         var rows = new Option<long>("--rows") { Description = "With --init-table: rows of the table (vocabulary size).", DefaultValueFactory = _ => 10000 };
         var cols = new Option<long>("--cols") { Description = "With --init-table: columns of the table (embedding dimension).", DefaultValueFactory = _ => 300 };
-        var seed = new Option<string>("--seed") { Description = "With --init-table: seed as for torch.manual_seed.", DefaultValueFactory = _ => "0" };
+        var seed = SharedOptions.Seed("With --init-table: seed as for torch.manual_seed.");
         var full = new Option<bool>("--full") { Description = "Run the whole study (3 seeds, all e-mails, dim 50, 10 epochs) instead of the quick one." };
         var initTable = new Option<bool>("--init-table") { Description = "Instead of the study: every scheme side by side on one table (mean, std, min, max, time); see --rows, --cols, --seed." };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Output directory of the study (default demo-study, or demo-study-full with --full)." };
+        var output = SharedOptions.OutDirectory("Output directory of the study (default demo-study, or demo-study-full with --full).", required: false);
         var command = new Command("demo", "Which embedding initialisation should I use? Runs the quick initialisation study on SpamAssassin (fetched if needed) and writes report.html.");
         command.Options.Add(full);
         command.Options.Add(initTable);
@@ -32,7 +32,7 @@ internal static class DemoCommand
         {
             if (result.GetValue(initTable))
             {
-                InitTable(result.GetValue(rows), result.GetValue(cols), InitCommand.ParseSeed(result.GetValue(seed)!));
+                InitTable(result.GetValue(rows), result.GetValue(cols), result.GetSeed(seed));
                 return;
             }
 

@@ -12,6 +12,13 @@ namespace EmbedSharp.Cli.Commands;
 /// <summary><c>embedsharp init</c>: fill a tensor with one scheme and write it as .npy or safetensors.</summary>
 internal static class InitCommand
 {
+    private static readonly Choices<Func<ulong, IRandomSource>> Generators = new(
+        ("torch", seed => new Generator(seed)),
+        ("parallel", seed => new PhiloxGenerator(seed)));
+
+    /// <summary>--format: false for .npy, true for safetensors.</summary>
+    private static readonly Choices<bool> Formats = new(("npy", false), ("safetensors", true));
+
     public static Command Create()
     {
         var shape = new Option<string>("--shape") { Description = "Tensor shape, comma-separated, e.g. 10000,300.", Required = true };
@@ -20,9 +27,9 @@ internal static class InitCommand
             Description = "One of: " + string.Join(", ", InitSpec.SchemeNames.Where(n => n != InitSpec.FastText.Name)) + ".",
             Required = true,
         };
-        var seed = new Option<string>("--seed") { Description = "Seed as for torch.manual_seed (any 64-bit integer, negative wraps).", DefaultValueFactory = _ => "0" };
+        var seed = SharedOptions.Seed("Seed as for torch.manual_seed (any 64-bit integer, negative wraps).");
         var generator = new Option<string>("--generator") { Description = "torch (PyTorch's exact CPU stream) or parallel (Philox, fast, not PyTorch's bits).", DefaultValueFactory = _ => "torch" };
-        var output = new Option<FileInfo>("--out") { Description = "Output file.", Required = true };
+        var output = SharedOptions.OutFile("Output file.");
         var format = new Option<string>("--format") { Description = "npy or safetensors (default: from the file extension, else npy)." };
         var name = new Option<string>("--name") { Description = "Tensor name in a safetensors file.", DefaultValueFactory = _ => "weight" };
         var gain = new Option<double?>("--gain") { Description = "Gain (xavier, orthogonal, identity)." };
@@ -48,30 +55,22 @@ internal static class InitCommand
         {
             var dims = ParseShape(result.GetValue(shape)!);
             var spec = BuildSpec(result.GetValue(scheme)!, result.GetValue(gain), result.GetValue(a), result.GetValue(b), result.GetValue(mean), result.GetValue(std),
-                result.GetValue(mode) is { } m ? Kebab.Parse<FanMode>(m, "mode") : null,
-                result.GetValue(nonlinearity) is { } n ? Kebab.Parse<NonlinearityKind>(n, "nonlinearity") : null,
+                result.GetValue(mode) is { } m ? Kebab.Parse<FanMode>(m, "--mode") : null,
+                result.GetValue(nonlinearity) is { } n ? Kebab.Parse<NonlinearityKind>(n, "--nonlinearity") : null,
                 result.GetValue(sparsity), result.GetValue(value), result.GetValue(groups), result.GetValue(scale),
-                result.GetValue(distribution) is { } d ? Kebab.Parse<VarianceScalingDistribution>(d, "distribution") : null);
-            var seedValue = ParseSeed(result.GetValue(seed)!);
-            IRandomSource source = result.GetValue(generator)!.Trim().ToLowerInvariant() switch
-            {
-                "torch" => new Generator(seedValue),
-                "parallel" => new PhiloxGenerator(seedValue),
-                var other => throw new ArgumentException($"Unknown generator '{other}'; expected torch or parallel."),
-            };
+                result.GetValue(distribution) is { } d ? Kebab.Parse<VarianceScalingDistribution>(d, "--distribution") : null);
+            var source = Generators.Parse(result.GetValue(generator)!, "--generator")(result.GetSeed(seed));
             var file = result.GetValue(output)!;
-            var fmt = (result.GetValue(format) ?? (file.Extension.Equals(".safetensors", StringComparison.OrdinalIgnoreCase) ? "safetensors" : "npy")).ToLowerInvariant();
-            if (fmt is not ("npy" or "safetensors"))
-            {
-                throw new ArgumentException($"Unknown format '{fmt}'; expected npy or safetensors.");
-            }
+            var safetensors = result.GetValue(format) is { } f
+                ? Formats.Parse(f, "--format")
+                : file.Extension.Equals(".safetensors", StringComparison.OrdinalIgnoreCase);
 
             CheckFitsInMemory(dims);
             var tensor = new FloatTensor(dims);
             var clock = Stopwatch.StartNew();
             spec.Apply(tensor, source);
             var elapsed = clock.Elapsed;
-            if (fmt == "npy")
+            if (!safetensors)
             {
                 NpyFile.Write(file.FullName, tensor);
             }
@@ -150,40 +149,41 @@ internal static class InitCommand
         }
     }
 
-    /// <summary>Parses "10000,300" (also "10000x300"); every dimension a non-negative integer.</summary>
+    /// <summary>Parses a shape strictly: non-negative integers separated by commas (<c>10000,300</c>), else by <c>x</c>
+    /// (<c>10000x300</c>), else by blanks (<c>10000 300</c>); blanks around a dimension are ignored. Anything else
+    /// (<c>10,x</c>, <c>10,,3</c>, <c>10,</c>, <c>10,-3</c>, a dimension over 2^63 − 1) is an error naming it.</summary>
+    /// <exception cref="ArgumentException">Not a shape.</exception>
     internal static long[] ParseShape(string text)
     {
-        var parts = text.Split([',', 'x', 'X', ' '], StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0)
+        var trimmed = text.Trim();
+        if (trimmed.Length == 0)
         {
             throw new ArgumentException($"--shape '{text}' has no dimensions; write e.g. 10000,300.");
         }
 
+        var parts = trimmed.Contains(',', StringComparison.Ordinal) ? trimmed.Split(',')
+            : trimmed.IndexOfAny(['x', 'X']) >= 0 ? trimmed.Split('x', 'X')
+            : trimmed.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
         var dims = new long[parts.Length];
         for (var i = 0; i < parts.Length; i++)
         {
-            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]))
+            var part = parts[i].Trim();
+            if (part.Length == 0)
             {
-                throw new ArgumentException($"--shape '{text}': '{parts[i]}' is not a non-negative integer.");
+                throw new ArgumentException($"--shape '{text}' has an empty dimension; write e.g. 10000,300.");
+            }
+
+            if (!part.All(char.IsAsciiDigit))
+            {
+                throw new ArgumentException($"--shape '{text}': '{part}' is not a non-negative integer.");
+            }
+
+            if (!long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]))
+            {
+                throw new ArgumentException($"--shape '{text}': {part} is larger than {long.MaxValue}.");
             }
         }
 
         return dims;
-    }
-
-    /// <summary>Parses a seed as torch.manual_seed takes it: any value in [−2^63, 2^64), negative ones wrapping modulo 2^64.</summary>
-    internal static ulong ParseSeed(string text)
-    {
-        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var u))
-        {
-            return u;
-        }
-
-        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
-        {
-            return unchecked((ulong)l);
-        }
-
-        throw new ArgumentException($"--seed '{text}' is not an integer in [-2^63, 2^64).");
     }
 }

@@ -21,7 +21,7 @@ internal static class StudyCommand
         var schemes = new Option<string?>("--schemes") { Description = "Comma-separated schemes (default all): " + string.Join(", ", EmbeddingInit.All.Select(s => s.Name)) + "." };
         var vectors = new Option<FileInfo?>("--vectors") { Description = "Pretrained vectors (word2vec, GloVe, fastText .vec/.bin, …); default: skip-gram trained on SOTU." };
         var outputInit = new Option<string>("--output-init") { Description = "How the output layer starts: torch (nn.Linear's default, the default) or zeros (fastText's).", DefaultValueFactory = _ => "torch" };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Output directory (default study-init); a rerun resumes from the runs it finished." };
+        var output = SharedOptions.OutDirectory("Output directory (default study-init); a rerun resumes from the runs it finished.", required: false);
         var init = new Command("init", "Train the classifier with every embedding initialisation and several seeds; write results.json, results.csv and report.html.")
         {
             quick, full, seeds, epochs, dim, lr, schemes, vectors, outputInit, output,
@@ -43,12 +43,7 @@ internal static class StudyCommand
                 LearningRate = r.GetValue(lr) ?? options.LearningRate,
                 Schemes = r.GetValue(schemes) is { } list ? EmbeddingInit.ParseList(list) : options.Schemes,
                 VectorsPath = r.GetValue(vectors)?.FullName,
-                OutputInit = r.GetValue(outputInit)!.Trim().ToLowerInvariant() switch
-                {
-                    "torch" => OutputLayerInit.Torch,
-                    "zeros" => OutputLayerInit.Zeros,
-                    var other => throw new ArgumentException($"Unknown --output-init '{other}'; expected torch or zeros."),
-                },
+                OutputInit = Kebab.Parse<OutputLayerInit>(r.GetValue(outputInit)!, "--output-init"),
             };
             Run(options);
         }));

@@ -41,7 +41,7 @@ internal static class TokenizeCommand
         command.SetAction(r => CliErrors.Run(() =>
         {
             var path = r.GetValue(model)!;
-            var kind = r.GetValue(type) is { } t ? ParseType(t) : TokenizerFiles.InferType(path);
+            var kind = r.GetValue(type) is { } t ? SharedOptions.TokenizerTypes.Parse(t, "--type") : TokenizerFiles.InferType(path);
             var batchSize = r.GetValue(batch);
             if (batchSize < 1)
             {
@@ -66,21 +66,6 @@ internal static class TokenizeCommand
             Run(tokenizer, reader ?? Console.In, Console.Out, r.GetValue(ids), batchSize, n);
         }));
         return command;
-    }
-
-    /// <summary>wordpiece | bpe | sentencepiece | word | char (case-insensitive).</summary>
-    public static TokenizerType ParseType(string text)
-    {
-        var wanted = text.Trim().Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal);
-        foreach (var v in Enum.GetValues<TokenizerType>())
-        {
-            if (string.Equals(v.ToString(), wanted, StringComparison.OrdinalIgnoreCase))
-            {
-                return v;
-            }
-        }
-
-        throw new ArgumentException($"Unknown --type '{text}'; expected one of: {string.Join(", ", Enum.GetValues<TokenizerType>().Select(v => v.ToString().ToLowerInvariant()))}.");
     }
 
     private static void Run(ITokenizer tokenizer, TextReader input, TextWriter output, bool printIds, int batchSize, int nbest)

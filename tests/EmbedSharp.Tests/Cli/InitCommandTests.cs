@@ -1,3 +1,4 @@
+using EmbedSharp.Cli;
 using EmbedSharp.Cli.Commands;
 using EmbedSharp.Initialization;
 using EmbedSharp.Numerics;
@@ -86,6 +87,12 @@ public sealed class InitCommandTests : IDisposable
     [InlineData("--nonlinearity", "swish")]
     [InlineData("--std", "-1")]
     [InlineData("--shape", "1000000000000,300")]
+    [InlineData("--shape", "10,x")]
+    [InlineData("--shape", "10,,3")]
+    [InlineData("--shape", "99999999999999999999,3")]
+    [InlineData("--generator", "cuda")]
+    [InlineData("--format", "pt")]
+    [InlineData("--mode", "fan-sideways")]
     public void A_user_mistake_gives_one_line_on_stderr_and_exit_code_1(string option, string value)
     {
         var path = Path.Combine(_dir, "bad.npy");
@@ -149,9 +156,9 @@ public sealed class InitCommandTests : IDisposable
     {
         Assert.Equal([10000L, 300], InitCommand.ParseShape("10000,300"));
         Assert.Equal([2L, 3, 4], InitCommand.ParseShape("2x3x4"));
-        Assert.Equal(ulong.MaxValue, InitCommand.ParseSeed("-1"));
-        Assert.Equal(ulong.MaxValue, InitCommand.ParseSeed("18446744073709551615"));
-        Assert.Throws<ArgumentException>(() => InitCommand.ParseSeed("18446744073709551616"));
+        Assert.Equal(ulong.MaxValue, SharedOptions.ParseSeed("-1"));
+        Assert.Equal(ulong.MaxValue, SharedOptions.ParseSeed("18446744073709551615"));
+        Assert.Throws<ArgumentException>(() => SharedOptions.ParseSeed("18446744073709551616"));
     }
 }
 
