@@ -38,7 +38,7 @@ internal static class DemoCommand
 
             var fullStudy = result.GetValue(full);
             var dir = result.GetValue(output)?.FullName ?? (fullStudy ? "demo-study-full" : "demo-study");
-            StudyCommand.Run(fullStudy ? InitStudyOptions.Full(dir) : InitStudyOptions.Quick(dir));
+            StudyConsole.Run(fullStudy ? InitStudyOptions.Full(dir) : InitStudyOptions.Quick(dir));
         }));
         return command;
     }
