@@ -82,17 +82,17 @@ internal static class VectorsCommand
     {
         var input = new Argument<FileInfo>("IN") { Description = "Input file (any supported format)." };
         var output = new Argument<FileInfo>("OUT") { Description = "Output file." };
-        var to = new Option<string>("--to")
+        var to = new Option<string?>("--to")
         {
-            Description = "word2vec-bin, word2vec-text, glove, npy, safetensors or native.",
-            Required = true,
+            Description = "word2vec-bin, word2vec-text, glove, npy, safetensors or native (default: from OUT's extension when it names one "
+                + "format: .vec, .npy, .safetensors, .esvec; .txt and .bin need --to).",
         };
         var c = new Command("convert", "Convert between word-vector formats (atomic write).") { input, output, to, Json, Words };
         c.SetAction(r => CliErrors.Run(() =>
         {
             var inPath = r.GetValue(input)!.FullName;
             var outPath = r.GetValue(output)!.FullName;
-            var format = WritableFormats.Parse(r.GetValue(to)!, "--to");
+            var format = r.GetValue(to) is { } named ? WritableFormats.Parse(named, "--to") : FormatOfExtension(outPath);
             using var vectors = Load(inPath, VectorFile.Detect(inPath), r.GetValue(Words)?.FullName);
             VectorFile.Write(outPath, vectors, format);
             var summary = new JsonObject { ["in"] = inPath, ["out"] = outPath, ["format"] = Kebab.Of(format), ["words"] = vectors.Count, ["dimension"] = vectors.Dimension };
@@ -109,6 +109,29 @@ internal static class VectorsCommand
         ("npy", VectorFormat.NpyVocab),
         ("safetensors", VectorFormat.SafetensorsVocab),
         ("native", VectorFormat.Native));
+
+    /// <summary>The format an output file's extension names on its own: <c>.vec</c> (fastText's word2vec text),
+    /// <c>.npy</c>, <c>.safetensors</c>, <c>.esvec</c> (native). <c>.txt</c> is GloVe or word2vec text and <c>.bin</c>
+    /// word2vec binary or a fastText model, so they, and any other extension, need <c>--to</c>.</summary>
+    /// <exception cref="ArgumentException">The extension does not name exactly one writable format.</exception>
+    internal static VectorFormat FormatOfExtension(string path)
+    {
+        var extension = Path.GetExtension(path).ToLowerInvariant();
+        return extension switch
+        {
+            ".vec" => VectorFormat.Word2VecText,
+            ".npy" => VectorFormat.NpyVocab,
+            ".safetensors" => VectorFormat.SafetensorsVocab,
+            ".esvec" => VectorFormat.Native,
+            _ => throw new ArgumentException((extension switch
+            {
+                ".txt" => $"{Path.GetFileName(path)}: .txt is both GloVe and word2vec text",
+                ".bin" => $"{Path.GetFileName(path)}: .bin is both word2vec binary and fastText's model format",
+                "" => $"{Path.GetFileName(path)} has no extension to tell the format by",
+                _ => $"{Path.GetFileName(path)}: {extension} names no vector format",
+            }) + $"; pass --to ({string.Join(", ", WritableFormats.Names)})."),
+        };
+    }
 
     private static Command Lookup()
     {

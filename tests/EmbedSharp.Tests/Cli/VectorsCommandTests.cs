@@ -87,6 +87,54 @@ public sealed class VectorsCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("out.vec", VectorFormat.Word2VecText, "word2vec-text")]
+    [InlineData("out.VEC", VectorFormat.Word2VecText, "word2vec-text")]
+    [InlineData("out.npy", VectorFormat.NpyVocab, "npy-vocab")]
+    [InlineData("out.safetensors", VectorFormat.SafetensorsVocab, "safetensors-vocab")]
+    [InlineData("out.esvec", VectorFormat.Native, "native")]
+    public void Convert_takes_the_format_from_an_unambiguous_extension(string name, VectorFormat format, string printed)
+    {
+        var output = Path.Combine(_dir, name);
+        var (code, text, err) = CliRunner.Invoke(null, "vectors", "convert", Data("textvec", "fasttext_skipgram.vec"), output, "--json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(text);
+        Assert.Equal(printed, doc.RootElement.GetProperty("format").GetString());
+        Assert.Equal(format, VectorFile.Detect(output));
+        using var read = VectorFile.Read(output);
+        Assert.Equal(13, read.Count);
+    }
+
+    [Theory]
+    [InlineData("out.txt", ".txt is both GloVe and word2vec text")]
+    [InlineData("out.bin", ".bin is both word2vec binary and fastText's model format")]
+    [InlineData("out", "has no extension")]
+    [InlineData("out.vec.gz", ".gz names no vector format")]
+    public void Convert_asks_for_to_when_the_extension_does_not_say(string name, string message)
+    {
+        var output = Path.Combine(_dir, name);
+        var (code, _, err) = CliRunner.Invoke(null, "vectors", "convert", Data("textvec", "fasttext_skipgram.vec"), output);
+        Assert.Equal(1, code);
+        Assert.StartsWith("embedsharp: ", err, StringComparison.Ordinal);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+        Assert.Contains("pass --to (word2vec-bin, word2vec-text, glove, npy, safetensors, native)", err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void An_explicit_to_wins_over_the_extension()
+    {
+        var output = Path.Combine(_dir, "glove.txt");
+        var (code, _, err) = CliRunner.Invoke(null, "vectors", "convert", Data("textvec", "fasttext_skipgram.vec"), output, "--to", "GloVe");
+        Assert.True(code == 0, err);
+        Assert.Equal(VectorFormat.Glove, VectorFile.Detect(output));
+        var binary = Path.Combine(_dir, "w2v.vec");
+        (code, _, err) = CliRunner.Invoke(null, "vectors", "convert", Data("textvec", "fasttext_skipgram.vec"), binary, "--to", "word2vec_binary");
+        Assert.True(code == 0, err);
+        Assert.Equal(VectorFormat.Word2VecBinary, VectorFile.Detect(binary));
+    }
+
+    [Theory]
     [InlineData("info", "/no/such/file.vec")]
     [InlineData("convert", "x", "y", "--to", "pdf")]
     public void A_user_mistake_gives_one_line_and_exit_code_1(params string[] args)
