@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using EmbedSharp.FastText;
+using EmbedSharp.Initialization;
 using EmbedSharp.Numerics.Formats.Npy;
 using EmbedSharp.Randomness;
 using EmbedSharp.Tokenization;
@@ -226,7 +227,8 @@ internal static class VectorsCommand
         var output = SharedOptions.OutFile("Where to write the (|vocab|, D) table as .npy.");
         var oovInit = new Option<string>("--oov-init")
         {
-            Description = "pretrained-normal (N(mean, std) of the pretrained matrix; default), normal (N(0, 1)), uniform (U(−0.1, 0.1)), trunc-normal (std 0.02, ±2σ) or zeros.",
+            Description = "pretrained-normal (N(mean, std) of the pretrained matrix; default), normal (N(0, 1)), uniform (U(−0.1, 0.1)), trunc-normal (std 0.02, ±2σ) or zeros; "
+                + "or any other initialisation spec, e.g. xavier-uniform or 'normal(std=0.1)'.",
             DefaultValueFactory = _ => "pretrained-normal",
         };
         var seed = SharedOptions.Seed("Seed for the unknown-token rows (as torch.manual_seed).");
@@ -242,7 +244,7 @@ internal static class VectorsCommand
             var options = new AlignmentOptions
             {
                 Subwords = model,
-                OovInit = OovInits.Parse(r.GetValue(oovInit)!, "--oov-init"),
+                OovInit = ParseOovInit(r.GetValue(oovInit)!),
                 CaseFallback = r.GetValue(noLower) ? CaseFallback.None : CaseFallback.Lowercase,
             };
             var result = VocabularyAligner.Align(vocabulary, vectors, new Generator(r.GetSeed(seed)), options);
@@ -272,13 +274,26 @@ internal static class VectorsCommand
         return c;
     }
 
-    /// <summary>The policies of <c>--oov-init</c>.</summary>
+    /// <summary>The named policies of <c>--oov-init</c>; any other text is an <see cref="InitSpec"/>.</summary>
     private static readonly Choices<OovInit> OovInits = new(
         ("pretrained-normal", OovInit.PretrainedNormal),
         ("normal", OovInit.Normal()),
         ("uniform", OovInit.Uniform(-0.1, 0.1)),
         ("trunc-normal", OovInit.TruncNormal(0, 0.02, -0.04, 0.04)),
         ("zeros", OovInit.Zeros));
+
+    /// <summary>A named policy, else an initialisation spec (<c>xavier-uniform</c>, <c>normal(std=0.1)</c>).</summary>
+    internal static OovInit ParseOovInit(string text)
+    {
+        if (OovInits.TryParse(text, out var named))
+        {
+            return named;
+        }
+
+        return InitSpec.TryParseScheme(text.Split('(', 2)[0], out _)
+            ? OovInit.From(InitSpec.Parse(text)) // the spec's own message for a bad parameter
+            : throw new ArgumentException($"Unknown --oov-init '{text.Trim()}'; expected {OovInits.Listed}, or an initialisation spec such as xavier-uniform or normal(std=0.1).");
+    }
 
     /// <summary>Reads any format; on a terminal, files over 64 MB show a progress bar (bytes, rate, ETA) on stderr.</summary>
     private static WordVectors Load(string path, VectorFormat? format, string? wordsPath)

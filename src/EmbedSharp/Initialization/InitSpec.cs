@@ -282,7 +282,14 @@ public sealed record InitSpec
     public static InitScheme ParseScheme(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return TryParseScheme(name, out var scheme) ? scheme : throw new FormatException(UnknownScheme(name));
+        return TryParseSchemeName(name, out var scheme) ? scheme : throw new FormatException(UnknownScheme(name));
+    }
+
+    /// <summary>Like <see cref="ParseScheme"/>, returning false instead of throwing.</summary>
+    public static bool TryParseScheme([NotNullWhen(true)] string? name, out InitScheme scheme)
+    {
+        scheme = default;
+        return name is not null && TryParseSchemeName(name, out scheme);
     }
 
     /// <summary>Like <see cref="Parse"/>, returning false instead of throwing.</summary>
@@ -300,7 +307,7 @@ public sealed record InitSpec
 
         var open = text.IndexOf('(', StringComparison.Ordinal);
         var head = open < 0 ? text : text[..open];
-        if (!TryParseScheme(head, out var scheme))
+        if (!TryParseSchemeName(head, out var scheme))
         {
             error = UnknownScheme(head);
             return false;
@@ -543,7 +550,7 @@ public sealed record InitSpec
     private static string MissingMessage(InitScheme scheme, Parameter p) =>
         Invariant($"{NameOf(scheme)} needs {ParameterName(p)}; write e.g. {NameOf(scheme)}({ParameterName(p)}={(p == Parameter.Value ? "0.5" : "0.9")}).");
 
-    private static bool TryParseScheme(string text, out InitScheme scheme)
+    private static bool TryParseSchemeName(string text, out InitScheme scheme)
     {
         var key = Normalise(text);
         if (key.EndsWith('-'))

@@ -134,6 +134,45 @@ public sealed class VectorsCommandTests : IDisposable
         Assert.Equal(VectorFormat.Word2VecBinary, VectorFile.Detect(binary));
     }
 
+    [Fact]
+    public void Oov_init_takes_a_named_policy_or_an_init_spec()
+    {
+        var vocab = Path.Combine(_dir, "vocab.txt");
+        File.WriteAllLines(vocab, ["alpha", "surely-missing-token", "another-missing-token"]);
+        var table = Path.Combine(_dir, "table.npy");
+        var (code, output, err) = CliRunner.Invoke(null, "vectors", "align", Data("textvec", "fasttext_skipgram.vec"), vocab, "--out", table,
+            "--oov-init", "xavier_uniform(gain=2)", "--seed", "3");
+        Assert.True(code == 0, err);
+        Assert.Contains("xavier-uniform(gain=2)", output, StringComparison.Ordinal);
+        var expected = EmbedSharp.Initialization.InitSpec.XavierUniform(2).Apply(new EmbedSharp.Numerics.FloatTensor(2, 10), new EmbedSharp.Randomness.Generator(3UL));
+        var written = NpyFile.ReadTensor(table);
+        Assert.Equal(expected.Row(0).ToArray(), written.Row(1).ToArray());
+        Assert.Equal(expected.Row(1).ToArray(), written.Row(2).ToArray());
+
+        (code, output, err) = CliRunner.Invoke(null, "vectors", "align", Data("textvec", "fasttext_skipgram.vec"), vocab, "--out", table, "--oov-init", "Trunc_Normal");
+        Assert.True(code == 0, err);
+        Assert.Contains("trunc_normal(0, 0.02, -0.04, 0.04)", output, StringComparison.Ordinal); // the named policy, not the spec's defaults
+    }
+
+    [Theory]
+    [InlineData("--oov-init", "glorot", "Unknown --oov-init 'glorot'; expected one of: pretrained-normal, normal, uniform, trunc-normal, zeros, or an initialisation spec")]
+    [InlineData("--oov-init", "normal(sd=1)", "normal takes no parameter 'sd'")]
+    [InlineData("--oov-init", "constant", "constant needs value")]
+    [InlineData("--oov-init", "fasttext", "not a fill for unknown tokens")]
+    [InlineData("--seed", "x", "--seed 'x' is not an integer")]
+    [InlineData("--vocab-type", "spm", "Unknown --vocab-type 'spm'")]
+    public void Bad_align_options_are_one_line(string option, string value, string message)
+    {
+        var vocab = Path.Combine(_dir, "vocab.txt");
+        File.WriteAllLines(vocab, ["alpha", "surely-missing-token"]);
+        var table = Path.Combine(_dir, "bad-table.npy");
+        var (code, _, err) = CliRunner.Invoke(null, "vectors", "align", Data("textvec", "fasttext_skipgram.vec"), vocab, "--out", table, option, value);
+        Assert.Equal(1, code);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(File.Exists(table));
+    }
+
     [Theory]
     [InlineData("info", "/no/such/file.vec")]
     [InlineData("convert", "x", "y", "--to", "pdf")]

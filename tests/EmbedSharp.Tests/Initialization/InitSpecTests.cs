@@ -182,6 +182,19 @@ public sealed class InitSpecTests
     }
 
     [Fact]
+    public void Scheme_names_alone_parse_without_their_parameters()
+    {
+        Assert.Equal(InitScheme.Constant, InitSpec.ParseScheme("constant")); // a spec would need value
+        Assert.Equal(InitScheme.XavierUniform, InitSpec.ParseScheme(" xavier_uniform_ "));
+        Assert.True(InitSpec.TryParseScheme("FastText", out var scheme));
+        Assert.Equal(InitScheme.FastText, scheme);
+        Assert.False(InitSpec.TryParseScheme("normal(std=1)", out _));
+        Assert.False(InitSpec.TryParseScheme(null, out _));
+        Assert.StartsWith("Unknown initialisation scheme 'glorot'; expected one of: uniform,",
+            Assert.Throws<FormatException>(() => InitSpec.ParseScheme("glorot")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Text_is_culture_invariant()
     {
         var previous = CultureInfo.CurrentCulture;
