@@ -24,7 +24,8 @@ internal static class InitCommand
         var shape = new Option<string>("--shape") { Description = "Tensor shape, comma-separated, e.g. 10000,300.", Required = true };
         var scheme = new Option<string>("--scheme")
         {
-            Description = "One of: " + string.Join(", ", InitSpec.SchemeNames.Where(n => n != InitSpec.FastText.Name)) + ".",
+            Description = "One of: " + string.Join(", ", InitSpec.SchemeNames.Where(n => n != InitSpec.FastText.Name))
+                + ". Its parameters may follow in parentheses instead of as options, e.g. 'normal(std=0.02)'.",
             Required = true,
         };
         var seed = SharedOptions.Seed("Seed as for torch.manual_seed (any 64-bit integer, negative wraps).");

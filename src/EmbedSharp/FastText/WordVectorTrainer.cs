@@ -12,8 +12,8 @@ namespace EmbedSharp.FastText;
 /// the learning rate lr·(1 − processed / (Epoch·tokens)).
 /// <para>The input matrix starts as fastText's, bit for bit (<see cref="InitSpec.FastText"/>: U(−1/dim, 1/dim) in the
 /// first Thread tenths of the flattened matrix, zero in the rest), or as any other <see cref="InitSpec"/> applied to the
-/// whole matrix (e.g. <c>InitSpec.Uniform(-1.0 / dim, 1.0 / dim)</c>: every row drawn). The workers' random streams are xoshiro128**, not std::minstd_rand, so
-/// training matches fastText's in distribution, not in bits. With Thread = 1 the same corpus and Seed give the same bits
+/// whole matrix (e.g. <c>InitSpec.Uniform(-1.0 / dim, 1.0 / dim)</c>: every row drawn). The workers' random streams are
+/// xoshiro128**, not std::minstd_rand, so training matches fastText's in distribution, not in bits. With Thread = 1 the same corpus and Seed give the same bits
 /// every run.</para>
 /// <para>Negatives are drawn uniformly from a table of 10,000,000 entries where word w fills ⌈count_w^0.5 / Σ count^0.5
 /// · 10⁷⌉ slots — fastText's power 0.5 (<c>NegativeSamplingLoss</c>), not word2vec's 0.75. With
