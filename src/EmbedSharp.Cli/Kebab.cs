@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace EmbedSharp.Cli;
@@ -28,20 +27,8 @@ internal static class Kebab
     public static IEnumerable<string> Names<T>()
         where T : struct, Enum => Enum.GetValues<T>().Select(Of);
 
-    /// <summary>Parses a kebab-case (or snake_case, as PyTorch writes it) name; throws with the valid names listed.</summary>
+    /// <summary>Parses a kebab-case (or snake_case, as PyTorch writes it) name with the CLI's one parser
+    /// (<see cref="Choices{T}"/>); throws with the valid names listed.</summary>
     public static T Parse<T>(string text, string what)
-        where T : struct, Enum
-    {
-        var wanted = text.Trim().Replace('_', '-').ToLowerInvariant();
-        foreach (var v in Enum.GetValues<T>())
-        {
-            if (Of(v) == wanted)
-            {
-                return v;
-            }
-        }
-
-        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-            $"Unknown {what} '{text}'; expected one of: {string.Join(", ", Names<T>())}."));
-    }
+        where T : struct, Enum => Choices.Of<T>().Parse(text, what);
 }

@@ -41,7 +41,7 @@ public sealed class InitStudy
     public InitStudyOptions Options { get; }
 
     /// <summary>Whether any scheme needs pretrained vectors.</summary>
-    public bool NeedsVectors => Options.Schemes.Any(EmbeddingInits.IsPretrained);
+    public bool NeedsVectors => Options.Schemes.Any(s => s.IsPretrained);
 
     /// <summary>The generator of stream <paramref name="stream"/> of seed <paramref name="seed"/> (see the remarks).</summary>
     public static Generator Stream(int seed, int stream) => new(((ulong)seed * 1000UL) + (ulong)stream);
@@ -252,27 +252,20 @@ public sealed class InitStudy
         IProgress<StudyProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var name = EmbeddingInits.Name(scheme);
+        var name = scheme.Name;
         var total = Options.Schemes.Count * Options.Seeds.Count;
         var model = new TextClassifier(data.Train.Featurizer, data.LabelNames, options.Dim, new Generator(0UL)); // fastText's init, replaced below
-        if (Options.OutputInit == OutputLayerInit.Torch)
-        {
-            model.Output.ResetParameters(Stream(seed, 1));
-        }
-        else
-        {
-            Initialization.Init.Zeros(model.Output.Weight.Value);
-        }
+        Options.OutputInit.Weight().Apply(model.Output.Weight.Value, Stream(seed, 1)); // the layer has no bias: nn.Linear's reset draws W only
 
         var table = model.Embedding.Weight;
-        if (EmbeddingInits.IsPretrained(scheme))
+        if (scheme.IsPretrained)
         {
             table.Value.CopyFrom(data.Aligned!.Weights.AsSpan());
-            table.RequiresGrad = scheme == EmbeddingInit.PretrainedFinetuned;
+            table.RequiresGrad = !scheme.IsFrozen;
         }
         else
         {
-            EmbeddingInits.Fill(scheme, table.Value, Stream(seed, 2));
+            scheme.Fill(table.Value, Stream(seed, 2));
         }
 
         var initial = Stats(table.Value);
@@ -311,7 +304,7 @@ public sealed class InitStudy
             Steps = steps,
             Epochs = epochs,
             WallSeconds = clock.Elapsed.TotalSeconds,
-            PretrainedCoverage = EmbeddingInits.IsPretrained(scheme) ? data.Aligned!.Report.TypeCoverage : null,
+            PretrainedCoverage = scheme.IsPretrained ? data.Aligned!.Report.TypeCoverage : null,
         };
     }
 

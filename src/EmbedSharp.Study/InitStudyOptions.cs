@@ -1,3 +1,5 @@
+using EmbedSharp.Initialization;
+
 namespace EmbedSharp.Study;
 
 /// <summary>How big a study is: <see cref="Quick"/> is what <c>embedsharp demo</c> runs (a few minutes on two cores).</summary>
@@ -10,7 +12,10 @@ public enum StudyPreset
     Full,
 }
 
-/// <summary>How the classifier's output layer W (labels, D) starts; the same in every run of a study.</summary>
+/// <summary>How the classifier's output layer W (labels, D) starts; the same in every run of a study. A named choice
+/// (recorded by name in results.json and the report) rather than a scheme: "torch" means whatever <c>nn.Linear</c>'s
+/// <c>reset_parameters</c> draws, which for the study's bias-free layer is the <see cref="InitSpec"/> of
+/// <see cref="OutputLayerInits.Weight"/>.</summary>
 public enum OutputLayerInit
 {
     /// <summary>PyTorch's <c>nn.Linear</c> default, kaiming_uniform_(a=√5) = U(−1/√D, 1/√D), drawn from the seed's stream.</summary>
@@ -18,6 +23,23 @@ public enum OutputLayerInit
 
     /// <summary>Zeros, as fastText: a zero or constant table then gets no input-dependent signal at all.</summary>
     Zeros,
+}
+
+/// <summary>The scheme of each <see cref="OutputLayerInit"/>.</summary>
+public static class OutputLayerInits
+{
+    /// <summary>The fill of the output weight W (labels, D): <see cref="OutputLayerInit.Torch"/> is
+    /// <c>kaiming-uniform(a=√5)</c> (torch: <c>kaiming_uniform_(W, a=math.sqrt(5))</c>, the weight half of
+    /// <c>nn.Linear.reset_parameters</c>; the study's layer has no bias), <see cref="OutputLayerInit.Zeros"/> is <c>zeros</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An undefined value.</exception>
+    public static InitSpec Weight(this OutputLayerInit init) => init switch
+    {
+        OutputLayerInit.Torch => TorchWeight,
+        OutputLayerInit.Zeros => InitSpec.Zeros,
+        _ => throw new ArgumentOutOfRangeException(nameof(init), init, "Unknown output-layer initialisation."),
+    };
+
+    private static readonly InitSpec TorchWeight = InitSpec.KaimingUniform(a: Math.Sqrt(5));
 }
 
 /// <summary>
@@ -28,7 +50,7 @@ public enum OutputLayerInit
 public sealed record InitStudyOptions
 {
     /// <summary>The schemes compared (default: all fourteen).</summary>
-    public IReadOnlyList<EmbeddingInit> Schemes { get; init; } = EmbeddingInits.All;
+    public IReadOnlyList<EmbeddingInit> Schemes { get; init; } = EmbeddingInit.All;
 
     /// <summary>The seeds; each seed fixes the data split, the data order, the output layer and the scheme's draws.</summary>
     public IReadOnlyList<int> Seeds { get; init; } = [0, 1, 2];

@@ -34,7 +34,7 @@ public sealed record TableStats(double Mean, double Std, double MeanRowNorm, int
 /// </summary>
 public sealed record RunResult
 {
-    /// <summary>The scheme's <see cref="EmbeddingInits.Name"/>.</summary>
+    /// <summary>The scheme's <see cref="EmbeddingInit.Name"/>.</summary>
     public required string Scheme { get; init; }
 
     /// <summary>The seed.</summary>

@@ -28,7 +28,7 @@ internal static class StudyPlan
             foreach (var scheme in schemes)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var name = EmbeddingInits.Name(scheme);
+                var name = scheme.Name;
                 var done = StudyFiles.TryReadRun(outputDirectory, name, seed, fingerprint, out var reason);
                 if (done is not null)
                 {
@@ -57,7 +57,7 @@ internal static class StudyPlan
             foreach (var (scheme, runIndex) in todo)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var name = EmbeddingInits.Name(scheme);
+                var name = scheme.Name;
                 progress?.Report(new StudyProgress(StudyProgressKind.RunStarted, runIndex, total, name, seed, 0));
                 var run = train(data, scheme, seed, runIndex);
                 StudyFiles.WriteRun(outputDirectory, run);
@@ -71,7 +71,7 @@ internal static class StudyPlan
         {
             foreach (var seed in seeds)
             {
-                ordered.Add(results[(EmbeddingInits.Name(scheme), seed)]);
+                ordered.Add(results[(scheme.Name, seed)]);
             }
         }
 

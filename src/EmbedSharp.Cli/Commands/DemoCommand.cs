@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using EmbedSharp.Initialization;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 using EmbedSharp.Study;
@@ -16,10 +17,10 @@ internal static class DemoCommand
     {
         var rows = new Option<long>("--rows") { Description = "With --init-table: rows of the table (vocabulary size).", DefaultValueFactory = _ => 10000 };
         var cols = new Option<long>("--cols") { Description = "With --init-table: columns of the table (embedding dimension).", DefaultValueFactory = _ => 300 };
-        var seed = new Option<string>("--seed") { Description = "With --init-table: seed as for torch.manual_seed.", DefaultValueFactory = _ => "0" };
+        var seed = SharedOptions.Seed("With --init-table: seed as for torch.manual_seed.");
         var full = new Option<bool>("--full") { Description = "Run the whole study (3 seeds, all e-mails, dim 50, 10 epochs) instead of the quick one." };
         var initTable = new Option<bool>("--init-table") { Description = "Instead of the study: every scheme side by side on one table (mean, std, min, max, time); see --rows, --cols, --seed." };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Output directory of the study (default demo-study, or demo-study-full with --full)." };
+        var output = SharedOptions.OutDirectory("Output directory of the study (default demo-study, or demo-study-full with --full).", required: false);
         var command = new Command("demo", "Which embedding initialisation should I use? Runs the quick initialisation study on SpamAssassin (fetched if needed) and writes report.html.");
         command.Options.Add(full);
         command.Options.Add(initTable);
@@ -31,13 +32,13 @@ internal static class DemoCommand
         {
             if (result.GetValue(initTable))
             {
-                InitTable(result.GetValue(rows), result.GetValue(cols), InitCommand.ParseSeed(result.GetValue(seed)!));
+                InitTable(result.GetValue(rows), result.GetValue(cols), result.GetSeed(seed));
                 return;
             }
 
             var fullStudy = result.GetValue(full);
             var dir = result.GetValue(output)?.FullName ?? (fullStudy ? "demo-study-full" : "demo-study");
-            StudyCommand.Run(fullStudy ? InitStudyOptions.Full(dir) : InitStudyOptions.Quick(dir));
+            StudyConsole.Run(fullStudy ? InitStudyOptions.Full(dir) : InitStudyOptions.Quick(dir));
         }));
         return command;
     }
@@ -56,24 +57,24 @@ internal static class DemoCommand
             table.AddColumn(new TableColumn(h).RightAligned());
         }
 
-        var schemes = new (InitScheme Scheme, string Name, InitParameters P)[]
+        var schemes = new (InitSpec Spec, string Name)[]
         {
-            (InitScheme.Zeros, "zeros_", new()),
-            (InitScheme.Constant, "constant_(0.1)", new() { Value = 0.1 }),
-            (InitScheme.Uniform, "uniform_(-0.1, 0.1)", new() { A = -0.1, B = 0.1 }),
-            (InitScheme.Normal, "normal_ (nn.Embedding)", new()),
-            (InitScheme.Normal, "normal_(0, 0.02) (BERT)", new() { Std = 0.02 }),
-            (InitScheme.TruncNormal, "trunc_normal_(std=0.02)", new() { Std = 0.02, A = -0.04, B = 0.04 }),
-            (InitScheme.XavierUniform, "xavier_uniform_", new()),
-            (InitScheme.XavierNormal, "xavier_normal_", new()),
-            (InitScheme.KaimingUniform, "kaiming_uniform_", new()),
-            (InitScheme.KaimingNormal, "kaiming_normal_", new()),
-            (InitScheme.Orthogonal, "orthogonal_", new()),
-            (InitScheme.Sparse, "sparse_(0.9)", new() { Sparsity = 0.9 }),
-            (InitScheme.Eye, "eye_", new()),
-            (InitScheme.LecunUniform, "lecun_uniform", new()),
-            (InitScheme.LecunNormal, "lecun_normal", new()),
-            (InitScheme.VarianceScaling, "variance_scaling(2, fan_avg)", new() { Scale = 2, Mode = Initialization.FanMode.FanAvg }),
+            (InitSpec.Zeros, "zeros_"),
+            (InitSpec.Constant(0.1), "constant_(0.1)"),
+            (InitSpec.Uniform(-0.1, 0.1), "uniform_(-0.1, 0.1)"),
+            (InitSpec.Normal(), "normal_ (nn.Embedding)"),
+            (InitSpec.Normal(std: 0.02), "normal_(0, 0.02) (BERT)"),
+            (InitSpec.TruncNormal(std: 0.02, a: -0.04, b: 0.04), "trunc_normal_(std=0.02)"),
+            (InitSpec.XavierUniform(), "xavier_uniform_"),
+            (InitSpec.XavierNormal(), "xavier_normal_"),
+            (InitSpec.KaimingUniform(), "kaiming_uniform_"),
+            (InitSpec.KaimingNormal(), "kaiming_normal_"),
+            (InitSpec.Orthogonal(), "orthogonal_"),
+            (InitSpec.Sparse(0.9), "sparse_(0.9)"),
+            (InitSpec.Eye, "eye_"),
+            (InitSpec.LecunUniform, "lecun_uniform"),
+            (InitSpec.LecunNormal, "lecun_normal"),
+            (InitSpec.VarianceScaling(2, FanMode.FanAvg), "variance_scaling(2, fan_avg)"),
         };
 
         if (Console.IsOutputRedirected)
@@ -85,12 +86,12 @@ internal static class DemoCommand
         var generator = new Generator(seed);
         void RunAll(Action<string> starting)
         {
-            foreach (var (scheme, name, p) in schemes)
+            foreach (var (spec, name) in schemes)
             {
                 starting(name);
                 var tensor = new FloatTensor(rows, cols);
                 var clock = Stopwatch.StartNew();
-                InitSchemes.Apply(scheme, tensor, generator, p);
+                spec.Apply(tensor, generator);
                 var ms = clock.Elapsed.TotalMilliseconds;
                 var s = tensor.Statistics();
                 table.AddRow(name, F(s.Mean), F(s.Std), F(s.Min), F(s.Max), ms.ToString("0.0", CultureInfo.InvariantCulture));

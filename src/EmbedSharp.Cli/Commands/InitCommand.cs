@@ -12,13 +12,25 @@ namespace EmbedSharp.Cli.Commands;
 /// <summary><c>embedsharp init</c>: fill a tensor with one scheme and write it as .npy or safetensors.</summary>
 internal static class InitCommand
 {
+    private static readonly Choices<Func<ulong, IRandomSource>> Generators = new(
+        ("torch", seed => new Generator(seed)),
+        ("parallel", seed => new PhiloxGenerator(seed)));
+
+    /// <summary>--format: false for .npy, true for safetensors.</summary>
+    private static readonly Choices<bool> Formats = new(("npy", false), ("safetensors", true));
+
     public static Command Create()
     {
         var shape = new Option<string>("--shape") { Description = "Tensor shape, comma-separated, e.g. 10000,300.", Required = true };
-        var scheme = new Option<string>("--scheme") { Description = "One of: " + string.Join(", ", Kebab.Names<InitScheme>()) + ".", Required = true };
-        var seed = new Option<string>("--seed") { Description = "Seed as for torch.manual_seed (any 64-bit integer, negative wraps).", DefaultValueFactory = _ => "0" };
+        var scheme = new Option<string>("--scheme")
+        {
+            Description = "One of: " + string.Join(", ", InitSpec.SchemeNames.Where(n => n != InitSpec.FastText.Name))
+                + ". Its parameters may follow in parentheses instead of as options, e.g. 'normal(std=0.02)'.",
+            Required = true,
+        };
+        var seed = SharedOptions.Seed("Seed as for torch.manual_seed (any 64-bit integer, negative wraps).");
         var generator = new Option<string>("--generator") { Description = "torch (PyTorch's exact CPU stream) or parallel (Philox, fast, not PyTorch's bits).", DefaultValueFactory = _ => "torch" };
-        var output = new Option<FileInfo>("--out") { Description = "Output file.", Required = true };
+        var output = SharedOptions.OutFile("Output file.");
         var format = new Option<string>("--format") { Description = "npy or safetensors (default: from the file extension, else npy)." };
         var name = new Option<string>("--name") { Description = "Tensor name in a safetensors file.", DefaultValueFactory = _ => "weight" };
         var gain = new Option<double?>("--gain") { Description = "Gain (xavier, orthogonal, identity)." };
@@ -43,42 +55,23 @@ internal static class InitCommand
         command.SetAction(result => CliErrors.Run(() =>
         {
             var dims = ParseShape(result.GetValue(shape)!);
-            var kind = Kebab.Parse<InitScheme>(result.GetValue(scheme)!, "scheme");
-            var parameters = new InitParameters
-            {
-                Gain = result.GetValue(gain),
-                A = result.GetValue(a),
-                B = result.GetValue(b),
-                Mean = result.GetValue(mean),
-                Std = result.GetValue(std),
-                Mode = result.GetValue(mode) is { } m ? Kebab.Parse<FanMode>(m, "mode") : null,
-                Nonlinearity = result.GetValue(nonlinearity) is { } n ? Kebab.Parse<NonlinearityKind>(n, "nonlinearity") : null,
-                Sparsity = result.GetValue(sparsity),
-                Value = result.GetValue(value),
-                Groups = result.GetValue(groups),
-                Scale = result.GetValue(scale),
-                Distribution = result.GetValue(distribution) is { } d ? Kebab.Parse<VarianceScalingDistribution>(d, "distribution") : null,
-            };
-            var seedValue = ParseSeed(result.GetValue(seed)!);
-            IRandomSource source = result.GetValue(generator)!.Trim().ToLowerInvariant() switch
-            {
-                "torch" => new Generator(seedValue),
-                "parallel" => new PhiloxGenerator(seedValue),
-                var other => throw new ArgumentException($"Unknown generator '{other}'; expected torch or parallel."),
-            };
+            var spec = BuildSpec(result.GetValue(scheme)!, result.GetValue(gain), result.GetValue(a), result.GetValue(b), result.GetValue(mean), result.GetValue(std),
+                result.GetValue(mode) is { } m ? Kebab.Parse<FanMode>(m, "--mode") : null,
+                result.GetValue(nonlinearity) is { } n ? Kebab.Parse<NonlinearityKind>(n, "--nonlinearity") : null,
+                result.GetValue(sparsity), result.GetValue(value), result.GetValue(groups), result.GetValue(scale),
+                result.GetValue(distribution) is { } d ? Kebab.Parse<VarianceScalingDistribution>(d, "--distribution") : null);
+            var source = Generators.Parse(result.GetValue(generator)!, "--generator")(result.GetSeed(seed));
             var file = result.GetValue(output)!;
-            var fmt = (result.GetValue(format) ?? (file.Extension.Equals(".safetensors", StringComparison.OrdinalIgnoreCase) ? "safetensors" : "npy")).ToLowerInvariant();
-            if (fmt is not ("npy" or "safetensors"))
-            {
-                throw new ArgumentException($"Unknown format '{fmt}'; expected npy or safetensors.");
-            }
+            var safetensors = result.GetValue(format) is { } f
+                ? Formats.Parse(f, "--format")
+                : file.Extension.Equals(".safetensors", StringComparison.OrdinalIgnoreCase);
 
             CheckFitsInMemory(dims);
             var tensor = new FloatTensor(dims);
             var clock = Stopwatch.StartNew();
-            InitSchemes.Apply(kind, tensor, source, parameters);
+            spec.Apply(tensor, source);
             var elapsed = clock.Elapsed;
-            if (fmt == "npy")
+            if (!safetensors)
             {
                 NpyFile.Write(file.FullName, tensor);
             }
@@ -89,9 +82,54 @@ internal static class InitCommand
 
             var s = tensor.Statistics();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Kebab.Of(kind)} {FloatTensor.FormatShape(tensor.Shape)} mean={s.Mean:0.######} std={s.Std:0.######} min={s.Min:0.######} max={s.Max:0.######} time={elapsed.TotalMilliseconds:0.#}ms -> {file.FullName}"));
+                $"{spec.Name} {FloatTensor.FormatShape(tensor.Shape)} mean={s.Mean:0.######} std={s.Std:0.######} min={s.Min:0.######} max={s.Max:0.######} time={elapsed.TotalMilliseconds:0.#}ms -> {file.FullName}"));
         }));
         return command;
+    }
+
+    /// <summary>The spec of <c>--scheme</c> (a name such as <c>xavier-uniform</c>, or a spec with parameters such as
+    /// <c>normal(std=0.02)</c>) with the parameter options it takes; options the scheme does not take are ignored, and a
+    /// parameter given both ways is an error.</summary>
+    internal static InitSpec BuildSpec(string schemeText, double? gain, double? a, double? b, double? mean, double? std, FanMode? mode,
+        NonlinearityKind? nonlinearity, double? sparsity, double? value, int? groups, double? scale, VarianceScalingDistribution? distribution)
+    {
+        var parsed = schemeText.Contains('(', StringComparison.Ordinal) ? InitSpec.Parse(schemeText) : null; // with its parameters
+        var kind = parsed?.Scheme ?? InitSpec.ParseScheme(schemeText);
+        if (kind == InitScheme.FastText)
+        {
+            throw new ArgumentException("--scheme fasttext is fastText's own start of the input matrix (its values depend on the thread count); use train-vectors --init fasttext.");
+        }
+
+        var takes = InitSpec.ParameterNames(kind);
+        T? Pick<T>(string name, T? inText, T? option)
+            where T : struct
+        {
+            if (!takes.Contains(name))
+            {
+                return null;
+            }
+
+            if (inText is not null && option is not null)
+            {
+                throw new ArgumentException($"{name} is given twice: in --scheme '{schemeText}' and as --{name}.");
+            }
+
+            return inText ?? option;
+        }
+
+        return InitSpec.Create(kind,
+            gain: Pick("gain", parsed?.Gain, gain),
+            a: Pick("a", parsed?.A, a),
+            b: Pick("b", parsed?.B, b),
+            mean: Pick("mean", parsed?.Mean, mean),
+            std: Pick("std", parsed?.Std, std),
+            mode: Pick("mode", parsed?.Mode, mode),
+            nonlinearity: Pick("nonlinearity", parsed?.Nonlinearity, nonlinearity),
+            sparsity: Pick("sparsity", parsed?.Sparsity, sparsity) ?? (kind == InitScheme.Sparse ? throw new ArgumentException("sparse needs --sparsity.") : null),
+            value: Pick("value", parsed?.Value, value) ?? (kind == InitScheme.Constant ? throw new ArgumentException("constant needs --value.") : null),
+            groups: Pick("groups", parsed?.Groups, groups),
+            scale: Pick("scale", parsed?.Scale, scale),
+            distribution: Pick("distribution", parsed?.Distribution, distribution));
     }
 
     /// <summary>Refuses a shape whose float32 storage exceeds the memory this process may use, before allocating.</summary>
@@ -112,40 +150,41 @@ internal static class InitCommand
         }
     }
 
-    /// <summary>Parses "10000,300" (also "10000x300"); every dimension a non-negative integer.</summary>
+    /// <summary>Parses a shape strictly: non-negative integers separated by commas (<c>10000,300</c>), else by <c>x</c>
+    /// (<c>10000x300</c>), else by blanks (<c>10000 300</c>); blanks around a dimension are ignored. Anything else
+    /// (<c>10,x</c>, <c>10,,3</c>, <c>10,</c>, <c>10,-3</c>, a dimension over 2^63 − 1) is an error naming it.</summary>
+    /// <exception cref="ArgumentException">Not a shape.</exception>
     internal static long[] ParseShape(string text)
     {
-        var parts = text.Split([',', 'x', 'X', ' '], StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0)
+        var trimmed = text.Trim();
+        if (trimmed.Length == 0)
         {
             throw new ArgumentException($"--shape '{text}' has no dimensions; write e.g. 10000,300.");
         }
 
+        var parts = trimmed.Contains(',', StringComparison.Ordinal) ? trimmed.Split(',')
+            : trimmed.IndexOfAny(['x', 'X']) >= 0 ? trimmed.Split('x', 'X')
+            : trimmed.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
         var dims = new long[parts.Length];
         for (var i = 0; i < parts.Length; i++)
         {
-            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]))
+            var part = parts[i].Trim();
+            if (part.Length == 0)
             {
-                throw new ArgumentException($"--shape '{text}': '{parts[i]}' is not a non-negative integer.");
+                throw new ArgumentException($"--shape '{text}' has an empty dimension; write e.g. 10000,300.");
+            }
+
+            if (!part.All(char.IsAsciiDigit))
+            {
+                throw new ArgumentException($"--shape '{text}': '{part}' is not a non-negative integer.");
+            }
+
+            if (!long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]))
+            {
+                throw new ArgumentException($"--shape '{text}': {part} is larger than {long.MaxValue}.");
             }
         }
 
         return dims;
-    }
-
-    /// <summary>Parses a seed as torch.manual_seed takes it: any value in [−2^63, 2^64), negative ones wrapping modulo 2^64.</summary>
-    internal static ulong ParseSeed(string text)
-    {
-        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var u))
-        {
-            return u;
-        }
-
-        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
-        {
-            return unchecked((ulong)l);
-        }
-
-        throw new ArgumentException($"--seed '{text}' is not an integer in [-2^63, 2^64).");
     }
 }

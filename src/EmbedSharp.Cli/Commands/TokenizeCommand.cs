@@ -28,7 +28,7 @@ internal static class TokenizeCommand
         var input = new Option<FileInfo?>("--input") { Description = "Read this file instead of standard input." };
         var lower = new Option<bool>("--do-lower-case") { Description = "wordpiece: lower-case and strip accents (an uncased vocabulary).", DefaultValueFactory = _ => true };
         var unit = new Option<string>("--char-unit") { Description = "char: code-point or grapheme.", DefaultValueFactory = _ => "code-point" };
-        var splitting = WordSplittingOption();
+        var splitting = SharedOptions.WordSplitting();
         var batch = new Option<int>("--batch-size") { Description = "Lines encoded together on all cores.", DefaultValueFactory = _ => 2048 };
         var nbest = new Option<int>("--nbest")
         {
@@ -43,7 +43,7 @@ internal static class TokenizeCommand
         command.SetAction(r => CliErrors.Run(() =>
         {
             var path = r.GetValue(model)!;
-            var kind = r.GetValue(type) is { } t ? ParseType(t) : TokenizerFiles.InferType(path);
+            var kind = r.GetValue(type) is { } t ? SharedOptions.TokenizerTypes.Parse(t, "--type") : TokenizerFiles.InferType(path);
             var batchSize = r.GetValue(batch);
             if (batchSize < 1)
             {
@@ -69,29 +69,6 @@ internal static class TokenizeCommand
             Run(tokenizer, reader ?? Console.In, Console.Out, r.GetValue(ids), batchSize, n);
         }));
         return command;
-    }
-
-    /// <summary>The <c>--word-splitting</c> option of the word type: a <see cref="WordSplitting"/> in kebab case, default whitespace.</summary>
-    public static Option<string> WordSplittingOption() => new("--word-splitting")
-    {
-        Description = "word: whitespace (fastText's: space \\t \\n \\v \\f \\r \\0), regex (\\w+|[^\\w\\s]+) or lower-case-alphanumeric "
-            + "(lower-cased runs of letters and digits, as the classifier reads text).",
-        DefaultValueFactory = _ => "whitespace",
-    };
-
-    /// <summary>wordpiece | bpe | sentencepiece | word | char (case-insensitive).</summary>
-    public static TokenizerType ParseType(string text)
-    {
-        var wanted = text.Trim().Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal);
-        foreach (var v in Enum.GetValues<TokenizerType>())
-        {
-            if (string.Equals(v.ToString(), wanted, StringComparison.OrdinalIgnoreCase))
-            {
-                return v;
-            }
-        }
-
-        throw new ArgumentException($"Unknown --type '{text}'; expected one of: {string.Join(", ", Enum.GetValues<TokenizerType>().Select(v => v.ToString().ToLowerInvariant()))}.");
     }
 
     private static void Run(ITokenizer tokenizer, TextReader input, TextWriter output, bool printIds, int batchSize, int nbest)

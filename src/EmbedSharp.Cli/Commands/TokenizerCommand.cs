@@ -18,17 +18,17 @@ internal static class TokenizerCommand
         var corpus = new Argument<FileInfo>("CORPUS") { Description = "A UTF-8 text file; each line is encoded on its own (invalid bytes read as U+FFFD)." };
         var type = new Option<string>("--type") { Description = "wordpiece, bpe, word or char.", Required = true };
         var size = new Option<int>("--vocab-size") { Description = "Tokens in the vocabulary (specials and the 256 byte tokens included).", Required = true };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Output directory (created if missing).", Required = true };
+        var output = SharedOptions.OutDirectory("Output directory (created if missing).");
         var lower = new Option<bool>("--do-lower-case") { Description = "wordpiece: lower-case and strip accents.", DefaultValueFactory = _ => true };
         var minFrequency = new Option<long>("--min-frequency") { Description = "wordpiece/bpe: the least count of a merged pair; word/char: of a token.", DefaultValueFactory = _ => 2 };
-        var splitting = TokenizeCommand.WordSplittingOption();
+        var splitting = SharedOptions.WordSplitting();
         var train = new Command("train", "Train a vocabulary from a corpus: WordPiece (counted ## merges), byte-level BPE, words or characters.")
         {
             corpus, type, size, output, lower, minFrequency, splitting,
         };
         train.SetAction(r => CliErrors.Run(() =>
         {
-            var kind = TokenizeCommand.ParseType(r.GetValue(type)!);
+            var kind = SharedOptions.TokenizerTypes.Parse(r.GetValue(type)!, "--type");
             var wordSplitting = Kebab.Parse<WordSplitting>(r.GetValue(splitting)!, "--word-splitting");
             var vocabSize = r.GetValue(size);
             var minCount = r.GetValue(minFrequency);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using EmbedSharp.FastText;
+using EmbedSharp.Initialization;
 using Spectre.Console;
 
 namespace EmbedSharp.Cli.Commands;
@@ -24,12 +25,12 @@ internal static class TrainVectorsCommand
         var maxn = new Option<int>("--maxn") { Description = "Maximal character n-gram length.", DefaultValueFactory = _ => defaults.Maxn };
         var bucket = new Option<int>("--bucket") { Description = "Hash buckets for n-grams.", DefaultValueFactory = _ => defaults.Bucket };
         var t = new Option<double>("--t") { Description = "Subsampling threshold.", DefaultValueFactory = _ => defaults.T };
-        var thread = new Option<int>("--thread") { Description = "Worker threads (1 with a fixed --seed is deterministic).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
+        var thread = SharedOptions.Threads("Worker threads (1 with a fixed --seed is deterministic).");
+        var seed = SharedOptions.Seed("Seed.");
         var init = new Option<string>("--init") { Description = "Input-matrix start: fasttext (fastText's values bit for bit: random in the first --thread tenths of the matrix, zero after) or uniform (random everywhere).", DefaultValueFactory = _ => "fasttext" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Write the training state to this file at the end of every epoch (atomically)." };
         var resume = new Option<string?>("--resume") { Description = "Go on from this checkpoint (same corpus); its options replace the hyper-parameter options, and new checkpoints go to --checkpoint or, by default, to this file." };
-        var output = new Option<string>("--out") { Description = "Output prefix: writes PREFIX.vec and PREFIX.bin.", Required = true };
+        var output = SharedOptions.OutPrefix("Output prefix: writes PREFIX.vec and PREFIX.bin.");
         var command = new Command("train-vectors", "Train word vectors (fastText's skip-gram/CBOW with character n-grams); writes PREFIX.vec and PREFIX.bin.")
         {
             corpus, model, loss, dim, epoch, lr, ws, neg, minCount, minn, maxn, bucket, t, thread, seed, init, checkpoint, resume, output,
@@ -38,19 +39,10 @@ internal static class TrainVectorsCommand
         {
             var options = new FastTextOptions
             {
-                Model = r.GetValue(model)!.Trim().ToLowerInvariant() switch
-                {
-                    "skipgram" or "skip-gram" => FastTextModelKind.SkipGram,
-                    "cbow" => FastTextModelKind.Cbow,
-                    var other => throw new ArgumentException($"Unknown --model '{other}'; expected skipgram or cbow."),
-                },
-                Loss = r.GetValue(loss)!.Trim().ToLowerInvariant() switch
-                {
-                    "ns" => FastTextLoss.NegativeSampling,
-                    "hs" => FastTextLoss.HierarchicalSoftmax,
-                    "softmax" => FastTextLoss.Softmax,
-                    var other => throw new ArgumentException($"Unknown --loss '{other}'; expected ns, hs or softmax."),
-                },
+                Model = new Choices<FastTextModelKind>(("skipgram|skip-gram", FastTextModelKind.SkipGram), ("cbow", FastTextModelKind.Cbow))
+                    .Parse(r.GetValue(model)!, "--model"),
+                Loss = new Choices<FastTextLoss>(("ns", FastTextLoss.NegativeSampling), ("hs", FastTextLoss.HierarchicalSoftmax), ("softmax", FastTextLoss.Softmax))
+                    .Parse(r.GetValue(loss)!, "--loss"),
                 Dim = r.GetValue(dim),
                 Epoch = r.GetValue(epoch),
                 Lr = r.GetValue(lr),
@@ -62,13 +54,9 @@ internal static class TrainVectorsCommand
                 Bucket = r.GetValue(bucket),
                 T = r.GetValue(t),
                 Thread = r.GetValue(thread),
-                Seed = r.GetValue(seed),
-                Init = r.GetValue(init)!.Trim().ToLowerInvariant() switch
-                {
-                    "fasttext" => WordVectorInit.FastText,
-                    "uniform" => WordVectorInit.Uniform,
-                    var other => throw new ArgumentException($"Unknown --init '{other}'; expected fasttext or uniform."),
-                },
+                Seed = r.GetInt32Seed(seed),
+                Init = new Choices<InitSpec>(("fasttext", InitSpec.FastText), ("uniform", InitSpec.Uniform(-1.0 / r.GetValue(dim), 1.0 / r.GetValue(dim))))
+                    .Parse(r.GetValue(init)!, "--init"),
             };
             var resumeFrom = r.GetValue(resume);
             if (resumeFrom is not null)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using EmbedSharp.FastText;
+using EmbedSharp.Initialization;
 using EmbedSharp.Numerics.Formats.Npy;
 using EmbedSharp.Randomness;
 using EmbedSharp.Tokenization;
@@ -82,32 +83,55 @@ internal static class VectorsCommand
     {
         var input = new Argument<FileInfo>("IN") { Description = "Input file (any supported format)." };
         var output = new Argument<FileInfo>("OUT") { Description = "Output file." };
-        var to = new Option<string>("--to")
+        var to = new Option<string?>("--to")
         {
-            Description = "word2vec-bin, word2vec-text, glove, npy, safetensors or native.",
-            Required = true,
+            Description = "word2vec-bin, word2vec-text, glove, npy, safetensors or native (default: from OUT's extension when it names one "
+                + "format: .vec, .npy, .safetensors, .esvec; .txt and .bin need --to).",
         };
         var c = new Command("convert", "Convert between word-vector formats (atomic write).") { input, output, to, Json, Words };
         c.SetAction(r => CliErrors.Run(() =>
         {
-            var format = r.GetValue(to)!.Trim().ToLowerInvariant() switch
-            {
-                "word2vec-bin" or "word2vec-binary" => VectorFormat.Word2VecBinary,
-                "word2vec-text" or "vec" => VectorFormat.Word2VecText,
-                "glove" => VectorFormat.Glove,
-                "npy" => VectorFormat.NpyVocab,
-                "safetensors" => VectorFormat.SafetensorsVocab,
-                "native" => VectorFormat.Native,
-                var other => throw new ArgumentException($"Unknown --to '{other}'; expected word2vec-bin, word2vec-text, glove, npy, safetensors or native."),
-            };
             var inPath = r.GetValue(input)!.FullName;
             var outPath = r.GetValue(output)!.FullName;
+            var format = r.GetValue(to) is { } named ? WritableFormats.Parse(named, "--to") : FormatOfExtension(outPath);
             using var vectors = Load(inPath, VectorFile.Detect(inPath), r.GetValue(Words)?.FullName);
             VectorFile.Write(outPath, vectors, format);
             var summary = new JsonObject { ["in"] = inPath, ["out"] = outPath, ["format"] = Kebab.Of(format), ["words"] = vectors.Count, ["dimension"] = vectors.Dimension };
             Console.WriteLine(r.GetValue(Json) ? summary.ToJsonString() : $"{vectors.Count} words × {vectors.Dimension} → {outPath} ({Kebab.Of(format)})");
         }));
         return c;
+    }
+
+    /// <summary>The formats <c>convert</c> writes, by their <c>--to</c> names.</summary>
+    private static readonly Choices<VectorFormat> WritableFormats = new(
+        ("word2vec-bin|word2vec-binary", VectorFormat.Word2VecBinary),
+        ("word2vec-text|vec", VectorFormat.Word2VecText),
+        ("glove", VectorFormat.Glove),
+        ("npy", VectorFormat.NpyVocab),
+        ("safetensors", VectorFormat.SafetensorsVocab),
+        ("native", VectorFormat.Native));
+
+    /// <summary>The format an output file's extension names on its own: <c>.vec</c> (fastText's word2vec text),
+    /// <c>.npy</c>, <c>.safetensors</c>, <c>.esvec</c> (native). <c>.txt</c> is GloVe or word2vec text and <c>.bin</c>
+    /// word2vec binary or a fastText model, so they, and any other extension, need <c>--to</c>.</summary>
+    /// <exception cref="ArgumentException">The extension does not name exactly one writable format.</exception>
+    internal static VectorFormat FormatOfExtension(string path)
+    {
+        var extension = Path.GetExtension(path).ToLowerInvariant();
+        return extension switch
+        {
+            ".vec" => VectorFormat.Word2VecText,
+            ".npy" => VectorFormat.NpyVocab,
+            ".safetensors" => VectorFormat.SafetensorsVocab,
+            ".esvec" => VectorFormat.Native,
+            _ => throw new ArgumentException((extension switch
+            {
+                ".txt" => $"{Path.GetFileName(path)}: .txt is both GloVe and word2vec text",
+                ".bin" => $"{Path.GetFileName(path)}: .bin is both word2vec binary and fastText's model format",
+                "" => $"{Path.GetFileName(path)} has no extension to tell the format by",
+                _ => $"{Path.GetFileName(path)}: {extension} names no vector format",
+            }) + $"; pass --to ({string.Join(", ", WritableFormats.Names)})."),
+        };
     }
 
     private static Command Lookup()
@@ -191,7 +215,7 @@ internal static class VectorsCommand
             return Vocabulary.Load(path);
         }
 
-        var kind = type is null ? TokenizerFiles.InferType(path) : TokenizeCommand.ParseType(type);
+        var kind = type is null ? TokenizerFiles.InferType(path) : SharedOptions.TokenizerTypes.Parse(type, "--vocab-type");
         return TokenizerFiles.Load(path, kind).ToVocabulary();
     }
 
@@ -200,13 +224,14 @@ internal static class VectorsCommand
         var file = FileArgument();
         var vocab = new Argument<FileInfo>("VOCAB") { Description = "Vocabulary: one token per line (ids in line order; a BERT vocab.txt too), or a tokenizer's files: a SentencePiece .model, a GPT-2 BPE directory or encoder.json." };
         var vocabType = new Option<string?>("--vocab-type") { Description = "Read VOCAB as this tokenizer's files: wordpiece, bpe, sentencepiece, word or char (default: sentencepiece for .model, bpe for a directory or .json, else one token per line)." };
-        var output = new Option<FileInfo>("--out") { Description = "Where to write the (|vocab|, D) table as .npy.", Required = true };
+        var output = SharedOptions.OutFile("Where to write the (|vocab|, D) table as .npy.");
         var oovInit = new Option<string>("--oov-init")
         {
-            Description = "pretrained-normal (N(mean, std) of the pretrained matrix; default), normal (N(0, 1)), uniform (U(−0.1, 0.1)), trunc-normal (std 0.02, ±2σ) or zeros.",
+            Description = "pretrained-normal (N(mean, std) of the pretrained matrix; default), normal (N(0, 1)), uniform (U(−0.1, 0.1)), trunc-normal (std 0.02, ±2σ) or zeros; "
+                + "or any other initialisation spec, e.g. xavier-uniform or 'normal(std=0.1)'.",
             DefaultValueFactory = _ => "pretrained-normal",
         };
-        var seed = new Option<string>("--seed") { Description = "Seed for the unknown-token rows (as torch.manual_seed).", DefaultValueFactory = _ => "0" };
+        var seed = SharedOptions.Seed("Seed for the unknown-token rows (as torch.manual_seed).");
         var noLower = new Option<bool>("--no-lowercase-fallback") { Description = "Only exact matches (no case fallback)." };
         var c = new Command("align", "Build the embedding table for a vocabulary from pretrained vectors and print the coverage report.") { file, vocab, vocabType, output, oovInit, seed, noLower, Json, Words };
         c.SetAction(r => CliErrors.Run(() =>
@@ -219,18 +244,10 @@ internal static class VectorsCommand
             var options = new AlignmentOptions
             {
                 Subwords = model,
-                OovInit = r.GetValue(oovInit)!.Trim().ToLowerInvariant() switch
-                {
-                    "pretrained-normal" => OovInit.PretrainedNormal,
-                    "normal" => OovInit.Normal(),
-                    "uniform" => OovInit.Uniform(-0.1, 0.1),
-                    "trunc-normal" => OovInit.TruncNormal(0, 0.02, -0.04, 0.04),
-                    "zeros" => OovInit.Zeros,
-                    var other => throw new ArgumentException($"Unknown --oov-init '{other}'; expected pretrained-normal, normal, uniform, trunc-normal or zeros."),
-                },
+                OovInit = ParseOovInit(r.GetValue(oovInit)!),
                 CaseFallback = r.GetValue(noLower) ? CaseFallback.None : CaseFallback.Lowercase,
             };
-            var result = VocabularyAligner.Align(vocabulary, vectors, new Generator(InitCommand.ParseSeed(r.GetValue(seed)!)), options);
+            var result = VocabularyAligner.Align(vocabulary, vectors, new Generator(r.GetSeed(seed)), options);
             var outPath = r.GetValue(output)!.FullName;
             NpyFile.Write(outPath, result.Weights);
             if (r.GetValue(Json))
@@ -255,6 +272,27 @@ internal static class VectorsCommand
             }
         }));
         return c;
+    }
+
+    /// <summary>The named policies of <c>--oov-init</c>; any other text is an <see cref="InitSpec"/>.</summary>
+    private static readonly Choices<OovInit> OovInits = new(
+        ("pretrained-normal", OovInit.PretrainedNormal),
+        ("normal", OovInit.Normal()),
+        ("uniform", OovInit.Uniform(-0.1, 0.1)),
+        ("trunc-normal", OovInit.TruncNormal(0, 0.02, -0.04, 0.04)),
+        ("zeros", OovInit.Zeros));
+
+    /// <summary>A named policy, else an initialisation spec (<c>xavier-uniform</c>, <c>normal(std=0.1)</c>).</summary>
+    internal static OovInit ParseOovInit(string text)
+    {
+        if (OovInits.TryParse(text, out var named))
+        {
+            return named;
+        }
+
+        return InitSpec.TryParseScheme(text.Split('(', 2)[0], out _)
+            ? OovInit.From(InitSpec.Parse(text)) // the spec's own message for a bad parameter
+            : throw new ArgumentException($"Unknown --oov-init '{text.Trim()}'; expected {OovInits.Listed}, or an initialisation spec such as xavier-uniform or normal(std=0.1).");
     }
 
     /// <summary>Reads any format; on a terminal, files over 64 MB show a progress bar (bytes, rate, ETA) on stderr.</summary>

@@ -1,3 +1,4 @@
+using EmbedSharp.Initialization;
 namespace EmbedSharp.FastText;
 
 /// <summary>
@@ -72,10 +73,14 @@ public sealed partial record FastTextOptions
     /// <summary>Seed of the input-matrix initialisation and of the workers' random streams. fastText: -seed, default 0.</summary>
     public int Seed { get; init; }
 
-    /// <summary>How the input matrix starts. Default <see cref="WordVectorInit.FastText"/>: fastText 0.9.2's values bit for
-    /// bit (which depend on <see cref="Thread"/> and leave most n-gram rows at zero); <see cref="WordVectorInit.Uniform"/>
-    /// draws every row. Checkpoints do not keep it: it only matters before the first step.</summary>
-    public WordVectorInit Init { get; init; } = WordVectorInit.FastText;
+    /// <summary>How the input matrix (nwords + Bucket, Dim) starts; the output matrix always starts at zero, as in fastText.
+    /// Default <see cref="InitSpec.FastText"/>: fastText 0.9.2's <c>DenseMatrix::uniform(1/dim, thread, seed)</c> bit for bit
+    /// (U(−1/dim, 1/dim) from <c>std::minstd_rand(b + Seed)</c> in the first <see cref="Thread"/> of 10 blocks of the
+    /// flattened matrix, zero after: with the default 2M buckets most n-gram rows start at zero). Any other spec is applied
+    /// to the whole matrix from a PyTorch-compatible <see cref="Randomness.Generator"/> seeded with (uint)Seed, e.g.
+    /// <c>InitSpec.Uniform(-1.0 / Dim, 1.0 / Dim)</c> to draw every row. Checkpoints do not keep it: it only matters before
+    /// the first step. Not a fastText argument.</summary>
+    public InitSpec Init { get; init; } = InitSpec.FastText;
 
     /// <summary>Longest word n-gram the classifier hashes (1: words only); unsupervised training ignores it (as fastText).
     /// fastText: -wordNgrams, default 1.</summary>
@@ -123,7 +128,7 @@ public sealed partial record FastTextOptions
     internal void ValidateUnsupervised()
     {
         Check(Model is FastTextModelKind.SkipGram or FastTextModelKind.Cbow, nameof(Model), Model, "must be SkipGram or Cbow");
-        Check(Enum.IsDefined(Init), nameof(Init), Init, "must be FastText or Uniform");
+        Check(Init is not null, nameof(Init), "null", "must be an InitSpec (default InitSpec.FastText)");
         Check(Dim > 0, nameof(Dim), Dim, "must be positive");
         Check(Epoch > 0, nameof(Epoch), Epoch, "must be positive");
         Check(Lr > 0 && double.IsFinite(Lr), nameof(Lr), Lr, "must be positive and finite");

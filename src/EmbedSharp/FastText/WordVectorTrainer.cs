@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EmbedSharp.Initialization;
 using EmbedSharp.Randomness;
 
 namespace EmbedSharp.FastText;
@@ -9,10 +10,10 @@ namespace EmbedSharp.FastText;
 /// one streamed counting pass builds the <see cref="FastTextDictionary"/>; then <c>Thread</c> Hogwild workers each read
 /// the file from byte offset i·size/threads, cycling, until Epoch × tokens in-vocabulary tokens are processed, with
 /// the learning rate lr·(1 − processed / (Epoch·tokens)).
-/// <para>The input matrix starts as fastText's, bit for bit (<see cref="WordVectorInit.FastText"/>: U(−1/dim, 1/dim) in the
-/// first Thread tenths of the flattened matrix, zero in the rest), or U(−1/dim, 1/dim) everywhere
-/// (<see cref="WordVectorInit.Uniform"/>). The workers' random streams are xoshiro128**, not std::minstd_rand, so
-/// training matches fastText's in distribution, not in bits. With Thread = 1 the same corpus and Seed give the same bits
+/// <para>The input matrix starts as fastText's, bit for bit (<see cref="InitSpec.FastText"/>: U(−1/dim, 1/dim) in the
+/// first Thread tenths of the flattened matrix, zero in the rest), or as any other <see cref="InitSpec"/> applied to the
+/// whole matrix (e.g. <c>InitSpec.Uniform(-1.0 / dim, 1.0 / dim)</c>: every row drawn). The workers' random streams are
+/// xoshiro128**, not std::minstd_rand, so training matches fastText's in distribution, not in bits. With Thread = 1 the same corpus and Seed give the same bits
 /// every run.</para>
 /// <para>Negatives are drawn uniformly from a table of 10,000,000 entries where word w fills ⌈count_w^0.5 / Σ count^0.5
 /// · 10⁷⌉ slots — fastText's power 0.5 (<c>NegativeSamplingLoss</c>), not word2vec's 0.75. With
@@ -208,13 +209,13 @@ public sealed class WordVectorTrainer
         {
             (input, var inputTensor) = NativeMatrix.Create((long)nwords + o.Bucket, o.Dim); // (nwords + bucket, dim)
             (output, _) = NativeMatrix.Create(nwords, o.Dim); // (nwords, dim), zeros
-            if (o.Init == WordVectorInit.FastText)
+            if (o.Init.Scheme == InitScheme.FastText)
             {
                 FastTextMatrixInit.Fill(input, (float)(1.0 / o.Dim), o.Thread, o.Seed);
             }
             else
             {
-                new Generator((ulong)(uint)o.Seed).Uniform(inputTensor, -1.0 / o.Dim, 1.0 / o.Dim);
+                o.Init.Apply(inputTensor, new Generator((ulong)(uint)o.Seed));
             }
         }
         else

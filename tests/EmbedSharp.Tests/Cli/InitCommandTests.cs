@@ -1,3 +1,4 @@
+using EmbedSharp.Cli;
 using EmbedSharp.Cli.Commands;
 using EmbedSharp.Initialization;
 using EmbedSharp.Numerics;
@@ -86,6 +87,12 @@ public sealed class InitCommandTests : IDisposable
     [InlineData("--nonlinearity", "swish")]
     [InlineData("--std", "-1")]
     [InlineData("--shape", "1000000000000,300")]
+    [InlineData("--shape", "10,x")]
+    [InlineData("--shape", "10,,3")]
+    [InlineData("--shape", "99999999999999999999,3")]
+    [InlineData("--generator", "cuda")]
+    [InlineData("--format", "pt")]
+    [InlineData("--mode", "fan-sideways")]
     public void A_user_mistake_gives_one_line_on_stderr_and_exit_code_1(string option, string value)
     {
         var path = Path.Combine(_dir, "bad.npy");
@@ -113,13 +120,45 @@ public sealed class InitCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_scheme_may_carry_its_parameters_as_an_init_spec()
+    {
+        var withOptions = Path.Combine(_dir, "options.npy");
+        var inSpec = Path.Combine(_dir, "spec.npy");
+        Assert.Equal(0, Invoke("init", "--shape", "30,7", "--scheme", "trunc-normal", "--std", "0.02", "--a", "-0.04", "--b", "0.04", "--seed", "5", "--out", withOptions).Code);
+        var (code, output, err) = Invoke("init", "--shape", "30,7", "--scheme", "trunc_normal(std=0.02,a=-0.04)", "--b", "0.04", "--seed", "5", "--out", inSpec);
+        Assert.True(code == 0, err);
+        Assert.StartsWith("trunc-normal (30, 7) mean=", output, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(withOptions), File.ReadAllBytes(inSpec));
+        var expected = InitSpec.Parse("trunc-normal(std=0.02,a=-0.04,b=0.04)").Apply(new FloatTensor(30, 7), new Generator(5UL));
+        Assert.Equal(expected.ToArray(), NpyFile.ReadTensor(inSpec).ToArray());
+    }
+
+    [Theory]
+    [InlineData("normal(std=0.1)", "--std", "0.2", "std is given twice")]
+    [InlineData("constant", "--gain", "2", "constant needs --value.")]
+    [InlineData("sparse", "--std", "0.1", "sparse needs --sparsity.")]
+    [InlineData("fasttext", "--gain", "2", "train-vectors --init fasttext")]
+    [InlineData("normal(sd=1)", "--gain", "2", "normal takes no parameter 'sd'")]
+    [InlineData("glorot", "--gain", "2", "Unknown initialisation scheme 'glorot'")]
+    public void A_bad_scheme_or_parameter_is_one_line_naming_it(string scheme, string option, string value, string message)
+    {
+        var path = Path.Combine(_dir, "bad.npy");
+        var (code, _, err) = Invoke("init", "--shape", "10,3", "--scheme", scheme, option, value, "--out", path);
+        Assert.Equal(1, code);
+        Assert.StartsWith("embedsharp: ", err, StringComparison.Ordinal);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public void Shapes_and_seeds_parse_like_pytorch()
     {
         Assert.Equal([10000L, 300], InitCommand.ParseShape("10000,300"));
         Assert.Equal([2L, 3, 4], InitCommand.ParseShape("2x3x4"));
-        Assert.Equal(ulong.MaxValue, InitCommand.ParseSeed("-1"));
-        Assert.Equal(ulong.MaxValue, InitCommand.ParseSeed("18446744073709551615"));
-        Assert.Throws<ArgumentException>(() => InitCommand.ParseSeed("18446744073709551616"));
+        Assert.Equal(ulong.MaxValue, SharedOptions.ParseSeed("-1"));
+        Assert.Equal(ulong.MaxValue, SharedOptions.ParseSeed("18446744073709551615"));
+        Assert.Throws<ArgumentException>(() => SharedOptions.ParseSeed("18446744073709551616"));
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EmbedSharp.FastText;
 using EmbedSharp.Numerics.Formats.Npy;
+using EmbedSharp.Vectors.Formats;
 
 namespace EmbedSharp.Tests.Cli;
 
@@ -84,6 +85,93 @@ public sealed class VectorsCommandTests : IDisposable
         Assert.True(bpe.Code == 0, bpe.Err);
         var wrongType = CliRunner.Invoke(null, "vectors", "align", Data("textvec", "fasttext_skipgram.vec"), model, "--vocab-type", "bpe", "--out", table);
         Assert.Equal(1, wrongType.Code);
+    }
+
+    [Theory]
+    [InlineData("out.vec", VectorFormat.Word2VecText, "word2vec-text")]
+    [InlineData("out.VEC", VectorFormat.Word2VecText, "word2vec-text")]
+    [InlineData("out.npy", VectorFormat.NpyVocab, "npy-vocab")]
+    [InlineData("out.safetensors", VectorFormat.SafetensorsVocab, "safetensors-vocab")]
+    [InlineData("out.esvec", VectorFormat.Native, "native")]
+    public void Convert_takes_the_format_from_an_unambiguous_extension(string name, VectorFormat format, string printed)
+    {
+        var output = Path.Combine(_dir, name);
+        var (code, text, err) = CliRunner.Invoke(null, "vectors", "convert", Data("textvec", "fasttext_skipgram.vec"), output, "--json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(text);
+        Assert.Equal(printed, doc.RootElement.GetProperty("format").GetString());
+        Assert.Equal(format, VectorFile.Detect(output));
+        using var read = VectorFile.Read(output);
+        Assert.Equal(13, read.Count);
+    }
+
+    [Theory]
+    [InlineData("out.txt", ".txt is both GloVe and word2vec text")]
+    [InlineData("out.bin", ".bin is both word2vec binary and fastText's model format")]
+    [InlineData("out", "has no extension")]
+    [InlineData("out.vec.gz", ".gz names no vector format")]
+    public void Convert_asks_for_to_when_the_extension_does_not_say(string name, string message)
+    {
+        var output = Path.Combine(_dir, name);
+        var (code, _, err) = CliRunner.Invoke(null, "vectors", "convert", Data("textvec", "fasttext_skipgram.vec"), output);
+        Assert.Equal(1, code);
+        Assert.StartsWith("embedsharp: ", err, StringComparison.Ordinal);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+        Assert.Contains("pass --to (word2vec-bin, word2vec-text, glove, npy, safetensors, native)", err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void An_explicit_to_wins_over_the_extension()
+    {
+        var output = Path.Combine(_dir, "glove.txt");
+        var (code, _, err) = CliRunner.Invoke(null, "vectors", "convert", Data("textvec", "fasttext_skipgram.vec"), output, "--to", "GloVe");
+        Assert.True(code == 0, err);
+        Assert.Equal(VectorFormat.Glove, VectorFile.Detect(output));
+        var binary = Path.Combine(_dir, "w2v.vec");
+        (code, _, err) = CliRunner.Invoke(null, "vectors", "convert", Data("textvec", "fasttext_skipgram.vec"), binary, "--to", "word2vec_binary");
+        Assert.True(code == 0, err);
+        Assert.Equal(VectorFormat.Word2VecBinary, VectorFile.Detect(binary));
+    }
+
+    [Fact]
+    public void Oov_init_takes_a_named_policy_or_an_init_spec()
+    {
+        var vocab = Path.Combine(_dir, "vocab.txt");
+        File.WriteAllLines(vocab, ["alpha", "surely-missing-token", "another-missing-token"]);
+        var table = Path.Combine(_dir, "table.npy");
+        var (code, output, err) = CliRunner.Invoke(null, "vectors", "align", Data("textvec", "fasttext_skipgram.vec"), vocab, "--out", table,
+            "--oov-init", "xavier_uniform(gain=2)", "--seed", "3");
+        Assert.True(code == 0, err);
+        Assert.Contains("xavier-uniform(gain=2)", output, StringComparison.Ordinal);
+        var expected = EmbedSharp.Initialization.InitSpec.XavierUniform(2).Apply(new EmbedSharp.Numerics.FloatTensor(2, 10), new EmbedSharp.Randomness.Generator(3UL));
+        var written = NpyFile.ReadTensor(table);
+        Assert.Equal(expected.Row(0).ToArray(), written.Row(1).ToArray());
+        Assert.Equal(expected.Row(1).ToArray(), written.Row(2).ToArray());
+
+        (code, output, err) = CliRunner.Invoke(null, "vectors", "align", Data("textvec", "fasttext_skipgram.vec"), vocab, "--out", table, "--oov-init", "Trunc_Normal");
+        Assert.True(code == 0, err);
+        Assert.Contains("trunc_normal(0, 0.02, -0.04, 0.04)", output, StringComparison.Ordinal); // the named policy, not the spec's defaults
+    }
+
+    [Theory]
+    [InlineData("--oov-init", "glorot", "Unknown --oov-init 'glorot'; expected one of: pretrained-normal, normal, uniform, trunc-normal, zeros, or an initialisation spec")]
+    [InlineData("--oov-init", "normal(sd=1)", "normal takes no parameter 'sd'")]
+    [InlineData("--oov-init", "constant", "constant needs value")]
+    [InlineData("--oov-init", "fasttext", "not a fill for unknown tokens")]
+    [InlineData("--seed", "x", "--seed 'x' is not an integer")]
+    [InlineData("--vocab-type", "spm", "Unknown --vocab-type 'spm'")]
+    public void Bad_align_options_are_one_line(string option, string value, string message)
+    {
+        var vocab = Path.Combine(_dir, "vocab.txt");
+        File.WriteAllLines(vocab, ["alpha", "surely-missing-token"]);
+        var table = Path.Combine(_dir, "bad-table.npy");
+        var (code, _, err) = CliRunner.Invoke(null, "vectors", "align", Data("textvec", "fasttext_skipgram.vec"), vocab, "--out", table, option, value);
+        Assert.Equal(1, code);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(File.Exists(table));
     }
 
     [Theory]

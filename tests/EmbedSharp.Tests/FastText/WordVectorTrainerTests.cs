@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
 using EmbedSharp.FastText;
+using EmbedSharp.Initialization;
 
 namespace EmbedSharp.Tests.FastText;
 
@@ -48,7 +49,7 @@ public sealed class WordVectorTrainerTests : IDisposable
         var corpus = TopicCorpus(out _, 100);
         var options = Small() with { Bucket = 20_000, Epoch = 1 };
         var fast = new WordVectorTrainer(options).Train(corpus).Input.ToArray();
-        var uniform = new WordVectorTrainer(options with { Init = WordVectorInit.Uniform }).Train(corpus).Input.ToArray();
+        var uniform = new WordVectorTrainer(options with { Init = InitSpec.Uniform(-1.0 / options.Dim, 1.0 / options.Dim) }).Train(corpus).Input.ToArray();
         var tenth = fast.Length / 10;
         var touched = Enumerable.Range(tenth, fast.Length - tenth).Count(i => fast[i] != 0f);
         Assert.True(touched < (fast.Length - tenth) / 4, $"{touched} values after the first tenth are non-zero");

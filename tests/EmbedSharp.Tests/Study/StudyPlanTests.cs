@@ -28,8 +28,8 @@ public sealed class StudyPlanTests : IDisposable
                     throw new InvalidOperationException("interrupted");
                 }
 
-                trained.Add((EmbeddingInits.Name(scheme), seed));
-                return SyntheticStudy.Run(EmbeddingInits.Name(scheme), seed, 300, 0.9) with { Fingerprint = fingerprint };
+                trained.Add((scheme.Name, seed));
+                return SyntheticStudy.Run(scheme.Name, seed, 300, 0.9) with { Fingerprint = fingerprint };
             },
             reports is null ? null : new SyncProgress(reports),
             CancellationToken.None);

@@ -62,18 +62,18 @@ public sealed class StudyResultsTests
     [Fact]
     public void Scheme_names_parse_back_and_unknown_names_list_the_valid_ones()
     {
-        foreach (var scheme in EmbeddingInits.All)
+        foreach (var scheme in EmbeddingInit.All)
         {
-            Assert.Equal(scheme, EmbeddingInits.Parse(EmbeddingInits.Name(scheme)));
+            Assert.Equal(scheme, EmbeddingInit.Parse(scheme.Name));
         }
 
-        Assert.Equal(EmbeddingInit.XavierUniform, EmbeddingInits.Parse(" XAVIER_uniform "));
-        Assert.Equal([EmbeddingInit.Zeros, EmbeddingInit.Sparse], EmbeddingInits.ParseList("zeros, sparse,zeros"));
-        var e = Assert.Throws<ArgumentException>(() => EmbeddingInits.Parse("glorot"));
+        Assert.Equal(EmbeddingInit.XavierUniform, EmbeddingInit.Parse(" XAVIER_uniform "));
+        Assert.Equal([EmbeddingInit.Zeros, EmbeddingInit.Sparse], EmbeddingInit.ParseList("zeros, sparse,zeros"));
+        var e = Assert.Throws<ArgumentException>(() => EmbeddingInit.Parse("glorot"));
         Assert.Contains("'glorot'", e.Message, StringComparison.Ordinal);
         Assert.Contains("pretrained-finetuned", e.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => EmbeddingInits.ParseList(" , "));
-        Assert.Equal(14, EmbeddingInits.All.Count);
+        Assert.Throws<ArgumentException>(() => EmbeddingInit.ParseList(" , "));
+        Assert.Equal(14, EmbeddingInit.All.Count);
     }
 
     [Fact]
@@ -81,14 +81,14 @@ public sealed class StudyResultsTests
     {
         var a = new EmbedSharp.Numerics.FloatTensor(50, 8);
         var b = new EmbedSharp.Numerics.FloatTensor(50, 8);
-        EmbeddingInits.Fill(EmbeddingInit.NormalSmall, a, new EmbedSharp.Randomness.Generator(3UL));
+        EmbeddingInit.NormalSmall.Fill(a, new EmbedSharp.Randomness.Generator(3UL));
         EmbedSharp.Initialization.Init.Normal(b, new EmbedSharp.Randomness.Generator(3UL), 0, 0.02);
         Assert.True(a.AsSpan().SequenceEqual(b.AsSpan()));
-        EmbeddingInits.Fill(EmbeddingInit.TruncNormal, a, new EmbedSharp.Randomness.Generator(3UL));
+        EmbeddingInit.TruncNormal.Fill(a, new EmbedSharp.Randomness.Generator(3UL));
         Assert.All(a.AsSpan().ToArray(), v => Assert.InRange(v, -0.04f, 0.04f));
-        EmbeddingInits.Fill(EmbeddingInit.Constant, a, new EmbedSharp.Randomness.Generator(3UL));
+        EmbeddingInit.Constant.Fill(a, new EmbedSharp.Randomness.Generator(3UL));
         Assert.All(a.AsSpan().ToArray(), v => Assert.Equal(0.01f, v));
-        Assert.Throws<ArgumentException>(() => EmbeddingInits.Fill(EmbeddingInit.PretrainedFrozen, a, new EmbedSharp.Randomness.Generator(3UL)));
+        Assert.Throws<ArgumentException>(() => EmbeddingInit.PretrainedFrozen.Fill(a, new EmbedSharp.Randomness.Generator(3UL)));
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class StudySummaryTests
     public void Sentences_follow_the_data_not_a_template()
     {
         // Same schemes, but now nothing is symmetric, no norm stands out and every run reaches the target.
-        var runs = EmbeddingInits.All.Take(5).Select((s, i) => SyntheticStudy.Run(EmbeddingInits.Name(s), 0, 300 + (50 * i), 0.9 + (0.01 * i))).ToList();
+        var runs = EmbeddingInit.All.Take(5).Select((s, i) => SyntheticStudy.Run(s.Name, 0, 300 + (50 * i), 0.9 + (0.01 * i))).ToList();
         var summary = StudyResults.Create(SyntheticStudy.Setup(), runs).Summary;
         Assert.DoesNotContain(summary, s => s.Contains("every embedding row equal", StringComparison.Ordinal));
         Assert.DoesNotContain(summary, s => s.Contains("starts with rows of norm", StringComparison.Ordinal));

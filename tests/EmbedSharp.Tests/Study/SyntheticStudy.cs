@@ -67,21 +67,22 @@ internal static class SyntheticStudy
     public static StudyResults Full(int seeds = 2)
     {
         var runs = new List<RunResult>();
-        foreach (var scheme in EmbeddingInits.All)
+        for (var index = 0; index < EmbeddingInit.All.Count; index++)
         {
+            var scheme = EmbeddingInit.All[index];
             for (var seed = 0; seed < seeds; seed++)
             {
-                var name = EmbeddingInits.Name(scheme);
-                runs.Add(scheme switch
+                var name = scheme.Name;
+                runs.Add(name switch
                 {
-                    EmbeddingInit.Zeros => Run(name, seed, tau: 1500, finalAccuracy: 0.93, rowNorm: 0, distinctRows: 1),
-                    EmbeddingInit.Constant => Run(name, seed, tau: 1400, finalAccuracy: 0.935, rowNorm: 0.04, distinctRows: 1),
-                    EmbeddingInit.Normal => Run(name, seed, tau: 2500, finalAccuracy: 0.90, start: 2.5, rowNorm: 4.0),
-                    EmbeddingInit.XavierUniform => Run(name, seed, tau: 900, finalAccuracy: 0.95, floor: 0.25),
-                    EmbeddingInit.PretrainedFrozen => Run(name, seed, tau: 600, finalAccuracy: 0.94, trained: false, coverage: 0.62),
-                    EmbeddingInit.PretrainedFinetuned => Run(name, seed, tau: 300, finalAccuracy: 0.975, coverage: 0.62),
-                    EmbeddingInit.KaimingUniform => Run(name, seed, tau: 250, finalAccuracy: 0.97),
-                    _ => Run(name, seed, tau: 400 + (10 * (int)scheme), finalAccuracy: 0.96),
+                    "zeros" => Run(name, seed, tau: 1500, finalAccuracy: 0.93, rowNorm: 0, distinctRows: 1),
+                    "constant" => Run(name, seed, tau: 1400, finalAccuracy: 0.935, rowNorm: 0.04, distinctRows: 1),
+                    "normal" => Run(name, seed, tau: 2500, finalAccuracy: 0.90, start: 2.5, rowNorm: 4.0),
+                    "xavier-uniform" => Run(name, seed, tau: 900, finalAccuracy: 0.95, floor: 0.25),
+                    "pretrained-frozen" => Run(name, seed, tau: 600, finalAccuracy: 0.94, trained: false, coverage: 0.62),
+                    "pretrained-finetuned" => Run(name, seed, tau: 300, finalAccuracy: 0.975, coverage: 0.62),
+                    "kaiming-uniform" => Run(name, seed, tau: 250, finalAccuracy: 0.97),
+                    _ => Run(name, seed, tau: 400 + (10 * index), finalAccuracy: 0.96),
                 });
             }
         }

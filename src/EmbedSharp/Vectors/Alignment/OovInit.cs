@@ -9,46 +9,64 @@ namespace EmbedSharp.Vectors.Alignment;
 /// initialised rows in vocabulary order, which are then copied into place: with a <see cref="Generator"/> the values
 /// equal PyTorch's <c>torch.empty(n, D).normal_(mean, std)</c> (or the other <c>torch.nn.init</c> call) after the same seed.
 /// </summary>
-public sealed class OovInit
+/// <remarks>
+/// More than a scheme: the scheme part is an <see cref="InitSpec"/> (<see cref="Scheme"/>), and the default,
+/// <see cref="PretrainedNormal"/>, also takes its mean and std from the pretrained matrix at alignment time
+/// (<see cref="MatchesPretrainedStatistics"/>), which no fixed spec can say. <see cref="Name"/> is the text the coverage
+/// report prints.
+/// </remarks>
+public sealed record OovInit
 {
-    private readonly Action<FloatTensor, IRandomSource, double, double> _fill;
-
-    private OovInit(string name, Action<FloatTensor, IRandomSource, double, double> fill)
+    private OovInit(InitSpec scheme, bool matchesPretrainedStatistics, string name)
     {
+        Scheme = scheme;
+        MatchesPretrainedStatistics = matchesPretrainedStatistics;
         Name = name;
-        _fill = fill;
     }
+
+    /// <summary>The scheme. For <see cref="PretrainedNormal"/> it is <c>normal</c>, whose mean and std are then replaced
+    /// by the pretrained matrix's.</summary>
+    public InitSpec Scheme { get; }
+
+    /// <summary>Whether the mean and std of <see cref="Scheme"/> come from the pretrained matrix (<see cref="PretrainedNormal"/>).</summary>
+    public bool MatchesPretrainedStatistics { get; }
 
     /// <summary>A short description for reports.</summary>
     public string Name { get; }
 
     /// <summary>N(mean, std²) with the mean and (unbiased, as <c>torch.std</c>) standard deviation of every value of the
     /// pretrained matrix, computed in float64. The default.</summary>
-    public static OovInit PretrainedNormal { get; } = new("normal(pretrained mean, pretrained std)", (t, g, m, s) => Init.Normal(t, g, m, s));
+    public static OovInit PretrainedNormal { get; } = new(InitSpec.Normal(), true, "normal(pretrained mean, pretrained std)");
 
     /// <summary>All zeros (no random draws).</summary>
-    public static OovInit Zeros { get; } = new("zeros", (t, _, _, _) => Init.Zeros(t));
+    public static OovInit Zeros { get; } = new(InitSpec.Zeros, false, "zeros");
 
     /// <summary>N(mean, std²). torch: <c>normal_</c>.</summary>
-    public static OovInit Normal(double mean = 0, double std = 1) => new(FormattableString.Invariant($"normal({mean}, {std})"), (t, g, _, _) => Init.Normal(t, g, mean, std));
+    public static OovInit Normal(double mean = 0, double std = 1) => new(InitSpec.Normal(mean, std), false, FormattableString.Invariant($"normal({mean}, {std})"));
 
     /// <summary>U(a, b). torch: <c>uniform_</c>.</summary>
-    public static OovInit Uniform(double a, double b) => new(FormattableString.Invariant($"uniform({a}, {b})"), (t, g, _, _) => Init.Uniform(t, g, a, b));
+    public static OovInit Uniform(double a, double b) => new(InitSpec.Uniform(a, b), false, FormattableString.Invariant($"uniform({a}, {b})"));
 
     /// <summary>Truncated normal. torch: <c>trunc_normal_</c>.</summary>
     public static OovInit TruncNormal(double mean = 0, double std = 1, double a = -2, double b = 2) =>
-        new(FormattableString.Invariant($"trunc_normal({mean}, {std}, {a}, {b})"), (t, g, _, _) => Init.TruncNormal(t, g, mean, std, a, b));
+        new(InitSpec.TruncNormal(mean, std, a, b), false, FormattableString.Invariant($"trunc_normal({mean}, {std}, {a}, {b})"));
 
-    /// <summary>Any other filler of the (n, D) block, e.g. <c>(t, g) =&gt; Init.XavierUniform(t, g)</c>.</summary>
-    public static OovInit Custom(string name, Action<FloatTensor, IRandomSource> fill)
+    /// <summary>Any other scheme applied to the (n, D) block, e.g. <c>OovInit.From(InitSpec.XavierUniform())</c>; its
+    /// <see cref="Name"/> is the spec's text.</summary>
+    /// <exception cref="NotSupportedException"><see cref="InitScheme.FastText"/>, which only the trainer applies.</exception>
+    public static OovInit From(InitSpec scheme)
     {
-        ArgumentNullException.ThrowIfNull(fill);
-        return new(name, (t, g, _, _) => fill(t, g));
+        ArgumentNullException.ThrowIfNull(scheme);
+        if (scheme.Scheme == InitScheme.FastText)
+        {
+            throw new NotSupportedException("fasttext is the word-vector trainer's own start, not a fill for unknown tokens.");
+        }
+
+        return new(scheme, false, scheme.ToString());
     }
 
-    internal bool NeedsStatistics => ReferenceEquals(this, PretrainedNormal);
-
-    internal void Fill(FloatTensor block, IRandomSource generator, double mean, double std) => _fill(block, generator, mean, std);
+    internal void Fill(FloatTensor block, IRandomSource generator, double mean, double std) =>
+        (MatchesPretrainedStatistics ? InitSpec.Normal(mean, std) : Scheme).Apply(block, generator);
 
     /// <inheritdoc />
     public override string ToString() => Name;

@@ -121,7 +121,7 @@ public static class VocabularyAligner
         double? mean = null, std = null;
         if (missing.Count > 0 && dim > 0)
         {
-            if (options.OovInit.NeedsStatistics)
+            if (options.OovInit.MatchesPretrainedStatistics)
             {
                 (mean, std) = Statistics(pretrained);
             }
