@@ -96,7 +96,7 @@ public sealed class ClassificationDataset
     /// Blank lines are skipped. Vocabulary and n-grams from supervised <paramref name="options"/> as
     /// <see cref="Build(IEnumerable{LabeledText}, IReadOnlyList{string}, FastTextOptions)"/>.
     /// </summary>
-    /// <exception cref="InvalidDataException">A non-blank line has no label, or the file has no example (file and line named).</exception>
+    /// <exception cref="FastTextFormatException">A non-blank line has no label, or the file has no example (file and line named).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or the options are not supervised.</exception>
     public static ClassificationDataset FromFastTextFile(string path, FastTextOptions options)
     {
@@ -120,7 +120,7 @@ public sealed class ClassificationDataset
 
     /// <summary>A dataset (test or prediction input) from a fastText file, featurised with the model's vocabulary and
     /// labels. Format as <see cref="FromFastTextFile(string, FastTextOptions)"/>.</summary>
-    /// <exception cref="InvalidDataException">A line has no label or a label not in <paramref name="labelNames"/>, or the
+    /// <exception cref="FastTextFormatException">A line has no label or a label not in <paramref name="labelNames"/>, or the
     /// file has no example (file, line and label named).</exception>
     public static ClassificationDataset FromFastTextFile(string path, TextFeaturizer featurizer, IReadOnlyList<string> labelNames)
     {
@@ -141,7 +141,10 @@ public sealed class ClassificationDataset
             {
                 if (!ids.TryGetValue(labels[e][j], out row[j]))
                 {
-                    throw new InvalidDataException(
+                    throw new FastTextFormatException(
+                        path,
+                        lines[e],
+                        -1,
                         $"{path}, line {lines[e]}: the label '{LabelPrefix}{labels[e][j]}' is not one of the model's {labelNames.Count} labels ({string.Join(", ", labelNames.Take(10).Select(n => LabelPrefix + n))}).");
                 }
             }
@@ -246,7 +249,7 @@ public sealed class ClassificationDataset
             if (l.Count == 0)
             {
                 var shown = line.Length > 60 ? line[..60] + "…" : line;
-                throw new InvalidDataException($"{path}, line {number}: no label (a line must contain at least one '{LabelPrefix}X' token): \"{shown}\".");
+                throw new FastTextFormatException(path, number, -1, $"{path}, line {number}: no label (a line must contain at least one '{LabelPrefix}X' token): \"{shown}\".");
             }
 
             tokens.Add(w);
@@ -256,7 +259,7 @@ public sealed class ClassificationDataset
 
         if (tokens.Count == 0)
         {
-            throw new InvalidDataException($"{path}: no example ({number} lines, none with a '{LabelPrefix}' label and words).");
+            throw new FastTextFormatException(path, $"{path}: no example ({number} lines, none with a '{LabelPrefix}' label and words).");
         }
 
         return (tokens, labels, lines);

@@ -136,7 +136,7 @@ public sealed class TextClassifier : Module
     }
 
     /// <summary>Reads a model written by <see cref="Save(string)"/>.</summary>
-    /// <exception cref="InvalidDataException">The file is not such a model or its parts disagree (the message names the
+    /// <exception cref="FastTextFormatException">The file is not such a model or its parts disagree (the message names the
     /// file and the key or tensor).</exception>
     public static TextClassifier FromFile(string path)
     {
@@ -145,7 +145,7 @@ public sealed class TextClassifier : Module
         var meta = content.Metadata;
         if (!meta.TryGetValue(FormatKey, out var format) || format != FormatValue)
         {
-            throw new InvalidDataException($"{path}: not an EmbedSharp text classifier (metadata '{FormatKey}' is '{format ?? "missing"}', expected '{FormatValue}').");
+            throw new FastTextFormatException(path, $"{path}: not an EmbedSharp text classifier (metadata '{FormatKey}' is '{format ?? "missing"}', expected '{FormatValue}').");
         }
 
         try
@@ -153,16 +153,17 @@ public sealed class TextClassifier : Module
             var ngrams = int.Parse(Get(meta, "word_ngrams", path), NumberStyles.None, CultureInfo.InvariantCulture);
             var bucket = int.Parse(Get(meta, "bucket", path), NumberStyles.None, CultureInfo.InvariantCulture);
             var labels = JsonSerializer.Deserialize(Get(meta, "labels", path), ClassifierJsonContext.Default.StringArray)
-                ?? throw new InvalidDataException($"{path}: 'labels' is null.");
+                ?? throw new FastTextFormatException(path, $"{path}: 'labels' is null.");
             var words = JsonSerializer.Deserialize(Get(meta, "words", path), ClassifierJsonContext.Default.StringArray)
-                ?? throw new InvalidDataException($"{path}: 'words' is null.");
+                ?? throw new FastTextFormatException(path, $"{path}: 'words' is null.");
             var featurizer = new TextFeaturizer(new Vocabulary(words), ngrams, bucket);
             var table = GetTensor(content, "embedding.weight", path);
             var output = GetTensor(content, "output.weight", path);
             if (table.Rank != 2 || table.Shape[0] != featurizer.Rows || output.Rank != 2 || output.Shape[0] != labels.Length || output.Shape[1] != table.Shape[1]
                 || table.Shape[1] < 1 || labels.Length < 1)
             {
-                throw new InvalidDataException(
+                throw new FastTextFormatException(
+                    path,
                     $"{path}: embedding.weight {FloatTensor.FormatShape(table.Shape)} and output.weight {FloatTensor.FormatShape(output.Shape)} do not fit {words.Length} words + {bucket} buckets and {labels.Length} labels.");
             }
 
@@ -170,7 +171,7 @@ public sealed class TextClassifier : Module
         }
         catch (Exception e) when (e is FormatException or OverflowException or JsonException or ArgumentException)
         {
-            throw new InvalidDataException($"{path}: bad classifier metadata: {e.Message}", e);
+            throw new FastTextFormatException(path, $"{path}: bad classifier metadata: {e.Message}", e);
         }
     }
 
@@ -201,10 +202,10 @@ public sealed class TextClassifier : Module
     }
 
     private static string Get(IReadOnlyDictionary<string, string> meta, string key, string path) =>
-        meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: metadata '{key}' is missing.");
+        meta.TryGetValue(key, out var v) ? v : throw new FastTextFormatException(path, $"{path}: metadata '{key}' is missing.");
 
     private static FloatTensor GetTensor(SafetensorsContent content, string name, string path) =>
-        content.Contains(name) ? content.GetTensor(name) : throw new InvalidDataException($"{path}: tensor '{name}' is missing.");
+        content.Contains(name) ? content.GetTensor(name) : throw new FastTextFormatException(path, $"{path}: tensor '{name}' is missing.");
 
     private static FloatTensor NewTable(TextFeaturizer featurizer, int dim)
     {

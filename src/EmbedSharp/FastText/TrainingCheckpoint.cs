@@ -111,7 +111,7 @@ internal sealed class TrainingCheckpoint
 
     /// <summary>Reads a checkpoint, checking every count against the file length before allocating.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="InvalidDataException">Not a checkpoint, another version, or a truncated or inconsistent file
+    /// <exception cref="FastTextFormatException">Not a checkpoint, another version, or a truncated or inconsistent file
     /// (the message names the file and the offset).</exception>
     public static TrainingCheckpoint Load(string path) => Open(path, (stream, r) => Read(path, stream, r));
 
@@ -131,7 +131,7 @@ internal sealed class TrainingCheckpoint
         }
         catch (EndOfStreamException e)
         {
-            throw new InvalidDataException($"The checkpoint '{path}' is truncated at byte {stream.Position} of {stream.Length}.", e);
+            throw new FastTextFormatException(path, -1, stream.Position, $"The checkpoint '{path}' is truncated at byte {stream.Position} of {stream.Length}.", e);
         }
     }
 
@@ -139,13 +139,13 @@ internal sealed class TrainingCheckpoint
     {
         if (!r.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
         {
-            throw new InvalidDataException($"'{path}' is not a word-vector training checkpoint (no ESWVCKPT magic).");
+            throw new FastTextFormatException(path, $"'{path}' is not a word-vector training checkpoint (no ESWVCKPT magic).");
         }
 
         var version = r.ReadInt32();
         if (version != Version)
         {
-            throw new InvalidDataException($"The checkpoint '{path}' has version {version}; this library reads version {Version}.");
+            throw new FastTextFormatException(path, $"The checkpoint '{path}' has version {version}; this library reads version {Version}.");
         }
 
         var model = r.ReadInt32();
@@ -156,14 +156,14 @@ internal sealed class TrainingCheckpoint
             {
                 0 => FastTextModelKind.SkipGram,
                 1 => FastTextModelKind.Cbow,
-                _ => throw new InvalidDataException($"The checkpoint '{path}' holds invalid options: model code {model} is not 0 (skip-gram) or 1 (CBOW)."),
+                _ => throw new FastTextFormatException(path, $"The checkpoint '{path}' holds invalid options: model code {model} is not 0 (skip-gram) or 1 (CBOW)."),
             },
             Loss = loss switch
             {
                 0 => FastTextLoss.NegativeSampling,
                 1 => FastTextLoss.HierarchicalSoftmax,
                 2 => FastTextLoss.Softmax,
-                _ => throw new InvalidDataException($"The checkpoint '{path}' holds invalid options: loss code {loss} is not 0 (ns), 1 (hs) or 2 (softmax)."),
+                _ => throw new FastTextFormatException(path, $"The checkpoint '{path}' holds invalid options: loss code {loss} is not 0 (ns), 1 (hs) or 2 (softmax)."),
             },
             Dim = r.ReadInt32(),
             Epoch = r.ReadInt32(),
@@ -187,7 +187,7 @@ internal sealed class TrainingCheckpoint
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new InvalidDataException($"The checkpoint '{path}' holds invalid options: {e.Message}", e);
+            throw new FastTextFormatException(path, $"The checkpoint '{path}' holds invalid options: {e.Message}", e);
         }
 
         return options;
@@ -224,7 +224,7 @@ internal sealed class TrainingCheckpoint
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"The checkpoint '{path}' holds a bad dictionary: {e.Message}", e);
+            throw new FastTextFormatException(path, $"The checkpoint '{path}' holds a bad dictionary: {e.Message}", e);
         }
 
         var workers = new WorkerCheckpoint[options.Thread];
@@ -286,7 +286,7 @@ internal sealed class TrainingCheckpoint
     {
         if (!ok)
         {
-            throw new InvalidDataException($"The checkpoint '{path}' is inconsistent at byte {stream.Position}: {what}.");
+            throw new FastTextFormatException(path, -1, stream.Position, $"The checkpoint '{path}' is inconsistent at byte {stream.Position}: {what}.");
         }
     }
 

@@ -101,7 +101,7 @@ public sealed class WordVectorTrainer
     /// it is a Hogwild run of the same quality. New checkpoints go to <see cref="CheckpointPath"/> if set.</summary>
     /// <exception cref="ArgumentException">This trainer's options differ from the checkpoint's (see
     /// <see cref="ReadCheckpointOptions"/>).</exception>
-    /// <exception cref="InvalidDataException">The checkpoint is damaged, or the corpus length differs from the one trained on.</exception>
+    /// <exception cref="FastTextFormatException">The checkpoint is damaged, or the corpus length differs from the one trained on.</exception>
     public TrainedWordVectors Resume(string checkpointPath, string corpusPath, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         CheckCorpus(corpusPath);
@@ -130,7 +130,7 @@ public sealed class WordVectorTrainer
     }
 
     /// <summary>The options stored in a checkpoint (reads only its header), to build the trainer that resumes it.</summary>
-    /// <exception cref="InvalidDataException">Not a checkpoint, or damaged.</exception>
+    /// <exception cref="FastTextFormatException">Not a checkpoint, or damaged.</exception>
     public static FastTextOptions ReadCheckpointOptions(string checkpointPath) => TrainingCheckpoint.ReadOptions(checkpointPath);
 
     private static void CheckCorpus(string corpusPath)
@@ -146,7 +146,8 @@ public sealed class WordVectorTrainer
     {
         if (length != checkpoint.CorpusLength)
         {
-            throw new InvalidDataException(
+            throw new FastTextFormatException(
+                checkpointPath,
                 $"The checkpoint '{checkpointPath}' was trained on a corpus of {checkpoint.CorpusLength} bytes, but {corpus} has {length} bytes.");
         }
     }

@@ -19,7 +19,7 @@ namespace EmbedSharp.Randomness;
 /// evaluated only for those lanes: they are compressed into a queue, computed sixteen at a time and expanded back.
 /// The tail starting point (its logf; |y| &gt; 0.7, about a quarter of the lanes) is queued the same way.
 /// </remarks>
-public static partial class SpecialFunctions
+internal static partial class SpecialFunctions
 {
     /// <summary>Elements per block: the scratch (5 × 1 KB plus the queue) stays in L1.</summary>
     private const int Block512 = 256;

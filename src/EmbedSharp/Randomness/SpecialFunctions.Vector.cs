@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace EmbedSharp.Randomness;
 
 /// <summary>Eight-lane forms of <see cref="Erf(float)"/> and <see cref="Erfinv(float)"/>, bit-identical lane by lane.</summary>
-public static partial class SpecialFunctions
+internal static partial class SpecialFunctions
 {
     /// <summary>Up to this many 1.25 ≤ |x| &lt; 6 lanes in a vector are evaluated by the scalar <see cref="Erf(float)"/>.</summary>
     private const int ScalarTailLanes = 2;

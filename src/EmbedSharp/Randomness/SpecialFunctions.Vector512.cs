@@ -7,7 +7,7 @@ namespace EmbedSharp.Randomness;
 /// Sixteen-lane pieces of <see cref="Erf(float)"/> for the AVX-512 erfinv (see SpecialFunctions.Blocked512.cs),
 /// bit-identical lane by lane (the same operations as the eight-lane forms; exp tables by permute).
 /// </summary>
-public static partial class SpecialFunctions
+internal static partial class SpecialFunctions
 {
     /// <summary>erf on the <paramref name="rest"/> lanes, those with |x| ≥ 1.25 or NaN: the 1.25 ≤ |x| &lt; 6 tail
     /// in-vector, NaN/∞ by the scalar form, |x| ≥ 6 keeps the ±1 of <paramref name="result"/>.</summary>

@@ -17,7 +17,7 @@ namespace EmbedSharp.Randomness;
 /// <see cref="MathF.Sqrt"/>; on Linux the first two call the C library, so bit-exactness with PyTorch
 /// holds where that library is glibc 2.36 (elsewhere results may differ by an ulp).
 /// </remarks>
-public static partial class SpecialFunctions
+internal static partial class SpecialFunctions
 {
     // glibc sysdeps/ieee754/flt-32/s_erff.c (fdlibm, float conversion by Ian Lance Taylor).
     // Each literal rounds (directly, and via double as in C) to the bit pattern in its comment.

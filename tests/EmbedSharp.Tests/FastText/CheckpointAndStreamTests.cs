@@ -135,17 +135,17 @@ public sealed class CheckpointAndStreamTests : IDisposable
 
         var other = Path.Combine(_dir, "other.txt");
         File.WriteAllText(other, "w1 w2 w3\n");
-        var d = Assert.Throws<InvalidDataException>(() => new WordVectorTrainer(Small() with { Epoch = 1 }).Resume(checkpoint, other));
+        var d = Assert.Throws<FastTextFormatException>(() => new WordVectorTrainer(Small() with { Epoch = 1 }).Resume(checkpoint, other));
         Assert.Contains("bytes", d.Message, StringComparison.Ordinal);
 
         var bytes = File.ReadAllBytes(checkpoint);
         var truncated = Path.Combine(_dir, "truncated.ckpt");
         File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
-        Assert.Contains(truncated, Assert.Throws<InvalidDataException>(() => new WordVectorTrainer(Small() with { Epoch = 1 }).Resume(truncated, corpus)).Message, StringComparison.Ordinal);
+        Assert.Contains(truncated, Assert.Throws<FastTextFormatException>(() => new WordVectorTrainer(Small() with { Epoch = 1 }).Resume(truncated, corpus)).Message, StringComparison.Ordinal);
 
         var garbage = Path.Combine(_dir, "garbage.ckpt");
         File.WriteAllText(garbage, "not a checkpoint at all");
-        Assert.Throws<InvalidDataException>(() => WordVectorTrainer.ReadCheckpointOptions(garbage));
+        Assert.Throws<FastTextFormatException>(() => WordVectorTrainer.ReadCheckpointOptions(garbage));
         Assert.Throws<FileNotFoundException>(() => WordVectorTrainer.ReadCheckpointOptions(Path.Combine(_dir, "missing.ckpt")));
     }
 

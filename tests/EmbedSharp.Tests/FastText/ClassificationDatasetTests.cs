@@ -32,7 +32,7 @@ public sealed class ClassificationDatasetTests
         var path = Temp("__label__a ok\nno label here\n");
         try
         {
-            var e = Assert.Throws<InvalidDataException>(() => ClassificationDataset.FromFastTextFile(path, FastTextOptions.Supervised()));
+            var e = Assert.Throws<FastTextFormatException>(() => ClassificationDataset.FromFastTextFile(path, FastTextOptions.Supervised()));
             Assert.Contains(path, e.Message, StringComparison.Ordinal);
             Assert.Contains("line 2", e.Message, StringComparison.Ordinal);
             Assert.Contains("no label", e.Message, StringComparison.Ordinal);
@@ -52,10 +52,10 @@ public sealed class ClassificationDatasetTests
         var test = Temp("__label__a x\n__label__c y\n");
         try
         {
-            Assert.Contains("no example", Assert.Throws<InvalidDataException>(() => ClassificationDataset.FromFastTextFile(empty, FastTextOptions.Supervised())).Message, StringComparison.Ordinal);
-            Assert.Contains("no example", Assert.Throws<InvalidDataException>(() => ClassificationDataset.FromFastTextFile(blank, FastTextOptions.Supervised())).Message, StringComparison.Ordinal);
+            Assert.Contains("no example", Assert.Throws<FastTextFormatException>(() => ClassificationDataset.FromFastTextFile(empty, FastTextOptions.Supervised())).Message, StringComparison.Ordinal);
+            Assert.Contains("no example", Assert.Throws<FastTextFormatException>(() => ClassificationDataset.FromFastTextFile(blank, FastTextOptions.Supervised())).Message, StringComparison.Ordinal);
             var d = ClassificationDataset.FromFastTextFile(train, FastTextOptions.Supervised());
-            var e = Assert.Throws<InvalidDataException>(() => ClassificationDataset.FromFastTextFile(test, d.Featurizer, d.LabelNames));
+            var e = Assert.Throws<FastTextFormatException>(() => ClassificationDataset.FromFastTextFile(test, d.Featurizer, d.LabelNames));
             Assert.Contains("line 2", e.Message, StringComparison.Ordinal);
             Assert.Contains("__label__c", e.Message, StringComparison.Ordinal);
             Assert.Throws<FileNotFoundException>(() => ClassificationDataset.FromFastTextFile(empty + ".missing", FastTextOptions.Supervised()));

@@ -188,11 +188,11 @@ public sealed class TextClassifierTests
         try
         {
             SafetensorsFile.Write(path, new Dictionary<string, FloatTensor> { ["w"] = new FloatTensor(2, 2) });
-            var e = Assert.Throws<InvalidDataException>(() => TextClassifier.FromFile(path));
+            var e = Assert.Throws<FastTextFormatException>(() => TextClassifier.FromFile(path));
             Assert.Contains("not an EmbedSharp text classifier", e.Message, StringComparison.Ordinal);
             SafetensorsFile.Write(path, new Dictionary<string, FloatTensor> { ["embedding.weight"] = new FloatTensor(3, 2), ["output.weight"] = new FloatTensor(2, 2) },
                 new Dictionary<string, string> { ["format"] = "embedsharp.text-classifier/1", ["word_ngrams"] = "1", ["bucket"] = "0", ["labels"] = "[\"a\",\"b\"]", ["words"] = "[\"x\"]" });
-            Assert.Contains("do not fit", Assert.Throws<InvalidDataException>(() => TextClassifier.FromFile(path)).Message, StringComparison.Ordinal);
+            Assert.Contains("do not fit", Assert.Throws<FastTextFormatException>(() => TextClassifier.FromFile(path)).Message, StringComparison.Ordinal);
         }
         finally
         {

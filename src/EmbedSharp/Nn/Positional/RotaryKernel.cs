@@ -1,7 +1,7 @@
 namespace EmbedSharp.Nn.Positional;
 
 /// <summary>The RoPE kernel for one head vector: (a, b) ↦ (a·c − b·s, b·c + a·s), or the inverse (a·c + b·s, b·c − a·s).</summary>
-public static class RotaryKernel
+internal static class RotaryKernel
 {
     /// <summary>Rotates one head vector x (length d) into <paramref name="destination"/> (may be x itself), pair i by the
     /// angle whose cos and sin are <paramref name="cos"/>[i] and <paramref name="sin"/>[i]. Products are rounded before
