@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace EmbedSharp.Numerics.Formats;
 
 /// <summary>
@@ -5,10 +7,13 @@ namespace EmbedSharp.Numerics.Formats;
 /// the content goes to a temporary file in the same directory, is flushed to disk, then moved over the target.
 /// If anything throws, the temporary file is deleted and any previous file at the target is left untouched.
 /// Every writer of this library uses it; it is public so that code writing its own files beside them can too.
+/// <para>A process killed mid-write cannot delete its temporary file. The temporary's name carries the writer's process
+/// id (<c>.{name}.{pid}.{random}.tmp</c>), so a later write to the same target deletes the temporaries of that target
+/// whose process no longer runs; a temporary of a live process (a concurrent write) is left alone.</para>
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Suffix of the temporary file, which is named <c>.{name}.{random}.tmp</c> beside the target.</summary>
+    /// <summary>Suffix of the temporary file, which is named <c>.{name}.{pid}.{random}.tmp</c> beside the target.</summary>
     public const string TempSuffix = ".tmp";
 
     /// <summary>Creates or replaces <paramref name="path"/> with what <paramref name="write"/> writes to the stream.</summary>
@@ -18,7 +23,9 @@ public static class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no directory.", nameof(path));
-        var temp = Path.Combine(directory, "." + Path.GetFileName(full) + "." + Path.GetRandomFileName() + TempSuffix);
+        var prefix = "." + Path.GetFileName(full) + ".";
+        RemoveStaleTemporaries(directory, prefix);
+        var temp = Path.Combine(directory, prefix + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "." + Path.GetRandomFileName() + TempSuffix);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
@@ -33,6 +40,52 @@ public static class AtomicFile
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>Deletes <c>{prefix}{pid}.{random}.tmp</c> files in <paramref name="directory"/> whose process has ended.</summary>
+    private static void RemoveStaleTemporaries(string directory, string prefix)
+    {
+        string[] candidates;
+        try
+        {
+            candidates = Directory.GetFiles(directory, prefix + "*" + TempSuffix);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return; // the write itself reports a directory it cannot use
+        }
+
+        foreach (var path in candidates)
+        {
+            var middle = Path.GetFileName(path.AsSpan())[prefix.Length..^TempSuffix.Length]; // "{pid}.{random}"
+            var dot = middle.IndexOf('.');
+            if (dot > 0 && int.TryParse(middle[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !IsRunning(pid))
+            {
+                TryDelete(path);
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId)
+        {
+            return true;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false; // no such process
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

@@ -41,6 +41,27 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    public void A_write_removes_the_temporaries_a_killed_writer_left_for_the_same_target_only()
+    {
+        var dir = _dir.FullName;
+        var deadWriter = Path.Combine(dir, ".weights.npy.999999999.abcd1234.tmp"); // no process has this id
+        var liveWriter = Path.Combine(dir, $".weights.npy.{Environment.ProcessId}.efgh5678.tmp"); // a concurrent write
+        var otherTarget = Path.Combine(dir, ".other.npy.999999999.abcd1234.tmp");
+        var notOurs = Path.Combine(dir, ".weights.npy.notapid.tmp");
+        foreach (var p in new[] { deadWriter, liveWriter, otherTarget, notOurs })
+        {
+            File.WriteAllText(p, "partial");
+        }
+
+        NpyFile.Write(Target, Sample(2, 3));
+        Assert.False(File.Exists(deadWriter));
+        Assert.True(File.Exists(liveWriter));
+        Assert.True(File.Exists(otherTarget));
+        Assert.True(File.Exists(notOurs));
+        AssertBitEqual(Sample(2, 3), NpyFile.ReadTensor(Target));
+    }
+
+    [Fact]
     public void Successful_write_replaces_the_old_file()
     {
         NpyFile.Write(Target, Sample(2, 3));
