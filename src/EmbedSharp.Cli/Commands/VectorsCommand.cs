@@ -46,10 +46,20 @@ internal static class VectorsCommand
             var format = VectorFile.Detect(path);
             var (loaded, duplicates, skipped) = VectorFile.ReadWithReport(path, format, new VectorReadOptions { Utf8 = Utf8Policy.Replace }, r.GetValue(Words)?.FullName);
             using var vectors = loaded;
-            var norms = new double[vectors.Count];
+            // Norms of the vectors whose values are all finite (JSON has no infinity or NaN); the others are counted.
+            var norms = new List<double>(vectors.Count);
+            var nonFinite = 0;
             for (var i = 0; i < vectors.Count; i++)
             {
-                norms[i] = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(vectors.GetVector(i)));
+                var v = vectors.GetVector(i);
+                if (!AllFinite(v))
+                {
+                    nonFinite++;
+                    continue;
+                }
+
+                var norm = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(v));
+                norms.Add(double.IsFinite(norm) ? norm : DoubleNorm(v)); // float sum of squares overflows past |x| ≈ 1.8e19
             }
 
             var info = new JsonObject
@@ -58,10 +68,11 @@ internal static class VectorsCommand
                 ["format"] = Kebab.Of(format),
                 ["words"] = vectors.Count,
                 ["dimension"] = vectors.Dimension,
-                ["norm_min"] = norms.Length == 0 ? 0 : norms.Min(),
-                ["norm_mean"] = norms.Length == 0 ? 0 : norms.Average(),
-                ["norm_max"] = norms.Length == 0 ? 0 : norms.Max(),
+                ["norm_min"] = norms.Count == 0 ? 0 : norms.Min(),
+                ["norm_mean"] = norms.Count == 0 ? 0 : norms.Average(),
+                ["norm_max"] = norms.Count == 0 ? 0 : norms.Max(),
                 ["zero_vectors"] = norms.Count(n => n == 0),
+                ["non_finite_vectors"] = nonFinite,
                 ["duplicates_dropped"] = duplicates,
                 ["entries_skipped"] = skipped,
             };
@@ -77,6 +88,30 @@ internal static class VectorsCommand
             }
         }));
         return c;
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> v)
+    {
+        foreach (var x in v)
+        {
+            if (!float.IsFinite(x))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static double DoubleNorm(ReadOnlySpan<float> v)
+    {
+        var sum = 0.0;
+        foreach (var x in v)
+        {
+            sum += (double)x * x;
+        }
+
+        return Math.Sqrt(sum);
     }
 
     private static Command Convert()

@@ -41,6 +41,29 @@ public sealed class VectorsCommandTests : IDisposable
     }
 
     [Fact]
+    public void Info_counts_vectors_with_infinity_or_nan_and_reports_norms_of_the_others()
+    {
+        var path = Path.Combine(_dir, "inf.vec");
+        File.WriteAllText(path, "3 3\na 1 2 1e39\nb 3 4 0\nc 3e30 0 0\n"); // 1e39 is +inf in float32; 3e30² overflows a float sum
+        foreach (var json in new[] { true, false })
+        {
+            var (code, output, err) = json ? CliRunner.Invoke(null, "vectors", "info", path, "--json") : CliRunner.Invoke(null, "vectors", "info", path);
+            Assert.True(code == 0, err);
+            if (json)
+            {
+                using var doc = JsonDocument.Parse(output);
+                Assert.Equal(1, doc.RootElement.GetProperty("non_finite_vectors").GetInt32());
+                Assert.Equal(5.0, doc.RootElement.GetProperty("norm_min").GetDouble());
+                Assert.Equal(3e30, doc.RootElement.GetProperty("norm_max").GetDouble(), 1e24);
+            }
+            else
+            {
+                Assert.Contains("non_finite_vectors\t1", output, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
     public void Convert_then_neighbors_agree_with_the_library()
     {
         var native = Path.Combine(_dir, "v.esvec");
