@@ -249,6 +249,18 @@ public class SafetensorsFileTests
         Assert.Equal(8, e.ByteOffset);
     }
 
+    [Fact]
+    public void A_header_that_is_not_utf8_is_refused_naming_the_byte()
+    {
+        var bytes = St("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"xx\":1}", new byte[8]);
+        var at = Array.IndexOf(bytes, (byte)'x');
+        bytes[at] = 0xFF; // a byte no UTF-8 character starts with
+        var e = Refused(bytes);
+        Assert.Contains("not valid UTF-8", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"file offset {at}", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("transcode", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("[0,4]", "[2,6]", "overlaps")]
     [InlineData("[0,4]", "[6,10]", "gap")]

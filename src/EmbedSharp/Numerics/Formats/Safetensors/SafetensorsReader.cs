@@ -99,6 +99,14 @@ internal static class SafetensorsReader
             throw fail("The header does not start with '{': this is not a safetensors file.");
         }
 
+        // The format's header is UTF-8 JSON; say where it is not, rather than the JSON reader's transcoding message.
+        var invalid = FirstInvalidUtf8(header);
+        if (invalid >= 0)
+        {
+            throw fail(string.Create(CultureInfo.InvariantCulture,
+                $"The header is not valid UTF-8: byte {invalid} of the header (file offset {SafetensorsConstants.HeaderLengthBytes + invalid}) starts no valid character."));
+        }
+
         JsonDocument document;
         try
         {
@@ -251,5 +259,27 @@ internal static class SafetensorsReader
         }
 
         return position;
+    }
+
+    /// <summary>Index of the first byte that does not start a valid UTF-8 sequence, or −1 when all of it is valid.</summary>
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return -1;
+        }
+
+        var i = 0;
+        while (i < bytes.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(bytes[i..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return i;
+            }
+
+            i += consumed;
+        }
+
+        return -1;
     }
 }
