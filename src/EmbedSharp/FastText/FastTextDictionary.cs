@@ -167,7 +167,7 @@ public sealed class FastTextDictionary
     /// <c>Dictionary::readFromFile</c>: prune at 0.75 × maxVocabSize, keep words with count ≥ minCount (labels: any count),
     /// sort, compute subsampling probabilities and n-gram rows.
     /// </summary>
-    /// <exception cref="InvalidDataException">The corpus has no tokens, or no word reaches <paramref name="minCount"/>.</exception>
+    /// <exception cref="FastTextFormatException">The corpus has no tokens, or no word reaches <paramref name="minCount"/>.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="corpus"/> is null.</exception>
     public static FastTextDictionary Build(
         Stream corpus, int minCount, int minn, int maxn, int bucket, double t, int maxVocabSize = 30_000_000,
@@ -208,13 +208,14 @@ public sealed class FastTextDictionary
 
         if (ntokens == 0)
         {
-            throw new InvalidDataException("The corpus is empty: it holds no token.");
+            throw new FastTextFormatException(null, "The corpus is empty: it holds no token.");
         }
 
         (table, counts) = Threshold(table, counts, minCount, 0, out var types);
         if (types.All(x => x != FastTextEntryType.Word))
         {
-            throw new InvalidDataException(
+            throw new FastTextFormatException(
+                null,
                 $"No word of the corpus ({ntokens} tokens) occurs at least MinCount = {minCount} times; lower MinCount.");
         }
 

@@ -54,7 +54,7 @@ public sealed class WordVectorTrainer
     /// sentence per line) and returns the model. The file is read once to count, then once per epoch by byte ranges
     /// (worker i starts at byte i·size/Thread); it is never held in memory.</summary>
     /// <exception cref="FileNotFoundException">The corpus file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The corpus is empty or no word reaches MinCount.</exception>
+    /// <exception cref="FastTextFormatException">The corpus is empty or no word reaches MinCount.</exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested; the partial model is dropped (the last
     /// checkpoint, if any, is intact).</exception>
     public TrainedWordVectors Train(string corpusPath, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -66,7 +66,14 @@ public sealed class WordVectorTrainer
         using (var corpus = OpenCorpus(corpusPath))
         {
             length = corpus.Length;
-            dictionary = FastTextDictionary.Build(corpus, o.MinCount, o.Minn, o.Maxn, o.Bucket, o.T, o.MaxVocabSize, cancellationToken);
+            try
+            {
+                dictionary = FastTextDictionary.Build(corpus, o.MinCount, o.Minn, o.Maxn, o.Bucket, o.T, o.MaxVocabSize, cancellationToken);
+            }
+            catch (FastTextFormatException e) when (e.FilePath is null)
+            {
+                throw new FastTextFormatException(corpusPath, $"{corpusPath}: {e.Message}", e); // the dictionary reads a stream; name the file
+            }
         }
 
         return Run(corpusPath, length, dictionary, null, progress, cancellationToken);
@@ -77,7 +84,7 @@ public sealed class WordVectorTrainer
     /// once: its bytes are copied to a temporary file in <see cref="TempDirectory"/> while the dictionary is counted, the
     /// epochs read that file, and it is deleted when training ends, fails or is cancelled. Memory use does not grow
     /// with the corpus. The stream is not disposed.</summary>
-    /// <exception cref="InvalidDataException">The corpus is empty or no word reaches MinCount.</exception>
+    /// <exception cref="FastTextFormatException">The corpus is empty or no word reaches MinCount.</exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
     public TrainedWordVectors Train(Stream corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -65,7 +65,7 @@ public sealed class CheckpointAndStreamTests : IDisposable
         var spoolDir = Directory.CreateDirectory(Path.Combine(_dir, "spool")).FullName;
         using var pipe = new NonSeekableStream("a b c\n"u8.ToArray());
         var trainer = new WordVectorTrainer(Small() with { MinCount = 3 }) { TempDirectory = spoolDir };
-        Assert.Throws<InvalidDataException>(() => trainer.Train(pipe));
+        Assert.Throws<FastTextFormatException>(() => trainer.Train(pipe));
         Assert.Empty(Directory.GetFiles(spoolDir));
     }
 

@@ -105,11 +105,11 @@ public class FastTextDictionaryTests
     [Fact]
     public void Empty_corpus_and_too_high_min_count_are_rejected_with_the_reason()
     {
-        var empty = Assert.Throws<InvalidDataException>(() => FastTextDictionary.Build(new MemoryStream([]), 1, 3, 6, 10, 1e-4));
+        var empty = Assert.Throws<FastTextFormatException>(() => FastTextDictionary.Build(new MemoryStream([]), 1, 3, 6, 10, 1e-4));
         Assert.Contains("empty", empty.Message, StringComparison.Ordinal);
-        var whitespace = Assert.Throws<InvalidDataException>(() => FastTextDictionary.Build(new MemoryStream(" \t\r "u8.ToArray()), 1, 3, 6, 10, 1e-4));
+        var whitespace = Assert.Throws<FastTextFormatException>(() => FastTextDictionary.Build(new MemoryStream(" \t\r "u8.ToArray()), 1, 3, 6, 10, 1e-4));
         Assert.Contains("empty", whitespace.Message, StringComparison.Ordinal);
-        var rare = Assert.Throws<InvalidDataException>(() => FastTextDictionary.Build(new MemoryStream("a b c"u8.ToArray()), 5, 3, 6, 10, 1e-4));
+        var rare = Assert.Throws<FastTextFormatException>(() => FastTextDictionary.Build(new MemoryStream("a b c"u8.ToArray()), 5, 3, 6, 10, 1e-4));
         Assert.Contains("MinCount = 5", rare.Message, StringComparison.Ordinal);
     }
 

@@ -226,10 +226,14 @@ public sealed class WordVectorTrainerTests : IDisposable
     {
         var empty = Path.Combine(_dir, "empty.txt");
         File.WriteAllText(empty, "");
-        Assert.Contains("empty", Assert.Throws<InvalidDataException>(() => new WordVectorTrainer(Small()).Train(empty)).Message, StringComparison.Ordinal);
+        var emptyError = Assert.Throws<FastTextFormatException>(() => new WordVectorTrainer(Small()).Train(empty));
+        Assert.Contains("empty", emptyError.Message, StringComparison.Ordinal);
+        Assert.Equal(empty, emptyError.FilePath);
+        Assert.StartsWith(empty + ": ", emptyError.Message, StringComparison.Ordinal);
         var rare = Path.Combine(_dir, "rare.txt");
         File.WriteAllText(rare, "one two three\n");
-        var e = Assert.Throws<InvalidDataException>(() => new WordVectorTrainer(Small() with { MinCount = 5 }).Train(rare));
+        var e = Assert.Throws<FastTextFormatException>(() => new WordVectorTrainer(Small() with { MinCount = 5 }).Train(rare));
+        Assert.Equal(rare, e.FilePath);
         Assert.Contains("MinCount = 5", e.Message, StringComparison.Ordinal);
         Assert.Throws<FileNotFoundException>(() => new WordVectorTrainer(Small()).Train(Path.Combine(_dir, "missing.txt")));
     }
