@@ -202,7 +202,7 @@ public sealed partial record InitSpec
     public static IReadOnlyList<string> ParameterNames(InitScheme scheme) => [.. Parameters(Checked(scheme)).Select(ParameterName)];
 
     /// <summary>The parameters <paramref name="scheme"/> cannot do without (<c>constant</c>: <c>value</c>; <c>sparse</c>: <c>sparsity</c>).</summary>
-    public static IReadOnlyList<string> RequiredParameterNames(InitScheme scheme) => [.. Required(Checked(scheme)).Select(ParameterName)];
+    internal static IReadOnlyList<string> RequiredParameterNames(InitScheme scheme) => [.. Required(Checked(scheme)).Select(ParameterName)];
 
     /// <summary>Fills <paramref name="tensor"/> in place with the matching <see cref="Init"/> call, PyTorch's defaults for
     /// null parameters (with a <see cref="Generator"/>: PyTorch's bits for the same seed), and returns it.</summary>
