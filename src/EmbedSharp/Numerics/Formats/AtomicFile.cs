@@ -6,7 +6,8 @@ namespace EmbedSharp.Numerics.Formats;
 /// Writes a file so that readers see either the old content or the complete new content, never a partial file:
 /// the content goes to a temporary file in the same directory, is flushed to disk, then moved over the target.
 /// If anything throws, the temporary file is deleted and any previous file at the target is left untouched.
-/// Every writer of this library uses it; it is public so that code writing its own files beside them can too.
+/// A target that is a pipe or device (<c>/dev/stdout</c>, a FIFO) is written in place instead (nothing to replace);
+/// a symbolic link's final target is replaced, and the link kept. Every writer of this library uses it; it is public so that code writing its own files beside them can too.
 /// <para>A process killed mid-write cannot delete its temporary file. The temporary's name carries the writer's process
 /// id (<c>.{name}.{pid}.{random}.tmp</c>), so a later write to the same target deletes the temporaries of that target
 /// whose process no longer runs; a temporary of a live process (a concurrent write) is left alone.</para>
@@ -22,6 +23,21 @@ public static class AtomicFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
         var full = Path.GetFullPath(path);
+        var kind = FileKinds.Of(full);
+        switch (kind)
+        {
+            case FileKind.Pipe or FileKind.Device or FileKind.Socket:
+                WriteInPlace(path, write);
+                return;
+            case FileKind.Directory:
+                throw new IOException($"'{path}' is a directory; give a file name to write.");
+        }
+
+        if (kind != FileKind.Missing && File.ResolveLinkTarget(full, returnFinalTarget: true) is { } target)
+        {
+            full = target.FullName; // replace the file a symbolic link points to, not the link
+        }
+
         var directory = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no directory.", nameof(path));
         var prefix = "." + Path.GetFileName(full) + ".";
         RemoveStaleTemporaries(directory, prefix);
@@ -40,6 +56,23 @@ public static class AtomicFile
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>A pipe or a device (<c>--out /dev/stdout</c>, a FIFO) cannot be replaced, and must not be: renaming a
+    /// file over <c>/dev/stdout</c> would destroy it. The content is streamed into it instead, so a writer that needs to
+    /// seek is refused with a message naming the target.</summary>
+    private static void WriteInPlace(string path, Action<Stream> write)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1 << 16);
+        try
+        {
+            write(stream);
+            stream.Flush();
+        }
+        catch (NotSupportedException e)
+        {
+            throw new IOException($"'{path}' is a pipe or device, and this format can only be written to a regular file (its writer seeks): write to a file.", e);
         }
     }
 

@@ -5,7 +5,7 @@ namespace EmbedSharp.Numerics.Formats;
 /// <list type="bullet">
 /// <item>a regular file opens once, and a reader never reads past the length it had when opened (a file still being
 /// appended to is read as it was; a device such as <c>/dev/zero</c> that reports length 0 yet yields bytes is
-/// refused instead of being read for ever);</item>
+/// refused, as is a terminal, instead of being read for ever or waited on);</item>
 /// <item>a pipe or FIFO (<c>mkfifo</c>, <c>&lt;(…)</c>) is opened once and streamed by readers that read their input
 /// once from start to end, and refused at once, with a message naming it, by readers that must seek or read twice.</item>
 /// </list>
@@ -19,6 +19,23 @@ internal static class InputFile
     public static FileStream Open(string path, string? seekableFor, int bufferSize = 1 << 16, FileOptions options = FileOptions.None)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        var kind = FileKinds.Of(path);
+        if (kind == FileKind.Device)
+        {
+            // Refused before opening: reading a terminal or /dev/zero would block or never end.
+            throw new IOException($"'{path}' is a device, not a regular file: give a file.");
+        }
+
+        if (kind is FileKind.Pipe or FileKind.Socket && seekableFor is not null)
+        {
+            throw NotSeekable(path, seekableFor); // before opening, which would wait for a writer
+        }
+
+        if (kind == FileKind.Directory)
+        {
+            throw new IOException($"'{path}' is a directory, not a file.");
+        }
+
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize, options);
         try
         {
@@ -26,13 +43,13 @@ internal static class InputFile
             {
                 if (seekableFor is not null)
                 {
-                    throw new IOException($"'{path}' is a pipe or FIFO, not a regular file, and {seekableFor}: save the data to a file first.");
+                    throw NotSeekable(path, seekableFor);
                 }
 
                 return stream;
             }
 
-            if (stream.Length == 0 && IsDevice(stream))
+            if (kind == FileKind.Unknown && stream.Length == 0 && IsDevice(stream))
             {
                 throw new IOException($"'{path}' is a device, not a regular file: it reports no length yet never ends; give a file.");
             }
@@ -45,6 +62,9 @@ internal static class InputFile
             throw;
         }
     }
+
+    private static IOException NotSeekable(string path, string seekableFor) =>
+        new($"'{path}' is a pipe or FIFO, not a regular file, and {seekableFor}: save the data to a file first.");
 
     /// <summary>Reads a whole file of at most <paramref name="maxBytes"/> bytes; a larger file (or a pipe that goes on
     /// past that) is refused naming the limit and <paramref name="what"/> (e.g. "a SentencePiece model").</summary>
@@ -80,8 +100,9 @@ internal static class InputFile
         return buffer.ToArray();
     }
 
-    /// <summary>A stream that reports length 0 yet yields a byte is a character device (/dev/zero, /dev/urandom).
-    /// The probe reads one byte and seeks back; a regular empty file yields nothing.</summary>
+    /// <summary>Where the platform cannot say what the file is: a stream that reports length 0 yet yields a byte is a
+    /// character device (/dev/zero, /dev/urandom). The probe reads one byte and seeks back; an empty file yields
+    /// nothing.</summary>
     private static bool IsDevice(FileStream stream)
     {
         Span<byte> one = stackalloc byte[1];

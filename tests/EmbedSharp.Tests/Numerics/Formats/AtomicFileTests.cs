@@ -89,4 +89,54 @@ public sealed class AtomicFileTests : IDisposable
         Assert.Throws<DirectoryNotFoundException>(() => NpyFile.Write(path, Sample(2)));
         Assert.Empty(Directory.GetFileSystemEntries(_dir.FullName));
     }
+
+    [Fact]
+    public void A_device_is_written_in_place_never_replaced()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        AtomicFile.Write("/dev/null", stream => stream.Write([1, 2, 3]));
+        Assert.Equal(FileKind.Device, FileKinds.Of("/dev/null"));
+    }
+
+    [Fact]
+    public async Task A_fifo_receives_the_content_as_a_stream()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var fifo = Path.Combine(_dir.FullName, "out.fifo");
+        using (var mk = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            await mk.WaitForExitAsync();
+        }
+
+        var reader = Task.Run(() => File.ReadAllBytes(fifo));
+        AtomicFile.Write(fifo, stream => stream.Write([7, 8, 9]));
+        Assert.Equal(new byte[] { 7, 8, 9 }, await reader.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(FileKind.Pipe, FileKinds.Of(fifo));
+
+        reader = Task.Run(() => File.ReadAllBytes(fifo));
+        var e = Assert.Throws<IOException>(() => AtomicFile.Write(fifo, stream => stream.Seek(0, SeekOrigin.Begin)));
+        Assert.Contains("is a pipe or device, and this format can only be written to a regular file", e.Message, StringComparison.Ordinal);
+        await reader.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public void A_symbolic_link_is_kept_and_its_target_replaced()
+    {
+        var real = Path.Combine(_dir.FullName, "real.bin");
+        var link = Path.Combine(_dir.FullName, "link.bin");
+        File.WriteAllBytes(real, [1]);
+        File.CreateSymbolicLink(link, real);
+        AtomicFile.Write(link, stream => stream.Write([2, 2]));
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.Equal(new byte[] { 2, 2 }, File.ReadAllBytes(real));
+        Assert.Equal(2, Directory.GetFiles(_dir.FullName).Length);
+    }
 }

@@ -58,6 +58,7 @@ public sealed class InputFileTests
             return;
         }
 
+        Assert.Equal(FileKind.Device, FileKinds.Of("/dev/zero"));
         var e = Assert.Throws<IOException>(() => InputFile.Open("/dev/zero", seekableFor: null));
         Assert.Contains("'/dev/zero' is a device", e.Message, StringComparison.Ordinal);
         Assert.Throws<IOException>(() => InputFile.ReadAllBytes("/dev/zero", 1 << 20, "a model"));
@@ -99,20 +100,36 @@ public sealed class InputFileTests
             Assert.Equal("payload"u8.ToArray(), InputFile.ReadAllBytes(fifo, 100, "a model"));
             await writer.WaitAsync(TimeSpan.FromSeconds(10));
 
-            writer = Task.Run(() =>
-            {
-                try
-                {
-                    File.WriteAllText(fifo, "payload");
-                }
-                catch (IOException)
-                {
-                    // the reader closed its end first
-                }
-            });
+            // No writer: the refusal must come before the open, which would wait for one for ever.
             var e = Assert.Throws<IOException>(() => InputFile.Open(fifo, seekableFor: "it is mapped"));
             Assert.Contains("is a pipe or FIFO, not a regular file, and it is mapped", e.Message, StringComparison.Ordinal);
-            await writer.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [Fact]
+    public void File_kinds_are_told_apart()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var dir = Directory.CreateTempSubdirectory("kinds");
+        try
+        {
+            var file = Path.Combine(dir.FullName, "f");
+            File.WriteAllBytes(file, []);
+            Assert.Equal(FileKind.Regular, FileKinds.Of(file));
+            Assert.Equal(FileKind.Directory, FileKinds.Of(dir.FullName));
+            Assert.Equal(FileKind.Missing, FileKinds.Of(Path.Combine(dir.FullName, "none")));
+            Assert.Equal(FileKind.Device, FileKinds.Of("/dev/null"));
+            var link = Path.Combine(dir.FullName, "link");
+            File.CreateSymbolicLink(link, "/dev/null");
+            Assert.Equal(FileKind.Device, FileKinds.Of(link));
         }
         finally
         {
