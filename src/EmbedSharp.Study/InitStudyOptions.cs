@@ -116,6 +116,18 @@ public sealed record InitStudyOptions
     /// <summary>The full preset: 3 seeds, all 6,046 e-mails, D = 50, 10 epochs.</summary>
     public static InitStudyOptions Full(string outputDirectory = "study-init") => new() { OutputDirectory = outputDirectory };
 
+    /// <summary>The most seeds a study runs (each seed trains every scheme once).</summary>
+    public const int MaxSeeds = 1000;
+
+    /// <summary>The most epochs of a run (and of the SOTU vectors' training).</summary>
+    public const int MaxEpochs = 10_000;
+
+    /// <summary>The largest embedding dimension the study trains (the classifier's table is vocabulary × D).</summary>
+    public const int MaxDim = 10_000;
+
+    /// <summary>The largest initial learning rate (far above any that trains: fastText's supervised default is 0.1).</summary>
+    public const double MaxLearningRate = 100;
+
     /// <summary>Checks every value; throws before any work starts.</summary>
     /// <exception cref="ArgumentException">A value out of range, naming the option and the value.</exception>
     public void Validate()
@@ -132,16 +144,17 @@ public sealed record InitStudyOptions
         Require(Seeds is { Count: > 0 }, "The study needs at least one seed.");
         Require(Seeds.Distinct().Count() == Seeds.Count, $"Seeds must be distinct; got {string.Join(", ", Seeds)}.");
         Require(Seeds.All(s => s >= 0), $"Seeds must be non-negative; got {string.Join(", ", Seeds)}.");
-        Require(Epochs >= 1, $"Epochs must be at least 1; got {Epochs}.");
-        Require(Dim >= 1, $"Dim must be at least 1; got {Dim}.");
-        Require(LearningRate > 0 && double.IsFinite(LearningRate), $"The learning rate must be positive; got {LearningRate}.");
+        Require(Seeds.Count <= MaxSeeds, $"The study runs at most {MaxSeeds} seeds; got {Seeds.Count}.");
+        Require(Epochs is >= 1 and <= MaxEpochs, $"Epochs must be between 1 and {MaxEpochs}; got {Epochs}.");
+        Require(Dim is >= 1 and <= MaxDim, $"Dim must be between 1 and {MaxDim}; got {Dim}.");
+        Require(LearningRate > 0 && LearningRate <= MaxLearningRate, $"The learning rate must be positive and at most {MaxLearningRate}; got {LearningRate}.");
         Require(LogEvery >= 1, $"LogEvery must be at least 1; got {LogEvery}.");
         Require(MinCount >= 1, $"MinCount must be at least 1; got {MinCount}.");
         Require(MaxTokensPerDocument >= 0, $"MaxTokensPerDocument must be 0 (all) or positive; got {MaxTokensPerDocument}.");
         Require(MaxDocuments >= 0, $"MaxDocuments must be 0 (all) or positive; got {MaxDocuments}.");
         Require(TestFraction > 0 && TestFraction < 1, $"TestFraction must lie in (0, 1); got {TestFraction}.");
         Require(TargetLoss > 0 && double.IsFinite(TargetLoss), $"TargetLoss must be positive; got {TargetLoss}.");
-        Require(VectorEpochs >= 1, $"VectorEpochs must be at least 1; got {VectorEpochs}.");
+        Require(VectorEpochs is >= 1 and <= MaxEpochs, $"VectorEpochs must be between 1 and {MaxEpochs}; got {VectorEpochs}.");
         Require(!string.IsNullOrWhiteSpace(OutputDirectory), "The output directory is empty.");
     }
 }

@@ -81,8 +81,11 @@ internal static class InitCommand
             }
 
             var s = tensor.Statistics();
+            var stats = tensor.Length == 0
+                ? "empty"
+                : string.Create(CultureInfo.InvariantCulture, $"mean={s.Mean:0.######} std={s.Std:0.######} min={s.Min:0.######} max={s.Max:0.######}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{spec.Name} {FloatTensor.FormatShape(tensor.Shape)} mean={s.Mean:0.######} std={s.Std:0.######} min={s.Min:0.######} max={s.Max:0.######} time={elapsed.TotalMilliseconds:0.#}ms -> {file.FullName}"));
+                $"{spec.Name} {FloatTensor.FormatShape(tensor.Shape)} {stats} time={elapsed.TotalMilliseconds:0.#}ms -> {file.FullName}"));
         }));
         return command;
     }

@@ -34,7 +34,7 @@ internal static class StudyCommand
             var options = r.GetValue(quick) ? InitStudyOptions.Quick(dir) : InitStudyOptions.Full(dir);
             options = options with
             {
-                Seeds = r.GetValue(seeds) is { } n ? (n >= 1 ? [.. Enumerable.Range(0, n)] : throw new ArgumentException($"--seeds must be at least 1; got {n}.")) : options.Seeds,
+                Seeds = r.GetValue(seeds) is { } n ? (n is >= 1 and <= InitStudyOptions.MaxSeeds ? [.. Enumerable.Range(0, n)] : throw new ArgumentException($"--seeds must be between 1 and {InitStudyOptions.MaxSeeds}; got {n}.")) : options.Seeds,
                 Epochs = r.GetValue(epochs) ?? options.Epochs,
                 Dim = r.GetValue(dim) ?? options.Dim,
                 LearningRate = r.GetValue(lr) ?? options.LearningRate,

@@ -120,6 +120,21 @@ public sealed class InitCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_output_that_is_a_device_is_written_into_not_replaced_and_an_empty_tensor_says_so()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var (code, output, err) = Invoke("init", "--shape", "0,5", "--scheme", "normal", "--out", "/dev/null");
+        Assert.Equal(0, code);
+        Assert.Equal("", err);
+        Assert.Contains("normal (0, 5) empty time=", output, StringComparison.Ordinal);
+        Assert.Equal(EmbedSharp.Numerics.Formats.FileKind.Device, EmbedSharp.Numerics.Formats.FileKinds.Of("/dev/null"));
+    }
+
+    [Fact]
     public void The_scheme_may_carry_its_parameters_as_an_init_spec()
     {
         var withOptions = Path.Combine(_dir, "options.npy");

@@ -23,8 +23,13 @@ public sealed class StudyCommandTests : IDisposable
 
     [Theory]
     [InlineData("--schemes", "zeros,glorot", "'glorot'")]
-    [InlineData("--epochs", "0", "Epochs must be at least 1")]
-    [InlineData("--seeds", "0", "--seeds must be at least 1")]
+    [InlineData("--epochs", "0", "Epochs must be between 1 and 10000")]
+    [InlineData("--epochs", "2147483647", "Epochs must be between 1 and 10000")]
+    [InlineData("--seeds", "0", "--seeds must be between 1 and 1000")]
+    [InlineData("--seeds", "2147483647", "--seeds must be between 1 and 1000")]
+    [InlineData("--dim", "100000000", "Dim must be between 1 and 10000")]
+    [InlineData("--lr", "1e30", "at most 100")]
+    [InlineData("--lr", "NaN", "at most 100")]
     [InlineData("--quick", "--full", "exclude each other")]
     public void Bad_options_fail_with_one_line_before_any_work(string option, string value, string message)
     {
