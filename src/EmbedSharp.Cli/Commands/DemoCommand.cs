@@ -50,6 +50,13 @@ internal static class DemoCommand
             throw new ArgumentException($"--rows and --cols must be positive; got {rows} and {cols}.");
         }
 
+        // Every scheme fills the table in turn (orthogonal through a QR of it): a comparison, not a workload.
+        const long MaxElements = 50_000_000;
+        if ((double)rows * cols > MaxElements)
+        {
+            throw new ArgumentException($"--rows × --cols may be at most {MaxElements:N0} elements (200 MB of float32); got {rows} × {cols}.");
+        }
+
         var table = new Table().Title($"Initialisation schemes on a {rows} × {cols} table (seed {seed}, PyTorch-exact generator)");
         table.AddColumn("call (torch.nn.init / Keras)");
         foreach (var h in new[] { "mean", "std", "min", "max", "ms" })

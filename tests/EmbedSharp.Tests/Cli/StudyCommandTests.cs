@@ -50,4 +50,15 @@ public sealed class StudyCommandTests : IDisposable
         Assert.Contains("trunc_normal_(std=0.02)", output, StringComparison.Ordinal);
         Assert.Contains("20 × 4", output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("1000000000", "1000", "may be at most 50,000,000 elements")]
+    [InlineData("-1", "300", "must be positive")]
+    public void Demo_init_table_refuses_a_table_it_should_not_build(string rows, string cols, string message)
+    {
+        var (code, _, err) = CliRunner.Invoke(null, "demo", "--init-table", "--rows", rows, "--cols", cols);
+        Assert.Equal(1, code);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+    }
 }
