@@ -28,6 +28,29 @@ public sealed class CliErrorsTests
         }
     }
 
+    [Theory]
+    [InlineData("init --shape 3 --threads 5", "Unrecognized command or argument '--threads'", "(see 'embedsharp init --help')")]
+    [InlineData("vectors info", "Required argument 'FILE' missing", "(see 'embedsharp vectors info --help')")]
+    [InlineData("bogus", "'bogus'", "(see 'embedsharp --help')")]
+    public void A_command_line_that_does_not_parse_is_one_line_naming_the_help_to_read(string args, string error, string help)
+    {
+        var (code, output, err) = CliRunner.Invoke(null, args.Split(' '));
+        Assert.Equal(CliErrors.BadInput, code);
+        Assert.Equal("", output);
+        var line = Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith("embedsharp: ", line, StringComparison.Ordinal);
+        Assert.Contains(error, line, StringComparison.Ordinal);
+        Assert.EndsWith(help, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_command_group_without_its_subcommand_prints_its_help()
+    {
+        var (code, output, _) = CliRunner.Invoke(null, "vectors");
+        Assert.Equal(CliErrors.BadInput, code);
+        Assert.Contains("info <FILE>", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Bad_input_is_one_line_and_exit_1()
     {

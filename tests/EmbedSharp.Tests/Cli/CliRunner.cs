@@ -27,7 +27,7 @@ internal static class CliRunner
         Console.SetIn(i);
         try
         {
-            var code = root.Parse(args).Invoke();
+            var code = EmbedSharp.Cli.Program.Run(root, args);
             return (code, o.ToString(), e.ToString());
         }
         finally
