@@ -27,14 +27,17 @@ internal sealed class Utf8LineFile : IDisposable
 
     private readonly string _path;
     private readonly string _what;
+    private readonly long _maxLines;
     private readonly BoundedLineReader _lines;
 
     /// <param name="path">The file.</param>
     /// <param name="what">What the file should be, for messages ("a vocabulary", "a merge list").</param>
-    public Utf8LineFile(string path, string what)
+    /// <param name="maxLines">The most lines accepted (tests lower it).</param>
+    public Utf8LineFile(string path, string what, long maxLines = MaxLines)
     {
         _path = path;
         _what = what;
+        _maxLines = maxLines;
         var stream = InputFile.Open(path, seekableFor: null);
         var text = new StrictUtf8Reader(stream, offset => new TokenizerFormatException(path, LineNumber + 1,
             string.Create(CultureInfo.InvariantCulture, $"the byte at byte offset {offset} is not valid UTF-8; {what} must be UTF-8 text.")));
@@ -50,10 +53,10 @@ internal sealed class Utf8LineFile : IDisposable
     public string? ReadLine()
     {
         var line = _lines.ReadLine();
-        if (line is not null && _lines.LineNumber > MaxLines)
+        if (line is not null && _lines.LineNumber > _maxLines)
         {
             throw new TokenizerFormatException(_path, _lines.LineNumber,
-                string.Create(CultureInfo.InvariantCulture, $"the file goes on past {MaxLines:N0} lines, more than {_what} may hold."));
+                string.Create(CultureInfo.InvariantCulture, $"the file goes on past {_maxLines:N0} lines, more than {_what} may hold."));
         }
 
         return line;
