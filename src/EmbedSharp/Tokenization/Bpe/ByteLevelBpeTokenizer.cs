@@ -95,6 +95,11 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         ArgumentNullException.ThrowIfNull(path);
         var encoder = Directory.Exists(path) ? Path.Combine(path, EncoderFileName) : path;
         var merges = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(encoder)) ?? ".", MergesFileName);
+        if (!File.Exists(merges))
+        {
+            throw new FileNotFoundException($"The merge list {MergesFileName} must be beside {EncoderFileName}, but '{merges}' does not exist; give the directory that holds both.", merges);
+        }
+
         var tokens = ReadEncoder(encoder);
         var (pairs, lines) = ReadMerges(merges);
         var known = new HashSet<string>(tokens, StringComparer.Ordinal);
