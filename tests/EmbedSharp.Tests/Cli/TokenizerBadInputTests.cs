@@ -44,7 +44,9 @@ public sealed class TokenizerBadInputTests : IDisposable
     {
         if (File.Exists("/dev/zero"))
         {
-            await Fails("hello\n", "'/dev/zero' is a device", "tokenize", "--model", "/dev/zero", "--type", type);
+            // bpe needs vocab.bpe beside encoder.json: the encoder.json is a link to /dev/zero in a directory that has one.
+            var model = type == "bpe" ? TokenizerFileBoundsTests.DevZeroEncoder(_dir) : "/dev/zero";
+            await Fails("hello\n", $"'{model}' is a device", "tokenize", "--model", model, "--type", type);
         }
     }
 

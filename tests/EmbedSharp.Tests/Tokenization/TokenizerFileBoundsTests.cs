@@ -137,12 +137,19 @@ public sealed class TokenizerFileBoundsTests : IDisposable
         {
             "vocabulary" => Vocabulary.Load("/dev/zero"),
             "wordpiece" => WordPieceTokenizer.Load("/dev/zero"),
-            "encoder" => ByteLevelBpeTokenizer.Load("/dev/zero"),
+            "encoder" => ByteLevelBpeTokenizer.Load(DevZeroEncoder(_dir)),
             "sentencepiece" => SentencePieceTokenizer.Load("/dev/zero"),
             _ => (object)TokenizerFiles.ReadTextLines("/dev/zero").Count(),
         });
         var e = Assert.IsType<IOException>(Outcome(task));
-        Assert.Contains("'/dev/zero' is a device", e.Message, StringComparison.Ordinal);
+        Assert.Contains(kind == "encoder" ? "encoder.json' is a device" : "'/dev/zero' is a device", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A directory whose encoder.json is a link to /dev/zero, beside a valid vocab.bpe; returns the link.</summary>
+    internal static string DevZeroEncoder(string dir)
+    {
+        File.WriteAllText(Path.Combine(dir, ByteLevelBpeTokenizer.MergesFileName), "#version: 0.2\n");
+        return File.CreateSymbolicLink(Path.Combine(dir, ByteLevelBpeTokenizer.EncoderFileName), "/dev/zero").FullName;
     }
 
     /// <summary>(A .model in an endless pipe is refused at 256 MiB by InputFile.ReadAllBytes, tested there; not
