@@ -208,9 +208,15 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
     /// alpha=α, nbest_size=-1)</c> (same distribution, not the same draws).
     /// </summary>
     /// <exception cref="NotSupportedException">The model is not unigram.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is infinite or NaN.</exception>
     public TokenEncoding EncodeSample(string text, float alpha, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(generator);
+        if (!float.IsFinite(alpha))
+        {
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be a finite number (SentencePiece uses 0.1 to 1).");
+        }
+
         if (unigram is null)
         {
             throw new NotSupportedException("Sampling needs a unigram model; this is a BPE model.");

@@ -315,4 +315,14 @@ public sealed class SentencePieceBadInputTests
         var e = Assert.Throws<IOException>(() => SentencePieceTokenizer.Load("/dev/zero"));
         Assert.Contains("'/dev/zero' is a device", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_sampling_alpha_that_is_not_finite_is_refused()
+    {
+        var t = SentencePieceTokenizer.FromBytes(Model(Tiny), "tiny.model");
+        var generator = new Generator(3);
+        Assert.Equal("alpha", Assert.Throws<ArgumentOutOfRangeException>(() => t.EncodeSample("abab", float.NaN, generator)).ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => t.EncodeSample("abab", float.PositiveInfinity, generator));
+        Assert.All(t.EncodeSample("abab", 0.5f, generator).Ids, id => Assert.InRange(id, 0, t.VocabSize - 1));
+    }
 }
