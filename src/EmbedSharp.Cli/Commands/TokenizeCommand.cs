@@ -11,10 +11,19 @@ namespace EmbedSharp.Cli.Commands;
 
 /// <summary><c>embedsharp tokenize --model FILE [--type …] [--ids] &lt; text</c>: one output line of space-separated
 /// tokens (or ids, as <c>spm_encode --output_format=id</c> prints them) per input line, in input order. Input is read
-/// in batches (never whole), each batch encoded on all cores. Input is UTF-8: invalid bytes become U+FFFD (.NET's
-/// decoder), which BPE then encodes as the bytes EF BF BD and WordPiece drops.</summary>
+/// once, in batches (never whole: at most --batch-size lines and <see cref="MaxBatchChars"/> characters), each batch
+/// encoded on all cores, so a pipe works. A line may hold up to <see cref="TokenizerFiles.MaxTextLineChars"/>
+/// characters. Input is UTF-8: invalid bytes become U+FFFD (.NET's decoder), which BPE then encodes as the bytes
+/// EF BF BD and WordPiece drops.</summary>
 internal static class TokenizeCommand
 {
+    /// <summary>The largest --batch-size.</summary>
+    public const int MaxBatchSize = 1 << 20;
+
+    /// <summary>A batch ends once its lines hold this many characters (64 Mi), whatever --batch-size says, so memory
+    /// stays bounded when lines are long.</summary>
+    public const long MaxBatchChars = 1L << 26;
+
     public static Command Create()
     {
         var model = new Option<string>("--model")
@@ -45,9 +54,9 @@ internal static class TokenizeCommand
             var path = r.GetValue(model)!;
             var kind = r.GetValue(type) is { } t ? SharedOptions.TokenizerTypes.Parse(t, "--type") : TokenizerFiles.InferType(path);
             var batchSize = r.GetValue(batch);
-            if (batchSize < 1)
+            if (batchSize is < 1 or > MaxBatchSize)
             {
-                throw new ArgumentException(FormattableString.Invariant($"--batch-size must be at least 1, got {batchSize}."));
+                throw new ArgumentException(FormattableString.Invariant($"--batch-size must be from 1 to {MaxBatchSize:N0}, got {batchSize}."));
             }
 
             var tokenizer = kind switch
@@ -65,23 +74,26 @@ internal static class TokenizeCommand
             }
 
             var file = r.GetValue(input);
-            using var reader = file is null ? null : new StreamReader(file.FullName, new UTF8Encoding(false, false));
-            Run(tokenizer, reader ?? Console.In, Console.Out, r.GetValue(ids), batchSize, n);
+            var lines = file is null ? TokenizerFiles.ReadTextLines(Console.In, "standard input") : TokenizerFiles.ReadTextLines(file.FullName);
+            Run(tokenizer, lines, Console.Out, r.GetValue(ids), batchSize, n);
         }));
         return command;
     }
 
-    private static void Run(ITokenizer tokenizer, TextReader input, TextWriter output, bool printIds, int batchSize, int nbest)
+    private static void Run(ITokenizer tokenizer, IEnumerable<string> input, TextWriter output, bool printIds, int batchSize, int nbest)
     {
-        var lines = new List<string>(batchSize);
+        var lines = new List<string>(Math.Min(batchSize, 4096));
         var sb = new StringBuilder();
-        while (true)
+        using var source = input.GetEnumerator();
+        var more = true;
+        while (more)
         {
             lines.Clear();
-            string? line;
-            while (lines.Count < batchSize && (line = input.ReadLine()) is not null)
+            long chars = 0;
+            while (lines.Count < batchSize && chars < MaxBatchChars && (more = source.MoveNext()))
             {
-                lines.Add(line);
+                lines.Add(source.Current);
+                chars += source.Current.Length;
             }
 
             if (lines.Count == 0)
@@ -114,10 +126,6 @@ internal static class TokenizeCommand
             }
 
             output.Write(sb.ToString());
-            if (lines.Count < batchSize)
-            {
-                break;
-            }
         }
 
         output.Flush();

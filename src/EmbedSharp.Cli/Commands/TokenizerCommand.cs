@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using EmbedSharp.Tokenization;
 using EmbedSharp.Tokenization.Bpe;
 using EmbedSharp.Tokenization.Character;
@@ -44,7 +43,7 @@ internal static class TokenizerCommand
             }
 
             var dir = r.GetValue(output)!.FullName;
-            var lines = File.ReadLines(path, new UTF8Encoding(false, false));
+            var lines = TokenizerFiles.ReadTextLines(path);   // read once, line by line: a pipe works
             ITokenizer trained;
             switch (kind)
             {
@@ -78,6 +77,9 @@ internal static class TokenizerCommand
         return command;
     }
 
-    private static int CheckSize(int size, int least) => size >= least ? size
-        : throw new ArgumentException(FormattableString.Invariant($"--vocab-size must be at least {least} for this type, got {size}."));
+    /// <summary>The largest --vocab-size (16 Mi tokens; real vocabularies hold up to a few hundred thousand).</summary>
+    public const int MaxVocabSize = 1 << 24;
+
+    private static int CheckSize(int size, int least) => size >= least && size <= MaxVocabSize ? size
+        : throw new ArgumentException(FormattableString.Invariant($"--vocab-size must be from {least} to {MaxVocabSize:N0} for this type, got {size}."));
 }

@@ -8,6 +8,53 @@ namespace EmbedSharp.Tokenization;
 /// <summary>Opens a tokenizer from the files its reference tool writes.</summary>
 public static class TokenizerFiles
 {
+    /// <summary>The longest line of text <see cref="ReadTextLines(string)"/> accepts: 32 Mi UTF-16 chars (64 MB in
+    /// memory). A whole document on one line is normal; a file with no line breaks at all, or an endless stream,
+    /// is not text to tokenize line by line.</summary>
+    public const int MaxTextLineChars = 1 << 25;
+
+    /// <summary>Reads the text to tokenize (or to train on) from <paramref name="path"/> lazily, one line at a time
+    /// (<c>'\n'</c>, <c>'\r'</c> or <c>"\r\n"</c>), in one pass from start to end, so a pipe or FIFO works and the
+    /// file is never held whole. The text is UTF-8; invalid bytes become U+FFFD (the text is data, not a model file).
+    /// The file is opened when enumeration starts.</summary>
+    /// <exception cref="TokenizerFormatException">A line is longer than <see cref="MaxTextLineChars"/> (the message
+    /// names the file and line).</exception>
+    /// <exception cref="IOException">The file cannot be opened, or is a device such as <c>/dev/zero</c>.</exception>
+    public static IEnumerable<string> ReadTextLines(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return ReadTextLines(() => new StreamReader(Numerics.Formats.InputFile.Open(path, seekableFor: null), new System.Text.UTF8Encoding(false, false)), path);
+    }
+
+    /// <summary>As <see cref="ReadTextLines(string)"/>, over an open reader (such as standard input) that
+    /// <paramref name="sourceName"/> names in messages; the reader is not disposed.</summary>
+    public static IEnumerable<string> ReadTextLines(TextReader reader, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentException.ThrowIfNullOrEmpty(sourceName);
+        return ReadTextLines(() => new NonDisposingReader(reader), sourceName);
+    }
+
+    private static IEnumerable<string> ReadTextLines(Func<TextReader> open, string name)
+    {
+        using var lines = new Numerics.Formats.BoundedLineReader(open(), MaxTextLineChars, (_, line) => new TokenizerFormatException(name, line,
+            FormattableString.Invariant($"the line is longer than {MaxTextLineChars:N0} characters, the most one line of text may hold; break the text into lines.")));
+        while (lines.ReadLine() is { } line)
+        {
+            yield return line;
+        }
+    }
+
+    /// <summary>Passes reads through and leaves the inner reader open.</summary>
+    private sealed class NonDisposingReader(TextReader inner) : TextReader
+    {
+        public override int Read(char[] buffer, int index, int count) => inner.Read(buffer, index, count);
+
+        public override int Read(Span<char> buffer) => inner.Read(buffer);
+
+        public override int Peek() => inner.Peek();
+    }
+
     /// <summary>Loads a tokenizer of <paramref name="type"/> from <paramref name="path"/>: a BERT <c>vocab.txt</c>;
     /// for BPE a directory holding <c>encoder.json</c> and <c>vocab.bpe</c>, or the <c>encoder.json</c> with
     /// <c>vocab.bpe</c> beside it; for word and char a one-token-per-line vocabulary with <c>&lt;unk&gt;</c>; for SentencePiece a <c>.model</c> file.</summary>

@@ -145,18 +145,24 @@ public sealed class Vocabulary
         });
     }
 
-    /// <summary>Reads a vocabulary written by <see cref="Save"/> (or any one-token-per-line UTF-8 file; '\r\n' accepted).</summary>
-    /// <exception cref="TokenizerFormatException">A token repeats (the message names it and both line numbers).</exception>
+    /// <summary>Reads a vocabulary written by <see cref="Save"/> (or any one-token-per-line UTF-8 file; '\r\n'
+    /// accepted, a leading byte-order mark skipped). The file is read once from start to end, so a pipe works.</summary>
+    /// <exception cref="TokenizerFormatException">A token repeats (the message names it and both line numbers), the
+    /// file is not UTF-8 (the line and byte offset), a line is longer than 1 Mi characters or the file holds more than
+    /// 16 Mi lines.</exception>
     public static Vocabulary Load(string path)
     {
-        var lines = File.ReadAllLines(path, new UTF8Encoding(false, true));
-        try
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var lines = Utf8LineFile.ReadAllLines(path, "a vocabulary (one token per line)");
+        var seen = new Dictionary<string, int>(lines.Count, StringComparer.Ordinal);
+        for (var i = 0; i < lines.Count; i++)
         {
-            return new Vocabulary(lines);
+            if (!seen.TryAdd(lines[i], i))
+            {
+                throw new TokenizerFormatException(path, i + 1, FormattableString.Invariant($"the token '{lines[i]}' repeats line {seen[lines[i]] + 1}."));
+            }
         }
-        catch (ArgumentException e)
-        {
-            throw new TokenizerFormatException(path, null, $"{e.Message} (ids are line numbers − 1)", e);
-        }
+
+        return new Vocabulary(lines);
     }
 }

@@ -35,7 +35,7 @@ public sealed class BadInputTests : IDisposable
         var vocab = Write("vocab.txt", "a\nb\na\n");
         e = Assert.Throws<TokenizerFormatException>(() => Vocabulary.Load(vocab));
         Assert.Equal(vocab, e.FilePath);
-        Assert.Equal(-1, e.Line);
+        Assert.Equal(3, e.Line);   // the repeat
     }
 
     [Fact]

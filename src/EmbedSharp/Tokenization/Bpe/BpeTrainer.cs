@@ -34,7 +34,7 @@ public static class BpeTrainer
         }
 
         var order = ByteLevel.BytesInVocabularyOrder;
-        var symbols = new List<string>(vocabSize);
+        var symbols = new List<string>(Math.Min(vocabSize, 1 << 16));   // grows with the merges found, not the size asked for
         var idOfByte = new int[256];
         for (var i = 0; i < order.Count; i++)
         {

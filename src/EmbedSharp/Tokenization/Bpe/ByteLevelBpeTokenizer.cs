@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using EmbedSharp.Numerics.Formats;
 
 namespace EmbedSharp.Tokenization.Bpe;
 
@@ -24,6 +25,10 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
 
     /// <summary>Pieces kept in the encode cache; later pieces are encoded each time.</summary>
     public const int MaxCacheEntries = 200_000;
+
+    /// <summary>The largest <c>encoder.json</c> read (256 MiB; GPT-2's is 1 MB): a bigger file is refused instead of
+    /// filling memory.</summary>
+    internal const long MaxEncoderBytes = 256L << 20;
 
     private readonly string[] _tokens;
     private readonly Dictionary<string, int> _ids;
@@ -90,6 +95,11 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         ArgumentNullException.ThrowIfNull(path);
         var encoder = Directory.Exists(path) ? Path.Combine(path, EncoderFileName) : path;
         var merges = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(encoder)) ?? ".", MergesFileName);
+        if (!File.Exists(merges))
+        {
+            throw new FileNotFoundException($"The merge list {MergesFileName} must be beside {EncoderFileName}, but '{merges}' does not exist; give the directory that holds both.", merges);
+        }
+
         var tokens = ReadEncoder(encoder);
         var (pairs, lines) = ReadMerges(merges);
         var known = new HashSet<string>(tokens, StringComparer.Ordinal);
@@ -359,15 +369,23 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
 
     private static string[] ReadEncoder(string path)
     {
+        var bytes = InputFile.ReadAllBytes(path, MaxEncoderBytes, $"a BPE {EncoderFileName}");
         Dictionary<string, int>? map;
         try
         {
-            using var stream = File.OpenRead(path);
-            map = JsonSerializer.Deserialize(stream, BpeJsonContext.Default.DictionaryStringInt32);
+            var json = bytes.AsSpan();
+            map = JsonSerializer.Deserialize(json.StartsWith("\uFEFF"u8) ? json[3..] : json, BpeJsonContext.Default.DictionaryStringInt32);
         }
         catch (JsonException e)
         {
-            throw new TokenizerFormatException(path, e.LineNumber + 1, $"not a JSON object of token → id: {e.Message}", e);
+            var line = e.LineNumber is { } l ? l + 1 : (long?)null;
+            var where = e.BytePositionInLine is { } p ? FormattableString.Invariant($" at byte {p + 1} of the line") : "";
+            throw new TokenizerFormatException(path, line, $"expected a JSON object of token → integer id; the JSON is malformed or holds another value{where}.", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // System.Text.Json reports a string that is not UTF-8 this way.
+            throw new TokenizerFormatException(path, null, "a token is not valid UTF-8; encoder.json must be UTF-8 JSON.", e);
         }
 
         if (map is null)
@@ -398,26 +416,10 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     {
         var pairs = new List<(string, string)>();
         var lines = new List<long>();
-        using var reader = new StreamReader(path, new UTF8Encoding(false, true));
-        long number = 0;
-        string? line;
-        while (true)
+        using var reader = new Utf8LineFile(path, $"a BPE merge list ({MergesFileName})");
+        while (reader.ReadLine() is { } line)
         {
-            try
-            {
-                line = reader.ReadLine();
-            }
-            catch (DecoderFallbackException e)
-            {
-                throw new TokenizerFormatException(path, number + 1, "invalid UTF-8.", e);
-            }
-
-            if (line is null)
-            {
-                break;
-            }
-
-            number++;
+            var number = reader.LineNumber;
             if ((number == 1 && line.StartsWith("#version", StringComparison.Ordinal)) || line.Length == 0)
             {
                 continue;
@@ -426,7 +428,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
             var space = line.IndexOf(' ', StringComparison.Ordinal);
             if (space <= 0 || space == line.Length - 1 || line.IndexOf(' ', space + 1) >= 0 || line.AsSpan().IndexOfAny('\t', '\u000B', '\f') >= 0)
             {
-                throw new TokenizerFormatException(path, number, $"expected two tokens separated by one space, found '{line}'.");
+                throw new TokenizerFormatException(path, number, $"expected two tokens separated by one space, found '{Excerpt(line)}'.");
             }
 
             pairs.Add((line[..space], line[(space + 1)..]));
@@ -435,6 +437,9 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
 
         return (pairs, lines);
     }
+
+    /// <summary>At most 80 chars of a bad line, for a message that stays one line.</summary>
+    private static string Excerpt(string line) => line.Length <= 80 ? line : string.Concat(line.AsSpan(0, 80), "…");
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, int>))]

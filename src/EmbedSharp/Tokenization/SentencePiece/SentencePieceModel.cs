@@ -192,7 +192,8 @@ public sealed class SentencePieceModel
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new SentencePieceModelException($"Malformed or truncated protobuf field: {e.Message}", filePath, offset + fieldStart, e);
+            // Protobuf's own text is long and speaks of "protocol messages"; say what it means for the user.
+            throw new SentencePieceModelException("Not a SentencePiece model, or a truncated or corrupt one: the protobuf field here is malformed or runs past the end of its message", filePath, offset + fieldStart, e);
         }
         catch (DecoderFallbackException e)
         {

@@ -58,6 +58,11 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
                 throw new SentencePieceModelException(Invariant($"Piece {i} '{piece}' is already defined as piece {ids[piece]}"), filePath, -1);
             }
 
+            if (!float.IsFinite(score))
+            {
+                throw new SentencePieceModelException(Invariant($"Piece {i} '{piece}' has the score {score}; scores must be finite"), filePath, -1);
+            }
+
             (pieces[i], scores[i], types[i]) = (piece, score, type);
             switch (type)
             {
@@ -83,7 +88,17 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
                         throw new SentencePieceModelException(Invariant($"Piece {i} '{piece}' is a byte piece, but byte_fallback is off"), filePath, -1);
                     }
 
-                    byteIds[value >= 0 ? value : throw new SentencePieceModelException(Invariant($"Piece {i} '{piece}' is not a byte piece <0xXX>"), filePath, -1)] = i;
+                    if (value < 0)
+                    {
+                        throw new SentencePieceModelException(Invariant($"Piece {i} '{piece}' is of type byte but is not a byte piece <0xXX>"), filePath, -1);
+                    }
+
+                    if (byteIds[value] >= 0)
+                    {
+                        throw new SentencePieceModelException(Invariant($"Piece {i} '{piece}' is a second piece for the byte 0x{value:X2} (the first is piece {byteIds[value]})"), filePath, -1);
+                    }
+
+                    byteIds[value] = i;
                     break;
             }
         }
@@ -91,6 +106,14 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
         if (UnkId < 0)
         {
             throw new SentencePieceModelException("The model has no unknown piece (<unk>)", filePath, -1);
+        }
+
+        foreach (var (name, id) in (ReadOnlySpan<(string, int)>)[("bos_id", model.TrainerSpec.BosId), ("eos_id", model.TrainerSpec.EosId), ("pad_id", model.TrainerSpec.PadId)])
+        {
+            if (id < -1 || id >= n)
+            {
+                throw new SentencePieceModelException(Invariant($"The trainer spec's {name} is {id}, but the model has pieces 0..{n - 1} (−1 for none)"), filePath, -1);
+            }
         }
 
         byteFallback = model.TrainerSpec.ByteFallback;
@@ -138,13 +161,19 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
     /// <summary>The id of <c>&lt;pad&gt;</c>, or −1 when the model has none.</summary>
     public int PadId => Model.TrainerSpec.PadId;
 
-    /// <summary>Loads a <c>.model</c> file.</summary>
+    /// <summary>The largest <c>.model</c> file read (256 MiB). Real models hold at most a few hundred thousand pieces
+    /// in a few MB; a larger file (or a pipe going on past it) is refused instead of filling memory.</summary>
+    internal const long MaxModelBytes = 256L << 20;
+
+    /// <summary>Loads a <c>.model</c> file (read once, whole, so a pipe works; at most 256 MiB).</summary>
     /// <exception cref="SentencePieceModelException">The file is truncated, corrupt, inconsistent or of an
     /// unsupported model type; the message names the file and, where it applies, the byte offset.</exception>
+    /// <exception cref="IOException">The file cannot be read, is larger than 256 MiB, or is a device such as
+    /// <c>/dev/zero</c> (the message names it).</exception>
     public static SentencePieceTokenizer Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return FromBytes(File.ReadAllBytes(path), path);
+        return FromBytes(Numerics.Formats.InputFile.ReadAllBytes(path, MaxModelBytes, "a SentencePiece model"), path);
     }
 
     /// <summary>Opens a model from the bytes of a <c>.model</c> file.</summary>
@@ -179,9 +208,15 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
     /// alpha=α, nbest_size=-1)</c> (same distribution, not the same draws).
     /// </summary>
     /// <exception cref="NotSupportedException">The model is not unigram.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is infinite or NaN.</exception>
     public TokenEncoding EncodeSample(string text, float alpha, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(generator);
+        if (!float.IsFinite(alpha))
+        {
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be a finite number (SentencePiece uses 0.1 to 1).");
+        }
+
         if (unigram is null)
         {
             throw new NotSupportedException("Sampling needs a unigram model; this is a BPE model.");

@@ -63,23 +63,15 @@ public sealed class WordPieceTokenizer : ITokenizer
     }
 
     /// <summary>Reads a BERT <c>vocab.txt</c> (UTF-8, one token per line, '\r\n' accepted).</summary>
-    /// <exception cref="TokenizerFormatException">The file is not UTF-8, a token repeats, or there is no
-    /// <c>[UNK]</c> (the message names the file, and the line of a repeat).</exception>
+    /// <exception cref="TokenizerFormatException">The file is not UTF-8, a token repeats, a line is longer than 1 Mi
+    /// characters, the file holds more than 16 Mi lines, or there is no <c>[UNK]</c> (the message names the file and,
+    /// where one applies, the line). The file is read once from start to end, so a pipe works.</exception>
     public static WordPieceTokenizer Load(string path, bool lowerCase = true, bool? stripAccents = null)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines(path, new UTF8Encoding(false, true));
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new TokenizerFormatException(path, null, "invalid UTF-8.", e);
-        }
-
-        var seen = new Dictionary<string, int>(lines.Length, StringComparer.Ordinal);
-        for (var i = 0; i < lines.Length; i++)
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var lines = Utf8LineFile.ReadAllLines(path, "a WordPiece vocab.txt (one token per line)");
+        var seen = new Dictionary<string, int>(lines.Count, StringComparer.Ordinal);
+        for (var i = 0; i < lines.Count; i++)
         {
             if (!seen.TryAdd(lines[i], i))
             {
