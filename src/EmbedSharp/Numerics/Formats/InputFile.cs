@@ -84,20 +84,29 @@ internal static class InputFile
             return bytes;
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[1 << 16];
-        int read;
-        while ((read = stream.Read(chunk)) > 0)
+        // A pipe: grow by doubling, but never past the bound (a MemoryStream would double past it, to twice the bound).
+        var buffer = new byte[(int)Math.Min(1 << 16, maxBytes + 1)];
+        var filled = 0;
+        while (true)
         {
-            if (buffer.Length + read > maxBytes)
+            if (filled == buffer.Length)
             {
-                throw new IOException($"'{path}' goes on past {maxBytes:N0} bytes, more than {what} may take.");
+                if (filled > maxBytes || filled == Array.MaxLength)
+                {
+                    throw new IOException($"'{path}' goes on past {maxBytes:N0} bytes, more than {what} may take.");
+                }
+
+                Array.Resize(ref buffer, (int)Math.Min(Math.Min((long)buffer.Length * 2, maxBytes + 1), Array.MaxLength));
             }
 
-            buffer.Write(chunk, 0, read);
-        }
+            var read = stream.Read(buffer, filled, buffer.Length - filled);
+            if (read == 0)
+            {
+                return buffer.AsSpan(0, filled).ToArray();
+            }
 
-        return buffer.ToArray();
+            filled += read;
+        }
     }
 
     /// <summary>Where the platform cannot say what the file is: a stream that reports length 0 yet yields a byte is a
