@@ -20,10 +20,10 @@ internal static class VectorsCommand
 
     private static readonly Option<FileInfo?> Words = new("--words") { Description = "The word list of an .npy matrix (default: FILE with .words.txt)." };
 
-    private static readonly Option<string> Utf8 = new("--utf8")
+    private static readonly Option<string?> Utf8 = new("--utf8")
     {
-        Description = "Words that are not valid UTF-8: strict (refuse the file, naming the line; default), replace (decode with U+FFFD) or skip (leave the entry out).",
-        DefaultValueFactory = _ => "strict",
+        Description = "Words that are not valid UTF-8: strict (refuse the file, naming the line; the default), replace (decode with U+FFFD) "
+            + "or skip (leave the entry out). A fastText .bin defaults to replace: fastText models hold raw bytes.",
     };
 
     private static readonly Choices<Utf8Policy> Utf8Policies = new(
@@ -55,7 +55,7 @@ internal static class VectorsCommand
         c.SetAction(r => CliErrors.Run(() =>
         {
             var path = r.GetValue(file)!.FullName;
-            var loaded = VectorFile.Load(path, null, ReadOptions(r), r.GetValue(Words)?.FullName);
+            var loaded = VectorFile.Load(path, null, ReadOptions(r, path), r.GetValue(Words)?.FullName);
             var format = loaded.Format;
             using var vectors = loaded.Vectors;
             // Norms of the vectors whose values are all finite (JSON has no infinity or NaN); the others are counted.
@@ -288,6 +288,7 @@ internal static class VectorsCommand
             var loaded = Load(path, r);
             var model = loaded.Model;
             using var vectors = loaded.Vectors;
+            vectors.EnsureFinite(path, "building an embedding table (vectors align)");
             var vocabulary = LoadAlignVocabulary(r.GetValue(vocab)!.FullName, r.GetValue(vocabType));
             var options = new AlignmentOptions
             {
@@ -343,16 +344,27 @@ internal static class VectorsCommand
             : throw new ArgumentException($"Unknown --oov-init '{text.Trim()}'; expected {OovInits.Listed}, or an initialisation spec such as xavier-uniform or normal(std=0.1).");
     }
 
-    /// <summary>The read options of a vectors command (its <c>--utf8</c> policy).</summary>
-    private static VectorReadOptions ReadOptions(ParseResult r) =>
-        new() { Utf8 = Utf8Policies.Parse(r.GetValue(Utf8)!, "--utf8") };
+    /// <summary>The read options of a vectors command: its <c>--utf8</c> policy, by default strict, or replace for a
+    /// fastText model (fastText reads words as raw bytes; what was replaced is reported).</summary>
+    private static VectorReadOptions ReadOptions(ParseResult r, string path)
+    {
+        if (r.GetValue(Utf8) is { } given)
+        {
+            return new() { Utf8 = Utf8Policies.Parse(given, "--utf8") };
+        }
+
+        // Only a regular, non-empty file is probed here: a pipe would lose its first bytes (and a fastText model
+        // cannot be read from a pipe anyway).
+        var model = new FileInfo(path) is { Exists: true, Length: > 0 } && VectorFile.Detect(path) == VectorFormat.FastTextBin;
+        return new() { Utf8 = model ? Utf8Policy.Replace : Utf8Policy.Strict };
+    }
 
     /// <summary>Reads any format, opening the file once (a pipe works for the text formats and word2vec binary); on a
     /// terminal, files over 64 MB show a progress bar (bytes, rate, ETA) on stderr. Words repaired or skipped under
     /// <c>--utf8</c> are reported in one warning line on stderr.</summary>
     private static LoadedVectors Load(string path, ParseResult r)
     {
-        var options = ReadOptions(r);
+        var options = ReadOptions(r, path);
         var wordsPath = r.GetValue(Words)?.FullName;
         var size = File.Exists(path) ? new FileInfo(path).Length : 0;
         LoadedVectors? result = null;

@@ -150,7 +150,8 @@ public static class VectorFile
                 return new LoadedVectors(st, f, stReport.Duplicates.Count, stReport.SkippedEntries.Count, stReport.ReplacedWords, null);
             case VectorFormat.FastTextBin:
                 var model = FastTextModel.Load(path, new FastTextBinReadOptions { InvalidUtf8 = o.Utf8 });
-                return new LoadedVectors(model.ToWordVectors(IntLimit(o.Limit)), f, model.DuplicateEntries.Count, 0, 0, model);
+                var replaced = o.Utf8 == Utf8Policy.Replace ? model.InvalidUtf8Entries.Count : 0;
+                return new LoadedVectors(model.ToWordVectors(IntLimit(o.Limit)), f, model.DuplicateEntries.Count, 0, replaced, model);
             case VectorFormat.Native:
                 var native = NativeVectorsFile.Open(path, new NativeVectorsReadOptions { Limit = IntLimit(o.Limit), AllowNonFinite = o.AllowNaN });
                 return new LoadedVectors(native, f, 0, 0, 0, null);
