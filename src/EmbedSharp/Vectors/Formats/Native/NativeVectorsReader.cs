@@ -37,8 +37,10 @@ internal static unsafe class NativeVectorsReader
             var matrix = count * header.Dimension == 0
                 ? new FloatTensor(count, header.Dimension)
                 : FloatTensor.FromPointer((nint)(file.Pointer + header.MatrixOffset), file, count, header.Dimension);
-            if (!options.AllowNonFinite && WordRows.FindNonFinite(matrix, count, out var row, out var column))
+            if (!options.AllowNonFinite && FirstNonFinite(file, header, count) is var flat and >= 0)
             {
+                var row = flat / header.Dimension;
+                var column = (int)(flat % header.Dimension);
                 // The header said every value is finite (else it was refused above): the matrix was damaged or forged.
                 throw new TensorFormatException(
                     Invariant($"Row {row} ('{index.GetWord((int)row)}'), column {column} is {matrix.Row(row)[column]} although the header says every value is finite; the matrix is damaged (set AllowNonFinite to read it anyway)."),
@@ -60,6 +62,27 @@ internal static unsafe class NativeVectorsReader
 
             throw;
         }
+    }
+
+    /// <summary>Flat index of the first NaN or ±∞ among the first <paramref name="rows"/> rows, or −1: the mapped
+    /// matrix is one contiguous run of floats, scanned vectorised in large spans (not row by row).</summary>
+    private static long FirstNonFinite(MappedFile file, in NativeVectorsHeader header, long rows)
+    {
+        var values = (float*)(file.Pointer + header.MatrixOffset);
+        var total = rows * header.Dimension;
+        for (long done = 0; done < total;)
+        {
+            var n = (int)Math.Min(total - done, 1 << 28);
+            var i = WordRows.FirstNonFinite(new ReadOnlySpan<float>(values + done, n));
+            if (i >= 0)
+            {
+                return done + i;
+            }
+
+            done += n;
+        }
+
+        return -1;
     }
 
     /// <summary>Reads the 128-byte header and checks it against the file length.</summary>

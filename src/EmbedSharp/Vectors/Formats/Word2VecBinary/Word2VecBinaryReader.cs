@@ -247,7 +247,7 @@ internal sealed class Word2VecBinaryReader
                 skipped.Add(new SkippedEntry(entry, -1, offset, "The word is not valid UTF-8."));
                 return null;
             default:
-                throw Error($"The word '{TextVectorReader.Show(bytes)}' of entry {entry} is not valid UTF-8; {TextVectorReader.Utf8Advice}", offset + WordListFile.FirstInvalidUtf8(bytes));
+                throw Error($"The word '{TextVectorReader.Show(bytes)}' of entry {entry} is not valid UTF-8; {TextVectorReader.Utf8Advice}", offset);
         }
     }
 
