@@ -52,8 +52,27 @@ public sealed class InitStudy
     /// scheme is pretrained.
     /// </summary>
     /// <exception cref="VectorFormatException">The file is not a vector file the readers accept (file, line or offset named).</exception>
-    public WordVectorSet? ReadVectorsFile() =>
-        NeedsVectors && Options.VectorsPath is { } path ? VectorFile.Read(path) : null;
+    /// <remarks>The vectors must be finite: a NaN or ±∞ would reach the pretrained mean and standard deviation and every
+    /// table row built from it, so it is refused here naming the file and the word.</remarks>
+    public WordVectorSet? ReadVectorsFile()
+    {
+        if (!NeedsVectors || Options.VectorsPath is not { } path)
+        {
+            return null;
+        }
+
+        var vectors = VectorFile.Read(path);
+        try
+        {
+            vectors.EnsureFinite(path, "the study's pretrained arm");
+            return vectors;
+        }
+        catch
+        {
+            vectors.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
     /// Trains skip-gram vectors on the SOTU addresses (tokenised like the classifier's input: <see cref="WordSplitting.LowerCaseAlphanumeric"/>,

@@ -6,7 +6,6 @@ using EmbedSharp.Initialization;
 using EmbedSharp.Numerics.Formats.Npy;
 using EmbedSharp.Randomness;
 using EmbedSharp.Tokenization;
-using EmbedSharp.Vectors;
 using EmbedSharp.Vectors.Alignment;
 using EmbedSharp.Vectors.Formats;
 using EmbedSharp.Vectors.Similarity;
@@ -21,6 +20,19 @@ internal static class VectorsCommand
 
     private static readonly Option<FileInfo?> Words = new("--words") { Description = "The word list of an .npy matrix (default: FILE with .words.txt)." };
 
+    private static readonly Option<string?> Utf8 = new("--utf8")
+    {
+        Description = "Words that are not valid UTF-8: strict (refuse the file, naming the line; the default), replace (decode with U+FFFD) "
+            + "or skip (leave the entry out). A fastText .bin defaults to replace: fastText models hold raw bytes.",
+    };
+
+    private static readonly Choices<Utf8Policy> Utf8Policies = new(
+        ("strict", Utf8Policy.Strict),
+        ("replace", Utf8Policy.Replace),
+        ("skip", Utf8Policy.Skip));
+
+    /// <summary>Longest word read from standard input (a line without spaces that goes on for ever is refused).</summary>
+    internal const int MaxStdinWordChars = 1 << 20;
 
     public static Command Create()
     {
@@ -39,13 +51,13 @@ internal static class VectorsCommand
     private static Command Info()
     {
         var file = FileArgument();
-        var c = new Command("info", "Format, word count, dimension and vector norms of a file.") { file, Json, Words };
+        var c = new Command("info", "Format, word count, dimension and vector norms of a file.") { file, Json, Words, Utf8 };
         c.SetAction(r => CliErrors.Run(() =>
         {
             var path = r.GetValue(file)!.FullName;
-            var format = VectorFile.Detect(path);
-            var (loaded, duplicates, skipped) = VectorFile.ReadWithReport(path, format, new VectorReadOptions { Utf8 = Utf8Policy.Replace }, r.GetValue(Words)?.FullName);
-            using var vectors = loaded;
+            var loaded = VectorFile.Load(path, null, ReadOptions(r, path), r.GetValue(Words)?.FullName);
+            var format = loaded.Format;
+            using var vectors = loaded.Vectors;
             // Norms of the vectors whose values are all finite (JSON has no infinity or NaN); the others are counted.
             var norms = new List<double>(vectors.Count);
             var nonFinite = 0;
@@ -73,8 +85,9 @@ internal static class VectorsCommand
                 ["norm_max"] = norms.Count == 0 ? 0 : norms.Max(),
                 ["zero_vectors"] = norms.Count(n => n == 0),
                 ["non_finite_vectors"] = nonFinite,
-                ["duplicates_dropped"] = duplicates,
-                ["entries_skipped"] = skipped,
+                ["duplicates_dropped"] = loaded.Duplicates,
+                ["entries_skipped"] = loaded.Skipped,
+                ["words_replaced"] = loaded.Replaced,
             };
             if (r.GetValue(Json))
             {
@@ -123,13 +136,13 @@ internal static class VectorsCommand
             Description = "word2vec-bin, word2vec-text, glove, npy, safetensors or native (default: from OUT's extension when it names one "
                 + "format: .vec, .npy, .safetensors, .esvec; .txt and .bin need --to).",
         };
-        var c = new Command("convert", "Convert between word-vector formats (atomic write).") { input, output, to, Json, Words };
+        var c = new Command("convert", "Convert between word-vector formats (atomic write).") { input, output, to, Json, Words, Utf8 };
         c.SetAction(r => CliErrors.Run(() =>
         {
             var inPath = r.GetValue(input)!.FullName;
             var outPath = r.GetValue(output)!.FullName;
             var format = r.GetValue(to) is { } named ? WritableFormats.Parse(named, "--to") : FormatOfExtension(outPath);
-            using var vectors = Load(inPath, VectorFile.Detect(inPath), r.GetValue(Words)?.FullName);
+            using var vectors = Load(inPath, r).Vectors;
             VectorFile.Write(outPath, vectors, format);
             var summary = new JsonObject { ["in"] = inPath, ["out"] = outPath, ["format"] = Kebab.Of(format), ["words"] = vectors.Count, ["dimension"] = vectors.Dimension };
             Console.WriteLine(r.GetValue(Json) ? summary.ToJsonString() : $"{vectors.Count} words × {vectors.Dimension} → {outPath} ({Kebab.Of(format)})");
@@ -173,14 +186,14 @@ internal static class VectorsCommand
     {
         var file = FileArgument();
         var words = new Argument<string[]>("WORD") { Description = "Words to look up (read from stdin, one per line, when none are given).", Arity = ArgumentArity.ZeroOrMore };
-        var c = new Command("lookup", "Print each word and its vector on one line, as `fasttext print-word-vectors` does (unknown words: subword vector from a .bin, else zeros).") { file, words, Json, Words };
+        var c = new Command("lookup", "Print each word and its vector on one line, as `fasttext print-word-vectors` does (unknown words: subword vector from a .bin, else zeros).") { file, words, Json, Words, Utf8 };
         c.SetAction(r => CliErrors.Run(() =>
         {
             var path = r.GetValue(file)!.FullName;
-            var format = VectorFile.Detect(path);
-            var queries = r.GetValue(words) is { Length: > 0 } given ? given : ReadStdinWords();
-            var model = format == VectorFormat.FastTextBin ? FastTextModel.Load(path) : null;
-            using var vectors = model is null ? Load(path, format, r.GetValue(Words)?.FullName) : null;
+            var loaded = Load(path, r);
+            var model = loaded.Model;
+            using var vectors = model is null ? loaded.Vectors : null;
+            var queries = r.GetValue(words) is { Length: > 0 } given ? given : ReadStdinWords(Console.In);
             var dim = model?.Dimension ?? vectors!.Dimension;
             var buffer = new float[dim];
             var json = new JsonArray();
@@ -212,10 +225,10 @@ internal static class VectorsCommand
         var file = FileArgument();
         var word = new Argument<string>("WORD") { Description = "The query word." };
         var k = new Option<int>("-k") { Description = "How many neighbours.", DefaultValueFactory = _ => 10 };
-        var c = new Command("neighbors", "The nearest words by cosine similarity (gensim's most_similar): word<TAB>score, best first.") { file, word, k, Json, Words };
+        var c = new Command("neighbors", "The nearest words by cosine similarity (gensim's most_similar): word<TAB>score, best first.") { file, word, k, Json, Words, Utf8 };
         c.SetAction(r => CliErrors.Run(() =>
         {
-            using var vectors = Load(r.GetValue(file)!.FullName, null, r.GetValue(Words)?.FullName);
+            using var vectors = Load(r.GetValue(file)!.FullName, r).Vectors;
             var index = SimilarityIndex.Build(vectors);
             Print(index.MostSimilar(r.GetValue(word)!, r.GetValue(k)), r.GetValue(Json));
         }));
@@ -230,10 +243,10 @@ internal static class VectorsCommand
         var cWord = new Argument<string>("C");
         var k = new Option<int>("-k") { Description = "How many answers.", DefaultValueFactory = _ => 10 };
         var cosMul = new Option<bool>("--cosmul") { Description = "3CosMul (Levy & Goldberg 2014) instead of 3CosAdd." };
-        var c = new Command("analogy", "A is to B as C is to ?: the words nearest B − A + C (gensim's most_similar(positive=[B, C], negative=[A])).") { file, a, b, cWord, k, cosMul, Json, Words };
+        var c = new Command("analogy", "A is to B as C is to ?: the words nearest B − A + C (gensim's most_similar(positive=[B, C], negative=[A])).") { file, a, b, cWord, k, cosMul, Json, Words, Utf8 };
         c.SetAction(r => CliErrors.Run(() =>
         {
-            using var vectors = Load(r.GetValue(file)!.FullName, null, r.GetValue(Words)?.FullName);
+            using var vectors = Load(r.GetValue(file)!.FullName, r).Vectors;
             var index = SimilarityIndex.Build(vectors);
             var objective = r.GetValue(cosMul) ? AnalogyObjective.CosMul : AnalogyObjective.CosAdd;
             Print(index.Analogy(r.GetValue(a)!, r.GetValue(b)!, r.GetValue(cWord)!, objective, r.GetValue(k)), r.GetValue(Json));
@@ -268,13 +281,14 @@ internal static class VectorsCommand
         };
         var seed = SharedOptions.Seed("Seed for the unknown-token rows (as torch.manual_seed).");
         var noLower = new Option<bool>("--no-lowercase-fallback") { Description = "Only exact matches (no case fallback)." };
-        var c = new Command("align", "Build the embedding table for a vocabulary from pretrained vectors and print the coverage report.") { file, vocab, vocabType, output, oovInit, seed, noLower, Json, Words };
+        var c = new Command("align", "Build the embedding table for a vocabulary from pretrained vectors and print the coverage report.") { file, vocab, vocabType, output, oovInit, seed, noLower, Json, Words, Utf8 };
         c.SetAction(r => CliErrors.Run(() =>
         {
             var path = r.GetValue(file)!.FullName;
-            var format = VectorFile.Detect(path);
-            var model = format == VectorFormat.FastTextBin ? FastTextModel.Load(path) : null;
-            using var vectors = model?.ToWordVectors() ?? Load(path, format, r.GetValue(Words)?.FullName);
+            var loaded = Load(path, r);
+            var model = loaded.Model;
+            using var vectors = loaded.Vectors;
+            vectors.EnsureFinite(path, "building an embedding table (vectors align)");
             var vocabulary = LoadAlignVocabulary(r.GetValue(vocab)!.FullName, r.GetValue(vocabType));
             var options = new AlignmentOptions
             {
@@ -330,30 +344,64 @@ internal static class VectorsCommand
             : throw new ArgumentException($"Unknown --oov-init '{text.Trim()}'; expected {OovInits.Listed}, or an initialisation spec such as xavier-uniform or normal(std=0.1).");
     }
 
-    /// <summary>Reads any format; on a terminal, files over 64 MB show a progress bar (bytes, rate, ETA) on stderr.</summary>
-    private static WordVectors Load(string path, VectorFormat? format, string? wordsPath)
+    /// <summary>The read options of a vectors command: its <c>--utf8</c> policy, by default strict, or replace for a
+    /// fastText model (fastText reads words as raw bytes; what was replaced is reported).</summary>
+    private static VectorReadOptions ReadOptions(ParseResult r, string path)
     {
-        var f = format ?? VectorFile.Detect(path);
-        var options = new VectorReadOptions { Utf8 = Utf8Policy.Replace };
-        var size = new FileInfo(path).Length;
-        if (Console.IsErrorRedirected || size < (64 << 20))
+        if (r.GetValue(Utf8) is { } given)
         {
-            return VectorFile.Read(path, f, options, wordsPath);
+            return new() { Utf8 = Utf8Policies.Parse(given, "--utf8") };
         }
 
-        WordVectors? result = null;
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        console.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask($"{Path.GetFileName(path)} ({Kebab.Of(f)})", maxValue: size);
-                var progress = new Progress<long>(bytes => task.Value = Math.Min(bytes, size));
-                result = VectorFile.Read(path, f, options with { Progress = progress }, wordsPath);
-                task.Value = size;
-            });
+        // Only a regular, non-empty file is probed here: a pipe would lose its first bytes (and a fastText model
+        // cannot be read from a pipe anyway).
+        var model = new FileInfo(path) is { Exists: true, Length: > 0 } && VectorFile.Detect(path) == VectorFormat.FastTextBin;
+        return new() { Utf8 = model ? Utf8Policy.Replace : Utf8Policy.Strict };
+    }
+
+    /// <summary>Reads any format, opening the file once (a pipe works for the text formats and word2vec binary); on a
+    /// terminal, files over 64 MB show a progress bar (bytes, rate, ETA) on stderr. Words repaired or skipped under
+    /// <c>--utf8</c> are reported in one warning line on stderr.</summary>
+    private static LoadedVectors Load(string path, ParseResult r)
+    {
+        var options = ReadOptions(r, path);
+        var wordsPath = r.GetValue(Words)?.FullName;
+        var size = File.Exists(path) ? new FileInfo(path).Length : 0;
+        LoadedVectors? result = null;
+        if (Console.IsErrorRedirected || size < (64 << 20))
+        {
+            result = VectorFile.Load(path, null, options, wordsPath);
+        }
+        else
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask(Path.GetFileName(path), maxValue: size);
+                    var progress = new Progress<long>(bytes => task.Value = Math.Min(bytes, size));
+                    result = VectorFile.Load(path, null, options with { Progress = progress }, wordsPath);
+                    task.Value = size;
+                });
+        }
+
+        if (Utf8Warning(path, result!) is { } warning)
+        {
+            Console.Error.WriteLine(warning);
+        }
+
         return result!;
     }
+
+    /// <summary>The one warning line when words were not valid UTF-8 and were repaired or skipped, else null.</summary>
+    internal static string? Utf8Warning(string path, LoadedVectors loaded) => (loaded.Replaced, loaded.Skipped) switch
+    {
+        (0, 0) => null,
+        (var n, 0) => $"embedsharp: warning: '{path}': {n} word(s) were not valid UTF-8 and were read with U+FFFD (--utf8 replace).",
+        (0, var n) => $"embedsharp: warning: '{path}': {n} entr(y/ies) left out because the word was not valid UTF-8 (--utf8 skip).",
+        var (n, m) => $"embedsharp: warning: '{path}': {n} word(s) read with U+FFFD and {m} entr(y/ies) left out for invalid UTF-8.",
+    };
 
     private static void Print(IReadOnlyList<Neighbor> neighbors, bool json)
     {
@@ -369,15 +417,44 @@ internal static class VectorsCommand
         }
     }
 
-    private static string[] ReadStdinWords()
+    /// <summary>The words of standard input, split on spaces, tabs and line ends; a word longer than
+    /// <see cref="MaxStdinWordChars"/> (an endless line) is refused naming the line.</summary>
+    internal static string[] ReadStdinWords(TextReader reader)
     {
         var words = new List<string>();
-        while (Console.In.ReadLine() is { } line)
+        var word = new System.Text.StringBuilder();
+        var buffer = new char[1 << 14];
+        long line = 1;
+        int n;
+        while ((n = reader.Read(buffer, 0, buffer.Length)) > 0)
         {
-            foreach (var w in line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+            foreach (var ch in buffer.AsSpan(0, n))
             {
-                words.Add(w);
+                if (ch is ' ' or '\t' or '\n' or '\r')
+                {
+                    if (word.Length > 0)
+                    {
+                        words.Add(word.ToString());
+                        word.Clear();
+                    }
+
+                    line += ch == '\n' ? 1 : 0;
+                    continue;
+                }
+
+                if (word.Length == MaxStdinWordChars)
+                {
+                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                        $"standard input, line {line}: a word goes on past {MaxStdinWordChars:N0} characters; give one word per line or several separated by spaces."));
+                }
+
+                word.Append(ch);
             }
+        }
+
+        if (word.Length > 0)
+        {
+            words.Add(word.ToString());
         }
 
         return [.. words];

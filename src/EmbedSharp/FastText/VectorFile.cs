@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using EmbedSharp.Vectors;
 using EmbedSharp.Vectors.Formats;
 using EmbedSharp.Vectors.Formats.Glove;
@@ -22,17 +21,24 @@ namespace EmbedSharp.FastText;
 public static class VectorFile
 {
     private const int FastTextMagic = 793712314;
-    private const int Probe = 8192;
 
     /// <summary>Guesses the format of <paramref name="path"/> from its first bytes (and its extension for <c>.npy</c>).</summary>
+    /// <remarks>The file is opened once; a pipe or FIFO is read for its first bytes only, so detecting and then reading
+    /// it again cannot work: read such input with <see cref="Read"/> alone, which detects and reads in one pass.</remarks>
     /// <exception cref="VectorFormatException">The file is empty.</exception>
     public static VectorFormat Detect(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var head = ReadHead(path, decompress: false);
+        using var input = VectorFileInput.Open(path);
+        return Detect(input);
+    }
+
+    private static VectorFormat Detect(VectorFileInput input)
+    {
+        var head = input.RawHead;
         if (head.Length == 0)
         {
-            throw new VectorFormatException("The file is empty; no word-vector format has an empty file.", path, 0, 0);
+            throw new VectorFormatException("The file is empty; no word-vector format has an empty file.", input.Path, 0, 0);
         }
 
         if (head.Length >= 4 && BinaryPrimitives.ReadInt32LittleEndian(head) == FastTextMagic)
@@ -50,16 +56,14 @@ public static class VectorFile
             return VectorFormat.NpyVocab;
         }
 
-        if (head.Length >= 9 && head[8] == (byte)'{' && BinaryPrimitives.ReadUInt64LittleEndian(head) < (ulong)new FileInfo(path).Length)
+        // A safetensors header length must fit the file (a pipe has no length: a header under 100 MB is believed).
+        if (head.Length >= 9 && head[8] == (byte)'{'
+            && BinaryPrimitives.ReadUInt64LittleEndian(head) < (input.IsSeekable ? (ulong)input.Length : 100UL << 20))
         {
             return VectorFormat.SafetensorsVocab;
         }
 
-        if (head.Length >= 2 && head[0] == 0x1F && head[1] == 0x8B)
-        {
-            head = ReadHead(path, decompress: true);
-        }
-
+        head = input.Head; // decompressed when gzip
         var newline = Array.IndexOf(head, (byte)'\n');
         var firstLine = newline < 0 ? head : head[..newline];
         if (!IsWord2VecHeader(firstLine))
@@ -83,57 +87,76 @@ public static class VectorFile
     /// the result holds the in-vocabulary words with their full vectors (what the <c>.vec</c> holds); use
     /// <see cref="FastTextModel.Load"/> for vectors of unknown words. <c>.npy</c> matrices take their words from
     /// <paramref name="vocabularyPath"/>, by default the file with the extension replaced by <c>.words.txt</c>.</summary>
-    public static WordVectors Read(string path, VectorFormat? format = null, VectorReadOptions? options = null, string? vocabularyPath = null)
-    {
-        var f = format ?? Detect(path);
-        var o = options ?? VectorReadOptions.Default;
-        return f switch
-        {
-            VectorFormat.Word2VecText => Word2VecTextFile.Read(path, o).Vectors,
-            VectorFormat.Glove => GloveFile.Read(path, o).Vectors,
-            VectorFormat.Word2VecBinary => Word2VecBinaryFile.Read(path, o).Vectors,
-            VectorFormat.FastTextBin => FastTextModel.Load(path, new FastTextBinReadOptions { InvalidUtf8 = o.Utf8 }).ToWordVectors(IntLimit(o.Limit)),
-            VectorFormat.Native => NativeVectorsFile.Open(path, new NativeVectorsReadOptions { Limit = IntLimit(o.Limit), AllowNonFinite = o.AllowNaN }),
-            VectorFormat.NpyVocab => NpyVocabFile.Read(path, vocabularyPath ?? DefaultWordList(path),
-                new NpyVocabReadOptions { Limit = IntLimit(o.Limit), InvalidUtf8 = o.Utf8, AllowNonFinite = o.AllowNaN }),
-            VectorFormat.SafetensorsVocab => SafetensorsVocabFile.Read(path,
-                new SafetensorsVocabReadOptions { Limit = IntLimit(o.Limit), InvalidUtf8 = o.Utf8, AllowNonFinite = o.AllowNaN }),
-            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown vector format."),
-        };
-    }
+    /// <remarks>The file is opened once. The text formats and word2vec binary (plain or gzip) are read in one pass, so a
+    /// pipe or FIFO works for them; the other formats are mapped or read with seeks, and a pipe is refused at once with an
+    /// <see cref="IOException"/> naming it.</remarks>
+    public static WordVectors Read(string path, VectorFormat? format = null, VectorReadOptions? options = null, string? vocabularyPath = null) =>
+        Load(path, format, options, vocabularyPath).Vectors;
 
     /// <summary>Like <see cref="Read"/>, and also returns how many entries were dropped as duplicates (kept first, as
     /// gensim) or skipped (invalid UTF-8 under <see cref="Utf8Policy.Skip"/>), for formats that can hold them.</summary>
     public static (WordVectors Vectors, int Duplicates, int Skipped) ReadWithReport(string path, VectorFormat? format = null,
         VectorReadOptions? options = null, string? vocabularyPath = null)
     {
-        var f = format ?? Detect(path);
+        var r = Load(path, format, options, vocabularyPath);
+        return (r.Vectors, r.Duplicates, r.Skipped);
+    }
+
+    /// <summary>Detects the format (when <paramref name="format"/> is null) and reads, opening the file once, so that a
+    /// pipe or FIFO works for the formats read in one pass (see <see cref="Read"/>); reports what was dropped or
+    /// repaired, and returns the fastText model too when the file is one (for the vectors of unknown words).</summary>
+    /// <exception cref="VectorFormatException">The file is malformed; the message names it and the line or byte offset.</exception>
+    /// <exception cref="IOException">The file cannot be read, or is a pipe and the format needs a regular file.</exception>
+    public static LoadedVectors Load(string path, VectorFormat? format = null, VectorReadOptions? options = null, string? vocabularyPath = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         var o = options ?? VectorReadOptions.Default;
+        using var input = VectorFileInput.Open(path);
+        var f = format ?? Detect(input);
         switch (f)
         {
             case VectorFormat.Word2VecText:
             case VectorFormat.Glove:
             case VectorFormat.Word2VecBinary:
+                var content = input.Content();
                 var r = f switch
                 {
-                    VectorFormat.Word2VecText => Word2VecTextFile.Read(path, o),
-                    VectorFormat.Glove => GloveFile.Read(path, o),
-                    _ => Word2VecBinaryFile.Read(path, o),
+                    VectorFormat.Word2VecText => TextVectorReader.Read(content, path, TextLayout.Word2Vec, o),
+                    VectorFormat.Glove => TextVectorReader.Read(content, path, TextLayout.Glove, o),
+                    _ => Word2VecBinaryReader.Read(content, path, o),
                 };
-                return (r.Vectors, r.Duplicates.Count, r.Skipped.Count);
+                return new LoadedVectors(r.Vectors, f, r.Duplicates.Count, r.Skipped.Count, r.ReplacedWords, null);
+        }
+
+        // The other readers open the file themselves: a regular file may be opened again, a pipe may not.
+        input.RequireSeekable(f switch
+        {
+            VectorFormat.Native => "a native .esvec file is memory-mapped",
+            VectorFormat.NpyVocab => "an .npy matrix is read with seeks",
+            VectorFormat.SafetensorsVocab => "a safetensors file is read with seeks",
+            VectorFormat.FastTextBin => "a fastText model is read with seeks",
+            _ => null,
+        });
+        input.Dispose();
+        switch (f)
+        {
             case VectorFormat.NpyVocab:
                 var npy = NpyVocabFile.Read(path, vocabularyPath ?? DefaultWordList(path),
                     new NpyVocabReadOptions { Limit = IntLimit(o.Limit), InvalidUtf8 = o.Utf8, AllowNonFinite = o.AllowNaN }, out var npyReport);
-                return (npy, npyReport.Duplicates.Count, npyReport.SkippedEntries.Count);
+                return new LoadedVectors(npy, f, npyReport.Duplicates.Count, npyReport.SkippedEntries.Count, npyReport.ReplacedWords, null);
             case VectorFormat.SafetensorsVocab:
                 var st = SafetensorsVocabFile.Read(path,
                     new SafetensorsVocabReadOptions { Limit = IntLimit(o.Limit), InvalidUtf8 = o.Utf8, AllowNonFinite = o.AllowNaN }, out var stReport);
-                return (st, stReport.Duplicates.Count, stReport.SkippedEntries.Count);
+                return new LoadedVectors(st, f, stReport.Duplicates.Count, stReport.SkippedEntries.Count, stReport.ReplacedWords, null);
             case VectorFormat.FastTextBin:
                 var model = FastTextModel.Load(path, new FastTextBinReadOptions { InvalidUtf8 = o.Utf8 });
-                return (model.ToWordVectors(IntLimit(o.Limit)), model.DuplicateEntries.Count, 0);
+                var replaced = o.Utf8 == Utf8Policy.Replace ? model.InvalidUtf8Entries.Count : 0;
+                return new LoadedVectors(model.ToWordVectors(IntLimit(o.Limit)), f, model.DuplicateEntries.Count, 0, replaced, model);
+            case VectorFormat.Native:
+                var native = NativeVectorsFile.Open(path, new NativeVectorsReadOptions { Limit = IntLimit(o.Limit), AllowNonFinite = o.AllowNaN });
+                return new LoadedVectors(native, f, 0, 0, 0, null);
             default:
-                return (Read(path, f, o, vocabularyPath), 0, 0);
+                throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown vector format.");
         }
     }
 
@@ -169,19 +192,36 @@ public static class VectorFile
         var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return parts.Length == 2 && parts.All(p => p.All(char.IsAsciiDigit));
     }
+}
 
-    private static byte[] ReadHead(string path, bool decompress)
+/// <summary>What <see cref="VectorFile.Load"/> read: the vectors, the format, and what was dropped or repaired.</summary>
+public sealed class LoadedVectors
+{
+    internal LoadedVectors(WordVectors vectors, VectorFormat format, int duplicates, int skipped, int replaced, FastTextModel? model)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
-        using var stream = decompress ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file;
-        var buffer = new byte[Probe];
-        var n = 0;
-        int read;
-        while (n < buffer.Length && (read = stream.Read(buffer, n, buffer.Length - n)) > 0)
-        {
-            n += read;
-        }
-
-        return buffer[..n];
+        Vectors = vectors;
+        Format = format;
+        Duplicates = duplicates;
+        Skipped = skipped;
+        Replaced = replaced;
+        Model = model;
     }
+
+    /// <summary>The distinct words and their (V, D) matrix, in file order; dispose it to release a mapped file.</summary>
+    public WordVectors Vectors { get; }
+
+    /// <summary>The format read (detected or given).</summary>
+    public VectorFormat Format { get; }
+
+    /// <summary>Entries dropped because their word repeated (the first is kept, as gensim does).</summary>
+    public int Duplicates { get; }
+
+    /// <summary>Entries left out because their word was not valid UTF-8 (under <see cref="Utf8Policy.Skip"/>).</summary>
+    public int Skipped { get; }
+
+    /// <summary>Words whose invalid UTF-8 bytes became U+FFFD (under <see cref="Utf8Policy.Replace"/>).</summary>
+    public int Replaced { get; }
+
+    /// <summary>The fastText model when the file is a <c>.bin</c> (it also gives vectors of unknown words), else null.</summary>
+    public FastTextModel? Model { get; }
 }

@@ -89,6 +89,23 @@ public sealed class WordVectors : IDisposable
         return true;
     }
 
+    /// <summary>Checks that every value is finite, as an embedding table built from these vectors needs (PyTorch's
+    /// <c>nn.Embedding.from_pretrained</c> would carry a NaN or ±∞ into every sum it enters); one vectorised pass.</summary>
+    /// <param name="filePath">The file the vectors came from, named in the message.</param>
+    /// <param name="purpose">What needs finite values, for the message (e.g. "aligning to a vocabulary").</param>
+    /// <exception cref="Formats.VectorFormatException">A value is NaN or ±∞; the message names the file, the word, its row and column.</exception>
+    public void EnsureFinite(string? filePath, string purpose)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(purpose);
+        if (Formats.WordRows.FindNonFinite(Vectors, Vectors.RowCount, out var row, out var column))
+        {
+            var value = Vectors.Row(row)[column];
+            throw new Formats.VectorFormatException(
+                FormattableString.Invariant($"The vector of '{Words[(int)row]}' (row {row}) holds {value} at column {column}; {purpose} needs finite values (fix or drop that vector)."),
+                filePath, -1, -1);
+        }
+    }
+
     /// <summary>Releases a memory mapping behind the matrix, if any; the vectors must not be used afterwards.</summary>
     public void Dispose()
     {

@@ -46,8 +46,17 @@ public static class AtomicFile
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
             {
-                write(stream);
-                stream.Flush(flushToDisk: true);
+                try
+                {
+                    write(stream);
+                    stream.Flush(flushToDisk: true);
+                }
+                catch (ArgumentOutOfRangeException e) when (e.ParamName == "value" && e.Source == "System.Private.CoreLib")
+                {
+                    // EFBIG: .NET reports a file the file system will not let grow as an argument error.
+                    throw new IOException(string.Create(CultureInfo.InvariantCulture,
+                        $"'{full}': the file system refused to let the file grow past {stream.Position:N0} bytes (its largest file size, a quota or ulimit -f); write it elsewhere."), e);
+                }
             }
 
             File.Move(temp, full, overwrite: true);

@@ -144,6 +144,7 @@ internal sealed partial class TextVectorReader
         {
             case Utf8Policy.Replace:
                 _store.SetEntry(row, Encoding.UTF8.GetString(bytes), offset);
+                Interlocked.Increment(ref _replaced);
                 break;
             case Utf8Policy.Skip:
                 _store.SetEntry(row, null, offset);
@@ -154,7 +155,7 @@ internal sealed partial class TextVectorReader
 
                 break;
             default:
-                throw Error($"The word '{Show(bytes)}' is not valid UTF-8 (Utf8Policy.Strict; Replace or Skip accept it).", lineNumber, offset);
+                throw Error($"The word '{Show(bytes)}' is not valid UTF-8; {Utf8Advice}", lineNumber, offset + WordListFile.FirstInvalidUtf8(bytes));
         }
     }
 

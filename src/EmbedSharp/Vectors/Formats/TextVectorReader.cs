@@ -58,6 +58,11 @@ internal sealed partial class TextVectorReader
     private VectorFormatException? _error;
     private long _errorLine = long.MaxValue;
     private Exception? _fatal;
+    private int _replaced;
+
+    /// <summary>How to accept words that are not UTF-8, for the messages that refuse them.</summary>
+    internal const string Utf8Advice =
+        "to read such a file anyway, set VectorReadOptions.Utf8 to Replace (U+FFFD) or Skip (leave the entry out); embedsharp vectors: --utf8 replace or --utf8 skip.";
 
     private TextVectorReader(string? path, TextLayout layout, VectorReadOptions options)
     {
@@ -117,6 +122,11 @@ internal sealed partial class TextVectorReader
             _firstLine = 1;
             while (!eof && buffer.AsSpan(0, valid).IndexOf((byte)'\n') < 0 && buffer.Length < MaxFirstLineBytes)
             {
+                if (buffer.AsSpan(0, valid).Count((byte)' ') > MaxDimension)
+                {
+                    throw Error($"The first line has more than {MaxDimension} fields and no line end yet; at most {MaxDimension} dimensions are supported.", 1, 0);
+                }
+
                 Array.Resize(ref buffer, buffer.Length * 2); // a first line longer than a block
                 valid = Fill(stream, buffer, valid, out eof);
             }
@@ -139,7 +149,7 @@ internal sealed partial class TextVectorReader
         }
 
         var rows = Pump(stream, buffer, dataStart, valid, eof);
-        return VectorResultBuilder.Build(_store, rows, _skipped, _options, _path, _firstLine);
+        return VectorResultBuilder.Build(_store, rows, _skipped, _options, _path, _firstLine, _replaced);
     }
 
     private int ReadHeader(ReadOnlySpan<byte> first, out long words, out int dimension)
@@ -280,7 +290,15 @@ internal sealed partial class TextVectorReader
                     var lastNewline = span.LastIndexOf((byte)'\n');
                     if (lastNewline < 0)
                     {
-                        // A line longer than the buffer: keep it and read more into a bigger buffer.
+                        // A line longer than the buffer: keep it and read more into a bigger buffer, up to the longest
+                        // line D numbers can make (an endless line, or the wrong dimension, is refused there).
+                        if (span.Length >= MaxLineBytes(_dimension))
+                        {
+                            throw Error(
+                                $"The line goes on past {span.Length} bytes without a line end; a word and {_dimension} numbers take at most {MaxLineBytes(_dimension)} bytes (is this a vector file, and is the dimension right?).",
+                                _firstLine + row, fileOffset);
+                        }
+
                         var bigger = start == 0 ? new byte[checked(buffer.Length * 2)] : buffer;
                         span.CopyTo(bigger);
                         buffer = bigger;
@@ -293,10 +311,23 @@ internal sealed partial class TextVectorReader
                 }
                 else
                 {
-                    // Final block: blank lines at the very end are ignored.
+                    // Final block: blank lines at the very end are ignored; a last line without a line end is what a
+                    // file cut off in the middle looks like (every writer ends its lines with '\n'), so it is refused.
                     var last = span.LastIndexOfAnyExcept(" \t\r\n"u8);
                     var next = last < 0 ? -1 : span[last..].IndexOf((byte)'\n');
                     cut = last < 0 ? 0 : (next < 0 ? span.Length : last + next + 1);
+                    if (next < 0 && last >= 0)
+                    {
+                        var lineStart = span[..last].LastIndexOf((byte)'\n') + 1;
+                        var before = span[..lineStart].Count((byte)'\n');
+                        if (row + before < _rowsTarget)
+                        {
+                            Fail(Error(
+                                $"The file seems cut off: its last line ends without a line break after {span.Length - lineStart} bytes (every word-vector writer ends each line with one); if the line is complete, add the line break (echo >> file).",
+                                _firstLine + row + before, fileOffset + lineStart));
+                            cut = lineStart;
+                        }
+                    }
                 }
 
                 var whole = span[..cut];
@@ -325,6 +356,14 @@ internal sealed partial class TextVectorReader
                 }
 
                 var next2 = buffer;
+                if (lines > 0 && !_store.IsFixed && (Int128)cut < ((Int128)lines * ((2 * (long)_dimension) + 2)) - 1)
+                {
+                    // Storage for rows of unknown count grows only by rows whose bytes are here: a line too short to
+                    // hold D numbers is refused before any row is allocated for it (a header claiming a huge
+                    // dimension over a small stream allocates nothing).
+                    RefuseShortLine(whole, row, fileOffset);
+                }
+
                 if (lines > 0)
                 {
                     _store.Reserve(row + lines);
@@ -382,6 +421,30 @@ internal sealed partial class TextVectorReader
         }
 
         return row;
+    }
+
+    /// <summary>The longest line accepted: a word of up to 1 MiB and D numbers of up to 64 characters each.</summary>
+    private static long MaxLineBytes(int dimension) => (1L << 20) + (64L * dimension);
+
+    /// <summary>Throws for the first line of <paramref name="lines"/> that has fewer than D fields after its word; the
+    /// caller knows one is too short (rare: only a malformed or truncated stream gets here).</summary>
+    private void RefuseShortLine(ReadOnlySpan<byte> lines, long row, long fileOffset)
+    {
+        var pos = 0;
+        for (long i = 0; pos < lines.Length; i++)
+        {
+            var length = lines[pos..].IndexOf((byte)'\n');
+            var line = (length < 0 ? lines[pos..] : lines.Slice(pos, length)).TrimEnd(" \t\r"u8);
+            var spaces = line.Count((byte)' ');
+            if (spaces < _dimension)
+            {
+                throw line.IsEmpty
+                    ? Error($"The line is blank; every line holds a word and its vector.", _firstLine + row + i, fileOffset + pos)
+                    : Error($"The line holds {spaces} numbers after the word; expected {_dimension}.", _firstLine + row + i, fileOffset + pos);
+            }
+
+            pos += length < 0 ? lines.Length - pos : length + 1;
+        }
     }
 
     /// <summary>Reads until <paramref name="buffer"/> is full or the stream ends; returns the bytes now valid.</summary>

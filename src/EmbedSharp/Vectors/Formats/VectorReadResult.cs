@@ -18,8 +18,9 @@ public readonly record struct SkippedEntry(long Entry, long Line, long ByteOffse
 /// <summary>What a word-vector reader returns: the vectors, plus what it dropped and why.</summary>
 public sealed class VectorReadResult
 {
-    internal VectorReadResult(WordVectors vectors, long entriesRead, IReadOnlyList<DuplicateWord> duplicates, IReadOnlyList<SkippedEntry> skipped)
+    internal VectorReadResult(WordVectors vectors, long entriesRead, IReadOnlyList<DuplicateWord> duplicates, IReadOnlyList<SkippedEntry> skipped, int replacedWords = 0)
     {
+        ReplacedWords = replacedWords;
         Vectors = vectors;
         EntriesRead = entriesRead;
         Duplicates = duplicates;
@@ -37,4 +38,8 @@ public sealed class VectorReadResult
 
     /// <summary>Entries left out, in file order.</summary>
     public IReadOnlyList<SkippedEntry> Skipped { get; }
+
+    /// <summary>Entries whose word was not valid UTF-8 and was decoded with U+FFFD replacements (under
+    /// <see cref="Utf8Policy.Replace"/>; always 0 otherwise).</summary>
+    public int ReplacedWords { get; }
 }

@@ -12,7 +12,8 @@ internal static class VectorResultBuilder
     /// <param name="options">The read options (duplicate policy).</param>
     /// <param name="path">The file, for messages.</param>
     /// <param name="firstLine">1-based line of row 0 in a text file, or −1 for a binary file.</param>
-    public static VectorReadResult Build(RowStore store, long rows, List<SkippedEntry> skipped, VectorReadOptions options, string? path, long firstLine)
+    /// <param name="replaced">Words decoded with U+FFFD replacements.</param>
+    public static VectorReadResult Build(RowStore store, long rows, List<SkippedEntry> skipped, VectorReadOptions options, string? path, long firstLine, int replaced = 0)
     {
         skipped.Sort((a, b) => a.Entry.CompareTo(b.Entry));
         if (rows > Array.MaxLength)
@@ -33,7 +34,7 @@ internal static class VectorResultBuilder
             var matrix = store.BuildMatrix(rows, null, rows);
             try
             {
-                return new VectorReadResult(new WordVectors(words, matrix), rows, [], []);
+                return new VectorReadResult(new WordVectors(words, matrix), rows, [], [], replaced);
             }
             catch (ArgumentException)
             {
@@ -85,6 +86,6 @@ internal static class VectorResultBuilder
         }
 
         var result = store.BuildMatrix(rows, drop, kept);
-        return new VectorReadResult(new WordVectors(words, result), rows, duplicates, skipped);
+        return new VectorReadResult(new WordVectors(words, result), rows, duplicates, skipped, replaced);
     }
 }

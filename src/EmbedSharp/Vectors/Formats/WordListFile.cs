@@ -11,10 +11,18 @@ namespace EmbedSharp.Vectors.Formats;
 /// The one-word-per-line vocabulary file that accompanies a matrix file (.npy): UTF-8 without BOM (a leading BOM is
 /// skipped), lines end in '\n' with an optional '\r' before it, the last line ending is optional. Line i (1-based)
 /// is the word of row i − 1. Empty lines are refused: a blank word cannot be looked up and usually means a stray
-/// blank line that would shift every following row. A path ending in ".gz" is decompressed.
+/// blank line that would shift every following row. A path ending in ".gz" is decompressed. Bounds: the whole
+/// (decompressed) file at most <see cref="MaxFileBytes"/>, a line at most <see cref="MaxWordBytes"/> bytes; a pipe or
+/// FIFO is read once like a file.
 /// </summary>
 internal static class WordListFile
 {
+    /// <summary>Largest word list read (1 GiB; 10 million words take about 100 MB).</summary>
+    public const long MaxFileBytes = 1L << 30;
+
+    /// <summary>Longest line (one word) accepted.</summary>
+    public const int MaxWordBytes = 1 << 16;
+
     /// <summary>Reads all lines' words into <paramref name="entries"/> (null = skipped under
     /// <see cref="Utf8Policy.Skip"/>); returns the number of lines in the file (all of them are counted
     /// even when <paramref name="limit"/> keeps fewer).</summary>
@@ -34,6 +42,11 @@ internal static class WordListFile
             var rest = span[pos..];
             var nl = rest.IndexOf((byte)'\n');
             var line = nl < 0 ? rest : rest[..nl];
+            if (line.Length > MaxWordBytes)
+            {
+                throw new TensorFormatException(Invariant($"Line {i + 1} is {line.Length:N0} bytes long; a word list holds one word per line and a word takes at most {MaxWordBytes:N0} bytes (is this the word list?)."), path, pos);
+            }
+
             if (line.EndsWith("\r"u8))
             {
                 line = line[..^1];
@@ -148,18 +161,29 @@ internal static class WordListFile
         return new string(chars);
     }
 
-    /// <summary>The whole file, decompressed when the name ends in ".gz".</summary>
+    /// <summary>The whole file, decompressed when the name ends in ".gz", at most <see cref="MaxFileBytes"/> bytes.</summary>
     public static byte[] ReadAllBytes(string path)
     {
         if (!IsGzip(path))
         {
-            return File.ReadAllBytes(path);
+            return InputFile.ReadAllBytes(path, MaxFileBytes, "a word list");
         }
 
-        using var file = File.OpenRead(path);
+        using var file = InputFile.Open(path, seekableFor: null);
         using var gzip = new GZipStream(file, CompressionMode.Decompress);
         using var memory = new MemoryStream();
-        gzip.CopyTo(memory);
+        var chunk = new byte[1 << 16];
+        int read;
+        while ((read = gzip.Read(chunk)) > 0)
+        {
+            if (memory.Length + read > MaxFileBytes)
+            {
+                throw new IOException(Invariant($"'{path}' decompresses to more than {MaxFileBytes:N0} bytes, more than a word list may take."));
+            }
+
+            memory.Write(chunk, 0, read);
+        }
+
         return memory.ToArray();
     }
 

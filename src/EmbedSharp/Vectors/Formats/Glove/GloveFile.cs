@@ -20,7 +20,7 @@ public static class GloveFile
     /// <exception cref="VectorFormatException">The file is malformed; the message names the line and byte offset.</exception>
     public static VectorReadResult Read(string path, VectorReadOptions? options = null)
     {
-        using var stream = VectorFileInput.Open(path);
+        using var stream = VectorFileInput.OpenContent(path);
         return TextVectorReader.Read(stream, path, TextLayout.Glove, options);
     }
 

@@ -16,15 +16,19 @@ namespace EmbedSharp.Vectors.Formats.Native;
 /// magic, an unknown major version, a header checksum mismatch, an unknown dtype/flag/hash code, non-zero reserved bytes,
 /// V or D beyond what a table holds, any block outside the file, overlapping or misaligned, a file that is truncated or
 /// has trailing bytes, word offsets that do not start at 0, decrease or run past the word bytes, invalid UTF-8 or a word
-/// starting inside a character, and (unless allowed) a header flag saying the matrix holds NaN or ±∞. All of this is
-/// checked before the matrix is touched; the header before anything is mapped. <see cref="Verify"/> also reads the
-/// whole file to check the block checksums, the non-finite flag and that the words are distinct.
+/// starting inside a character, a hash slot naming a row beyond V or a row twice, a hash table holding other than V
+/// words, and (unless <see cref="NativeVectorsReadOptions.AllowNonFinite"/>) a header flag saying the matrix holds NaN or
+/// ±∞, or a NaN or ±∞ found in the matrix although the flag says there is none (damage). The header is checked before
+/// anything is mapped; the vocabulary before the matrix. <see cref="Verify"/> also reads the whole file to check the
+/// block checksums and that every word is found by the hash index at its own row.
 /// </remarks>
 public static class NativeVectorsFile
 {
     /// <summary>Maps <paramref name="path"/> and returns word vectors over it; dispose the result to unmap. Opening reads
-    /// the header, the word offsets and the word bytes (UTF-8 check), never the matrix: a 400,000 × 300 file opens in
-    /// about 2 ms.</summary>
+    /// the header, the word offsets, the word bytes (UTF-8 check) and the hash slots, then makes one vectorised pass over
+    /// the matrix for NaN and ±∞ (at memory speed: tens of milliseconds per GB in the page cache, more from a cold
+    /// disk); with <see cref="NativeVectorsReadOptions.AllowNonFinite"/> the matrix is not read and a 400,000 × 300
+    /// file opens in a few milliseconds. A pipe or FIFO is refused (the file is mapped).</summary>
     /// <exception cref="TensorFormatException">The file is malformed (see the type's remarks).</exception>
     public static WordVectors Open(string path, NativeVectorsReadOptions? options = null) =>
         NativeVectorsReader.Open(path, options ?? new NativeVectorsReadOptions());

@@ -6,7 +6,8 @@ using C = EmbedSharp.Vectors.Formats.Native.NativeVectorsConstants;
 namespace EmbedSharp.Vectors.Formats.Native;
 
 /// <summary>Opens native files by mapping them: header checked against the file length first, then the mapping, then
-/// the word offsets and UTF-8 of the words in use; the matrix is never read.</summary>
+/// the word offsets and UTF-8 of the words in use, the hash slots, and (unless non-finite values are allowed) one
+/// vectorised pass over the matrix for NaN and ±∞.</summary>
 internal static unsafe class NativeVectorsReader
 {
     public static WordVectors Open(string path, NativeVectorsReadOptions options)
@@ -18,7 +19,7 @@ internal static unsafe class NativeVectorsReader
             throw new ArgumentOutOfRangeException(nameof(options), options.Limit, "Limit must be ≥ 0.");
         }
 
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        var stream = InputFile.Open(path, "a native .esvec file is memory-mapped", bufferSize: 1);
         MappedFile? file = null;
         try
         {
@@ -32,9 +33,20 @@ internal static unsafe class NativeVectorsReader
             file = MappedFile.Map(stream, options.Access);
             var index = new NativeWordIndex(file, header, count, path);
             index.Validate();
+            index.ValidateSlots();
             var matrix = count * header.Dimension == 0
                 ? new FloatTensor(count, header.Dimension)
                 : FloatTensor.FromPointer((nint)(file.Pointer + header.MatrixOffset), file, count, header.Dimension);
+            if (!options.AllowNonFinite && FirstNonFinite(file, header, count) is var flat and >= 0)
+            {
+                var row = flat / header.Dimension;
+                var column = (int)(flat % header.Dimension);
+                // The header said every value is finite (else it was refused above): the matrix was damaged or forged.
+                throw new TensorFormatException(
+                    Invariant($"Row {row} ('{index.GetWord((int)row)}'), column {column} is {matrix.Row(row)[column]} although the header says every value is finite; the matrix is damaged (set AllowNonFinite to read it anyway)."),
+                    path, header.MatrixOffset + (((row * header.Dimension) + column) * sizeof(float)));
+            }
+
             return new WordVectors(index, matrix, file);
         }
         catch
@@ -52,6 +64,27 @@ internal static unsafe class NativeVectorsReader
         }
     }
 
+    /// <summary>Flat index of the first NaN or ±∞ among the first <paramref name="rows"/> rows, or −1: the mapped
+    /// matrix is one contiguous run of floats, scanned vectorised in large spans (not row by row).</summary>
+    private static long FirstNonFinite(MappedFile file, in NativeVectorsHeader header, long rows)
+    {
+        var values = (float*)(file.Pointer + header.MatrixOffset);
+        var total = rows * header.Dimension;
+        for (long done = 0; done < total;)
+        {
+            var n = (int)Math.Min(total - done, 1 << 28);
+            var i = WordRows.FirstNonFinite(new ReadOnlySpan<float>(values + done, n));
+            if (i >= 0)
+            {
+                return done + i;
+            }
+
+            done += n;
+        }
+
+        return -1;
+    }
+
     /// <summary>Reads the 128-byte header and checks it against the file length.</summary>
     public static NativeVectorsHeader ReadHeader(FileStream stream, string path)
     {
@@ -65,7 +98,7 @@ internal static unsafe class NativeVectorsReader
     /// every word is found by the hash index at its own row (so the words are distinct).</summary>
     public static void Verify(string path)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        using var stream = InputFile.Open(path, "a native .esvec file is memory-mapped", bufferSize: 1);
         var header = ReadHeader(stream, path);
         using var file = MappedFile.Map(stream, MappedAccess.ReadOnly);
         var matrixCrc = Crc(file, header.MatrixOffset, header.MatrixBytes);

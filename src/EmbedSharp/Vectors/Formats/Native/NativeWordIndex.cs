@@ -96,6 +96,42 @@ internal sealed unsafe class NativeWordIndex : IWordIndex
         }
     }
 
+    /// <summary>Checks the hash table: every non-empty slot names a row of the file, no row twice, and exactly V slots
+    /// are in use, so a word is found at its own row or not at all; one pass over the slots, no hashing.</summary>
+    public void ValidateSlots()
+    {
+        var seen = new ulong[(_fileWords + 63) / 64];
+        long used = 0;
+        for (ulong slot = 0; slot <= _mask; slot++)
+        {
+            var entry = _slots[slot];
+            if (entry == 0)
+            {
+                continue;
+            }
+
+            var row = (long)entry - 1;
+            if (row >= _fileWords)
+            {
+                throw Corrupt(Invariant($"Hash slot {slot} points at row {row}, beyond the {_fileWords} words."), (byte*)(_slots + slot));
+            }
+
+            var bit = 1UL << (int)(row & 63);
+            if ((seen[row >> 6] & bit) != 0)
+            {
+                throw Corrupt(Invariant($"Hash slot {slot} points at row {row}, which another slot already names."), (byte*)(_slots + slot));
+            }
+
+            seen[row >> 6] |= bit;
+            used++;
+        }
+
+        if (used != _fileWords)
+        {
+            throw Corrupt(Invariant($"The hash index holds {used} words but the header says {_fileWords}."), (byte*)_slots);
+        }
+    }
+
     private void CheckUtf8(ulong start, ulong end, int word)
     {
         var bytes = new ReadOnlySpan<byte>(_strings + start, (int)(end - start));

@@ -62,7 +62,7 @@ public static class NpyVocabFile
     private static WordVectors ReadCopied(string matrixPath, string vocabularyPath, NpyVocabReadOptions options, long lines, string[] words, int[]? kept)
     {
         FloatTensor matrix;
-        using (var file = new FileStream(matrixPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16))
+        using (var file = InputFile.Open(matrixPath, seekableFor: null))
         using (var stream = WordListFile.IsGzip(matrixPath) ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file)
         {
             var reader = new TensorStreamReader(stream, matrixPath);
@@ -74,8 +74,9 @@ public static class NpyVocabFile
             }
 
             var rows = Math.Min(header.Shape[0], options.Limit ?? long.MaxValue);
-            matrix = new FloatTensor(rows, header.Shape[1]);
-            ElementCodec.ReadFloats(reader, NpyHeader.KindOf(header.DType), matrix);
+            matrix = stream.CanSeek
+                ? ReadMatrix(reader, header, rows)
+                : ReadMatrixGrowing(reader, header, rows);
         }
 
         if (kept is not null)
@@ -85,6 +86,41 @@ public static class NpyVocabFile
 
         CheckFinite(matrix, words, matrixPath, options.AllowNonFinite);
         return new WordVectors(words, matrix);
+    }
+
+    /// <summary>Reads the matrix of a file whose length was checked against the header: allocated once.</summary>
+    private static FloatTensor ReadMatrix(TensorStreamReader reader, NpyHeader header, long rows)
+    {
+        var matrix = new FloatTensor(rows, header.Shape[1]);
+        ElementCodec.ReadFloats(reader, NpyHeader.KindOf(header.DType), matrix);
+        return matrix;
+    }
+
+    /// <summary>Reads the matrix of a stream of unknown length (gzip) in chunks of at most a million values, so that
+    /// storage grows only with the data that is actually there: a small file whose header claims a huge shape ends
+    /// with the reader's "the file ends inside the tensor data" error after allocating little.</summary>
+    private static FloatTensor ReadMatrixGrowing(TensorStreamReader reader, NpyHeader header, long rows)
+    {
+        const int ChunkValues = 1 << 20;
+        var total = rows * header.Shape[1];
+        var chunks = new List<FloatTensor>();
+        for (long done = 0; done < total;)
+        {
+            var chunk = new FloatTensor(Math.Min(ChunkValues, total - done));
+            ElementCodec.ReadFloats(reader, NpyHeader.KindOf(header.DType), chunk);
+            chunks.Add(chunk);
+            done += chunk.Length;
+        }
+
+        var matrix = new FloatTensor(rows, header.Shape[1]);
+        long at = 0;
+        foreach (var chunk in chunks)
+        {
+            matrix.WriteFlat(at, chunk.AsSpan());
+            at += chunk.Length;
+        }
+
+        return matrix;
     }
 
     private static unsafe WordVectors ReadMapped(string matrixPath, string vocabularyPath, NpyVocabReadOptions options, long lines, string[] words, int[]? kept, WordReadReport report)
@@ -102,7 +138,7 @@ public static class NpyVocabFile
             throw new ArgumentException($"A gzip-compressed matrix cannot be memory-mapped: '{matrixPath}'.", nameof(matrixPath));
         }
 
-        var stream = new FileStream(matrixPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        var stream = InputFile.Open(matrixPath, "a memory-mapped .npy matrix is mapped", bufferSize: 1);
         MappedFile? file = null;
         try
         {

@@ -46,9 +46,22 @@ public static class SafetensorsVocabFile
         SafetensorsContent content;
         if (WordListFile.IsGzip(path))
         {
-            using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+            // Decompressed into memory (the reader seeks), as far as the data goes and at most what one array holds:
+            // the header's claims are then checked against what is really there.
+            using var gzip = new GZipStream(InputFile.Open(path, seekableFor: null), CompressionMode.Decompress);
             using var memory = new MemoryStream();
-            gzip.CopyTo(memory);
+            var chunk = new byte[1 << 16];
+            int read;
+            while ((read = gzip.Read(chunk)) > 0)
+            {
+                if (memory.Length + read > Array.MaxLength)
+                {
+                    throw new IOException($"'{path}' decompresses to more than {Array.MaxLength:N0} bytes, more than a compressed safetensors file may hold; decompress it first.");
+                }
+
+                memory.Write(chunk, 0, read);
+            }
+
             memory.Position = 0;
             content = SafetensorsFile.Read(memory);
         }

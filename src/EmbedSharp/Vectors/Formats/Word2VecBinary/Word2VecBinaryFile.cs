@@ -25,7 +25,7 @@ public static class Word2VecBinaryFile
     /// <exception cref="VectorFormatException">The file is malformed; the message names the byte offset.</exception>
     public static VectorReadResult Read(string path, VectorReadOptions? options = null)
     {
-        using var stream = VectorFileInput.Open(path);
+        using var stream = VectorFileInput.OpenContent(path);
         return Word2VecBinaryReader.Read(stream, path, options);
     }
 

@@ -24,6 +24,7 @@ internal sealed class Word2VecBinaryReader
     private int _valid;
     private bool _eof;
     private long _bufferOffset; // file offset of _buffer[0]
+    private int _replaced;
 
     private Word2VecBinaryReader(Stream stream, string? path, VectorReadOptions options)
     {
@@ -83,6 +84,19 @@ internal sealed class Word2VecBinaryReader
 
             var entryOffset = Offset;
             var space = FindWordEnd(r, words);
+            if (!store.IsFixed && _valid - space - 1 < rowBytes)
+            {
+                // Unknown length (gzip, pipe): the row is stored only once its bytes are here, so a header claiming a
+                // huge dimension over a small stream allocates no more than the stream holds.
+                var wordLength = space - _pos;
+                Buffer(wordLength + 1 + rowBytes);
+                space = _pos + wordLength;
+                if (_valid - space - 1 < rowBytes)
+                {
+                    throw Error($"The file ends inside entry {r}: its vector needs {rowBytes} bytes but only {_valid - space - 1} remain.", _bufferOffset + _valid);
+                }
+            }
+
             var wordBytes = _buffer.AsSpan(_pos, space - _pos);
             var word = Decode(wordBytes, r, entryOffset, skipped);
             store.Reserve(r + 1);
@@ -143,7 +157,7 @@ internal sealed class Word2VecBinaryReader
         }
 
         _options.Progress?.Report(Offset);
-        return VectorResultBuilder.Build(store, rows, skipped, _options, _path, -1);
+        return VectorResultBuilder.Build(store, rows, skipped, _options, _path, -1, _replaced);
     }
 
     private static int FirstNaN(ReadOnlySpan<float> row)
@@ -227,12 +241,22 @@ internal sealed class Word2VecBinaryReader
         switch (_options.Utf8)
         {
             case Utf8Policy.Replace:
+                _replaced++;
                 return Encoding.UTF8.GetString(bytes);
             case Utf8Policy.Skip:
                 skipped.Add(new SkippedEntry(entry, -1, offset, "The word is not valid UTF-8."));
                 return null;
             default:
-                throw Error($"The word '{TextVectorReader.Show(bytes)}' of entry {entry} is not valid UTF-8 (Utf8Policy.Strict; Replace or Skip accept it).", offset);
+                throw Error($"The word '{TextVectorReader.Show(bytes)}' of entry {entry} is not valid UTF-8; {TextVectorReader.Utf8Advice}", offset);
+        }
+    }
+
+    /// <summary>Reads until <paramref name="bytes"/> unread bytes are in the buffer or the data ends; the buffer grows
+    /// (doubling, in <see cref="Fill"/>) only when it is full of bytes actually read.</summary>
+    private void Buffer(long bytes)
+    {
+        while (_valid - _pos < bytes && Fill())
+        {
         }
     }
 
