@@ -49,7 +49,7 @@ internal static class ClassifyCommand
                 MinCount = r.GetValue(minCount),
                 Optimizer = Kebab.Parse<ClassifierOptimizer>(r.GetValue(optimizer)!, "--optimizer"),
             };
-            options.Validate();
+            TrainVectorsCommand.ValidateAsTyped(options);
             var path = r.GetValue(input)!.FullName;
             var train = ClassificationDataset.FromFastTextFile(path, options);
             var generator = new Generator(r.GetSeed(seed));
@@ -115,12 +115,12 @@ internal static class ClassifyCommand
             var kk = CheckK(r.GetValue(k));
             var classifier = TextClassifier.FromFile(r.GetValue(model)!.FullName);
             var path = r.GetValue(file)!;
-            using var reader = path == "-" ? Console.In : new StreamReader(path, new UTF8Encoding(false, false));
+            var lines = path == "-" ? ClassificationDataset.ReadLines(Console.In, "standard input") : ClassificationDataset.ReadLines(path);
             var withProb = r.GetValue(prob);
             var labels = new List<string>();
             var words = new List<string>();
             var sb = new StringBuilder();
-            while (reader.ReadLine() is { } line)
+            foreach (var line in lines)
             {
                 labels.Clear();
                 words.Clear();

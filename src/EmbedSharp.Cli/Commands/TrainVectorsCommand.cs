@@ -64,7 +64,8 @@ internal static class TrainVectorsCommand
                 options = WordVectorTrainer.ReadCheckpointOptions(resumeFrom);
             }
 
-            // validates every option before any work
+            // every option is checked before any work, and named as typed
+            ValidateAsTyped(options, resumeFrom is null ? null : $"the checkpoint '{resumeFrom}'");
             var trainer = new WordVectorTrainer(options) { CheckpointPath = r.GetValue(checkpoint) ?? resumeFrom };
             var path = r.GetValue(corpus)!;
             TrainedWordVectors Run(IProgress<TrainingProgress>? progress)
@@ -109,5 +110,53 @@ internal static class TrainVectorsCommand
                 $"{result.Dictionary.WordCount} words × {options.Dim}, {result.ProcessedTokens} tokens in {result.TrainingTime.TotalSeconds:0.0} s ({result.ProcessedTokens / Math.Max(1e-9, result.TrainingTime.TotalSeconds) / options.Thread:0} words/s/thread) → {prefix}.vec, {prefix}.bin"));
         }));
         return command;
+    }
+
+    /// <summary>The CLI's spelling of each option <see cref="FastTextOptions.Validate"/> may name.</summary>
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        [nameof(FastTextOptions.Dim)] = "--dim",
+        [nameof(FastTextOptions.Epoch)] = "--epoch",
+        [nameof(FastTextOptions.Lr)] = "--lr",
+        [nameof(FastTextOptions.Ws)] = "--ws",
+        [nameof(FastTextOptions.Neg)] = "--neg",
+        [nameof(FastTextOptions.MinCount)] = "--min-count",
+        [nameof(FastTextOptions.Minn)] = "--minn",
+        [nameof(FastTextOptions.Maxn)] = "--maxn",
+        [nameof(FastTextOptions.Bucket)] = "--bucket",
+        [nameof(FastTextOptions.T)] = "--t",
+        [nameof(FastTextOptions.Thread)] = "--thread",
+        [nameof(FastTextOptions.WordNgrams)] = "--word-ngrams",
+        [nameof(FastTextOptions.Model)] = "--model",
+        [nameof(FastTextOptions.Loss)] = "--loss",
+        [nameof(FastTextOptions.Optimizer)] = "--optimizer",
+    };
+
+    /// <summary>Validates <paramref name="options"/> (before any file is read) and reports a value out of bounds as one
+    /// line naming the option as the user typed it ("--neg must be between 1 and 1,000 (was 2147483647)."), or, when the
+    /// options come from a checkpoint (<paramref name="source"/>), naming that file.</summary>
+    internal static void ValidateAsTyped(FastTextOptions options, string? source = null)
+    {
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            var message = e.Message;
+            var cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+            message = cut >= 0 ? message[..cut] : message;
+            if (source is not null)
+            {
+                throw new ArgumentException($"{source} holds options out of bounds: {message}", e);
+            }
+
+            if (e.ParamName is { } name && Flags.TryGetValue(name, out var flag) && message.StartsWith(name, StringComparison.Ordinal))
+            {
+                message = flag + message[name.Length..];
+            }
+
+            throw new ArgumentException(message, e);
+        }
     }
 }

@@ -227,15 +227,55 @@ public sealed class ClassificationDataset
         }
     }
 
+    /// <summary>The lines of a fastText file (training, test or prediction input), read once from start to end: a pipe
+    /// or FIFO is streamed, a device that never ends is refused, and a line longer than 16,777,216 characters (a file
+    /// without line breaks, or not text) is refused naming the file and line instead of growing without end. The file
+    /// is opened when enumeration starts and closed when it ends.</summary>
+    /// <exception cref="FastTextFormatException">A line is longer than the bound.</exception>
+    /// <exception cref="IOException">The file cannot be opened, or is a device (the message names it).</exception>
+    public static IEnumerable<string> ReadLines(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return ReadLinesCore(path);
+
+        static IEnumerable<string> ReadLinesCore(string path)
+        {
+            var stream = Numerics.Formats.InputFile.Open(path, seekableFor: null);
+            foreach (var line in ReadLines(new StreamReader(stream, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: false), path))
+            {
+                yield return line;
+            }
+        }
+    }
+
+    /// <summary>The lines of fastText text from a reader (e.g. standard input) with the same bound on one line as
+    /// <see cref="ReadLines(string)"/>; <paramref name="source"/> names it in errors. The reader is disposed at the end.</summary>
+    /// <exception cref="FastTextFormatException">A line is longer than 16,777,216 characters.</exception>
+    public static IEnumerable<string> ReadLines(TextReader reader, string source)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        return ReadLinesCore(reader, source);
+
+        static IEnumerable<string> ReadLinesCore(TextReader reader, string source)
+        {
+            using var lines = new Numerics.Formats.BoundedLineReader(reader, FastTextLimits.MaxLineChars, (message, line) =>
+                new FastTextFormatException(source, line, -1, $"{source}: {message} One example or text takes one line."));
+            while (lines.ReadLine() is { } line)
+            {
+                yield return line;
+            }
+        }
+    }
+
     private static (List<IReadOnlyList<string>> Tokens, List<List<string>> Labels, List<int> Lines) ReadFastText(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var tokens = new List<IReadOnlyList<string>>();
         var labels = new List<List<string>>();
         var lines = new List<int>();
-        using var reader = new StreamReader(path, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: false);
         var number = 0;
-        while (reader.ReadLine() is { } line)
+        foreach (var line in ReadLines(path))
         {
             number++;
             var l = new List<string>();

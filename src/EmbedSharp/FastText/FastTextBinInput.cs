@@ -126,9 +126,10 @@ internal sealed class FastTextBinInput
         }
     }
 
-    /// <summary>Reads bytes up to a NUL (consumed, not stored) into <paramref name="word"/>, growing it as needed.</summary>
+    /// <summary>Reads bytes up to a NUL (consumed, not stored) into <paramref name="word"/>, growing it as needed up to
+    /// <paramref name="maxBytes"/>: a longer run without NUL is refused (a file that is not a model, or a damaged one).</summary>
     /// <returns>The number of bytes before the NUL.</returns>
-    public int ReadNulTerminated(ref byte[] word, string what)
+    public int ReadNulTerminated(ref byte[] word, string what, int maxBytes)
     {
         var start = Offset;
         var length = 0;
@@ -143,6 +144,12 @@ internal sealed class FastTextBinInput
             var available = _buffer.AsSpan(_position, _count - _position);
             var nul = available.IndexOf((byte)0);
             var take = nul < 0 ? available.Length : nul;
+            if (length + take > maxBytes)
+            {
+                throw Error(string.Create(CultureInfo.InvariantCulture,
+                    $"{what} (from offset {start}) goes on for more than {maxBytes:N0} bytes without its NUL terminator, more than one word may take."), start);
+            }
+
             if (length + take > word.Length)
             {
                 Array.Resize(ref word, Math.Max(word.Length * 2, length + take));

@@ -18,11 +18,12 @@ internal static class FastTextBinReader
 {
     private const int StagedBlockFloats = 1 << 20;
 
-    /// <summary>Reads the file at <paramref name="path"/> (gzip is detected).</summary>
+    /// <summary>Reads the file at <paramref name="path"/> (gzip is detected), opened once; it is read once from start to
+    /// end, so a pipe or FIFO is streamed (a device that never ends is refused; over a pipe, gzip is not detected).</summary>
     public static FastTextBinContent ReadFile(string path, FastTextBinReadOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        using var file = Numerics.Formats.InputFile.Open(path, seekableFor: null, bufferSize: 1);
         return ReadStream(file, path, options);
     }
 
@@ -164,7 +165,7 @@ internal static class FastTextBinReader
         for (var i = 0; i < size; i++)
         {
             var wordAt = input.Offset;
-            var n = input.ReadNulTerminated(ref word, Invariant($"the word of entry {i}"));
+            var n = input.ReadNulTerminated(ref word, Invariant($"the word of entry {i}"), FastTextLimits.MaxWordBytes);
             length += n;
             if (length > Array.MaxLength)
             {
@@ -257,7 +258,7 @@ internal static class FastTextBinReader
             {
                 var chunk = t.Chunk(c);
                 input.ReadFloats(chunk, $"the {name} matrix");
-                CheckFinite(input, chunk, name, dataAt, done, options);
+                CheckFinite(input, chunk, name, dataAt, done, n, options);
                 done += chunk.Length;
             }
         }
@@ -270,7 +271,7 @@ internal static class FastTextBinReader
             {
                 var block = new float[(int)Math.Min(StagedBlockFloats, total - done)];
                 input.ReadFloats(block, $"the {name} matrix");
-                CheckFinite(input, block, name, dataAt, done, options);
+                CheckFinite(input, block, name, dataAt, done, n, options);
                 blocks.Add(block);
                 done += block.Length;
             }
@@ -287,7 +288,7 @@ internal static class FastTextBinReader
         return t;
     }
 
-    private static void CheckFinite(FastTextBinInput input, ReadOnlySpan<float> values, string name, long dataAt, long first, FastTextBinReadOptions options)
+    private static void CheckFinite(FastTextBinInput input, ReadOnlySpan<float> values, string name, long dataAt, long first, long dim, FastTextBinReadOptions options)
     {
         if (options.AllowNonFinite)
         {
@@ -298,7 +299,7 @@ internal static class FastTextBinReader
         if (i >= 0)
         {
             var element = first + i;
-            throw input.Error(Invariant($"The {name} matrix holds {values[i]} at flat element {element}; set AllowNonFinite to accept NaN and infinities."), dataAt + (element * sizeof(float)));
+            throw input.Error(Invariant($"The {name} matrix holds {values[i]} at row {element / dim}, column {element % dim} (flat element {element}); set AllowNonFinite to accept NaN and infinities."), dataAt + (element * sizeof(float)));
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using EmbedSharp.Nn.Functional;
 
@@ -169,12 +170,19 @@ public sealed class FastTextDictionary
     /// </summary>
     /// <exception cref="FastTextFormatException">The corpus has no tokens, or no word reaches <paramref name="minCount"/>.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="corpus"/> is null.</exception>
+    /// <exception cref="FastTextFormatException">A token is longer than 1 MiB (1,048,576 bytes), the most one word may
+    /// take (the message gives its byte offset).</exception>
     public static FastTextDictionary Build(
         Stream corpus, int minCount, int minn, int maxn, int bucket, double t, int maxVocabSize = 30_000_000,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        CountCorpus(corpus, null, minCount, minn, maxn, bucket, t, maxVocabSize, cancellationToken);
+
+    /// <summary><see cref="Build(Stream, int, int, int, int, double, int, CancellationToken)"/> naming the corpus file in errors.</summary>
+    internal static FastTextDictionary CountCorpus(
+        Stream corpus, string? path, int minCount, int minn, int maxn, int bucket, double t, int maxVocabSize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(corpus);
-        var reader = new Tokenization.Word.WhitespaceTokenReader(corpus, 1 << 20);
+        var reader = CreateTokenReader(corpus, path, 1 << 20);
         var table = new WordTable(1024);
         var counts = new List<long>();
         long ntokens = 0;
@@ -208,19 +216,29 @@ public sealed class FastTextDictionary
 
         if (ntokens == 0)
         {
-            throw new FastTextFormatException(null, "The corpus is empty: it holds no token.");
+            throw new FastTextFormatException(path, path is null ? "The corpus is empty: it holds no token." : $"{path}: The corpus is empty: it holds no token.");
         }
 
         (table, counts) = Threshold(table, counts, minCount, 0, out var types);
         if (types.All(x => x != FastTextEntryType.Word))
         {
             throw new FastTextFormatException(
-                null,
-                $"No word of the corpus ({ntokens} tokens) occurs at least MinCount = {minCount} times; lower MinCount.");
+                path,
+                $"{(path is null ? "" : path + ": ")}No word of the corpus ({ntokens} tokens) occurs at least MinCount = {minCount} times; lower MinCount.");
         }
 
         return new FastTextDictionary(table, [.. counts], types, ntokens, minn, maxn, bucket, t);
     }
+
+    /// <summary>The corpus token reader with the bound on one word (<see cref="FastTextLimits.MaxWordBytes"/>): a longer
+    /// whitespace-free run is refused naming the file (when known) and the byte offset where it starts.</summary>
+    internal static Tokenization.Word.WhitespaceTokenReader CreateTokenReader(Stream corpus, string? path, int bufferSize) =>
+        new(corpus, bufferSize, FastTextLimits.MaxWordBytes, offset => new FastTextFormatException(
+            path,
+            -1,
+            offset,
+            string.Create(CultureInfo.InvariantCulture,
+                $"{path ?? "The corpus"}: the token starting at byte offset {offset} is longer than {FastTextLimits.MaxWordBytes:N0} bytes, the most one word may take; so long a run without whitespace is not a word (an embedded blob, or a file that is not text): remove or split it.")));
 
     /// <summary>A dictionary from its entries in order (words first, then labels), e.g. from a checkpoint or a
     /// model built in memory. With <paramref name="allowDuplicates"/> a repeated word is kept and lookups find its last

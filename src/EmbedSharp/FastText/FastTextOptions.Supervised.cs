@@ -30,21 +30,21 @@ public sealed partial record FastTextOptions
         CheckSupervised(Model == FastTextModelKind.Supervised, nameof(Model), Model, "Supervised for the classifier (start from FastTextOptions.Supervised())");
         CheckSupervised(Loss == FastTextLoss.Softmax, nameof(Loss), Loss, "Softmax, the classifier's only loss");
         CheckSupervised(Maxn == 0, nameof(Maxn), Maxn, "0: the classifier has no character n-grams");
-        CheckSupervised(Dim >= 1, nameof(Dim), Dim, "≥ 1");
-        CheckSupervised(Epoch >= 1, nameof(Epoch), Epoch, "≥ 1");
-        CheckSupervised(Lr >= 0 && double.IsFinite(Lr), nameof(Lr), Lr, "finite and ≥ 0");
-        CheckSupervised(WordNgrams >= 1, nameof(WordNgrams), WordNgrams, "≥ 1");
-        CheckSupervised(Bucket >= 0 && (WordNgrams <= 1 || Bucket >= 1), nameof(Bucket), Bucket, "≥ 1 when WordNgrams > 1");
-        CheckSupervised(MinCount >= 1, nameof(MinCount), MinCount, "≥ 1");
+        Range(nameof(Dim), Dim, 1, FastTextLimits.MaxDim);
+        Range(nameof(Epoch), Epoch, 1, FastTextLimits.MaxEpoch);
+        Range(nameof(Lr), Lr, FastTextLimits.MaxLr, allowZero: true);
+        Range(nameof(WordNgrams), WordNgrams, 1, FastTextLimits.MaxWordNgrams);
+        Range(nameof(Bucket), Bucket, WordNgrams <= 1 ? 0 : 1, FastTextLimits.MaxBucket);
+        Range(nameof(MinCount), MinCount, 1, int.MaxValue);
         CheckSupervised(Enum.IsDefined(Optimizer), nameof(Optimizer), Optimizer, "Sgd or Adam");
-        CheckSupervised(LogEvery >= 1, nameof(LogEvery), LogEvery, "≥ 1");
+        CheckSupervised(LogEvery >= 1, nameof(LogEvery), LogEvery, "at least 1");
     }
 
     private static void CheckSupervised(bool ok, string name, object value, string rule)
     {
         if (!ok)
         {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be {rule}; got {value}.");
+            throw new ArgumentOutOfRangeException(name, $"{name} must be {rule} (was {value}).");
         }
     }
 }

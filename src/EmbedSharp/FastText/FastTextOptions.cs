@@ -1,3 +1,4 @@
+using System.Globalization;
 using EmbedSharp.Initialization;
 namespace EmbedSharp.FastText;
 
@@ -124,37 +125,65 @@ public sealed partial record FastTextOptions
         }
     }
 
-    /// <summary><see cref="WordVectorTrainer"/>'s rules (also for a checkpoint's options).</summary>
+    /// <summary><see cref="WordVectorTrainer"/>'s rules (also for a checkpoint's options): the kinds it trains, then
+    /// every number within <see cref="FastTextLimits"/>' bounds (docs/training-vectors.md, "Option bounds").</summary>
     internal void ValidateUnsupervised()
     {
         Check(Model is FastTextModelKind.SkipGram or FastTextModelKind.Cbow, nameof(Model), Model, "must be SkipGram or Cbow");
         Check(Init is not null, nameof(Init), "null", "must be an InitSpec (default InitSpec.FastText)");
-        Check(Dim > 0, nameof(Dim), Dim, "must be positive");
-        Check(Epoch > 0, nameof(Epoch), Epoch, "must be positive");
-        Check(Lr > 0 && double.IsFinite(Lr), nameof(Lr), Lr, "must be positive and finite");
-        Check(Ws > 0, nameof(Ws), Ws, "must be positive");
         Check(Loss is FastTextLoss.NegativeSampling or FastTextLoss.HierarchicalSoftmax or FastTextLoss.Softmax, nameof(Loss), Loss, "must be NegativeSampling, HierarchicalSoftmax or Softmax");
-        Check(Neg > 0 || Loss != FastTextLoss.NegativeSampling, nameof(Neg), Neg, "must be positive with negative sampling");
-        Check(MinCount > 0, nameof(MinCount), MinCount, "must be positive");
-        Check(Minn >= 0, nameof(Minn), Minn, "must be 0 or more");
-        Check(Maxn >= 0, nameof(Maxn), Maxn, "must be 0 or more");
+        Range(nameof(Dim), Dim, 1, FastTextLimits.MaxDim);
+        Range(nameof(Epoch), Epoch, 1, FastTextLimits.MaxEpoch);
+        Range(nameof(Lr), Lr, FastTextLimits.MaxLr, allowZero: false);
+        Range(nameof(Ws), Ws, 1, FastTextLimits.MaxWs);
+        if (Loss == FastTextLoss.NegativeSampling)
+        {
+            Range(nameof(Neg), Neg, 1, FastTextLimits.MaxNeg);
+        }
+
+        Range(nameof(MinCount), MinCount, 1, int.MaxValue);
+        Range(nameof(Minn), Minn, 0, FastTextLimits.MaxCharNgram);
+        Range(nameof(Maxn), Maxn, 0, FastTextLimits.MaxCharNgram);
         Check(Maxn == 0 || Minn <= Maxn, nameof(Minn), Minn, $"must not exceed Maxn = {Maxn}");
         Check(Maxn == 0 || Minn > 0, nameof(Minn), Minn, "must be positive when Maxn > 0");
-        Check(Bucket >= 0, nameof(Bucket), Bucket, "must be 0 or more");
+        Range(nameof(Bucket), Bucket, 0, FastTextLimits.MaxBucket);
         Check(Maxn == 0 || Bucket > 0, nameof(Bucket), Bucket, $"must be positive when Maxn = {Maxn} > 0");
-        Check(T > 0 && double.IsFinite(T), nameof(T), T, "must be positive and finite");
-        Check(LrUpdateRate > 0, nameof(LrUpdateRate), LrUpdateRate, "must be positive");
-        Check(Thread > 0, nameof(Thread), Thread, "must be positive");
-        Check(WordNgrams > 0, nameof(WordNgrams), WordNgrams, "must be positive");
-        Check(MaxVocabSize > 0, nameof(MaxVocabSize), MaxVocabSize, "must be positive");
-        Check((long)Dim * ((long)Bucket + 1) <= (1L << 40), nameof(Bucket), Bucket, $"× Dim = {Dim} is too large to allocate");
+        Range(nameof(T), T, FastTextLimits.MaxT, allowZero: false);
+        Range(nameof(LrUpdateRate), LrUpdateRate, 1, FastTextLimits.MaxLrUpdateRate);
+        Range(nameof(Thread), Thread, 1, FastTextLimits.MaxThread);
+        Range(nameof(WordNgrams), WordNgrams, 1, FastTextLimits.MaxWordNgrams);
+        Range(nameof(MaxVocabSize), MaxVocabSize, 1, int.MaxValue);
+    }
+
+    /// <summary>Refuses an integer option outside [<paramref name="min"/>, <paramref name="max"/>] with
+    /// "<c>Name must be between min and max (was value).</c>" (the CLI swaps the name for its own spelling).</summary>
+    internal static void Range(string name, long value, long min, long max)
+    {
+        if (value < min || value > max)
+        {
+            var range = max == int.MaxValue
+                ? string.Create(CultureInfo.InvariantCulture, $"at least {min}")
+                : string.Create(CultureInfo.InvariantCulture, $"between {min} and {max:#,0}");
+            throw new ArgumentOutOfRangeException(name, string.Create(CultureInfo.InvariantCulture, $"{name} must be {range} (was {value})."));
+        }
+    }
+
+    /// <summary>Refuses a real option that is not finite or not in (0, <paramref name="max"/>] ([0, max] with
+    /// <paramref name="allowZero"/>).</summary>
+    internal static void Range(string name, double value, double max, bool allowZero)
+    {
+        if (!double.IsFinite(value) || value > max || value < 0 || (value == 0 && !allowZero))
+        {
+            var low = allowZero ? "between 0 and" : "above 0 and at most";
+            throw new ArgumentOutOfRangeException(name, string.Create(CultureInfo.InvariantCulture, $"{name} must be {low} {max} (was {value})."));
+        }
     }
 
     private static void Check<TValue>(bool ok, string name, TValue value, string rule)
     {
         if (!ok)
         {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} = {value} {rule}.");
+            throw new ArgumentOutOfRangeException(name, string.Create(CultureInfo.InvariantCulture, $"{name} = {value} {rule}."));
         }
     }
 }

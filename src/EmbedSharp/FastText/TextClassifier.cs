@@ -136,8 +136,8 @@ public sealed class TextClassifier : Module
     }
 
     /// <summary>Reads a model written by <see cref="Save(string)"/>.</summary>
-    /// <exception cref="FastTextFormatException">The file is not such a model or its parts disagree (the message names the
-    /// file and the key or tensor).</exception>
+    /// <exception cref="FastTextFormatException">The file is not such a model, its parts disagree, or a weight is NaN or
+    /// infinite (the message names the file and the key, or the tensor and row).</exception>
     public static TextClassifier FromFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -167,6 +167,8 @@ public sealed class TextClassifier : Module
                     $"{path}: embedding.weight {FloatTensor.FormatShape(table.Shape)} and output.weight {FloatTensor.FormatShape(output.Shape)} do not fit {words.Length} words + {bucket} buckets and {labels.Length} labels.");
             }
 
+            CheckFinite(table, "embedding.weight", path);
+            CheckFinite(output, "output.weight", path);
             return new TextClassifier(featurizer, labels, table, output);
         }
         catch (Exception e) when (e is FormatException or OverflowException or JsonException or ArgumentException)
@@ -206,6 +208,27 @@ public sealed class TextClassifier : Module
 
     private static FloatTensor GetTensor(SafetensorsContent content, string name, string path) =>
         content.Contains(name) ? content.GetTensor(name) : throw new FastTextFormatException(path, $"{path}: tensor '{name}' is missing.");
+
+    /// <summary>Refuses a NaN or ±Inf weight naming the tensor, row and column: such a model scores every text NaN
+    /// (<c>classify test</c> would print "Loss NaN"). Checked a vector at a time, at memory speed.</summary>
+    private static void CheckFinite(FloatTensor tensor, string name, string path)
+    {
+        var dim = tensor.Shape[1];
+        long done = 0;
+        for (var c = 0; c < tensor.ChunkCount; c++)
+        {
+            var chunk = tensor.Chunk(c);
+            var i = FastTextBinReader.IndexOfNonFinite(chunk);
+            if (i >= 0)
+            {
+                var element = done + i;
+                throw new FastTextFormatException(path, string.Create(CultureInfo.InvariantCulture,
+                    $"{path}: {name} holds {chunk[i]} at row {element / dim}, column {element % dim}; a classifier with NaN or infinite weights gives no meaningful prediction (did its training diverge? train again with a lower --lr)."));
+            }
+
+            done += chunk.Length;
+        }
+    }
 
     private static FloatTensor NewTable(TextFeaturizer featurizer, int dim)
     {

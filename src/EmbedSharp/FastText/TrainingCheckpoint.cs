@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
 using EmbedSharp.Numerics.Formats;
@@ -7,13 +8,17 @@ namespace EmbedSharp.FastText;
 
 /// <summary>
 /// The state of a <see cref="WordVectorTrainer"/> run at the end of an epoch, as written to a checkpoint file.
-/// <para>File layout (little-endian): magic <c>ESWVCKPT</c>, int32 version 1; the options (model, loss, dim, epoch,
+/// <para>File layout (little-endian): magic <c>ESWVCKPT</c>, int32 version 2; the options (model, loss, dim, epoch,
 /// lr f64, ws, neg, minCount, minn, maxn, bucket, t f64, lrUpdateRate, thread, seed, wordNgrams, maxVocabSize);
 /// int64 corpus length; int32 epochs done; int64 shared token count; int64 training ticks; the dictionary (int64
 /// tokens, int32 entries, each: int32 byte length, the UTF-8 bytes as read, int64 count, byte type); per worker: int64
 /// reader offset, byte at-end flag, 4 × uint32 random state, int64 unflushed tokens, f64 loss sum, int64 loss count,
 /// Epoch × (f64, int64) epoch losses; the input matrix ((WordCount + Bucket) × Dim float32) and the output matrix
 /// (rows × Dim float32, rows = WordCount for ns/softmax, WordCount − 1 used by hs but WordCount stored); magic <c>END.</c>.</para>
+/// <para>Every byte is checked: the file is six sections (header and options; run counters; dictionary; worker states;
+/// input matrix; output matrix), each followed by the uint64 XXH3 (64-bit) hash of its bytes, computed while writing and
+/// while reading (no extra pass). A flipped bit anywhere is refused naming the file and the section. Version 1 files
+/// (written before the checksums) are refused: their bytes cannot be vouched for.</para>
 /// <para>Model and loss are stored as this file's own codes, not fastText's numbers: model 0 skip-gram, 1 CBOW; loss 0
 /// negative sampling, 1 hierarchical softmax, 2 softmax.</para>
 /// </summary>
@@ -23,7 +28,10 @@ internal sealed class TrainingCheckpoint
 
     private static ReadOnlySpan<byte> EndMagic => "END."u8;
 
-    private const int Version = 1;
+    private const int Version = 2;
+
+    /// <summary>The section names used in messages, in file order.</summary>
+    private static readonly string[] Sections = ["header and options", "run counters", "dictionary", "worker states", "input matrix", "output matrix"];
 
     public required FastTextOptions Options { get; init; }
 
@@ -44,8 +52,9 @@ internal sealed class TrainingCheckpoint
     public required NativeMatrix Output { get; init; }
 
     /// <summary>Writes the checkpoint atomically: a crash or cancellation while writing leaves the previous file intact.</summary>
-    public void Save(string path) => AtomicFile.Write(path, stream =>
+    public void Save(string path) => AtomicFile.Write(path, file =>
     {
+        using var stream = new ChecksumStream(file);
         using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true); // BinaryWriter is little-endian on every host
         w.Write(Magic);
         w.Write(Version);
@@ -67,10 +76,12 @@ internal sealed class TrainingCheckpoint
             w.Write(v);
         }
 
+        stream.EndSection();
         w.Write(CorpusLength);
         w.Write(EpochsDone);
         w.Write(TokenCount);
         w.Write(TrainingTime.Ticks);
+        stream.EndSection();
         w.Write(Dictionary.TokenCount);
         w.Write(Dictionary.Count);
         for (var i = 0; i < Dictionary.Count; i++)
@@ -82,6 +93,7 @@ internal sealed class TrainingCheckpoint
             w.Write((byte)Dictionary.GetEntryType(i));
         }
 
+        stream.EndSection();
         foreach (var s in Workers)
         {
             w.Write(s.ReaderOffset);
@@ -100,14 +112,16 @@ internal sealed class TrainingCheckpoint
             }
         }
 
-        w.Flush();
+        stream.EndSection();
         WriteMatrix(stream, Input);
+        stream.EndSection();
         WriteMatrix(stream, Output);
-        stream.Write(EndMagic);
+        stream.EndSection();
+        file.Write(EndMagic);
     });
 
     /// <summary>Reads only the options of a checkpoint.</summary>
-    public static FastTextOptions ReadOptions(string path) => Open(path, (stream, r) => ReadHeader(path, r));
+    public static FastTextOptions ReadOptions(string path) => Open(path, (stream, r) => ReadHeader(path, stream, r));
 
     /// <summary>Reads a checkpoint, checking every count against the file length before allocating.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
@@ -115,7 +129,7 @@ internal sealed class TrainingCheckpoint
     /// (the message names the file and the offset).</exception>
     public static TrainingCheckpoint Load(string path) => Open(path, (stream, r) => Read(path, stream, r));
 
-    private static T Open<T>(string path, Func<FileStream, BinaryReader, T> read)
+    private static T Open<T>(string path, Func<ChecksumStream, BinaryReader, T> read)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -123,7 +137,8 @@ internal sealed class TrainingCheckpoint
             throw new FileNotFoundException($"The checkpoint '{path}' does not exist.", path);
         }
 
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var file = InputFile.Open(path, seekableFor: "a checkpoint's counts are checked against its length before anything is allocated");
+        using var stream = new ChecksumStream(file);
         using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         try
         {
@@ -135,7 +150,7 @@ internal sealed class TrainingCheckpoint
         }
     }
 
-    private static FastTextOptions ReadHeader(string path, BinaryReader r)
+    private static FastTextOptions ReadHeader(string path, ChecksumStream stream, BinaryReader r)
     {
         if (!r.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
         {
@@ -143,9 +158,15 @@ internal sealed class TrainingCheckpoint
         }
 
         var version = r.ReadInt32();
+        if (version == 1)
+        {
+            throw new FastTextFormatException(path, -1, Magic.Length,
+                $"The checkpoint '{path}' has format version 1, written before checkpoints carried checksums, so its bytes cannot be vouched for; this library reads version {Version} only: start the training again (or resume it with the EmbedSharp release that wrote it).");
+        }
+
         if (version != Version)
         {
-            throw new FastTextFormatException(path, $"The checkpoint '{path}' has version {version}; this library reads version {Version}.");
+            throw new FastTextFormatException(path, -1, Magic.Length, $"The checkpoint '{path}' has version {version}; this library reads version {Version}.");
         }
 
         var model = r.ReadInt32();
@@ -181,6 +202,7 @@ internal sealed class TrainingCheckpoint
             WordNgrams = r.ReadInt32(),
             MaxVocabSize = r.ReadInt32(),
         };
+        VerifySection(path, stream, r, 0);
         try
         {
             options.ValidateUnsupervised();
@@ -193,23 +215,24 @@ internal sealed class TrainingCheckpoint
         return options;
     }
 
-    private static TrainingCheckpoint Read(string path, FileStream stream, BinaryReader r)
+    private static TrainingCheckpoint Read(string path, ChecksumStream stream, BinaryReader r)
     {
-        var options = ReadHeader(path, r);
+        var options = ReadHeader(path, stream, r);
         var corpusLength = r.ReadInt64();
         var epochsDone = r.ReadInt32();
         var tokenCount = r.ReadInt64();
         var ticks = r.ReadInt64();
+        VerifySection(path, stream, r, 1);
         var dictTokens = r.ReadInt64();
         var count = r.ReadInt32();
-        Require(corpusLength >= 0 && epochsDone >= 1 && epochsDone <= options.Epoch && tokenCount >= 0 && ticks >= 0 && dictTokens > 0,
+        Require(corpusLength >= 0 && epochsDone >= 1 && epochsDone <= options.Epoch && tokenCount >= 0 && ticks >= 0 && ticks <= TimeSpan.MaxValue.Ticks && dictTokens > 0,
             path, stream, "the run counters are out of range");
         Require(count > 0 && count <= (stream.Length - stream.Position) / 13, path, stream, $"{count} dictionary entries do not fit in the file");
         var entries = new List<(byte[], long, FastTextEntryType)>(count);
         for (var i = 0; i < count; i++)
         {
             var length = r.ReadInt32();
-            Require(length > 0 && length <= stream.Length - stream.Position, path, stream, $"entry {i} has byte length {length}");
+            Require(length > 0 && length <= FastTextLimits.MaxWordBytes && length <= stream.Length - stream.Position, path, stream, $"entry {i} has byte length {length}");
             var word = r.ReadBytes(length);
             var c = r.ReadInt64();
             var type = r.ReadByte();
@@ -217,6 +240,7 @@ internal sealed class TrainingCheckpoint
             entries.Add((word, c, (FastTextEntryType)type));
         }
 
+        VerifySection(path, stream, r, 2);
         FastTextDictionary dictionary;
         try
         {
@@ -227,6 +251,8 @@ internal sealed class TrainingCheckpoint
             throw new FastTextFormatException(path, $"The checkpoint '{path}' holds a bad dictionary: {e.Message}", e);
         }
 
+        var workerBytes = 8 + 1 + 16 + 8 + 8 + 8 + (16L * options.Epoch);
+        Require(workerBytes * options.Thread <= stream.Length - stream.Position, path, stream, $"{options.Thread} worker states of {workerBytes} bytes do not fit in the file");
         var workers = new WorkerCheckpoint[options.Thread];
         for (var i = 0; i < workers.Length; i++)
         {
@@ -248,14 +274,17 @@ internal sealed class TrainingCheckpoint
             workers[i] = new WorkerCheckpoint(offset, atEnd, random, local, lossSum, lossCount, sums, counts);
         }
 
+        VerifySection(path, stream, r, 3);
         var inputRows = (long)dictionary.WordCount + options.Bucket;
-        var matrices = ((inputRows + dictionary.WordCount) * options.Dim * sizeof(float)) + EndMagic.Length;
+        var matrices = ((inputRows + dictionary.WordCount) * options.Dim * sizeof(float)) + (2 * sizeof(ulong)) + EndMagic.Length;
         Require(stream.Length - stream.Position == matrices, path, stream,
             $"the matrices need {matrices} more bytes but {stream.Length - stream.Position} remain");
         var (input, _) = NativeMatrix.Create(inputRows, options.Dim);
         ReadMatrix(stream, input);
+        VerifySection(path, stream, r, 4);
         var (output, _) = NativeMatrix.Create(dictionary.WordCount, options.Dim);
         ReadMatrix(stream, output);
+        VerifySection(path, stream, r, 5);
         Require(r.ReadBytes(EndMagic.Length).AsSpan().SequenceEqual(EndMagic), path, stream, "the end marker is missing");
         return new TrainingCheckpoint
         {
@@ -282,6 +311,20 @@ internal sealed class TrainingCheckpoint
         _ => 0,
     };
 
+    /// <summary>Compares the hash of the section just read with the one stored after it; a mismatch names the section.</summary>
+    private static void VerifySection(string path, ChecksumStream stream, BinaryReader r, int section)
+    {
+        var actual = stream.SectionHash();
+        var at = stream.Position;
+        var stored = r.ReadUInt64();
+        stream.StartSection();
+        if (stored != actual)
+        {
+            throw new FastTextFormatException(path, -1, at,
+                $"The checkpoint '{path}' is damaged: the checksum of its {Sections[section]} (section {section + 1} of {Sections.Length}, ending at byte {at}) does not match, so some of its bytes changed after it was written; resume from an intact checkpoint or start again.");
+        }
+    }
+
     private static void Require(bool ok, string path, Stream stream, string what)
     {
         if (!ok)
@@ -293,21 +336,21 @@ internal sealed class TrainingCheckpoint
     private static unsafe void WriteMatrix(Stream stream, NativeMatrix m)
     {
         var total = m.Rows * m.Dim;
-        var buffer = new byte[1 << 20];
-        for (long at = 0; at < total; at += buffer.Length / sizeof(float))
+        var buffer = BitConverter.IsLittleEndian ? [] : new byte[1 << 20];
+        const int Block = 1 << 18; // floats per write
+        for (long at = 0; at < total; at += Block)
         {
-            var n = (int)Math.Min(buffer.Length / sizeof(float), total - at);
+            var n = (int)Math.Min(Block, total - at);
             var source = new ReadOnlySpan<float>(m.Pointer + at, n);
             if (BitConverter.IsLittleEndian)
             {
-                MemoryMarshal.AsBytes(source).CopyTo(buffer);
+                stream.Write(MemoryMarshal.AsBytes(source));
+                continue;
             }
-            else
+
+            for (var i = 0; i < n; i++)
             {
-                for (var i = 0; i < n; i++)
-                {
-                    BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(i * sizeof(float)), source[i]);
-                }
+                BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(i * sizeof(float)), source[i]);
             }
 
             stream.Write(buffer, 0, n * sizeof(float));
@@ -317,16 +360,78 @@ internal sealed class TrainingCheckpoint
     private static unsafe void ReadMatrix(Stream stream, NativeMatrix m)
     {
         var total = m.Rows * m.Dim;
-        var buffer = new byte[1 << 20];
-        for (long at = 0; at < total; at += buffer.Length / sizeof(float))
+        const int Block = 1 << 18; // floats per read
+        for (long at = 0; at < total; at += Block)
         {
-            var n = (int)Math.Min(buffer.Length / sizeof(float), total - at);
-            stream.ReadExactly(buffer, 0, n * sizeof(float));
+            var n = (int)Math.Min(Block, total - at);
             var destination = new Span<float>(m.Pointer + at, n);
-            for (var i = 0; i < n; i++)
+            stream.ReadExactly(MemoryMarshal.AsBytes(destination));
+            if (!BitConverter.IsLittleEndian)
             {
-                destination[i] = BinaryPrimitives.ReadSingleLittleEndian(buffer.AsSpan(i * sizeof(float)));
+                var bits = MemoryMarshal.Cast<float, int>(destination);
+                BinaryPrimitives.ReverseEndianness(bits, bits);
             }
         }
+    }
+
+    /// <summary>A pass-through stream that hashes (XXH3, 64-bit) every byte read or written since the section began.
+    /// Writing, <see cref="EndSection"/> appends the section's hash; reading, <see cref="SectionHash"/> gives it before
+    /// the stored one is read and <see cref="StartSection"/> starts the next.</summary>
+    private sealed class ChecksumStream(Stream inner) : Stream
+    {
+        private readonly XxHash3 _hash = new();
+
+        public override bool CanRead => inner.CanRead;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => inner.CanWrite;
+
+        public override long Length => inner.Length;
+
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+        public ulong SectionHash() => _hash.GetCurrentHashAsUInt64();
+
+        public void StartSection() => _hash.Reset();
+
+        public void EndSection()
+        {
+            Span<byte> digest = stackalloc byte[sizeof(ulong)];
+            BinaryPrimitives.WriteUInt64LittleEndian(digest, _hash.GetCurrentHashAsUInt64());
+            inner.Write(digest);
+            _hash.Reset();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            _hash.Append(buffer[..n]);
+            return n;
+        }
+
+        public override int ReadByte()
+        {
+            Span<byte> one = stackalloc byte[1];
+            return Read(one) == 1 ? one[0] : -1;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _hash.Append(buffer);
+            inner.Write(buffer);
+        }
+
+        public override void WriteByte(byte value) => Write([value]);
+
+        public override void Flush() => inner.Flush();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -56,7 +56,7 @@ internal sealed unsafe class TrainingWorker
 
     public TrainingWorker(
         int worker, FastTextOptions options, FastTextDictionary dictionary, int[] negatives, HuffmanTree? tree,
-        NativeMatrix input, NativeMatrix output, SharedTrainingState shared, Stream corpus, long corpusLength)
+        NativeMatrix input, NativeMatrix output, SharedTrainingState shared, Stream corpus, string? corpusPath, long corpusLength)
     {
         _options = options;
         _dictionary = dictionary;
@@ -70,7 +70,7 @@ internal sealed unsafe class TrainingWorker
         _input = input;
         _output = output;
         _shared = shared;
-        _reader = new Tokenization.Word.WhitespaceTokenReader(corpus, 1 << 16);
+        _reader = FastTextDictionary.CreateTokenReader(corpus, corpusPath, 1 << 16);
         _startOffset = worker * corpusLength / options.Thread;
         _endOfSentenceId = dictionary.GetId(Tokenization.Word.WhitespaceTokenReader.EndOfSentence);
         _hidden = new float[options.Dim];

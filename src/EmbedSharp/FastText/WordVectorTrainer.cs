@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EmbedSharp.Initialization;
+using EmbedSharp.Numerics.Formats;
 using EmbedSharp.Randomness;
 
 namespace EmbedSharp.FastText;
@@ -59,24 +60,11 @@ public sealed class WordVectorTrainer
     /// checkpoint, if any, is intact).</exception>
     public TrainedWordVectors Train(string corpusPath, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        CheckCorpus(corpusPath);
+        using var corpus = OpenCorpus(corpusPath);
         var o = Options;
-        FastTextDictionary dictionary;
-        long length;
-        using (var corpus = OpenCorpus(corpusPath))
-        {
-            length = corpus.Length;
-            try
-            {
-                dictionary = FastTextDictionary.Build(corpus, o.MinCount, o.Minn, o.Maxn, o.Bucket, o.T, o.MaxVocabSize, cancellationToken);
-            }
-            catch (FastTextFormatException e) when (e.FilePath is null)
-            {
-                throw new FastTextFormatException(corpusPath, $"{corpusPath}: {e.Message}", e); // the dictionary reads a stream; name the file
-            }
-        }
-
-        return Run(corpusPath, length, dictionary, null, progress, cancellationToken);
+        var length = corpus.Length;
+        var dictionary = FastTextDictionary.CountCorpus(corpus, corpusPath, o.MinCount, o.Minn, o.Maxn, o.Bucket, o.T, o.MaxVocabSize, cancellationToken);
+        return Run(corpus, corpusPath, length, dictionary, null, progress, cancellationToken);
     }
 
     /// <summary>Trains on a corpus read from a stream, which may be non-seekable (a pipe, a network or decompression
@@ -93,7 +81,8 @@ public sealed class WordVectorTrainer
         var spool = Spool(corpus, out var length, out var dictionary, cancellationToken, count: true);
         try
         {
-            return Run(spool, length, dictionary!, null, progress, cancellationToken);
+            using var file = OpenCorpus(spool);
+            return Run(file, null, length, dictionary!, null, progress, cancellationToken);
         }
         finally
         {
@@ -111,11 +100,12 @@ public sealed class WordVectorTrainer
     /// <exception cref="FastTextFormatException">The checkpoint is damaged, or the corpus length differs from the one trained on.</exception>
     public TrainedWordVectors Resume(string checkpointPath, string corpusPath, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        CheckCorpus(corpusPath);
+        ArgumentException.ThrowIfNullOrEmpty(corpusPath);
         var checkpoint = LoadMatching(checkpointPath);
-        var length = new FileInfo(corpusPath).Length;
+        using var corpus = OpenCorpus(corpusPath);
+        var length = corpus.Length;
         CheckLength(checkpointPath, checkpoint, length, corpusPath);
-        return Run(corpusPath, length, checkpoint.Dictionary, checkpoint, progress, cancellationToken);
+        return Run(corpus, corpusPath, length, checkpoint.Dictionary, checkpoint, progress, cancellationToken);
     }
 
     /// <summary>As <see cref="Resume(string, string, IProgress{TrainingProgress}?, CancellationToken)"/> with the corpus
@@ -128,7 +118,8 @@ public sealed class WordVectorTrainer
         try
         {
             CheckLength(checkpointPath, checkpoint, length, "the stream");
-            return Run(spool, length, checkpoint.Dictionary, checkpoint, progress, cancellationToken);
+            using var file = OpenCorpus(spool);
+            return Run(file, null, length, checkpoint.Dictionary, checkpoint, progress, cancellationToken);
         }
         finally
         {
@@ -139,15 +130,6 @@ public sealed class WordVectorTrainer
     /// <summary>The options stored in a checkpoint (reads only its header), to build the trainer that resumes it.</summary>
     /// <exception cref="FastTextFormatException">Not a checkpoint, or damaged.</exception>
     public static FastTextOptions ReadCheckpointOptions(string checkpointPath) => TrainingCheckpoint.ReadOptions(checkpointPath);
-
-    private static void CheckCorpus(string corpusPath)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(corpusPath);
-        if (!File.Exists(corpusPath))
-        {
-            throw new FileNotFoundException($"The corpus file '{corpusPath}' does not exist.", corpusPath);
-        }
-    }
 
     private static void CheckLength(string checkpointPath, TrainingCheckpoint checkpoint, long length, string corpus)
     {
@@ -184,7 +166,7 @@ public sealed class WordVectorTrainer
                 if (count)
                 {
                     using var tee = new CopyingReadStream(corpus, file);
-                    dictionary = FastTextDictionary.Build(tee, o.MinCount, o.Minn, o.Maxn, o.Bucket, o.T, o.MaxVocabSize, cancellationToken);
+                    dictionary = FastTextDictionary.CountCorpus(tee, null, o.MinCount, o.Minn, o.Maxn, o.Bucket, o.T, o.MaxVocabSize, cancellationToken);
                     tee.CopyToEnd();
                 }
                 else
@@ -205,8 +187,11 @@ public sealed class WordVectorTrainer
         }
     }
 
+    /// <summary>Trains on the opened corpus (<paramref name="corpusPath"/> names it in errors; null for a spooled
+    /// stream): every worker reads it through its own positional view of the one handle, never past
+    /// <paramref name="length"/>.</summary>
     private TrainedWordVectors Run(
-        string corpusPath, long length, FastTextDictionary dictionary, TrainingCheckpoint? checkpoint,
+        FileStream corpus, string? corpusPath, long length, FastTextDictionary dictionary, TrainingCheckpoint? checkpoint,
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -234,7 +219,7 @@ public sealed class WordVectorTrainer
         var negatives = o.Loss == FastTextLoss.NegativeSampling ? CreateNegativeTable(dictionary) : [];
         var tree = o.Loss == FastTextLoss.HierarchicalSoftmax ? HuffmanTree.Build(dictionary.Counts.AsSpan(0, nwords)) : null;
         var shared = new SharedTrainingState { TokenCount = checkpoint?.TokenCount ?? 0 };
-        var streams = new FileStream[o.Thread];
+        var streams = new CorpusView[o.Thread];
         var workers = new TrainingWorker[o.Thread];
         var before = checkpoint?.TrainingTime ?? TimeSpan.Zero;
         var clock = Stopwatch.StartNew();
@@ -243,8 +228,8 @@ public sealed class WordVectorTrainer
         {
             for (var i = 0; i < o.Thread; i++)
             {
-                streams[i] = OpenCorpus(corpusPath);
-                workers[i] = new TrainingWorker(i, o, dictionary, negatives, tree, input, output, shared, streams[i], length);
+                streams[i] = new CorpusView(corpus.SafeFileHandle, length);
+                workers[i] = new TrainingWorker(i, o, dictionary, negatives, tree, input, output, shared, streams[i], corpusPath, length);
                 if (checkpoint is null)
                 {
                     workers[i].Start();
@@ -356,6 +341,11 @@ public sealed class WordVectorTrainer
 
         foreach (var e in errors)
         {
+            if (e is FileFormatException or IOException)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e); // bad input names its file: pass it on as it is
+            }
+
             if (e is not null)
             {
                 throw new InvalidOperationException($"A training worker failed: {e.Message}", e);
@@ -396,8 +386,19 @@ public sealed class WordVectorTrainer
         return table;
     }
 
-    private static FileStream OpenCorpus(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+    /// <summary>Opens the corpus once: training reads it again every epoch, by byte offsets, so a pipe, FIFO or device
+    /// is refused here with a message naming it (standard input and streams go through <see cref="Train(Stream,
+    /// IProgress{TrainingProgress}?, CancellationToken)"/>, which copies them to a file).</summary>
+    private static FileStream OpenCorpus(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The corpus file '{path}' does not exist.", path);
+        }
+
+        return InputFile.Open(path, seekableFor: "training reads the corpus once per epoch", bufferSize: 0, FileOptions.SequentialScan);
+    }
 
     /// <summary>Samples the workers' published counters into <see cref="TrainingProgress"/> reports.</summary>
     private sealed class ProgressReporter(

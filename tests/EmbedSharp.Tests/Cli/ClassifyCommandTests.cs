@@ -81,6 +81,68 @@ public sealed class ClassifyCommandTests : IDisposable
         Assert.Contains("spam-assassin", err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_out_of_bounds_option_is_named_as_typed()
+    {
+        var train = Write("t.txt", ClassifierTestData.Make(10, 1));
+        var model = Path.Combine(_dir, "m.safetensors");
+        var (code, _, err) = CliRunner.Invoke(null, "classify", "train", "--input", train, "--output", model, "--word-ngrams", "1000");
+        Assert.Equal(1, code);
+        Assert.Equal("embedsharp: --word-ngrams must be between 1 and 100 (was 1000).", err.Trim());
+        Assert.False(File.Exists(model));
+    }
+
+    [Fact]
+    public void A_model_with_nan_weights_is_refused_by_test_and_predict_naming_the_file_tensor_and_row()
+    {
+        var options = FastTextOptions.Supervised() with { Dim = 4, Epoch = 1 };
+        var train = ClassificationDataset.Build(ClassifierTestData.Make(30, 1), ClassifierTestData.LabelNames, options);
+        var classifier = new TextClassifier(train.Featurizer, train.LabelNames, options.Dim, new EmbedSharp.Randomness.Generator(0));
+        classifier.Output.Weight.Value[1, 3] = float.NaN;
+        var model = Path.Combine(_dir, "nan.safetensors");
+        classifier.Save(model);
+        var test = Write("test.txt", ClassifierTestData.Make(5, 2));
+        foreach (var args in new[] { new[] { "classify", "test", model, test }, ["classify", "predict", model, test] })
+        {
+            var (code, output, err) = CliRunner.Invoke(null, args);
+            Assert.Equal(1, code);
+            Assert.Equal($"embedsharp: {model}: output.weight holds NaN at row 1, column 3; a classifier with NaN or infinite weights gives no meaningful prediction (did its training diverge? train again with a lower --lr).", err.Trim());
+            Assert.Empty(output);
+        }
+    }
+
+    [Fact]
+    public void An_endless_line_to_predict_or_train_on_is_one_line_naming_the_file_and_line()
+    {
+        var train = Write("t.txt", ClassifierTestData.Make(30, 1));
+        var model = Path.Combine(_dir, "m.safetensors");
+        Assert.Equal(0, CliRunner.Invoke(null, "classify", "train", "--input", train, "--output", model, "--dim", "4").Code);
+        var endless = Path.Combine(_dir, "endless.txt");
+        using (var f = File.Create(endless))
+        {
+            f.Write("__label__music guitar song\n__label__music "u8);
+            var chunk = new byte[1 << 20];
+            chunk.AsSpan().Fill((byte)'a');
+            for (var i = 0; i <= 16; i++)
+            {
+                f.Write(chunk);
+            }
+        }
+
+        var (code, output, err) = CliRunner.Invoke(null, "classify", "predict", model, endless);
+        Assert.Equal(1, code);
+        Assert.Equal("__label__music", output.Trim()); // the lines before it were answered
+        Assert.Equal($"embedsharp: {endless}: Line 2 is longer than 16,777,216 characters: is this the right file? One example or text takes one line.", err.Trim());
+
+        var other = Path.Combine(_dir, "m2.safetensors");
+        (code, _, err) = CliRunner.Invoke(null, "classify", "train", "--input", endless, "--output", other);
+        Assert.Equal(1, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains($"{endless}: Line 2 is longer", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(other));
+        Assert.Equal(["endless.txt", "m.safetensors", "t.txt"], Directory.GetFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
     private string Write(string name, IEnumerable<LabeledText> examples)
     {
         var path = Path.Combine(_dir, name);

@@ -208,7 +208,8 @@ public sealed class WordVectorTrainerTests : IDisposable
         };
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new WordVectorTrainer(o));
         Assert.Equal(name, e.ParamName);
-        Assert.Contains($"{name} = {value}", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"{name} must be ", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"(was {value})", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,11 +21,20 @@ internal sealed class WhitespaceTokenReader
     private int _length;
     private byte[] _token = new byte[64];
     private bool _atEnd;
+    private readonly int _maxTokenBytes;
+    private readonly Func<long, Exception>? _tooLong;
 
-    public WhitespaceTokenReader(Stream stream, int bufferSize = 1 << 16)
+    /// <param name="stream">The bytes to read.</param>
+    /// <param name="bufferSize">Bytes read from the stream at a time.</param>
+    /// <param name="maxTokenBytes">The longest token accepted; a longer one throws <paramref name="tooLong"/>'s
+    /// exception (made from the token's start offset) instead of growing the token buffer without end.</param>
+    /// <param name="tooLong">Makes the error for an over-long token; required with a bound.</param>
+    public WhitespaceTokenReader(Stream stream, int bufferSize = 1 << 16, int maxTokenBytes = int.MaxValue, Func<long, Exception>? tooLong = null)
     {
         _stream = stream;
         _buffer = new byte[bufferSize];
+        _maxTokenBytes = maxTokenBytes;
+        _tooLong = tooLong;
     }
 
     /// <summary>True once a read found the end of the stream (fastText's <c>in.eof()</c>).</summary>
@@ -88,7 +97,12 @@ internal sealed class WhitespaceTokenReader
 
             if (count == _token.Length)
             {
-                Array.Resize(ref _token, _token.Length * 2);
+                if (count >= _maxTokenBytes)
+                {
+                    throw _tooLong?.Invoke(Position - 1 - count) ?? new InvalidDataException($"A token is longer than {_maxTokenBytes} bytes.");
+                }
+
+                Array.Resize(ref _token, (int)Math.Min(_token.Length * 2L, _maxTokenBytes));
             }
 
             _token[count++] = c;
