@@ -3,7 +3,7 @@
 #
 #   tools/fuzz/run.sh --fuzz N [--seed S] [--reader NAME[,NAME…]] [--case I]
 #
-#   --fuzz N     cases per reader (the test suite runs 60; the fixed cases come first: every seed unmodified,
+#   --fuzz N     cases per reader (the test suite runs 100; the fixed cases come first: every seed unmodified,
 #                an empty file, an endless line; then seeded random mutations)
 #   --seed S     run seed (default 14, the suite's); case I of reader R under seed S is the same input every run
 #   --reader R   only these readers (comma-separated); --list prints the names

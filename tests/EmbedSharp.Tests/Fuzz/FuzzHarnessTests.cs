@@ -160,7 +160,7 @@ public sealed class FuzzHarnessTests
         [
             "word2vec-text", "fasttext-vec", "glove", "word2vec-binary", "word2vec-text-gz", "glove-gz", "word2vec-binary-gz",
             "native-esvec", "npy-words", "npy-words-mapped", "safetensors-words", "vectors-detect", "fasttext-bin", "fasttext-bin-gz",
-            "npy", "safetensors", "sentencepiece", "wordpiece", "gpt2-bpe", "checkpoint", "classifier",
+            "npy", "safetensors", "npy-pipe", "safetensors-pipe", "sentencepiece", "wordpiece", "gpt2-bpe", "checkpoint", "classifier",
         ];
         Assert.Equal(expected, FuzzTargets.All.Select(t => t.Name));
         Assert.All(FuzzTargets.All, t => Assert.NotEmpty(t.Seeds));

@@ -284,7 +284,7 @@ internal sealed class FuzzRunner
             return (Outcome.Accepted, null);
         }
 
-        if (checkFailed && (error is FuzzCheckException || !IsBadInput(error, fuzzCase)))
+        if (checkFailed && (error is FuzzCheckException || !IsBadInput(error, fuzzCase, target)))
         {
             return (Outcome.Failed, error is FuzzCheckException
                 ? "accepted, but the result is wrong: " + error.Message
@@ -308,7 +308,7 @@ internal sealed class FuzzRunner
             return (Outcome.Failed, string.Create(CultureInfo.InvariantCulture, $"the message is {message.Length:N0} characters long: {Describe(error)}"));
         }
 
-        if (!fuzzCase.Input.Files.Any(f => message.Contains(f.Name, StringComparison.Ordinal)))
+        if (!target.UnnamedInput && !fuzzCase.Input.Files.Any(f => message.Contains(f.Name, StringComparison.Ordinal)))
         {
             return (Outcome.Failed, "the message does not name the file: " + Describe(error));
         }
@@ -321,9 +321,9 @@ internal sealed class FuzzRunner
         return (Outcome.Refused, null);
     }
 
-    private bool IsBadInput(Exception e, FuzzCase fuzzCase) =>
+    private bool IsBadInput(Exception e, FuzzCase fuzzCase, FuzzTarget target) =>
         BadInputTypes.Any(t => t.IsInstanceOfType(e)) && !e.Message.Contains('\n', StringComparison.Ordinal) && e.Message.Length <= MaxMessageLength
-        && fuzzCase.Input.Files.Any(f => e.Message.Contains(f.Name, StringComparison.Ordinal));
+        && (target.UnnamedInput || fuzzCase.Input.Files.Any(f => e.Message.Contains(f.Name, StringComparison.Ordinal)));
 
     private static string? Describe(Exception? e)
     {

@@ -49,6 +49,10 @@ internal sealed class FuzzTarget
     /// megabytes) must be refused, by the reader's bound on one line: allocating little, not holding the line.</summary>
     public bool LineBased { get; init; }
 
+    /// <summary>True when the reader is given a stream without a name (a pipe): its messages say "stream" instead of
+    /// naming the file, and are still checked to be one line.</summary>
+    public bool UnnamedInput { get; init; }
+
     /// <summary>The file of a seed the endless line goes to (e.g. the merges of a BPE vocabulary).</summary>
     public int EndlessFile { get; init; }
 

@@ -61,6 +61,8 @@ internal static class FuzzTargets
             p => FastTextModel.Load(p[0]), CheckFastText) { Gzip = true },
         new("npy", NpySeeds, p => NpyFile.Read(p[0]), CheckNpy),
         new("safetensors", SafetensorsSeeds, p => SafetensorsFile.Read(p[0]), CheckSafetensors),
+        new("npy-pipe", NpySeeds, p => ReadPiped(p[0], NpyFile.Read), CheckNpy) { UnnamedInput = true },
+        new("safetensors-pipe", SafetensorsSeeds, p => ReadPiped(p[0], SafetensorsFile.Read), CheckSafetensors) { UnnamedInput = true },
         new("sentencepiece", () => Fixtures(("sentencepiece", "bpe_suffix.model"), ("sentencepiece", "unigram_identity.model"),
             ("sentencepiece", "unigram.model"), ("sentencepiece", "bpe.model"), ("sentencepiece", "unigram_bytes.model")),
             p => SentencePieceTokenizer.Load(p[0]), CheckTokenizer),
@@ -71,6 +73,14 @@ internal static class FuzzTargets
     ];
 
     public static FuzzTarget Get(string name) => All.Single(t => t.Name == name);
+
+    /// <summary>Reads through the Stream overload as from a pipe: forward only, no length.</summary>
+    private static T ReadPiped<T>(string path, Func<Stream, T> read)
+    {
+        using var file = File.OpenRead(path);
+        using var pipe = new ForwardOnly(file);
+        return read(pipe);
+    }
 
     private static string DataPath(string folder, string name) => Path.Combine(AppContext.BaseDirectory, "data", folder, name);
 
@@ -394,5 +404,33 @@ internal static class FuzzTargets
         {
             Expect(float.IsFinite(p.Probability) && p.Label >= 0 && p.Label < c.LabelNames.Count, $"prediction {p}");
         }
+    }
+
+    /// <summary>A stream that cannot seek or tell its length, like a pipe.</summary>
+    private sealed class ForwardOnly(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 4096));
+
+        public override int Read(Span<byte> buffer) => inner.Read(buffer[..Math.Min(buffer.Length, 4096)]);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -14,7 +14,7 @@ internal static class FuzzSettings
 {
     public const int DefaultSeed = 14;
 
-    public const int DefaultCases = 60;
+    public const int DefaultCases = 100;
 
     public static int Cases => Int("EMBEDSHARP_FUZZ_CASES") ?? DefaultCases;
 
@@ -90,6 +90,8 @@ public sealed class TensorFuzzTests
     [Theory]
     [InlineData("npy")]
     [InlineData("safetensors")]
+    [InlineData("npy-pipe")]
+    [InlineData("safetensors-pipe")]
     public void Bad_input_is_refused_or_read_never_crashes_hangs_or_allocates_without_bound(string reader) => FuzzSettings.Run(reader);
 }
 
