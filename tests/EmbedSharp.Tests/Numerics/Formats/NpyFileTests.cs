@@ -441,4 +441,75 @@ public class NpyFileTests
     {
         Assert.Throws<FileNotFoundException>(() => NpyFile.Read(PathOf("no_such_file.npy")));
     }
+
+    [Theory]
+    [InlineData("(1000000000, 1000)", "<f4")]
+    [InlineData("(500000000,)", "<i8")]
+    public void A_lying_shape_in_a_pipe_is_refused_having_held_only_what_the_pipe_held(string shape, string descr)
+    {
+        var bytes = Npy($"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}", new byte[24]);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<TensorFormatException>(() => NpyFile.Read(new ForwardOnlyStream(bytes)));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 4 << 20);
+        Assert.Contains("ends early", e.Message, StringComparison.Ordinal);
+        Assert.Equal(bytes.Length, e.ByteOffset);
+    }
+
+    [Fact]
+    public void A_pipe_holding_more_than_one_read_ahead_chunk_reads_the_same_values()
+    {
+        var tensor = Sample(700, 1000); // 2.8 MB: several 1 MB read-ahead chunks
+        using var buffer = new MemoryStream();
+        NpyFile.Write(buffer, tensor);
+        AssertBitEqual(tensor, NpyFile.ReadTensor(new ForwardOnlyStream(buffer.ToArray())));
+    }
+
+    [Fact]
+    public void Text_quoted_from_a_corrupt_header_keeps_the_message_on_one_line()
+    {
+        var bytes = Npy("{'descr': '<f4',\n\r 'fortran_order': False, 'shape': (2, 3), 'x\u0085y': 1, }", new byte[24]);
+        var e = Assert.Throws<TensorFormatException>(() => NpyFile.Read(new MemoryStream(bytes)));
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.DoesNotContain('\r', e.Message);
+        Assert.DoesNotContain('\u0085', e.Message);
+        Assert.Contains("'x\\u0085y'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_fifo_is_refused_at_once_naming_it()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var dir = Directory.CreateTempSubdirectory("embedsharp-npy-fifo-");
+        try
+        {
+            var fifo = Path.Combine(dir.FullName, "in.npy");
+            using (var mk = System.Diagnostics.Process.Start("mkfifo", fifo))
+            {
+                await mk.WaitForExitAsync();
+            }
+
+            var writer = Task.Run(() =>
+            {
+                try
+                {
+                    File.WriteAllBytes(fifo, Bytes("f4_2x3.npy"));
+                }
+                catch (IOException)
+                {
+                    // the reader closed its end first
+                }
+            });
+            var e = Assert.Throws<IOException>(() => NpyFile.Read(fifo));
+            Assert.Contains($"'{fifo}' is a pipe or FIFO", e.Message, StringComparison.Ordinal);
+            await writer.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }

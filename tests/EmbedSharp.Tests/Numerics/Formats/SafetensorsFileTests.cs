@@ -319,4 +319,81 @@ public class SafetensorsFileTests
             dir.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public void A_lying_header_length_in_a_pipe_is_refused_having_held_only_what_the_pipe_held()
+    {
+        var bytes = St("{}", [], headerLength: 90_000_000);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<TensorFormatException>(() => SafetensorsFile.Read(new FormatFixtures.ForwardOnlyStream(bytes)));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 4 << 20);
+        Assert.Contains("ends early", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_lying_tensor_size_in_a_pipe_is_refused_having_held_only_what_the_pipe_held()
+    {
+        var bytes = St("{\"w\":{\"dtype\":\"F32\",\"shape\":[100000,1000],\"data_offsets\":[0,400000000]}}", new byte[64]);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<TensorFormatException>(() => SafetensorsFile.Read(new FormatFixtures.ForwardOnlyStream(bytes)));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 4 << 20);
+        Assert.Contains("tensor 'w' needs 400000000 bytes but only 64 follow", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pipe_holding_tensors_larger_than_one_read_ahead_chunk_reads_the_same_values()
+    {
+        var tensors = new Dictionary<string, FloatTensor> { ["a"] = Sample(600, 1000), ["b"] = Sample(3) };
+        using var buffer = new MemoryStream();
+        SafetensorsFile.Write(buffer, tensors);
+        var read = SafetensorsFile.Read(new FormatFixtures.ForwardOnlyStream(buffer.ToArray()));
+        AssertBitEqual(tensors["a"], read.GetTensor("a"));
+        AssertBitEqual(tensors["b"], read.GetTensor("b"));
+    }
+
+    [Fact]
+    public void A_name_holding_a_line_break_keeps_the_message_on_one_line()
+    {
+        var e = Refused(St("{\"a\\nb\":{\"dtype\":\"X\",\"shape\":[],\"data_offsets\":[0,0]}}", []));
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains("'a\\nb'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_fifo_is_refused_at_once_naming_it()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var dir = Directory.CreateTempSubdirectory("embedsharp-st-fifo-");
+        try
+        {
+            var fifo = Path.Combine(dir.FullName, "in.safetensors");
+            using (var mk = System.Diagnostics.Process.Start("mkfifo", fifo))
+            {
+                await mk.WaitForExitAsync();
+            }
+
+            var writer = Task.Run(() =>
+            {
+                try
+                {
+                    File.WriteAllBytes(fifo, Bytes("f32_pair.safetensors"));
+                }
+                catch (IOException)
+                {
+                    // the reader closed its end first
+                }
+            });
+            var e = Assert.Throws<IOException>(() => SafetensorsFile.Read(fifo));
+            Assert.Contains($"'{fifo}' is a pipe or FIFO", e.Message, StringComparison.Ordinal);
+            await writer.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }

@@ -10,9 +10,12 @@ namespace EmbedSharp.Numerics.Formats.Npy;
 /// Reads versions 1.0, 2.0 and 3.0 with dtypes <c>&lt;f4</c>, <c>&lt;f8</c>, <c>&lt;i4</c>, <c>&lt;i8</c>.
 /// Bad input throws <see cref="TensorFormatException"/> (with file path and byte offset) for: a wrong magic string,
 /// an unknown version, a malformed header dict, Fortran order, big-endian, object or any other dtype, a shape whose
-/// byte count overflows, and data that is shorter or longer than the shape needs. For files and seekable streams
-/// the data length is checked against the stream length before anything is allocated; a non-seekable stream can
-/// only be found truncated while reading. A stream must end where the array data ends.
+/// byte count overflows, and data that is shorter or longer than the shape needs. No header claim is trusted before
+/// it is checked: for a file or seekable stream the header and data lengths are checked against the stream's length
+/// before anything is allocated; a non-seekable stream (<see cref="Read(Stream)"/> over a pipe) is read ahead in
+/// 1 MB chunks until the claimed bytes are there, so a lying header costs at most the bytes the stream really holds.
+/// <see cref="Read(string)"/> opens the file once and refuses a pipe, FIFO or device, naming it. A stream must end
+/// where the array data ends. Every error message is one line (control characters from the file are escaped).
 /// </remarks>
 public static class NpyFile
 {
@@ -74,9 +77,8 @@ public static class NpyFile
         NpyWriter.Write(stream, tensor);
     }
 
-    private static FileStream OpenRead(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
-    }
+    /// <summary>Opens the file once, through <see cref="InputFile"/>: a pipe, FIFO or device is refused, because the
+    /// header's claims are checked against the file's length before anything is allocated.</summary>
+    private static FileStream OpenRead(string path) =>
+        InputFile.Open(path, seekableFor: "a .npy file's header is checked against its length before the array is allocated");
 }

@@ -217,7 +217,13 @@ internal sealed record NpyHeader(NpyDType DType, long[] Shape)
         throw fail($"The dtype '{s}' is not supported; supported: '<f4', '<f8', '<i4', '<i8'.");
     }
 
-    private static string Quote(string text) => text.Length <= 200 ? $"\"{text.TrimEnd()}\"" : $"\"{text[..200]}…\"";
+    /// <summary>The header text for a message: at most 200 characters, trailing padding dropped (control characters
+    /// are escaped by <see cref="TensorStreamReader.Error(string)"/>, so the message stays on one line).</summary>
+    private static string Quote(string text)
+    {
+        var shown = text.TrimEnd();
+        return shown.Length <= 200 ? $"\"{shown}\"" : $"\"{shown[..200]}…\"";
+    }
 
     /// <summary>A Python tuple (kept apart from lists: the shape must be a tuple).</summary>
     private sealed record PythonTuple(List<object?> Items);

@@ -53,6 +53,7 @@ internal static class NpyReader
         }
 
         var headerStart = reader.Offset;
+        reader.EnsureAvailable(headerLength, "the header");
         var bytes = new byte[headerLength];
         reader.ReadExactly(bytes, "the header");
         string text;
@@ -85,6 +86,7 @@ internal static class NpyReader
     {
         var header = ReadHeader(reader);
         var kind = NpyHeader.KindOf(header.DType);
+        reader.EnsureAvailable(header.ElementCount * ElementCodec.SizeOf(kind), "the array data");
         NpyArray array;
         if (ElementCodec.IsInteger(kind))
         {

@@ -12,7 +12,11 @@ namespace EmbedSharp.Numerics.Formats.Safetensors;
 /// and byte offset) for: a header length over 100 MB or beyond the file, a header that is not a JSON object, invalid
 /// JSON, a missing or mistyped field, an unknown dtype, a duplicate name, metadata values that are not strings,
 /// offsets that do not tile the data buffer exactly (gaps, overlaps, out of range, not equal to shape × dtype size),
-/// and a file that is truncated or longer than its tensors. The header is checked before any tensor is allocated.
+/// and a file that is truncated or longer than its tensors. The header is checked before any tensor is allocated,
+/// and no length is trusted before it is checked: against the file's length for a file or seekable stream, and for a
+/// non-seekable stream by reading the claimed bytes ahead in 1 MB chunks, so a lying header costs at most the bytes
+/// the stream really holds. <see cref="Read(string)"/> opens the file once and refuses a pipe, FIFO or device, naming
+/// it. Every error message is one line (control characters from the file, e.g. in a tensor name, are escaped).
 /// </remarks>
 public static class SafetensorsFile
 {
@@ -20,8 +24,7 @@ public static class SafetensorsFile
     /// <exception cref="TensorFormatException">The file is malformed.</exception>
     public static SafetensorsContent Read(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        using var stream = InputFile.Open(path, seekableFor: "a safetensors file's header is checked against its length before any tensor is allocated");
         return SafetensorsReader.Read(new TensorStreamReader(stream, path));
     }
 

@@ -29,6 +29,7 @@ internal static class SafetensorsReader
                 $"The header length {headerLength} is larger than the rest of the file ({remaining} bytes)."), 0);
         }
 
+        reader.EnsureAvailable((long)headerLength, "the header");
         var header = new byte[headerLength];
         reader.ReadExactly(header, "the header");
         var dataStart = reader.Offset;
@@ -46,6 +47,11 @@ internal static class SafetensorsReader
             var kind = KindOf(info.DType);
             var fileOffset = dataStart + info.Begin;
             var count = info.Shape.Count == 0 ? 1 : FloatTensor.Product(info.Shape.ToArray());
+            if (kind is not null)
+            {
+                reader.EnsureAvailable(info.End - info.Begin, $"tensor '{info.Name}'");
+            }
+
             if (kind is null)
             {
                 ElementCodec.Skip(reader, info.End - info.Begin);
