@@ -11,7 +11,7 @@ internal static class TrainVectorsCommand
 {
     public static Command Create()
     {
-        var corpus = new Argument<string>("CORPUS") { Description = "A text file (tokens separated by whitespace, one sentence per line), or - for standard input (copied to a temporary file while counting)." };
+        var corpus = new Argument<string>("CORPUS") { Description = "A text file (tokens separated by whitespace, one sentence per line), or - for standard input; standard input or a pipe is copied to a temporary file while counting (deleted at the end)." };
         var model = new Option<string>("--model") { Description = "skipgram or cbow.", DefaultValueFactory = _ => "skipgram" };
         var loss = new Option<string>("--loss") { Description = "ns (negative sampling), hs (hierarchical softmax) or softmax.", DefaultValueFactory = _ => "ns" };
         var defaults = FastTextOptions.Unsupervised();
@@ -74,6 +74,19 @@ internal static class TrainVectorsCommand
                 {
                     using var stdin = Console.OpenStandardInput();
                     return resumeFrom is null ? trainer.Train(stdin, progress) : trainer.Resume(resumeFrom, stdin, progress);
+                }
+
+                if (File.Exists(path))
+                {
+                    // A pipe or FIFO (e.g. <(zcat corpus.gz)) is read once, like standard input: copied to a temporary
+                    // file while counting. A regular file is trained on in place (and a device refused by the trainer).
+                    using (var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1))
+                    {
+                        if (!probe.CanSeek)
+                        {
+                            return resumeFrom is null ? trainer.Train(probe, progress) : trainer.Resume(resumeFrom, probe, progress);
+                        }
+                    }
                 }
 
                 return resumeFrom is null ? trainer.Train(path, progress) : trainer.Resume(resumeFrom, path, progress);

@@ -114,6 +114,29 @@ public sealed class TrainVectorsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_fifo_corpus_is_read_once_like_standard_input()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var corpus = Path.Combine(AppContext.BaseDirectory, "data", "fasttext", "corpus.txt");
+        var fifo = Path.Combine(_dir, "corpus.fifo");
+        using (var mk = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            await mk.WaitForExitAsync();
+        }
+
+        var writer = Task.Run(() => File.WriteAllBytes(fifo, File.ReadAllBytes(corpus)));
+        var (code, _, err) = CliRunner.Invoke(null, "train-vectors", fifo, "--dim", "4", "--epoch", "1", "--min-count", "2", "--thread", "1", "--bucket", "100",
+            "--out", Path.Combine(_dir, "f"));
+        await writer.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(Path.Combine(_dir, "f.vec")));
+    }
+
+    [Fact]
     public void A_damaged_or_old_checkpoint_is_one_line_naming_it_and_the_section()
     {
         var corpus = Path.Combine(AppContext.BaseDirectory, "data", "fasttext", "corpus.txt");
