@@ -1,9 +1,9 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Unicode;
 using EmbedSharp.Numerics;
+using EmbedSharp.Numerics.Formats;
 using EmbedSharp.Vectors.Formats;
 
 namespace EmbedSharp.FastText;
@@ -39,7 +39,7 @@ internal static class FastTextBinReader
             stream.Position = start;
             if (n == 2 && head[0] == 0x1F && head[1] == 0x8B)
             {
-                using var gz = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
+                using var gz = GzipInput.Open(stream, path, m => new FastTextFormatException(path, m), leaveOpen: true);
                 return Read(new FastTextBinInput(gz, path), options);
             }
         }

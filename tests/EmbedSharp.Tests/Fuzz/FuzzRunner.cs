@@ -71,8 +71,10 @@ internal sealed class FuzzRunner
     public long AllocationSlack { get; init; } = 64L << 20;
 
     /// <summary>Allocation allowed for the endless line of a line-based reader, plus the file's size: a reader that
-    /// refuses the line at its bound stays far below; one that holds the line (two bytes per character) cannot.</summary>
-    public long EndlessSlack { get; init; } = 8L << 20;
+    /// refuses the line at its bound stays below (the text vector readers keep up to 4 MiB of a line before they know
+    /// the dimension, in a buffer that grows by doubling); one that holds the 16–32 MB line (two bytes per character as
+    /// a string) cannot.</summary>
+    public long EndlessSlack { get; init; } = 16L << 20;
 
     /// <summary>Longest message accepted: one line a person reads, not a dump of the input.</summary>
     public int MaxMessageLength { get; init; } = 1000;

@@ -15,7 +15,7 @@ public abstract class FileFormatException : Exception
 {
     /// <summary>Creates an exception with a plain message and no location.</summary>
     protected FileFormatException(string message, Exception? innerException = null)
-        : base(message, innerException)
+        : base(OneLine(message), innerException)
     {
     }
 
@@ -43,7 +43,7 @@ public abstract class FileFormatException : Exception
     /// <param name="byteOffset">Byte offset, or −1.</param>
     /// <param name="innerException">The underlying error, if any.</param>
     protected FileFormatException(string formattedMessage, string? filePath, long line, long byteOffset, Exception? innerException)
-        : base(formattedMessage, innerException)
+        : base(OneLine(formattedMessage), innerException)
     {
         FilePath = filePath;
         Line = line;
@@ -59,9 +59,35 @@ public abstract class FileFormatException : Exception
     /// <summary>Byte offset from the start of the file where the problem was found, or −1 if not tied to one place.</summary>
     public long ByteOffset { get; } = -1;
 
+    /// <summary>Messages quote bytes from the bad input (a token, a word, a header), which may hold line breaks or other
+    /// control characters; they are written as escapes (<c>\r</c>, <c>\n</c>, <c>\t</c>, <c>\x1B</c>) so that a
+    /// message is always one line.</summary>
+    private static string OneLine(string message)
+    {
+        if (!message.AsSpan().ContainsAnyInRange('\0', '\x1F') && !message.Contains('\x7F', StringComparison.Ordinal))
+        {
+            return message;
+        }
+
+        var sb = new StringBuilder(message.Length + 8);
+        foreach (var c in message)
+        {
+            _ = c switch
+            {
+                '\r' => sb.Append("\\r"),
+                '\n' => sb.Append("\\n"),
+                '\t' => sb.Append("\\t"),
+                < ' ' or '\x7F' => sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:X2}"),
+                _ => sb.Append(c),
+            };
+        }
+
+        return sb.ToString();
+    }
+
     private static string Describe(string message, string? filePath, long line, long byteOffset, string unnamedSource)
     {
-        var sb = new StringBuilder(message);
+        var sb = new StringBuilder(OneLine(message));
         sb.Append(" (").Append(filePath is null ? unnamedSource : $"'{filePath}'");
         if (line >= 0)
         {

@@ -107,7 +107,7 @@ internal sealed class VectorFileInput : IDisposable
         }
 
         var raw = RawStream();
-        _content = IsGzip ? new GZipStream(raw, CompressionMode.Decompress, leaveOpen: false) : raw;
+        _content = IsGzip ? GzipInput.Open(raw, Path, Damaged) : raw;
         return _content;
     }
 
@@ -118,13 +118,15 @@ internal sealed class VectorFileInput : IDisposable
         _file.Dispose();
     }
 
-    private GZipStream? _gzip;
+    private Stream? _gzip;
+
+    private static VectorFormatException Damaged(string message) => new(message);
 
     private byte[] ContentHead()
     {
         if (_contentHead is null)
         {
-            _gzip = new GZipStream(RawStream(), CompressionMode.Decompress, leaveOpen: false);
+            _gzip = GzipInput.Open(RawStream(), Path, Damaged);
             var head = new byte[ProbeBytes];
             var n = _gzip.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             _contentHead = head[..n];

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 using System.Text.Unicode;
 using EmbedSharp.Numerics.Formats;
@@ -170,7 +169,7 @@ internal static class WordListFile
         }
 
         using var file = InputFile.Open(path, seekableFor: null);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        using var gzip = GzipInput.Open(file, path, m => new TensorFormatException(m));
         using var memory = new MemoryStream();
         var chunk = new byte[1 << 16];
         int read;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using EmbedSharp.Numerics;
 using EmbedSharp.Numerics.Formats;
 using EmbedSharp.Numerics.Formats.Npy;
@@ -63,7 +62,7 @@ public static class NpyVocabFile
     {
         FloatTensor matrix;
         using (var file = InputFile.Open(matrixPath, seekableFor: null))
-        using (var stream = WordListFile.IsGzip(matrixPath) ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file)
+        using (var stream = WordListFile.IsGzip(matrixPath) ? GzipInput.Open(file, matrixPath, m => new TensorFormatException(m)) : file)
         {
             var reader = new TensorStreamReader(stream, matrixPath);
             var header = NpyReader.ReadHeader(reader);

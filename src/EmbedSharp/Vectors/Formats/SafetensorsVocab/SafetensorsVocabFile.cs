@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using EmbedSharp.Numerics;
@@ -48,7 +47,7 @@ public static class SafetensorsVocabFile
         {
             // Decompressed into memory (the reader seeks), as far as the data goes and at most what one array holds:
             // the header's claims are then checked against what is really there.
-            using var gzip = new GZipStream(InputFile.Open(path, seekableFor: null), CompressionMode.Decompress);
+            using var gzip = GzipInput.Open(InputFile.Open(path, seekableFor: null), path, m => new TensorFormatException(m));
             using var memory = new MemoryStream();
             var chunk = new byte[1 << 16];
             int read;
