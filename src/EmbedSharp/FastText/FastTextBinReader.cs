@@ -177,7 +177,7 @@ internal static class FastTextBinReader
             {
                 if (options.InvalidUtf8 == Utf8Policy.Strict)
                 {
-                    throw input.Error(Invariant($"Entry {i} is not valid UTF-8 (bytes {Convert.ToHexString(bytes)}); choose Utf8Policy.Replace or Skip to accept it."), wordAt);
+                    throw input.Error(Invariant($"Entry {i} is not valid UTF-8 (bytes {HexPrefix(bytes)}); choose Utf8Policy.Replace or Skip to accept it."), wordAt);
                 }
 
                 invalidList.Add(i);
@@ -189,7 +189,7 @@ internal static class FastTextBinReader
             var expected = i < nwords ? FastTextEntryType.Word : FastTextEntryType.Label;
             if (type != (byte)expected)
             {
-                throw input.Error(Invariant($"Entry {i} ('{Encoding.UTF8.GetString(bytes)}') has type {type}; with nwords = {nwords} it must be {(byte)expected} ({expected}): words come first, then labels."), typeAt);
+                throw input.Error(Invariant($"Entry {i} ('{TextPrefix(bytes)}') has type {type}; with nwords = {nwords} it must be {(byte)expected} ({expected}): words come first, then labels."), typeAt);
             }
 
             entries.Add((bytes.ToArray(), count, expected));
@@ -332,4 +332,15 @@ internal static class FastTextBinReader
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>At most the first 32 bytes of a word in hex, for a message (a damaged word may be a megabyte long).</summary>
+    private static string HexPrefix(ReadOnlySpan<byte> bytes) =>
+        bytes.Length <= 32 ? Convert.ToHexString(bytes) : Invariant($"{Convert.ToHexString(bytes[..32])}… ({bytes.Length:N0} bytes)");
+
+    /// <summary>At most the first 40 characters of a word, for a message.</summary>
+    private static string TextPrefix(ReadOnlySpan<byte> bytes)
+    {
+        var text = Encoding.UTF8.GetString(bytes[..Math.Min(bytes.Length, 160)]);
+        return text.Length <= 40 && bytes.Length <= 160 ? text : Invariant($"{text[..Math.Min(text.Length, 40)]}… ({bytes.Length:N0} bytes)");
+    }
 }

@@ -209,8 +209,16 @@ public sealed class TextClassifier : Module
     private static FloatTensor GetTensor(SafetensorsContent content, string name, string path) =>
         content.Contains(name) ? content.GetTensor(name) : throw new FastTextFormatException(path, $"{path}: tensor '{name}' is missing.");
 
-    /// <summary>Refuses a NaN or ±Inf weight naming the tensor, row and column: such a model scores every text NaN
-    /// (<c>classify test</c> would print "Loss NaN"). Checked a vector at a time, at memory speed.</summary>
+    /// <summary>The largest weight magnitude a classifier file may hold. Training (learning rate at most 10) stays
+    /// many orders of magnitude below; the bound keeps inference finite: a hidden value (a mean of rows) times a weight
+    /// is at most 10^30, so a logit, a sum of D such products, cannot overflow float for D up to 3 × 10^8, and the
+    /// softmax over finite logits is finite. A damaged file whose bytes became a weight of 10^38 would otherwise
+    /// predict probability NaN.</summary>
+    internal const float MaxWeightMagnitude = 1e15f;
+
+    /// <summary>Refuses a NaN, ±Inf or implausibly large weight (over <see cref="MaxWeightMagnitude"/>) naming the
+    /// tensor, row and column: such a model scores texts NaN (<c>classify test</c> would print "Loss NaN"). Checked a
+    /// vector at a time, at memory speed.</summary>
     private static void CheckFinite(FloatTensor tensor, string name, string path)
     {
         var dim = tensor.Shape[1];
@@ -218,12 +226,19 @@ public sealed class TextClassifier : Module
         for (var c = 0; c < tensor.ChunkCount; c++)
         {
             var chunk = tensor.Chunk(c);
-            var i = FastTextBinReader.IndexOfNonFinite(chunk);
-            if (i >= 0)
+            var largest = chunk.IsEmpty ? 0f : TensorPrimitives.MaxMagnitude(chunk); // NaN if any element is NaN
+            if (!(MathF.Abs(largest) <= MaxWeightMagnitude))
             {
+                var i = 0;
+                while (MathF.Abs(chunk[i]) <= MaxWeightMagnitude)
+                {
+                    i++;
+                }
+
                 var element = done + i;
+                var what = float.IsFinite(chunk[i]) ? $"a weight over {MaxWeightMagnitude:0e0} in magnitude, which no training produces (is the file damaged?)" : "a classifier with NaN or infinite weights gives no meaningful prediction (did its training diverge? train again with a lower --lr)";
                 throw new FastTextFormatException(path, string.Create(CultureInfo.InvariantCulture,
-                    $"{path}: {name} holds {chunk[i]} at row {element / dim}, column {element % dim}; a classifier with NaN or infinite weights gives no meaningful prediction (did its training diverge? train again with a lower --lr)."));
+                    $"{path}: {name} holds {chunk[i]} at row {element / dim}, column {element % dim}; {what}."));
             }
 
             done += chunk.Length;

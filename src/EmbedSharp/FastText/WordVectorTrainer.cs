@@ -442,20 +442,8 @@ public sealed class WordVectorTrainer
     }
 
     /// <summary>A read-only stream that copies every byte it reads from <c>source</c> to <c>copy</c>.</summary>
-    private sealed class CopyingReadStream(Stream source, Stream copy) : Stream
+    private sealed class CopyingReadStream(Stream source, Stream copy) : ForwardReadStream
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
         public override int Read(Span<byte> buffer)
         {
             var n = source.Read(buffer);
@@ -465,15 +453,5 @@ public sealed class WordVectorTrainer
 
         /// <summary>Copies what the reader has not consumed (nothing, once it has seen the end).</summary>
         public void CopyToEnd() => source.CopyTo(copy, 1 << 20);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

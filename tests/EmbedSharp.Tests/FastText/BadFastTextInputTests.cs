@@ -247,6 +247,14 @@ public sealed class BadFastTextInputTests : IDisposable
         model.Output.Weight.Value[2, 1] = float.NegativeInfinity;
         model.Save(path);
         Assert.Contains("output.weight holds -Infinity at row 2, column 1", Assert.Throws<FastTextFormatException>(() => TextClassifier.FromFile(path)).Message, StringComparison.Ordinal);
+
+        // Finite but absurd (a damaged byte made it -1.7e38): the logits would overflow and predict NaN.
+        model.Output.Weight.Value[2, 1] = -1.7e38f;
+        model.Save(path);
+        Assert.Contains("output.weight holds -1.7E+38 at row 2, column 1; a weight over 1e15 in magnitude", Assert.Throws<FastTextFormatException>(() => TextClassifier.FromFile(path)).Message, StringComparison.Ordinal);
+        model.Output.Weight.Value[2, 1] = 1e15f;
+        model.Save(path);
+        _ = TextClassifier.FromFile(path);
     }
 
     [Fact]

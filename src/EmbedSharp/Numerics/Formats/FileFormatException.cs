@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -59,25 +60,34 @@ public abstract class FileFormatException : Exception
     /// <summary>Byte offset from the start of the file where the problem was found, or −1 if not tied to one place.</summary>
     public long ByteOffset { get; } = -1;
 
-    /// <summary>Messages quote bytes from the bad input (a token, a word, a header), which may hold line breaks or other
-    /// control characters; they are written as escapes (<c>\r</c>, <c>\n</c>, <c>\t</c>, <c>\x1B</c>) so that a
-    /// message is always one line.</summary>
-    private static string OneLine(string message)
+    /// <summary>The C0 and C1 control characters, DEL, and the Unicode line and paragraph separators.</summary>
+    private static readonly SearchValues<char> LineBreaking = SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000A\u000B\u000C\u000D\u000E\u000F"
+        + "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F"
+        + "\u0080\u0081\u0082\u0083\u0084\u0085\u0086\u0087\u0088\u0089\u008A\u008B\u008C\u008D\u008E\u008F"
+        + "\u0090\u0091\u0092\u0093\u0094\u0095\u0096\u0097\u0098\u0099\u009A\u009B\u009C\u009D\u009E\u009F"
+        + "\u2028\u2029");
+
+    /// <summary>Messages quote text from the bad input (a token, a word, a header, a name), which may hold line breaks
+    /// or other control characters; they are written as <c>\n</c>, <c>\r</c>, <c>\t</c> or <c>\uXXXX</c> so that a
+    /// message is always one line. Every constructor applies it; messages without such characters are returned as they
+    /// are.</summary>
+    internal static string OneLine(string message)
     {
-        if (!message.AsSpan().ContainsAnyInRange('\0', '\x1F') && !message.Contains('\x7F', StringComparison.Ordinal))
+        if (!message.AsSpan().ContainsAny(LineBreaking))
         {
             return message;
         }
 
-        var sb = new StringBuilder(message.Length + 8);
+        var sb = new StringBuilder(message.Length + 16);
         foreach (var c in message)
         {
             _ = c switch
             {
-                '\r' => sb.Append("\\r"),
                 '\n' => sb.Append("\\n"),
+                '\r' => sb.Append("\\r"),
                 '\t' => sb.Append("\\t"),
-                < ' ' or '\x7F' => sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:X2}"),
+                _ when LineBreaking.Contains(c) => sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
                 _ => sb.Append(c),
             };
         }

@@ -20,25 +20,9 @@ internal static class GzipInput
     private static string Describe(string? path, long decompressed, InvalidDataException e) =>
         FormattableString.Invariant($"The gzip data of {(path is null ? "the input" : $"'{path}'")} is damaged after {decompressed:N0} decompressed bytes ({e.Message.TrimEnd('.')}): the file is not a complete, intact .gz file.");
 
-    private sealed class CheckedStream(GZipStream inner, string? path, Func<string, Exception> damaged) : Stream
+    private sealed class CheckedStream(GZipStream inner, string? path, Func<string, Exception> damaged) : ForwardReadStream
     {
         private long _decompressed;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => _decompressed;
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -53,22 +37,6 @@ internal static class GzipInput
                 throw damaged(Describe(path, _decompressed, e));
             }
         }
-
-        public override int ReadByte()
-        {
-            Span<byte> one = stackalloc byte[1];
-            return Read(one) == 1 ? one[0] : -1;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Globalization;
-using System.Text;
 
 namespace EmbedSharp.Numerics.Formats;
 
@@ -10,14 +8,6 @@ namespace EmbedSharp.Numerics.Formats;
 /// </summary>
 internal sealed class TensorStreamReader
 {
-    /// <summary>The C0 and C1 control characters, and the Unicode line and paragraph separators.</summary>
-    private static readonly SearchValues<char> LineBreaking = SearchValues.Create(
-        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000A\u000B\u000C\u000D\u000E\u000F"
-        + "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F"
-        + "\u0080\u0081\u0082\u0083\u0084\u0085\u0086\u0087\u0088\u0089\u008A\u008B\u008C\u008D\u008E\u008F"
-        + "\u0090\u0091\u0092\u0093\u0094\u0095\u0096\u0097\u0098\u0099\u009A\u009B\u009C\u009D\u009E\u009F"
-        + "\u2028\u2029");
-
     private const int ReadAheadChunk = 1 << 20;
 
     private readonly Stream _stream;
@@ -145,34 +135,9 @@ internal sealed class TensorStreamReader
     }
 
     /// <summary>A format error located at the current offset.</summary>
-    public TensorFormatException Error(string message) => new(OneLine(message), Path, Offset);
+    public TensorFormatException Error(string message) => new(message, Path, Offset);
 
     /// <summary>A format error located at <paramref name="offset"/>.</summary>
-    public TensorFormatException Error(string message, long offset) => new(OneLine(message), Path, offset);
+    public TensorFormatException Error(string message, long offset) => new(message, Path, offset);
 
-    /// <summary>A message quoting text from a corrupt file (a header, a name, a dtype) may carry line breaks and other
-    /// control characters; they are written as <c>\n</c>, <c>\r</c>, <c>\t</c> or <c>\uXXXX</c> so that the message is one
-    /// line. Messages without them (the usual case) are returned as they are.</summary>
-    internal static string OneLine(string message)
-    {
-        if (!message.AsSpan().ContainsAny(LineBreaking))
-        {
-            return message;
-        }
-
-        var sb = new StringBuilder(message.Length + 16);
-        foreach (var c in message)
-        {
-            _ = c switch
-            {
-                '\n' => sb.Append("\\n"),
-                '\r' => sb.Append("\\r"),
-                '\t' => sb.Append("\\t"),
-                _ when LineBreaking.Contains(c) => sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
-                _ => sb.Append(c),
-            };
-        }
-
-        return sb.ToString();
-    }
 }

@@ -95,7 +95,7 @@ public sealed class SafetensorsContent
     }
 
     private TensorFormatException Unsupported(Entry entry) =>
-        new(TensorStreamReader.OneLine($"Tensor '{entry.Info.Name}' has dtype {SafetensorsConstants.DTypeNames[(int)entry.Info.DType]}, which is not converted; supported: F32, F64, F16, BF16, I32, I64."),
+        new(FileFormatException.OneLine($"Tensor '{entry.Info.Name}' has dtype {SafetensorsConstants.DTypeNames[(int)entry.Info.DType]}, which is not converted; supported: F32, F64, F16, BF16, I32, I64."),
             _path, entry.FileOffset);
 
     /// <summary>A tensor's header entry, where its data starts in the file, and its converted values (at most one of
