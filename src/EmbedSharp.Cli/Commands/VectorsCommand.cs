@@ -355,7 +355,11 @@ internal static class VectorsCommand
 
         // Only a regular, non-empty file is probed here: a pipe would lose its first bytes (and a fastText model
         // cannot be read from a pipe anyway).
-        var model = new FileInfo(path) is { Exists: true, Length: > 0 } && VectorFile.Detect(path) == VectorFormat.FastTextBin;
+        // A link is followed first: bash's <(…) is /dev/fd/N, a link to "pipe:[…]", which is no file (FileInfo alone
+        // reports the link's own length and would let the probe eat the pipe's data).
+        var info = new FileInfo(path);
+        var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
+        var model = target is { Exists: true, Length: > 0 } && VectorFile.Detect(path) == VectorFormat.FastTextBin;
         return new() { Utf8 = model ? Utf8Policy.Replace : Utf8Policy.Strict };
     }
 

@@ -77,6 +77,24 @@ public sealed class VectorsBadInputTests : IDisposable
     }
 
     [Fact]
+    public void A_process_substitution_path_is_read_once_and_not_eaten_by_a_format_probe()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        // bash's <(…) gives /dev/fd/N, a link to "pipe:[…]"; /proc/self/fd/N of an anonymous pipe is the same thing.
+        using var server = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        var fd = server.ClientSafePipeHandle.DangerousGetHandle().ToInt32();
+        server.Write("2 2\nthe 1 2\nof 3 4\n"u8);
+        server.Dispose(); // the writer's end closes: the reader sees the data, then the end
+        var (code, output, err) = CliRunner.Invoke(null, "vectors", "info", $"/proc/self/fd/{fd}");
+        Assert.True(code == 0, err);
+        Assert.Contains("words\t2", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_fifo_is_streamed_for_text_and_refused_at_once_for_a_mapped_format()
     {
         if (OperatingSystem.IsWindows())
