@@ -22,6 +22,7 @@ public sealed partial class ArchitectureTests
         "Numerics",
         "Randomness",
         "Initialization",
+        "Autograd",
         "Nn.Functional",
         "Nn",
         "Training",
