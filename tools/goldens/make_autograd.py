@@ -6,7 +6,7 @@ Writes:  tests/data/autograd/{cases.json,modules.json,paths.json,README.md} and 
 
 Conventions (as make_layers.py): float32 arrays are {"shape", "b64"} with little-endian float32 bytes in base64;
 float64 references are {"shape", "b64f64"}; integer/bool tensors are {"shape", "ints"} (nested-free, row-major).
-torch.set_num_threads(1); reference BLAS (Debian libblas3, the default alternative) is what torch calls for mm.
+torch.set_num_threads(1); reference BLAS (Debian libblas3) is what torch must call for mm: the script pins it (see REF_DIRS).
 
 cases.json "ops": each case has the exact Python expression "expr" evaluated with the named inputs (float inputs are
 leaves with requires_grad, listed in "inputs"; integer/bool/constant inputs in "consts"), the float32 outputs
@@ -707,6 +707,21 @@ def readme(paths, cases, cap):
         lines.append(f"| {p['op']} | {p['alt']} | {'yes' if p['bitexact'] else 'no'} | {p['n_differ']}/{p['n']} | {p['max_ulp']} |")
     lines += ["", "## Summary (each line is printed only if the measurements above support it)", ""]
     lines += [f"* {t}" for t in summary(paths)]
+    lines += ["", "## Ties and other routing (values from cases.json)", ""]
+    byname = {c["name"]: c for c in cases}
+
+    def vals(a):
+        return np.frombuffer(base64.b64decode(a["b64"]), "<f4").reshape(a["shape"]).tolist() if "b64" in a else a["ints"]
+    for n in ("max_dim1_ties", "max_dim0_ties", "max_full_ties", "amax_dim1_ties", "relu_zeros"):
+        c = byname[n]
+        lines.append(f"* `{c['expr']}` on {vals(c['inputs']['a'])}: outs {[vals(o) for o in c['outs']]}, "
+                     f"g {[None if g is None else [round(v, 4) for v in np.ravel(vals(g))] for g in c['g']]}, "
+                     f"grad a {np.round(np.array(vals(c['grads']['a'])), 4).tolist()}")
+    lines += ["  (max(dim) returns the FIRST maximal index and routes the whole gradient there; full max() and amax split",
+              "  it evenly over all ties; relu'(0) = 0; relu(-0.0) returns -0.0; some zero grads are -0.0 (g * 0 with g < 0),",
+              "  so bit comparisons should treat +0 and -0 as equal or replay the same sign rule.)",
+              "* Dropout: `dropout_p0.5_seed7` records torch's mask for torch.manual_seed(7) (4x8, p=0.5); the RNG is",
+              "  covered in depth by tests/data/layers. No float64 run for it."]
     lines += ["", "## Float32 vs float64 (worst over the `ops` cases, from `err`)", "", "| case | out max ulp | grads max ulp |", "|---|---|---|"]
     for c in cases:
         if "err" not in c:
