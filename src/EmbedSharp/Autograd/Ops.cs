@@ -49,6 +49,49 @@ public static class Ops
         return Record(output, x.RequiresGrad, () => new SumNode(x, 1f / n));
     }
 
+    /// <summary>The matrix product of two 2-D variables: (m, k) · (k, n) → (m, n). torch: <c>torch.mm</c> /
+    /// <c>a @ b</c>. Each element is the float32 sum over k in order from 0, every product rounded before it is added
+    /// (no fused multiply-add): what PyTorch computes on the reference BLAS, so the result is bit-identical to it
+    /// (tests/data/autograd README). Backward: g·bᵀ and aᵀ·g, in the same order. A blocked, faster GEMM is planned
+    /// (docs/autograd.md section 6) as a separate mode, since its order cannot be this one.</summary>
+    /// <exception cref="ArgumentException">An operand is not 2-D, or the inner dimensions differ; the message names both
+    /// shapes.</exception>
+    public static Variable MatMul(Variable a, Variable b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Shape.Length != 2 || b.Shape.Length != 2 || a.Shape[1] != b.Shape[0])
+        {
+            throw new ArgumentException($"matmul: shapes {FloatTensor.FormatShape(a.Shape)} and {FloatTensor.FormatShape(b.Shape)} cannot be multiplied (2-D operands with equal inner dimensions are supported so far).");
+        }
+
+        var output = new FloatTensor(a.Shape[0], b.Shape[1]);
+        MatMulKernel(a.Data.AsSpan(), b.Data.AsSpan(), output.AsSpan(), (int)a.Shape[0], (int)a.Shape[1], (int)b.Shape[1], transA: false, transB: false);
+        return Record(output, a.RequiresGrad || b.RequiresGrad, () => new MatMulNode(a, b));
+    }
+
+    /// <summary>c (m, n) = op(a) · op(b), op(a) of shape (m, k), op(b) of shape (k, n), row-major storage of a as
+    /// (m, k) or, transposed, (k, m), and of b as (k, n) or (n, k); each element summed over k in order from 0 without
+    /// fused multiply-add (.NET does not contract <c>s += x * y</c> into an FMA).</summary>
+    internal static void MatMulKernel(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool transA, bool transB)
+    {
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var sum = 0f;
+                for (var p = 0; p < k; p++)
+                {
+                    var x = transA ? a[(p * m) + i] : a[(i * k) + p];
+                    var y = transB ? b[(j * k) + p] : b[(p * n) + j];
+                    sum += x * y;
+                }
+
+                c[(i * n) + j] = sum;
+            }
+        }
+    }
+
     private static Variable Binary<TOp>(Variable a, Variable b, string name, Func<FloatTensor, FloatTensor, FloatTensor, (FloatTensor A, FloatTensor B)> backward)
         where TOp : struct, Broadcast.IBinary
     {
@@ -86,6 +129,40 @@ public static class Ops
             var (ga, gb) = backward(x, y, gradOutput);
             gradInputs[0] = Inputs[0].RequiresGrad ? Broadcast.SumTo(ga, x.Shape) : null;
             gradInputs[1] = Inputs[1].RequiresGrad ? Broadcast.SumTo(gb, y.Shape) : null;
+        }
+
+        private protected override void ReleaseSaved()
+        {
+            _a = null;
+            _b = null;
+        }
+    }
+
+    private sealed class MatMulNode(Variable a, Variable b) : Node(a, b)
+    {
+        private FloatTensor? _a = a.Data;
+        private FloatTensor? _b = b.Data;
+
+        public override string Name => "MmBackward0";
+
+        internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
+        {
+            var x = _a ?? throw new InvalidOperationException($"{Name}: saved tensors were released.");
+            var y = _b ?? throw new InvalidOperationException($"{Name}: saved tensors were released.");
+            int m = (int)x.Shape[0], k = (int)x.Shape[1], n = (int)y.Shape[1];
+            if (Inputs[0].RequiresGrad)
+            {
+                var ga = new FloatTensor(m, k); // g (m, n) · bᵀ (n, k)
+                MatMulKernel(gradOutput.AsSpan(), y.AsSpan(), ga.AsSpan(), m, n, k, transA: false, transB: true);
+                gradInputs[0] = ga;
+            }
+
+            if (Inputs[1].RequiresGrad)
+            {
+                var gb = new FloatTensor(k, n); // aᵀ (k, m) · g (m, n)
+                MatMulKernel(x.AsSpan(), gradOutput.AsSpan(), gb.AsSpan(), k, m, n, transA: true, transB: false);
+                gradInputs[1] = gb;
+            }
         }
 
         private protected override void ReleaseSaved()

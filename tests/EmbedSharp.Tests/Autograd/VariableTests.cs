@@ -133,6 +133,8 @@ public sealed class VariableTests
         Assert.Contains("does not require grad", Assert.Throws<InvalidOperationException>(() => new Variable(new FloatTensor(1)).Backward()).Message, StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(() => y.RequiresGrad = false);
         Assert.Throws<ArgumentException>(() => y.Backward(new FloatTensor(3)));
+        var mm = Assert.Throws<ArgumentException>(() => Ops.MatMul(new Variable(new FloatTensor(2, 3)), new Variable(new FloatTensor(4, 5))));
+        Assert.StartsWith("matmul: shapes (2, 3) and (4, 5) cannot be multiplied", mm.Message, StringComparison.Ordinal);
     }
 
     [Fact]
