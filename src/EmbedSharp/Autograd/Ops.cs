@@ -49,6 +49,29 @@ public static class Ops
         return Record(output, x.RequiresGrad, () => new SumNode(x, 1f / n));
     }
 
+    /// <summary>−x. torch: <c>torch.neg</c>. Backward: −g. Exact.</summary>
+    public static Variable Neg(Variable x) => Unary(x, UnaryKind.Neg);
+
+    /// <summary>eˣ elementwise (<c>TensorPrimitives.Exp</c>; within 1 ulp of torch's). torch: <c>torch.exp</c>.
+    /// Backward: g·y.</summary>
+    public static Variable Exp(Variable x) => Unary(x, UnaryKind.Exp);
+
+    /// <summary>ln x elementwise. torch: <c>torch.log</c>. Backward: g / x.</summary>
+    public static Variable Log(Variable x) => Unary(x, UnaryKind.Log);
+
+    /// <summary>√x elementwise (correctly rounded, as torch's). torch: <c>torch.sqrt</c>. Backward: g / (2y).</summary>
+    public static Variable Sqrt(Variable x) => Unary(x, UnaryKind.Sqrt);
+
+    /// <summary>tanh x elementwise. torch: <c>torch.tanh</c>. Backward: g·(1 − y²).</summary>
+    public static Variable Tanh(Variable x) => Unary(x, UnaryKind.Tanh);
+
+    /// <summary>1 / (1 + e⁻ˣ) elementwise. torch: <c>torch.sigmoid</c>. Backward: g·(1 − y)·y.</summary>
+    public static Variable Sigmoid(Variable x) => Unary(x, UnaryKind.Sigmoid);
+
+    /// <summary>max(x, 0) elementwise (relu(−0) is −0, as torch's). torch: <c>torch.relu</c>. Backward: g where y &gt; 0,
+    /// else 0 (so relu'(0) = 0).</summary>
+    public static Variable Relu(Variable x) => Unary(x, UnaryKind.Relu);
+
     /// <summary>The matrix product of two 2-D variables: (m, k) · (k, n) → (m, n). torch: <c>torch.mm</c> /
     /// <c>a @ b</c>. Each element is the float32 sum over k in order from 0, every product rounded before it is added
     /// (no fused multiply-add): what PyTorch computes on the reference BLAS, so the result is bit-identical to it
@@ -90,6 +113,44 @@ public static class Ops
                 c[(i * n) + j] = sum;
             }
         }
+    }
+
+    private static Variable Unary(Variable x, UnaryKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var output = new FloatTensor(x.Shape);
+        ReadOnlySpan<float> v = x.Data.AsSpan();
+        var y = output.AsSpan();
+        switch (kind)
+        {
+            case UnaryKind.Neg:
+                TensorPrimitives.Negate(v, y);
+                break;
+            case UnaryKind.Exp:
+                TensorPrimitives.Exp(v, y);
+                break;
+            case UnaryKind.Log:
+                TensorPrimitives.Log(v, y);
+                break;
+            case UnaryKind.Sqrt:
+                TensorPrimitives.Sqrt(v, y);
+                break;
+            case UnaryKind.Tanh:
+                TensorPrimitives.Tanh(v, y);
+                break;
+            case UnaryKind.Sigmoid:
+                TensorPrimitives.Sigmoid(v, y);
+                break;
+            default:
+                for (var i = 0; i < v.Length; i++)
+                {
+                    y[i] = v[i] > 0 || v[i] == 0 || float.IsNaN(v[i]) ? v[i] : 0f; // ±0 and NaN pass through, as torch's clamp_min
+                }
+
+                break;
+        }
+
+        return Record(output, x.RequiresGrad, () => new UnaryNode(x, output, kind));
     }
 
     private static Variable Binary<TOp>(Variable a, Variable b, string name, Func<FloatTensor, FloatTensor, FloatTensor, (FloatTensor A, FloatTensor B)> backward)
@@ -135,6 +196,64 @@ public static class Ops
         {
             _a = null;
             _b = null;
+        }
+    }
+
+    private enum UnaryKind
+    {
+        Neg,
+        Exp,
+        Log,
+        Sqrt,
+        Tanh,
+        Sigmoid,
+        Relu,
+    }
+
+    private sealed class UnaryNode(Variable x, FloatTensor y, UnaryKind kind) : Node(x)
+    {
+        private FloatTensor? _x = x.Data;
+        private FloatTensor? _y = y;
+
+        public override string Name => kind switch
+        {
+            UnaryKind.Neg => "NegBackward0",
+            UnaryKind.Exp => "ExpBackward0",
+            UnaryKind.Log => "LogBackward0",
+            UnaryKind.Sqrt => "SqrtBackward0",
+            UnaryKind.Tanh => "TanhBackward0",
+            UnaryKind.Sigmoid => "SigmoidBackward0",
+            _ => "ReluBackward0",
+        };
+
+        internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
+        {
+            ReadOnlySpan<float> x = (_x ?? throw new InvalidOperationException($"{Name}: saved tensors were released.")).AsSpan();
+            ReadOnlySpan<float> y = _y!.AsSpan();
+            ReadOnlySpan<float> g = gradOutput.AsSpan();
+            var result = new FloatTensor(gradOutput.Shape);
+            var r = result.AsSpan();
+            for (var i = 0; i < r.Length; i++)
+            {
+                r[i] = kind switch
+                {
+                    UnaryKind.Neg => -g[i],
+                    UnaryKind.Exp => g[i] * y[i],
+                    UnaryKind.Log => g[i] / x[i],
+                    UnaryKind.Sqrt => g[i] / (2f * y[i]),
+                    UnaryKind.Tanh => g[i] * (1f - (y[i] * y[i])),
+                    UnaryKind.Sigmoid => g[i] * (1f - y[i]) * y[i],
+                    _ => y[i] > 0 ? g[i] : 0f,
+                };
+            }
+
+            gradInputs[0] = result;
+        }
+
+        private protected override void ReleaseSaved()
+        {
+            _x = null;
+            _y = null;
         }
     }
 
