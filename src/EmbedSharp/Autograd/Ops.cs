@@ -36,7 +36,7 @@ public static class Ops
         ArgumentNullException.ThrowIfNull(x);
         var output = new FloatTensor(ReadOnlySpan<long>.Empty);
         output.AsSpan()[0] = TensorPrimitives.Sum<float>(x.Data.AsSpan());
-        return Record(output, x.RequiresGrad, () => new SumNode(x, 1f));
+        return Tracks(x.RequiresGrad) ? new Variable(output, new SumNode(x, 1f)) : new Variable(output);
     }
 
     /// <summary>The mean of all elements. torch: <c>torch.mean</c>. Backward: g / n broadcast to the input's shape.</summary>
@@ -46,7 +46,7 @@ public static class Ops
         var n = x.Data.Length;
         var output = new FloatTensor(ReadOnlySpan<long>.Empty);
         output.AsSpan()[0] = TensorPrimitives.Sum<float>(x.Data.AsSpan()) / n;
-        return Record(output, x.RequiresGrad, () => new SumNode(x, 1f / n));
+        return Tracks(x.RequiresGrad) ? new Variable(output, new SumNode(x, 1f / n)) : new Variable(output);
     }
 
     /// <summary>−x. torch: <c>torch.neg</c>. Backward: −g. Exact.</summary>
@@ -90,7 +90,7 @@ public static class Ops
 
         var output = new FloatTensor(a.Shape[0], b.Shape[1]);
         MatMulKernel(a.Data.AsSpan(), b.Data.AsSpan(), output.AsSpan(), (int)a.Shape[0], (int)a.Shape[1], (int)b.Shape[1], transA: false, transB: false);
-        return Record(output, a.RequiresGrad || b.RequiresGrad, () => new MatMulNode(a, b));
+        return Tracks(a.RequiresGrad || b.RequiresGrad) ? new Variable(output, new MatMulNode(a, b)) : new Variable(output);
     }
 
     /// <summary>c (m, n) = op(a) · op(b), op(a) of shape (m, k), op(b) of shape (k, n), row-major storage of a as
@@ -150,7 +150,7 @@ public static class Ops
                 break;
         }
 
-        return Record(output, x.RequiresGrad, () => new UnaryNode(x, output, kind));
+        return Tracks(x.RequiresGrad) ? new Variable(output, new UnaryNode(x, output, kind)) : new Variable(output);
     }
 
     private static Variable Binary<TOp>(Variable a, Variable b, string name, Func<FloatTensor, FloatTensor, FloatTensor, (FloatTensor A, FloatTensor B)> backward)
@@ -160,11 +160,12 @@ public static class Ops
         ArgumentNullException.ThrowIfNull(b);
         var shape = Broadcast.Shape(a.Shape, b.Shape, name);
         var output = Broadcast.Apply<TOp>(a.Data, b.Data, shape);
-        return Record(output, a.RequiresGrad || b.RequiresGrad, () => new BinaryNode(name, a, b, backward));
+        return Tracks(a.RequiresGrad || b.RequiresGrad) ? new Variable(output, new BinaryNode(name, a, b, backward)) : new Variable(output);
     }
 
-    private static Variable Record(FloatTensor output, bool requiresGrad, Func<Node> node) =>
-        requiresGrad && Grad.IsEnabled ? new Variable(output, node()) : new Variable(output);
+    /// <summary>Whether a result is recorded: some input requires a gradient and no no-grad scope is open. (The node
+    /// is made only then, without a closure: no allocation beyond the output in no-grad evaluation.)</summary>
+    private static bool Tracks(bool requiresGrad) => requiresGrad && Grad.IsEnabled;
 
     private static FloatTensor Negate(FloatTensor g)
     {
@@ -233,18 +234,45 @@ public static class Ops
             ReadOnlySpan<float> g = gradOutput.AsSpan();
             var result = new FloatTensor(gradOutput.Shape);
             var r = result.AsSpan();
-            for (var i = 0; i < r.Length; i++)
+            switch (kind) // one loop per kind: no dispatch per element
             {
-                r[i] = kind switch
-                {
-                    UnaryKind.Neg => -g[i],
-                    UnaryKind.Exp => g[i] * y[i],
-                    UnaryKind.Log => g[i] / x[i],
-                    UnaryKind.Sqrt => g[i] / (2f * y[i]),
-                    UnaryKind.Tanh => g[i] * (1f - (y[i] * y[i])),
-                    UnaryKind.Sigmoid => g[i] * (1f - y[i]) * y[i],
-                    _ => y[i] > 0 ? g[i] : 0f,
-                };
+                case UnaryKind.Neg:
+                    TensorPrimitives.Negate(g, r);
+                    break;
+                case UnaryKind.Exp:
+                    TensorPrimitives.Multiply(g, y, r);
+                    break;
+                case UnaryKind.Log:
+                    TensorPrimitives.Divide(g, x, r);
+                    break;
+                case UnaryKind.Sqrt:
+                    for (var i = 0; i < r.Length; i++)
+                    {
+                        r[i] = g[i] / (2f * y[i]);
+                    }
+
+                    break;
+                case UnaryKind.Tanh:
+                    for (var i = 0; i < r.Length; i++)
+                    {
+                        r[i] = g[i] * (1f - (y[i] * y[i]));
+                    }
+
+                    break;
+                case UnaryKind.Sigmoid:
+                    for (var i = 0; i < r.Length; i++)
+                    {
+                        r[i] = g[i] * (1f - y[i]) * y[i];
+                    }
+
+                    break;
+                default:
+                    for (var i = 0; i < r.Length; i++)
+                    {
+                        r[i] = y[i] > 0 ? g[i] : 0f;
+                    }
+
+                    break;
             }
 
             gradInputs[0] = result;
