@@ -8,7 +8,7 @@ namespace EmbedSharp.Autograd;
 /// effect or no input requires a gradient) whose backward kernel is written beside the forward. Elementwise
 /// operations broadcast as NumPy/PyTorch do. See docs/autograd.md.
 /// </summary>
-public static class Ops
+public static partial class Ops
 {
     /// <summary>a + b with broadcasting. torch: <c>torch.add</c>. Backward: each input gets the gradient summed over the
     /// dimensions it was stretched along.</summary>
@@ -165,7 +165,7 @@ public static class Ops
 
     /// <summary>Whether a result is recorded: some input requires a gradient and no no-grad scope is open. (The node
     /// is made only then, without a closure: no allocation beyond the output in no-grad evaluation.)</summary>
-    private static bool Tracks(bool requiresGrad) => requiresGrad && Grad.IsEnabled;
+    internal static bool Tracks(bool requiresGrad) => requiresGrad && Grad.IsEnabled;
 
     private static FloatTensor Negate(FloatTensor g)
     {

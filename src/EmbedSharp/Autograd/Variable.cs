@@ -11,7 +11,7 @@ namespace EmbedSharp.Autograd;
 /// <remarks>See docs/autograd.md. A leaf is a variable made by the user (a parameter, an input); a result of an
 /// operation recorded while gradients are enabled is not a leaf and holds its <see cref="GradFn"/>. Gradients
 /// accumulate into leaves (<c>+=</c>, as PyTorch's <c>AccumulateGrad</c>) until <see cref="ZeroGrad"/>.</remarks>
-public sealed class Variable
+public partial class Variable
 {
     private bool _requiresGrad;
 
