@@ -1,12 +1,15 @@
+using System.Numerics.Tensors;
 using EmbedSharp.Numerics;
 
 namespace EmbedSharp.Autograd;
 
 /// <summary>
-/// Runs backward from one variable, as PyTorch's engine does: a first pass counts, for every node reachable from the
-/// root, how many consumers will deliver a gradient to it; nodes then run once all of theirs have arrived, each
-/// gradient arriving from several consumers summed in arrival order (fixed by the graph, so the result does not depend
-/// on timing). Both passes use explicit stacks: a deep graph cannot overflow the call stack.
+/// Runs backward from one variable, as PyTorch's engine does on the CPU: a first pass counts, for every node and leaf
+/// reachable from the root, how many gradients will arrive at it; a node runs once all of its gradients have arrived,
+/// and among the nodes ready to run, the one created last runs first (PyTorch's ready queue orders by sequence number).
+/// Gradients arriving at one place are summed in arrival order, which the graph fixes, so the sums (and their rounding)
+/// are PyTorch's and never depend on timing. A leaf receives the sum of its gradients once (<c>AccumulateGrad</c>).
+/// Both passes use explicit stacks or queues: a deep graph cannot overflow the call stack.
 /// </summary>
 internal static class Engine
 {
@@ -29,13 +32,13 @@ internal static class Engine
         var stamp = Interlocked.Increment(ref s_stamp);
         CountConsumers(start, stamp);
         start.GradSum = seed;
-        var ready = new Stack<Node>();
-        ready.Push(start);
+        var anomaly = Grad.AnomalyDetectionEnabled;
+        var ready = new PriorityQueue<Node, long>();
+        ready.Enqueue(start, -start.Sequence);
         var gradInputs = new FloatTensor?[4];
-        while (ready.Count > 0)
+        while (ready.TryDequeue(out var node, out _))
         {
-            var node = ready.Pop();
-            var gradOutput = node.GradSum!;
+            var gradOutput = node.GradSum;
             node.GradSum = null;
             var inputs = node.Inputs;
             if (gradInputs.Length < inputs.Length)
@@ -45,27 +48,50 @@ internal static class Engine
 
             var slots = gradInputs.AsSpan(0, inputs.Length);
             slots.Clear();
-            node.Backward(gradOutput, slots);
+            if (gradOutput is not null)
+            {
+                node.CheckVersions();
+                node.Backward(gradOutput, slots);
+                if (anomaly)
+                {
+                    CheckFinite(node, slots);
+                }
+            }
+
             for (var i = 0; i < inputs.Length; i++)
             {
                 var input = inputs[i];
-                if (slots[i] is not { } g || !input.RequiresGrad)
+                if (!input.RequiresGrad)
                 {
                     continue;
                 }
 
+                var g = slots[i];
                 if (input.GradFn is { } producer)
                 {
-                    // A new tensor for a sum: a backward kernel may hand the same tensor to several inputs.
-                    producer.GradSum = producer.GradSum is null ? g : Sum(producer.GradSum, g);
+                    if (g is not null)
+                    {
+                        // A new tensor for a sum: a backward kernel may hand the same tensor to several inputs.
+                        producer.GradSum = producer.GradSum is null ? g : Sum(producer.GradSum, g);
+                    }
+
                     if (--producer.Pending == 0)
                     {
-                        ready.Push(producer);
+                        ready.Enqueue(producer, -producer.Sequence);
                     }
                 }
-                else
+                else if (input.Stamp == stamp)
                 {
-                    input.Accumulate(g);
+                    if (g is not null)
+                    {
+                        input.GradSum = input.GradSum is null ? g : Sum(input.GradSum, g);
+                    }
+
+                    if (--input.Pending == 0 && input.GradSum is { } total)
+                    {
+                        input.GradSum = null;
+                        input.Accumulate(total);
+                    }
                 }
             }
 
@@ -98,8 +124,8 @@ internal static class Engine
         return gradient;
     }
 
-    /// <summary>Marks every node reachable from <paramref name="start"/> with <paramref name="stamp"/> and counts its
-    /// consumers; refuses a node an earlier backward released.</summary>
+    /// <summary>Marks every node and leaf reachable from <paramref name="start"/> with <paramref name="stamp"/> and
+    /// counts the gradients each will receive; refuses a node an earlier backward released.</summary>
     private static void CountConsumers(Node start, long stamp)
     {
         var stack = new Stack<Node>();
@@ -109,7 +135,12 @@ internal static class Engine
             var node = stack.Pop();
             foreach (var input in node.Inputs)
             {
-                if (input.GradFn is { } producer && input.RequiresGrad)
+                if (!input.RequiresGrad)
+                {
+                    continue;
+                }
+
+                if (input.GradFn is { } producer)
                 {
                     if (producer.Stamp != stamp)
                     {
@@ -117,6 +148,17 @@ internal static class Engine
                     }
 
                     producer.Pending++;
+                }
+                else
+                {
+                    if (input.Stamp != stamp)
+                    {
+                        input.Stamp = stamp;
+                        input.Pending = 0;
+                        input.GradSum = null;
+                    }
+
+                    input.Pending++;
                 }
             }
         }
@@ -135,10 +177,34 @@ internal static class Engine
         stack.Push(node);
     }
 
+    private static void CheckFinite(Node node, ReadOnlySpan<FloatTensor?> slots)
+    {
+        for (var i = 0; i < slots.Length; i++)
+        {
+            if (slots[i] is { } g && !AllFinite(g))
+            {
+                throw new InvalidOperationException($"Function '{node.Name}' returned nan or infinite values in its {i}th output (anomaly detection).");
+            }
+        }
+    }
+
+    private static bool AllFinite(FloatTensor t)
+    {
+        for (long r = 0; r < t.RowCount; r++)
+        {
+            if (!TensorPrimitives.IsFiniteAll<float>(t.Row(r)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static FloatTensor Sum(FloatTensor a, FloatTensor b)
     {
         var sum = new FloatTensor(a.Shape);
-        System.Numerics.Tensors.TensorPrimitives.Add(a.AsSpan(), b.AsSpan(), sum.AsSpan());
+        TensorPrimitives.Add(a.AsSpan(), b.AsSpan(), sum.AsSpan());
         return sum;
     }
 }

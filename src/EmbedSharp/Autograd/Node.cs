@@ -10,12 +10,46 @@ namespace EmbedSharp.Autograd;
 /// </summary>
 public abstract class Node
 {
-    private readonly Variable[] _inputs;
+    [ThreadStatic]
+    private static long t_sequence;
 
-    /// <summary>Records an application over <paramref name="inputs"/>.</summary>
+    private readonly Variable[] _inputs;
+    private readonly int[] _versions;
+
+    /// <summary>Records an application over <paramref name="inputs"/>, with the version each input's data has now.</summary>
     private protected Node(params Variable[] inputs)
     {
         _inputs = inputs;
+        _versions = new int[inputs.Length];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            _versions[i] = inputs[i].Data.Version;
+        }
+
+        Sequence = ++t_sequence;
+    }
+
+    /// <summary>The order of creation on this thread (torch: <c>sequence_nr</c>): among nodes ready to run backward,
+    /// the newest runs first, so gradients arrive, and are summed, in PyTorch's order.</summary>
+    internal long Sequence { get; }
+
+    /// <summary>Whether the backward kernel reads the values of input <paramref name="index"/> (saved for backward), so
+    /// that an in-place change of them between forward and backward must be refused. True unless an op says
+    /// otherwise (add and sub read none).</summary>
+    private protected virtual bool ReadsInput(int index) => true;
+
+    /// <summary>Refuses to run backward when the data of an input the backward reads was changed in place after the
+    /// forward (PyTorch's version counter check).</summary>
+    internal void CheckVersions()
+    {
+        for (var i = 0; i < _inputs.Length; i++)
+        {
+            var now = _inputs[i].Data.Version;
+            if (now != _versions[i] && ReadsInput(i))
+            {
+                throw new InvalidOperationException($"One of the variables needed for gradient computation has been modified by an inplace operation: input {i} of {Name}, of shape {FloatTensor.FormatShape(_inputs[i].Shape)}, is at version {now}; expected version {_versions[i]} instead (an optimiser step or another in-place change ran between forward and backward).");
+            }
+        }
     }
 
     /// <summary>The operation's name as PyTorch prints it (<c>MulBackward0</c>).</summary>

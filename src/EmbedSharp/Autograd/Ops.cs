@@ -183,6 +183,9 @@ public static partial class Ops
 
         public override string Name { get; } = Backward0(op);
 
+        // add and sub never read their inputs' values; mul reads both; div reads both (a for b's gradient).
+        private protected override bool ReadsInput(int index) => op is not ("add" or "sub");
+
         internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
         {
             // The inputs' values are read as saved: broadcast them against the output's gradient.

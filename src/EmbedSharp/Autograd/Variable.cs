@@ -38,7 +38,24 @@ public partial class Variable
 
     /// <summary>The accumulated gradient of a leaf (same shape as <see cref="Data"/>), or null before the first
     /// backward or after <see cref="ZeroGrad"/>. torch: <c>.grad</c>.</summary>
-    public FloatTensor? Grad { get; private set; }
+    public FloatTensor? Grad => GetGrad();
+
+    private FloatTensor? _grad;
+
+    /// <summary>Engine bookkeeping for a leaf during one backward run (as <see cref="Node"/>'s): gradients still to
+    /// arrive, the run's stamp, and their sum so far. A leaf's gradients are summed first and added to
+    /// <see cref="Grad"/> once, as PyTorch's <c>AccumulateGrad</c> receives one summed input.</summary>
+    internal int Pending;
+
+    internal long Stamp;
+
+    internal FloatTensor? GradSum;
+
+    /// <summary>Whether a gradient is pending (dense or sparse), without the side effects of reading it.</summary>
+    internal virtual bool HasPendingGrad => _grad is not null;
+
+    /// <summary>The gradient <see cref="Grad"/> returns (a parameter keeps its own storage).</summary>
+    private protected virtual FloatTensor? GetGrad() => _grad;
 
     /// <summary>The node that computed this variable, or null for a leaf. torch: <c>.grad_fn</c>.</summary>
     public Node? GradFn { get; }
@@ -65,8 +82,8 @@ public partial class Variable
     /// <summary>A leaf sharing this variable's data, with no history and no gradient. torch: <c>.detach()</c>.</summary>
     public Variable Detach() => new(Data);
 
-    /// <summary>Forgets the accumulated gradient. torch: <c>.grad = None</c>.</summary>
-    public void ZeroGrad() => Grad = null;
+    /// <summary>Forgets the accumulated gradient. torch: <c>.grad = None</c> (<c>zero_grad(set_to_none=True)</c>).</summary>
+    public virtual void ZeroGrad() => _grad = null;
 
     /// <summary>Computes the gradient of this variable with respect to every leaf that requires one, and adds it to
     /// their <see cref="Grad"/>. torch: <c>.backward(gradient, retain_graph)</c>.</summary>
@@ -77,16 +94,18 @@ public partial class Variable
     /// implicit for a non-scalar, or the graph was already released by an earlier backward.</exception>
     public void Backward(FloatTensor? gradient = null, bool retainGraph = false) => Engine.Run(this, gradient, retainGraph);
 
-    /// <summary>Adds <paramref name="gradient"/> to the leaf's gradient, allocating it on first use.</summary>
-    internal void Accumulate(FloatTensor gradient)
+    /// <summary>Adds <paramref name="gradient"/> (the sum of this run's gradients for the leaf) to the leaf's gradient:
+    /// the gradient itself when there is none yet, else <c>grad + gradient</c> (torch: <c>AccumulateGrad</c>).
+    /// The tensor is copied: a backward kernel may hand one tensor to several inputs.</summary>
+    internal virtual void Accumulate(FloatTensor gradient)
     {
-        if (Grad is null)
+        if (_grad is null)
         {
-            Grad = gradient.Clone();
+            _grad = gradient.Clone();
             return;
         }
 
-        System.Numerics.Tensors.TensorPrimitives.Add(Grad.AsSpan(), gradient.AsSpan(), Grad.AsSpan());
+        System.Numerics.Tensors.TensorPrimitives.Add(_grad.AsSpan(), gradient.AsSpan(), _grad.AsSpan());
     }
 
     /// <inheritdoc />

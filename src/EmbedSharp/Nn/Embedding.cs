@@ -54,7 +54,7 @@ public sealed class Embedding : Module
     /// <summary>Wraps <paramref name="weights"/> (no copy, no random draws) as an embedding. The padding row is NOT
     /// zeroed. torch: <c>nn.Embedding.from_pretrained(embeddings, freeze, …)</c>.</summary>
     /// <param name="weights">The (num, D) table; it becomes <see cref="Weight"/>'s storage.</param>
-    /// <param name="freeze">When true (default), <see cref="Parameter.RequiresGrad"/> is false.</param>
+    /// <param name="freeze">When true (default), <see cref="Autograd.Variable.RequiresGrad"/> is false.</param>
     /// <param name="options">Padding row, max norm, gradient options.</param>
     public static Embedding FromPretrained(FloatTensor weights, bool freeze = true, EmbeddingOptions? options = null)
     {

@@ -87,7 +87,7 @@ public sealed class Linear : Module
     }
 
     /// <summary>Backward pass: returns dL/dx = dL/dy·W and adds dL/dW = Σ dL/dyᵀ·x and dL/db = Σ dL/dy to the parameters'
-    /// gradients (those with <see cref="Parameter.RequiresGrad"/>). Shape: input (*, inFeatures), gradOutput (*, outFeatures).</summary>
+    /// gradients (those with <see cref="Autograd.Variable.RequiresGrad"/>). Shape: input (*, inFeatures), gradOutput (*, outFeatures).</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names both).</exception>
     public FloatTensor Backward(FloatTensor input, FloatTensor gradOutput)
     {

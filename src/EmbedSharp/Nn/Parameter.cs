@@ -1,54 +1,73 @@
+using EmbedSharp.Autograd;
 using EmbedSharp.Numerics;
 
 namespace EmbedSharp.Nn;
 
 /// <summary>
-/// A tensor that optimisers update, with its gradient: dense (<see cref="Grad"/>, same shape as <see cref="Value"/>)
-/// or sparse rows (<see cref="SparseGrad"/>, what an embedding with <c>sparse: true</c> produces). torch: <c>nn.Parameter</c>.
+/// A leaf <see cref="Variable"/> that optimisers update, with its gradient: dense (<see cref="Variable.Grad"/>, same
+/// shape as <see cref="Value"/>) or sparse rows (<see cref="SparseGrad"/>, what an embedding with <c>sparse: true</c>
+/// produces). torch: <c>nn.Parameter</c>.
 /// </summary>
 /// <remarks>
+/// A parameter is used in operations like any variable (<c>Ops.MatMul(x, weight)</c>); <c>loss.Backward()</c> sums the
+/// gradients of all its uses (a tied weight used as input embedding and output projection gets both) and adds the sum
+/// to <see cref="Variable.Grad"/>, keeping one storage across steps so that a warmed-up step allocates no gradient.
 /// Backward passes accumulate into the gradient (<c>+=</c>, as PyTorch's autograd does) until <see cref="ZeroGrad"/>.
-/// A parameter with <see cref="RequiresGrad"/> false receives no gradient and is never changed by an optimiser.
+/// A parameter with <see cref="Variable.RequiresGrad"/> false receives no gradient and is never changed by an optimiser.
 /// <see cref="FrozenRows"/> freezes single rows (for example the pretrained rows of an embedding table while new
 /// token rows train): optimisers skip those rows entirely, so weight decay and momentum never touch them.
 /// </remarks>
-public sealed class Parameter
+public sealed class Parameter : Variable
 {
     private bool[]? _frozenRows;
 
     /// <summary>Wraps <paramref name="value"/> (no copy) as a parameter.</summary>
     public Parameter(FloatTensor value, bool requiresGrad = true)
+        : base(value ?? throw new ArgumentNullException(nameof(value)), requiresGrad)
     {
-        ArgumentNullException.ThrowIfNull(value);
-        Value = value;
-        RequiresGrad = requiresGrad;
     }
 
-    /// <summary>The parameter's values.</summary>
-    public FloatTensor Value { get; }
+    /// <summary>The parameter's values: the same tensor as <see cref="Variable.Data"/> (torch: <c>param.data</c>).</summary>
+    public FloatTensor Value => Data;
 
-    /// <summary>Whether backward passes compute a gradient for this parameter (torch: <c>requires_grad</c>).</summary>
-    public bool RequiresGrad { get; set; }
-
-    /// <summary>The accumulated dense gradient, or null when none has been computed since the last <see cref="ZeroGrad"/>.
-    /// The tensor is valid until <see cref="ZeroGrad"/> (its storage is then reused) and may be written (clipping,
-    /// noise): after it has been handed out here, the parameter no longer assumes that
-    /// rows an embedding backward did not touch are zero, so the next <see cref="ZeroGrad"/> and backward zero the whole
-    /// storage and the next SGD step visits every row.</summary>
-    public FloatTensor? Grad
+    /// <summary>The accumulated dense gradient (<see cref="Variable.Grad"/>), or null when none has been computed since
+    /// the last <see cref="ZeroGrad"/>. The tensor is valid until <see cref="ZeroGrad"/> (its storage is then reused) and
+    /// may be written (clipping, noise): after it has been handed out, the parameter no longer assumes that rows an
+    /// embedding backward did not touch are zero, so the next <see cref="ZeroGrad"/> and backward zero the whole storage
+    /// and the next SGD step visits every row.</summary>
+    private protected override FloatTensor? GetGrad()
     {
-        get
+        if (_grad is not null)
         {
-            if (_grad is not null)
-            {
-                _rowsKnown = false;
-            }
+            _rowsKnown = false;
+        }
 
-            return _grad;
+        return _grad;
+    }
+
+    /// <inheritdoc />
+    internal override bool HasPendingGrad => _grad is not null || SparseGrad is not null;
+
+    /// <summary>Adds a backward run's summed gradient to the dense gradient, in the kept storage: a copy when none is
+    /// pending (torch: <c>AccumulateGrad</c> stores the gradient), else <c>grad += gradient</c>.</summary>
+    internal override void Accumulate(FloatTensor gradient)
+    {
+        var pending = _grad is not null;
+        var grad = DenseGradForOverwrite(out _);
+        for (long r = 0; r < grad.RowCount && grad.Length > 0; r++)
+        {
+            if (pending)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(grad.Row(r), gradient.Row(r), grad.Row(r));
+            }
+            else
+            {
+                gradient.Row(r).CopyTo(grad.Row(r));
+            }
         }
     }
 
-    /// <summary><see cref="Grad"/> for the library's own readers (optimisers, layers), which do not write it: reading it
+    /// <summary><see cref="Variable.Grad"/> for the library's own readers (optimisers, layers), which do not write it: reading it
     /// here keeps the record of which rows may be non-zero.</summary>
     internal FloatTensor? PendingDenseGrad => _grad;
 
@@ -183,11 +202,11 @@ public sealed class Parameter
     private bool _rowsKnown = true; // a new storage is all zeros
     private SparseGradient? _sparseStorage;
 
-    /// <summary>Clears the gradient (torch: <c>zero_grad(set_to_none=True)</c>): <see cref="Grad"/> and
+    /// <summary>Clears the gradient (torch: <c>zero_grad(set_to_none=True)</c>): <see cref="Variable.Grad"/> and
     /// <see cref="SparseGrad"/> become null; their storage is kept for reuse and zeroed when the next backward asks for it:
     /// only the rows the last embedding backward passes wrote when those are known, else all of it (a bag backward that
     /// visits the rows in order zeroes them on the way).</summary>
-    public void ZeroGrad()
+    public override void ZeroGrad()
     {
         if (_grad is not null)
         {

@@ -18,6 +18,16 @@ namespace EmbedSharp.Numerics;
 /// </remarks>
 public sealed partial class FloatTensor
 {
+    private int _version;
+
+    /// <summary>How many in-place changes the library made to the values (optimiser steps, renormalisation, state
+    /// loading); autograd compares it at backward with the value it had at forward (torch: <c>_version</c>). Writes
+    /// through <see cref="AsSpan()"/> are not counted.</summary>
+    internal int Version => Volatile.Read(ref _version);
+
+    /// <summary>Records an in-place change of the values.</summary>
+    internal void BumpVersion() => Interlocked.Increment(ref _version);
+
     /// <summary>Largest chunk this type allocates by default: 2^30 floats (4 GiB).</summary>
     public const long DefaultChunkElements = 1L << 30;
 

@@ -9,7 +9,7 @@ namespace EmbedSharp.Tests.Nn;
 /// <summary>
 /// A dense embedding gradient records which rows its row-wise backward passes wrote, so ZeroGrad + backward zero only
 /// those rows and a plain SGD step visits only those rows. Each test runs the same steps twice, once with that record
-/// and once without it (reading <see cref="Parameter.Grad"/> hands the tensor out and drops the record), and compares
+/// and once without it (reading <see cref="EmbedSharp.Autograd.Variable.Grad"/> hands the tensor out and drops the record), and compares
 /// gradients and weights bit for bit.
 /// </summary>
 public sealed class DenseGradientRowTrackingTests

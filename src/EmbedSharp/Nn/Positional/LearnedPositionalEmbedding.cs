@@ -70,7 +70,7 @@ public sealed class LearnedPositionalEmbedding : Module
     }
 
     /// <summary>Accumulates dL/dW[offset + s] += Σ_b dL/dy[b, s] into the weight's dense gradient (unless
-    /// <see cref="Parameter.RequiresGrad"/> is false) and returns dL/dx = <paramref name="gradOutput"/> itself.</summary>
+    /// <see cref="Autograd.Variable.RequiresGrad"/> is false) and returns dL/dx = <paramref name="gradOutput"/> itself.</summary>
     /// <param name="gradOutput">dL/dy, the shape of the forward input.</param>
     /// <param name="positionOffset">The offset the forward pass used.</param>
     /// <exception cref="ArgumentException">Bad gradient shape.</exception>

@@ -6,8 +6,8 @@ namespace EmbedSharp.Training.Optimizers;
 /// Base of the optimisers: parameter groups, <see cref="Step"/> and <see cref="ZeroGrad"/>. torch: <c>torch.optim.Optimizer</c>.
 /// </summary>
 /// <remarks>
-/// A parameter is updated only when it is in a group, has <see cref="Parameter.RequiresGrad"/> and holds a gradient
-/// (<see cref="Parameter.Grad"/> or <see cref="Parameter.SparseGrad"/>); anything else is never changed. Rows frozen
+/// A parameter is updated only when it is in a group, has <see cref="Autograd.Variable.RequiresGrad"/> and holds a gradient
+/// (<see cref="Autograd.Variable.Grad"/> or <see cref="Parameter.SparseGrad"/>); anything else is never changed. Rows frozen
 /// with <see cref="Parameter.SetRowsFrozen"/> are skipped entirely: no update, no decay, no state change.
 /// Per-parameter state (momentum, moments, accumulators) is allocated on the parameter's first update and reused,
 /// so a warmed-up step allocates nothing. <see cref="Step"/> checks every gradient before it changes anything.
