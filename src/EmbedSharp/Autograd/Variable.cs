@@ -54,6 +54,16 @@ public partial class Variable
     /// <summary>Whether a gradient is pending (dense or sparse), without the side effects of reading it.</summary>
     internal virtual bool HasPendingGrad => _grad is not null;
 
+    /// <summary>For a leaf that keeps its own dense gradient storage (a parameter): that storage, zeroed if it held an
+    /// old gradient, for a backward kernel that adds its gradient (computed from zero, added once) straight into it.
+    /// Null for other variables.</summary>
+    internal virtual FloatTensor? DenseGradSink() => null;
+
+    /// <summary>The storage a backward kernel may add this leaf's gradient into directly, when the kernel is the one
+    /// remaining contributor in the current backward run (so the sum is PyTorch's); else null and the kernel returns its
+    /// gradient to the engine.</summary>
+    internal FloatTensor? DirectGradTarget() => IsLeaf && Pending == 1 && GradSum is null ? DenseGradSink() : null;
+
     /// <summary>The gradient <see cref="Grad"/> returns (a parameter keeps its own storage).</summary>
     private protected virtual FloatTensor? GetGrad() => _grad;
 

@@ -1,3 +1,4 @@
+using EmbedSharp.Autograd;
 using EmbedSharp.Initialization;
 using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
@@ -23,8 +24,6 @@ namespace EmbedSharp.Nn;
 public sealed class Embedding : Module
 {
     private long[] _sortScratch = [];
-    private int[] _countScratch = [];
-    private FloatTensor? _accumulateScratch;
 
     /// <summary>Creates a table initialised like <c>torch.manual_seed(s); nn.Embedding(num, dim, …)</c>: N(0, 1) on the
     /// whole table from <paramref name="generator"/>, then the padding row zeroed.</summary>
@@ -89,34 +88,17 @@ public sealed class Embedding : Module
         }
     }
 
-    /// <summary>Looks up every index: result[…, :] = Weight[indices[…], :]. With MaxNorm, first rescales the looked-up
-    /// rows of Weight IN PLACE (see <see cref="Renormalize(IndexTensor)"/>).</summary>
+    /// <summary>Looks up every index: result[…, :] = Weight[indices[…], :], recorded for backward
+    /// (<see cref="F.Embedding"/> with this layer's options): <c>loss.Backward()</c> fills Weight's gradient, dense or
+    /// sparse. With MaxNorm, first rescales the looked-up rows of Weight IN PLACE (see
+    /// <see cref="Renormalize(IndexTensor)"/>). torch: <c>Embedding.forward</c>.</summary>
     /// <remarks>Shape: indices (*) → (*, D).</remarks>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, num); names it, its position and the table
     /// size, and nothing changes.</exception>
-    public FloatTensor Forward(IndexTensor indices)
+    public Variable Forward(IndexTensor indices)
     {
         ArgumentNullException.ThrowIfNull(indices);
-        EmbeddingFunctions.CheckIndices(indices.AsSpan(), NumEmbeddings);
-        var shape = new long[indices.Rank + 1];
-        indices.Shape.CopyTo(shape);
-        shape[^1] = EmbeddingDim;
-        var output = new FloatTensor(shape);
-        if (output.IsSingleChunk)
-        {
-            Forward(indices.AsSpan(), output.AsSpan());
-            return output;
-        }
-
-        var flat = indices.AsSpan();
-        MaybeRenormalize(flat);
-        var dim = (int)EmbeddingDim;
-        for (var i = 0; i < flat.Length; i++)
-        {
-            output.WriteFlat((long)i * dim, Weight.Value.Row(flat[i]));
-        }
-
-        return output;
+        return F.Embedding(indices, Weight, PaddingIdx, Options.MaxNorm, Options.NormType, Options.ScaleGradByFreq, Options.Sparse);
     }
 
     /// <summary>Allocation-free forward (after the first call with MaxNorm): writes row <c>indices[i]</c> to
@@ -154,7 +136,13 @@ public sealed class Embedding : Module
         }
 
         EnsureCapacity(ref _sortScratch, indices.Length);
-        return EmbeddingFunctions.Renormalize(Weight.Value, indices, maxNorm, Options.NormType, _sortScratch);
+        var changed = EmbeddingFunctions.Renormalize(Weight.Value, indices, maxNorm, Options.NormType, _sortScratch);
+        if (changed > 0)
+        {
+            Weight.Value.BumpVersion();
+        }
+
+        return changed;
     }
 
     /// <summary>Backward of <see cref="Forward(IndexTensor)"/>: accumulates dL/dWeight from <paramref name="gradOutput"/>
@@ -234,27 +222,11 @@ public sealed class Embedding : Module
 
         if (Options.Sparse)
         {
-            EmbeddingFunctions.SparseBackward(indices, gradOutput, PaddingIdx, false, Weight.SparseGradForAccumulation());
+            Weight.AccumulateEmbeddingSparse(indices, gradOutput, PaddingIdx);
             return;
         }
 
-        if (Options.ScaleGradByFreq)
-        {
-            EnsureCapacity(ref _countScratch, (int)NumEmbeddings);
-        }
-
-        var fresh = Weight.PendingDenseGrad is null;
-        var grad = Weight.DenseGradForRows(indices, PaddingIdx ?? -1);
-        if (fresh)
-        {
-            EmbeddingFunctions.DenseBackward(indices, gradOutput, PaddingIdx, Options.ScaleGradByFreq, _countScratch, grad);
-            return;
-        }
-
-        // autograd: grad += (a gradient computed from zero). The scratch table is kept zero between calls.
-        _accumulateScratch ??= new FloatTensor(Weight.Value.Shape);
-        EmbeddingFunctions.DenseBackward(indices, gradOutput, PaddingIdx, Options.ScaleGradByFreq, _countScratch, _accumulateScratch);
-        AddTouchedRows(indices, _accumulateScratch, grad);
+        Weight.AccumulateEmbeddingDense(indices, gradOutput, PaddingIdx, Options.ScaleGradByFreq);
     }
 
     internal static void AddTouchedRows(ReadOnlySpan<long> rows, FloatTensor scratch, FloatTensor grad)

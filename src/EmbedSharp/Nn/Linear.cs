@@ -1,3 +1,4 @@
+using EmbedSharp.Autograd;
 using EmbedSharp.Initialization;
 using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
@@ -58,6 +59,11 @@ public sealed class Linear : Module
             Init.Uniform(Bias.Value, generator, -bound, bound);
         }
     }
+
+    /// <summary>y = x·Wᵀ + b, recorded for backward (<see cref="F.Linear"/> with this layer's parameters).
+    /// torch: <c>Linear.forward</c>. Shape: (*, inFeatures) → (*, outFeatures).</summary>
+    /// <exception cref="ArgumentException">The input's last dimension is not <see cref="InFeatures"/>.</exception>
+    public Variable Forward(Variable input) => F.Linear(input, Weight, Bias);
 
     /// <summary>y = x·Wᵀ + b into a new tensor. Shape: (*, inFeatures) → (*, outFeatures).</summary>
     /// <exception cref="ArgumentException">The input's last dimension is not <see cref="InFeatures"/>.</exception>

@@ -128,6 +128,7 @@ public abstract class Module
         {
             if (state.TryGetValue(name, out var source) && !ReferenceEquals(source, target))
             {
+                target.BumpVersion();
                 for (long r = 0; r < target.RowCount && target.Length > 0; r++)
                 {
                     source.Row(r).CopyTo(target.Row(r));

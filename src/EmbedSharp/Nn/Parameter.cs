@@ -17,7 +17,7 @@ namespace EmbedSharp.Nn;
 /// <see cref="FrozenRows"/> freezes single rows (for example the pretrained rows of an embedding table while new
 /// token rows train): optimisers skip those rows entirely, so weight decay and momentum never touch them.
 /// </remarks>
-public sealed class Parameter : Variable
+public sealed class Parameter : Variable, IEmbeddingGradientSink
 {
     private bool[]? _frozenRows;
 
@@ -44,6 +44,9 @@ public sealed class Parameter : Variable
 
         return _grad;
     }
+
+    /// <inheritdoc />
+    internal override FloatTensor? DenseGradSink() => DenseGradForAccumulation();
 
     /// <inheritdoc />
     internal override bool HasPendingGrad => _grad is not null || SparseGrad is not null;
@@ -220,6 +223,45 @@ public sealed class Parameter : Variable
             SparseGrad = null;
         }
     }
+
+    private int[] _countScratch = [];
+    private FloatTensor? _accumulateScratch; // kept all +0 between calls
+
+    /// <inheritdoc />
+    void IEmbeddingGradientSink.AccumulateEmbeddingDense(ReadOnlySpan<long> indices, ReadOnlySpan<float> gradOutput, long? paddingIdx, bool scaleGradByFreq) =>
+        AccumulateEmbeddingDense(indices, gradOutput, paddingIdx, scaleGradByFreq);
+
+    /// <inheritdoc />
+    void IEmbeddingGradientSink.AccumulateEmbeddingSparse(ReadOnlySpan<long> indices, ReadOnlySpan<float> gradOutput, long? paddingIdx) =>
+        AccumulateEmbeddingSparse(indices, gradOutput, paddingIdx);
+
+    /// <summary>The dense embedding backward into this parameter's gradient (checked indices): written straight into the
+    /// rows the indices touch when no gradient is pending, else computed from zero in a kept scratch table and added
+    /// once (autograd's <c>grad += g</c>). torch: <c>embedding_dense_backward_cpu</c> then <c>AccumulateGrad</c>.</summary>
+    internal void AccumulateEmbeddingDense(ReadOnlySpan<long> indices, ReadOnlySpan<float> gradOutput, long? paddingIdx, bool scaleGradByFreq)
+    {
+        if (scaleGradByFreq && _countScratch.Length < Value.Shape[0])
+        {
+            _countScratch = new int[Value.Shape[0]];
+        }
+
+        var fresh = _grad is null;
+        var grad = DenseGradForRows(indices, paddingIdx ?? -1);
+        if (fresh)
+        {
+            Functional.EmbeddingFunctions.DenseBackward(indices, gradOutput, paddingIdx, scaleGradByFreq, _countScratch, grad);
+            return;
+        }
+
+        var scratch = _accumulateScratch ??= new FloatTensor(Value.Shape);
+        Functional.EmbeddingFunctions.DenseBackward(indices, gradOutput, paddingIdx, scaleGradByFreq, _countScratch, scratch);
+        Embedding.AddTouchedRows(indices, scratch, grad);
+    }
+
+    /// <summary>The sparse embedding backward: one copied row entry per non-padding index, in input order.
+    /// torch: <c>embedding_sparse_backward</c>.</summary>
+    internal void AccumulateEmbeddingSparse(ReadOnlySpan<long> indices, ReadOnlySpan<float> gradOutput, long? paddingIdx) =>
+        Functional.EmbeddingFunctions.SparseBackward(indices, gradOutput, paddingIdx, false, SparseGradForAccumulation());
 
     /// <summary>Freezes or unfreezes the given rows: an optimiser step leaves frozen rows exactly as they are.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A row is outside [0, rows).</exception>

@@ -12,7 +12,7 @@ public sealed class EmbeddingTests
     {
         // torch.manual_seed(0); e = nn.Embedding(10, 5, padding_idx=0); e(torch.tensor([2, 3, 5]))
         var e = new Embedding(10, 5, new Generator(0), new EmbeddingOptions { PaddingIdx = 0 });
-        var output = e.Forward(IndexTensor.Vector(2, 3, 5));
+        var output = e.Forward(IndexTensor.Vector(2, 3, 5)).Data;
         uint[] expected =
         [
             0x3eb330ff, 0x3e9dc3bb, 0x3df56f77, 0x3f9e6b93, 0x3f8ef28e,
@@ -94,7 +94,7 @@ public sealed class EmbeddingTests
     public void Sparse_with_scale_grad_by_freq_fails_at_backward_like_pytorch()
     {
         var e = new Embedding(5, 3, new Generator(0), new EmbeddingOptions { Sparse = true, ScaleGradByFreq = true });
-        var output = e.Forward(IndexTensor.Vector(1, 1)); // forward works, as in PyTorch
+        var output = e.Forward(IndexTensor.Vector(1, 1)).Data; // forward works, as in PyTorch
         Assert.Throws<NotSupportedException>(() => e.Backward(IndexTensor.Vector(1, 1), output));
         Assert.Null(e.Weight.SparseGrad);
     }
@@ -106,7 +106,7 @@ public sealed class EmbeddingTests
         var frozen = Embedding.FromPretrained(table, options: new EmbeddingOptions { PaddingIdx = 1 });
         Assert.Same(table, frozen.Weight.Value);
         Assert.False(frozen.Weight.RequiresGrad);
-        Assert.Equal([3f, 4f], frozen.Forward(IndexTensor.Vector(1)).ToArray());
+        Assert.Equal([3f, 4f], frozen.Forward(IndexTensor.Vector(1)).Data.ToArray());
         frozen.Backward(IndexTensor.Vector(1, 2), new FloatTensor(2, 2));
         Assert.Null(frozen.Weight.Grad);
         Assert.True(Embedding.FromPretrained(table, freeze: false).Weight.RequiresGrad);
@@ -126,7 +126,7 @@ public sealed class EmbeddingTests
         for (var step = 0; step < 3; step++)
         {
             e.ZeroGrad();
-            var output = e.Forward(indices);
+            var output = e.Forward(indices).Data;
             e.Backward(indices, output); // loss = ½‖output‖²
             SgdStep(e.Weight, 0.1f);
         }
@@ -145,7 +145,7 @@ public sealed class EmbeddingTests
         // Embedding(1, d) as a learned [CLS]-style vector: every position looks up row 0, and its gradient is the sum.
         var cls = new Embedding(1, 4, new Generator(3));
         var indices = new IndexTensor(new long[3], 3);
-        var output = cls.Forward(indices);
+        var output = cls.Forward(indices).Data;
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal(cls.Weight.Value.Row(0).ToArray(), output.Row(i).ToArray());
@@ -208,9 +208,9 @@ public sealed class EmbeddingTests
         {
             var saved = w[k];
             w[k] = saved + Eps;
-            var plus = Loss(e.Forward(indices), g);
+            var plus = Loss(e.Forward(indices).Data, g);
             w[k] = saved - Eps;
-            var minus = Loss(e.Forward(indices), g);
+            var minus = Loss(e.Forward(indices).Data, g);
             w[k] = saved;
             var numeric = (plus - minus) / (2 * Eps);
             var expected = k / 4 == 2 ? 0 : numeric; // the padding row gets no gradient by definition

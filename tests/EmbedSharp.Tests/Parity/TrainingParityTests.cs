@@ -140,7 +140,7 @@ public sealed class TrainingParityTests
         foreach (var expected in c.GetProperty("steps").EnumerateArray())
         {
             optimizer.ZeroGrad();
-            var output = embedding.Forward(indices);
+            var output = embedding.Forward(indices).Data;
             var value = mse.Forward(output, target)[0];
             embedding.Backward(indices, mse.Backward(output, target));
             optimizer.Step();

@@ -16,7 +16,7 @@ public sealed class TutorialScenarioTests
     {
         indices ??= Lookup;
         optimizer.ZeroGrad();
-        var output = embedding.Forward(indices);
+        var output = embedding.Forward(indices).Data;
         var target = new FloatTensor(output.Shape);
         embedding.Backward(indices, new MseLoss().Backward(output, target));
         optimizer.Step();
@@ -26,7 +26,7 @@ public sealed class TutorialScenarioTests
     public void A_lookup_returns_the_rows_of_the_table()
     {
         var embedding = new Embedding(10, 5, new Generator(0L));
-        var output = embedding.Forward(Lookup);
+        var output = embedding.Forward(Lookup).Data;
         Assert.Equal([3L, 5], output.Shape.ToArray());
         Assert.Equal(embedding.Weight.Value.Row(5).ToArray(), output.Row(2).ToArray());
     }
@@ -67,7 +67,7 @@ public sealed class TutorialScenarioTests
         var before = excluded.Weight.Value.Clone();
         var optimizer = new Sgd(trained.Parameters(), new SgdOptions { Lr = 0.1 });
         TrainStep(trained, optimizer);
-        excluded.Backward(Lookup, excluded.Forward(Lookup)); // it has a gradient, but no optimiser owns it
+        excluded.Backward(Lookup, excluded.Forward(Lookup).Data); // it has a gradient, but no optimiser owns it
         optimizer.Step();
         Assert.Equal(before.ToArray(), excluded.Weight.Value.ToArray());
     }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using EmbedSharp.Autograd;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 using FloatTensor = EmbedSharp.Numerics.FloatTensor;
@@ -95,7 +96,12 @@ public sealed class TokenAndPositionEmbedding : Module
     {
         var (batch, seq) = CheckIds(ids, nameof(ids));
         PositionalOps.CheckPositions(positionOffset, seq, MaxLen);
-        var output = _token.Forward(ids); // (seq, d) or (batch, seq, d)
+        FloatTensor output; // (seq, d) or (batch, seq, d)
+        using (Grad.Disable()) // this layer's backward is explicit (Backward below), not recorded
+        {
+            output = _token.Forward(ids).Data;
+        }
+
         var pos = PositionTable;
         for (long b = 0; b < batch; b++)
         {

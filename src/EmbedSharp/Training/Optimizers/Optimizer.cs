@@ -71,6 +71,7 @@ public abstract class Optimizer
                 var p = items[pi];
                 if (HasGradient(p))
                 {
+                    p.Value.BumpVersion(); // a graph that saved these values refuses to run backward after the step
                     Update(gi, pi, p);
                 }
             }
