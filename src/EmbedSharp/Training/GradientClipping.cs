@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -68,31 +69,101 @@ public static class GradientClipping
             throw new ArgumentOutOfRangeException(nameof(normType), "clip_grad_norm: norm_type must be a number or infinity; got NaN.");
         }
 
-        var withGrad = new List<Parameter>();
-        var seen = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
-        var index = 0;
-        foreach (var p in parameters)
+        // The parameters with a gradient, each once, in a pooled buffer (a warmed-up training step allocates nothing
+        // here unless a parameter list exceeds DedupLinearLimit, or a gradient is sparse).
+        var withGrad = ArrayPool<Parameter>.Shared.Rent(16);
+        var count = 0;
+        try
         {
-            if (p is null)
+            HashSet<Parameter>? seen = null;
+            var index = 0;
+            foreach (var p in parameters)
             {
-                throw new ArgumentException($"clip_grad_norm: parameter {index} is null.", nameof(parameters));
+                if (p is null)
+                {
+                    throw new ArgumentException($"clip_grad_norm: parameter {index} is null.", nameof(parameters));
+                }
+
+                index++;
+                if ((p.PendingDenseGrad is null && p.SparseGrad is null) || Listed(withGrad, count, p, ref seen))
+                {
+                    continue;
+                }
+
+                if (count == withGrad.Length)
+                {
+                    var larger = ArrayPool<Parameter>.Shared.Rent(count * 2);
+                    withGrad.AsSpan(0, count).CopyTo(larger);
+                    Array.Clear(withGrad, 0, count);
+                    ArrayPool<Parameter>.Shared.Return(withGrad);
+                    withGrad = larger;
+                }
+
+                withGrad[count++] = p;
+                seen?.Add(p);
             }
 
-            index++;
-            if ((p.PendingDenseGrad is not null || p.SparseGrad is not null) && seen.Add(p))
+            return count == 0 ? 0f : Clip(withGrad.AsSpan(0, count), maxNorm, normType, errorIfNonfinite);
+        }
+        finally
+        {
+            Array.Clear(withGrad, 0, count);
+            ArrayPool<Parameter>.Shared.Return(withGrad);
+        }
+    }
+
+    private const int DedupLinearLimit = 256;
+
+    /// <summary>Whether <paramref name="p"/> is among the first <paramref name="count"/> entries: a linear scan up to
+    /// <see cref="DedupLinearLimit"/> entries, then a reference set.</summary>
+    private static bool Listed(Parameter[] list, int count, Parameter p, ref HashSet<Parameter>? seen)
+    {
+        if (seen is null && count > DedupLinearLimit)
+        {
+            seen = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+            for (var i = 0; i < count; i++)
             {
-                withGrad.Add(p);
+                seen.Add(list[i]);
             }
         }
 
-        if (withGrad.Count == 0)
+        if (seen is not null)
         {
-            return 0f;
+            return seen.Contains(p);
         }
 
+        for (var i = 0; i < count; i++)
+        {
+            if (ReferenceEquals(list[i], p))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static float Clip(ReadOnlySpan<Parameter> withGrad, double maxNorm, double normType, bool errorIfNonfinite)
+    {
         // torch: norm_type = float(norm_type); the kernels compare and raise with it as a float.
         var p32 = (float)normType;
-        var norms = new float[withGrad.Count];
+        var rented = withGrad.Length > 256 ? ArrayPool<float>.Shared.Rent(withGrad.Length) : null;
+        var norms = rented is null ? stackalloc float[withGrad.Length] : rented.AsSpan(0, withGrad.Length);
+        try
+        {
+            return Clip(withGrad, norms, p32, maxNorm, normType, errorIfNonfinite);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static float Clip(ReadOnlySpan<Parameter> withGrad, Span<float> norms, float p32, double maxNorm, double normType, bool errorIfNonfinite)
+    {
         SparseGradient? scratch = null;
         for (var i = 0; i < norms.Length; i++)
         {
