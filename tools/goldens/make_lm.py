@@ -142,6 +142,56 @@ def train(model, batches):
     return out
 
 
+def _round_f32(fr):
+    """Round a Fraction to the nearest float32 (ties to even)."""
+    from fractions import Fraction
+    c = np.float32(float(fr))
+    best = c
+    for cand in (np.nextafter(c, np.float32(-np.inf)), np.nextafter(c, np.float32(np.inf))):
+        d, db = abs(Fraction(float(cand)) - fr), abs(Fraction(float(best)) - fr)
+        if d < db or (d == db and int(cand.view(np.int32)) & 1 == 0):
+            best = cand
+    return np.float32(best)
+
+
+def _fma32(a, b, c):
+    from fractions import Fraction
+    return _round_f32(Fraction(float(a)) * Fraction(float(b)) + Fraction(float(c)))
+
+
+def norm2_model(x):
+    """The order EmbedSharp's GradientClipping.TwoNorm uses for torch.norm(x, 2) (see the README section)."""
+    f32 = np.float32
+    n = len(x)
+    acc = [f32(0)] * 8
+    d = 0
+    while d + 8 <= n:
+        acc = [_fma32(x[d + j], x[d + j], acc[j]) for j in range(8)]
+        d += 8
+    s = acc[0]
+    for j in range(1, 8):
+        s = f32(s + acc[j])
+    grouped = d + ((n - d) // 4) * 4
+    for i in range(d, n):
+        s = f32(s + f32(x[i] * x[i])) if i < grouped else _fma32(x[i], x[i], s)
+    return f32(np.sqrt(s))
+
+
+def check_norm_order():
+    """torch.norm(x, 2) against norm2_model on many lengths and alignments; raises on any difference."""
+    g = torch.Generator().manual_seed(3)
+    base = torch.randn(8192, generator=g) * 3
+    count = 0
+    for n in list(range(1, 80)) + [100, 127, 255, 257, 1000, 1023, 4095]:
+        for off in range(8):
+            for t in range(3):
+                x = base[off + t * 131:off + t * 131 + n]
+                if norm2_model(x.numpy()).tobytes() != torch.norm(x, 2.0).numpy().tobytes():
+                    raise SystemExit(f"torch.norm order differs from the model at n={n}, offset {off}, trial {t}")
+                count += 1
+    return count
+
+
 def clip_cases():
     """Small clip_grad_norm_ cases for the other norm types and a sparse gradient (torch's results as they are)."""
     cases = []
@@ -207,6 +257,16 @@ def readme_section(doc):
     for i, (a, b, d) in enumerate(zip(l32, l64, drift)):
         lines.append(f"| {i + 1} | {a:.7f} | {b:.7f} | {d:.2e} |")
     lines += ["", f"Max |loss32 − loss64| over the 20 steps: {max(drift):.3e} (relative {max(d / b for d, b in zip(drift, l64)):.3e}).",
+              "", "`clip_cases`: clip_grad_norm_ with p = 2, 1, 3, inf, 0, one that does not clip, tiny gradients, and a sparse "
+              "embedding gradient. Measured facts (reproduced bit for bit by EmbedSharp's GradientClipping):",
+              f"* torch.norm(x, 2) of a contiguous float32 tensor (this AVX2 build) = 8 lanes accumulated with FMA over the "
+              "first 8*floor(n/8) values, the lanes summed left to right, then of the r = n mod 8 remaining values the first "
+              "4*floor(r/4) added as rounded squares and the last r mod 4 with FMA (GCC's contraction of the tail loop), then "
+              f"sqrtf; checked by this script on {doc['norm2_order_checked_vectors']} vectors (n = 1..79 and up to 4095, 8 alignments), all bit-identical.",
+              "* max_norm / (total + 1e-6) is (total + 1e-6f).reciprocal() * (float)max_norm in float32.",
+              "* A sparse gradient's norm is that of its coalesced values, but torch 1.13 leaves the sparse gradient "
+              "unscaled (`torch_sparse_values_after` equals the values before): mul_ on the detached sparse alias does not "
+              "write the original's values.",
               README_END]
     return "\n".join(lines) + "\n"
 
@@ -283,6 +343,7 @@ def main():
         "params1": {n: arr(p) for n, p in r32["params1"].items()},
         "final": {n: arr(p) for n, p in model.named_parameters()},
         "clip_cases": clip_cases(),
+        "norm2_order_checked_vectors": check_norm_order(),
     }
     path = os.path.join(OUT, "lm.json")
     write_atomic(path, json.dumps(doc, separators=(",", ":")), mode="w")
