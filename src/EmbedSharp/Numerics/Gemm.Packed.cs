@@ -173,6 +173,22 @@ internal static unsafe partial class Gemm
                     }
                 }
             }
+            else if (mr == MR)
+            {
+                // Six row streams read in step, each p's six floats written side by side.
+                var s0 = a + ((long)(i0 + q) * lda) + p0;
+                float* s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+                var d = panel;
+                for (var p = 0; p < kc; p++, d += MR)
+                {
+                    d[0] = alpha * s0[p];
+                    d[1] = alpha * s1[p];
+                    d[2] = alpha * s2[p];
+                    d[3] = alpha * s3[p];
+                    d[4] = alpha * s4[p];
+                    d[5] = alpha * s5[p];
+                }
+            }
             else
             {
                 for (var i = 0; i < MR; i++)
