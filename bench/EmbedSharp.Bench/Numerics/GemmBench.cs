@@ -45,5 +45,5 @@ public class GemmBench
     }
 
     [Benchmark]
-    public void Sgemm() => Gemm.Multiply(false, false, M, N, K, 1f, _a, K, _b, N, 0f, _c, N, Threads);
+    public void Sgemm() => Gemm.Multiply(GemmMode.Fast, false, false, M, N, K, 1f, _a, K, _b, N, 0f, _c, N, Threads);
 }

@@ -5,7 +5,7 @@ using EmbedSharp.Numerics;
 namespace EmbedSharp.Bench.Numerics;
 
 /// <summary>
-/// Times <see cref="Gemm.Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, int, bool)"/>
+/// Times <see cref="Gemm.Multiply(GemmMode, bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, int, bool)"/>
 /// (C = A·B, row-major, α = 1, β = 0) on the cases of bench/peers/gemm_vs_openblas.py, on 1 thread and on all cores,
 /// with the peers' protocol (warm-up of at least 3 calls and 0.2 s, then the median); prints one JSON object of GFLOP/s
 /// (2·m·n·k / seconds / 1e9) keyed "name/threads".
@@ -52,7 +52,7 @@ internal static class GemmPeerTimings
             foreach (var threads in new[] { 1, WorkSplit.MaxParts })
             {
                 var seconds = EmbeddingPeerTimings.Median(() =>
-                    Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n, threads));
+                    Gemm.Multiply(GemmMode.Fast, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n, threads));
                 results[$"{name}/{threads}"] = 2.0 * m * n * k / seconds / 1e9;
             }
         }

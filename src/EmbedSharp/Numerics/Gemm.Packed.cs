@@ -35,6 +35,29 @@ internal static unsafe partial class Gemm
         Zero,
     }
 
+    /// <summary>One step of an output's chain in the micro-kernel; a struct type argument, so the JIT compiles one kernel per
+    /// mode with the step inlined.</summary>
+    private interface IStep
+    {
+        static abstract Vector256<float> Step(Vector256<float> s, Vector256<float> b, Vector256<float> acc);
+    }
+
+    /// <summary>Exact mode: <c>acc + round(s·b)</c>, a multiply then an add (the JIT does not contract them).</summary>
+    private readonly struct ExactStep : IStep
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Step(Vector256<float> s, Vector256<float> b, Vector256<float> acc) =>
+            Avx.Add(acc, Avx.Multiply(s, b));
+    }
+
+    /// <summary>Fast mode: <c>fma(s, b, acc)</c>.</summary>
+    private readonly struct FusedStep : IStep
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Step(Vector256<float> s, Vector256<float> b, Vector256<float> acc) =>
+            Fma.MultiplyAdd(s, b, acc);
+    }
+
     /// <summary>Per-thread packing buffers, 64-byte aligned in pinned arrays, reused by every later call on the thread.</summary>
     private sealed class Scratch
     {
@@ -79,7 +102,8 @@ internal static unsafe partial class Gemm
     /// <summary>The blocked path over rows [r0, r1) and columns [c0, c1): for each NC columns, each KC of k: pack op(B),
     /// then for each MC rows pack α·op(A) and sweep the micro-tiles, B micro-panel outer so it stays in L1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Packed(ref Work w, float* a, float* b, float* c, int r0, int r1, int c0, int c1)
+    private static void Packed<TStep>(ref Work w, float* a, float* b, float* c, int r0, int r1, int c0, int c1)
+        where TStep : struct, IStep
     {
         var widest = Math.Min(NC, c1 - c0);
         var scratch = Scratch.ForCurrentThread(KC * RoundUp(widest, NR));
@@ -108,11 +132,11 @@ internal static unsafe partial class Gemm
                             var tile = c + ((long)(ic + ir) * w.Ldc) + jc + jr;
                             if (mr == MR && nr == NR)
                             {
-                                Kernel(ap + ((long)ir * kc), bpanel, kc, tile, w.Ldc, w.Beta, start);
+                                Kernel<TStep>(ap + ((long)ir * kc), bpanel, kc, tile, w.Ldc, w.Beta, start);
                             }
                             else
                             {
-                                EdgeTile(ap + ((long)ir * kc), bpanel, kc, tile, w.Ldc, mr, nr, w.Beta, start);
+                                EdgeTile<TStep>(ap + ((long)ir * kc), bpanel, kc, tile, w.Ldc, mr, nr, w.Beta, start);
                             }
                         }
                     }
@@ -125,7 +149,8 @@ internal static unsafe partial class Gemm
 
     /// <summary>A part-filled micro-tile: its C goes through a full (MR, NR) buffer (zeros outside), so every element
     /// sees the same operations as in a whole tile; the packed panels are zero-padded.</summary>
-    private static void EdgeTile(float* ap, float* bp, int kc, float* c, int ldc, int mr, int nr, float beta, Start start)
+    private static void EdgeTile<TStep>(float* ap, float* bp, int kc, float* c, int ldc, int mr, int nr, float beta, Start start)
+        where TStep : struct, IStep
     {
         var buffer = stackalloc float[(MR * NR) + 16];
         var t = (float*)(((nuint)buffer + 63) & ~(nuint)63);
@@ -138,7 +163,7 @@ internal static unsafe partial class Gemm
             }
         }
 
-        Kernel(ap, bp, kc, t, NR, beta, start);
+        Kernel<TStep>(ap, bp, kc, t, NR, beta, start);
         for (var i = 0; i < mr; i++)
         {
             new ReadOnlySpan<float>(t + (i * NR), nr).CopyTo(new Span<float>(c + ((long)i * ldc), nr));
@@ -278,9 +303,10 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>The (MR, NR) = (6, 16) micro-kernel: 12 Vector256 accumulators start from C (or β·C, or zero), take kc
-    /// fused multiply-adds in k order from the packed panels, and are stored back to C.</summary>
+    /// steps (<typeparamref name="TStep"/>) in k order from the packed panels, and are stored back to C.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(float* a, float* b, int kc, float* c, int ldc, float beta, Start start)
+    private static void Kernel<TStep>(float* a, float* b, int kc, float* c, int ldc, float beta, Start start)
+        where TStep : struct, IStep
     {
         float* c0 = c, c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
         Vector256<float> x00, x01, x10, x11, x20, x21, x30, x31, x40, x41, x50, x51;
@@ -325,23 +351,23 @@ internal static unsafe partial class Gemm
             var b0 = Avx.LoadAlignedVector256(b);
             var b1 = Avx.LoadAlignedVector256(b + 8);
             var s = Avx.BroadcastScalarToVector256(a);
-            x00 = Fma.MultiplyAdd(s, b0, x00);
-            x01 = Fma.MultiplyAdd(s, b1, x01);
+            x00 = TStep.Step(s, b0, x00);
+            x01 = TStep.Step(s, b1, x01);
             s = Avx.BroadcastScalarToVector256(a + 1);
-            x10 = Fma.MultiplyAdd(s, b0, x10);
-            x11 = Fma.MultiplyAdd(s, b1, x11);
+            x10 = TStep.Step(s, b0, x10);
+            x11 = TStep.Step(s, b1, x11);
             s = Avx.BroadcastScalarToVector256(a + 2);
-            x20 = Fma.MultiplyAdd(s, b0, x20);
-            x21 = Fma.MultiplyAdd(s, b1, x21);
+            x20 = TStep.Step(s, b0, x20);
+            x21 = TStep.Step(s, b1, x21);
             s = Avx.BroadcastScalarToVector256(a + 3);
-            x30 = Fma.MultiplyAdd(s, b0, x30);
-            x31 = Fma.MultiplyAdd(s, b1, x31);
+            x30 = TStep.Step(s, b0, x30);
+            x31 = TStep.Step(s, b1, x31);
             s = Avx.BroadcastScalarToVector256(a + 4);
-            x40 = Fma.MultiplyAdd(s, b0, x40);
-            x41 = Fma.MultiplyAdd(s, b1, x41);
+            x40 = TStep.Step(s, b0, x40);
+            x41 = TStep.Step(s, b1, x41);
             s = Avx.BroadcastScalarToVector256(a + 5);
-            x50 = Fma.MultiplyAdd(s, b0, x50);
-            x51 = Fma.MultiplyAdd(s, b1, x51);
+            x50 = TStep.Step(s, b0, x50);
+            x51 = TStep.Step(s, b1, x51);
             a += MR;
             b += NR;
         }

@@ -6,6 +6,16 @@ using System.Runtime.Intrinsics.X86;
 
 namespace EmbedSharp.Numerics;
 
+/// <summary>How <see cref="Gemm"/> forms each step of an output's sum over k.</summary>
+internal enum GemmMode
+{
+    /// <summary>Multiply, round, then add (no fused multiply-add): bit-identical to a sequential float sum over k.</summary>
+    Exact,
+
+    /// <summary>Fused multiply-add: one rounding per step, faster where the FMA units are the bottleneck.</summary>
+    Fast,
+}
+
 /// <summary>
 /// Single-precision general matrix multiply on row-major spans: <c>C ← α·op(A)·op(B) + β·C</c>, op(X) = X or Xᵀ.
 /// BLAS: <c>sgemm</c> (as <c>cblas_sgemm(CblasRowMajor, …)</c>); the batched form is <c>sgemm_strided_batched</c>
@@ -15,15 +25,23 @@ namespace EmbedSharp.Numerics;
 /// leading dimension selects a sub-matrix. C must not overlap A or B.
 /// </summary>
 /// <remarks>
-/// <para>Order of operations, the same on every path: each output is one sequential fused multiply-add chain over k,
-/// <c>acc = β·c</c> (exactly 0 when β = 0, so NaN or ∞ already in C is ignored, as in BLAS);
-/// <c>acc = fma(round(α·a[i, p]), b[p, j], acc)</c> for p = 0 … k−1; <c>c = acc</c>. With α = 0 or k = 0 A and B are not
-/// read and C becomes β·C. So the result does not depend on the blocking, on the small-size path against the packed
-/// path, nor on the number of threads: parallel parts only split the rows or columns of C (or the batch).</para>
+/// <para>Order of operations, the same on every path: each output is one sequential chain over k,
+/// <c>acc = β·c</c> (exactly +0 when β = 0, so NaN or ∞ already in C is ignored, as in BLAS), then for p = 0 … k−1
+/// <list type="bullet">
+/// <item><see cref="GemmMode.Exact"/>: <c>acc = acc + round(round(α·a[i, p])·b[p, j])</c>, the product rounded before the
+/// add (no FMA). With α = 1 and β = 0 this is the reference BLAS's <c>sgemm</c> and so torch 1.13's <c>mm</c> on a netlib
+/// build, bit for bit (tests/data/autograd/README.md);</item>
+/// <item><see cref="GemmMode.Fast"/>: <c>acc = fma(round(α·a[i, p]), b[p, j], acc)</c>, one rounding per step, about
+/// twice the throughput where adds and FMAs share ports, and within a tolerance of any BLAS.</item>
+/// </list>
+/// and <c>c = acc</c>. The kernels vectorise across the rows and columns of C, never across k, and carry each running sum
+/// through C between k blocks, so the order is kept. With α = 0 or k = 0 A and B are not read and C becomes β·C. So the
+/// result does not depend on the blocking, on the small-size path against the packed path, nor on the number of threads:
+/// parallel parts only split the rows or columns of C (or the batch).</para>
 /// <para>Large products pack a (KC, MC) block of α·op(A) and a (KC, NC) panel of op(B) into aligned per-thread scratch
 /// (allocated once per thread, grown only for a wider B) and run a 6 × 16 register-blocked AVX2/FMA micro-kernel over
-/// them, k blocked by KC (the method of Goto and van de Geijn, and of BLIS). Without FMA hardware every size takes the
-/// simple path, whose <see cref="MathF.FusedMultiplyAdd"/> gives the same bits.</para>
+/// them, k blocked by KC (the method of Goto and van de Geijn, and of BLIS). Without AVX2/FMA hardware every size takes
+/// the simple path, which gives the same bits (<see cref="MathF.FusedMultiplyAdd"/> in fast mode).</para>
 /// </remarks>
 internal static unsafe partial class Gemm
 {
@@ -39,32 +57,32 @@ internal static unsafe partial class Gemm
     /// <summary>C ← α·op(A)·op(B) + β·C on up to <see cref="WorkSplit.MaxParts"/> threads. BLAS: sgemm.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is negative or a leading dimension is below the width.</exception>
     /// <exception cref="ArgumentException">A span is shorter than its matrix.</exception>
-    public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
+    public static void Multiply(GemmMode mode, bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
-        Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, WorkSplit.MaxParts);
+        Multiply(mode, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, WorkSplit.MaxParts);
 
-    /// <summary><see cref="Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
+    /// <summary><see cref="Multiply(GemmMode, bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
     /// on at most <paramref name="maxParts"/> threads (tests compare 1 with the default), on the packed path whatever the
     /// size when <paramref name="forcePacked"/> (tests reach its edge tiles with small sizes).</summary>
-    internal static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
+    internal static void Multiply(GemmMode mode, bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int maxParts,
         bool forcePacked = false) =>
-        MultiplyBatched(transA, transB, 1, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, maxParts, forcePacked);
+        MultiplyBatched(mode, transA, transB, 1, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, maxParts, forcePacked);
 
     /// <summary>For each t in [0, batchCount): C_t ← α·op(A_t)·op(B_t) + β·C_t with X_t starting at t·strideX in its span.
     /// A stride of 0 uses one A (or B) for every batch entry; C entries must not overlap. BLAS: sgemm_strided_batched.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size or stride is negative, a leading dimension is below the
     /// width, or C entries overlap.</exception>
     /// <exception cref="ArgumentException">A span is shorter than its batch of matrices.</exception>
-    public static void MultiplyBatched(bool transA, bool transB, int batchCount, int m, int n, int k, float alpha,
+    public static void MultiplyBatched(GemmMode mode, bool transA, bool transB, int batchCount, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, long strideA, ReadOnlySpan<float> b, int ldb, long strideB,
         float beta, Span<float> c, int ldc, long strideC) =>
-        MultiplyBatched(transA, transB, batchCount, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC,
+        MultiplyBatched(mode, transA, transB, batchCount, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC,
             WorkSplit.MaxParts);
 
     /// <summary>The batched multiply on at most <paramref name="maxParts"/> threads (<paramref name="forcePacked"/>: as
-    /// in <see cref="Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, int, bool)"/>).</summary>
-    internal static void MultiplyBatched(bool transA, bool transB, int batchCount, int m, int n, int k, float alpha,
+    /// in <see cref="Multiply(GemmMode, bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, int, bool)"/>).</summary>
+    internal static void MultiplyBatched(GemmMode mode, bool transA, bool transB, int batchCount, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, long strideA, ReadOnlySpan<float> b, int ldb, long strideB,
         float beta, Span<float> c, int ldc, long strideC, int maxParts, bool forcePacked = false)
     {
@@ -94,6 +112,7 @@ internal static unsafe partial class Gemm
         {
             var w = new Work
             {
+                Exact = mode == GemmMode.Exact,
                 TransA = transA,
                 TransB = transB,
                 M = m,
@@ -164,6 +183,7 @@ internal static unsafe partial class Gemm
 
     private struct Work
     {
+        public bool Exact;
         public bool TransA;
         public bool TransB;
         public bool SplitRows;
@@ -230,9 +250,13 @@ internal static unsafe partial class Gemm
         {
             Simple(ref w, a, b, c, r0, r1, c0, c1);
         }
+        else if (w.Exact)
+        {
+            Packed<ExactStep>(ref w, a, b, c, r0, r1, c0, c1);
+        }
         else
         {
-            Packed(ref w, a, b, c, r0, r1, c0, c1);
+            Packed<FusedStep>(ref w, a, b, c, r0, r1, c0, c1);
         }
     }
 
@@ -253,7 +277,8 @@ internal static unsafe partial class Gemm
         }
     }
 
-    /// <summary>The unpacked path: each row of C is scaled by β, then updated once per p with fma(α·a[i, p], op(B) row p, c).</summary>
+    /// <summary>The unpacked path: each row of C is scaled by β, then updated once per p with α·a[i, p] times op(B) row p
+    /// (<c>c + round(s·b)</c> in exact mode, <c>fma(s, b, c)</c> in fast mode).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Simple(ref Work w, float* a, float* b, float* c, int r0, int r1, int c0, int c1)
     {
@@ -264,13 +289,15 @@ internal static unsafe partial class Gemm
             var row = c + ((long)i * w.Ldc) + c0;
             for (var p = 0; p < w.K; p++)
             {
-                var s = w.Alpha * (w.TransA ? a[((long)p * w.Lda) + i] : a[((long)i * w.Lda) + p]);
+                var x = w.TransA ? a[((long)p * w.Lda) + i] : a[((long)i * w.Lda) + p];
+                var s = w.Alpha * x;
                 if (w.TransB)
                 {
                     var col = b + ((long)c0 * w.Ldb) + p;
                     for (var j = 0; j < width; j++)
                     {
-                        row[j] = MathF.FusedMultiplyAdd(s, col[(long)j * w.Ldb], row[j]);
+                        var y = col[(long)j * w.Ldb];
+                        row[j] = w.Exact ? row[j] + (s * y) : MathF.FusedMultiplyAdd(s, y, row[j]);
                     }
                 }
                 else
@@ -282,13 +309,15 @@ internal static unsafe partial class Gemm
                         var vs = Vector256.Create(s);
                         for (; j + 8 <= width; j += 8)
                         {
-                            Vector256.FusedMultiplyAdd(vs, Vector256.Load(brow + j), Vector256.Load(row + j)).Store(row + j);
+                            var y = Vector256.Load(brow + j);
+                            var acc = Vector256.Load(row + j);
+                            (w.Exact ? acc + (vs * y) : Vector256.FusedMultiplyAdd(vs, y, acc)).Store(row + j);
                         }
                     }
 
                     for (; j < width; j++)
                     {
-                        row[j] = MathF.FusedMultiplyAdd(s, brow[j], row[j]);
+                        row[j] = w.Exact ? row[j] + (s * brow[j]) : MathF.FusedMultiplyAdd(s, brow[j], row[j]);
                     }
                 }
             }

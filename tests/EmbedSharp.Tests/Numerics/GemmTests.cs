@@ -3,10 +3,11 @@ using EmbedSharp.Numerics;
 namespace EmbedSharp.Tests.Numerics;
 
 /// <summary>
-/// Gemm against two references. (1) Double precision: |c − ref| ≤ (k + 3)·2⁻²⁴·(|α|·Σ_p |a_ip||b_pj| + |β|·|c_ij|), the
-/// worst-case bound of a chain of k fused multiply-adds plus the roundings of α·a and β·c (unit roundoff 2⁻²⁴).
-/// (2) The documented order itself: a float chain acc = β·c (0 when β = 0), acc = fma(α·a, b, acc) in k order, which
-/// every path must match bit for bit. Entries of C outside the (m, n) window must stay untouched.
+/// Gemm against two references, in both modes. (1) Double precision: |c − ref| ≤ (2k + 3)·2⁻²⁴·(|α|·Σ_p |a_ip||b_pj| +
+/// |β|·|c_ij|), the worst-case bound of a chain of k multiply-adds with up to two roundings each plus the roundings of α·a
+/// and β·c (unit roundoff 2⁻²⁴). (2) The documented order itself, bit for bit on every path: a float chain acc = β·c (+0
+/// when β = 0), then in k order acc = acc + (α·a)·b (exact mode, products rounded) or acc = fma(α·a, b, acc) (fast mode).
+/// Entries of C outside the (m, n) window must stay untouched.
 /// </summary>
 public sealed class GemmTests
 {
@@ -79,12 +80,12 @@ public sealed class GemmTests
     public void Beta_zero_ignores_nan_in_c_and_alpha_zero_or_empty_k_reads_neither_a_nor_b()
     {
         var rng = new Random(19);
-        foreach (var packed in new[] { false, true })
+        foreach (var (packed, mode) in new[] { (false, GemmMode.Exact), (true, GemmMode.Exact), (false, GemmMode.Fast), (true, GemmMode.Fast) })
         {
             var p = Problem.Make(rng, false, false, 20, 35, 40, 1f, 0f, pad: 2);
             p.C.AsSpan().Fill(float.NaN);
-            p.Check(packed);
-            var got = p.Result(packed);
+            p.Check(mode, packed);
+            var got = p.Result(mode, packed);
             for (var i = 0; i < p.M; i++)
             {
                 Assert.DoesNotContain(got.AsSpan(i * p.Ldc, p.N).ToArray(), float.IsNaN); // the padding keeps its NaN
@@ -96,10 +97,10 @@ public sealed class GemmTests
             var c = new float[] { 1f, float.NaN, 2f, 3f };
             var a = new float[] { float.NaN, float.PositiveInfinity };
             var b = new float[] { float.NaN, 1f, 2f, 3f };
-            Gemm.Multiply(false, false, 2, 2, 1, 0f, a, 1, b, 2, beta, c, 2);
+            Gemm.Multiply(GemmMode.Exact, false, false, 2, 2, 1, 0f, a, 1, b, 2, beta, c, 2);
             Assert.Equal(beta == 0f ? [0f, 0f, 0f, 0f] : new[] { beta, float.NaN, 2f * beta, 3f * beta }, c);
             var c2 = new float[] { 1f, 2f, 3f, 4f };
-            Gemm.Multiply(false, false, 2, 2, 0, 1f, [], 1, [], 2, beta, c2, 2);
+            Gemm.Multiply(GemmMode.Fast, false, false, 2, 2, 0, 1f, [], 1, [], 2, beta, c2, 2);
             Assert.Equal(new[] { 1f * beta, 2f * beta, 3f * beta, 4f * beta }, c2);
         }
     }
@@ -133,16 +134,20 @@ public sealed class GemmTests
                 var a = Fill(rng, aLen * batch);
                 var b = Fill(rng, bLen * (shareB ? 1 : batch));
                 var c = Fill(rng, cLen * batch);
-                var expected = (float[])c.Clone();
-                for (var t = 0; t < batch; t++)
+                foreach (var mode in new[] { GemmMode.Exact, GemmMode.Fast })
                 {
-                    Gemm.Multiply(ta, tb, m, n, k, 0.5f, a.AsSpan(t * aLen, aLen), single.Lda,
-                        b.AsSpan(shareB ? 0 : t * bLen, bLen), single.Ldb, 2f, expected.AsSpan(t * cLen, cLen), single.Ldc, 1);
-                }
+                    var expected = (float[])c.Clone();
+                    for (var t = 0; t < batch; t++)
+                    {
+                        Gemm.Multiply(mode, ta, tb, m, n, k, 0.5f, a.AsSpan(t * aLen, aLen), single.Lda,
+                            b.AsSpan(shareB ? 0 : t * bLen, bLen), single.Ldb, 2f, expected.AsSpan(t * cLen, cLen), single.Ldc, 1);
+                    }
 
-                Gemm.MultiplyBatched(ta, tb, batch, m, n, k, 0.5f, a, single.Lda, aLen, b, single.Ldb, shareB ? 0 : bLen,
-                    2f, c, single.Ldc, cLen);
-                Assert.Equal(expected, c);
+                    var got = (float[])c.Clone();
+                    Gemm.MultiplyBatched(mode, ta, tb, batch, m, n, k, 0.5f, a, single.Lda, aLen, b, single.Ldb, shareB ? 0 : bLen,
+                        2f, got, single.Ldc, cLen);
+                    Assert.Equal(expected, got);
+                }
             }
         }
     }
@@ -156,11 +161,14 @@ public sealed class GemmTests
             foreach (var (m, n, k) in new[] { (301, 190, 300), (40, 700, 129), (257, 257, 257) })
             {
                 var p = Problem.Make(rng, ta, tb, m, n, k, 1f, 0.5f, pad: 2);
-                var one = (float[])p.C.Clone();
-                var all = (float[])p.C.Clone();
-                Gemm.Multiply(ta, tb, m, n, k, 1f, p.A, p.Lda, p.B, p.Ldb, 0.5f, one, p.Ldc, maxParts: 1);
-                Gemm.Multiply(ta, tb, m, n, k, 1f, p.A, p.Lda, p.B, p.Ldb, 0.5f, all, p.Ldc);
-                Assert.Equal(one, all);
+                foreach (var mode in new[] { GemmMode.Exact, GemmMode.Fast })
+                {
+                    var one = (float[])p.C.Clone();
+                    var all = (float[])p.C.Clone();
+                    Gemm.Multiply(mode, ta, tb, m, n, k, 1f, p.A, p.Lda, p.B, p.Ldb, 0.5f, one, p.Ldc, maxParts: 1);
+                    Gemm.Multiply(mode, ta, tb, m, n, k, 1f, p.A, p.Lda, p.B, p.Ldb, 0.5f, all, p.Ldc, maxParts: 2);
+                    Assert.Equal(one, all);
+                }
             }
         }
 
@@ -169,7 +177,7 @@ public sealed class GemmTests
         {
             var r = new Random(23);
             var (a, b, c) = (Fill(r, 6 * 96 * 80), Fill(r, 80 * 112), Fill(r, 6 * 96 * 112));
-            Gemm.MultiplyBatched(false, false, 6, 96, 112, 80, 1f, a, 80, 96 * 80, b, 112, 0, 1f, c, 112, 96 * 112, parts);
+            Gemm.MultiplyBatched(GemmMode.Exact, false, false, 6, 96, 112, 80, 1f, a, 80, 96 * 80, b, 112, 0, 1f, c, 112, 96 * 112, parts);
             batched[parts - 1] = c;
         }
 
@@ -185,10 +193,10 @@ public sealed class GemmTests
         var (ba, bb, bc) = (Fill(rng, 4 * 32 * 48), Fill(rng, 4 * 48 * 40), new float[4 * 32 * 40]);
         void Calls()
         {
-            Gemm.Multiply(false, true, 200, 150, 300, 1f, p.A, p.Lda, p.B, p.Ldb, 1f, p.C, p.Ldc);
-            Gemm.Multiply(false, true, 200, 150, 300, 1f, p.A, p.Lda, p.B, p.Ldb, 1f, p.C, p.Ldc, maxParts: 1);
-            Gemm.Multiply(true, false, 9, 10, 11, 1f, small.A, small.Lda, small.B, small.Ldb, 1f, small.C, small.Ldc);
-            Gemm.MultiplyBatched(false, false, 4, 32, 40, 48, 1f, ba, 48, 32 * 48, bb, 40, 48 * 40, 0f, bc, 40, 32 * 40);
+            Gemm.Multiply(GemmMode.Fast, false, true, 200, 150, 300, 1f, p.A, p.Lda, p.B, p.Ldb, 1f, p.C, p.Ldc);
+            Gemm.Multiply(GemmMode.Exact, false, true, 200, 150, 300, 1f, p.A, p.Lda, p.B, p.Ldb, 1f, p.C, p.Ldc, maxParts: 1);
+            Gemm.Multiply(GemmMode.Exact, true, false, 9, 10, 11, 1f, small.A, small.Lda, small.B, small.Ldb, 1f, small.C, small.Ldc);
+            Gemm.MultiplyBatched(GemmMode.Fast, false, false, 4, 32, 40, 48, 1f, ba, 48, 32 * 48, bb, 40, 48 * 40, 0f, bc, 40, 32 * 40);
         }
 
         Calls();
@@ -206,14 +214,139 @@ public sealed class GemmTests
     public void Bad_arguments_name_what_is_wrong()
     {
         var x = new float[12];
-        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(false, false, -1, 2, 2, 1f, x, 2, x, 2, 0f, x, 2));
-        Assert.Throws<ArgumentOutOfRangeException>("lda", () => Gemm.Multiply(false, false, 2, 2, 3, 1f, x, 2, x, 2, 0f, x, 2));
-        Assert.Throws<ArgumentOutOfRangeException>("ldb", () => Gemm.Multiply(false, true, 2, 2, 3, 1f, x, 3, x, 2, 0f, x, 2));
-        Assert.Throws<ArgumentOutOfRangeException>("ldc", () => Gemm.Multiply(false, false, 2, 3, 2, 1f, x, 2, x, 3, 0f, x, 2));
-        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 4, 4, 4, 1f, x, 4, x, 4, 0f, new float[16], 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(GemmMode.Exact, false, false, -1, 2, 2, 1f, x, 2, x, 2, 0f, x, 2));
+        Assert.Throws<ArgumentOutOfRangeException>("lda", () => Gemm.Multiply(GemmMode.Exact, false, false, 2, 2, 3, 1f, x, 2, x, 2, 0f, x, 2));
+        Assert.Throws<ArgumentOutOfRangeException>("ldb", () => Gemm.Multiply(GemmMode.Exact, false, true, 2, 2, 3, 1f, x, 3, x, 2, 0f, x, 2));
+        Assert.Throws<ArgumentOutOfRangeException>("ldc", () => Gemm.Multiply(GemmMode.Exact, false, false, 2, 3, 2, 1f, x, 2, x, 3, 0f, x, 2));
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply(GemmMode.Exact, false, false, 4, 4, 4, 1f, x, 4, x, 4, 0f, new float[16], 4));
         Assert.Contains("need 16", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>("strideC", () =>
-            Gemm.MultiplyBatched(false, false, 2, 2, 2, 2, 1f, x, 2, 4, x, 2, 4, 0f, x, 2, 3));
+            Gemm.MultiplyBatched(GemmMode.Exact, false, false, 2, 2, 2, 2, 1f, x, 2, 4, x, 2, 4, 0f, x, 2, 3));
+    }
+
+    [Fact]
+    public void Exact_mode_equals_the_in_order_loop_bit_for_bit_on_random_shapes_paths_and_thread_counts()
+    {
+        // The reference is the triple loop Ops.MatMulKernel used to be: sum = 0, sum += a·b in k order (the reference
+        // BLAS's order, and so torch 1.13's mm on the goldens' build). Bits are compared, signed zeros included.
+        var rng = new Random(25);
+        int[] ks = [1, 2, 5, 17, Gemm.KC - 1, Gemm.KC, Gemm.KC + 1, (2 * Gemm.KC) + 3, 300];
+        for (var trial = 0; trial < 48; trial++)
+        {
+            var (ta, tb) = ((trial & 1) != 0, (trial & 2) != 0);
+            var m = trial % 3 == 0 ? rng.Next(1, 301) : (2 * rng.Next(0, 150)) + 1; // mostly odd sizes
+            var n = trial % 5 == 0 ? rng.Next(1, 301) : (2 * rng.Next(0, 150)) + 1;
+            var k = trial % 2 == 0 ? ks[rng.Next(ks.Length)] : rng.Next(1, 301);
+            var a = Fill(rng, m * k);
+            var b = Fill(rng, k * n);
+            var expected = InOrder(a, b, m, k, n, ta, tb);
+            foreach (var (parts, packed) in new[] { (1, false), (2, false), (1, true), (2, true) })
+            {
+                var c = new float[m * n];
+                c.AsSpan().Fill(float.NaN); // β = 0: never read
+                Gemm.Multiply(GemmMode.Exact, ta, tb, m, n, k, 1f, a, ta ? m : k, b, tb ? k : n, 0f, c, n, parts, packed);
+                AssertBits(expected, c, $"({m}, {n}, {k}) transA={ta} transB={tb} parts={parts} packed={packed}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Exact_mode_starts_each_sum_from_positive_zero_like_the_loop()
+    {
+        // Every product −0 (or a mix of ±0): the loop gives 0 + (−0) = +0, and so must every path.
+        foreach (var (m, n, k) in new[] { (2, 3, 4), (13, 37, 300), (7, 20, Gemm.KC + 5) })
+        {
+            foreach (var (ta, tb) in Transposes())
+            {
+                var a = new float[m * k];
+                var b = new float[k * n];
+                a.AsSpan().Fill(-0f);
+                for (var i = 0; i < b.Length; i++)
+                {
+                    b[i] = i % 3 == 0 ? -0f : (i % 2 == 0 ? 1.5f : -2f);
+                }
+
+                var expected = InOrder(a, b, m, k, n, ta, tb);
+                Assert.All(expected, v => Assert.Equal(0, BitConverter.SingleToInt32Bits(v)));
+                foreach (var packed in new[] { false, true })
+                {
+                    var c = new float[m * n];
+                    Gemm.Multiply(GemmMode.Exact, ta, tb, m, n, k, 1f, a, ta ? m : k, b, tb ? k : n, 0f, c, n, 2, packed);
+                    AssertBits(expected, c, $"zeros ({m}, {n}, {k}) transA={ta} transB={tb} packed={packed}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Ops_matmul_kernel_is_the_in_order_loop_for_every_transpose_including_empty_k()
+    {
+        var rng = new Random(26);
+        foreach (var (m, n, k) in new[] { (1, 1, 1), (1, 9, 0), (3, 1, 7), (5, 7, 3), (33, 65, 129), (150, 97, 600), (4, 300, 2) })
+        {
+            foreach (var (ta, tb) in Transposes())
+            {
+                var a = Fill(rng, m * k);
+                var b = Fill(rng, k * n);
+                var c = new float[m * n];
+                c.AsSpan().Fill(float.NaN);
+                EmbedSharp.Autograd.Ops.MatMulKernel(a, b, c, m, k, n, ta, tb);
+                AssertBits(InOrder(a, b, m, k, n, ta, tb), c, $"MatMulKernel ({m}, {k}) x ({k}, {n}) transA={ta} transB={tb}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Fast_mode_differs_from_exact_mode_where_fma_rounds_differently()
+    {
+        // Guards against the two modes silently running the same kernel: on random data some outputs must differ.
+        var rng = new Random(27);
+        var (m, n, k) = (40, 48, 200);
+        var a = Fill(rng, m * k);
+        var b = Fill(rng, k * n);
+        var exact = new float[m * n];
+        var fast = new float[m * n];
+        foreach (var packed in new[] { false, true })
+        {
+            Gemm.Multiply(GemmMode.Exact, false, false, m, n, k, 1f, a, k, b, n, 0f, exact, n, 1, packed);
+            Gemm.Multiply(GemmMode.Fast, false, false, m, n, k, 1f, a, k, b, n, 0f, fast, n, 1, packed);
+            Assert.NotEqual(exact, fast);
+        }
+    }
+
+    /// <summary>Ops.MatMulKernel's former body: each output summed over k in order from 0, products rounded, no FMA.</summary>
+    private static float[] InOrder(float[] a, float[] b, int m, int k, int n, bool transA, bool transB)
+    {
+        var c = new float[m * n];
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var sum = 0f;
+                for (var p = 0; p < k; p++)
+                {
+                    var x = transA ? a[(p * m) + i] : a[(i * k) + p];
+                    var y = transB ? b[(j * k) + p] : b[(p * n) + j];
+                    sum += x * y;
+                }
+
+                c[(i * n) + j] = sum;
+            }
+        }
+
+        return c;
+    }
+
+    private static void AssertBits(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+            {
+                Assert.Fail($"{what}: element {i} is {actual[i]:R}, the loop gives {expected[i]:R}");
+            }
+        }
     }
 
     private static IEnumerable<(bool, bool)> Transposes() => [(false, false), (false, true), (true, false), (true, true)];
@@ -271,16 +404,22 @@ public sealed class GemmTests
 
         private float At(float[] x, int ld, bool trans, int r, int col) => trans ? x[(col * ld) + r] : x[(r * ld) + col];
 
-        public float[] Result(bool forcePacked)
+        public float[] Result(GemmMode mode, bool forcePacked)
         {
             var c = (float[])C.Clone();
-            Gemm.Multiply(TA, TB, M, N, K, Alpha, A, Lda, B, Ldb, Beta, c, Ldc, WorkSplit.MaxParts, forcePacked);
+            Gemm.Multiply(mode, TA, TB, M, N, K, Alpha, A, Lda, B, Ldb, Beta, c, Ldc, WorkSplit.MaxParts, forcePacked);
             return c;
         }
 
         public void Check(bool forcePacked = false)
         {
-            var got = Result(forcePacked);
+            Check(GemmMode.Exact, forcePacked);
+            Check(GemmMode.Fast, forcePacked);
+        }
+
+        public void Check(GemmMode mode, bool forcePacked)
+        {
+            var got = Result(mode, forcePacked);
             for (var i = 0; i < M; i++)
             {
                 for (var j = 0; j < Ldc; j++)
@@ -299,16 +438,16 @@ public sealed class GemmTests
                     for (var p = 0; p < K; p++)
                     {
                         var (a, b) = (At(A, Lda, TA, i, p), At(B, Ldb, TB, p, j));
-                        chain = MathF.FusedMultiplyAdd(Alpha * a, b, chain);
+                        chain = mode == GemmMode.Exact ? chain + (Alpha * a * b) : MathF.FusedMultiplyAdd(Alpha * a, b, chain);
                         exact += (double)Alpha * a * b;
                         scale += Math.Abs((double)Alpha * a * b);
                     }
 
-                    var tolerance = (K + 3) * Math.Pow(2, -24) * scale;
+                    var tolerance = ((2 * K) + 3) * Math.Pow(2, -24) * scale;
                     if (Math.Abs(g - exact) > tolerance || BitConverter.SingleToInt32Bits(g) != BitConverter.SingleToInt32Bits(chain))
                     {
-                        Assert.Fail($"({M}, {N}, {K}) transA={TA} transB={TB} α={Alpha} β={Beta} packed={forcePacked}: " +
-                            $"c[{i}, {j}] = {g:R}, fma chain {chain:R}, exact {exact:R} ± {tolerance:R}");
+                        Assert.Fail($"{mode} ({M}, {N}, {K}) transA={TA} transB={TB} α={Alpha} β={Beta} packed={forcePacked}: " +
+                            $"c[{i}, {j}] = {g:R}, chain {chain:R}, exact {exact:R} ± {tolerance:R}");
                     }
                 }
             }
