@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Side by side: EmbedSharp's Gemm (Numerics/Gemm.cs) vs OpenBLAS sgemm through numpy, same machine, same run.
+"""Side by side: EmbedSharp's Gemm (Numerics/Gemm.cs, exact and fast modes) vs OpenBLAS sgemm through numpy, same
+machine, same run.
 
 Run:  /usr/bin/python3 bench/peers/gemm_vs_openblas.py [--case NAME] [--rounds N]
 Needs Debian's python3-numpy, libopenblas0-pthread and the .NET SDK. Debian's numpy links libblas.so.3, which the
@@ -7,11 +8,13 @@ alternatives system may point at the reference BLAS (our PyTorch goldens want th
 in a child process with LD_LIBRARY_PATH set to OpenBLAS's directory, OPENBLAS_NUM_THREADS = 1 or 2 and
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed, and checks that libopenblas is the library it loaded.
 Cases (the C# side, bench/EmbedSharp.Bench/Numerics/GemmPeerTimings.cs, has the same list): C = A·B in float32,
-row-major, for squares 64, 256, 512, 1024 and three tall-skinny shapes (m, n, k) = (4096, 64, 256), (64, 4096, 256),
-(64, 64, 4096). Protocol (both sides): warm-up of at least 3 calls and 0.2 s, then the median of 31 calls (7 when a
-call takes over 50 ms). Prints GFLOP/s = 2·m·n·k / median seconds / 1e9 and ratio = EmbedSharp / OpenBLAS; with
---rounds N the sides alternate N times and each number is the median over rounds. Also prints the FMA peak computed
-from the clock in /proc/cpuinfo (nominal; a boost clock can exceed it) and the vector width: lanes · 2 FMA pipes · 2.
+row-major, for squares 32 … 2048 and four tall-skinny shapes (m, n, k) = (1024, 128, 384), (1024, 384, 128),
+(1024, 128, 4000), (4000, 128, 1024). Protocol (both sides): warm-up of at least 3 calls and 0.2 s, then the median of
+31 calls (7 when a call takes over 50 ms). Prints GFLOP/s = 2·m·n·k / median seconds / 1e9 for OpenBLAS and for our
+exact and fast modes, with ratio = OpenBLAS time / our time (> 1: we are faster); with --rounds N the sides alternate
+N times and each number is the median over rounds. Also prints the FMA peak computed from the clock in /proc/cpuinfo
+(nominal; a boost clock can exceed it): cores · GHz · lanes · 2 FMA pipes · 2 flops, and the load average (uptime)
+before and after the run, since a shared machine makes every number provisional.
 """
 import argparse
 import json
@@ -24,13 +27,17 @@ import time
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 OPENBLAS_DIR = "/usr/lib/x86_64-linux-gnu/openblas-pthread"
 CASES = [
+    ("sq32", 32, 32, 32),
     ("sq64", 64, 64, 64),
+    ("sq128", 128, 128, 128),
     ("sq256", 256, 256, 256),
     ("sq512", 512, 512, 512),
     ("sq1024", 1024, 1024, 1024),
-    ("tall_4096x64_k256", 4096, 64, 256),
-    ("wide_64x4096_k256", 64, 4096, 256),
-    ("deep_64x64_k4096", 64, 64, 4096),
+    ("sq2048", 2048, 2048, 2048),
+    ("ts_1024x128_k384", 1024, 128, 384),
+    ("ts_1024x384_k128", 1024, 384, 128),
+    ("ts_1024x128_k4000", 1024, 128, 4000),
+    ("ts_4000x128_k1024", 4000, 128, 1024),
 ]
 
 
@@ -80,13 +87,10 @@ def openblas(names, threads):
 
 
 def ours(names):
-    out = {}
-    for name in names:
-        run = subprocess.run(["dotnet", "run", "-c", "Release", "--no-build", "--project",
-                              os.path.join(ROOT, "bench", "EmbedSharp.Bench"), "--", "peers-gemm", name],
-                             check=True, capture_output=True, text=True)
-        out.update(json.loads(run.stdout.strip().splitlines()[-1]))
-    return out
+    run = subprocess.run(["dotnet", "run", "-c", "Release", "--no-build", "--project",
+                          os.path.join(ROOT, "bench", "EmbedSharp.Bench"), "--", "peers-gemm", ",".join(names)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def peak():
@@ -104,16 +108,18 @@ def peak():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--case")
+    ap.add_argument("--case", help="comma-separated case names (default: all)")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--child")
     args = ap.parse_args()
     if args.child is not None:
         child(args.child.split(","))
         return
-    names = [c[0] for c in CASES if args.case in (None, c[0])]
+    wanted = None if args.case is None else set(args.case.split(","))
+    names = [c[0] for c in CASES if wanted is None or c[0] in wanted]
     subprocess.run(["dotnet", "build", "-c", "Release", "-v", "q", os.path.join(ROOT, "bench", "EmbedSharp.Bench")],
                    check=True, stdout=subprocess.DEVNULL)
+    load_before = open("/proc/loadavg").read().split()[:3]
     runs_ours, runs_blas = [], []
     for _ in range(max(1, args.rounds)):
         runs_ours.append(ours(names))
@@ -123,17 +129,21 @@ def main():
     med = lambda runs, key: statistics.median(r[key] for r in runs)
     cores = os.cpu_count() or 1
     mhz, lanes, per_core = peak()
+    load_after = open("/proc/loadavg").read().split()[:3]
     print(f"FMA peak at the nominal {mhz:.0f} MHz, {lanes} float lanes, 2 FMA pipes: {per_core:.1f} GFLOP/s per core, "
-          f"{per_core * cores:.1f} on {cores} cores; {args.rounds} round(s); load average {os.getloadavg()[0]:.1f}")
-    print("| case (m, n, k) | threads | EmbedSharp GFLOP/s | OpenBLAS GFLOP/s | ratio |")
-    print("|---|---|---|---|---|")
+          f"{per_core * cores:.1f} on {cores} cores; exact mode's bound where adds and multiplies share the FMA pipes: half "
+          f"that; {args.rounds} round(s); load average (1, 5, 15 min) before {' '.join(load_before)}, after "
+          f"{' '.join(load_after)}")
+    print("| case (m, n, k) | threads | OpenBLAS GFLOP/s | exact GFLOP/s | ratio | fast GFLOP/s | ratio |")
+    print("|---|---|---|---|---|---|---|")
     for name, m, n, k in CASES:
         if name not in names:
             continue
         for threads in (1, cores):
-            key_ours, key_blas = f"{name}/{threads}", f"{name}/{min(threads, 2)}"
-            o, b = med(runs_ours, key_ours), med(runs_blas, key_blas)
-            print(f"| {name} ({m}, {n}, {k}) | {threads} | {o:.1f} | {b:.1f} | {o / b:.2f} |")
+            b = med(runs_blas, f"{name}/{min(threads, 2)}")
+            e = med(runs_ours, f"{name}/exact/{threads}")
+            f = med(runs_ours, f"{name}/fast/{threads}")
+            print(f"| {name} ({m}, {n}, {k}) | {threads} | {b:.1f} | {e:.1f} | {e / b:.2f} | {f:.1f} | {f / b:.2f} |")
 
 
 if __name__ == "__main__":

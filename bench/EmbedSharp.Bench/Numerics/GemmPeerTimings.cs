@@ -6,31 +6,36 @@ namespace EmbedSharp.Bench.Numerics;
 
 /// <summary>
 /// Times <see cref="Gemm.Multiply(GemmMode, bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, int, bool)"/>
-/// (C = A·B, row-major, α = 1, β = 0) on the cases of bench/peers/gemm_vs_openblas.py, on 1 thread and on all cores,
-/// with the peers' protocol (warm-up of at least 3 calls and 0.2 s, then the median); prints one JSON object of GFLOP/s
-/// (2·m·n·k / seconds / 1e9) keyed "name/threads".
+/// (C = A·B, row-major, α = 1, β = 0) in both modes on the cases of bench/peers/gemm_vs_openblas.py, on 1 thread and on
+/// all cores, with the peers' protocol (warm-up of at least 3 calls and 0.2 s, then the median of 31 calls, 7 when a call
+/// takes over 50 ms); prints one JSON object of GFLOP/s (2·m·n·k / seconds / 1e9) keyed "name/mode/threads".
+/// Arguments: optional comma-separated case names (default: all).
 /// </summary>
 internal static class GemmPeerTimings
 {
-    /// <summary>(name, m, n, k): the squares and three tall-skinny shapes of a Linear layer's forward and backward.</summary>
+    /// <summary>(name, m, n, k): squares 32 … 2048 and the tall-skinny shapes of Linear layers' forward and backward.</summary>
     public static readonly (string Name, int M, int N, int K)[] Cases =
     [
+        ("sq32", 32, 32, 32),
         ("sq64", 64, 64, 64),
+        ("sq128", 128, 128, 128),
         ("sq256", 256, 256, 256),
         ("sq512", 512, 512, 512),
         ("sq1024", 1024, 1024, 1024),
-        ("tall_4096x64_k256", 4096, 64, 256),
-        ("wide_64x4096_k256", 64, 4096, 256),
-        ("deep_64x64_k4096", 64, 64, 4096),
+        ("sq2048", 2048, 2048, 2048),
+        ("ts_1024x128_k384", 1024, 128, 384),
+        ("ts_1024x384_k128", 1024, 384, 128),
+        ("ts_1024x128_k4000", 1024, 128, 4000),
+        ("ts_4000x128_k1024", 4000, 128, 1024),
     ];
 
     public static void Run(string[] args)
     {
-        var only = args.Length > 0 ? args[0] : null;
+        var only = args.Length > 0 ? new HashSet<string>(args[0].Split(',')) : null;
         var results = new Dictionary<string, double>();
         foreach (var (name, m, n, k) in Cases)
         {
-            if (only is not null && only != name)
+            if (only is not null && !only.Contains(name))
             {
                 continue;
             }
@@ -49,11 +54,14 @@ internal static class GemmPeerTimings
                 b[i] = (float)rng.NextDouble();
             }
 
-            foreach (var threads in new[] { 1, WorkSplit.MaxParts })
+            foreach (var mode in new[] { GemmMode.Exact, GemmMode.Fast })
             {
-                var seconds = EmbeddingPeerTimings.Median(() =>
-                    Gemm.Multiply(GemmMode.Fast, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n, threads));
-                results[$"{name}/{threads}"] = 2.0 * m * n * k / seconds / 1e9;
+                foreach (var threads in new[] { 1, WorkSplit.MaxParts })
+                {
+                    var seconds = EmbeddingPeerTimings.Median(() =>
+                        Gemm.Multiply(mode, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n, threads));
+                    results[$"{name}/{mode.ToString().ToLowerInvariant()}/{threads}"] = 2.0 * m * n * k / seconds / 1e9;
+                }
             }
         }
 
