@@ -314,6 +314,43 @@ public sealed class GemmTests
         }
     }
 
+    [Fact]
+    public void Linear_kernels_on_the_exact_gemm_keep_the_in_order_bits_and_add_the_weight_gradient_once()
+    {
+        // LinearFunctions runs on Gemm's exact mode; these sizes take the packed path on 2 threads, several k blocks and
+        // (300 × 4000 > the 2²⁰-float scratch) several weight-row blocks. The weight gradient starts non-zero: the new
+        // sum must be formed from 0 and added once (continuing the chain from the old value would change the bits).
+        var rng = new Random(28);
+        foreach (var (rows, inF, outF) in new[] { (37, 300, 65), (300, 4000, 7), (9, 4000, 300) })
+        {
+            var x = Fill(rng, rows * inF);
+            var w = Fill(rng, outF * inF);
+            var bias = Fill(rng, outF);
+            var gy = Fill(rng, rows * outF);
+            var y = new float[rows * outF];
+            EmbedSharp.Nn.Functional.LinearFunctions.Forward(x, w, bias, rows, inF, outF, y);
+            var sums = InOrder(x, w, rows, inF, outF, false, true);
+            for (var i = 0; i < sums.Length; i++)
+            {
+                sums[i] += bias[i % outF];
+            }
+
+            AssertBits(sums, y, $"linear forward ({rows}, {inF}, {outF})");
+            var gx = new float[rows * inF];
+            EmbedSharp.Nn.Functional.LinearFunctions.BackwardInput(gy, w, rows, inF, outF, gx);
+            AssertBits(InOrder(gy, w, rows, outF, inF, false, false), gx, $"linear input gradient ({rows}, {inF}, {outF})");
+            var gw = Fill(rng, outF * inF);
+            var expected = InOrder(gy, x, outF, rows, inF, true, false);
+            for (var i = 0; i < expected.Length; i++)
+            {
+                expected[i] = gw[i] + expected[i];
+            }
+
+            EmbedSharp.Nn.Functional.LinearFunctions.AccumulateWeightGrad(gy, x, rows, inF, outF, gw);
+            AssertBits(expected, gw, $"linear weight gradient ({rows}, {inF}, {outF})");
+        }
+    }
+
     /// <summary>Ops.MatMulKernel's former body: each output summed over k in order from 0, products rounded, no FMA.</summary>
     private static float[] InOrder(float[] a, float[] b, int m, int k, int n, bool transA, bool transB)
     {

@@ -10,15 +10,17 @@ namespace EmbedSharp.Nn.Functional;
 /// before it is added (reference <c>sgemm</c>, no FMA), which is what <c>nn.Linear</c>'s forward and backward produce
 /// there. The products run on the library's GEMM in its exact mode (Numerics/Gemm.cs), which vectorises across outputs
 /// (never across the sum) so the order is kept, on up to all cores with a split that does not change the bits. Nothing
-/// is allocated after a thread's first weight gradient (a 256 KiB block it keeps).
+/// is allocated after a thread's first weight gradient (a block of up to 4 MiB that the thread keeps).
 /// torch: <c>torch.nn.functional.linear</c> and its autograd backward.
 /// </summary>
 /// <remarks>PyTorch builds linked against MKL or OpenBLAS sum in a different order; against those, expect agreement
 /// within about 1e-6 relative rather than bit for bit.</remarks>
 public static class LinearFunctions
 {
-    /// <summary>Floats of the per-thread block in which the weight gradient's new sums are formed (256 KiB).</summary>
-    private const int ScratchFloats = 1 << 16;
+    /// <summary>Floats of the per-thread block in which the weight gradient's new sums are formed, at most 4 MiB (and
+    /// never more than the gradient). Each block of weight rows repacks the input for the GEMM, about inFeatures / 2²⁰ of
+    /// the block's work, so the block is kept large.</summary>
+    private const int ScratchFloats = 1 << 20;
 
     [ThreadStatic]
     private static float[]? t_scratch;
@@ -93,7 +95,7 @@ public static class LinearFunctions
         // The sums are formed from zero in a scratch block of weight rows, then added once: continuing the chain from the
         // gradient already in gradWeight would round differently.
         var chunk = Math.Min(outFeatures, Math.Max(1, ScratchFloats / inFeatures));
-        if (chunk >= 6)
+        if (chunk >= 6 && chunk < outFeatures)
         {
             chunk -= chunk % 6; // whole micro-tiles of the GEMM
         }
