@@ -14,7 +14,8 @@ row-major, for squares 32 … 2048 and four tall-skinny shapes (m, n, k) = (1024
 exact and fast modes, with ratio = OpenBLAS time / our time (> 1: we are faster); with --rounds N the sides alternate
 N times and each number is the median over rounds. Also prints the FMA peak computed from the clock in /proc/cpuinfo
 (nominal; a boost clock can exceed it): cores · GHz · lanes · 2 FMA pipes · 2 flops, and the load average (uptime)
-before and after the run, since a shared machine makes every number provisional.
+before and after the run, since a shared machine makes every number provisional; a second table gives the 1-thread
+rates per second of process CPU time, which time spent descheduled does not inflate.
 """
 import argparse
 import json
@@ -42,6 +43,7 @@ CASES = [
 
 
 def median_time(fn):
+    """Median wall seconds per call, and process CPU seconds per call over the same calls."""
     start, calls = time.perf_counter(), 0
     while calls < 3 or time.perf_counter() - start < 0.2:  # warm-up: the same rule as the C# side
         fn()
@@ -49,11 +51,12 @@ def median_time(fn):
     per_call = (time.perf_counter() - start) / calls
     reps = 7 if per_call > 0.05 else 31
     times = []
+    cpu0 = time.process_time()
     for _ in range(reps):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return statistics.median(times), (time.process_time() - cpu0) / reps
 
 
 def child(names):
@@ -71,7 +74,10 @@ def child(names):
         a = rng.random((m, k), dtype=np.float32)
         b = rng.random((k, n), dtype=np.float32)
         c = np.empty((m, n), dtype=np.float32)
-        out[f"{name}/{threads}"] = 2.0 * m * n * k / median_time(lambda: np.matmul(a, b, out=c)) / 1e9
+        wall, cpu = median_time(lambda: np.matmul(a, b, out=c))
+        out[f"{name}/{threads}"] = 2.0 * m * n * k / wall / 1e9
+        if threads == "1":
+            out[f"{name}/1/cpu"] = 2.0 * m * n * k / cpu / 1e9
     print(json.dumps(out))
 
 
@@ -136,6 +142,7 @@ def main():
           f"{' '.join(load_after)}")
     print("| case (m, n, k) | threads | OpenBLAS GFLOP/s | exact GFLOP/s | ratio | fast GFLOP/s | ratio |")
     print("|---|---|---|---|---|---|---|")
+    rows_cpu = []
     for name, m, n, k in CASES:
         if name not in names:
             continue
@@ -144,6 +151,15 @@ def main():
             e = med(runs_ours, f"{name}/exact/{threads}")
             f = med(runs_ours, f"{name}/fast/{threads}")
             print(f"| {name} ({m}, {n}, {k}) | {threads} | {b:.1f} | {e:.1f} | {e / b:.2f} | {f:.1f} | {f / b:.2f} |")
+        b = med(runs_blas, f"{name}/1/cpu")
+        e = med(runs_ours, f"{name}/exact/1/cpu")
+        f = med(runs_ours, f"{name}/fast/1/cpu")
+        rows_cpu.append(f"| {name} ({m}, {n}, {k}) | 1 | {b:.1f} | {e:.1f} | {e / b:.2f} | {f:.1f} | {f / b:.2f} |")
+    print()
+    print("Per second of process CPU time, 1 thread (time spent descheduled on a shared machine is not counted):")
+    print("| case (m, n, k) | threads | OpenBLAS GFLOP/cpu-s | exact GFLOP/cpu-s | ratio | fast GFLOP/cpu-s | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(rows_cpu))
 
 
 if __name__ == "__main__":
