@@ -20,6 +20,7 @@ internal static class Program
         ["peers-tokenize-spm"] = TokenizePeerTimings.Run,
         ["bag-alignment"] = Nn.BagAlignmentTimings.Run,
         ["bag-backward-parts"] = Nn.BagBackwardParts.Run,
+        ["peers-gemm"] = Numerics.GemmPeerTimings.Run,
     };
 
     private static void Main(string[] args)

@@ -98,21 +98,10 @@ public static partial class Ops
     /// fused multiply-add (.NET does not contract <c>s += x * y</c> into an FMA).</summary>
     internal static void MatMulKernel(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool transA, bool transB)
     {
-        for (var i = 0; i < m; i++)
-        {
-            for (var j = 0; j < n; j++)
-            {
-                var sum = 0f;
-                for (var p = 0; p < k; p++)
-                {
-                    var x = transA ? a[(p * m) + i] : a[(i * k) + p];
-                    var y = transB ? b[(j * k) + p] : b[(p * n) + j];
-                    sum += x * y;
-                }
-
-                c[(i * n) + j] = sum;
-            }
-        }
+        // Gemm's exact mode keeps this order (products rounded, then added from +0 in k order) and is bit-identical to
+        // the plain triple loop for every size, both paths and any thread count (tests/EmbedSharp.Tests/Numerics/GemmTests.cs).
+        Gemm.Multiply(GemmMode.Exact, transA, transB, m, n, k, 1f, a, Math.Max(1, transA ? m : k), b,
+            Math.Max(1, transB ? k : n), 0f, c, Math.Max(1, n));
     }
 
     private static Variable Unary(Variable x, UnaryKind kind)
