@@ -1,0 +1,165 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using EmbedSharp.Autograd;
+using EmbedSharp.Numerics;
+
+namespace EmbedSharp.Tests.Parity;
+
+/// <summary>
+/// Replays tests/data/autograd/cases.json (tools/goldens/make_autograd.py, torch 1.13, netlib BLAS, one thread) for
+/// the shape, indexing, reduction and elementwise-extra ops: forward values and the gradient of every float input for
+/// the upstream gradients g (torch: sum over outputs of (out * g).sum(), then backward). Each test states whether it
+/// compares bits or a tolerance, and why.
+/// </summary>
+public sealed class AutogradOpsAParityTests
+{
+    private static readonly Lazy<JsonElement> Cases = new(() =>
+        JsonDocument.Parse(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "data", "autograd", "cases.json"))).RootElement.GetProperty("ops"));
+
+    /// <summary>Pure data movement (and, for index_select/gather with repeated indices, sums from zero in index order,
+    /// which is the order of torch's index_add_ / scatter_add_): compared bit for bit, +0 and −0 equal in gradients
+    /// only.</summary>
+    [Theory]
+    [InlineData("reshape")]
+    [InlineData("view")]
+    [InlineData("transpose")]
+    [InlineData("permute")]
+    [InlineData("contiguous")]
+    [InlineData("cat_dim1")]
+    [InlineData("cat_dim0")]
+    [InlineData("stack_dim1")]
+    [InlineData("split_sizes")]
+    [InlineData("split_chunk")]
+    [InlineData("split_one_used")]
+    [InlineData("narrow")]
+    [InlineData("index_select_dup")]
+    [InlineData("gather_dup")]
+    [InlineData("masked_fill_bcast")]
+    public void Shape_and_index_ops_match_torch_bit_for_bit(string name) => Replay(name, 0, 0);
+
+    /// <summary>Runs case <paramref name="name"/>: the outputs and gradients must be within
+    /// <paramref name="absolute"/> + <paramref name="relative"/>·|torch| of torch's (0, 0 = the same bits).</summary>
+    internal static (double Forward, double Gradient) Replay(string name, double absolute, double relative)
+    {
+        var c = Cases.Value.EnumerateArray().Single(o => o.GetProperty("name").GetString() == name);
+        var inputs = new Dictionary<string, Variable>();
+        foreach (var p in c.GetProperty("inputs").EnumerateObject())
+        {
+            inputs[p.Name] = new Variable(Decode(p.Value), requiresGrad: true);
+        }
+
+        var consts = new Dictionary<string, IndexTensor>();
+        if (c.TryGetProperty("consts", out var cs))
+        {
+            foreach (var p in cs.EnumerateObject())
+            {
+                long[] shape = [.. p.Value.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64())];
+                long[] ints = [.. p.Value.GetProperty("ints").EnumerateArray().Select(v => v.GetInt64())];
+                consts[p.Name] = new IndexTensor(ints, shape);
+            }
+        }
+
+        var expr = c.GetProperty("expr").GetString()!;
+        var (outs, indices) = Evaluate(name, expr, inputs, consts);
+        var wantOuts = c.GetProperty("outs");
+        double forward = 0, gradient = 0;
+        var floatOut = 0;
+        for (var i = 0; i < wantOuts.GetArrayLength(); i++)
+        {
+            var w = wantOuts[i];
+            if (w.TryGetProperty("ints", out var ints))
+            {
+                long[] want = [.. ints.EnumerateArray().Select(v => v.GetInt64())];
+                Assert.Equal(want, indices!.AsSpan().ToArray());
+                continue;
+            }
+
+            forward = Math.Max(forward, Compare(Decode(w), outs[floatOut++].Data, absolute, relative, $"{name} output {i}", signedZeros: true));
+        }
+
+        var gs = c.GetProperty("g");
+        Variable? loss = null;
+        if (outs.Length == 1)
+        {
+            outs[0].Backward(Decode(gs[0]));
+        }
+        else
+        {
+            // sum_i (out_i * g_i).sum(): the gradient reaching out_i is 1 · g_i, exactly g_i.
+            for (var i = 0; i < outs.Length; i++)
+            {
+                var term = EmbedSharp.Autograd.Ops.Sum(EmbedSharp.Autograd.Ops.Mul(outs[i], new Variable(Decode(gs[i]))));
+                loss = loss is null ? term : EmbedSharp.Autograd.Ops.Add(loss, term);
+            }
+
+            loss!.Backward();
+        }
+
+        foreach (var p in c.GetProperty("grads").EnumerateObject())
+        {
+            var got = inputs[p.Name].Grad ?? new FloatTensor(inputs[p.Name].Shape);
+            gradient = Math.Max(gradient, Compare(Decode(p.Value), got, absolute, relative, $"{name} grad {p.Name}", signedZeros: false));
+        }
+
+        return (forward, gradient);
+    }
+
+    private static (Variable[] Outs, IndexTensor? Indices) Evaluate(string name, string expr, Dictionary<string, Variable> v, Dictionary<string, IndexTensor> k)
+    {
+        var a = v["a"];
+        Variable B() => v["b"];
+        return name switch
+        {
+            "reshape" => ([EmbedSharp.Autograd.Ops.Mul(EmbedSharp.Autograd.Ops.Reshape(a, 4, 6), B())], null),
+            "view" => ([EmbedSharp.Autograd.Ops.View(a, 2, 12)], null),
+            "transpose" => ([EmbedSharp.Autograd.Ops.Transpose(a, 0, 2)], null),
+            "permute" => ([EmbedSharp.Autograd.Ops.Permute(a, 2, 0, 1)], null),
+            "contiguous" => ([EmbedSharp.Autograd.Ops.View(EmbedSharp.Autograd.Ops.Contiguous(EmbedSharp.Autograd.Ops.Transpose(a, 0, 1)), -1)], null),
+            "cat_dim1" => ([EmbedSharp.Autograd.Ops.Cat([a, B()], 1)], null),
+            "cat_dim0" => ([EmbedSharp.Autograd.Ops.Cat([a, B(), a], 0)], null),
+            "stack_dim1" => ([EmbedSharp.Autograd.Ops.Stack([a, B(), v["c"]], 1)], null),
+            "split_sizes" => (EmbedSharp.Autograd.Ops.Split(a, [2, 3, 1], 1), null),
+            "split_chunk" => (EmbedSharp.Autograd.Ops.Split(a, 2, 0), null),
+            "split_one_used" => ([EmbedSharp.Autograd.Ops.Mul(EmbedSharp.Autograd.Ops.Split(a, 2, 0)[1], new Variable(FloatTensor.FromArray([2f])))], null),
+            "narrow" => ([EmbedSharp.Autograd.Ops.Narrow(a, 1, 1, 3)], null),
+            "index_select_dup" => ([EmbedSharp.Autograd.Ops.IndexSelect(a, 0, k["idx"])], null),
+            "gather_dup" => ([EmbedSharp.Autograd.Ops.Gather(a, 1, k["idx"])], null),
+            "masked_fill_bcast" => ([EmbedSharp.Autograd.Ops.MaskedFill(a, k["mask"], -1.5f)], null),
+            _ => throw new InvalidOperationException($"{name}: expression {expr} not replayed"),
+        };
+    }
+
+    /// <summary>The largest |torch − ours| / (absolute + relative·|torch|) … reported as the largest absolute
+    /// difference; asserts each element is within the bound (bits when both are 0).</summary>
+    private static double Compare(FloatTensor want, FloatTensor got, double absolute, double relative, string what, bool signedZeros)
+    {
+        Assert.Equal(want.Shape.ToArray(), got.Shape.ToArray());
+        var w = want.AsSpan();
+        var g = got.AsSpan();
+        double max = 0;
+        for (var i = 0; i < w.Length; i++)
+        {
+            if (absolute == 0 && relative == 0)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(w[i]) == BitConverter.SingleToInt32Bits(g[i]) || (!signedZeros && w[i] == 0 && g[i] == 0) || (float.IsNaN(w[i]) && float.IsNaN(g[i])), $"{what}[{i}] is {g[i]:R}, torch {w[i]:R}");
+            }
+            else
+            {
+                Assert.True(Math.Abs(w[i] - g[i]) <= absolute + (relative * Math.Abs(w[i])), $"{what}[{i}] is {g[i]:R}, torch {w[i]:R}");
+            }
+
+            max = Math.Max(max, Math.Abs((double)w[i] - g[i]));
+        }
+
+        return max;
+    }
+
+    private static FloatTensor Decode(JsonElement e)
+    {
+        long[] shape = [.. e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64())];
+        var bytes = Convert.FromBase64String(e.GetProperty("b64").GetString()!);
+        var t = new FloatTensor(shape);
+        MemoryMarshal.Cast<byte, float>(bytes).CopyTo(t.AsSpan());
+        return t;
+    }
+}
