@@ -37,6 +37,37 @@ public sealed class AutogradOpsAParityTests
     [InlineData("masked_fill_bcast")]
     public void Shape_and_index_ops_match_torch_bit_for_bit(string name) => Replay(name, 0, 0);
 
+    /// <summary>Reductions. Sums and means follow torch.sum's CPU order (TorchSum.Reduce: TensorIterator's dimension
+    /// order and cascade_sum's kernels) and mean = sum / n, so they are compared bit for bit; max/amax route or split
+    /// the gradient as torch (bit for bit); var accumulates in double as torch's CPU kernels and rounds once, and its
+    /// gradient is the float formula (2 / dof) · g · (x − mean) with torch's float mean, so it is compared bit for bit
+    /// too.</summary>
+    [Theory]
+    [InlineData("sum_dim1_keepdimFalse")]
+    [InlineData("sum_dim1_keepdimTrue")]
+    [InlineData("sum_dim02_keepdimFalse")]
+    [InlineData("sum_dim02_keepdimTrue")]
+    [InlineData("mean_dimm1_keepdimFalse")]
+    [InlineData("mean_dimm1_keepdimTrue")]
+    [InlineData("max_dim1_keepdimFalse")]
+    [InlineData("max_dim1_keepdimTrue")]
+    [InlineData("var_dim1_unbiasedTrue_keepdimFalse")]
+    [InlineData("var_dim1_unbiasedFalse_keepdimFalse")]
+    [InlineData("var_dim1_unbiasedTrue_keepdimTrue")]
+    [InlineData("var_dim1_unbiasedFalse_keepdimTrue")]
+    [InlineData("sum_full")]
+    [InlineData("mean_full")]
+    [InlineData("max_full")]
+    [InlineData("var_full_unbiased")]
+    [InlineData("var_full_biased")]
+    [InlineData("sum_large_1000")]
+    [InlineData("mean_dim0_300x7")]
+    [InlineData("max_dim1_ties")]
+    [InlineData("max_dim0_ties")]
+    [InlineData("max_full_ties")]
+    [InlineData("amax_dim1_ties")]
+    public void Reductions_match_torch_bit_for_bit(string name) => Replay(name, 0, 0);
+
     /// <summary>Runs case <paramref name="name"/>: the outputs and gradients must be within
     /// <paramref name="absolute"/> + <paramref name="relative"/>·|torch| of torch's (0, 0 = the same bits).</summary>
     internal static (double Forward, double Gradient) Replay(string name, double absolute, double relative)
@@ -125,8 +156,30 @@ public sealed class AutogradOpsAParityTests
             "index_select_dup" => ([EmbedSharp.Autograd.Ops.IndexSelect(a, 0, k["idx"])], null),
             "gather_dup" => ([EmbedSharp.Autograd.Ops.Gather(a, 1, k["idx"])], null),
             "masked_fill_bcast" => ([EmbedSharp.Autograd.Ops.MaskedFill(a, k["mask"], -1.5f)], null),
+            "sum_dim1_keepdimFalse" or "sum_dim1_keepdimTrue" => ([EmbedSharp.Autograd.Ops.Sum(a, 1, KeepDim())], null),
+            "sum_dim02_keepdimFalse" or "sum_dim02_keepdimTrue" => ([EmbedSharp.Autograd.Ops.Sum(a, [0, 2], KeepDim())], null),
+            "mean_dimm1_keepdimFalse" or "mean_dimm1_keepdimTrue" => ([EmbedSharp.Autograd.Ops.Mean(a, -1, KeepDim())], null),
+            "max_dim1_keepdimFalse" or "max_dim1_keepdimTrue" or "max_dim1_ties" => MaxDim(1),
+            "max_dim0_ties" => MaxDim(0),
+            "var_dim1_unbiasedTrue_keepdimFalse" or "var_dim1_unbiasedTrue_keepdimTrue" => ([EmbedSharp.Autograd.Ops.Var(a, 1, unbiased: true, KeepDim())], null),
+            "var_dim1_unbiasedFalse_keepdimFalse" or "var_dim1_unbiasedFalse_keepdimTrue" => ([EmbedSharp.Autograd.Ops.Var(a, 1, unbiased: false, KeepDim())], null),
+            "sum_full" or "sum_large_1000" => ([EmbedSharp.Autograd.Ops.Sum(a, [])], null),
+            "mean_full" => ([EmbedSharp.Autograd.Ops.Mean(a, [])], null),
+            "max_full" or "max_full_ties" => ([EmbedSharp.Autograd.Ops.Max(a)], null),
+            "var_full_unbiased" => ([EmbedSharp.Autograd.Ops.Var(a)], null),
+            "var_full_biased" => ([EmbedSharp.Autograd.Ops.Var(a, unbiased: false)], null),
+            "mean_dim0_300x7" => ([EmbedSharp.Autograd.Ops.Mean(a, 0)], null),
+            "amax_dim1_ties" => ([EmbedSharp.Autograd.Ops.Amax(a, 1)], null),
             _ => throw new InvalidOperationException($"{name}: expression {expr} not replayed"),
         };
+
+        bool KeepDim() => name.EndsWith("keepdimTrue", StringComparison.Ordinal);
+
+        (Variable[], IndexTensor?) MaxDim(int dim)
+        {
+            var (values, indices) = EmbedSharp.Autograd.Ops.Max(a, dim, KeepDim());
+            return ([values], indices);
+        }
     }
 
     /// <summary>The largest |torch − ours| / (absolute + relative·|torch|) … reported as the largest absolute
