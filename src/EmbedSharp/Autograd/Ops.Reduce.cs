@@ -64,7 +64,7 @@ public static partial class Ops
         return (output, index);
     }
 
-    /// <summary>The largest element (NaN if any element is NaN). Shape: () . torch: <c>x.max()</c>. Backward (torch
+    /// <summary>The largest element (NaN if any element is NaN). Shape: (). torch: <c>x.max()</c>. Backward (torch
     /// 1.13's <c>evenly_distribute_backward</c>): g / k to each of the k elements equal to the maximum, 0
     /// elsewhere.</summary>
     /// <exception cref="ArgumentException">x has no elements.</exception>
