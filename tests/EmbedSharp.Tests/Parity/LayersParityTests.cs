@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using EmbedSharp.Nn;
-using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 using EmbedSharp.Training.Losses;

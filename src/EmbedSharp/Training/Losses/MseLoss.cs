@@ -1,5 +1,4 @@
 using System.Runtime.Intrinsics;
-using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 
 namespace EmbedSharp.Training.Losses;
