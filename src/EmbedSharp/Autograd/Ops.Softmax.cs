@@ -11,7 +11,7 @@ namespace EmbedSharp.Autograd;
 // - over another dimension, per position of the other dimensions: max, e = exp(x − m) and s summed in order along the
 //   dimension, softmax = e / s, log_softmax = (x − m) − log s.
 // exp and log are taken in double and rounded once (closest to SLEEF's). The backward kernels use the same two orders: softmax: gx = (g − Σ g·y)·y (last dim) or y·(g − Σ g·y);
-// log_softmax: gx = g − exp(y)·Σ g.
+// log_softmax: gx = g − exp(y)·Σ g, with the multiply-adds fused where GCC fused them in torch's build.
 public static partial class Ops
 {
     private const int Lanes = 8; // AVX2 Vectorized<float>::size()
@@ -128,8 +128,7 @@ public static partial class Ops
                 {
                     var s = LaneSum(gr);
                     ExpD(yr, dx);
-                    TensorPrimitives.Multiply(dx, s, dx);
-                    TensorPrimitives.Subtract(gr, dx, dx);
+                    TensorPrimitives.FusedMultiplyAdd(dx, -s, gr, dx);
                 }
                 else
                 {
@@ -161,8 +160,7 @@ public static partial class Ops
                     }
                     else
                     {
-                        TensorPrimitives.Multiply(g.Slice(at, inner), ys.Slice(at, inner), product);
-                        TensorPrimitives.Add(sum, product, sum);
+                        TensorPrimitives.FusedMultiplyAdd(g.Slice(at, inner), ys.Slice(at, inner), sum, sum);
                     }
                 }
 
@@ -173,8 +171,8 @@ public static partial class Ops
                     if (log)
                     {
                         ExpD(ys.Slice(at, inner), dx);
-                        TensorPrimitives.Multiply(dx, sum, dx);
-                        TensorPrimitives.Subtract(g.Slice(at, inner), dx, dx);
+                        TensorPrimitives.Negate(dx, dx);
+                        TensorPrimitives.FusedMultiplyAdd(dx, sum, g.Slice(at, inner), dx);
                     }
                     else
                     {
