@@ -66,6 +66,29 @@ public sealed partial class AutogradOpsBParityTests(ITestOutputHelper output)
         Check(c, [y], [.. all], tolerance, tolerance);
     }
 
+    /// <summary>The matmul family: every product is the in-order float sum over k without fused multiply-add, which is
+    /// what torch computes on the reference BLAS, and a broadcast batch operand's gradient is a sum of 2 or 3 per-batch
+    /// gradients in batch order, as torch's reduction adds them: forward and gradients are compared bit for bit.</summary>
+    [Theory]
+    [InlineData("matmul_3d_bcast_batch")]
+    [InlineData("matmul_3d")]
+    [InlineData("matmul_4d_3d_bcast")]
+    [InlineData("matmul_vec_mat")]
+    [InlineData("matmul_mat_vec")]
+    [InlineData("matmul_dot")]
+    [InlineData("matmul_3d_vec")]
+    [InlineData("matmul_vec_3d")]
+    [InlineData("bmm")]
+    [InlineData("bmm_larger")]
+    public void Matmul_family_matches_torch_bit_for_bit(string name)
+    {
+        var c = Case(name);
+        var a = Input(c, "a");
+        var b = Input(c, "b");
+        var y = name.StartsWith("bmm", StringComparison.Ordinal) ? Ops.Bmm(a, b) : Ops.MatMul(a, b);
+        Check(c, [y], [("a", a), ("b", b)], Tolerance.Bits, Tolerance.Bits);
+    }
+
     private static JsonElement Case(string name) => Cases.Value.EnumerateArray().Single(o => o.GetProperty("name").GetString() == name);
 
     private static Variable Input(JsonElement c, string key) => new(Decode(c.GetProperty("inputs").GetProperty(key)), requiresGrad: true);
