@@ -89,6 +89,44 @@ public sealed partial class AutogradOpsBParityTests(ITestOutputHelper output)
         Check(c, [y], [("a", a), ("b", b)], Tolerance.Bits, Tolerance.Bits);
     }
 
+    /// <summary>Attention, replayed as the goldens' explicit expression: the two matmuls are bit-exact, the division
+    /// and the mask addition are IEEE operations, and only softmax's exp may differ from torch's by an ulp, so the
+    /// comparison allows 2e-7 absolute + 1e-6 relative (torch's own float32 error here is up to 2.7e-7).</summary>
+    [Theory]
+    [InlineData("attention_causal")]
+    [InlineData("attention_key_padding")]
+    [InlineData("attention_causal_and_padding")]
+    [InlineData("attention_nomask")]
+    public void Attention_matches_torch(string name)
+    {
+        var c = Case(name);
+        Variable q = Input(c, "q"), k = Input(c, "k"), v = Input(c, "v");
+        var padding = AttentionMask.KeyPadding([false, false, false, false, false, false, false, false, true, true], 2);
+        var y = name switch
+        {
+            "attention_causal" => Ops.ScaledDotProductAttention(q, k, v, isCausal: true),
+            "attention_key_padding" => Ops.ScaledDotProductAttention(q, k, v, padding),
+            "attention_causal_and_padding" => Ops.ScaledDotProductAttention(q, k, v, padding, isCausal: true),
+            _ => Ops.ScaledDotProductAttention(q, k, v),
+        };
+        if (c.GetProperty("consts").TryGetProperty("mask", out var mask))
+        {
+            var want = Decode(mask);
+            var built = name switch
+            {
+                "attention_causal" => AttentionMask.Causal(5),
+                "attention_key_padding" => padding,
+                _ => null,
+            };
+            if (built is not null)
+            {
+                Assert.Equal(want.ToArray(), built.ToArray()); // the helpers build the goldens' masks
+            }
+        }
+
+        Check(c, [y], [("q", q), ("k", k), ("v", v)], Tolerance.Of(2e-7, 1e-6), Tolerance.Of(2e-7, 1e-6));
+    }
+
     private static JsonElement Case(string name) => Cases.Value.EnumerateArray().Single(o => o.GetProperty("name").GetString() == name);
 
     private static Variable Input(JsonElement c, string key) => new(Decode(c.GetProperty("inputs").GetProperty(key)), requiresGrad: true);
