@@ -72,27 +72,6 @@ public static partial class Ops
     /// else 0 (so relu'(0) = 0).</summary>
     public static Variable Relu(Variable x) => Unary(x, UnaryKind.Relu);
 
-    /// <summary>The matrix product of two 2-D variables: (m, k) · (k, n) → (m, n). torch: <c>torch.mm</c> /
-    /// <c>a @ b</c>. Each element is the float32 sum over k in order from 0, every product rounded before it is added
-    /// (no fused multiply-add): what PyTorch computes on the reference BLAS, so the result is bit-identical to it
-    /// (tests/data/autograd README). Backward: g·bᵀ and aᵀ·g, in the same order. A blocked, faster GEMM is planned
-    /// (docs/autograd.md section 6) as a separate mode, since its order cannot be this one.</summary>
-    /// <exception cref="ArgumentException">An operand is not 2-D, or the inner dimensions differ; the message names both
-    /// shapes.</exception>
-    public static Variable MatMul(Variable a, Variable b)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        if (a.Shape.Length != 2 || b.Shape.Length != 2 || a.Shape[1] != b.Shape[0])
-        {
-            throw new ArgumentException($"matmul: shapes {FloatTensor.FormatShape(a.Shape)} and {FloatTensor.FormatShape(b.Shape)} cannot be multiplied (2-D operands with equal inner dimensions are supported so far).");
-        }
-
-        var output = new FloatTensor(a.Shape[0], b.Shape[1]);
-        MatMulKernel(a.Data.AsSpan(), b.Data.AsSpan(), output.AsSpan(), (int)a.Shape[0], (int)a.Shape[1], (int)b.Shape[1], transA: false, transB: false);
-        return Tracks(a.RequiresGrad || b.RequiresGrad) ? new Variable(output, new MatMulNode(a, b)) : new Variable(output);
-    }
-
     /// <summary>c (m, n) = op(a) · op(b), op(a) of shape (m, k), op(b) of shape (k, n), row-major storage of a as
     /// (m, k) or, transposed, (k, m), and of b as (k, n) or (n, k); each element summed over k in order from 0 without
     /// fused multiply-add (.NET does not contract <c>s += x * y</c> into an FMA).</summary>
@@ -274,40 +253,6 @@ public static partial class Ops
         {
             _x = null;
             _y = null;
-        }
-    }
-
-    private sealed class MatMulNode(Variable a, Variable b) : Node(a, b)
-    {
-        private FloatTensor? _a = a.Data;
-        private FloatTensor? _b = b.Data;
-
-        public override string Name => "MmBackward0";
-
-        internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
-        {
-            var x = _a ?? throw new InvalidOperationException($"{Name}: saved tensors were released.");
-            var y = _b ?? throw new InvalidOperationException($"{Name}: saved tensors were released.");
-            int m = (int)x.Shape[0], k = (int)x.Shape[1], n = (int)y.Shape[1];
-            if (Inputs[0].RequiresGrad)
-            {
-                var ga = new FloatTensor(m, k); // g (m, n) · bᵀ (n, k)
-                MatMulKernel(gradOutput.AsSpan(), y.AsSpan(), ga.AsSpan(), m, n, k, transA: false, transB: true);
-                gradInputs[0] = ga;
-            }
-
-            if (Inputs[1].RequiresGrad)
-            {
-                var gb = new FloatTensor(k, n); // aᵀ (k, m) · g (m, n)
-                MatMulKernel(x.AsSpan(), gradOutput.AsSpan(), gb.AsSpan(), k, m, n, transA: true, transB: false);
-                gradInputs[1] = gb;
-            }
-        }
-
-        private protected override void ReleaseSaved()
-        {
-            _a = null;
-            _b = null;
         }
     }
 
