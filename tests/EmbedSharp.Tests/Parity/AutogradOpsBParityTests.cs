@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using EmbedSharp.Autograd;
 using EmbedSharp.Numerics;
+using EmbedSharp.Randomness;
 using Xunit.Abstractions;
+using F = EmbedSharp.Nn.Functional.F;
+using Reduction = EmbedSharp.Nn.Functional.Reduction;
 
 namespace EmbedSharp.Tests.Parity;
 
@@ -125,6 +128,70 @@ public sealed partial class AutogradOpsBParityTests(ITestOutputHelper output)
         }
 
         Check(c, [y], [("q", q), ("k", k), ("v", v)], Tolerance.Of(2e-7, 1e-6), Tolerance.Of(2e-7, 1e-6));
+    }
+
+    /// <summary>Dropout: the golden drew torch's mask right after torch.manual_seed(7); a Generator seeded 7 draws the
+    /// same numbers, and x·mask is one IEEE product: compared bit for bit.</summary>
+    [Fact]
+    public void Dropout_matches_torch_bit_for_bit()
+    {
+        var c = Case("dropout_p0.5_seed7");
+        var a = Input(c, "a");
+        var y = F.Dropout(a, 0.5, training: true, new Generator(7));
+        Check(c, [y], [("a", a)], Tolerance.Bits, Tolerance.Bits);
+    }
+
+    /// <summary>The losses. mse: squares, torch.sum's order and the gradient's roundings are replayed: bit for bit.
+    /// cross_entropy and bce_with_logits go through exp/log (double-rounded here, SLEEF in torch), so they are compared
+    /// within 2e-7 absolute + 1e-6 relative (the convention of the other transcendental ops; torch's own float32
+    /// error on these cases is of the same order).</summary>
+    [Theory]
+    [InlineData("mse_mean")]
+    [InlineData("mse_sum")]
+    [InlineData("mse_none")]
+    [InlineData("cross_entropy_mean")]
+    [InlineData("cross_entropy_sum")]
+    [InlineData("cross_entropy_none")]
+    [InlineData("cross_entropy_ignore_mean")]
+    [InlineData("cross_entropy_ignore_sum")]
+    [InlineData("cross_entropy_ignore_none")]
+    [InlineData("cross_entropy_ls0.1_mean")]
+    [InlineData("cross_entropy_ls0.1_sum")]
+    [InlineData("cross_entropy_ls0.1_none")]
+    [InlineData("cross_entropy_ignore_index2")]
+    [InlineData("cross_entropy_ls0.1_ignore2")]
+    [InlineData("cross_entropy_NCd")]
+    [InlineData("bce_logits_mean")]
+    [InlineData("bce_logits_sum")]
+    [InlineData("bce_logits_none")]
+    [InlineData("bce_logits_posw_mean")]
+    [InlineData("bce_logits_posw_sum")]
+    [InlineData("bce_logits_posw_none")]
+    public void Losses_match_torch(string name)
+    {
+        var c = Case(name);
+        var expr = c.GetProperty("expr").GetString()!;
+        var reduction = expr.Contains("'sum'", StringComparison.Ordinal) ? Reduction.Sum : expr.Contains("'none'", StringComparison.Ordinal) ? Reduction.None : Reduction.Mean;
+        var x = Input(c, "x");
+        if (name.StartsWith("mse", StringComparison.Ordinal))
+        {
+            var target = Input(c, "y");
+            Check(c, [F.MseLoss(x, target, reduction)], [("x", x), ("y", target)], Tolerance.Bits, Tolerance.Bits);
+            return;
+        }
+
+        if (name.StartsWith("bce", StringComparison.Ordinal))
+        {
+            var target = Input(c, "y");
+            FloatTensor? pw = c.GetProperty("consts").TryGetProperty("pw", out var w) ? Decode(w) : null;
+            Check(c, [F.BinaryCrossEntropyWithLogits(x, target, pw, reduction)], [("x", x)], Tolerance.Of(2e-7, 1e-6), Tolerance.Of(2e-7, 1e-6));
+            return;
+        }
+
+        var t = DecodeIndex(c.GetProperty("consts").GetProperty("t"));
+        var ignore = expr.Contains("ignore_index=2", StringComparison.Ordinal) ? 2 : -100;
+        var smoothing = expr.Contains("label_smoothing=0.1", StringComparison.Ordinal) ? 0.1 : 0;
+        Check(c, [F.CrossEntropy(x, t, ignore, smoothing, reduction)], [("x", x)], Tolerance.Of(2e-7, 1e-6), Tolerance.Of(2e-7, 1e-6));
     }
 
     private static JsonElement Case(string name) => Cases.Value.EnumerateArray().Single(o => o.GetProperty("name").GetString() == name);

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 using FloatTensor = EmbedSharp.Numerics.FloatTensor;
 

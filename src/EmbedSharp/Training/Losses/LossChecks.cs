@@ -1,3 +1,4 @@
+using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 
 namespace EmbedSharp.Training.Losses;

@@ -1,4 +1,4 @@
-namespace EmbedSharp.Training.Losses;
+namespace EmbedSharp.Nn.Functional;
 
 /// <summary>How a loss combines its per-element values. torch: the <c>reduction</c> argument ('none' | 'mean' | 'sum').</summary>
 public enum Reduction

@@ -1,0 +1,480 @@
+using EmbedSharp.Autograd;
+using EmbedSharp.Numerics;
+
+namespace EmbedSharp.Nn.Functional;
+
+public static partial class F
+{
+    /// <summary>Cross-entropy over class indices: log_softmax over the class dimension, then the negative log-likelihood
+    /// of each target, optionally mixed with the uniform distribution: ℓ = (1 − ε)·nll + ε/C·(−Σ_c log p_c); targets equal
+    /// to <paramref name="ignoreIndex"/> give 0 and leave the mean's denominator. torch:
+    /// <c>F.cross_entropy(logits, targets, ignore_index, reduction, label_smoothing)</c> (no class weights).
+    /// Shape: logits (N, C) or (N, C, d…), targets (N) or (N, d…); output () for Mean/Sum, the targets' shape for None.
+    /// Backward: through log_softmax; d logp[target] = −g (divided by the count for Mean) and, with smoothing,
+    /// −g·ε/C on every class.</summary>
+    /// <remarks>Computed as torch 1.13 composes it (log_softmax; nll_loss with its cascade sum; the smoothing term with
+    /// torch.sum's order), so the results agree with torch within an ulp or two of the exponentials.
+    /// A mean over no counted target is NaN, as torch.</remarks>
+    /// <exception cref="ArgumentException">The shapes do not fit; the message names them.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not the ignore index, or
+    /// <paramref name="labelSmoothing"/> is outside [0, 1].</exception>
+    public static Variable CrossEntropy(Variable logits, IndexTensor targets, long ignoreIndex = -100, double labelSmoothing = 0, Reduction reduction = Reduction.Mean)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(targets);
+        CheckReduction(reduction);
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"cross_entropy: label_smoothing must be between 0.0 and 1.0; got {labelSmoothing}.");
+        }
+
+        var shape = logits.Shape;
+        if (shape.Length < 2 || targets.Rank != shape.Length - 1 || targets.Shape[0] != shape[0] || !targets.Shape[1..].SequenceEqual(shape[2..]))
+        {
+            throw new ArgumentException($"cross_entropy: logits of shape {FloatTensor.FormatShape(shape)} and targets of shape {FloatTensor.FormatShape(targets.Shape)} do not fit ((N, C, d…) and (N, d…) are needed).", nameof(targets));
+        }
+
+        var classes = shape[1];
+        var t = targets.AsSpan();
+        for (var i = 0; i < t.Length; i++)
+        {
+            if (t[i] != ignoreIndex && (ulong)t[i] >= (ulong)classes)
+            {
+                throw new ArgumentOutOfRangeException(nameof(targets), $"cross_entropy: target {t[i]} at position {i} is out of bounds for {classes} classes (ignore_index is {ignoreIndex}).");
+            }
+        }
+
+        var logp = Ops.LogSoftmax(logits, 1);
+        var nllData = NllNode.Forward(logp.Data, targets, ignoreIndex, reduction, smoothing: false, out var count);
+        var nll = Tracks(logp) ? NllNode.Record(nllData, logp, targets, ignoreIndex, reduction, smoothing: false, count) : new Variable(nllData);
+        if (labelSmoothing == 0)
+        {
+            return nll;
+        }
+
+        var smoothData = NllNode.Forward(logp.Data, targets, ignoreIndex, reduction, smoothing: true, out _);
+        var smooth = Tracks(logp) ? NllNode.Record(smoothData, logp, targets, ignoreIndex, reduction, smoothing: true, count) : new Variable(smoothData);
+        var a = Ops.Mul(nll, Scalar((float)(1 - labelSmoothing)));
+        var b = Ops.Mul(smooth, Scalar((float)(labelSmoothing / classes)));
+        return Ops.Add(a, b);
+    }
+
+    /// <summary>Mean squared error: ℓ = (x − y)², reduced. torch: <c>F.mse_loss(input, target, reduction)</c>.
+    /// Shape: input and target the same shape; output () for Mean/Sum, the input's shape for None.
+    /// Backward: gx = (x − y)·(2/n)·g for Mean (2 for Sum/None), gy = −gx.</summary>
+    /// <remarks>Bit-exact with torch 1.13: the squares, torch.sum's order, the mean as sum/n, and the gradient's three
+    /// roundings.</remarks>
+    /// <exception cref="ArgumentException">The shapes differ; the message names both.</exception>
+    public static Variable MseLoss(Variable input, Variable target, Reduction reduction = Reduction.Mean)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        CheckReduction(reduction);
+        if (!input.Shape.SequenceEqual(target.Shape))
+        {
+            throw new ArgumentException($"mse_loss: input of shape {FloatTensor.FormatShape(input.Shape)} and target of shape {FloatTensor.FormatShape(target.Shape)} differ.", nameof(target));
+        }
+
+        ReadOnlySpan<float> x = input.Data.AsSpan(), y = target.Data.AsSpan();
+        var squares = new FloatTensor(input.Shape);
+        var l = squares.AsSpan();
+        for (var i = 0; i < l.Length; i++)
+        {
+            var d = x[i] - y[i];
+            l[i] = d * d;
+        }
+
+        var output = Reduce(squares, reduction);
+        return Ops.Tracks(input.RequiresGrad || target.RequiresGrad) ? new Variable(output, new MseNode(input, target, reduction)) : new Variable(output);
+    }
+
+    /// <summary>Binary cross-entropy on logits, in torch's stable form: with m = max(−x, 0),
+    /// ℓ = (1 − y)·x + w·(log(e^−m + e^(−x−m)) + m), w = 1 + (pos_weight − 1)·y (w = 1 without pos_weight).
+    /// torch: <c>F.binary_cross_entropy_with_logits(input, target, reduction=…, pos_weight=…)</c> (no per-element weight).
+    /// Shape: input and target the same shape; posWeight broadcast against them (usually (C), the last dimension);
+    /// output () for Mean/Sum, the input's shape for None.
+    /// Backward: gx = ((pw·y + 1 − y)·σ(x) − pw·y)·g (σ(x) − y without pos_weight), divided by n for Mean; the target
+    /// gets no gradient here.</summary>
+    /// <remarks>exp and log are taken in double and rounded once (torch: SLEEF), so results agree within an ulp or two.</remarks>
+    /// <exception cref="ArgumentException">The shapes do not fit; the message names them.</exception>
+    public static Variable BinaryCrossEntropyWithLogits(Variable input, Variable target, FloatTensor? posWeight = null, Reduction reduction = Reduction.Mean)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        CheckReduction(reduction);
+        if (!input.Shape.SequenceEqual(target.Shape))
+        {
+            throw new ArgumentException($"binary_cross_entropy_with_logits: input of shape {FloatTensor.FormatShape(input.Shape)} and target of shape {FloatTensor.FormatShape(target.Shape)} differ.", nameof(target));
+        }
+
+        FloatTensor? pw = null;
+        if (posWeight is not null)
+        {
+            var shape = Broadcast(posWeight.Shape, input.Shape);
+            pw = Expand(posWeight, input.Shape, shape);
+        }
+
+        ReadOnlySpan<float> x = input.Data.AsSpan(), y = target.Data.AsSpan();
+        var loss = new FloatTensor(input.Shape);
+        var l = loss.AsSpan();
+        for (var i = 0; i < l.Length; i++)
+        {
+            var m = Math.Max(-x[i], 0f);
+            var logTerm = (float)Math.Log((float)Math.Exp(-m) + (float)Math.Exp((-x[i]) - m));
+            var first = (1f - y[i]) * x[i];
+            if (pw is null)
+            {
+                l[i] = first + m + logTerm;
+            }
+            else
+            {
+                var w = ((pw.AsSpan()[i] - 1f) * y[i]) + 1f;
+                l[i] = first + (w * (logTerm + m));
+            }
+        }
+
+        var output = Reduce(loss, reduction);
+        return Tracks(input) ? new Variable(output, new BceNode(input, target.Data, pw, reduction)) : new Variable(output);
+    }
+
+    private static bool Tracks(Variable v) => Ops.Tracks(v.RequiresGrad);
+
+    private static Variable Scalar(float value) => new(FloatTensor.FromArray([value]));
+
+    private static void CheckReduction(Reduction reduction)
+    {
+        if (reduction is not (Reduction.None or Reduction.Mean or Reduction.Sum))
+        {
+            throw new ArgumentOutOfRangeException(nameof(reduction), $"Unknown reduction {(int)reduction}.");
+        }
+    }
+
+    private static FloatTensor Reduce(FloatTensor values, Reduction reduction)
+    {
+        if (reduction == Reduction.None)
+        {
+            return values;
+        }
+
+        var output = new FloatTensor(ReadOnlySpan<long>.Empty);
+        var sum = TorchSum.All(values.AsSpan());
+        output.AsSpan()[0] = reduction == Reduction.Sum ? sum : sum / values.Length;
+        return output;
+    }
+
+    private static long[] Broadcast(ReadOnlySpan<long> weight, ReadOnlySpan<long> input)
+    {
+        var ok = weight.Length <= input.Length;
+        for (var i = 1; ok && i <= weight.Length; i++)
+        {
+            ok = weight[^i] == 1 || weight[^i] == input[^i];
+        }
+
+        if (!ok)
+        {
+            throw new ArgumentException($"binary_cross_entropy_with_logits: pos_weight of shape {FloatTensor.FormatShape(weight)} does not broadcast to the input's shape {FloatTensor.FormatShape(input)}.", "posWeight");
+        }
+
+        return [.. input];
+    }
+
+    /// <summary>The weight repeated to the input's shape (broadcast read, row-major).</summary>
+    private static FloatTensor Expand(FloatTensor weight, ReadOnlySpan<long> input, long[] shape)
+    {
+        var result = new FloatTensor(shape);
+        var r = result.AsSpan();
+        ReadOnlySpan<float> w = weight.AsSpan();
+        var rank = input.Length;
+        var index = new long[rank];
+        for (var n = 0; n < r.Length; n++)
+        {
+            long at = 0, stride = 1;
+            for (var d = 1; d <= weight.Rank; d++)
+            {
+                var size = weight.Shape[^d];
+                at += size == 1 ? 0 : index[rank - d] * stride;
+                stride *= size;
+            }
+
+            r[n] = w[(int)at];
+            for (var d = rank - 1; d >= 0; d--)
+            {
+                if (++index[d] < input[d])
+                {
+                    break;
+                }
+
+                index[d] = 0;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>nll_loss over log-probabilities (N, C, d…), or (smoothing) the masked −Σ_c log p term of label
+    /// smoothing, with torch 1.13's reductions: nll's Mean/Sum is its 8-level cascade sum over the targets in order;
+    /// the smoothing term sums classes and then samples in torch.sum's order.</summary>
+    private sealed class NllNode : Node
+    {
+        private const int CascadeLevels = 8;
+        private readonly IndexTensor _targets;
+        private readonly long _ignore;
+        private readonly Reduction _reduction;
+        private readonly bool _smoothing;
+        private readonly long _count;
+        private readonly long[] _shape;
+
+        private NllNode(Variable logp, IndexTensor targets, long ignore, Reduction reduction, bool smoothing, long count)
+            : base(logp)
+        {
+            _targets = targets;
+            _ignore = ignore;
+            _reduction = reduction;
+            _smoothing = smoothing;
+            _count = count;
+            _shape = [.. logp.Shape];
+        }
+
+        public override string Name => !_smoothing ? (_shape.Length == 2 ? "NllLossBackward0" : "NllLoss2DBackward0")
+            : _reduction switch { Reduction.Mean => "DivBackward0", Reduction.Sum => "SumBackward0", _ => "MaskedFillBackward0" };
+
+        public static Variable Record(FloatTensor data, Variable logp, IndexTensor targets, long ignore, Reduction reduction, bool smoothing, long count) =>
+            new(data, new NllNode(logp, targets, ignore, reduction, smoothing, count));
+
+        public static FloatTensor Forward(FloatTensor logp, IndexTensor targets, long ignore, Reduction reduction, bool smoothing, out long count)
+        {
+            var (n, c, inner) = Sizes(logp.Shape);
+            ReadOnlySpan<float> lp = logp.AsSpan();
+            var t = targets.AsSpan();
+            count = 0;
+            foreach (var v in t)
+            {
+                count += v == ignore ? 0 : 1;
+            }
+
+            if (smoothing)
+            {
+                var smooth = new FloatTensor(targets.Shape);
+                var sm = smooth.AsSpan();
+                var column = new float[inner];
+                for (var b = 0; b < n; b++)
+                {
+                    var block = lp.Slice(b * c * inner, c * inner);
+                    if (inner == 1)
+                    {
+                        column[0] = TorchSum.All(block);
+                    }
+                    else
+                    {
+                        TorchSum.Columns(block, c, inner, column);
+                    }
+
+                    for (var i = 0; i < inner; i++)
+                    {
+                        sm[(b * inner) + i] = t[(b * inner) + i] == ignore ? 0f : -column[i];
+                    }
+                }
+
+                if (reduction == Reduction.None)
+                {
+                    return smooth;
+                }
+
+                var result = new FloatTensor(ReadOnlySpan<long>.Empty);
+                var total = TorchSum.All(sm);
+                result.AsSpan()[0] = reduction == Reduction.Sum ? total : total / count;
+                return result;
+            }
+
+            if (reduction == Reduction.None)
+            {
+                var output = new FloatTensor(targets.Shape);
+                var o = output.AsSpan();
+                for (var b = 0; b < n; b++)
+                {
+                    for (var i = 0; i < inner; i++)
+                    {
+                        var target = t[(b * inner) + i];
+                        o[(b * inner) + i] = target == ignore ? 0f : -lp[(int)((((b * c) + target) * inner) + i)];
+                    }
+                }
+
+                return output;
+            }
+
+            // torch's nll_loss cascade: values subtracted into level 0; whenever the running index has its low
+            // `power` bits (then the next `power` bits, …) zero, a level is carried into the next one.
+            var iterations = n * inner;
+            var power = Math.Max(4, CeilLog2(iterations) / CascadeLevels);
+            var levelMask = (1L << power) - 1;
+            Span<float> sums = stackalloc float[CascadeLevels];
+            sums.Clear();
+            for (var linear = 0; linear < iterations; linear++)
+            {
+                var target = t[linear];
+                if (target == ignore)
+                {
+                    continue;
+                }
+
+                int b = linear / inner, i = linear % inner;
+                sums[0] -= lp[(int)((((b * c) + target) * inner) + i)];
+                for (var j = 0; j + 1 < CascadeLevels; j++)
+                {
+                    if ((linear & (levelMask << (j * power))) != 0)
+                    {
+                        break;
+                    }
+
+                    sums[j + 1] += sums[j];
+                    sums[j] = 0;
+                }
+            }
+
+            var value = 0f;
+            foreach (var part in sums)
+            {
+                value += part;
+            }
+
+            var scalar = new FloatTensor(ReadOnlySpan<long>.Empty);
+            scalar.AsSpan()[0] = reduction == Reduction.Mean ? value / count : value;
+            return scalar;
+        }
+
+        internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
+        {
+            var (n, c, inner) = Sizes(_shape);
+            var gi = new FloatTensor(_shape);
+            var d = gi.AsSpan();
+            ReadOnlySpan<float> g = gradOutput.AsSpan();
+            var t = _targets.AsSpan();
+            for (var linear = 0; linear < n * inner; linear++)
+            {
+                var target = t[linear];
+                if (target == _ignore)
+                {
+                    continue;
+                }
+
+                var upstream = _reduction switch
+                {
+                    Reduction.None => g[linear],
+                    Reduction.Mean => g[0] / _count,
+                    _ => g[0],
+                };
+                int b = linear / inner, i = linear % inner;
+                if (_smoothing)
+                {
+                    for (var k = 0; k < c; k++)
+                    {
+                        d[(((b * c) + k) * inner) + i] = -upstream;
+                    }
+                }
+                else
+                {
+                    d[(int)((((b * c) + target) * inner) + i)] = -upstream;
+                }
+            }
+
+            gradInputs[0] = gi;
+        }
+
+        private static (int N, int C, int Inner) Sizes(ReadOnlySpan<long> shape)
+        {
+            long inner = 1;
+            foreach (var s in shape[2..])
+            {
+                inner *= s;
+            }
+
+            return ((int)shape[0], (int)shape[1], (int)inner);
+        }
+
+        private static int CeilLog2(long x)
+        {
+            var r = 0;
+            while ((1L << r) < x)
+            {
+                r++;
+            }
+
+            return r;
+        }
+    }
+
+    private sealed class MseNode(Variable input, Variable target, Reduction reduction) : Node(input, target)
+    {
+        private FloatTensor? _x = input.Data;
+        private FloatTensor? _y = target.Data;
+
+        public override string Name => "MseLossBackward0";
+
+        internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
+        {
+            var xs = (_x ?? throw new InvalidOperationException($"{Name}: saved tensors were released.")).AsSpan();
+            var ys = _y!.AsSpan();
+            ReadOnlySpan<float> g = gradOutput.AsSpan();
+            var norm = reduction == Reduction.Mean ? (float)(2.0 / xs.Length) : 2f;
+            for (var input = 0; input < 2; input++)
+            {
+                if (!Inputs[input].RequiresGrad)
+                {
+                    continue;
+                }
+
+                var grad = new FloatTensor(_x!.Shape);
+                var r = grad.AsSpan();
+                for (var i = 0; i < r.Length; i++)
+                {
+                    var diff = input == 0 ? xs[i] - ys[i] : ys[i] - xs[i];
+                    r[i] = diff * norm * (reduction == Reduction.None ? g[i] : g[0]);
+                }
+
+                gradInputs[input] = grad;
+            }
+        }
+
+        private protected override void ReleaseSaved()
+        {
+            _x = null;
+            _y = null;
+        }
+    }
+
+    private sealed class BceNode(Variable input, FloatTensor target, FloatTensor? posWeight, Reduction reduction) : Node(input)
+    {
+        private FloatTensor? _x = input.Data;
+
+        public override string Name => "BinaryCrossEntropyWithLogitsBackward0";
+
+        internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
+        {
+            var x = _x ?? throw new InvalidOperationException($"{Name}: saved tensors were released.");
+            ReadOnlySpan<float> xs = x.AsSpan(), ys = target.AsSpan(), g = gradOutput.AsSpan();
+            var grad = new FloatTensor(x.Shape);
+            var r = grad.AsSpan();
+            for (var i = 0; i < r.Length; i++)
+            {
+                var sigmoid = 1f / (1f + (float)Math.Exp(-xs[i]));
+                var upstream = reduction == Reduction.None ? g[i] : g[0];
+                float v;
+                if (posWeight is null)
+                {
+                    v = (sigmoid - ys[i]) * upstream;
+                }
+                else
+                {
+                    var t = posWeight.AsSpan()[i] * ys[i];
+                    v = ((((t + 1f) - ys[i]) * sigmoid) - t) * upstream;
+                }
+
+                r[i] = reduction == Reduction.Mean ? v / r.Length : v;
+            }
+
+            gradInputs[0] = grad;
+        }
+
+        private protected override void ReleaseSaved() => _x = null;
+    }
+}
