@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using EmbedSharp.Nn;
+using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 using EmbedSharp.Training.Losses;

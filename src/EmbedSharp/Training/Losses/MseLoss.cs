@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using EmbedSharp.Numerics;
+using EmbedSharp.Nn.Functional;
 
 namespace EmbedSharp.Training.Losses;
 
