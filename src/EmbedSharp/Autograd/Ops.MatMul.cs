@@ -133,7 +133,15 @@ public static partial class Ops
 
             var batchA = a.Length > 2 ? a[..^2] : [];
             var batchB = b.Length > 2 ? b[..^2] : [];
-            var batch = Broadcast.Shape(batchA, batchB, op);
+            long[] batch;
+            try
+            {
+                batch = Broadcast.Shape(batchA, batchB, op);
+            }
+            catch (ArgumentException)
+            {
+                throw new ArgumentException($"{op}: shapes {Shapes(a, b)} cannot be multiplied (the batch dimensions {FloatTensor.FormatShape(batchA)} and {FloatTensor.FormatShape(batchB)} do not broadcast).");
+            }
             var plan = new MatMulPlan { M = checked((int)m), K = checked((int)ka), N = checked((int)n), TransposeA = transA, TransposeB = transB, Name = name, FoldB = a.Length <= 2 && b.Length >= 3 };
             plan._batchShape = batch;
             plan._stridesA = Broadcast.Strides(batchA, batch);
