@@ -13,11 +13,11 @@ public sealed class AttentionOpsTests
     public void Gradients_match_finite_differences(bool causal, bool padding)
     {
         var g = new Generator(31);
-        var q = FiniteDifference.Random(g, 2, 2, 3, 4);
-        var k = FiniteDifference.Random(g, 2, 2, 3, 4);
-        var v = FiniteDifference.Random(g, 2, 2, 3, 2);
+        var q = OpGradCheck.Random(g, 2, 2, 3, 4);
+        var k = OpGradCheck.Random(g, 2, 2, 3, 4);
+        var v = OpGradCheck.Random(g, 2, 2, 3, 2);
         var mask = padding ? AttentionMask.KeyPadding([false, false, false, false, false, true], 2) : null;
-        FiniteDifference.Check(() => Ops.ScaledDotProductAttention(q, k, v, mask, causal), q, k, v);
+        OpGradCheck.Check(() => Ops.ScaledDotProductAttention(q, k, v, mask, causal), q, k, v);
     }
 
     [Fact]
@@ -33,9 +33,9 @@ public sealed class AttentionOpsTests
     public void A_query_with_every_key_masked_gives_nan_as_torch_1_13()
     {
         var g = new Generator(2);
-        var q = FiniteDifference.Random(g, 1, 1, 2, 4);
-        var k = FiniteDifference.Random(g, 1, 1, 2, 4);
-        var v = FiniteDifference.Random(g, 1, 1, 2, 4);
+        var q = OpGradCheck.Random(g, 1, 1, 2, 4);
+        var k = OpGradCheck.Random(g, 1, 1, 2, 4);
+        var v = OpGradCheck.Random(g, 1, 1, 2, 4);
         var y = Ops.ScaledDotProductAttention(q, k, v, AttentionMask.KeyPadding([true, true], 1)).Data.AsSpan();
         Assert.True(float.IsNaN(y[0]));
     }
@@ -44,9 +44,9 @@ public sealed class AttentionOpsTests
     public void An_explicit_scale_multiplies_the_scores()
     {
         var g = new Generator(6);
-        var q = FiniteDifference.Random(g, 3, 4);
-        var k = FiniteDifference.Random(g, 3, 4);
-        var v = FiniteDifference.Random(g, 3, 2);
+        var q = OpGradCheck.Random(g, 3, 4);
+        var k = OpGradCheck.Random(g, 3, 4);
+        var v = OpGradCheck.Random(g, 3, 2);
         var expected = Ops.MatMul(Ops.Softmax(Ops.Mul(Ops.MatMul(q, k, false, true), new Variable(FloatTensor.FromArray([0.3f]))), -1), v);
         Assert.Equal(expected.Data.ToArray(), Ops.ScaledDotProductAttention(q, k, v, scale: 0.3).Data.ToArray());
     }

@@ -26,17 +26,17 @@ public sealed class MatMulOpsTests
     public void Gradients_match_finite_differences(long[] shapeA, long[] shapeB, bool transposeA, bool transposeB)
     {
         var g = new Generator(21);
-        var a = FiniteDifference.Random(g, shapeA);
-        var b = FiniteDifference.Random(g, shapeB);
-        FiniteDifference.Check(() => Ops.MatMul(a, b, transposeA, transposeB), a, b);
+        var a = OpGradCheck.Random(g, shapeA);
+        var b = OpGradCheck.Random(g, shapeB);
+        OpGradCheck.Check(() => Ops.MatMul(a, b, transposeA, transposeB), a, b);
     }
 
     [Fact]
     public void Transpose_flags_equal_an_explicit_transpose_bit_for_bit()
     {
         var g = new Generator(4);
-        var a = FiniteDifference.Random(g, 2, 3, 4);
-        var b = FiniteDifference.Random(g, 2, 5, 4);
+        var a = OpGradCheck.Random(g, 2, 3, 4);
+        var b = OpGradCheck.Random(g, 2, 5, 4);
         var bt = new FloatTensor(2, 4, 5);
         for (var n = 0; n < 2; n++)
         {
@@ -56,9 +56,9 @@ public sealed class MatMulOpsTests
     public void Bmm_gradients_match_finite_differences()
     {
         var g = new Generator(8);
-        var a = FiniteDifference.Random(g, 2, 3, 4);
-        var b = FiniteDifference.Random(g, 2, 4, 2);
-        FiniteDifference.Check(() => Ops.Bmm(a, b), a, b);
+        var a = OpGradCheck.Random(g, 2, 3, 4);
+        var b = OpGradCheck.Random(g, 2, 4, 2);
+        OpGradCheck.Check(() => Ops.Bmm(a, b), a, b);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace EmbedSharp.Tests.Autograd;
 /// <summary>Central differences of sum(f(inputs)·w) in float against the analytic gradients. With step 1e-3 on
 /// well-conditioned inputs of size about 1, the float forward's rounding (≈1e-7 relative) and the truncation error
 /// (≈h²) stay well under the tolerance of 2e-3·max(1, |numeric|).</summary>
-internal static class FiniteDifference
+internal static class OpGradCheck
 {
     public static Variable Random(Generator g, params long[] shape)
     {
@@ -71,8 +71,8 @@ public sealed class SoftmaxNormOpsTests
     [InlineData(2, true)]
     public void Softmax_and_log_softmax_gradients_match_finite_differences(int dim, bool log)
     {
-        var x = FiniteDifference.Random(new Generator(3), 2, 3, 9); // 9 > 8 lanes: the lane sum's tail is exercised
-        FiniteDifference.Check(() => log ? Ops.LogSoftmax(x, dim) : Ops.Softmax(x, dim), x);
+        var x = OpGradCheck.Random(new Generator(3), 2, 3, 9); // 9 > 8 lanes: the lane sum's tail is exercised
+        OpGradCheck.Check(() => log ? Ops.LogSoftmax(x, dim) : Ops.Softmax(x, dim), x);
     }
 
     [Theory]
@@ -81,10 +81,10 @@ public sealed class SoftmaxNormOpsTests
     public void Layer_norm_gradients_match_finite_differences(bool affine)
     {
         var g = new Generator(5);
-        var x = FiniteDifference.Random(g, 3, 2, 10);
-        var w = affine ? FiniteDifference.Random(g, 2, 10) : null;
-        var b = affine ? FiniteDifference.Random(g, 2, 10) : null;
-        FiniteDifference.Check(() => Ops.LayerNorm(x, [2, 10], w, b), affine ? [x, w!, b!] : [x]);
+        var x = OpGradCheck.Random(g, 3, 2, 10);
+        var w = affine ? OpGradCheck.Random(g, 2, 10) : null;
+        var b = affine ? OpGradCheck.Random(g, 2, 10) : null;
+        OpGradCheck.Check(() => Ops.LayerNorm(x, [2, 10], w, b), affine ? [x, w!, b!] : [x]);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class SoftmaxNormOpsTests
     public void Layer_norm_of_a_long_row_matches_a_double_reference()
     {
         // 300 values: several Welford chunks merged through the counter stack, plus a tail.
-        var x = FiniteDifference.Random(new Generator(9), 1, 300);
+        var x = OpGradCheck.Random(new Generator(9), 1, 300);
         var y = Ops.LayerNorm(x, [300]).Data.AsSpan();
         var v = x.Data.AsSpan();
         double mean = 0, var = 0;
