@@ -1,3 +1,4 @@
+using EmbedSharp.Autograd;
 using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 
@@ -5,8 +6,11 @@ namespace EmbedSharp.Nn;
 
 /// <summary>Base of the parameter-free elementwise activations: <c>Forward(x)</c> and <c>Backward(y, dy)</c> where y is
 /// the forward's output (the layer keeps nothing between the calls). Shape: any; output and gradients have the input's shape.</summary>
-public abstract class Activation : Module
+public abstract class Activation : Module, ILayer
 {
+    /// <summary>Applies the activation, recorded for backward (<c>Ops.Relu</c>, <c>Ops.Tanh</c>, <c>Ops.Sigmoid</c>).</summary>
+    public abstract Variable Forward(Variable input);
+
     /// <summary>Applies the activation into a new tensor.</summary>
     public FloatTensor Forward(FloatTensor input)
     {
@@ -60,6 +64,9 @@ public sealed class Relu : Activation
 
     private protected override SpanKernel ForwardKernel => Fwd;
 
+    /// <inheritdoc />
+    public override Variable Forward(Variable input) => Ops.Relu(input);
+
     private protected override SpanKernel BackwardKernel => Bwd;
 }
 
@@ -71,6 +78,9 @@ public sealed class Tanh : Activation
 
     private protected override SpanKernel ForwardKernel => Fwd;
 
+    /// <inheritdoc />
+    public override Variable Forward(Variable input) => Ops.Tanh(input);
+
     private protected override SpanKernel BackwardKernel => Bwd;
 }
 
@@ -81,6 +91,9 @@ public sealed class Sigmoid : Activation
     private static readonly SpanKernel Bwd = (g, y, dx) => ActivationFunctions.SigmoidBackward(g, y, dx);
 
     private protected override SpanKernel ForwardKernel => Fwd;
+
+    /// <inheritdoc />
+    public override Variable Forward(Variable input) => Ops.Sigmoid(input);
 
     private protected override SpanKernel BackwardKernel => Bwd;
 }

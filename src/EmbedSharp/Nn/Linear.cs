@@ -16,7 +16,7 @@ namespace EmbedSharp.Nn;
 /// PyTorch 1.13 on a netlib-BLAS CPU build (see <see cref="LinearFunctions"/>). The layer keeps no activations: pass the
 /// forward's input to <see cref="Backward(FloatTensor, FloatTensor)"/>.
 /// </remarks>
-public sealed class Linear : Module
+public sealed class Linear : Module, ILayer
 {
     /// <summary>Creates the layer and initialises it from <paramref name="generator"/> as <c>nn.Linear</c> does.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is negative.</exception>

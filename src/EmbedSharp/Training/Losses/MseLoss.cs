@@ -1,6 +1,6 @@
 using System.Runtime.Intrinsics;
-using EmbedSharp.Numerics;
 using EmbedSharp.Nn.Functional;
+using EmbedSharp.Numerics;
 
 namespace EmbedSharp.Training.Losses;
 
