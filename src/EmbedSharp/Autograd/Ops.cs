@@ -29,25 +29,13 @@ public static partial class Ops
         return (ga, gb);
     });
 
-    /// <summary>The sum of all elements, a single-element result. torch: <c>torch.sum</c>. The float sum is taken in
-    /// flat order with <c>TensorPrimitives.Sum</c>; backward: g broadcast to the input's shape.</summary>
-    public static Variable Sum(Variable x)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        var output = new FloatTensor(ReadOnlySpan<long>.Empty);
-        output.AsSpan()[0] = TensorPrimitives.Sum<float>(x.Data.AsSpan());
-        return Tracks(x.RequiresGrad) ? new Variable(output, new SumNode(x, 1f)) : new Variable(output);
-    }
+    /// <summary>The sum of all elements, a 0-dimensional result. torch: <c>torch.sum</c>, in its CPU summation order
+    /// (<see cref="Sum(Variable, int[], bool)"/> over every dimension); backward: g broadcast to the input's shape.</summary>
+    public static Variable Sum(Variable x) => Sum(x, [], keepDim: false);
 
-    /// <summary>The mean of all elements. torch: <c>torch.mean</c>. Backward: g / n broadcast to the input's shape.</summary>
-    public static Variable Mean(Variable x)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        var n = x.Data.Length;
-        var output = new FloatTensor(ReadOnlySpan<long>.Empty);
-        output.AsSpan()[0] = TensorPrimitives.Sum<float>(x.Data.AsSpan()) / n;
-        return Tracks(x.RequiresGrad) ? new Variable(output, new SumNode(x, 1f / n)) : new Variable(output);
-    }
+    /// <summary>The mean of all elements: torch.sum's order, then divided by n. torch: <c>torch.mean</c>. Backward: g / n
+    /// broadcast to the input's shape.</summary>
+    public static Variable Mean(Variable x) => Mean(x, [], keepDim: false);
 
     /// <summary>−x. torch: <c>torch.neg</c>. Backward: −g. Exact.</summary>
     public static Variable Neg(Variable x) => Unary(x, UnaryKind.Neg);
@@ -253,20 +241,6 @@ public static partial class Ops
         {
             _x = null;
             _y = null;
-        }
-    }
-
-    private sealed class SumNode(Variable x, float scale) : Node(x)
-    {
-        private readonly long[] _shape = [.. x.Shape];
-
-        public override string Name => scale == 1f ? "SumBackward0" : "MeanBackward0";
-
-        internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
-        {
-            var g = new FloatTensor(_shape);
-            g.Fill(gradOutput.AsSpan()[0] * scale);
-            gradInputs[0] = g;
         }
     }
 
