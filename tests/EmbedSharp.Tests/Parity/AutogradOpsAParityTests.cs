@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using EmbedSharp.Autograd;
 using EmbedSharp.Numerics;
@@ -253,12 +252,5 @@ public sealed class AutogradOpsAParityTests
         return max;
     }
 
-    private static FloatTensor Decode(JsonElement e)
-    {
-        long[] shape = [.. e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64())];
-        var bytes = Convert.FromBase64String(e.GetProperty("b64").GetString()!);
-        var t = new FloatTensor(shape);
-        MemoryMarshal.Cast<byte, float>(bytes).CopyTo(t.AsSpan());
-        return t;
-    }
+    private static FloatTensor Decode(JsonElement e) => AutogradGolden.Floats(e);
 }

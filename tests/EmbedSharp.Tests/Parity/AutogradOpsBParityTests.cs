@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using EmbedSharp.Autograd;
 using EmbedSharp.Numerics;
@@ -291,21 +290,9 @@ public sealed partial class AutogradOpsBParityTests(ITestOutputHelper output)
         return max;
     }
 
-    private static FloatTensor Decode(JsonElement e)
-    {
-        long[] shape = [.. e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64())];
-        var bytes = Convert.FromBase64String(e.GetProperty("b64").GetString()!);
-        var t = new FloatTensor(shape);
-        MemoryMarshal.Cast<byte, float>(bytes).CopyTo(t.AsSpan());
-        return t;
-    }
+    private static FloatTensor Decode(JsonElement e) => AutogradGolden.Floats(e);
 
-    private static IndexTensor DecodeIndex(JsonElement e)
-    {
-        long[] shape = [.. e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64())];
-        long[] data = [.. e.GetProperty("ints").EnumerateArray().Select(v => v.GetInt64())];
-        return new IndexTensor(data, shape);
-    }
+    private static IndexTensor DecodeIndex(JsonElement e) => AutogradGolden.Indices(e);
 
     private readonly record struct Tolerance(bool Exact, double Absolute, double Relative)
     {

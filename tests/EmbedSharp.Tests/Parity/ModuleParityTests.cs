@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using EmbedSharp.Autograd;
 using EmbedSharp.Nn;
@@ -163,21 +162,7 @@ public sealed class ModuleParityTests
         }
     }
 
-    private static FloatTensor Decode(JsonElement e)
-    {
-        long[] shape = [.. e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64())];
-        var bytes = Convert.FromBase64String(e.GetProperty("b64").GetString()!);
-        var t = new FloatTensor(shape);
-        MemoryMarshal.Cast<byte, float>(bytes).CopyTo(t.AsSpan());
-        return t;
-    }
+    private static FloatTensor Decode(JsonElement e) => AutogradGolden.Floats(e);
 
-    private static IndexTensor DecodeMask(JsonElement e)
-    {
-        long[] shape = [.. e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64())];
-        long[] values = e.TryGetProperty("ints", out var ints)
-            ? [.. ints.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.True ? 1L : v.ValueKind == JsonValueKind.False ? 0L : v.GetInt64())]
-            : [.. MemoryMarshal.Cast<byte, float>(Convert.FromBase64String(e.GetProperty("b64").GetString()!)).ToArray().Select(f => f != 0 ? 1L : 0L)];
-        return new IndexTensor(values, shape);
-    }
+    private static IndexTensor DecodeMask(JsonElement e) => AutogradGolden.Indices(e);
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using EmbedSharp.Autograd;
 using EmbedSharp.Nn;
@@ -90,19 +89,7 @@ public sealed class TransformerLmParityTests
         }
     }
 
-    private static FloatTensor Decode(JsonElement e)
-    {
-        long[] shape = [.. e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64())];
-        var bytes = Convert.FromBase64String(e.GetProperty("b64").GetString()!);
-        var t = new FloatTensor(shape);
-        MemoryMarshal.Cast<byte, float>(bytes).CopyTo(t.AsSpan());
-        return t;
-    }
+    private static FloatTensor Decode(JsonElement e) => AutogradGolden.Floats(e);
 
-    private static IndexTensor DecodeIds(JsonElement e)
-    {
-        long[] shape = [.. e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64())];
-        long[] values = [.. e.GetProperty("ints").EnumerateArray().Select(v => v.GetInt64())];
-        return new IndexTensor(values, shape);
-    }
+    private static IndexTensor DecodeIds(JsonElement e) => AutogradGolden.Indices(e);
 }
