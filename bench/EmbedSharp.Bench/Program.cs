@@ -21,6 +21,9 @@ internal static class Program
         ["bag-alignment"] = Nn.BagAlignmentTimings.Run,
         ["bag-backward-parts"] = Nn.BagBackwardParts.Run,
         ["peers-gemm"] = Numerics.GemmPeerTimings.Run,
+        ["peers-lm-step"] = LmStepPeerTimings.Run,
+        ["peers-autograd-overhead"] = AutogradOverheadPeerTimings.Run,
+        ["lm-step-profile"] = LmStepProfile.Run,
     };
 
     private static void Main(string[] args)
