@@ -24,6 +24,7 @@ internal static class Program
         ["peers-lm-step"] = LmStepPeerTimings.Run,
         ["peers-autograd-overhead"] = AutogradOverheadPeerTimings.Run,
         ["lm-step-profile"] = LmStepProfile.Run,
+        ["expd-exhaustive"] = Numerics.ExpDCheck.Run,
     };
 
     private static void Main(string[] args)
