@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using EmbedSharp.Numerics;
 
 namespace EmbedSharp.Autograd;
@@ -205,13 +206,16 @@ public static partial class Ops
             return s;
         }
 
-        Span<float> lane = stackalloc float[Lanes];
-        values[..Lanes].CopyTo(lane);
+        // one Vector256 add per 8 values: each lane's additions in the same order as lane-by-lane scalar code
+        var acc = Vector256.Create(values[..Lanes]);
         var full = n - (n % Lanes);
         for (var i = Lanes; i < full; i += Lanes)
         {
-            TensorPrimitives.Add(lane, values.Slice(i, Lanes), lane);
+            acc += Vector256.Create(values.Slice(i, Lanes));
         }
+
+        Span<float> lane = stackalloc float[Lanes];
+        acc.CopyTo(lane);
 
         for (var i = full; i < n; i++)
         {
