@@ -21,6 +21,10 @@ internal static class Program
         ["bag-alignment"] = Nn.BagAlignmentTimings.Run,
         ["bag-backward-parts"] = Nn.BagBackwardParts.Run,
         ["peers-gemm"] = Numerics.GemmPeerTimings.Run,
+        ["peers-lm-step"] = LmStepPeerTimings.Run,
+        ["peers-autograd-overhead"] = AutogradOverheadPeerTimings.Run,
+        ["lm-step-profile"] = LmStepProfile.Run,
+        ["expd-exhaustive"] = Numerics.ExpDCheck.Run,
     };
 
     private static void Main(string[] args)
