@@ -1,3 +1,5 @@
+using EmbedSharp.Numerics;
+
 namespace EmbedSharp.Autograd;
 
 /// <summary>
@@ -16,4 +18,8 @@ internal interface IEmbeddingGradientSink
 
     /// <summary>Appends one sparse row entry per non-padding index, in input order (values copied).</summary>
     void AccumulateEmbeddingSparse(ReadOnlySpan<long> indices, ReadOnlySpan<float> gradOutput, long? paddingIdx);
+
+    /// <summary>The leaf's sparse gradient, created if there is none, for an embedding-bag backward to append its row
+    /// entries to (uncoalesced, in input order).</summary>
+    SparseGradient SparseGradForAccumulation();
 }

@@ -12,7 +12,7 @@ public abstract class Activation : Module, ILayer
     public abstract Variable Forward(Variable input);
 
     /// <summary>Applies the activation into a new tensor.</summary>
-    public FloatTensor Forward(FloatTensor input)
+    internal FloatTensor Forward(FloatTensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var output = new FloatTensor(input.Shape);
@@ -22,7 +22,7 @@ public abstract class Activation : Module, ILayer
 
     /// <summary>Applies the activation into <paramref name="output"/> (may be <paramref name="input"/>; allocation-free).</summary>
     /// <exception cref="ArgumentException">The shapes differ (the message names both).</exception>
-    public void Forward(FloatTensor input, FloatTensor output)
+    internal void Forward(FloatTensor input, FloatTensor output)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
@@ -31,7 +31,7 @@ public abstract class Activation : Module, ILayer
     }
 
     /// <summary>Returns dL/dx from the forward's output <paramref name="output"/> and dL/dy <paramref name="gradOutput"/>.</summary>
-    public FloatTensor Backward(FloatTensor output, FloatTensor gradOutput)
+    internal FloatTensor Backward(FloatTensor output, FloatTensor gradOutput)
     {
         ArgumentNullException.ThrowIfNull(output);
         var gradInput = new FloatTensor(output.Shape);
@@ -41,7 +41,7 @@ public abstract class Activation : Module, ILayer
 
     /// <summary>Writes dL/dx into <paramref name="gradInput"/> (may alias <paramref name="gradOutput"/>; allocation-free).</summary>
     /// <exception cref="ArgumentException">The shapes differ (the message names both).</exception>
-    public void Backward(FloatTensor output, FloatTensor gradOutput, FloatTensor gradInput)
+    internal void Backward(FloatTensor output, FloatTensor gradOutput, FloatTensor gradInput)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(gradOutput);

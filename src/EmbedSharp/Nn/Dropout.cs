@@ -1,3 +1,4 @@
+using EmbedSharp.Autograd;
 using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
@@ -15,7 +16,7 @@ namespace EmbedSharp.Nn;
 /// <see cref="Generator"/> exactly as PyTorch 1.13 draws them (see <see cref="DropoutFunctions"/>): seeding the generator
 /// like <c>torch.manual_seed</c> reproduces PyTorch's masks bit for bit.
 /// </remarks>
-public sealed class Dropout : Module
+public sealed class Dropout : Module, ILayer
 {
     /// <summary>Creates a dropout layer with drop probability <paramref name="p"/> drawing from <paramref name="generator"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="p"/> is outside [0, 1].</exception>
@@ -33,8 +34,13 @@ public sealed class Dropout : Module
     /// <summary>The generator masks are drawn from.</summary>
     public Generator Generator { get; }
 
+    /// <summary>Applies dropout through the graph: <see cref="F.Dropout"/> with this layer's p, its generator and its
+    /// training mode (evaluation: the input itself). torch: <c>nn.Dropout(p).forward(x)</c>.
+    /// Shape: any, unchanged. Backward: g·mask.</summary>
+    public Variable Forward(Variable input) => F.Dropout(input, P, Training, Generator);
+
     /// <summary>Draws a mask and applies it; returns the output and the mask to pass to <see cref="Backward(FloatTensor, FloatTensor)"/>.</summary>
-    public (FloatTensor Output, FloatTensor Mask) Forward(FloatTensor input)
+    internal (FloatTensor Output, FloatTensor Mask) Forward(FloatTensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var mask = new FloatTensor(input.Shape);
@@ -46,7 +52,7 @@ public sealed class Dropout : Module
     /// <summary>Allocation-free forward: fills <paramref name="mask"/> (training: drawn; evaluation: ones, no draws) and writes
     /// input·mask into <paramref name="output"/> (which may be <paramref name="input"/>).</summary>
     /// <exception cref="ArgumentException">A shape differs from the input's (the message names both).</exception>
-    public void Forward(FloatTensor input, FloatTensor mask, FloatTensor output)
+    internal void Forward(FloatTensor input, FloatTensor mask, FloatTensor output)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(mask);
@@ -69,7 +75,7 @@ public sealed class Dropout : Module
     }
 
     /// <summary>dL/dx = dL/dy·mask, with the mask the forward wrote.</summary>
-    public static FloatTensor Backward(FloatTensor gradOutput, FloatTensor mask)
+    internal static FloatTensor Backward(FloatTensor gradOutput, FloatTensor mask)
     {
         ArgumentNullException.ThrowIfNull(gradOutput);
         var gradInput = new FloatTensor(gradOutput.Shape);
@@ -79,7 +85,7 @@ public sealed class Dropout : Module
 
     /// <summary>Allocation-free backward into <paramref name="gradInput"/> (may be <paramref name="gradOutput"/>).</summary>
     /// <exception cref="ArgumentException">A shape differs (the message names both).</exception>
-    public static void Backward(FloatTensor gradOutput, FloatTensor mask, FloatTensor gradInput)
+    internal static void Backward(FloatTensor gradOutput, FloatTensor mask, FloatTensor gradInput)
     {
         ArgumentNullException.ThrowIfNull(gradOutput);
         ArgumentNullException.ThrowIfNull(mask);

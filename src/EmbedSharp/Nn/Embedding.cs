@@ -105,7 +105,7 @@ public sealed class Embedding : Module
     /// <c>destination[i·D .. (i+1)·D)</c>. With MaxNorm, first rescales the looked-up rows IN PLACE.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, num); nothing changes.</exception>
     /// <exception cref="ArgumentException">The destination length is not N·D.</exception>
-    public void Forward(ReadOnlySpan<long> indices, Span<float> destination)
+    internal void Forward(ReadOnlySpan<long> indices, Span<float> destination)
     {
         if (destination.Length != indices.Length * EmbeddingDim)
         {
@@ -158,7 +158,7 @@ public sealed class Embedding : Module
     /// backward passes through one gradient buffer). Dense gradients are never affected.</para></remarks>
     /// <exception cref="ArgumentException">gradOutput's shape is not indices' shape + (D); names both shapes.</exception>
     /// <exception cref="NotSupportedException">Sparse together with ScaleGradByFreq (PyTorch raises at backward too).</exception>
-    public void Backward(IndexTensor indices, FloatTensor gradOutput, GradientStorage storage = GradientStorage.Borrow)
+    internal void Backward(IndexTensor indices, FloatTensor gradOutput, GradientStorage storage = GradientStorage.Borrow)
     {
         ArgumentNullException.ThrowIfNull(indices);
         ArgumentNullException.ThrowIfNull(gradOutput);
@@ -202,7 +202,7 @@ public sealed class Embedding : Module
 
     /// <summary>Allocation-free backward (after warm-up): as <see cref="Backward(IndexTensor, FloatTensor, GradientStorage)"/>
     /// with flat indices (N,) and gradOutput (N·D). A sparse gradient COPIES the values here (spans cannot be borrowed).</summary>
-    public void Backward(ReadOnlySpan<long> indices, ReadOnlySpan<float> gradOutput)
+    internal void Backward(ReadOnlySpan<long> indices, ReadOnlySpan<float> gradOutput)
     {
         if (gradOutput.Length != indices.Length * EmbeddingDim)
         {

@@ -1,3 +1,4 @@
+using EmbedSharp.Autograd;
 using EmbedSharp.Initialization;
 using EmbedSharp.Nn.Functional;
 using EmbedSharp.Numerics;
@@ -15,7 +16,7 @@ namespace EmbedSharp.Nn;
 /// [offsets[b], offsets[b+1]), the last running to N — or (B+1,) with IncludeLastOffset.
 /// Shape: output (B, D); Weight (num, D), registered as "weight".
 /// <para><b>Side effect:</b> with MaxNorm, every forward rescales the looked-up rows of Weight IN PLACE first.</para>
-/// <para>Backward needs what the forward recorded (bag sizes, arg-max rows), so <see cref="Forward(IndexTensor, IndexTensor?, FloatTensor?)"/> returns an
+/// <para>Backward needs what the forward recorded (bag sizes, arg-max rows), so <see cref="ForwardResult"/> returns an
 /// <see cref="EmbeddingBagResult"/> that <see cref="Backward"/> takes back. Call Backward before changing Weight: the
 /// gradient w.r.t. per-sample weights reads the current table.</para>
 /// </remarks>
@@ -96,6 +97,20 @@ public sealed class EmbeddingBag : Module
         }
     }
 
+    /// <summary>Reduces each bag through the graph: <see cref="F.EmbeddingBag"/> with this module's options, recording a
+    /// node whose backward gives Weight its gradient (dense, or sparse rows with Sparse) and the per-sample weights
+    /// theirs. With MaxNorm, first rescales the looked-up rows of Weight IN PLACE.
+    /// torch: <c>nn.EmbeddingBag.forward(input, offsets, per_sample_weights)</c>.
+    /// Shape: input (B, N), or (N,) with offsets (B,) / (B+1,) with IncludeLastOffset → (B, D).</summary>
+    /// <param name="input">(B, N) bags, or (N,) indices with <paramref name="offsets"/>.</param>
+    /// <param name="offsets">Bag starts, or null for 2-D input.</param>
+    /// <param name="perSampleWeights">Weights of the same shape as <paramref name="input"/> (Sum mode only), or null.</param>
+    /// <exception cref="ArgumentException">Bad ranks, offsets, or per-sample weights; nothing changes.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside the table; nothing changes.</exception>
+    public Variable Forward(IndexTensor input, IndexTensor? offsets = null, Variable? perSampleWeights = null) =>
+        F.EmbeddingBag(input, Weight, offsets, Options.MaxNorm, Options.NormType, Options.ScaleGradByFreq, Mode, Options.Sparse,
+            perSampleWeights, Options.IncludeLastOffset, PaddingIdx);
+
     /// <summary>Reduces each bag. With MaxNorm, first rescales the looked-up rows of Weight IN PLACE.</summary>
     /// <param name="input">(B, N) bags, or (N,) indices with <paramref name="offsets"/>.</param>
     /// <param name="offsets">Bag starts (B,), or (B+1,) with IncludeLastOffset; null for 2-D input.</param>
@@ -103,7 +118,7 @@ public sealed class EmbeddingBag : Module
     /// <returns>The (B, D) output and what <see cref="Backward"/> needs.</returns>
     /// <exception cref="ArgumentException">Bad ranks, offsets, or per-sample weights; nothing changes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the table; nothing changes.</exception>
-    public EmbeddingBagResult Forward(IndexTensor input, IndexTensor? offsets = null, FloatTensor? perSampleWeights = null)
+    internal EmbeddingBagResult ForwardResult(IndexTensor input, IndexTensor? offsets = null, FloatTensor? perSampleWeights = null)
     {
         var result = new EmbeddingBagResult();
         Forward(input, offsets, perSampleWeights, result);
@@ -111,12 +126,12 @@ public sealed class EmbeddingBag : Module
     }
 
     /// <summary>Allocation-free forward (once <paramref name="result"/> has seen inputs of this shape): as
-    /// <see cref="Forward(IndexTensor, IndexTensor?, FloatTensor?)"/>, writing into <paramref name="result"/>, whose buffers
+    /// <see cref="ForwardResult"/>, writing into <paramref name="result"/>, whose buffers
     /// (output, recorded indices, bag sizes, …) are reused when the shapes repeat and replaced when they change.
     /// Everything is validated before <paramref name="result"/> or the table changes.</summary>
     /// <exception cref="ArgumentException">Bad ranks, offsets, or per-sample weights; nothing changes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the table; nothing changes.</exception>
-    public void Forward(IndexTensor input, IndexTensor? offsets, FloatTensor? perSampleWeights, EmbeddingBagResult result)
+    internal void Forward(IndexTensor input, IndexTensor? offsets, FloatTensor? perSampleWeights, EmbeddingBagResult result)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(result);
@@ -195,14 +210,14 @@ public sealed class EmbeddingBag : Module
         }
     }
 
-    /// <summary>Backward of <see cref="Forward(IndexTensor, IndexTensor?, FloatTensor?)"/>: accumulates dL/dWeight into Weight's gradient (if it requires one) and
+    /// <summary>Backward of <see cref="ForwardResult"/>: accumulates dL/dWeight into Weight's gradient (if it requires one) and
     /// returns dL/dperSampleWeights (shape of the input) when the forward had per-sample weights, else null.
     /// Sum/Mean distribute each bag's gradient to its rows (Mean divides by the count), Max routes it to the arg-max
     /// row; the order of operations is PyTorch's (see <see cref="EmbeddingFunctions.BagDenseBackward"/>).</summary>
     /// <remarks>Shape: gradOutput (B, D).</remarks>
     /// <exception cref="ArgumentException">gradOutput's shape is not (B, D); names both shapes.</exception>
     /// <exception cref="NotSupportedException">Sparse with ScaleGradByFreq (PyTorch 1.13 raises at backward too).</exception>
-    public FloatTensor? Backward(EmbeddingBagResult forward, FloatTensor gradOutput)
+    internal FloatTensor? Backward(EmbeddingBagResult forward, FloatTensor gradOutput)
     {
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(gradOutput);
@@ -275,10 +290,10 @@ public sealed class EmbeddingBag : Module
 }
 
 /// <summary>
-/// The output of <see cref="EmbeddingBag.Forward(IndexTensor, IndexTensor?, FloatTensor?)"/> and what its backward needs: the flat indices, the bag offsets,
+/// The output of <see cref="EmbeddingBag.ForwardResult"/> and what its backward needs: the flat indices, the bag offsets,
 /// the per-sample weights, each bag's non-padding count and (Max mode) the arg-max row of every output element.
 /// </summary>
-public sealed class EmbeddingBagResult
+internal sealed class EmbeddingBagResult
 {
     private static readonly FloatTensor Empty = new(0L, 0L);
     private long[] _indices = [];
@@ -287,7 +302,7 @@ public sealed class EmbeddingBagResult
     private int[] _bagSizes = [];
     private long[] _maxIndices = [];
 
-    /// <summary>An empty result for <see cref="EmbeddingBag.Forward(IndexTensor, IndexTensor?, FloatTensor?, EmbeddingBagResult)"/>
+    /// <summary>An empty result for <c>EmbeddingBag</c>'s explicit forward
     /// to fill; reusing it across steps makes the forward allocation-free.</summary>
     public EmbeddingBagResult()
     {

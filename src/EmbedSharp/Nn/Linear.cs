@@ -67,7 +67,7 @@ public sealed class Linear : Module, ILayer
 
     /// <summary>y = x·Wᵀ + b into a new tensor. Shape: (*, inFeatures) → (*, outFeatures).</summary>
     /// <exception cref="ArgumentException">The input's last dimension is not <see cref="InFeatures"/>.</exception>
-    public FloatTensor Forward(FloatTensor input)
+    internal FloatTensor Forward(FloatTensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         CheckInput(input);
@@ -78,7 +78,7 @@ public sealed class Linear : Module, ILayer
 
     /// <summary>y = x·Wᵀ + b into <paramref name="output"/> (allocation-free). Shape: input (*, inFeatures), output (*, outFeatures).</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names both).</exception>
-    public void Forward(FloatTensor input, FloatTensor output)
+    internal void Forward(FloatTensor input, FloatTensor output)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
@@ -95,7 +95,7 @@ public sealed class Linear : Module, ILayer
     /// <summary>Backward pass: returns dL/dx = dL/dy·W and adds dL/dW = Σ dL/dyᵀ·x and dL/db = Σ dL/dy to the parameters'
     /// gradients (those with <see cref="Autograd.Variable.RequiresGrad"/>). Shape: input (*, inFeatures), gradOutput (*, outFeatures).</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names both).</exception>
-    public FloatTensor Backward(FloatTensor input, FloatTensor gradOutput)
+    internal FloatTensor Backward(FloatTensor input, FloatTensor gradOutput)
     {
         ArgumentNullException.ThrowIfNull(input);
         CheckInput(input);
@@ -108,7 +108,7 @@ public sealed class Linear : Module, ILayer
     /// <paramref name="gradInput"/> (skipped when null) and accumulates the parameter gradients as
     /// <see cref="Backward(FloatTensor, FloatTensor)"/>. Everything is validated before anything is written.</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names both).</exception>
-    public void Backward(FloatTensor input, FloatTensor gradOutput, FloatTensor? gradInput)
+    internal void Backward(FloatTensor input, FloatTensor gradOutput, FloatTensor? gradInput)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(gradOutput);

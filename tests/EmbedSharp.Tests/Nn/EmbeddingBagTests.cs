@@ -36,7 +36,7 @@ public sealed class EmbeddingBagTests
     {
         var bag = new EmbeddingBag(10, 3, new Generator(0), new EmbeddingBagOptions { IncludeLastOffset = includeLast, MaxNorm = 0.1 });
         var before = bag.Weight.Value.ToArray();
-        var ex = Assert.Throws<ArgumentException>(() => bag.Forward(IndexTensor.Vector(1, 2, 3, 4), new IndexTensor(offsets, offsets.Length)));
+        var ex = Assert.Throws<ArgumentException>(() => bag.ForwardResult(IndexTensor.Vector(1, 2, 3, 4), new IndexTensor(offsets, offsets.Length)));
         Assert.Contains(message, ex.Message, StringComparison.Ordinal);
         Assert.Equal(before, bag.Weight.Value.ToArray());
     }
@@ -45,16 +45,16 @@ public sealed class EmbeddingBagTests
     public void Input_rank_offsets_and_per_sample_weights_are_checked()
     {
         var bag = new EmbeddingBag(10, 3, new Generator(0));
-        Assert.Throws<ArgumentException>(() => bag.Forward(new IndexTensor([1, 2], 1, 2), IndexTensor.Vector(0)));
-        Assert.Throws<ArgumentException>(() => bag.Forward(IndexTensor.Vector(1, 2)));
-        Assert.Throws<ArgumentException>(() => bag.Forward(new IndexTensor([1, 2], 1, 1, 2)));
-        var mean = Assert.Throws<ArgumentException>(() => bag.Forward(IndexTensor.Vector(1, 2), IndexTensor.Vector(0), new FloatTensor(2)));
+        Assert.Throws<ArgumentException>(() => bag.ForwardResult(new IndexTensor([1, 2], 1, 2), IndexTensor.Vector(0)));
+        Assert.Throws<ArgumentException>(() => bag.ForwardResult(IndexTensor.Vector(1, 2)));
+        Assert.Throws<ArgumentException>(() => bag.ForwardResult(new IndexTensor([1, 2], 1, 1, 2)));
+        var mean = Assert.Throws<ArgumentException>(() => bag.ForwardResult(IndexTensor.Vector(1, 2), IndexTensor.Vector(0), new FloatTensor(2)));
         Assert.Contains("Sum", mean.Message, StringComparison.Ordinal);
         var sum = new EmbeddingBag(10, 3, new Generator(0), new EmbeddingBagOptions { Mode = EmbeddingBagMode.Sum });
-        var shape = Assert.Throws<ArgumentException>(() => sum.Forward(IndexTensor.Vector(1, 2), IndexTensor.Vector(0), new FloatTensor(3)));
+        var shape = Assert.Throws<ArgumentException>(() => sum.ForwardResult(IndexTensor.Vector(1, 2), IndexTensor.Vector(0), new FloatTensor(3)));
         Assert.Contains("(3,)", shape.Message, StringComparison.Ordinal);
         Assert.Contains("(2,)", shape.Message, StringComparison.Ordinal);
-        var oob = Assert.Throws<ArgumentOutOfRangeException>(() => sum.Forward(IndexTensor.Vector(1, 20), IndexTensor.Vector(0)));
+        var oob = Assert.Throws<ArgumentOutOfRangeException>(() => sum.ForwardResult(IndexTensor.Vector(1, 20), IndexTensor.Vector(0)));
         Assert.Contains("Index 20 at position 1", oob.Message, StringComparison.Ordinal);
     }
 
@@ -62,7 +62,7 @@ public sealed class EmbeddingBagTests
     public void Grad_output_of_the_wrong_shape_names_both_shapes()
     {
         var bag = new EmbeddingBag(10, 3, new Generator(0));
-        var r = bag.Forward(new IndexTensor([1, 2, 3, 4], 2, 2));
+        var r = bag.ForwardResult(new IndexTensor([1, 2, 3, 4], 2, 2));
         var ex = Assert.Throws<ArgumentException>(() => bag.Backward(r, new FloatTensor(3, 3)));
         Assert.Contains("(3, 3)", ex.Message, StringComparison.Ordinal);
         Assert.Contains("(2, 3)", ex.Message, StringComparison.Ordinal);
@@ -75,7 +75,7 @@ public sealed class EmbeddingBagTests
     public void Empty_bags_and_bags_of_only_padding_give_zeros(EmbeddingBagMode mode)
     {
         var bag = new EmbeddingBag(6, 4, new Generator(1), new EmbeddingBagOptions { Mode = mode, PaddingIdx = 3 });
-        var r = bag.Forward(IndexTensor.Vector(3, 3, 1), IndexTensor.Vector(0, 0, 2, 2));
+        var r = bag.ForwardResult(IndexTensor.Vector(3, 3, 1), IndexTensor.Vector(0, 0, 2, 2));
         Assert.Equal([4L, 4L], r.Output.Shape.ToArray());
         foreach (var b in new[] { 0, 1, 2 })
         {
@@ -105,14 +105,14 @@ public sealed class EmbeddingBagTests
         var offsets = IndexTensor.Vector(0, 3, 3, 8);
         var psw = weighted ? EmbeddingTests.RandomTensor(8, 10) : null;
         var g = EmbeddingTests.RandomTensor(7, 4, 5);
-        var r = bag.Forward(indices, offsets, psw);
+        var r = bag.ForwardResult(indices, offsets, psw);
         var pswGrad = bag.Backward(r, g);
         var analytic = bag.Weight.Grad!.ToArray();
         const float Eps = 1e-3f;
         var w = bag.Weight.Value;
         for (long k = 0; k < w.Length; k++)
         {
-            var numeric = Central(() => bag.Forward(indices, offsets, psw).Output, g, v => w[k] = v, w[k], Eps);
+            var numeric = Central(() => bag.ForwardResult(indices, offsets, psw).Output, g, v => w[k] = v, w[k], Eps);
             Assert.True(Math.Abs(analytic[k] - numeric) <= 2e-3 * (1 + Math.Abs(numeric)), $"{mode} weight element {k}: analytic {analytic[k]}, numeric {numeric}");
         }
 
@@ -124,7 +124,7 @@ public sealed class EmbeddingBagTests
 
         for (long j = 0; j < psw.Length; j++)
         {
-            var numeric = Central(() => bag.Forward(indices, offsets, psw).Output, g, v => psw[j] = v, psw[j], Eps);
+            var numeric = Central(() => bag.ForwardResult(indices, offsets, psw).Output, g, v => psw[j] = v, psw[j], Eps);
             var expected = indices[(int)j] == 4 ? 0 : numeric;
             Assert.True(Math.Abs(pswGrad![j] - expected) <= 2e-3 * (1 + Math.Abs(expected)), $"per-sample weight {j}: analytic {pswGrad[j]}, numeric {numeric}");
         }
@@ -157,15 +157,15 @@ public sealed class EmbeddingBagTests
         var bag = new EmbeddingBag(rows, dim, new Generator(3), options);
         var input = new IndexTensor(indices, n);
         var offs = new IndexTensor([.. offsets], offsets.Count);
-        var r = bag.Forward(input, offs);
+        var r = bag.ForwardResult(input, offs);
         var g = new FloatTensor(offsets.Count, dim);
         new Generator(9).Uniform(g, -1, 1);
 
         var fresh = new EmbeddingBag(rows, dim, new Generator(3), options);
-        fresh.Backward(fresh.Forward(input, offs), g);
+        fresh.Backward(fresh.ForwardResult(input, offs), g);
         var expected = fresh.Weight.Grad!.ToArray();
 
-        bag.Backward(bag.Forward(new IndexTensor([1, 2, 3, 4], 4), IndexTensor.Vector(0, 2)), new FloatTensor(2, dim));
+        bag.Backward(bag.ForwardResult(new IndexTensor([1, 2, 3, 4], 4), IndexTensor.Vector(0, 2)), new FloatTensor(2, dim));
         bag.Weight.Grad!.Fill(float.NaN); // whatever the buffer holds must not leak into the next gradient
         bag.Weight.ZeroGrad();
         Assert.Null(bag.Weight.Grad);
@@ -189,8 +189,8 @@ public sealed class EmbeddingBagTests
         var input = new IndexTensor([1, 2, 3, 4, 5, 6], 2, 3);
         var psw = new FloatTensor(2, 3);
         psw.Fill(1f);
-        var r2 = bag.Forward(input, null, psw);
-        var r1 = bag.Forward(IndexTensor.Vector(1, 2, 3, 4, 5, 6), IndexTensor.Vector(0, 3));
+        var r2 = bag.ForwardResult(input, null, psw);
+        var r1 = bag.ForwardResult(IndexTensor.Vector(1, 2, 3, 4, 5, 6), IndexTensor.Vector(0, 3));
         Assert.Equal(r1.Output.ToArray(), r2.Output.ToArray());
         var grad = bag.Backward(r2, new FloatTensor(2, 3));
         Assert.Equal([2L, 3L], grad!.Shape.ToArray());
@@ -201,10 +201,10 @@ public sealed class EmbeddingBagTests
     {
         var table = FloatTensor.FromArray([1, 5, 3, 2, 3, 9], 3, 2);
         var bag = EmbeddingBag.FromPretrained(table, freeze: false, new EmbeddingBagOptions { Mode = EmbeddingBagMode.Max });
-        var r = bag.Forward(IndexTensor.Vector(0, 1, 2, 1), IndexTensor.Vector(0));
+        var r = bag.ForwardResult(IndexTensor.Vector(0, 1, 2, 1), IndexTensor.Vector(0));
         Assert.Equal([3f, 9f], r.Output.ToArray()); // column 0: 1, then 3 (row 1), then 3 (row 2) is not larger
         Assert.Equal([1L, 2L], r.MaxIndices.ToArray());
-        var r2 = bag.Forward(IndexTensor.Vector(2, 1), IndexTensor.Vector(0));
+        var r2 = bag.ForwardResult(IndexTensor.Vector(2, 1), IndexTensor.Vector(0));
         Assert.Equal([2L, 2L], r2.MaxIndices.ToArray()); // column 0 ties at 3: the first row (2) keeps it
         bag.Backward(r, FloatTensor.FromArray([1, 1], 1, 2));
         Assert.Equal([0f, 0f, 1f, 0f, 0f, 1f], bag.Weight.Grad!.ToArray());
@@ -214,7 +214,7 @@ public sealed class EmbeddingBagTests
     public void Sparse_with_scale_grad_by_freq_fails_at_backward_like_pytorch()
     {
         var bag = new EmbeddingBag(5, 3, new Generator(0), new EmbeddingBagOptions { Sparse = true, ScaleGradByFreq = true });
-        var r = bag.Forward(IndexTensor.Vector(1, 1), IndexTensor.Vector(0));
+        var r = bag.ForwardResult(IndexTensor.Vector(1, 1), IndexTensor.Vector(0));
         Assert.Throws<NotSupportedException>(() => bag.Backward(r, r.Output));
         Assert.Null(bag.Weight.SparseGrad);
     }

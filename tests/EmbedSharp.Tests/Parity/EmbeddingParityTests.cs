@@ -132,7 +132,7 @@ public sealed class EmbeddingParityTests
         var indices = Indices(c.GetProperty("indices"));
         var offsets = c.TryGetProperty("offsets", out var off) ? Indices(off) : null;
         var psw = c.TryGetProperty("per_sample_weights", out var w) ? F32Tensor(w) : null;
-        var result = m.Forward(indices, offsets, psw);
+        var result = m.ForwardResult(indices, offsets, psw);
         AssertShape(c.GetProperty("output"), result.Output.Shape, name);
         AssertBits(F32(c.GetProperty("output")), result.Output.ToArray(), $"{name}: output");
         AssertBits(F32(c.GetProperty("weight_after")), m.Weight.Value.ToArray(), $"{name}: weight after forward");

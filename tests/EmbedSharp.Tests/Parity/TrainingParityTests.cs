@@ -109,7 +109,7 @@ public sealed class TrainingParityTests
         foreach (var expected in c.GetProperty("steps").EnumerateArray())
         {
             optimizer.ZeroGrad();
-            var bagOut = bag.Forward(input, offsetTensor);
+            var bagOut = bag.ForwardResult(input, offsetTensor);
             var logits = linear.Forward(bagOut.Output);
             var value = loss.Forward(logits, targetTensor)[0];
             var gradLogits = loss.Backward(logits, targetTensor);

@@ -1,3 +1,4 @@
+using EmbedSharp.Autograd;
 using EmbedSharp.Initialization;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
@@ -46,12 +47,17 @@ public sealed class LearnedPositionalEmbedding : Module
         Init.Normal(Weight.Value, generator);
     }
 
-    /// <summary>Returns x + W[offset .. offset+seq−1] as a new tensor.</summary>
+    /// <summary>Returns x + W[offset .. offset+seq−1], recorded for backward. torch: <c>x + weight[offset:offset+seq]</c>.
+    /// Shape: (seq, d) or (batch, seq, d), unchanged. Backward: dx = g; dW[offset + s] = Σ_b g[b, s].</summary>
     /// <param name="input">Shape (seq, d) or (batch, seq, d).</param>
     /// <param name="positionOffset">Position of the first element of each sequence.</param>
     /// <exception cref="ArgumentException">The input's rank is not 2 or 3, or its last dimension is not d.</exception>
     /// <exception cref="ArgumentOutOfRangeException">offset is negative or offset + seq exceeds maxLen.</exception>
-    public FloatTensor Forward(FloatTensor input, long positionOffset = 0)
+    public Variable Forward(Variable input, long positionOffset = 0) =>
+        AddPositionNode.Apply(input, Weight.Value, Weight, MaxLen, Dim, positionOffset);
+
+    /// <summary>Returns x + W[offset .. offset+seq−1] as a new tensor (the explicit path; see <see cref="Backward"/>).</summary>
+    internal FloatTensor Forward(FloatTensor input, long positionOffset = 0)
     {
         PositionalOps.CheckInput(input, MaxLen, Dim, positionOffset);
         var output = new FloatTensor(input.Shape);
@@ -62,7 +68,7 @@ public sealed class LearnedPositionalEmbedding : Module
     /// <summary>Writes x + W[offset .. offset+seq−1] into <paramref name="destination"/> (may be <paramref name="input"/>).</summary>
     /// <exception cref="ArgumentException">Bad input shape or a destination of another shape.</exception>
     /// <exception cref="ArgumentOutOfRangeException">offset is negative or offset + seq exceeds maxLen.</exception>
-    public void Forward(FloatTensor input, FloatTensor destination, long positionOffset = 0)
+    internal void Forward(FloatTensor input, FloatTensor destination, long positionOffset = 0)
     {
         PositionalOps.CheckInput(input, MaxLen, Dim, positionOffset);
         PositionalOps.CheckSameShape(input, destination, nameof(destination));
@@ -75,7 +81,7 @@ public sealed class LearnedPositionalEmbedding : Module
     /// <param name="positionOffset">The offset the forward pass used.</param>
     /// <exception cref="ArgumentException">Bad gradient shape.</exception>
     /// <exception cref="ArgumentOutOfRangeException">offset is negative or offset + seq exceeds maxLen.</exception>
-    public FloatTensor Backward(FloatTensor gradOutput, long positionOffset = 0)
+    internal FloatTensor Backward(FloatTensor gradOutput, long positionOffset = 0)
     {
         PositionalOps.CheckInput(gradOutput, MaxLen, Dim, positionOffset, nameof(gradOutput));
         if (Weight.RequiresGrad)

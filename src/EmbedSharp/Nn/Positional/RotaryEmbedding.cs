@@ -1,3 +1,4 @@
+using EmbedSharp.Autograd;
 using EmbedSharp.Numerics;
 
 namespace EmbedSharp.Nn.Positional;
@@ -137,8 +138,22 @@ public sealed class RotaryEmbedding
     /// <exception cref="ArgumentOutOfRangeException">The offset is negative.</exception>
     public void ApplyInverse(FloatTensor x, FloatTensor destination, long positionOffset = 0) => Run(x, destination, positionOffset, inverse: true);
 
+    /// <summary>Rotates each position through the graph: y = R(offset + s)·x, recorded for backward.
+    /// Shape: x (…, seq, headDim), unchanged. Backward: dx = R(offset + s)ᵀ·g, the inverse rotation.
+    /// torch: the rotary embedding of RoFormer / LLaMA (no single torch op).</summary>
+    /// <exception cref="ArgumentException">x has rank below 2 or its last dimension is not headDim.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The offset is negative.</exception>
+    public Variable Forward(Variable x, long positionOffset = 0)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        CheckShape(x.Data, nameof(x));
+        var y = new FloatTensor(x.Shape);
+        Run(x.Data, y, positionOffset, inverse: false);
+        return Ops.Tracks(x.RequiresGrad) ? new Variable(y, new RotaryNode(this, x, positionOffset)) : new Variable(y);
+    }
+
     /// <summary>Returns a new tensor y = R(offset + s)·x for each position. Shape: x (…, seq, headDim).</summary>
-    public FloatTensor Forward(FloatTensor x, long positionOffset = 0)
+    internal FloatTensor Forward(FloatTensor x, long positionOffset = 0)
     {
         CheckShape(x, nameof(x));
         var y = new FloatTensor(x.Shape);
@@ -147,7 +162,7 @@ public sealed class RotaryEmbedding
     }
 
     /// <summary>dL/dx = R(offset + s)ᵀ·dL/dy, a new tensor (the rotation is orthogonal, so its transpose is its inverse).</summary>
-    public FloatTensor Backward(FloatTensor gradOutput, long positionOffset = 0)
+    internal FloatTensor Backward(FloatTensor gradOutput, long positionOffset = 0)
     {
         CheckShape(gradOutput, nameof(gradOutput));
         var g = new FloatTensor(gradOutput.Shape);
@@ -219,6 +234,22 @@ public sealed class RotaryEmbedding
         for (long r = 0; r < x.RowCount; r++)
         {
             RotateSequences(x.Row(r), destination.Row(r), (int)seq, positionOffset, inverse);
+        }
+    }
+
+    /// <summary>The rotation's node: forward R(offset + s)·x above, backward the inverse rotation of g (the same kernel,
+    /// <see cref="RotaryKernel.Rotate"/> with inverse), which reads no saved values.</summary>
+    private sealed class RotaryNode(RotaryEmbedding rope, Variable x, long positionOffset) : Node(x)
+    {
+        public override string Name => "RotaryEmbeddingBackward";
+
+        private protected override bool ReadsInput(int index) => false;
+
+        internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
+        {
+            var g = new FloatTensor(gradOutput.Shape);
+            rope.Run(gradOutput, g, positionOffset, inverse: true);
+            gradInputs[0] = g;
         }
     }
 

@@ -1,3 +1,4 @@
+using EmbedSharp.Autograd;
 using EmbedSharp.Numerics;
 
 namespace EmbedSharp.Nn.Positional;
@@ -50,12 +51,17 @@ public sealed class SinusoidalPositionalEncoding : Module
     /// <summary>The table, buffer <c>"pe"</c>. Shape: (maxLen, d).</summary>
     public FloatTensor Pe { get; }
 
-    /// <summary>Returns x + PE[offset .. offset+seq−1] as a new tensor.</summary>
+    /// <summary>Returns x + PE[offset .. offset+seq−1], recorded for backward. torch: <c>x + pe[offset:offset+seq]</c>.
+    /// Shape: (seq, d) or (batch, seq, d), unchanged. Backward: dx = g (the table is constant).</summary>
     /// <param name="input">Shape (seq, d) or (batch, seq, d).</param>
     /// <param name="positionOffset">Position of the first element of each sequence (e.g. the cache length when decoding).</param>
     /// <exception cref="ArgumentException">The input's rank is not 2 or 3, or its last dimension is not d.</exception>
     /// <exception cref="ArgumentOutOfRangeException">offset is negative or offset + seq exceeds maxLen.</exception>
-    public FloatTensor Forward(FloatTensor input, long positionOffset = 0)
+    public Variable Forward(Variable input, long positionOffset = 0) =>
+        AddPositionNode.Apply(input, Pe, null, MaxLen, DModel, positionOffset);
+
+    /// <summary>Returns x + PE[offset .. offset+seq−1] as a new tensor (the explicit path).</summary>
+    internal FloatTensor Forward(FloatTensor input, long positionOffset = 0)
     {
         PositionalOps.CheckInput(input, MaxLen, DModel, positionOffset);
         var output = new FloatTensor(input.Shape);
@@ -67,7 +73,7 @@ public sealed class SinusoidalPositionalEncoding : Module
     /// <paramref name="input"/> itself (in place). Allocates nothing.</summary>
     /// <exception cref="ArgumentException">Bad input shape (see <see cref="Forward(FloatTensor, long)"/>) or a destination of another shape.</exception>
     /// <exception cref="ArgumentOutOfRangeException">offset is negative or offset + seq exceeds maxLen.</exception>
-    public void Forward(FloatTensor input, FloatTensor destination, long positionOffset = 0)
+    internal void Forward(FloatTensor input, FloatTensor destination, long positionOffset = 0)
     {
         PositionalOps.CheckInput(input, MaxLen, DModel, positionOffset);
         PositionalOps.CheckSameShape(input, destination, nameof(destination));
@@ -77,7 +83,7 @@ public sealed class SinusoidalPositionalEncoding : Module
     /// <summary>The gradient with respect to the input: the table is constant, so dL/dx = dL/dy and
     /// <paramref name="gradOutput"/> itself is returned (no copy).</summary>
     /// <exception cref="ArgumentException">The gradient's rank is not 2 or 3 or its last dimension is not d.</exception>
-    public FloatTensor Backward(FloatTensor gradOutput)
+    internal FloatTensor Backward(FloatTensor gradOutput)
     {
         PositionalOps.CheckInput(gradOutput, long.MaxValue, DModel, 0, nameof(gradOutput));
         return gradOutput;

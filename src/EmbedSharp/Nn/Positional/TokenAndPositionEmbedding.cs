@@ -89,10 +89,29 @@ public sealed class TokenAndPositionEmbedding : Module
 
     private FloatTensor PositionTable => LearnedPosition?.Weight.Value ?? SinusoidalPosition!.Pe;
 
-    /// <summary>y[b, s] = E[ids[b, s]]·α + P[offset + s]. Shape: ids (seq) or (batch, seq) → (seq, d) or (batch, seq, d).</summary>
+    /// <summary>y[b, s] = E[ids[b, s]]·α + P[offset + s] through the graph: the token embedding (<see cref="Embedding.Forward(IndexTensor)"/>),
+    /// times α = (float)√d when <see cref="ScaleBySqrtDim"/>, plus the position rows. torch: <c>emb(ids) * α + pos[offset:offset+seq]</c>.
+    /// Shape: ids (seq) or (batch, seq) → (seq, d) or (batch, seq, d). Backward: dE rows = g·α; learned dP[offset + s] = Σ_b g[b, s].</summary>
     /// <exception cref="ArgumentException">ids has rank other than 1 or 2.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary, or offset + seq exceeds maxLen.</exception>
-    public FloatTensor Forward(IndexTensor ids, long positionOffset = 0)
+    public Variable Forward(IndexTensor ids, long positionOffset = 0)
+    {
+        var (_, seq) = CheckIds(ids, nameof(ids));
+        PositionalOps.CheckPositions(positionOffset, seq, MaxLen);
+        var tokens = _token.Forward(ids);
+        if (ScaleBySqrtDim)
+        {
+            tokens = Ops.Mul(tokens, Scale); // rounded, then added: torch's two ops
+        }
+
+        return LearnedPosition is { } learned ? learned.Forward(tokens, positionOffset) : SinusoidalPosition!.Forward(tokens, positionOffset);
+    }
+
+    /// <summary>y[b, s] = E[ids[b, s]]·α + P[offset + s], the explicit path (see <see cref="Backward"/>).
+    /// Shape: ids (seq) or (batch, seq) → (seq, d) or (batch, seq, d).</summary>
+    /// <exception cref="ArgumentException">ids has rank other than 1 or 2.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary, or offset + seq exceeds maxLen.</exception>
+    internal FloatTensor ForwardTensor(IndexTensor ids, long positionOffset = 0)
     {
         var (batch, seq) = CheckIds(ids, nameof(ids));
         PositionalOps.CheckPositions(positionOffset, seq, MaxLen);
@@ -126,7 +145,7 @@ public sealed class TokenAndPositionEmbedding : Module
     /// <param name="positionOffset">The offset of the forward pass.</param>
     /// <exception cref="ArgumentException">gradOutput's shape does not match ids and d.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary, or offset + seq exceeds maxLen.</exception>
-    public void Backward(FloatTensor gradOutput, IndexTensor ids, long positionOffset = 0)
+    internal void Backward(FloatTensor gradOutput, IndexTensor ids, long positionOffset = 0)
     {
         var (batch, seq) = CheckIds(ids, nameof(ids));
         PositionalOps.CheckInput(gradOutput, MaxLen, Dim, positionOffset, nameof(gradOutput));

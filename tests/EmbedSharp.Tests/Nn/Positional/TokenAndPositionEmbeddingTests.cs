@@ -31,7 +31,7 @@ public sealed class TokenAndPositionEmbeddingTests
     {
         var m = new TokenAndPositionEmbedding(5, 4, 6, PositionEncodingKind.Sinusoidal, new Generator(2), scaleBySqrtDim: true);
         Assert.Equal(2f, m.Scale);
-        var y = m.Forward(IndexTensor.Vector(3, 1), 2);
+        var y = m.ForwardTensor(IndexTensor.Vector(3, 1), 2);
         for (var s = 0; s < 2; s++)
         {
             for (var j = 0; j < 4; j++)
@@ -47,7 +47,7 @@ public sealed class TokenAndPositionEmbeddingTests
     {
         var m = new TokenAndPositionEmbedding(4, 2, 5, PositionEncodingKind.Learned, new Generator(3), scaleBySqrtDim: true);
         var ids = new IndexTensor([1, 1, 2, 1], 2, 2);
-        var y = m.Forward(ids, 1);
+        var y = m.ForwardTensor(ids, 1);
         Assert.Equal([2L, 2, 2], y.Shape.ToArray());
         var g = FloatTensor.FromArray([1, 1, 1, 1, 1, 1, 1, 1], 2, 2, 2);
         m.Backward(g, ids, 1);
@@ -60,10 +60,10 @@ public sealed class TokenAndPositionEmbeddingTests
     public void Bad_ids_and_positions_are_rejected_before_any_gradient_changes()
     {
         var m = new TokenAndPositionEmbedding(4, 2, 3, PositionEncodingKind.Learned, new Generator(3));
-        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => m.Forward(IndexTensor.Vector(0, 4)));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => m.ForwardTensor(IndexTensor.Vector(0, 4)));
         Assert.Contains("Index 4", ex.Message, StringComparison.Ordinal);
         Assert.Contains("4 rows", ex.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentOutOfRangeException>(() => m.Forward(IndexTensor.Vector(0, 1), 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.ForwardTensor(IndexTensor.Vector(0, 1), 2));
         Assert.Throws<ArgumentOutOfRangeException>(() => m.Backward(new FloatTensor(2, 2), IndexTensor.Vector(0, -1)));
         Assert.Throws<ArgumentException>(() => m.Backward(new FloatTensor(3, 2), IndexTensor.Vector(0, 1)));
         Assert.Null(m.TokenWeight.Grad);
