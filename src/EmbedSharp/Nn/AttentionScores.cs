@@ -4,39 +4,32 @@ using EmbedSharp.Numerics;
 namespace EmbedSharp.Nn;
 
 /// <summary>
-/// The batched products inside attention, in PyTorch 1.13's order: <c>torch.baddbmm(mask, a, bᵀ)</c> is, per output,
-/// the float32 chain that starts from the mask value and adds each rounded product in order over k (the reference
-/// BLAS's <c>sgemm</c> with β = 1; measured on torch 1.13 for sizes on both sides of its small-size kernel), and
-/// <c>torch.bmm(a, b)</c> the same chain from +0. Backward: ga = g·b, gb = gᵀ·a (per batch, in order from +0; the mask
-/// is a constant).
+/// Attention's masked scores in PyTorch 1.13's order: <c>torch.baddbmm(mask, a, bᵀ)</c> is, per output, the float32
+/// chain that starts from the mask value and adds each rounded product in order over k (the reference BLAS's
+/// <c>sgemm</c> with β = 1; measured on torch 1.13 for sizes on both sides of its small-size kernel), which
+/// <c>Ops.MatMul</c> followed by an add cannot give. Without a mask the scores are <c>Ops.MatMul</c> with the transpose
+/// flag. Backward: ga = g·b, gb = gᵀ·a (per batch, in order from +0; the mask is a constant).
 /// </summary>
 internal static class AttentionScores
 {
-    /// <summary>mask + a·bᵀ per batch (or a·b with <paramref name="transposeB"/> false). Shape: a (N, L, K),
-    /// b (N, S, K) transposed or (N, K, S); mask broadcastable to (N, L, S) or null → (N, L, S).</summary>
-    public static Variable Baddbmm(FloatTensor? mask, Variable a, Variable b, bool transposeB)
+    /// <summary>mask + a·bᵀ per batch. Shape: a (N, L, K), b (N, S, K), mask broadcastable to (N, L, S) → (N, L, S).</summary>
+    public static Variable Baddbmm(FloatTensor mask, Variable a, Variable b)
     {
         var n = (int)a.Shape[0];
         var l = (int)a.Shape[1];
         var k = (int)a.Shape[2];
-        var s = (int)(transposeB ? b.Shape[1] : b.Shape[2]);
-        if (b.Shape[0] != n || (transposeB ? b.Shape[2] : b.Shape[1]) != k)
+        var s = (int)b.Shape[1];
+        if (b.Shape[0] != n || b.Shape[2] != k)
         {
-            throw new ArgumentException($"attention: batched product of {FloatTensor.FormatShape(a.Shape)} and {FloatTensor.FormatShape(b.Shape)}{(transposeB ? " transposed" : "")} does not fit.");
+            throw new ArgumentException($"attention: batched product of {FloatTensor.FormatShape(a.Shape)} and {FloatTensor.FormatShape(b.Shape)} transposed does not fit.");
         }
 
         var output = new FloatTensor(n, l, s);
         var c = output.AsSpan();
-        var beta = 0f;
-        if (mask is not null)
-        {
-            FillBroadcast(mask, n, l, s, c);
-            beta = 1f;
-        }
-
-        Gemm.MultiplyBatched(GemmMode.Exact, false, transposeB, n, l, s, k, 1f, a.Data.AsSpan(), k, (long)l * k,
-            b.Data.AsSpan(), transposeB ? k : s, (long)s * k, beta, c, s, (long)l * s);
-        return Ops.Tracks(a.RequiresGrad || b.RequiresGrad) ? new Variable(output, new BaddbmmNode(a, b, transposeB, mask is not null)) : new Variable(output);
+        FillBroadcast(mask, n, l, s, c);
+        Gemm.MultiplyBatched(GemmMode.Exact, false, true, n, l, s, k, 1f, a.Data.AsSpan(), k, (long)l * k,
+            b.Data.AsSpan(), k, (long)s * k, 1f, c, s, (long)l * s);
+        return Ops.Tracks(a.RequiresGrad || b.RequiresGrad) ? new Variable(output, new BaddbmmNode(a, b)) : new Variable(output);
     }
 
     /// <summary>Writes <paramref name="mask"/> (shape (L, S), (N, L, S), (N, 1, S) or (1, L, S)) broadcast to (N, L, S).</summary>
@@ -62,12 +55,12 @@ internal static class AttentionScores
         }
     }
 
-    private sealed class BaddbmmNode(Variable a, Variable b, bool transposeB, bool masked) : Node(a, b)
+    private sealed class BaddbmmNode(Variable a, Variable b) : Node(a, b)
     {
         private FloatTensor? _a = a.Data;
         private FloatTensor? _b = b.Data;
 
-        public override string Name => masked ? "BaddbmmBackward0" : "BmmBackward0";
+        public override string Name => "BaddbmmBackward0";
 
         internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
         {
@@ -80,29 +73,19 @@ internal static class AttentionScores
             ReadOnlySpan<float> g = gradOutput.AsSpan();
             if (Inputs[0].RequiresGrad)
             {
-                // ga (L, K) = g (L, S) · op(b) (S, K): op(b) = b (S, K) when b was transposed in forward, else bᵀ.
+                // ga (L, K) = g (L, S) · b (S, K)
                 var ga = new FloatTensor(x.Shape);
-                Gemm.MultiplyBatched(GemmMode.Exact, false, !transposeB, n, l, k, s, 1f, g, s, (long)l * s,
-                    y.AsSpan(), transposeB ? k : s, (long)s * k, 0f, ga.AsSpan(), k, (long)l * k);
+                Gemm.MultiplyBatched(GemmMode.Exact, false, false, n, l, k, s, 1f, g, s, (long)l * s,
+                    y.AsSpan(), k, (long)s * k, 0f, ga.AsSpan(), k, (long)l * k);
                 gradInputs[0] = ga;
             }
 
             if (Inputs[1].RequiresGrad)
             {
+                // gb (S, K) = gᵀ (S, L) · a (L, K)
                 var gb = new FloatTensor(y.Shape);
-                if (transposeB)
-                {
-                    // gb (S, K) = gᵀ (S, L) · a (L, K)
-                    Gemm.MultiplyBatched(GemmMode.Exact, true, false, n, s, k, l, 1f, g, s, (long)l * s,
-                        x.AsSpan(), k, (long)l * k, 0f, gb.AsSpan(), k, (long)s * k);
-                }
-                else
-                {
-                    // gb (K, S) = aᵀ (K, L) · g (L, S)
-                    Gemm.MultiplyBatched(GemmMode.Exact, true, false, n, k, s, l, 1f, x.AsSpan(), k, (long)l * k,
-                        g, s, (long)l * s, 0f, gb.AsSpan(), s, (long)k * s);
-                }
-
+                Gemm.MultiplyBatched(GemmMode.Exact, true, false, n, s, k, l, 1f, g, s, (long)l * s,
+                    x.AsSpan(), k, (long)l * k, 0f, gb.AsSpan(), k, (long)s * k);
                 gradInputs[1] = gb;
             }
         }

@@ -131,13 +131,14 @@ public sealed class MultiheadAttention : Module
         v = Ops.Transpose(Ops.Reshape(v, srcLen, bsz * heads, headDim), 0, 1);
         var mask = BuildMask(attnMask, keyPaddingMask, (int)bsz, heads, (int)tgtLen, (int)srcLen);
         var scaled = Ops.Div(q, (float)Math.Sqrt(headDim));
-        var weights = Ops.Softmax(AttentionScores.Baddbmm(mask, scaled, k, transposeB: true), -1);
+        var scores = mask is null ? Ops.MatMul(scaled, k, transposeA: false, transposeB: true) : AttentionScores.Baddbmm(mask, scaled, k);
+        var weights = Ops.Softmax(scores, -1);
         if (Dropout > 0 && Training)
         {
             weights = F.Dropout(weights, Dropout, training: true, _dropoutGenerator!);
         }
 
-        var attended = AttentionScores.Baddbmm(null, weights, v, transposeB: false);    // (B·H, L, d)
+        var attended = Ops.Bmm(weights, v);                                               // (B·H, L, d)
         var joined = Ops.Reshape(Ops.Transpose(attended, 0, 1), tgtLen * bsz, e);        // (L·B, E)
         var output = Ops.Reshape(OutProj.Forward(joined), tgtLen, bsz, e);               // (L, B, E)
         return BatchFirst ? Ops.Transpose(output, 0, 1) : output;
