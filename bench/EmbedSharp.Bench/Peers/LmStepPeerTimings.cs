@@ -125,6 +125,8 @@ internal static class LmStepPeerTimings
         var total0 = GC.GetTotalAllocatedBytes(true);
         var gc0 = GC.CollectionCount(0);
         var gc2 = GC.CollectionCount(2);
+        var pause0 = GC.GetTotalPauseDuration();
+        var faults0 = MinorFaults();
         for (var i = 0; i < steps; i++)
         {
             var t0 = Stopwatch.GetTimestamp();
@@ -136,6 +138,8 @@ internal static class LmStepPeerTimings
         var totalBytes = (GC.GetTotalAllocatedBytes(true) - total0) / (double)steps;
         var gen0 = GC.CollectionCount(0) - gc0;
         var gen2 = GC.CollectionCount(2) - gc2;
+        var pauseMs = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / steps;
+        var faults = (MinorFaults() - faults0) / (double)steps;
         Array.Sort(times);
         var median = steps % 2 == 1 ? times[steps / 2] : (times[(steps / 2) - 1] + times[steps / 2]) / 2;
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
@@ -150,8 +154,25 @@ internal static class LmStepPeerTimings
             ["alloc_total_bytes_per_step"] = Math.Round(totalBytes),
             ["gen0_collections"] = gen0,
             ["gen2_collections"] = gen2,
+            ["gc_pause_ms_per_step"] = Math.Round(pauseMs, 3),
+            ["minor_faults_per_step"] = Math.Round(faults),
             ["last_loss"] = loss,
             ["params"] = setup.Model.Parameters().Sum(p => p.Value.Length),
         }));
+    }
+
+    /// <summary>The process's minor page faults so far (field 10 of /proc/self/stat), or 0 where that file does not exist.</summary>
+    private static long MinorFaults()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[7], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 }

@@ -51,6 +51,7 @@ internal static class Engine
             if (gradOutput is not null)
             {
                 node.CheckVersions();
+                node.PrepareBackward(!retainGraph);
                 node.Backward(gradOutput, slots);
                 if (anomaly)
                 {

@@ -69,6 +69,21 @@ public abstract class Node
 
     internal FloatTensor? GradSum;
 
+    /// <summary>Whether the engine drops this node's saved tensors right after its current <see cref="Backward"/> call
+    /// (the run does not retain the graph): a backward kernel may then reuse a buffer it saved at forward, and that no
+    /// one else can see, for its result instead of allocating one.</summary>
+    private protected bool ReleasedAfterBackward { get; private set; }
+
+    /// <summary>Set by the engine before it calls <see cref="Backward"/>.</summary>
+    internal void PrepareBackward(bool releasedAfter) => ReleasedAfterBackward = releasedAfter;
+
+    /// <summary>A zero-filled tensor of <paramref name="shape"/> for a gradient this node's backward returns; the engine
+    /// recycles it once every consumer has used it (see <see cref="GradientBuffers"/>).</summary>
+    private protected static FloatTensor NewGradient(ReadOnlySpan<long> shape) => GradientBuffers.Rent(shape, zeroed: true);
+
+    /// <summary>As <see cref="NewGradient"/>, with unspecified contents: for a kernel that writes every element.</summary>
+    private protected static FloatTensor NewGradientUninitialized(ReadOnlySpan<long> shape) => GradientBuffers.Rent(shape, zeroed: false);
+
     /// <summary>Computes each input's gradient from <paramref name="gradOutput"/>; an entry is left null when that
     /// input does not require a gradient. The backward kernel of the operation.</summary>
     internal abstract void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs);
