@@ -47,11 +47,12 @@ internal static class Broadcast
     }
 
     /// <summary>Applies <typeparamref name="TOp"/> elementwise with broadcasting into a new tensor of
-    /// <paramref name="shape"/>.</summary>
-    public static FloatTensor Apply<TOp>(FloatTensor a, FloatTensor b, long[] shape)
+    /// <paramref name="shape"/> (<paramref name="gradient"/>: a gradient a backward kernel returns, from
+    /// <see cref="GradientBuffers"/>).</summary>
+    public static FloatTensor Apply<TOp>(FloatTensor a, FloatTensor b, long[] shape, bool gradient = false)
         where TOp : struct, IBinary
     {
-        var output = new FloatTensor(shape);
+        var output = gradient ? GradientBuffers.Rent(shape, zeroed: false) : new FloatTensor(shape);
         var o = output.AsSpan();
         if (a.Shape.SequenceEqual(shape) && b.Shape.SequenceEqual(shape))
         {
@@ -96,7 +97,7 @@ internal static class Broadcast
         }
 
         var full = gradient.Shape;
-        var result = new FloatTensor(shape);
+        var result = GradientBuffers.Rent(shape, zeroed: true);
         var r = result.AsSpan();
         var strides = Strides(shape, full);
         ReadOnlySpan<float> g = gradient.AsSpan();

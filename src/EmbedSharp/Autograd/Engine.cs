@@ -31,6 +31,25 @@ internal static class Engine
 
         var stamp = Interlocked.Increment(ref s_stamp);
         CountConsumers(start, stamp);
+        var pooling = GradientBuffers.Begin();
+        try
+        {
+            Propagate(start, seed, stamp, retainGraph);
+        }
+        finally
+        {
+            if (pooling)
+            {
+                GradientBuffers.End();
+            }
+        }
+    }
+
+    /// <summary>Runs the nodes in PyTorch's order, passing gradients along. Gradient storage made by the nodes is counted
+    /// while the engine holds it (<see cref="GradientBuffers"/>): held by a node's or leaf's pending sum, dropped once
+    /// the node has consumed it or the leaf has accumulated it, and recycled when nothing holds it.</summary>
+    private static void Propagate(Node start, FloatTensor seed, long stamp, bool retainGraph)
+    {
         start.GradSum = seed;
         var anomaly = Grad.AnomalyDetectionEnabled;
         var ready = new PriorityQueue<Node, long>();
@@ -72,7 +91,7 @@ internal static class Engine
                 {
                     if (g is not null)
                     {
-                        // A new tensor for a sum: a backward kernel may hand the same tensor to several inputs.
+                        GradientBuffers.Hold(g);
                         producer.GradSum = producer.GradSum is null ? g : Sum(producer.GradSum, g);
                     }
 
@@ -85,13 +104,27 @@ internal static class Engine
                 {
                     if (g is not null)
                     {
+                        GradientBuffers.Hold(g);
                         input.GradSum = input.GradSum is null ? g : Sum(input.GradSum, g);
                     }
 
                     if (--input.Pending == 0 && input.GradSum is { } total)
                     {
                         input.GradSum = null;
-                        input.Accumulate(total);
+                        input.Accumulate(total); // copies: nothing the user can reach is pooled
+                        GradientBuffers.Drop(total);
+                    }
+                }
+            }
+
+            if (gradOutput is not null)
+            {
+                GradientBuffers.Drop(gradOutput);
+                for (var i = 0; i < slots.Length; i++)
+                {
+                    if (slots[i] is { } unused && !inputs[i].RequiresGrad)
+                    {
+                        GradientBuffers.DropIfUnheld(unused);
                     }
                 }
             }
@@ -202,10 +235,22 @@ internal static class Engine
         return true;
     }
 
+    /// <summary>a + b for a pending gradient sum a and a new contribution b, both held: into a when the engine is its only
+    /// holder, else into new storage; the operands' holds are dropped and the result's taken.</summary>
     private static FloatTensor Sum(FloatTensor a, FloatTensor b)
     {
-        var sum = new FloatTensor(a.Shape);
+        if (GradientBuffers.IsSoleHolder(a) && !ReferenceEquals(a.StorageArray, b.StorageArray))
+        {
+            TensorPrimitives.Add(a.AsSpan(), b.AsSpan(), a.AsSpan());
+            GradientBuffers.Drop(b);
+            return a;
+        }
+
+        var sum = GradientBuffers.Rent(a.Shape, zeroed: false);
         TensorPrimitives.Add(a.AsSpan(), b.AsSpan(), sum.AsSpan());
+        GradientBuffers.Hold(sum);
+        GradientBuffers.Drop(a);
+        GradientBuffers.Drop(b);
         return sum;
     }
 }

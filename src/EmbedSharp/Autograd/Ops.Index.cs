@@ -218,7 +218,7 @@ public static partial class Ops
 
         internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
         {
-            var g = new FloatTensor(_shape);
+            var g = NewGradient(_shape);
             var (outer, n, inner) = OpDims.Split(_shape, dim);
             ReadOnlySpan<long> idx = index.AsSpan();
             ReadOnlySpan<float> go = gradOutput.AsSpan();
@@ -245,7 +245,7 @@ public static partial class Ops
 
         internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
         {
-            var g = new FloatTensor(_shape);
+            var g = NewGradient(_shape);
             GatherScatter(g.AsSpan(), _shape, dim, index, gradOutput.AsSpan(), scatter: true);
             gradInputs[0] = g;
         }
@@ -259,9 +259,13 @@ public static partial class Ops
 
         internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
         {
-            var g = new FloatTensor(shape);
+            var g = NewGradient(shape);
             MaskedFillKernel(gradOutput.AsSpan(), shape, mask, 0f, shape, g.AsSpan());
             gradInputs[0] = Broadcast.SumTo(g, _shape);
+            if (!ReferenceEquals(gradInputs[0], g))
+            {
+                GradientBuffers.DropIfUnheld(g);
+            }
         }
     }
 }

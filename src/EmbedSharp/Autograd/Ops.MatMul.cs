@@ -218,7 +218,7 @@ public static partial class Ops
             }
             else if (Inputs[0].RequiresGrad)
             {
-                var ga = new FloatTensor(x.Shape);
+                var ga = NewGradient(x.Shape);
                 var scratch = plan.Batches > plan.BatchesA ? new float[m * k] : null;
                 for (var batch = 0; batch < plan.Batches; batch++)
                 {
@@ -247,7 +247,7 @@ public static partial class Ops
 
             if (Inputs[1].RequiresGrad)
             {
-                var gb = new FloatTensor(y.Shape);
+                var gb = NewGradient(y.Shape);
                 var scratch = plan.Batches > plan.BatchesB ? new float[k * n] : null;
                 for (var batch = 0; batch < plan.Batches; batch++)
                 {

@@ -223,9 +223,9 @@ public static partial class Ops
             var wantX = Inputs[0].RequiresGrad;
             var wantW = hasWeight && Inputs[1].RequiresGrad;
             var wantB = hasBias && Inputs[hasWeight ? 2 : 1].RequiresGrad;
-            var gx = wantX ? new FloatTensor(x.Shape) : null;
-            var gw = wantW ? new FloatTensor(normalizedShape) : null;
-            var gb = wantB ? new FloatTensor(normalizedShape) : null;
+            var gx = wantX ? NewGradient(x.Shape) : null;
+            var gw = wantW ? NewGradient(normalizedShape) : null;
+            var gb = wantB ? NewGradient(normalizedShape) : null;
             var scale = 1f / cols;
             Span<float> product = cols <= 1024 ? stackalloc float[cols] : new float[cols];
             for (var r = 0; r < rows; r++)

@@ -291,7 +291,7 @@ public static partial class Ops
         }
 
         ReadOnlySpan<float> source = g.AsSpan();
-        var result = new FloatTensor(shape);
+        var result = GradientBuffers.Rent(shape, zeroed: false); // every element written below
         var r = result.AsSpan();
         var strides = Broadcast.Strides(keep, shape);
         var index = new long[shape.Length];
@@ -338,7 +338,7 @@ public static partial class Ops
 
         internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
         {
-            var g = new FloatTensor(_shape);
+            var g = NewGradient(_shape);
             var gx = g.AsSpan();
             ReadOnlySpan<float> go = gradOutput.AsSpan();
             ReadOnlySpan<long> idx = indices.AsSpan();
@@ -373,7 +373,7 @@ public static partial class Ops
             }
 
             var share = gradOutput.AsSpan()[0] / count;
-            var g = new FloatTensor(_x.Shape);
+            var g = NewGradient(_x.Shape);
             var gx = g.AsSpan();
             for (var i = 0; i < v.Length; i++)
             {
@@ -402,7 +402,7 @@ public static partial class Ops
             ReadOnlySpan<float> v = data.AsSpan();
             ReadOnlySpan<float> m = _values!.AsSpan();
             ReadOnlySpan<float> go = gradOutput.AsSpan();
-            var g = new FloatTensor(data.Shape);
+            var g = NewGradient(data.Shape);
             var gx = g.AsSpan();
             var (outer, n, inner) = data.Shape.Length == 0 ? (1L, 1L, 1L) : OpDims.Split(data.Shape, dim);
             for (var r = 0; r < outer; r++)

@@ -477,7 +477,7 @@ public static partial class Ops
                 inverse[perm[i]] = i;
             }
 
-            var g = new FloatTensor(_shape);
+            var g = NewGradient(_shape);
             PermuteKernel(gradOutput.AsSpan(), gradOutput.Shape, inverse, g.AsSpan());
             gradInputs[0] = g;
         }
@@ -495,7 +495,7 @@ public static partial class Ops
             {
                 if (inputs[t].RequiresGrad)
                 {
-                    var g = new FloatTensor(inputs[t].Shape);
+                    var g = NewGradient(inputs[t].Shape);
                     SliceCopy(gradOutput.AsSpan(), gradOutput.Shape, dim, start, g.AsSpan(), toSlice: true);
                     gradInputs[t] = g;
                 }
@@ -513,7 +513,7 @@ public static partial class Ops
 
         internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
         {
-            var g = new FloatTensor(_shape);
+            var g = NewGradient(_shape);
             if (length > 0)
             {
                 SliceCopy(g.AsSpan(), _shape, dim, start, gradOutput.AsSpan(), toSlice: false);

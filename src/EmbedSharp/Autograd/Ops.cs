@@ -19,12 +19,12 @@ public static partial class Ops
 
     /// <summary>a · b elementwise with broadcasting. torch: <c>torch.mul</c>. Backward: g·b, g·a.</summary>
     public static Variable Mul(Variable a, Variable b) => Binary<MulOp>(a, b, "mul", static (x, y, g) =>
-        (Broadcast.Apply<MulOp>(g, y, [.. g.Shape]), Broadcast.Apply<MulOp>(g, x, [.. g.Shape])));
+        (Broadcast.Apply<MulOp>(g, y, [.. g.Shape], gradient: true), Broadcast.Apply<MulOp>(g, x, [.. g.Shape], gradient: true)));
 
     /// <summary>a / b elementwise with broadcasting. torch: <c>torch.div</c>. Backward: g / b, −g·a / b².</summary>
     public static Variable Div(Variable a, Variable b) => Binary<DivOp>(a, b, "div", static (x, y, g) =>
     {
-        var ga = Broadcast.Apply<DivOp>(g, y, [.. g.Shape]);
+        var ga = Broadcast.Apply<DivOp>(g, y, [.. g.Shape], gradient: true);
         var gb = Negate(Broadcast.Apply<DivOp>(Broadcast.Apply<MulOp>(ga, x, [.. g.Shape]), y, [.. g.Shape]));
         return (ga, gb);
     });
@@ -125,7 +125,7 @@ public static partial class Ops
 
     private static FloatTensor Negate(FloatTensor g)
     {
-        var n = new FloatTensor(g.Shape);
+        var n = GradientBuffers.Rent(g.Shape, zeroed: false);
         TensorPrimitives.Negate(g.AsSpan(), n.AsSpan());
         return n;
     }
@@ -150,6 +150,17 @@ public static partial class Ops
             var (ga, gb) = backward(x, y, gradOutput);
             gradInputs[0] = Inputs[0].RequiresGrad ? Broadcast.SumTo(ga, x.Shape) : null;
             gradInputs[1] = Inputs[1].RequiresGrad ? Broadcast.SumTo(gb, y.Shape) : null;
+
+            // Storage made here and not returned (summed down, or for an input without a gradient) goes back now.
+            if (!ReferenceEquals(gradInputs[0], ga) && !ReferenceEquals(gradInputs[1], ga))
+            {
+                GradientBuffers.DropIfUnheld(ga);
+            }
+
+            if (!ReferenceEquals(gb, ga) && !ReferenceEquals(gradInputs[0], gb) && !ReferenceEquals(gradInputs[1], gb))
+            {
+                GradientBuffers.DropIfUnheld(gb);
+            }
         }
 
         private protected override void ReleaseSaved()
@@ -191,7 +202,7 @@ public static partial class Ops
             ReadOnlySpan<float> x = (_x ?? throw new InvalidOperationException($"{Name}: saved tensors were released.")).AsSpan();
             ReadOnlySpan<float> y = _y!.AsSpan();
             ReadOnlySpan<float> g = gradOutput.AsSpan();
-            var result = new FloatTensor(gradOutput.Shape);
+            var result = NewGradient(gradOutput.Shape);
             var r = result.AsSpan();
             switch (kind) // one loop per kind: no dispatch per element
             {

@@ -74,7 +74,7 @@ internal static class AttentionScores
             if (Inputs[0].RequiresGrad)
             {
                 // ga (L, K) = g (L, S) · b (S, K)
-                var ga = new FloatTensor(x.Shape);
+                var ga = NewGradient(x.Shape);
                 Gemm.MultiplyBatched(GemmMode.Exact, false, false, n, l, k, s, 1f, g, s, (long)l * s,
                     y.AsSpan(), k, (long)s * k, 0f, ga.AsSpan(), k, (long)l * k);
                 gradInputs[0] = ga;
@@ -83,7 +83,7 @@ internal static class AttentionScores
             if (Inputs[1].RequiresGrad)
             {
                 // gb (S, K) = gᵀ (S, L) · a (L, K)
-                var gb = new FloatTensor(y.Shape);
+                var gb = NewGradient(y.Shape);
                 Gemm.MultiplyBatched(GemmMode.Exact, true, false, n, s, k, l, 1f, g, s, (long)l * s,
                     x.AsSpan(), k, (long)l * k, 0f, gb.AsSpan(), k, (long)s * k);
                 gradInputs[1] = gb;

@@ -138,6 +138,18 @@ public sealed partial class FloatTensor
     /// <summary>Whether the values live outside the managed heap (for example in a memory-mapped file).</summary>
     public bool IsExternal => _native != 0;
 
+    /// <summary>Allocates storage for <paramref name="size"/> floats as a tensor chunk is allocated (a large one pinned and
+    /// 64-byte aligned from <c>Start</c>), for pools that hand the same storage to several tensors in turn.</summary>
+    internal static (float[] Array, int Start) AllocateStorage(int size) => AllocateChunk(size);
+
+    /// <summary>A tensor of <paramref name="shape"/> over <paramref name="array"/> from <paramref name="start"/> (no copy; the
+    /// array may be longer than the tensor).</summary>
+    internal static FloatTensor OverStorage(ReadOnlySpan<long> shape, float[] array, int start) => new(ValidateShape(shape.ToArray()), array, start);
+
+    /// <summary>The one managed array that holds this tensor's elements, or null when it has several chunks or
+    /// external storage: views (<see cref="Reshape"/>) of one tensor share it.</summary>
+    internal float[]? StorageArray => _native == 0 && _chunkCount == 1 ? _chunks[0] : null;
+
     /// <summary>The object that owns external storage, or null.</summary>
     internal object? StorageOwner => _owner;
 

@@ -108,7 +108,7 @@ public static partial class F
                 return;
             }
 
-            var grad = new FloatTensor(weight.Shape);
+            var grad = NewGradient(weight.Shape);
             var counts = scaleGradByFreq ? new int[weight.Shape[0]] : [];
             EmbeddingFunctions.DenseBackward(idx, g, pad, scaleGradByFreq, counts, grad);
             gradInputs[0] = grad;

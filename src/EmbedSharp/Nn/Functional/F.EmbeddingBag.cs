@@ -167,7 +167,7 @@ public static partial class F
             ReadOnlySpan<float> g = gradOutput.AsSpan();
             if (_perSampleWeights is { RequiresGrad: true } psw)
             {
-                var grad = new FloatTensor(psw.Shape);
+                var grad = NewGradient(psw.Shape);
                 EmbeddingFunctions.BagPerSampleWeightsBackward(_weight.Data, s.Indices, s.Offsets, s.IncludeLastOffset, s.Pad, g, grad.AsSpan());
                 gradInputs[1] = grad;
             }
@@ -188,7 +188,7 @@ public static partial class F
             // The kernel's sum is PyTorch's when the table starts at zero: write straight into a parameter's gradient only
             // when none is pending and this is its one contributor in the run, else into a new table the engine adds.
             var direct = _weight.HasPendingGrad ? null : _weight.DirectGradTarget();
-            var target = direct ?? new FloatTensor(_weight.Shape);
+            var target = direct ?? NewGradient(_weight.Shape);
             EmbeddingFunctions.BagDenseBackward(s.Indices, s.Offsets, s.IncludeLastOffset, s.Mode, s.PerSampleWeights, s.Pad,
                 s.ScaleGradByFreq, s.BagSizes, s.MaxIndices, g, target);
             if (direct is null)

@@ -62,7 +62,7 @@ public static partial class F
             ReadOnlySpan<float> g = gradOutput.AsSpan();
             if (inputs[0].RequiresGrad)
             {
-                var gx = new FloatTensor(x.Shape);
+                var gx = NewGradient(x.Shape);
                 LinearFunctions.BackwardInput(g, w.AsSpan(), _rows, inFeatures, outFeatures, gx.AsSpan());
                 gradInputs[0] = gx;
             }
@@ -70,7 +70,7 @@ public static partial class F
             if (inputs[1].RequiresGrad)
             {
                 var direct = inputs[1].DirectGradTarget();
-                var gw = direct ?? new FloatTensor(w.Shape);
+                var gw = direct ?? NewGradient(w.Shape);
                 LinearFunctions.AccumulateWeightGrad(g, x.AsSpan(), _rows, inFeatures, outFeatures, gw.AsSpan());
                 gradInputs[1] = direct is null ? gw : null;
             }
@@ -78,7 +78,7 @@ public static partial class F
             if (inputs.Length > 2 && inputs[2].RequiresGrad)
             {
                 var direct = inputs[2].DirectGradTarget();
-                var gb = direct ?? new FloatTensor(outFeatures);
+                var gb = direct ?? NewGradient([outFeatures]);
                 LinearFunctions.AccumulateBiasGrad(g, _rows, outFeatures, gb.AsSpan());
                 gradInputs[2] = direct is null ? gb : null;
             }

@@ -51,7 +51,7 @@ internal sealed class AddPositionNode : Node
 
         if (_table is not null)
         {
-            var grad = new FloatTensor(_table.Shape);
+            var grad = NewGradient(_table.Shape);
             PositionalOps.AccumulateBatchSum(gradOutput, grad, _offset);
             gradInputs[1] = grad;
         }

@@ -247,7 +247,7 @@ public sealed class RotaryEmbedding
 
         internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
         {
-            var g = new FloatTensor(gradOutput.Shape);
+            var g = NewGradient(gradOutput.Shape);
             rope.Run(gradOutput, g, positionOffset, inverse: true);
             gradInputs[0] = g;
         }
