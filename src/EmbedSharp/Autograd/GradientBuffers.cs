@@ -55,6 +55,37 @@ internal static class GradientBuffers
         return tensor;
     }
 
+    /// <summary>Storage of <paramref name="shape"/> (unspecified contents) that a node saves at forward for its own
+    /// backward and that no one else sees (attention's probabilities, say): from this thread's pool, outside a run too.
+    /// The node gives it back with <see cref="ReturnSaved"/> when it releases what it saved; a graph never run backward
+    /// leaves it to the garbage collector.</summary>
+    public static FloatTensor RentSaved(ReadOnlySpan<long> shape)
+    {
+        long length = 1;
+        foreach (var d in shape)
+        {
+            length *= d;
+        }
+
+        if (length < MinPooledElements || length > int.MaxValue / 2)
+        {
+            return new FloatTensor(shape);
+        }
+
+        var pool = t_pool ??= new Pool();
+        var (array, start) = pool.Take(Bucket((int)length), owned: false);
+        return FloatTensor.OverStorage(shape, array, start);
+    }
+
+    /// <summary>Gives back storage from <see cref="RentSaved"/>; the caller no longer uses the tensor.</summary>
+    public static void ReturnSaved(FloatTensor tensor)
+    {
+        if (t_pool is { } pool && tensor.StorageArray is { } array)
+        {
+            pool.GiveSaved(array);
+        }
+    }
+
     /// <summary>Starts a run on this thread; false (and pooling stays off) when one is already running here.</summary>
     internal static bool Begin()
     {
@@ -144,7 +175,7 @@ internal static class GradientBuffers
         // Every array the pool made: its bucket and where its aligned part starts.
         private readonly Dictionary<float[], (int Bucket, int Start)> _meta = new(ReferenceEqualityComparer.Instance);
 
-        public (float[] Array, int Start) Take(int bucket)
+        public (float[] Array, int Start) Take(int bucket, bool owned = true)
         {
             if (!_bins.TryGetValue(bucket, out var bin))
             {
@@ -166,7 +197,11 @@ internal static class GradientBuffers
                 _meta[array] = (bucket, start);
             }
 
-            Owners[array] = 0;
+            if (owned)
+            {
+                Owners[array] = 0;
+            }
+
             return (array, start);
         }
 
@@ -180,6 +215,15 @@ internal static class GradientBuffers
             else
             {
                 _meta.Remove(array);
+            }
+        }
+
+        /// <summary>Takes back a saved buffer (ignored unless this pool made it and does not count it as a gradient).</summary>
+        public void GiveSaved(float[] array)
+        {
+            if (_meta.ContainsKey(array) && !Owners.ContainsKey(array))
+            {
+                Give(array);
             }
         }
 

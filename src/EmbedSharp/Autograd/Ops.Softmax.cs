@@ -255,7 +255,7 @@ public static partial class Ops
         }
     }
 
-    private static void SoftmaxRow(ReadOnlySpan<float> x, Span<float> y, bool log)
+    internal static void SoftmaxRow(ReadOnlySpan<float> x, Span<float> y, bool log)
     {
         var max = TensorPrimitives.Max(x);
         TensorPrimitives.Subtract(x, max, y);

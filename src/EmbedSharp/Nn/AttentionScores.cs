@@ -33,7 +33,7 @@ internal static class AttentionScores
     }
 
     /// <summary>Writes <paramref name="mask"/> (shape (L, S), (N, L, S), (N, 1, S) or (1, L, S)) broadcast to (N, L, S).</summary>
-    private static void FillBroadcast(FloatTensor mask, int n, int l, int s, Span<float> c)
+    internal static void FillBroadcast(FloatTensor mask, int n, int l, int s, Span<float> c)
     {
         var shape = mask.Shape;
         long mn = shape.Length == 3 ? shape[0] : 1;

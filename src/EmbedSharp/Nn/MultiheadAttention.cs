@@ -73,6 +73,10 @@ public sealed class MultiheadAttention : Module
     /// <summary>The output projection (E → E).</summary>
     public Linear OutProj { get; }
 
+    /// <summary>Whether self-attention without dropout runs as one fused node (<see cref="FusedSelfAttention"/>) rather than
+    /// the composed ops; the values are the same (tests compare both).</summary>
+    internal bool FusedSelfAttentionEnabled { get; set; } = true;
+
     /// <summary>Self-attention: <c>Forward(x, x, x, …)</c>.</summary>
     public Variable Forward(Variable x, IndexTensor? attnMask = null, IndexTensor? keyPaddingMask = null) =>
         Forward(x, x, x, attnMask, keyPaddingMask);
@@ -97,6 +101,18 @@ public sealed class MultiheadAttention : Module
         Variable q;
         Variable k;
         Variable v;
+        if (self && FusedSelfAttentionEnabled && !(Dropout > 0 && Training))
+        {
+            // One node for split, heads, scores, softmax and the weighted sum (same values, none of their copies). The
+            // projections still see the tokens sequence first, as torch's do: their weight gradients sum over the
+            // tokens in that order.
+            var seqFirst = BatchFirst ? Ops.Transpose(query, 0, 1) : query;
+            var packed = F.Linear(seqFirst, InProjWeight, InProjBias);
+            var fusedMask = BuildMask(attnMask, keyPaddingMask, (int)seqFirst.Shape[1], NumHeads, (int)seqFirst.Shape[0], (int)seqFirst.Shape[0]);
+            var projected = OutProj.Forward(FusedSelfAttention.Forward(packed, fusedMask, NumHeads));
+            return BatchFirst ? Ops.Transpose(projected, 0, 1) : projected;
+        }
+
         if (BatchFirst)
         {
             q = Ops.Transpose(query, 0, 1);
