@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace EmbedSharp.Numerics;
 
@@ -59,6 +61,60 @@ internal static class TorchSum
         for (; i < count; i++, pos += stride)
         {
             a0 += data[pos];
+        }
+
+        a0 += a1;
+        a0 += a2;
+        a0 += a3;
+        return a0;
+    }
+
+    /// <summary><see cref="Cascade"/> of eight adjacent columns at once: lane l sums the values at
+    /// <c>start + l + i·stride</c>, each lane with exactly <see cref="Cascade"/>'s additions in its order, so each lane's
+    /// result has its bits; the eight columns are read as one vector per row instead of eight strided walks.</summary>
+    internal static Vector256<float> CascadeLanes(ReadOnlySpan<float> data, int start, int stride, int count)
+    {
+        var power = Math.Max(4, CeilLog2(count) / Levels);
+        var step = 1 << power;
+        var mask = step - 1;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        var i = 0;
+        ref var origin = ref MemoryMarshal.GetReference(data);
+        if (count > 0 && (long)start + ((long)(count - 1) * stride) + VectorWidth > data.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), "The columns run past the data.");
+        }
+
+        var pos = (nuint)start;
+        var jump = (nuint)stride;
+        while (i + step <= count)
+        {
+            for (var j = 0; j < step; j++, i++, pos += jump)
+            {
+                a0 += Vector256.LoadUnsafe(ref origin, pos);
+            }
+
+            a1 += a0;
+            a0 = default;
+            if ((i & (mask << power)) != 0)
+            {
+                continue;
+            }
+
+            a2 += a1;
+            a1 = default;
+            if ((i & (mask << (2 * power))) != 0)
+            {
+                continue;
+            }
+
+            a3 += a2;
+            a2 = default;
+        }
+
+        for (; i < count; i++, pos += jump)
+        {
+            a0 += Vector256.LoadUnsafe(ref origin, pos);
         }
 
         a0 += a1;
@@ -133,6 +189,14 @@ internal static class TorchSum
         // of 4 columns use the cascade, the rest the row sum.
         var cascaded = cols >= VectorWidth ? cols - (cols % (4 * VectorWidth)) : cols - (cols % 4);
         var j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j + VectorWidth <= cascaded; j += VectorWidth)
+            {
+                CascadeLanes(data, j, cols, rows).StoreUnsafe(ref destination[j]);
+            }
+        }
+
         for (; j < cascaded; j++)
         {
             destination[j] = Cascade(data, j, cols, rows);

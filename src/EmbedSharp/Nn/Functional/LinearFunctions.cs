@@ -128,25 +128,17 @@ public static class LinearFunctions
         }
 
         const int Block = 256;
-        Span<float> sums = stackalloc float[Block];
-        if (outFeatures <= Block)
-        {
-            TorchSum.Columns(gradOutput, rows, outFeatures, sums[..outFeatures]);
-            for (var o = 0; o < outFeatures; o++)
-            {
-                gradBias[o] += sums[o];
-            }
-
-            return;
-        }
-
-        // Wide layers: one column at a time with the same per-column order as TorchSum.Columns.
-        var cascaded = outFeatures - (outFeatures % 32);
+        var rented = outFeatures <= Block ? null : System.Buffers.ArrayPool<float>.Shared.Rent(outFeatures);
+        var sums = rented is null ? stackalloc float[Block] : rented.AsSpan();
+        TorchSum.Columns(gradOutput, rows, outFeatures, sums[..outFeatures]);
         for (var o = 0; o < outFeatures; o++)
         {
-            gradBias[o] += o < cascaded
-                ? TorchSum.Cascade(gradOutput, o, outFeatures, rows)
-                : TorchSum.RowSum(gradOutput, o, outFeatures, rows);
+            gradBias[o] += sums[o];
+        }
+
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(rented);
         }
     }
 
