@@ -3,7 +3,7 @@ using EmbedSharp.Numerics;
 namespace EmbedSharp.Nn;
 
 /// <summary>How a sparse backward stores its gradient values in <see cref="SparseGradient"/>.</summary>
-public enum GradientStorage
+internal enum GradientStorage
 {
     /// <summary>The entries borrow the caller's index and gradient tensors (no copy, as PyTorch's sparse embedding
     /// gradient is a view of the upstream gradient): both must stay unchanged until the optimiser step and
