@@ -15,6 +15,7 @@ namespace EmbedSharp.Training.Losses;
 public sealed class BceWithLogitsLoss
 {
     private readonly float[]? _posWeight;
+    private readonly FloatTensor? _posWeightTensor; // the same values as a tensor, for F
 
     /// <summary>Creates the loss. <paramref name="posWeight"/> (copied) weighs the positive term per class.</summary>
     public BceWithLogitsLoss(Reduction reduction = Reduction.Mean, FloatTensor? posWeight = null)
@@ -29,6 +30,7 @@ public sealed class BceWithLogitsLoss
             }
 
             _posWeight = posWeight.ToArray();
+            _posWeightTensor = posWeight.Clone();
         }
     }
 
@@ -38,9 +40,16 @@ public sealed class BceWithLogitsLoss
     /// <summary>The per-class positive weights, or empty when none were given.</summary>
     public ReadOnlySpan<float> PosWeight => _posWeight;
 
+    /// <summary>The loss, recorded for backward: <see cref="F.BinaryCrossEntropyWithLogits"/> with this loss's settings.
+    /// torch: <c>nn.BCEWithLogitsLoss.forward</c>. Shape: input and target the same; output () for Mean/Sum, the input's
+    /// for None.</summary>
+    /// <exception cref="ArgumentException">The shapes differ, or pos_weight does not broadcast.</exception>
+    public Autograd.Variable Forward(Autograd.Variable input, Autograd.Variable target) =>
+        F.BinaryCrossEntropyWithLogits(input, target, _posWeightTensor, Reduction);
+
     /// <summary>The loss: a scalar tensor for Mean/Sum, per element for None.</summary>
     /// <exception cref="ArgumentException">The shapes differ, or pos_weight does not match the last dimension.</exception>
-    public FloatTensor Forward(FloatTensor input, FloatTensor target)
+    internal FloatTensor Forward(FloatTensor input, FloatTensor target)
     {
         var classes = Check(input, target);
         var x = LossChecks.Span(input, nameof(input));
@@ -71,7 +80,7 @@ public sealed class BceWithLogitsLoss
     /// gradient (divided by the element count for Mean). <paramref name="gradOutput"/>: one value for Mean/Sum, per element
     /// for None; null means 1.</summary>
     /// <exception cref="ArgumentException">A shape does not fit.</exception>
-    public FloatTensor Backward(FloatTensor input, FloatTensor target, FloatTensor? gradOutput = null)
+    internal FloatTensor Backward(FloatTensor input, FloatTensor target, FloatTensor? gradOutput = null)
     {
         var classes = Check(input, target);
         LossChecks.CheckGradOutput(gradOutput, Reduction, input.Shape);

@@ -12,8 +12,10 @@ namespace EmbedSharp.Training.Losses;
 /// class-index targets and no class weights.
 /// Shape: logits (N, C), targets (N); output () for Mean/Sum, (N) for None.
 /// </summary>
-/// <remarks>Computed in double (log-sum-exp per row), rounded once; PyTorch computes in float with SLEEF exp/log, so the
-/// two agree within about 1e-6 relative, not bit for bit. A mean over no counted samples is NaN, as in PyTorch.</remarks>
+/// <remarks><see cref="Forward(Autograd.Variable, IndexTensor)"/> is <see cref="F.CrossEntropy"/>: use it to train
+/// through the graph. The internal tensor forms, used by the library's own fastText-style classifier, compute in double
+/// (log-sum-exp per row, rounded once) and agree with PyTorch within about 1e-6 relative, not bit for bit. A mean over
+/// no counted samples is NaN, as in PyTorch.</remarks>
 public sealed class CrossEntropyLoss
 {
     private const int Block = 512; // logits per exp batch on the stack
@@ -42,10 +44,19 @@ public sealed class CrossEntropyLoss
     /// <summary>The smoothing ε: the target distribution is (1 − ε)·onehot + ε/C.</summary>
     public double LabelSmoothing { get; }
 
-    /// <summary>The loss: a scalar tensor for Mean/Sum, one value per sample for None.</summary>
+    /// <summary>The loss, recorded for backward: <see cref="F.CrossEntropy"/> with this loss's settings (torch's bits:
+    /// log_softmax in float, then the negative log-likelihood). torch: <c>nn.CrossEntropyLoss.forward</c>.
+    /// Shape: logits (N, C) or (N, C, d…), targets (N) or (N, d…).</summary>
+    /// <exception cref="ArgumentException">A shape does not fit (the message names it).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
+    public Autograd.Variable Forward(Autograd.Variable logits, IndexTensor targets) =>
+        F.CrossEntropy(logits, targets, IgnoreIndex, LabelSmoothing, Reduction);
+
+    /// <summary>The loss without a graph, computed in double (see the remarks): a scalar tensor for Mean/Sum, one value per
+    /// sample for None. For the library's own models (the fastText-style classifier).</summary>
     /// <exception cref="ArgumentException">The logits are not 2-D or the targets' length differs from N.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
-    public FloatTensor Forward(FloatTensor logits, IndexTensor targets)
+    internal FloatTensor Forward(FloatTensor logits, IndexTensor targets)
     {
         var (n, _) = Check(logits, targets);
         var output = Reduction == Reduction.None ? new FloatTensor(n) : new FloatTensor(Array.Empty<long>());
@@ -57,7 +68,7 @@ public sealed class CrossEntropyLoss
     /// None. Same bits as <see cref="Forward(FloatTensor, IndexTensor)"/>.</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names it); nothing is written.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
-    public void Forward(FloatTensor logits, IndexTensor targets, FloatTensor output)
+    internal void Forward(FloatTensor logits, IndexTensor targets, FloatTensor output)
     {
         var (n, c) = Check(logits, targets);
         ArgumentNullException.ThrowIfNull(output);
@@ -109,7 +120,7 @@ public sealed class CrossEntropyLoss
     /// Mean/Sum, (N) for None; null means 1. Shape: (N, C).</summary>
     /// <exception cref="ArgumentException">A shape does not fit.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
-    public FloatTensor Backward(FloatTensor logits, IndexTensor targets, FloatTensor? gradOutput = null)
+    internal FloatTensor Backward(FloatTensor logits, IndexTensor targets, FloatTensor? gradOutput = null)
     {
         ArgumentNullException.ThrowIfNull(logits);
         var grad = new FloatTensor(logits.Shape);
@@ -121,7 +132,7 @@ public sealed class CrossEntropyLoss
     /// <paramref name="gradInput"/> (N, C), which may be the logits themselves.</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names it); nothing is written.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, C) and not <see cref="IgnoreIndex"/>.</exception>
-    public void Backward(FloatTensor logits, IndexTensor targets, FloatTensor? gradOutput, FloatTensor gradInput)
+    internal void Backward(FloatTensor logits, IndexTensor targets, FloatTensor? gradOutput, FloatTensor gradInput)
     {
         var (n, c) = Check(logits, targets);
         ArgumentNullException.ThrowIfNull(gradInput);

@@ -25,9 +25,14 @@ public sealed class MseLoss
     /// <summary>How the per-element losses are combined.</summary>
     public Reduction Reduction { get; }
 
+    /// <summary>The loss, recorded for backward: <see cref="F.MseLoss"/> with this loss's reduction. torch:
+    /// <c>nn.MSELoss.forward</c>. Shape: input and target the same; output () for Mean/Sum, the input's for None.</summary>
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    public Autograd.Variable Forward(Autograd.Variable input, Autograd.Variable target) => F.MseLoss(input, target, Reduction);
+
     /// <summary>The loss: a scalar tensor for Mean/Sum, per element for None.</summary>
     /// <exception cref="ArgumentException">The shapes differ (the message names both).</exception>
-    public FloatTensor Forward(FloatTensor input, FloatTensor target)
+    internal FloatTensor Forward(FloatTensor input, FloatTensor target)
     {
         LossChecks.SameShape(input, target);
         var output = Reduction == Reduction.None ? new FloatTensor(input.Shape) : new FloatTensor(Array.Empty<long>());
@@ -39,7 +44,7 @@ public sealed class MseLoss
     /// into <paramref name="output"/>, one value for Mean/Sum, the input's shape for None. Same bits as
     /// <see cref="Forward(FloatTensor, FloatTensor)"/>.</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names it); nothing is written.</exception>
-    public void Forward(FloatTensor input, FloatTensor target, FloatTensor output)
+    internal void Forward(FloatTensor input, FloatTensor target, FloatTensor output)
     {
         LossChecks.SameShape(input, target);
         ArgumentNullException.ThrowIfNull(output);
@@ -77,7 +82,7 @@ public sealed class MseLoss
     /// <summary>dL/dx = (x − y)·c·g with c = 2/n for Mean and 2 otherwise; g is <paramref name="gradOutput"/>
     /// (one value for Mean/Sum, per element for None; null means 1).</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names it).</exception>
-    public FloatTensor Backward(FloatTensor input, FloatTensor target, FloatTensor? gradOutput = null)
+    internal FloatTensor Backward(FloatTensor input, FloatTensor target, FloatTensor? gradOutput = null)
     {
         LossChecks.SameShape(input, target);
         var grad = new FloatTensor(input.Shape);
@@ -88,7 +93,7 @@ public sealed class MseLoss
     /// <summary>Allocation-free backward: writes dL/dx (as <see cref="Backward(FloatTensor, FloatTensor, FloatTensor?)"/>) into
     /// <paramref name="gradInput"/>, which has the input's shape and may be the input itself.</summary>
     /// <exception cref="ArgumentException">A shape does not fit (the message names it); nothing is written.</exception>
-    public void Backward(FloatTensor input, FloatTensor target, FloatTensor? gradOutput, FloatTensor gradInput)
+    internal void Backward(FloatTensor input, FloatTensor target, FloatTensor? gradOutput, FloatTensor gradInput)
     {
         LossChecks.SameShape(input, target);
         ArgumentNullException.ThrowIfNull(gradInput);
