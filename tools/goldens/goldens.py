@@ -34,3 +34,28 @@ def update_manifest(script_file, files, versions, command=None, drop_script_line
             sha = hashlib.sha256(f.read()).hexdigest()
         lines.append("\t".join([rel, script, versions, how, sha]))
     write_atomic(MANIFEST, "\n".join(sorted(lines)) + "\n", mode="w")
+
+
+REF_DIRS = ["/usr/lib/x86_64-linux-gnu/blas", "/usr/lib/x86_64-linux-gnu/lapack"]
+
+
+def pin_reference_blas():
+    """Re-executes the running script with the reference (netlib) BLAS/LAPACK first on LD_LIBRARY_PATH, for this process
+    only (Debian's libopenblas0-pthread would otherwise take over libblas.so.3, and PyTorch parity goldens want the
+    reference's summation order). Call it before importing numpy or torch; returns at once in the re-executed process."""
+    import sys
+    if os.environ.get("EMBEDSHARP_REF_BLAS") == "1":
+        return
+    env = dict(os.environ, EMBEDSHARP_REF_BLAS="1",
+               LD_LIBRARY_PATH=":".join(REF_DIRS + [p for p in os.environ.get("LD_LIBRARY_PATH", "").split(":") if p]))
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+def loaded_reference_blas(torch):
+    """The BLAS/LAPACK libraries this process loaded (after one matrix product); exits unless they are the reference ones."""
+    torch.randn(4, 4) @ torch.randn(4, 4)
+    with open("/proc/self/maps") as f:
+        libs = sorted({ln.split()[-1] for ln in f if "blas" in ln or "lapack" in ln})
+    if not libs or any("openblas" in x for x in libs) or not any(x.startswith(REF_DIRS[0]) for x in libs):
+        raise SystemExit("reference BLAS not loaded: %s" % libs)
+    return [os.path.realpath(x) for x in libs]

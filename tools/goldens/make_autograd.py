@@ -27,18 +27,17 @@ import warnings
 # Goldens must use the reference (netlib) BLAS/LAPACK. Installing libopenblas0-pthread silently switches the Debian
 # libblas.so.3 alternative to OpenBLAS (whose sgemm gives different bits), so this script pins the netlib libraries for
 # its own process through LD_LIBRARY_PATH (re-exec before torch is loaded) and checks what was loaded.
-REF_DIRS = ["/usr/lib/x86_64-linux-gnu/blas", "/usr/lib/x86_64-linux-gnu/lapack"]
-if __name__ == "__main__" and os.environ.get("EMBEDSHARP_REF_BLAS") != "1":
-    _env = dict(os.environ, EMBEDSHARP_REF_BLAS="1",
-                LD_LIBRARY_PATH=":".join(REF_DIRS + [p for p in os.environ.get("LD_LIBRARY_PATH", "").split(":") if p]))
-    os.execve(sys.executable, [sys.executable] + sys.argv, _env)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from goldens import loaded_reference_blas, pin_reference_blas  # noqa: E402
+
+if __name__ == "__main__":
+    pin_reference_blas()
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from goldens import update_manifest, write_atomic  # noqa: E402
 
 warnings.filterwarnings("ignore")
@@ -735,12 +734,7 @@ def readme(paths, cases, cap):
 
 
 def loaded_blas():
-    torch.randn(4, 4) @ torch.randn(4, 4)
-    with open("/proc/self/maps") as f:
-        libs = sorted({ln.split()[-1] for ln in f if "blas" in ln or "lapack" in ln})
-    if not libs or any("openblas" in x for x in libs) or not any(x.startswith(REF_DIRS[0]) for x in libs):
-        raise SystemExit("reference BLAS not loaded: %s" % libs)
-    return [os.path.realpath(x) for x in libs]
+    return loaded_reference_blas(torch)
 
 
 def main():
