@@ -13,7 +13,9 @@ parts, and the runtime takes that count from this variable. For each round and t
 after the other (torch first in even rounds, ours first in odd ones), each a fresh process: `--warmup` steps, then the
 median of `--steps` timed steps. Reported per side: the median over rounds of the per-process medians; ratio = torch
 ms / ours ms (above 1: EmbedSharp faster). The C# side also reports bytes allocated per step after warm-up (this
-thread's and the process's, deltas over the timed steps / steps). Prints Markdown. A benchmark, not a test.
+thread's and the process's, deltas over the timed steps / steps). Our side runs twice per round: with the default
+(reference-BLAS rounding, torch 1.13's netlib bits) and inside MatMulPrecision.UseFused() (fused multiply-adds in the
+matrix products, as OpenBLAS computes). Prints Markdown. A benchmark, not a test.
 """
 import argparse
 import json
@@ -32,10 +34,10 @@ def torch_side(threads, steps, warmup):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def ours(threads, steps, warmup):
+def ours(threads, steps, warmup, matmul="exact"):
     env = dict(os.environ, DOTNET_PROCESSOR_COUNT=str(threads))
     out = subprocess.run(["dotnet", "run", "-c", "Release", "--no-build", "--project", BENCH, "--", "peers-lm-step",
-                          str(steps), str(warmup)], check=True, capture_output=True, text=True, env=env)
+                          str(steps), str(warmup), matmul], check=True, capture_output=True, text=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -50,11 +52,11 @@ def main():
     with open("/proc/loadavg") as f:
         load_before = f.read().split()[:3]
     threads = [int(t) for t in a.threads.split(",")]
-    runs = {n: {"torch": [], "ours": []} for n in threads}
+    runs = {n: {"torch": [], "ours": [], "fused": []} for n in threads}
     for r in range(a.rounds):
         for n in threads:
-            for side in (["torch", "ours"] if r % 2 == 0 else ["ours", "torch"]):
-                res = torch_side(n, a.steps, a.warmup) if side == "torch" else ours(n, a.steps, a.warmup)
+            for side in (["torch", "ours", "fused"] if r % 2 == 0 else ["fused", "ours", "torch"]):
+                res = torch_side(n, a.steps, a.warmup) if side == "torch" else ours(n, a.steps, a.warmup, "exact" if side == "ours" else "fused")
                 runs[n][side].append(res)
                 print(f"round {r} threads {n} {side}: {res['ms_per_step']} ms/step", file=sys.stderr, flush=True)
     with open("/proc/loadavg") as f:
@@ -63,18 +65,18 @@ def main():
     print(f"LM training step (2 layers, d 128, 4 heads, ffn 512, ctx 64, batch 16, vocab 4000); {a.rounds} rounds x "
           f"(warm-up {a.warmup}, median of {a.steps} steps); torch {first.get('torch')}, BLAS {first.get('blas')}; "
           f"load average before {' '.join(load_before)}, after {' '.join(load_after)}\n")
-    print("| threads | torch ms/step | EmbedSharp ms/step | ratio (torch/ours) | ours: bytes/step (thread) "
-          "| ours: bytes/step (process) | ours: gen0 GCs/step |")
-    print("|---|---|---|---|---|---|---|")
+    print("| threads | torch ms/step | EmbedSharp ms/step (exact) | ratio | EmbedSharp ms/step (fused matmul) | ratio "
+          "| ours: bytes/step (thread) | ours: bytes/step (process) | ours: gen0 GCs/step |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for n in threads:
         t = statistics.median(x["ms_per_step"] for x in runs[n]["torch"])
         o = statistics.median(x["ms_per_step"] for x in runs[n]["ours"])
+        fu = statistics.median(x["ms_per_step"] for x in runs[n]["fused"])
         bt = statistics.median(x["alloc_thread_bytes_per_step"] for x in runs[n]["ours"])
         bp = statistics.median(x["alloc_total_bytes_per_step"] for x in runs[n]["ours"])
         gc0 = statistics.median(x["gen0_collections"] / x["steps"] for x in runs[n]["ours"])
-        print(f"| {n} | {t:.1f} | {o:.1f} | {t / o:.2f} | {bt / 1e6:.1f} MB | {bp / 1e6:.1f} MB | {gc0:.2f} |")
-    print("\nper round (torch, ours):", json.dumps({n: [[x["ms_per_step"] for x in runs[n]["torch"]],
-                                                    [x["ms_per_step"] for x in runs[n]["ours"]]] for n in threads}))
+        print(f"| {n} | {t:.1f} | {o:.1f} | {t / o:.2f} | {fu:.1f} | {t / fu:.2f} | {bt / 1e6:.1f} MB | {bp / 1e6:.1f} MB | {gc0:.2f} |")
+    print("\nper round (torch, ours exact, ours fused):", json.dumps({n: [[x["ms_per_step"] for x in runs[n][k]] for k in ("torch", "ours", "fused")] for n in threads}))
 
 
 if __name__ == "__main__":

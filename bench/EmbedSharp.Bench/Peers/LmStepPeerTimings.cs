@@ -21,7 +21,7 @@ namespace EmbedSharp.Bench.Peers;
 /// <see cref="WorkSplit.MaxParts"/> = <see cref="Environment.ProcessorCount"/> parts, which the driver sets through
 /// the runtime's DOTNET_PROCESSOR_COUNT. Prints one JSON line: median/min/max ms per step over the timed steps, and
 /// bytes allocated per step after warm-up (this thread's and the whole process's, deltas over the timed steps / steps).
-/// Arguments: [steps (30)] [warmup (5)].
+/// Arguments: [steps (30)] [warmup (5)] [exact|fused: the matrix products' rounding, <see cref="MatMulPrecision"/>].
 /// </summary>
 internal static class LmStepPeerTimings
 {
@@ -113,6 +113,8 @@ internal static class LmStepPeerTimings
     {
         var steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
         var warmup = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+        var fused = args.Length > 2 && args[2] == "fused";
+        using var precision = fused ? MatMulPrecision.UseFused() : default(MatMulPrecision.FusedScope?);
         var setup = new Setup(warmup + steps);
         float loss = 0;
         for (var i = 0; i < warmup; i++)
@@ -145,6 +147,7 @@ internal static class LmStepPeerTimings
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["threads"] = WorkSplit.MaxParts,
+            ["matmul"] = fused ? "fused" : "exact",
             ["ms_per_step"] = Math.Round(median, 3),
             ["ms_min"] = Math.Round(times[0], 3),
             ["ms_max"] = Math.Round(times[^1], 3),

@@ -67,7 +67,7 @@ public static partial class Ops
     {
         // Gemm's exact mode keeps this order (products rounded, then added from +0 in k order) and is bit-identical to
         // the plain triple loop for every size, both paths and any thread count (tests/EmbedSharp.Tests/Numerics/GemmTests.cs).
-        Gemm.Multiply(GemmMode.Exact, transA, transB, m, n, k, 1f, a, Math.Max(1, transA ? m : k), b,
+        Gemm.Multiply(MatMulPrecision.Mode, transA, transB, m, n, k, 1f, a, Math.Max(1, transA ? m : k), b,
             Math.Max(1, transB ? k : n), 0f, c, Math.Max(1, n));
     }
 

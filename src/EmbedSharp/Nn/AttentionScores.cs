@@ -27,7 +27,7 @@ internal static class AttentionScores
         var output = new FloatTensor(n, l, s);
         var c = output.AsSpan();
         FillBroadcast(mask, n, l, s, c);
-        Gemm.MultiplyBatched(GemmMode.Exact, false, true, n, l, s, k, 1f, a.Data.AsSpan(), k, (long)l * k,
+        Gemm.MultiplyBatched(MatMulPrecision.Mode, false, true, n, l, s, k, 1f, a.Data.AsSpan(), k, (long)l * k,
             b.Data.AsSpan(), k, (long)s * k, 1f, c, s, (long)l * s);
         return Ops.Tracks(a.RequiresGrad || b.RequiresGrad) ? new Variable(output, new BaddbmmNode(a, b)) : new Variable(output);
     }
@@ -75,7 +75,7 @@ internal static class AttentionScores
             {
                 // ga (L, K) = g (L, S) · b (S, K)
                 var ga = NewGradient(x.Shape);
-                Gemm.MultiplyBatched(GemmMode.Exact, false, false, n, l, k, s, 1f, g, s, (long)l * s,
+                Gemm.MultiplyBatched(MatMulPrecision.Mode, false, false, n, l, k, s, 1f, g, s, (long)l * s,
                     y.AsSpan(), k, (long)s * k, 0f, ga.AsSpan(), k, (long)l * k);
                 gradInputs[0] = ga;
             }
@@ -84,7 +84,7 @@ internal static class AttentionScores
             {
                 // gb (S, K) = gᵀ (S, L) · a (L, K)
                 var gb = NewGradient(y.Shape);
-                Gemm.MultiplyBatched(GemmMode.Exact, true, false, n, s, k, l, 1f, g, s, (long)l * s,
+                Gemm.MultiplyBatched(MatMulPrecision.Mode, true, false, n, s, k, l, 1f, g, s, (long)l * s,
                     x.AsSpan(), k, (long)l * k, 0f, gb.AsSpan(), k, (long)s * k);
                 gradInputs[1] = gb;
             }

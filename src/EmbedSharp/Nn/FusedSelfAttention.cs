@@ -15,7 +15,7 @@ namespace EmbedSharp.Nn;
 /// </summary>
 /// <remarks>Layout: packed (L, B, 3E), sequence first as torch computes it; the result (L, B, E). Head
 /// h of batch b is batch entry b·H + h, as torch's view (L, B·H, d) orders it. Every product is the exact GEMM, so each
-/// value is the one the composed ops give (a gradient may be −0 where they give +0: they add zero-filled parts).
+/// value is the one the composed ops give (under <see cref="MatMulPrecision.UseFused"/> too: the products follow it) (a gradient may be −0 where they give +0: they add zero-filled parts).
 /// The batches are split over threads; each output is computed by one thread in a fixed order.</remarks>
 internal static unsafe class FusedSelfAttention
 {
@@ -35,7 +35,7 @@ internal static unsafe class FusedSelfAttention
 
         fixed (float* p = packed.Data.AsSpan(), q = qs.AsSpan(), w = weights.AsSpan(), o = output.AsSpan())
         {
-            var work = new Work { G = g, P = p, Qs = q, W = w, O = o, Masked = mask is not null };
+            var work = new Work { G = g, P = p, Qs = q, W = w, O = o, Masked = mask is not null, Mode = MatMulPrecision.Mode };
             WorkSplit.Run(&ForwardPart, &work, Parts(g));
         }
 
@@ -80,6 +80,7 @@ internal static unsafe class FusedSelfAttention
         public float* GQs; // (B·H, L, d): gradient of q / √d (backward)
         public float* GP; // gradient of packed (backward)
         public bool Masked;
+        public GemmMode Mode; // the caller's MatMulPrecision: worker threads do not see its thread-local setting
     }
 
     private static void ForwardPart(void* context, int part, int parts)
@@ -107,7 +108,7 @@ internal static unsafe class FusedSelfAttention
 
                 // scores = [mask +] qs · kᵀ, in order over d from the mask (baddbmm) or from +0 (bmm)
                 var scores = new Span<float>(w.W + ((long)n * ll), ll);
-                Gemm.Multiply(GemmMode.Exact, false, true, g.L, g.L, g.D, 1f, qs, g.D,
+                Gemm.Multiply(w.Mode, false, true, g.L, g.L, g.D, 1f, qs, g.D,
                     packed[(baseP + g.E + (h * g.D))..], g.RowStride, w.Masked ? 1f : 0f, scores, g.L, maxParts: 1);
                 for (var i = 0; i < g.L; i++)
                 {
@@ -116,7 +117,7 @@ internal static unsafe class FusedSelfAttention
                 }
 
                 // context = weights · v, written into head h's columns of the result
-                Gemm.Multiply(GemmMode.Exact, false, false, g.L, g.D, g.L, 1f, scores, g.L,
+                Gemm.Multiply(w.Mode, false, false, g.L, g.D, g.L, 1f, scores, g.L,
                     packed[(baseP + (2 * g.E) + (h * g.D))..], g.RowStride, 0f, output[((b * g.OutBatchStride) + (h * g.D))..], g.OutRowStride, maxParts: 1);
             }
         }
@@ -149,8 +150,8 @@ internal static unsafe class FusedSelfAttention
                 var kAt = baseP + g.E + (h * g.D);
 
                 // bmm(weights, v) backward: g_weights = g · vᵀ, g_v = weightsᵀ · g
-                Gemm.Multiply(GemmMode.Exact, false, true, g.L, g.L, g.D, 1f, gOut, g.OutRowStride, packed[vAt..], g.RowStride, 0f, gw, g.L, maxParts: 1);
-                Gemm.Multiply(GemmMode.Exact, true, false, g.L, g.D, g.L, 1f, weights, g.L, gOut, g.OutRowStride, 0f, gradPacked[vAt..], g.RowStride, maxParts: 1);
+                Gemm.Multiply(w.Mode, false, true, g.L, g.L, g.D, 1f, gOut, g.OutRowStride, packed[vAt..], g.RowStride, 0f, gw, g.L, maxParts: 1);
+                Gemm.Multiply(w.Mode, true, false, g.L, g.D, g.L, 1f, weights, g.L, gOut, g.OutRowStride, 0f, gradPacked[vAt..], g.RowStride, maxParts: 1);
 
                 // softmax backward per row, as Ops.Softmax's: (g − Σ g·y) · y, the products rounded then lane-summed
                 for (var i = 0; i < g.L; i++)
@@ -166,8 +167,8 @@ internal static unsafe class FusedSelfAttention
                 // scores backward: g_qs = g_s · k, g_k = g_sᵀ · qs; then q's gradient is g_qs / √d
                 var gqs = new Span<float>(w.GQs + ((long)n * ld), ld);
                 var qs = new ReadOnlySpan<float>(w.Qs + ((long)n * ld), ld);
-                Gemm.Multiply(GemmMode.Exact, false, false, g.L, g.D, g.L, 1f, gw, g.L, packed[kAt..], g.RowStride, 0f, gqs, g.D, maxParts: 1);
-                Gemm.Multiply(GemmMode.Exact, true, false, g.L, g.D, g.L, 1f, gw, g.L, qs, g.D, 0f, gradPacked[kAt..], g.RowStride, maxParts: 1);
+                Gemm.Multiply(w.Mode, false, false, g.L, g.D, g.L, 1f, gw, g.L, packed[kAt..], g.RowStride, 0f, gqs, g.D, maxParts: 1);
+                Gemm.Multiply(w.Mode, true, false, g.L, g.D, g.L, 1f, gw, g.L, qs, g.D, 0f, gradPacked[kAt..], g.RowStride, maxParts: 1);
                 for (var i = 0; i < g.L; i++)
                 {
                     TensorPrimitives.Divide(gqs.Slice(i * g.D, g.D), g.Scale, gradPacked.Slice(baseP + (i * g.RowStride) + (h * g.D), g.D));
@@ -195,7 +196,7 @@ internal static unsafe class FusedSelfAttention
             fixed (float* p = Inputs[0].Data.AsSpan(), q = qs.AsSpan(), w = weights.AsSpan(), o = gradOutput.AsSpan(),
                 gwp = gw.AsSpan(), gq = gqs.AsSpan(), gp = gradPacked.AsSpan())
             {
-                var work = new Work { G = g, P = p, Qs = q, W = w, O = o, GW = gwp, GQs = gq, GP = gp };
+                var work = new Work { G = g, P = p, Qs = q, W = w, O = o, GW = gwp, GQs = gq, GP = gp, Mode = MatMulPrecision.Mode };
                 WorkSplit.Run(&BackwardPart, &work, Parts(g));
             }
 

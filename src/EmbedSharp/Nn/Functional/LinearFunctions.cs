@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using EmbedSharp.Autograd;
 using EmbedSharp.Numerics;
 
 namespace EmbedSharp.Nn.Functional;
@@ -8,7 +9,8 @@ namespace EmbedSharp.Nn.Functional;
 /// The math of a fully connected layer on row-major spans, bit-exact with PyTorch 1.13 on a netlib-BLAS CPU build:
 /// every output is a sequential float32 sum over the contracted dimension starting from zero, each product rounded
 /// before it is added (reference <c>sgemm</c>, no FMA), which is what <c>nn.Linear</c>'s forward and backward produce
-/// there. The products run on the library's GEMM in its exact mode (Numerics/Gemm.cs), which vectorises across outputs
+/// there. The products run on the library's GEMM in its exact mode (Numerics/Gemm.cs; fused multiply-adds instead inside
+/// <see cref="MatMulPrecision.UseFused"/>), which vectorises across outputs
 /// (never across the sum) so the order is kept, on up to all cores with a split that does not change the bits. Nothing
 /// is allocated after a thread's first weight gradient (a block of up to 4 MiB that the thread keeps).
 /// torch: <c>torch.nn.functional.linear</c> and its autograd backward.
@@ -47,7 +49,7 @@ public static class LinearFunctions
             return;
         }
 
-        Gemm.Multiply(GemmMode.Exact, false, true, rows, outFeatures, inFeatures, 1f, input, Math.Max(1, inFeatures),
+        Gemm.Multiply(MatMulPrecision.Mode, false, true, rows, outFeatures, inFeatures, 1f, input, Math.Max(1, inFeatures),
             weight, Math.Max(1, inFeatures), 0f, output, outFeatures);
         if (!bias.IsEmpty)
         {
@@ -71,7 +73,7 @@ public static class LinearFunctions
         CheckLength(gradOutput.Length, (long)rows * outFeatures, "gradOutput", nameof(gradOutput));
         CheckLength(weight.Length, (long)outFeatures * inFeatures, "weight", nameof(weight));
         CheckLength(gradInput.Length, (long)rows * inFeatures, "gradInput", nameof(gradInput));
-        Gemm.Multiply(GemmMode.Exact, false, false, rows, inFeatures, outFeatures, 1f, gradOutput, Math.Max(1, outFeatures),
+        Gemm.Multiply(MatMulPrecision.Mode, false, false, rows, inFeatures, outFeatures, 1f, gradOutput, Math.Max(1, outFeatures),
             weight, Math.Max(1, inFeatures), 0f, gradInput, Math.Max(1, inFeatures));
     }
 
@@ -107,7 +109,7 @@ public static class LinearFunctions
         {
             var count = Math.Min(chunk, outFeatures - o0);
             var sums = scratch.AsSpan(0, count * inFeatures);
-            Gemm.Multiply(GemmMode.Exact, true, false, count, inFeatures, rows, 1f, rows == 0 ? default : gradOutput[o0..], outFeatures,
+            Gemm.Multiply(MatMulPrecision.Mode, true, false, count, inFeatures, rows, 1f, rows == 0 ? default : gradOutput[o0..], outFeatures,
                 input, inFeatures, 0f, sums, inFeatures);
             var dest = gradWeight.Slice(o0 * inFeatures, count * inFeatures);
             TensorPrimitives.Add(dest, sums, dest);
