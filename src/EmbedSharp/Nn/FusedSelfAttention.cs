@@ -67,6 +67,12 @@ internal static unsafe class FusedSelfAttention
             var d = e / heads;
             return new Geometry(b, l, e, heads, d, b * 3 * e, 3 * e, b * e, e, (float)Math.Sqrt(d));
         }
+
+        /// <summary>Elements from the packed tensor's start to its last one.</summary>
+        public int PackedLength => (int)(((long)(B - 1) * BatchStride) + ((long)(L - 1) * RowStride) + (3 * E));
+
+        /// <summary>Elements from the result's start to its last one.</summary>
+        public int OutLength => (int)(((long)(B - 1) * OutBatchStride) + ((long)(L - 1) * OutRowStride) + E);
     }
 
     private struct Work
@@ -88,12 +94,9 @@ internal static unsafe class FusedSelfAttention
         ref var w = ref *(Work*)context;
         var g = w.G;
         var (start, end) = WorkSplit.Range(g.B, part, parts);
-        var ll = g.L * g.L;
-        var ld = g.L * g.D;
-        var packedLength = (int)(((long)(g.B - 1) * g.BatchStride) + ((long)(g.L - 1) * g.RowStride) + (3 * g.E));
-        var outLength = (int)(((long)(g.B - 1) * g.OutBatchStride) + ((long)(g.L - 1) * g.OutRowStride) + g.E);
-        var packed = new ReadOnlySpan<float>(w.P, packedLength);
-        var output = new Span<float>(w.O, outLength);
+        var (ll, ld) = (g.L * g.L, g.L * g.D);
+        var packed = new ReadOnlySpan<float>(w.P, g.PackedLength);
+        var output = new Span<float>(w.O, g.OutLength);
         for (var b = (int)start; b < end; b++)
         {
             var baseP = b * g.BatchStride;
@@ -128,13 +131,10 @@ internal static unsafe class FusedSelfAttention
         ref var w = ref *(Work*)context;
         var g = w.G;
         var (start, end) = WorkSplit.Range(g.B, part, parts);
-        var ll = g.L * g.L;
-        var ld = g.L * g.D;
-        var packedLength = (int)(((long)(g.B - 1) * g.BatchStride) + ((long)(g.L - 1) * g.RowStride) + (3 * g.E));
-        var outLength = (int)(((long)(g.B - 1) * g.OutBatchStride) + ((long)(g.L - 1) * g.OutRowStride) + g.E);
-        var packed = new ReadOnlySpan<float>(w.P, packedLength);
-        var gradOut = new ReadOnlySpan<float>(w.O, outLength);
-        var gradPacked = new Span<float>(w.GP, packedLength);
+        var (ll, ld) = (g.L * g.L, g.L * g.D);
+        var packed = new ReadOnlySpan<float>(w.P, g.PackedLength);
+        var gradOut = new ReadOnlySpan<float>(w.O, g.OutLength);
+        var gradPacked = new Span<float>(w.GP, g.PackedLength);
         Span<float> product = g.L <= 1024 ? stackalloc float[g.L] : new float[g.L];
         for (var b = (int)start; b < end; b++)
         {
