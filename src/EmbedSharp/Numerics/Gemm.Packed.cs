@@ -107,38 +107,48 @@ internal static unsafe partial class Gemm
     {
         var widest = Math.Min(NC, c1 - c0);
         var scratch = Scratch.ForCurrentThread(KC * RoundUp(widest, NR));
-        var ap = scratch.A;
         var bp = scratch.B;
-        var first = w.Beta == 0f ? Start.Zero : w.Beta == 1f ? Start.Load : Start.Scale;
+        var first = FirstStart(w.Beta);
         for (var jc = c0; jc < c1; jc += NC)
         {
             var nc = Math.Min(NC, c1 - jc);
             for (var pc = 0; pc < w.K; pc += KC)
             {
                 var kc = Math.Min(KC, w.K - pc);
-                var start = pc == 0 ? first : Start.Load;
                 PackB(w.TransB, b, w.Ldb, pc, kc, jc, nc, bp);
-                for (var ic = r0; ic < r1; ic += MC)
+                RowBlocks<TStep>(ref w, a, c, r0, r1, jc, nc, pc, kc, bp, scratch.A, pc == 0 ? first : Start.Load);
+            }
+        }
+    }
+
+    private static Start FirstStart(float beta) => beta == 0f ? Start.Zero : beta == 1f ? Start.Load : Start.Scale;
+
+    /// <summary>Rows [r0, r1) of C's columns [jc, jc + nc) take the k block [pc, pc + kc) from the packed op(B) panel
+    /// <paramref name="bp"/>: for each MC rows, pack α·op(A) into <paramref name="ap"/> and sweep the micro-tiles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowBlocks<TStep>(ref Work w, float* a, float* c, int r0, int r1, int jc, int nc, int pc, int kc,
+        float* bp, float* ap, Start start)
+        where TStep : struct, IStep
+    {
+        for (var ic = r0; ic < r1; ic += MC)
+        {
+            var mc = Math.Min(MC, r1 - ic);
+            PackA(w.TransA, a, w.Lda, ic, mc, pc, kc, w.Alpha, ap);
+            for (var jr = 0; jr < nc; jr += NR)
+            {
+                var nr = Math.Min(NR, nc - jr);
+                var bpanel = bp + ((long)jr * kc);
+                for (var ir = 0; ir < mc; ir += MR)
                 {
-                    var mc = Math.Min(MC, r1 - ic);
-                    PackA(w.TransA, a, w.Lda, ic, mc, pc, kc, w.Alpha, ap);
-                    for (var jr = 0; jr < nc; jr += NR)
+                    var mr = Math.Min(MR, mc - ir);
+                    var tile = c + ((long)(ic + ir) * w.Ldc) + jc + jr;
+                    if (mr == MR && nr == NR)
                     {
-                        var nr = Math.Min(NR, nc - jr);
-                        var bpanel = bp + ((long)jr * kc);
-                        for (var ir = 0; ir < mc; ir += MR)
-                        {
-                            var mr = Math.Min(MR, mc - ir);
-                            var tile = c + ((long)(ic + ir) * w.Ldc) + jc + jr;
-                            if (mr == MR && nr == NR)
-                            {
-                                Kernel<TStep>(ap + ((long)ir * kc), bpanel, kc, tile, w.Ldc, w.Beta, start);
-                            }
-                            else
-                            {
-                                EdgeTile<TStep>(ap + ((long)ir * kc), bpanel, kc, tile, w.Ldc, mr, nr, w.Beta, start);
-                            }
-                        }
+                        Kernel<TStep>(ap + ((long)ir * kc), bpanel, kc, tile, w.Ldc, w.Beta, start);
+                    }
+                    else
+                    {
+                        EdgeTile<TStep>(ap + ((long)ir * kc), bpanel, kc, tile, w.Ldc, mr, nr, w.Beta, start);
                     }
                 }
             }
