@@ -10,7 +10,7 @@ internal static unsafe partial class Gemm
         w.Alpha != 0f && w.K > 0 && Fma.IsSupported && Avx.IsSupported && (long)w.M * w.N * w.K >= w.SmallWork;
 
     /// <summary>
-    /// One product on <paramref name="parts"/> threads that split C's rows, with every (KC, NC) panel of op(B) packed once
+    /// One product on <paramref name="threads"/> threads that split C's rows, with every (KC, NC) panel of op(B) packed once
     /// and shared. Written by hand because splitting rows with <see cref="Packed{TStep}"/> made each thread pack the whole
     /// panel into its own scratch: twice the packing traffic and two B panels competing for the shared L3.
     /// </summary>
@@ -23,8 +23,13 @@ internal static unsafe partial class Gemm
     /// running every part) stays correct. Each element of C still gets its k blocks in order from one thread's kernel, so
     /// the bits are those of one thread.
     /// </remarks>
-    private static void SharedRows(Work* w, int parts)
+    private static void SharedRows(Work* w, int threads)
     {
+        // With every core allowed, the rows are cut into about one MC block per part and the threads claim parts as
+        // they go (WorkSplit hands out parts from a counter), so a thread that the system deschedules for a while holds
+        // up at most one part per block instead of half the product; the parts share B, so more of them pack no more.
+        // With fewer threads allowed, exactly that many parts (WorkSplit would start a worker for every extra part).
+        var parts = threads == WorkSplit.MaxParts ? Math.Max(threads, (w->Tiles + (MC / MR) - 1) / (MC / MR)) : threads;
         var panel = KC * RoundUp(Math.Min(NC, w->N), NR);
         var scratch = Scratch.ForCurrentThread(2 * panel); // the caller's scratch, grown once; workers write into it
         w->Panel0 = scratch.B;
