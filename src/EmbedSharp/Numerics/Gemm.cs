@@ -215,7 +215,9 @@ internal static unsafe partial class Gemm
         public float* Panel1;
         public int KBlocks;
         public int Blocks;
-        public int Block;
+        public int Units;
+        public int NextUnit;
+        public int DoneUnits;
     }
 
     private static void BatchPart(void* context, int part, int parts)
