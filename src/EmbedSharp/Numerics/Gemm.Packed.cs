@@ -78,7 +78,8 @@ internal static unsafe partial class Gemm
             var s = t_current ??= new Scratch();
             if (s._aStore is null)
             {
-                s._aStore = GC.AllocateUninitializedArray<float>((MC * KC) + 16, pinned: true);
+                // 15 floats for the alignment, then slack for PackA's last 8-float store, which may run 2 floats past the block.
+                s._aStore = GC.AllocateUninitializedArray<float>((MC * KC) + 32, pinned: true);
                 s.A = Align(s._aStore);
             }
 
@@ -107,38 +108,48 @@ internal static unsafe partial class Gemm
     {
         var widest = Math.Min(NC, c1 - c0);
         var scratch = Scratch.ForCurrentThread(KC * RoundUp(widest, NR));
-        var ap = scratch.A;
         var bp = scratch.B;
-        var first = w.Beta == 0f ? Start.Zero : w.Beta == 1f ? Start.Load : Start.Scale;
+        var first = FirstStart(w.Beta);
         for (var jc = c0; jc < c1; jc += NC)
         {
             var nc = Math.Min(NC, c1 - jc);
             for (var pc = 0; pc < w.K; pc += KC)
             {
                 var kc = Math.Min(KC, w.K - pc);
-                var start = pc == 0 ? first : Start.Load;
                 PackB(w.TransB, b, w.Ldb, pc, kc, jc, nc, bp);
-                for (var ic = r0; ic < r1; ic += MC)
+                RowBlocks<TStep>(ref w, a, c, r0, r1, jc, nc, pc, kc, bp, scratch.A, pc == 0 ? first : Start.Load);
+            }
+        }
+    }
+
+    private static Start FirstStart(float beta) => beta == 0f ? Start.Zero : beta == 1f ? Start.Load : Start.Scale;
+
+    /// <summary>Rows [r0, r1) of C's columns [jc, jc + nc) take the k block [pc, pc + kc) from the packed op(B) panel
+    /// <paramref name="bp"/>: for each MC rows, pack α·op(A) into <paramref name="ap"/> and sweep the micro-tiles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowBlocks<TStep>(ref Work w, float* a, float* c, int r0, int r1, int jc, int nc, int pc, int kc,
+        float* bp, float* ap, Start start)
+        where TStep : struct, IStep
+    {
+        for (var ic = r0; ic < r1; ic += MC)
+        {
+            var mc = Math.Min(MC, r1 - ic);
+            PackA(w.TransA, a, w.Lda, ic, mc, pc, kc, w.Alpha, ap);
+            for (var jr = 0; jr < nc; jr += NR)
+            {
+                var nr = Math.Min(NR, nc - jr);
+                var bpanel = bp + ((long)jr * kc);
+                for (var ir = 0; ir < mc; ir += MR)
                 {
-                    var mc = Math.Min(MC, r1 - ic);
-                    PackA(w.TransA, a, w.Lda, ic, mc, pc, kc, w.Alpha, ap);
-                    for (var jr = 0; jr < nc; jr += NR)
+                    var mr = Math.Min(MR, mc - ir);
+                    var tile = c + ((long)(ic + ir) * w.Ldc) + jc + jr;
+                    if (mr == MR && nr == NR)
                     {
-                        var nr = Math.Min(NR, nc - jr);
-                        var bpanel = bp + ((long)jr * kc);
-                        for (var ir = 0; ir < mc; ir += MR)
-                        {
-                            var mr = Math.Min(MR, mc - ir);
-                            var tile = c + ((long)(ic + ir) * w.Ldc) + jc + jr;
-                            if (mr == MR && nr == NR)
-                            {
-                                Kernel<TStep>(ap + ((long)ir * kc), bpanel, kc, tile, w.Ldc, w.Beta, start);
-                            }
-                            else
-                            {
-                                EdgeTile<TStep>(ap + ((long)ir * kc), bpanel, kc, tile, w.Ldc, mr, nr, w.Beta, start);
-                            }
-                        }
+                        Kernel<TStep>(ap + ((long)ir * kc), bpanel, kc, tile, w.Ldc, w.Beta, start);
+                    }
+                    else
+                    {
+                        EdgeTile<TStep>(ap + ((long)ir * kc), bpanel, kc, tile, w.Ldc, mr, nr, w.Beta, start);
                     }
                 }
             }
@@ -179,9 +190,21 @@ internal static unsafe partial class Gemm
         {
             var mr = Math.Min(MR, mc - q);
             var panel = dst + ((long)q * kc);
-            if (trans)
+            if (trans && mr == MR)
             {
-                // op(A)[i, p] = A[p, i]: MR contiguous floats per p.
+                // op(A)[i, p] = A[p, i]: MR = 6 contiguous floats per p, as floats 0-3 and (overlapping) 2-5; reading 8 could
+                // pass the end of A's last row.
+                var va = Vector128.Create(alpha);
+                for (var p = 0; p < kc; p++)
+                {
+                    var src = a + ((long)(p0 + p) * lda) + i0 + q;
+                    var d = panel + (p * MR);
+                    Vector128.Store(Vector128.Load(src) * va, d);
+                    Vector128.Store(Vector128.Load(src + 2) * va, d + 2);
+                }
+            }
+            else if (trans)
+            {
                 for (var p = 0; p < kc; p++)
                 {
                     var src = a + ((long)(p0 + p) * lda) + i0 + q;
@@ -204,7 +227,22 @@ internal static unsafe partial class Gemm
                 var s0 = a + ((long)(i0 + q) * lda) + p0;
                 float* s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
                 var d = panel;
-                for (var p = 0; p < kc; p++, d += MR)
+                var p = 0;
+
+                // Eight p at a time: six rows of 8 floats (two zero rows added) transposed in registers, each p's column
+                // stored as 8 floats whose last 2 the next store overwrites (the scratch has slack for the last one).
+                // Written by hand: packing A costs about 1/n of the multiply-adds per element of C, and the scalar loop
+                // (about one float per cycle) was a visible share when n is a few hundred or less (Linear layers).
+                var va = Vector256.Create(alpha);
+                for (; p + 8 <= kc; p += 8, d += 8 * MR)
+                {
+                    StoreTransposed8(Avx.Multiply(Avx.LoadVector256(s0 + p), va), Avx.Multiply(Avx.LoadVector256(s1 + p), va),
+                        Avx.Multiply(Avx.LoadVector256(s2 + p), va), Avx.Multiply(Avx.LoadVector256(s3 + p), va),
+                        Avx.Multiply(Avx.LoadVector256(s4 + p), va), Avx.Multiply(Avx.LoadVector256(s5 + p), va),
+                        Vector256<float>.Zero, Vector256<float>.Zero, d, MR);
+                }
+
+                for (; p < kc; p++, d += MR)
                 {
                     d[0] = alpha * s0[p];
                     d[1] = alpha * s1[p];
@@ -248,7 +286,33 @@ internal static unsafe partial class Gemm
         {
             var nr = Math.Min(NR, nc - q);
             var panel = dst + ((long)q * kc);
-            if (trans)
+            if (trans && nr == NR)
+            {
+                // op(B)[p, j] = B[j, p]: 8 × 8 blocks of B (8 rows j, 8 consecutive p) transposed in registers, so
+                // each store writes 8 columns of one p (the scalar loop wrote one float per store, 16 streams).
+                var src = b + ((long)(j0 + q) * ldb) + p0;
+                var p = 0;
+                for (; p + 8 <= kc; p += 8)
+                {
+                    for (var h = 0; h < NR; h += 8)
+                    {
+                        var r = src + ((long)h * ldb) + p;
+                        StoreTransposed8(Avx.LoadVector256(r), Avx.LoadVector256(r + ldb), Avx.LoadVector256(r + (2L * ldb)),
+                            Avx.LoadVector256(r + (3L * ldb)), Avx.LoadVector256(r + (4L * ldb)), Avx.LoadVector256(r + (5L * ldb)),
+                            Avx.LoadVector256(r + (6L * ldb)), Avx.LoadVector256(r + (7L * ldb)), panel + (p * NR) + h, NR);
+                    }
+                }
+
+                for (; p < kc; p++)
+                {
+                    var d = panel + (p * NR);
+                    for (var j = 0; j < NR; j++)
+                    {
+                        d[j] = src[((long)j * ldb) + p];
+                    }
+                }
+            }
+            else if (trans)
             {
                 // op(B)[p, j] = B[j, p]: each column of the panel is a contiguous run of B's row j.
                 for (var j = 0; j < NR; j++)
@@ -300,6 +364,42 @@ internal static unsafe partial class Gemm
                 }
             }
         }
+    }
+
+    /// <summary>Stores the transpose of the 8 × 8 block whose rows are <paramref name="r0"/> … <paramref name="r7"/>:
+    /// column j, (r0[j], …, r7[j]), as 8 floats at d + j·stride, for j = 0 … 7 in that order (so with stride 6 each store's
+    /// last 2 floats are overwritten by the next one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTransposed8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* d, int stride)
+    {
+        // (r0[0] r1[0] r0[1] r1[1] | r0[4] r1[4] r0[5] r1[5]) and so on.
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+
+        // u0 = (r0[0] r1[0] r2[0] r3[0] | r0[4] r1[4] r2[4] r3[4]), u4 the same for rows 4 … 7.
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(d + stride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(d + (2 * stride), Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(d + (3 * stride), Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(d + (4 * stride), Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(d + (5 * stride), Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(d + (6 * stride), Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(d + (7 * stride), Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>The (MR, NR) = (6, 16) micro-kernel: 12 Vector256 accumulators start from C (or β·C, or zero), take kc

@@ -140,7 +140,9 @@ internal static unsafe partial class Gemm
                 return;
             }
 
-            // Split one product over its rows, in whole micro-tiles, or over its columns when it is wider than tall.
+            // Split one product over its rows, in whole micro-tiles, or over its columns when it is wider than tall. A row
+            // split on the packed path shares each packed B panel between the threads (SharedRows); a column split packs
+            // disjoint parts of B already (each thread packs the A blocks of its own, which are small when m < n).
             parts = Math.Min(Math.Max(1, maxParts), WorkSplit.Parts(work, MinWorkPerPart));
             w.SplitRows = m >= n;
             w.Tiles = w.SplitRows ? (m + MR - 1) / MR : (n + NR - 1) / NR;
@@ -151,6 +153,10 @@ internal static unsafe partial class Gemm
                 if (parts <= 1)
                 {
                     Product(ref w, t, 0, m, 0, n);
+                }
+                else if (w.SplitRows && TakesPackedPath(ref w))
+                {
+                    SharedRows(&w, parts);
                 }
                 else
                 {
@@ -205,6 +211,13 @@ internal static unsafe partial class Gemm
         public long StrideB;
         public long StrideC;
         public long SmallWork;
+        public float* Panel0;
+        public float* Panel1;
+        public int KBlocks;
+        public int Blocks;
+        public int Units;
+        public int NextUnit;
+        public int DoneUnits;
     }
 
     private static void BatchPart(void* context, int part, int parts)

@@ -172,6 +172,19 @@ public sealed class GemmTests
             }
         }
 
+        // Two threads share each packed B panel: two NC column panels (so the double buffer turns over between column
+        // panels, not only between k blocks), against one thread and against the documented chain.
+        var wide = Problem.Make(rng, false, true, Gemm.NC + 7, Gemm.NC + 3, 2, 1f, 0.5f, pad: 0);
+        foreach (var mode in new[] { GemmMode.Exact, GemmMode.Fast })
+        {
+            var one = (float[])wide.C.Clone();
+            Gemm.Multiply(mode, false, true, wide.M, wide.N, wide.K, 1f, wide.A, wide.Lda, wide.B, wide.Ldb, 0.5f, one, wide.Ldc, maxParts: 1);
+            var two = (float[])wide.C.Clone();
+            Gemm.Multiply(mode, false, true, wide.M, wide.N, wide.K, 1f, wide.A, wide.Lda, wide.B, wide.Ldb, 0.5f, two, wide.Ldc, maxParts: 2);
+            Assert.Equal(one, two);
+            wide.Check(mode, forcePacked: false);
+        }
+
         var batched = new float[2][];
         for (var parts = 1; parts <= 2; parts++)
         {
