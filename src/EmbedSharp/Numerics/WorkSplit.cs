@@ -114,7 +114,8 @@ internal static unsafe class WorkSplit
         }
     }
 
-    /// <summary>A background thread that helps one batch at a time (its mailbox holds at most one).</summary>
+    /// <summary>A background thread that helps one batch at a time; its mailbox holds at most one more, posted while it
+    /// finishes the last.</summary>
     private sealed class Worker
     {
         private readonly SemaphoreSlim _signal = new(0);
@@ -145,10 +146,12 @@ internal static unsafe class WorkSplit
             {
                 SpinForWork();
                 _signal.Wait(); // one Wait per Post: returns at once when the spin already saw the batch
-                var batch = Volatile.Read(ref _mailbox)!;
+
+                // Empty the mailbox before helping, not after: the caller returns as soon as the last part is counted
+                // and often posts its next kernel at once, which would find a full mailbox and run without this worker.
+                var batch = Interlocked.Exchange(ref _mailbox, null)!;
                 batch.Participate();
                 Interlocked.Decrement(ref batch.Active);
-                Volatile.Write(ref _mailbox, null);
             }
         }
 
