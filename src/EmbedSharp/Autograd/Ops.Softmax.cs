@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using EmbedSharp.Numerics;
 
@@ -127,9 +128,7 @@ public static partial class Ops
                 var dx = gx.Slice(r * size, size);
                 if (log)
                 {
-                    var s = LaneSum(gr);
-                    ExpD(yr, dx);
-                    TensorPrimitives.FusedMultiplyAdd(dx, -s, gr, dx);
+                    LogSoftmaxBackwardRow(yr, gr, LaneSum(gr), dx);
                 }
                 else
                 {
@@ -230,20 +229,145 @@ public static partial class Ops
     /// vectorised kernels call) far more often than <c>TensorPrimitives.Exp</c> on floats does (measured on the goldens:
     /// 57 of 60 softmax outputs bit-equal against 18 of 60). <paramref name="x"/> and <paramref name="y"/> may be the
     /// same span.</summary>
-    /// <remarks>Vectorised in blocks: widen to double, <c>TensorPrimitives.Exp</c> on doubles, round to float. For every
-    /// one of the 2³² float inputs this gives the same bits as the scalar <c>(float)Math.Exp(x)</c> it replaced
-    /// (checked exhaustively by <c>EmbedSharp.Bench expd-exhaustive</c>; NaN stays NaN), at a fraction of the time.</remarks>
+    /// <remarks>Every value goes through <see cref="ExpD(Vector256{float})"/> (the tail padded into one vector), so
+    /// each element's bits do not depend on its position. For every one of the 2³² float inputs this gives the same
+    /// bits as the scalar <c>(float)Math.Exp(x)</c> (checked exhaustively by <c>EmbedSharp.Bench expd-exhaustive</c>;
+    /// NaN stays NaN), at a fraction of the time.</remarks>
     internal static void ExpD(ReadOnlySpan<float> x, Span<float> y)
     {
-        const int Block = 256;
-        Span<double> wide = stackalloc double[Block];
-        for (var i = 0; i < x.Length; i += Block)
+        var n = x.Length;
+        var full = n - (n % Lanes);
+        for (var i = 0; i < full; i += Lanes)
         {
-            var n = Math.Min(Block, x.Length - i);
-            var d = wide[..n];
-            TensorPrimitives.ConvertChecked(x.Slice(i, n), d); // float → double is exact
-            TensorPrimitives.Exp(d, d);
-            TensorPrimitives.ConvertTruncating(d, y.Slice(i, n)); // double → float rounds to nearest, as the cast
+            ExpD(Vector256.Create(x.Slice(i, Lanes))).CopyTo(y.Slice(i, Lanes));
+        }
+
+        if (full < n)
+        {
+            Span<float> pad = stackalloc float[Lanes];
+            pad.Clear();
+            x[full..].CopyTo(pad);
+            ExpD(Vector256.Create(pad)).CopyTo(pad);
+            pad[..(n - full)].CopyTo(y[full..]);
+        }
+    }
+
+    /// <summary>eˣ of eight floats through double precision, rounded once (<see cref="ExpD(ReadOnlySpan{float}, Span{float})"/>):
+    /// widened exactly to two vectors of doubles, <c>Vector256.Exp</c> on each, narrowed with round-to-nearest as the
+    /// scalar cast. Written with the vector API rather than <c>TensorPrimitives.ConvertChecked</c>, which converts
+    /// float to double one element at a time and cost more than the exponential itself.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> ExpD(Vector256<float> x)
+    {
+        var (lower, upper) = Vector256.Widen(x);
+        return Vector256.Narrow(Vector256.Exp(lower), Vector256.Exp(upper));
+    }
+
+    /// <summary>eˣ of one value by the same vector path (<see cref="ExpD(Vector256{float})"/>), for the odd element a
+    /// kernel treats apart.</summary>
+    internal static float ExpD(float x) => ExpD(Vector256.Create(x)).ToScalar();
+
+    /// <summary>Σ exp(xᵢ − shift) in <see cref="LaneSum"/>'s order, each exponential as <see cref="ExpD(Vector256{float})"/>;
+    /// the exponentials are also stored into <paramref name="e"/> unless it is empty. One pass over x: softmax's
+    /// max-subtracted exponentials and their sum (and log_softmax's sum without storing them).</summary>
+    private static float ExpSum(ReadOnlySpan<float> x, float shift, Span<float> e)
+    {
+        var n = x.Length;
+        var store = !e.IsEmpty;
+        var s = Vector256.Create(shift);
+        Span<float> lane = stackalloc float[Lanes];
+        if (n < Lanes)
+        {
+            lane.Clear();
+            x.CopyTo(lane);
+            (ExpD(Vector256.Create(lane) - s)).CopyTo(lane);
+            if (store)
+            {
+                lane[..n].CopyTo(e);
+            }
+
+            return LaneSum(lane[..n]);
+        }
+
+        var full = n - (n % Lanes);
+        var acc = ExpD(Vector256.Create(x[..Lanes]) - s);
+        if (store)
+        {
+            acc.CopyTo(e);
+        }
+
+        for (var i = Lanes; i < full; i += Lanes)
+        {
+            var v = ExpD(Vector256.Create(x.Slice(i, Lanes)) - s);
+            if (store)
+            {
+                v.CopyTo(e.Slice(i, Lanes));
+            }
+
+            acc += v; // lane l adds the values at positions ≡ l (mod 8) in order, as LaneSum
+        }
+
+        acc.CopyTo(lane);
+        if (full < n)
+        {
+            Span<float> pad = stackalloc float[Lanes];
+            pad.Clear();
+            x[full..].CopyTo(pad);
+            (ExpD(Vector256.Create(pad) - s)).CopyTo(pad);
+            for (var i = 0; i < n - full; i++)
+            {
+                lane[i] += pad[i];
+            }
+
+            if (store)
+            {
+                pad[..(n - full)].CopyTo(e[full..]);
+            }
+        }
+
+        float h0 = lane[0] + lane[4], h1 = lane[1] + lane[5], h2 = lane[2] + lane[6], h3 = lane[3] + lane[7];
+        return (h0 + h2) + (h1 + h3);
+    }
+
+    /// <summary>y = (x − shift) − logSum, the two subtractions rounded apart (log_softmax's last step).</summary>
+    private static void SubtractTwice(ReadOnlySpan<float> x, float shift, float logSum, Span<float> y)
+    {
+        var n = x.Length;
+        var full = n - (n % Lanes);
+        Vector256<float> s = Vector256.Create(shift), l = Vector256.Create(logSum);
+        for (var i = 0; i < full; i += Lanes)
+        {
+            ((Vector256.Create(x.Slice(i, Lanes)) - s) - l).CopyTo(y.Slice(i, Lanes));
+        }
+
+        for (var i = full; i < n; i++)
+        {
+            y[i] = (x[i] - shift) - logSum;
+        }
+    }
+
+    /// <summary>log_softmax's backward over one row, dx = fma(exp(y), −s, g), s the row's sum of g; <paramref name="dx"/>
+    /// may be the same span as <paramref name="y"/> (each element is read before it is written).</summary>
+    internal static void LogSoftmaxBackwardRow(ReadOnlySpan<float> y, ReadOnlySpan<float> g, float s, Span<float> dx)
+    {
+        var n = y.Length;
+        var full = n - (n % Lanes);
+        var ns = Vector256.Create(-s);
+        for (var i = 0; i < full; i += Lanes)
+        {
+            Vector256.FusedMultiplyAdd(ExpD(Vector256.Create(y.Slice(i, Lanes))), ns, Vector256.Create(g.Slice(i, Lanes))).CopyTo(dx.Slice(i, Lanes));
+        }
+
+        if (full < n)
+        {
+            Span<float> pad = stackalloc float[Lanes];
+            pad.Clear();
+            y[full..].CopyTo(pad);
+            ExpD(Vector256.Create(pad)).CopyTo(pad);
+            for (var i = full; i < n; i++)
+            {
+                dx[i] = MathF.FusedMultiplyAdd(pad[i - full], -s, g[i]);
+            }
         }
     }
 
@@ -258,17 +382,15 @@ public static partial class Ops
     private static void SoftmaxRow(ReadOnlySpan<float> x, Span<float> y, bool log)
     {
         var max = TensorPrimitives.Max(x);
-        TensorPrimitives.Subtract(x, max, y);
-        ExpD(y, y);
-        var sum = LaneSum(y);
         if (log)
         {
-            var logSum = (float)Math.Log(sum);
-            TensorPrimitives.Subtract(x, max, y);
-            TensorPrimitives.Subtract(y, logSum, y);
+            // the exponentials are only summed: no store, then one pass for (x − max) − log s
+            var logSum = (float)Math.Log(ExpSum(x, max, []));
+            SubtractTwice(x, max, logSum, y);
         }
         else
         {
+            var sum = ExpSum(x, max, y);
             TensorPrimitives.Multiply(y, 1f / sum, y);
         }
     }
