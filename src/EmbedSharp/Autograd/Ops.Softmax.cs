@@ -379,6 +379,42 @@ public static partial class Ops
         }
     }
 
+    /// <summary>log_softmax's backward over a row whose gradient is +0 everywhere but <paramref name="value"/> at
+    /// <paramref name="target"/> (no exception when <paramref name="target"/> is −1): cross-entropy's row. The row's
+    /// <see cref="LaneSum"/> is then value + 0 (−0 becomes +0), or the value alone in a row of one, and
+    /// dx = fma(exp(y), −s, 0) off the target, fma(exp(y), −s, value) on it: the bits of
+    /// <see cref="LogSoftmaxBackwardRow"/> over the formed row, without forming it. <paramref name="dx"/> may be the
+    /// same span as <paramref name="y"/>.</summary>
+    internal static void LogSoftmaxBackwardOneHot(ReadOnlySpan<float> y, int target, float value, Span<float> dx)
+    {
+        var n = y.Length;
+        var s = (n == 1 || value != 0f) ? value : 0f;
+        var yt = target >= 0 ? y[target] : 0f; // read before the row is overwritten
+        var full = n - (n % Lanes);
+        var ns = Vector256.Create(-s);
+        for (var i = 0; i < full; i += Lanes)
+        {
+            Vector256.FusedMultiplyAdd(ExpD(Vector256.Create(y.Slice(i, Lanes))), ns, Vector256<float>.Zero).CopyTo(dx.Slice(i, Lanes));
+        }
+
+        if (full < n)
+        {
+            Span<float> pad = stackalloc float[Lanes];
+            pad.Clear();
+            y[full..].CopyTo(pad);
+            ExpD(Vector256.Create(pad)).CopyTo(pad);
+            for (var i = full; i < n; i++)
+            {
+                dx[i] = MathF.FusedMultiplyAdd(pad[i - full], -s, 0f);
+            }
+        }
+
+        if (target >= 0)
+        {
+            dx[target] = MathF.FusedMultiplyAdd(ExpD(yt), -s, value);
+        }
+    }
+
     private static void SoftmaxRow(ReadOnlySpan<float> x, Span<float> y, bool log)
     {
         var max = TensorPrimitives.Max(x);
