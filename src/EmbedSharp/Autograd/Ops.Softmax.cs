@@ -233,6 +233,7 @@ public static partial class Ops
     /// each element's bits do not depend on its position. For every one of the 2³² float inputs this gives the same
     /// bits as the scalar <c>(float)Math.Exp(x)</c> (checked exhaustively by <c>EmbedSharp.Bench expd-exhaustive</c>;
     /// NaN stays NaN), at a fraction of the time.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ExpD(ReadOnlySpan<float> x, Span<float> y)
     {
         var n = x.Length;
@@ -265,11 +266,13 @@ public static partial class Ops
 
     /// <summary>eˣ of one value by the same vector path (<see cref="ExpD(Vector256{float})"/>), for the odd element a
     /// kernel treats apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float ExpD(float x) => ExpD(Vector256.Create(x)).ToScalar();
 
     /// <summary>Σ exp(xᵢ − shift) in <see cref="LaneSum"/>'s order, each exponential as <see cref="ExpD(Vector256{float})"/>;
     /// the exponentials are also stored into <paramref name="e"/> unless it is empty. One pass over x: softmax's
     /// max-subtracted exponentials and their sum (and log_softmax's sum without storing them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float ExpSum(ReadOnlySpan<float> x, float shift, Span<float> e)
     {
         var n = x.Length;
@@ -330,6 +333,7 @@ public static partial class Ops
     }
 
     /// <summary>y = (x − shift) − logSum, the two subtractions rounded apart (log_softmax's last step).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SubtractTwice(ReadOnlySpan<float> x, float shift, float logSum, Span<float> y)
     {
         var n = x.Length;
@@ -348,6 +352,7 @@ public static partial class Ops
 
     /// <summary>log_softmax's backward over one row, dx = fma(exp(y), −s, g), s the row's sum of g; <paramref name="dx"/>
     /// may be the same span as <paramref name="y"/> (each element is read before it is written).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void LogSoftmaxBackwardRow(ReadOnlySpan<float> y, ReadOnlySpan<float> g, float s, Span<float> dx)
     {
         var n = y.Length;
@@ -385,6 +390,7 @@ public static partial class Ops
     /// dx = fma(exp(y), −s, 0) off the target, fma(exp(y), −s, value) on it: the bits of
     /// <see cref="LogSoftmaxBackwardRow"/> over the formed row, without forming it. <paramref name="dx"/> may be the
     /// same span as <paramref name="y"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void LogSoftmaxBackwardOneHot(ReadOnlySpan<float> y, int target, float value, Span<float> dx)
     {
         var n = y.Length;
@@ -415,6 +421,7 @@ public static partial class Ops
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SoftmaxRow(ReadOnlySpan<float> x, Span<float> y, bool log)
     {
         var max = TensorPrimitives.Max(x);
