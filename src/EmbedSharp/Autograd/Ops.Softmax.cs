@@ -50,9 +50,14 @@ public static partial class Ops
 
         if (dim == input.Rank - 1 || input.Rank == 0)
         {
-            for (var r = 0; r < outer; r++)
+            // rows are independent and each is computed whole by one thread: the split cannot change a bit
+            unsafe
             {
-                SoftmaxRow(x.Slice(r * size, size), y.Slice(r * size, size), log);
+                fixed (float* px = x, py = y)
+                {
+                    var work = new RowsWork { X = px, Y = py, Rows = outer, Size = size, Log = log };
+                    WorkSplit.Run(&SoftmaxRowsPart, &work, WorkSplit.Parts((long)outer * size, MinRowElementsPerPart));
+                }
             }
 
             return;
@@ -421,10 +426,72 @@ public static partial class Ops
         }
     }
 
+    /// <summary>Elements per part below which a row-parallel kernel stays on one thread (about 0.1 ms of exponentials).</summary>
+    internal const long MinRowElementsPerPart = 1L << 15;
+
+    private unsafe struct RowsWork
+    {
+        public float* X;
+        public float* Y;
+        public int Rows;
+        public int Size;
+        public bool Log;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void SoftmaxRowsPart(void* context, int part, int parts)
+    {
+        ref var w = ref Unsafe.AsRef<RowsWork>(context);
+        var (start, end) = WorkSplit.Range(w.Rows, part, parts);
+        for (var r = start; r < end; r++)
+        {
+            SoftmaxRow(new ReadOnlySpan<float>(w.X + (r * w.Size), w.Size), new Span<float>(w.Y + (r * w.Size), w.Size), w.Log);
+        }
+    }
+
+    /// <summary>max of a row with torch.max's result: the vector maximum (vmaxps) when no value is NaN and the maximum
+    /// is not zero; otherwise (NaN, or ±0 where the sign of the answer depends on IEEE's ordering of −0 and +0)
+    /// <c>TensorPrimitives.Max</c>, whose value the rest of the row's arithmetic used before. Written by hand because
+    /// TensorPrimitives.Max orders NaN and signed zeros on every vector and took as long as the exponentials.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float RowMax(ReadOnlySpan<float> x)
+    {
+        var n = x.Length;
+        if (n < 2 * Lanes)
+        {
+            return TensorPrimitives.Max(x);
+        }
+
+        var full = n - (n % Lanes);
+        var acc = Vector256.Create(x[..Lanes]);
+        var ordered = Vector256.Equals(acc, acc);
+        for (var i = Lanes; i < full; i += Lanes)
+        {
+            var v = Vector256.Create(x.Slice(i, Lanes));
+            acc = Vector256.MaxNative(acc, v);
+            ordered &= Vector256.Equals(v, v);
+        }
+
+        var m = acc[0];
+        for (var l = 1; l < Lanes; l++)
+        {
+            m = acc[l] > m ? acc[l] : m;
+        }
+
+        var clean = ordered.ExtractMostSignificantBits() == 0xFFu;
+        for (var i = full; i < n; i++)
+        {
+            clean &= !float.IsNaN(x[i]);
+            m = x[i] > m ? x[i] : m;
+        }
+
+        return clean && m != 0f ? m : TensorPrimitives.Max(x);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SoftmaxRow(ReadOnlySpan<float> x, Span<float> y, bool log)
     {
-        var max = TensorPrimitives.Max(x);
+        var max = RowMax(x);
         if (log)
         {
             // the exponentials are only summed: no store, then one pass for (x − max) − log s

@@ -17,7 +17,7 @@ public sealed class FusedCrossEntropyTests
     public static TheoryData<int[], long, double, Reduction> Cases()
     {
         var data = new TheoryData<int[], long, double, Reduction>();
-        int[][] shapes = [[6, 1], [5, 3], [4, 8], [7, 13], [3, 4000], [3, 5, 4], [2, 7, 2, 3], [2, 1, 3], [4, 9, 1]];
+        int[][] shapes = [[6, 1], [5, 3], [4, 8], [7, 13], [3, 4000], [17, 4000], [3, 5, 4], [2, 7, 2, 3], [2, 1, 3], [4, 9, 1]];
         foreach (var shape in shapes)
         {
             foreach (var reduction in new[] { Reduction.None, Reduction.Mean, Reduction.Sum })
@@ -118,14 +118,44 @@ public sealed class FusedCrossEntropyTests
     {
         var rng = new Random(width);
         long[] shape = [3, width];
-        var logits = RandomLogits(rng, shape);
+        CheckRows(RandomLogits(rng, shape), RandomLogits(rng, shape));
+    }
+
+    /// <summary>Rows whose maximum is −0 or +0 (IEEE orders −0 below +0), or that hold NaN or ±∞, as the fast row
+    /// maximum hands them to TensorPrimitives.Max.</summary>
+    [Fact]
+    public void Rows_with_signed_zero_maxima_nan_and_infinities_match_the_scalar_reference()
+    {
+        const int Width = 21;
+        var rng = new Random(11);
+        var logits = RandomLogits(rng, [6, Width]);
+        var l = logits.AsSpan();
+        for (var i = 0; i < Width; i++)
+        {
+            l[i] = -Math.Abs(l[i]) - 1f; // row 0: all negative but −0 and +0
+            l[Width + i] = -Math.Abs(l[Width + i]) - 1f; // row 1: all negative but −0
+        }
+
+        l[3] = -0f;
+        l[17] = 0f;
+        l[Width + 18] = -0f;
+        l[(2 * Width) + 19] = float.NaN; // row 2: a NaN in the tail
+        l[(3 * Width) + 4] = float.NaN; // row 3: a NaN in a full vector
+        l[(4 * Width) + 9] = float.PositiveInfinity;
+        l[(5 * Width) + 2] = float.NegativeInfinity;
+        CheckRows(logits, RandomLogits(rng, [6, Width]));
+    }
+
+    private static void CheckRows(FloatTensor logits, FloatTensor upstream)
+    {
+        var rows = (int)logits.Shape[0];
+        var width = (int)logits.Shape[1];
         var x = new Variable(Copy(logits), requiresGrad: true);
         var y = Ops.LogSoftmax(x, -1);
-        var upstream = RandomLogits(rng, shape);
         y.Backward(upstream);
         var p = Ops.Softmax(new Variable(Copy(logits)), -1);
         ReadOnlySpan<float> xs = logits.AsSpan(), g = upstream.AsSpan();
-        for (var r = 0; r < 3; r++)
+        for (var r = 0; r < rows; r++)
         {
             var row = xs.Slice(r * width, width);
             var max = float.NegativeInfinity;

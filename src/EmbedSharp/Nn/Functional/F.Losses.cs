@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using EmbedSharp.Autograd;
 using EmbedSharp.Numerics;
 
@@ -398,12 +399,15 @@ public static partial class F
             var dx = gx.AsSpan();
             if (_rank == 2 && !_smoothing)
             {
-                for (var r = 0; r < n; r++)
+                // rows are independent and each is computed whole by one thread: the split cannot change a bit
+                unsafe
                 {
-                    var target = t[r];
-                    var counted = target != _ignore;
-                    var value = counted ? -Upstream(g, r).Nll : 0f;
-                    Ops.LogSoftmaxBackwardOneHot(y.Slice(r * c, c), counted ? (int)target : -1, value, dx.Slice(r * c, c));
+                    fixed (float* py = y, pdx = dx, pg = g)
+                    fixed (long* pt = t)
+                    {
+                        var work = new OneHotWork { Y = py, Dx = pdx, G = pg, Targets = pt, Rows = n, Classes = c, Ignore = _ignore, Reduction = _reduction, Count = _count };
+                        WorkSplit.Run(&OneHotRowsPart, &work, WorkSplit.Parts((long)n * c, Ops.MinRowElementsPerPart));
+                    }
                 }
             }
             else if (c > 0)
@@ -415,6 +419,40 @@ public static partial class F
         }
 
         private protected override void ReleaseSaved() => _logp = null;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static unsafe void OneHotRowsPart(void* context, int part, int parts)
+        {
+            ref var w = ref Unsafe.AsRef<OneHotWork>(context);
+            var (start, end) = WorkSplit.Range(w.Rows, part, parts);
+            var c = w.Classes;
+            for (var r = start; r < end; r++)
+            {
+                var target = w.Targets[r];
+                var value = 0f;
+                if (target != w.Ignore)
+                {
+                    // nll's upstream gradient, as its node formed it
+                    var raw = w.Reduction == Reduction.None ? w.G[r] : w.G[0];
+                    value = -(w.Reduction == Reduction.Mean ? raw / w.Count : raw);
+                }
+
+                Ops.LogSoftmaxBackwardOneHot(new ReadOnlySpan<float>(w.Y + (r * c), c), target != w.Ignore ? (int)target : -1, value, new Span<float>(w.Dx + (r * c), c));
+            }
+        }
+
+        private unsafe struct OneHotWork
+        {
+            public float* Y;
+            public float* Dx;
+            public float* G;
+            public long* Targets;
+            public int Rows;
+            public int Classes;
+            public long Ignore;
+            public Reduction Reduction;
+            public long Count;
+        }
 
         /// <summary>The general case: each sample's gradient of the log-probabilities formed in a scratch block as the
         /// composition formed it, then log_softmax's backward over it (the last-dimension order on (N, C), the
