@@ -234,105 +234,129 @@ public static partial class Ops
     /// vectorised kernels call) far more often than <c>TensorPrimitives.Exp</c> on floats does (measured on the goldens:
     /// 57 of 60 softmax outputs bit-equal against 18 of 60). <paramref name="x"/> and <paramref name="y"/> may be the
     /// same span.</summary>
-    /// <remarks>Every value goes through <see cref="ExpD(Vector256{float})"/> (the tail padded into one vector), so
-    /// each element's bits do not depend on its position. For every one of the 2³² float inputs this gives the same
-    /// bits as the scalar <c>(float)Math.Exp(x)</c> (checked exhaustively by <c>EmbedSharp.Bench expd-exhaustive</c>;
-    /// NaN stays NaN), at a fraction of the time.</remarks>
+    /// <remarks>Vectorised in blocks (<see cref="ExpDBlock"/>): widen to double, <c>TensorPrimitives.Exp</c> on doubles,
+    /// round to float. For every one of the 2³² float inputs this gives the same bits as the scalar
+    /// <c>(float)Math.Exp(x)</c> (checked exhaustively by <c>EmbedSharp.Bench expd-exhaustive</c>; NaN stays NaN), at a
+    /// fraction of the time.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ExpD(ReadOnlySpan<float> x, Span<float> y)
     {
+        Span<double> wide = stackalloc double[ExpBlock];
+        for (var i = 0; i < x.Length; i += ExpBlock)
+        {
+            var n = Math.Min(ExpBlock, x.Length - i);
+            ExpDBlock(x.Slice(i, n), y.Slice(i, n), wide);
+        }
+    }
+
+    /// <summary>eˣ of one value, the scalar form <see cref="ExpD(ReadOnlySpan{float}, Span{float})"/> equals on every
+    /// input.</summary>
+    internal static float ExpD(float x) => (float)Math.Exp(x);
+
+    /// <summary>Values per block of the double-precision exponential (a stack buffer of doubles).</summary>
+    private const int ExpBlock = 256;
+
+    /// <summary>eˣ through double of at most <see cref="ExpBlock"/> values (<paramref name="y"/> may be
+    /// <paramref name="x"/>): widened exactly with <c>Vector256.Widen</c>, <c>TensorPrimitives.Exp</c> on the doubles,
+    /// narrowed with round-to-nearest as the scalar cast. The conversions are written by hand because
+    /// <c>TensorPrimitives.ConvertChecked</c> converts float to double one element at a time; the exponential stays
+    /// TensorPrimitives' because <c>Vector256.Exp</c>, with the same bits, runs for its first few dozen calls as
+    /// unoptimised generic code, several times slower.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ExpDBlock(ReadOnlySpan<float> x, Span<float> y, Span<double> wide)
+    {
         var n = x.Length;
+        var d = wide[..n];
         var full = n - (n % Lanes);
         for (var i = 0; i < full; i += Lanes)
         {
-            ExpD(Vector256.Create(x.Slice(i, Lanes))).CopyTo(y.Slice(i, Lanes));
+            var (lower, upper) = Vector256.Widen(Vector256.Create(x.Slice(i, Lanes)));
+            lower.CopyTo(d.Slice(i, Lanes / 2));
+            upper.CopyTo(d.Slice(i + (Lanes / 2), Lanes / 2));
         }
 
-        if (full < n)
+        for (var i = full; i < n; i++)
         {
-            Span<float> pad = stackalloc float[Lanes];
-            pad.Clear();
-            x[full..].CopyTo(pad);
-            ExpD(Vector256.Create(pad)).CopyTo(pad);
-            pad[..(n - full)].CopyTo(y[full..]);
+            d[i] = x[i];
+        }
+
+        TensorPrimitives.Exp(d, d);
+        for (var i = 0; i < full; i += Lanes)
+        {
+            Vector256.Narrow(Vector256.Create<double>(d.Slice(i, Lanes / 2)), Vector256.Create<double>(d.Slice(i + (Lanes / 2), Lanes / 2))).CopyTo(y.Slice(i, Lanes));
+        }
+
+        for (var i = full; i < n; i++)
+        {
+            y[i] = (float)d[i];
         }
     }
 
-    /// <summary>eˣ of eight floats through double precision, rounded once (<see cref="ExpD(ReadOnlySpan{float}, Span{float})"/>):
-    /// widened exactly to two vectors of doubles, <c>Vector256.Exp</c> on each, narrowed with round-to-nearest as the
-    /// scalar cast. Written with the vector API rather than <c>TensorPrimitives.ConvertChecked</c>, which converts
-    /// float to double one element at a time and cost more than the exponential itself.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> ExpD(Vector256<float> x)
-    {
-        var (lower, upper) = Vector256.Widen(x);
-        return Vector256.Narrow(Vector256.Exp(lower), Vector256.Exp(upper));
-    }
-
-    /// <summary>eˣ of one value by the same vector path (<see cref="ExpD(Vector256{float})"/>), for the odd element a
-    /// kernel treats apart.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static float ExpD(float x) => ExpD(Vector256.Create(x)).ToScalar();
-
-    /// <summary>Σ exp(xᵢ − shift) in <see cref="LaneSum"/>'s order, each exponential as <see cref="ExpD(Vector256{float})"/>;
-    /// the exponentials are also stored into <paramref name="e"/> unless it is empty. One pass over x: softmax's
-    /// max-subtracted exponentials and their sum (and log_softmax's sum without storing them).</summary>
+    /// <summary>Σ exp(xᵢ − shift) in <see cref="LaneSum"/>'s order, each exponential as
+    /// <see cref="ExpD(ReadOnlySpan{float}, Span{float})"/>; the exponentials are also stored into <paramref name="e"/>
+    /// unless it is empty. One pass over x: softmax's max-subtracted exponentials and their sum (and log_softmax's sum
+    /// without storing them).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float ExpSum(ReadOnlySpan<float> x, float shift, Span<float> e)
     {
         var n = x.Length;
         var store = !e.IsEmpty;
-        var s = Vector256.Create(shift);
-        Span<float> lane = stackalloc float[Lanes];
+        Span<double> wide = stackalloc double[ExpBlock];
+        Span<float> block = stackalloc float[ExpBlock];
         if (n < Lanes)
         {
-            lane.Clear();
-            x.CopyTo(lane);
-            (ExpD(Vector256.Create(lane) - s)).CopyTo(lane);
+            var few = block[..n];
+            TensorPrimitives.Subtract(x, shift, few);
+            ExpDBlock(few, few, wide);
             if (store)
             {
-                lane[..n].CopyTo(e);
+                few.CopyTo(e);
             }
 
-            return LaneSum(lane[..n]);
+            return LaneSum(few);
         }
 
+        // lane l adds the values at positions ≡ l (mod 8) in order (blocks are whole vectors but the last), as LaneSum
         var full = n - (n % Lanes);
-        var acc = ExpD(Vector256.Create(x[..Lanes]) - s);
-        if (store)
+        var acc = Vector256<float>.Zero;
+        Span<float> lane = stackalloc float[Lanes];
+        for (var b = 0; b < n; b += ExpBlock)
         {
-            acc.CopyTo(e);
-        }
-
-        for (var i = Lanes; i < full; i += Lanes)
-        {
-            var v = ExpD(Vector256.Create(x.Slice(i, Lanes)) - s);
+            var m = Math.Min(ExpBlock, n - b);
+            var values = block[..m];
+            TensorPrimitives.Subtract(x.Slice(b, m), shift, values);
+            ExpDBlock(values, values, wide);
             if (store)
             {
-                v.CopyTo(e.Slice(i, Lanes));
+                values.CopyTo(e.Slice(b, m));
             }
 
-            acc += v; // lane l adds the values at positions ≡ l (mod 8) in order, as LaneSum
+            var vectors = Math.Min(m, full - b);
+            var i = 0;
+            if (b == 0)
+            {
+                acc = Vector256.Create(values[..Lanes]);
+                i = Lanes;
+            }
+
+            for (; i < vectors; i += Lanes)
+            {
+                acc += Vector256.Create(values.Slice(i, Lanes));
+            }
+
+            if (vectors < m)
+            {
+                acc.CopyTo(lane);
+                for (var j = vectors; j < m; j++)
+                {
+                    lane[j - vectors] += values[j];
+                }
+
+                acc = Vector256.Create<float>(lane);
+            }
         }
 
         acc.CopyTo(lane);
-        if (full < n)
-        {
-            Span<float> pad = stackalloc float[Lanes];
-            pad.Clear();
-            x[full..].CopyTo(pad);
-            (ExpD(Vector256.Create(pad) - s)).CopyTo(pad);
-            for (var i = 0; i < n - full; i++)
-            {
-                lane[i] += pad[i];
-            }
-
-            if (store)
-            {
-                pad[..(n - full)].CopyTo(e[full..]);
-            }
-        }
-
         float h0 = lane[0] + lane[4], h1 = lane[1] + lane[5], h2 = lane[2] + lane[6], h3 = lane[3] + lane[7];
         return (h0 + h2) + (h1 + h3);
     }
@@ -356,36 +380,18 @@ public static partial class Ops
     }
 
     /// <summary>log_softmax's backward over one row, dx = fma(exp(y), −s, g), s the row's sum of g; <paramref name="dx"/>
-    /// may be the same span as <paramref name="y"/> (each element is read before it is written).</summary>
+    /// may be the same span as <paramref name="y"/> (each block is read before it is written).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void LogSoftmaxBackwardRow(ReadOnlySpan<float> y, ReadOnlySpan<float> g, float s, Span<float> dx)
     {
-        var n = y.Length;
-        var full = n - (n % Lanes);
-        var ns = Vector256.Create(-s);
-        for (var i = 0; i < full; i += Lanes)
+        Span<double> wide = stackalloc double[ExpBlock];
+        Span<float> e = stackalloc float[ExpBlock];
+        for (var b = 0; b < y.Length; b += ExpBlock)
         {
-            Vector256.FusedMultiplyAdd(ExpD(Vector256.Create(y.Slice(i, Lanes))), ns, Vector256.Create(g.Slice(i, Lanes))).CopyTo(dx.Slice(i, Lanes));
-        }
-
-        if (full < n)
-        {
-            Span<float> pad = stackalloc float[Lanes];
-            pad.Clear();
-            y[full..].CopyTo(pad);
-            ExpD(Vector256.Create(pad)).CopyTo(pad);
-            for (var i = full; i < n; i++)
-            {
-                dx[i] = MathF.FusedMultiplyAdd(pad[i - full], -s, g[i]);
-            }
-        }
-    }
-
-    private static void LogD(Span<float> v)
-    {
-        for (var i = 0; i < v.Length; i++)
-        {
-            v[i] = (float)Math.Log(v[i]);
+            var m = Math.Min(ExpBlock, y.Length - b);
+            var values = e[..m];
+            ExpDBlock(y.Slice(b, m), values, wide);
+            TensorPrimitives.FusedMultiplyAdd(values, -s, g.Slice(b, m), dx.Slice(b, m));
         }
     }
 
@@ -401,28 +407,38 @@ public static partial class Ops
         var n = y.Length;
         var s = (n == 1 || value != 0f) ? value : 0f;
         var yt = target >= 0 ? y[target] : 0f; // read before the row is overwritten
-        var full = n - (n % Lanes);
         var ns = Vector256.Create(-s);
-        for (var i = 0; i < full; i += Lanes)
+        Span<double> wide = stackalloc double[ExpBlock];
+        Span<float> e = stackalloc float[ExpBlock];
+        for (var b = 0; b < n; b += ExpBlock)
         {
-            Vector256.FusedMultiplyAdd(ExpD(Vector256.Create(y.Slice(i, Lanes))), ns, Vector256<float>.Zero).CopyTo(dx.Slice(i, Lanes));
-        }
-
-        if (full < n)
-        {
-            Span<float> pad = stackalloc float[Lanes];
-            pad.Clear();
-            y[full..].CopyTo(pad);
-            ExpD(Vector256.Create(pad)).CopyTo(pad);
-            for (var i = full; i < n; i++)
+            var m = Math.Min(ExpBlock, n - b);
+            var values = e[..m];
+            ExpDBlock(y.Slice(b, m), values, wide);
+            var d = dx.Slice(b, m);
+            var full = m - (m % Lanes);
+            for (var i = 0; i < full; i += Lanes)
             {
-                dx[i] = MathF.FusedMultiplyAdd(pad[i - full], -s, 0f);
+                Vector256.FusedMultiplyAdd(Vector256.Create(values.Slice(i, Lanes)), ns, Vector256<float>.Zero).CopyTo(d.Slice(i, Lanes));
+            }
+
+            for (var i = full; i < m; i++)
+            {
+                d[i] = MathF.FusedMultiplyAdd(values[i], -s, 0f);
             }
         }
 
         if (target >= 0)
         {
             dx[target] = MathF.FusedMultiplyAdd(ExpD(yt), -s, value);
+        }
+    }
+
+    private static void LogD(Span<float> v)
+    {
+        for (var i = 0; i < v.Length; i++)
+        {
+            v[i] = (float)Math.Log(v[i]);
         }
     }
 
