@@ -102,11 +102,11 @@ public static partial class Ops
         return result ^ (x & Vector256.Create(-0f));
     }
 
-    // GELU kernels. The exact form is written with Vector256 by hand (rather than TensorPrimitives calls per step) so
-    // one pass computes the whole formula with torch's operation order; the tail is padded into one vector so that every
-    // element, wherever it sits, goes through the same lane formula. The tanh form keeps libm's tanh (see
-    // GeluTanhInner) and works in stack blocks.
-    private const int GeluBlock = 256;
+    // Exact GELU kernels, written with Vector256 by hand (rather than TensorPrimitives calls per step) so one pass
+    // computes the whole formula with torch's operation order; the tail is padded into one vector so that every element,
+    // wherever it sits, goes through the same lane formula. The tanh form stays the scalar libm loop: TensorPrimitives.Tanh
+    // differs from MathF.Tanh by an ulp on about half of all inputs, and near saturation (|x| ≈ 5) an ulp of t moves the
+    // derivative's 1 − t² by about 1e-6, outside the parity tolerance.
 
     /// <summary>y = (x·0.5)·(1 + erf(x·√½)).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -165,68 +165,6 @@ public static partial class Ops
         return cdf + (v * pdf);
     }
 
-    /// <summary>tanh(√(2/π)·(x + 0.044715·((x·x)·x))) into <paramref name="u"/>. The tanh stays libm's (MathF.Tanh):
-    /// TensorPrimitives.Tanh differs from it by an ulp on about half of all inputs, and near saturation (|x| ≈ 5) an
-    /// ulp of t moves the derivative's 1 − t² by about 1e-6, outside the parity tolerance.</summary>
-    private static ReadOnlySpan<float> GeluTanhInner(ReadOnlySpan<float> v, Span<float> u)
-    {
-        var beta = (float)(Sqrt2 * TwoOverSqrtPi * 0.5);
-        var kappa = 0.044715f;
-        for (var i = 0; i < v.Length; i++)
-        {
-            var cube = v[i] * v[i] * v[i];
-            u[i] = MathF.Tanh(beta * (v[i] + (kappa * cube)));
-        }
-
-        return u[..v.Length];
-    }
-
-    /// <summary>y = (0.5·x)·(1 + tanh u).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GeluTanhForward(ReadOnlySpan<float> v, Span<float> y)
-    {
-        Span<float> u = stackalloc float[GeluBlock];
-        for (var b = 0; b < v.Length; b += GeluBlock)
-        {
-            var m = Math.Min(GeluBlock, v.Length - b);
-            var x = v.Slice(b, m);
-            var t = GeluTanhInner(x, u);
-            var o = y.Slice(b, m);
-            for (var i = 0; i < m; i++)
-            {
-                o[i] = 0.5f * x[i] * (1f + t[i]);
-            }
-        }
-    }
-
-    /// <summary>r = g·(0.5·(1 + t) + ((0.5·x)·(1 − t²))·(√(2/π)·(1 + (3·0.044715)·x²))), t = tanh u.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GeluTanhBackward(ReadOnlySpan<float> v, ReadOnlySpan<float> g, Span<float> r)
-    {
-        var kBeta = (float)(Sqrt2 * TwoOverSqrtPi * 0.5);
-        var kappa = 0.044715f;
-        Span<float> u = stackalloc float[GeluBlock];
-        for (var b = 0; b < v.Length; b += GeluBlock)
-        {
-            var m = Math.Min(GeluBlock, v.Length - b);
-            var x = v.Slice(b, m);
-            var t = GeluTanhInner(x, u);
-            var gb = g.Slice(b, m);
-            var o = r.Slice(b, m);
-            for (var i = 0; i < m; i++)
-            {
-                var x2 = x[i] * x[i];
-                var left = 0.5f * x[i];
-                var right = 1f + t[i];
-                var leftDerivative = 0.5f * right;
-                var tanhDerivative = 1f - (t[i] * t[i]);
-                var innerDerivative = kBeta * (1f + (3f * kappa * x2));
-                var rightDerivative = left * tanhDerivative * innerDerivative;
-                o[i] = gb[i] * (leftDerivative + rightDerivative);
-            }
-        }
-    }
-
     /// <summary>x^e with torch's special cases (pow_tensor_scalar).</summary>
     private static float PowScalar(float x, float e) => e switch
     {
@@ -282,7 +220,15 @@ public static partial class Ops
                 GeluForward(v, y);
                 break;
             case ElementKind.GeluTanh:
-                GeluTanhForward(v, y);
+                var beta = (float)(Sqrt2 * TwoOverSqrtPi * 0.5);
+                var kappa = 0.044715f;
+                for (var i = 0; i < y.Length; i++)
+                {
+                    var cube = v[i] * v[i] * v[i];
+                    var inner = beta * (v[i] + (kappa * cube));
+                    y[i] = 0.5f * v[i] * (1f + MathF.Tanh(inner));
+                }
+
                 break;
             case ElementKind.Silu:
                 for (var i = 0; i < y.Length; i++)
@@ -393,7 +339,22 @@ public static partial class Ops
                     GeluBackward(v, g, r);
                     break;
                 case ElementKind.GeluTanh:
-                    GeluTanhBackward(v, g, r);
+                    var kBeta = (float)(Sqrt2 * TwoOverSqrtPi * 0.5);
+                    var kappa = 0.044715f;
+                    for (var i = 0; i < r.Length; i++)
+                    {
+                        var x2 = v[i] * v[i];
+                        var cube = x2 * v[i];
+                        var t = MathF.Tanh(kBeta * (v[i] + (kappa * cube)));
+                        var left = 0.5f * v[i];
+                        var right = 1f + t;
+                        var leftDerivative = 0.5f * right;
+                        var tanhDerivative = 1f - (t * t);
+                        var innerDerivative = kBeta * (1f + (3f * kappa * x2));
+                        var rightDerivative = left * tanhDerivative * innerDerivative;
+                        r[i] = g[i] * (leftDerivative + rightDerivative);
+                    }
+
                     break;
                 case ElementKind.Silu:
                     for (var i = 0; i < r.Length; i++)
