@@ -86,6 +86,17 @@ internal static class GradientBuffers
         }
     }
 
+    /// <summary>Makes storage from <see cref="RentSaved"/> a gradient the engine owns: a node whose saved buffer becomes its
+    /// returned gradient (it wrote the gradient over what it saved) hands it on, and the engine recycles it when its
+    /// consumers are done. Ignored outside a run or for storage this pool did not make.</summary>
+    public static void AdoptSaved(FloatTensor tensor)
+    {
+        if (t_pool is { Active: true } pool && tensor.StorageArray is { } array)
+        {
+            pool.Adopt(array);
+        }
+    }
+
     /// <summary>Starts a run on this thread; false (and pooling stays off) when one is already running here.</summary>
     internal static bool Begin()
     {
@@ -215,6 +226,15 @@ internal static class GradientBuffers
             else
             {
                 _meta.Remove(array);
+            }
+        }
+
+        /// <summary>Counts a saved buffer as an engine-owned gradient (no holder yet).</summary>
+        public void Adopt(float[] array)
+        {
+            if (_meta.ContainsKey(array) && !Owners.ContainsKey(array))
+            {
+                Owners[array] = 0;
             }
         }
 

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using EmbedSharp.Autograd;
 using EmbedSharp.Numerics;
 
@@ -44,19 +47,29 @@ public static partial class F
             }
         }
 
-        var logp = Ops.LogSoftmax(logits, 1);
-        var nllData = NllNode.Forward(logp.Data, targets, ignoreIndex, reduction, smoothing: false, out var count);
-        var nll = Tracks(logp) ? NllNode.Record(nllData, logp, targets, ignoreIndex, reduction, smoothing: false, count) : new Variable(nllData);
-        if (labelSmoothing == 0)
+        // One node for the whole loss (torch composes log_softmax and nll_loss): its backward forms d logits directly,
+        // with the same float operations the composition performed, instead of a one-hot gradient of the
+        // log-probabilities and a second full-size gradient after log_softmax's backward.
+        var logp = GradientBuffers.RentSaved(shape); // every element written; seen only by the node (pooled storage)
+        Ops.SoftmaxForward(logits.Data, logp, 1, log: true);
+        var output = Nll.Forward(logp, targets, ignoreIndex, reduction, smoothing: false, out var count);
+        var keep = (float)(1 - labelSmoothing);
+        var spread = (float)(labelSmoothing / classes);
+        if (labelSmoothing != 0)
         {
-            return nll;
+            // (1 − ε)·nll + ε/C·smooth, each product rounded before the sum (torch: mul, mul, add)
+            var smooth = Nll.Forward(logp, targets, ignoreIndex, reduction, smoothing: true, out _);
+            var o = output.AsSpan();
+            ReadOnlySpan<float> sm = smooth.AsSpan();
+            for (var i = 0; i < o.Length; i++)
+            {
+                o[i] = (o[i] * keep) + (sm[i] * spread);
+            }
         }
 
-        var smoothData = NllNode.Forward(logp.Data, targets, ignoreIndex, reduction, smoothing: true, out _);
-        var smooth = Tracks(logp) ? NllNode.Record(smoothData, logp, targets, ignoreIndex, reduction, smoothing: true, count) : new Variable(smoothData);
-        var a = Ops.Mul(nll, Scalar((float)(1 - labelSmoothing)));
-        var b = Ops.Mul(smooth, Scalar((float)(labelSmoothing / classes)));
-        return Ops.Add(a, b);
+        return Tracks(logits)
+            ? new Variable(output, new CrossEntropyNode(logits, logp, targets, ignoreIndex, reduction, labelSmoothing != 0, keep, spread, count))
+: NotTracked(output, logp);
     }
 
     /// <summary>Mean squared error: ℓ = (x − y)², reduced. torch: <c>F.mse_loss(input, target, reduction)</c>.
@@ -139,6 +152,13 @@ public static partial class F
 
     private static bool Tracks(Variable v) => Ops.Tracks(v.RequiresGrad);
 
+    /// <summary>The untracked result; the log-probabilities no node keeps go back to the pool.</summary>
+    private static Variable NotTracked(FloatTensor output, FloatTensor logp)
+    {
+        GradientBuffers.ReturnSaved(logp);
+        return new Variable(output);
+    }
+
     private static Variable Scalar(float value) => new(FloatTensor.FromArray([value]));
 
     private static void CheckReduction(Reduction reduction)
@@ -214,32 +234,9 @@ public static partial class F
     /// <summary>nll_loss over log-probabilities (N, C, d…), or (smoothing) the masked −Σ_c log p term of label
     /// smoothing, with torch 1.13's reductions: nll's Mean/Sum is its 8-level cascade sum over the targets in order;
     /// the smoothing term sums classes and then samples in torch.sum's order.</summary>
-    private sealed class NllNode : Node
+    private static class Nll
     {
         private const int CascadeLevels = 8;
-        private readonly IndexTensor _targets;
-        private readonly long _ignore;
-        private readonly Reduction _reduction;
-        private readonly bool _smoothing;
-        private readonly long _count;
-        private readonly long[] _shape;
-
-        private NllNode(Variable logp, IndexTensor targets, long ignore, Reduction reduction, bool smoothing, long count)
-            : base(logp)
-        {
-            _targets = targets;
-            _ignore = ignore;
-            _reduction = reduction;
-            _smoothing = smoothing;
-            _count = count;
-            _shape = [.. logp.Shape];
-        }
-
-        public override string Name => !_smoothing ? (_shape.Length == 2 ? "NllLossBackward0" : "NllLoss2DBackward0")
-            : _reduction switch { Reduction.Mean => "DivBackward0", Reduction.Sum => "SumBackward0", _ => "MaskedFillBackward0" };
-
-        public static Variable Record(FloatTensor data, Variable logp, IndexTensor targets, long ignore, Reduction reduction, bool smoothing, long count) =>
-            new(data, new NllNode(logp, targets, ignore, reduction, smoothing, count));
 
         public static FloatTensor Forward(FloatTensor logp, IndexTensor targets, long ignore, Reduction reduction, bool smoothing, out long count)
         {
@@ -342,45 +339,7 @@ public static partial class F
             return scalar;
         }
 
-        internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
-        {
-            var (n, c, inner) = Sizes(_shape);
-            var gi = new FloatTensor(_shape);
-            var d = gi.AsSpan();
-            ReadOnlySpan<float> g = gradOutput.AsSpan();
-            var t = _targets.AsSpan();
-            for (var linear = 0; linear < n * inner; linear++)
-            {
-                var target = t[linear];
-                if (target == _ignore)
-                {
-                    continue;
-                }
-
-                var upstream = _reduction switch
-                {
-                    Reduction.None => g[linear],
-                    Reduction.Mean => g[0] / _count,
-                    _ => g[0],
-                };
-                int b = linear / inner, i = linear % inner;
-                if (_smoothing)
-                {
-                    for (var k = 0; k < c; k++)
-                    {
-                        d[(((b * c) + k) * inner) + i] = -upstream;
-                    }
-                }
-                else
-                {
-                    d[(int)((((b * c) + target) * inner) + i)] = -upstream;
-                }
-            }
-
-            gradInputs[0] = gi;
-        }
-
-        private static (int N, int C, int Inner) Sizes(ReadOnlySpan<long> shape)
+        internal static (int N, int C, int Inner) Sizes(ReadOnlySpan<long> shape)
         {
             long inner = 1;
             foreach (var s in shape[2..])
@@ -400,6 +359,194 @@ public static partial class F
             }
 
             return r;
+        }
+    }
+
+    /// <summary>cross_entropy over class indices as one node. Backward: the gradient nll_loss (and the smoothing term)
+    /// would hand to log_softmax, g_c = −u_s + (c = target ? −u_n : 0) per counted position (u the upstream gradient
+    /// through the scaling, divided by the count for Mean), goes through log_softmax's backward
+    /// dx = fma(exp(logp), −Σ_c g_c, g) in its order, so the bits are the composition's. Without smoothing, on (N, C),
+    /// the row holds one nonzero and its sum is that value, so no row of g is formed. When the engine drops the saved
+    /// log-probabilities after this backward, d logits overwrite them in place.</summary>
+    private sealed class CrossEntropyNode : Node
+    {
+        private readonly IndexTensor _targets;
+        private readonly long _ignore;
+        private readonly Reduction _reduction;
+        private readonly bool _smoothing;
+        private readonly float _keep;
+        private readonly float _spread;
+        private readonly long _count;
+        private readonly int _rank;
+        private FloatTensor? _logp;
+
+        public CrossEntropyNode(Variable logits, FloatTensor logp, IndexTensor targets, long ignore, Reduction reduction, bool smoothing, float keep, float spread, long count)
+            : base(logits)
+        {
+            _logp = logp;
+            _targets = targets;
+            _ignore = ignore;
+            _reduction = reduction;
+            _smoothing = smoothing;
+            _keep = keep;
+            _spread = spread;
+            _count = count;
+            _rank = logp.Rank;
+        }
+
+        public override string Name => _smoothing ? "AddBackward0" : (_rank == 2 ? "NllLossBackward0" : "NllLoss2DBackward0");
+
+        internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
+        {
+            var logp = _logp ?? throw new InvalidOperationException($"{Name}: saved tensors were released.");
+            var gx = ReleasedAfterBackward ? logp : NewGradientUninitialized(logp.Shape);
+            if (ReleasedAfterBackward)
+            {
+                GradientBuffers.AdoptSaved(logp); // the engine recycles it once the gradient is used
+            }
+            var (n, c, inner) = Nll.Sizes(logp.Shape);
+            ReadOnlySpan<float> g = gradOutput.AsSpan(), y = logp.AsSpan();
+            var t = _targets.AsSpan();
+            var dx = gx.AsSpan();
+            if (_rank == 2 && !_smoothing)
+            {
+                // rows are independent and each is computed whole by one thread: the split cannot change a bit
+                unsafe
+                {
+                    fixed (float* py = y, pdx = dx, pg = g)
+                    fixed (long* pt = t)
+                    {
+                        var work = new OneHotWork { Y = py, Dx = pdx, G = pg, Targets = pt, Rows = n, Classes = c, Ignore = _ignore, Reduction = _reduction, Count = _count };
+                        WorkSplit.Run(&OneHotRowsPart, &work, WorkSplit.Parts((long)n * c, Ops.MinRowElementsPerPart));
+                    }
+                }
+            }
+            else if (c > 0)
+            {
+                BackwardFormed(g, y, t, dx, n, c, inner);
+            }
+
+            gradInputs[0] = gx;
+        }
+
+        private protected override void ReleaseSaved() => _logp = null;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static unsafe void OneHotRowsPart(void* context, int part, int parts)
+        {
+            ref var w = ref Unsafe.AsRef<OneHotWork>(context);
+            var (start, end) = WorkSplit.Range(w.Rows, part, parts);
+            var c = w.Classes;
+            for (var r = start; r < end; r++)
+            {
+                var target = w.Targets[r];
+                var value = 0f;
+                if (target != w.Ignore)
+                {
+                    // nll's upstream gradient, as its node formed it
+                    var raw = w.Reduction == Reduction.None ? w.G[r] : w.G[0];
+                    value = -(w.Reduction == Reduction.Mean ? raw / w.Count : raw);
+                }
+
+                Ops.LogSoftmaxBackwardOneHot(new ReadOnlySpan<float>(w.Y + (r * c), c), target != w.Ignore ? (int)target : -1, value, new Span<float>(w.Dx + (r * c), c));
+            }
+        }
+
+        private unsafe struct OneHotWork
+        {
+            public float* Y;
+            public float* Dx;
+            public float* G;
+            public long* Targets;
+            public int Rows;
+            public int Classes;
+            public long Ignore;
+            public Reduction Reduction;
+            public long Count;
+        }
+
+        /// <summary>The general case: each sample's gradient of the log-probabilities formed in a scratch block as the
+        /// composition formed it, then log_softmax's backward over it (the last-dimension order on (N, C), the
+        /// in-order sum along the classes otherwise).</summary>
+        private void BackwardFormed(ReadOnlySpan<float> g, ReadOnlySpan<float> y, ReadOnlySpan<long> t, Span<float> dx, int n, int c, int inner)
+        {
+            var block = c * inner;
+            var scratch = ArrayPool<float>.Shared.Rent(block + inner);
+            try
+            {
+                var grad = scratch.AsSpan(0, block);
+                var sum = scratch.AsSpan(block, inner);
+                for (var b = 0; b < n; b++)
+                {
+                    grad.Clear();
+                    for (var i = 0; i < inner; i++)
+                    {
+                        var linear = (b * inner) + i;
+                        var target = t[linear];
+                        if (target == _ignore)
+                        {
+                            continue;
+                        }
+
+                        var (un, us) = Upstream(g, linear);
+                        if (_smoothing)
+                        {
+                            // the smoothing term's gradient arrives first; the engine adds nll's (0 off the target)
+                            var off = -us + 0f;
+                            for (var k = 0; k < c; k++)
+                            {
+                                grad[(k * inner) + i] = off;
+                            }
+
+                            grad[(int)((target * inner) + i)] = -us + -un;
+                        }
+                        else
+                        {
+                            grad[(int)((target * inner) + i)] = -un;
+                        }
+                    }
+
+                    var yb = y.Slice(b * block, block);
+                    var db = dx.Slice(b * block, block);
+                    if (_rank == 2)
+                    {
+                        Ops.LogSoftmaxBackwardRow(yb, grad, Ops.LaneSum(grad), db);
+                        continue;
+                    }
+
+                    sum.Clear();
+                    for (var k = 0; k < c; k++)
+                    {
+                        TensorPrimitives.Add(sum, grad.Slice(k * inner, inner), sum);
+                    }
+
+                    for (var k = 0; k < c; k++)
+                    {
+                        var d = db.Slice(k * inner, inner);
+                        Ops.ExpD(yb.Slice(k * inner, inner), d); // d may be the same memory as y: read before written
+                        TensorPrimitives.Negate(d, d);
+                        TensorPrimitives.FusedMultiplyAdd(d, sum, grad.Slice(k * inner, inner), d);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(scratch);
+            }
+        }
+
+        /// <summary>The upstream gradient of position <paramref name="linear"/> as nll's node (and the smoothing
+        /// term's) received it: through the scaling by 1 − ε and ε/C when smoothing, divided by the count for Mean.</summary>
+        private (float Nll, float Smooth) Upstream(ReadOnlySpan<float> g, int linear)
+        {
+            var raw = _reduction == Reduction.None ? g[linear] : g[0];
+            if (!_smoothing)
+            {
+                return (_reduction == Reduction.Mean ? raw / _count : raw, 0f);
+            }
+
+            float gn = raw * _keep, gs = raw * _spread;
+            return _reduction == Reduction.Mean ? (gn / _count, gs / _count) : (gn, gs);
         }
     }
 
@@ -423,7 +570,7 @@ public static partial class F
                     continue;
                 }
 
-                var grad = new FloatTensor(_x!.Shape);
+                var grad = NewGradient(_x!.Shape);
                 var r = grad.AsSpan();
                 for (var i = 0; i < r.Length; i++)
                 {
@@ -452,7 +599,7 @@ public static partial class F
         {
             var x = _x ?? throw new InvalidOperationException($"{Name}: saved tensors were released.");
             ReadOnlySpan<float> xs = x.AsSpan(), ys = target.AsSpan(), g = gradOutput.AsSpan();
-            var grad = new FloatTensor(x.Shape);
+            var grad = NewGradient(x.Shape);
             var r = grad.AsSpan();
             for (var i = 0; i < r.Length; i++)
             {
