@@ -13,17 +13,7 @@ public sealed class GradientBuffersTests
 {
     private const int Rows = 64, Cols = 96; // 6,144 elements: above the pooling threshold
 
-    private static Variable Random(Generator g, bool requiresGrad, params long[] shape)
-    {
-        var t = new FloatTensor(shape);
-        var s = t.AsSpan();
-        for (var i = 0; i < s.Length; i++)
-        {
-            s[i] = (float)((g.NextDouble() * 2) - 1);
-        }
-
-        return new Variable(t, requiresGrad);
-    }
+    private static Variable Random(Generator g, bool requiresGrad, params long[] shape) => TestVariables.Uniform(g, requiresGrad, shape);
 
     [Theory]
     [InlineData(4096)]

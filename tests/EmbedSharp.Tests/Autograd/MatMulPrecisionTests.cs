@@ -1,7 +1,6 @@
 using EmbedSharp.Autograd;
 using EmbedSharp.Nn;
 using EmbedSharp.Nn.Functional;
-using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 
 namespace EmbedSharp.Tests.Autograd;
@@ -10,18 +9,7 @@ namespace EmbedSharp.Tests.Autograd;
 /// (F.Linear, Ops.MatMul, attention, on worker threads too), close to the reference bits but not equal to them.</summary>
 public sealed class MatMulPrecisionTests
 {
-    private static Variable Random(int seed, bool requiresGrad, params long[] shape)
-    {
-        var g = new Generator((ulong)seed);
-        var t = new FloatTensor(shape);
-        var s = t.AsSpan();
-        for (var i = 0; i < s.Length; i++)
-        {
-            s[i] = (float)((g.NextDouble() * 2) - 1);
-        }
-
-        return new Variable(t, requiresGrad);
-    }
+    private static Variable Random(int seed, bool requiresGrad, params long[] shape) => TestVariables.Uniform(new Generator((ulong)seed), requiresGrad, shape);
 
     [Fact]
     public void The_scope_nests_and_belongs_to_its_thread()
