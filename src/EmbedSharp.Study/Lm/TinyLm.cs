@@ -29,8 +29,11 @@ public enum PositionKind
 /// <param name="Layers">Decoder blocks.</param>
 /// <param name="Context">Longest sequence.</param>
 /// <param name="Position">The positional encoding.</param>
+/// <param name="ScaleEmbedding">Multiply the token embedding by √DModel before the positions are added, as the original
+/// Transformer and PyTorch's "Language Modeling with nn.Transformer" tutorial do (<c>self.encoder(src) *
+/// math.sqrt(self.d_model)</c>), so that small token rows are not drowned by the positions.</param>
 public sealed record TinyLmConfig(int Vocab, int DModel = 64, int Heads = 4, int Ffn = 256, int Layers = 2, int Context = 64,
-    PositionKind Position = PositionKind.Sinusoidal);
+    PositionKind Position = PositionKind.Sinusoidal, bool ScaleEmbedding = false);
 
 /// <summary>
 /// The small decoder-only language model of the study: token embedding (initialised by the scheme under test) plus the
@@ -100,6 +103,11 @@ public sealed class TinyLm : Module
     {
         ArgumentNullException.ThrowIfNull(ids);
         var h = Tok.Forward(ids);
+        if (Config.ScaleEmbedding)
+        {
+            h = Ops.Mul(h, (float)Math.Sqrt(Config.DModel));
+        }
+
         h = Pos?.Forward(h) ?? _sinusoidal?.Forward(h) ?? h;
         foreach (var block in Blocks)
         {

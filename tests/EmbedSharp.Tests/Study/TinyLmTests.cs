@@ -43,6 +43,26 @@ public sealed class TinyLmTests
     }
 
     [Fact]
+    public void Scaling_the_embedding_multiplies_the_token_rows_by_the_root_of_the_width()
+    {
+        var (ids, vocab) = Characters();
+        var window = new IndexTensor([.. ids.Take(17).Select(i => (long)i)], 1, 17);
+        var plain = new TinyLm(Small(vocab, PositionKind.None) with { Layers = 0 }, InitSpec.Normal(0, 1), new Generator(1));
+        var scaled = new TinyLm(Small(vocab, PositionKind.None) with { Layers = 0, ScaleEmbedding = true }, InitSpec.Normal(0, 1), new Generator(1));
+        Assert.Equal(plain.Tok.Weight.Data.ToArray(), scaled.Tok.Weight.Data.ToArray());
+
+        // With no blocks the logits are LayerNorm(h)·Eᵀ; LayerNorm removes a common scale up to its ε, so the two agree closely
+        // but not exactly: the √d factor reached the normalisation.
+        var a = plain.Forward(TinyLm.Shift(window).Inputs).Data.ToArray();
+        var b = scaled.Forward(TinyLm.Shift(window).Inputs).Data.ToArray();
+        Assert.NotEqual(a, b);
+        for (var i = 0; i < a.Length; i++)
+        {
+            Assert.True(Math.Abs(a[i] - b[i]) <= 1e-3 * Math.Max(1, Math.Abs(a[i])), $"{i}: {a[i]} vs {b[i]}");
+        }
+    }
+
+    [Fact]
     public void A_run_is_a_function_of_its_seeds()
     {
         var (ids, vocab) = Characters();
