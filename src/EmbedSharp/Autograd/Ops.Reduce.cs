@@ -459,9 +459,10 @@ public static partial class Ops
             var mu = mean.AsSpan();
             TorchSum.Reduce(data.AsSpan(), shape, reduced, keepDim: true, mu);
             System.Numerics.Tensors.TensorPrimitives.Divide(mu, (float)count, mu);
-            var centered = Broadcast.Apply<SubOp>(data, mean, shape); // x − mean
+            var centered = Broadcast.Apply<SubOp>(data, mean, shape, gradient: true); // x − mean, then the gradient in place
             var result = centered.AsSpan();
-            var g = Expand(gradOutput, shape, reduced, 1f).AsSpan();
+            var expanded = Expand(gradOutput, shape, reduced, 1f);
+            var g = expanded.AsSpan();
             if (all && dof <= 0)
             {
                 // torch: grad * (x − mean) * inf.
@@ -479,6 +480,7 @@ public static partial class Ops
                 }
             }
 
+            GradientBuffers.DropIfUnheld(expanded); // a temporary: back to the pool now
             gradInputs[0] = centered;
         }
 
