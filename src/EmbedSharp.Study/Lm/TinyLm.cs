@@ -19,6 +19,10 @@ public enum PositionKind
 
     /// <summary>A learned table of positions added to the token embedding (GPT-2).</summary>
     Learned,
+
+    /// <summary>Rotary position embedding inside every attention layer: queries and keys rotated by their position
+    /// (RoFormer, LLaMA); nothing is added to the token embedding.</summary>
+    Rotary,
 }
 
 /// <summary>The shape of a <see cref="TinyLm"/>.</summary>
@@ -46,9 +50,10 @@ public sealed class TinyLm : Module
     private readonly SinusoidalPositionalEncoding? _sinusoidal;
 
     /// <summary>Builds the model; the token table is filled by <paramref name="tokenInit"/> from <paramref name="g"/>, or
-    /// taken from <paramref name="pretrained"/> (shape (Vocab, DModel)) when given.</summary>
+    /// taken from <paramref name="pretrained"/> (shape (Vocab, DModel)) when given. A learned position table is drawn as
+    /// <c>nn.Embedding</c> does (N(0, 1)) and then, when <paramref name="positionInit"/> is given, refilled by it.</summary>
     /// <exception cref="ArgumentException">The pretrained table's shape does not fit the config.</exception>
-    public TinyLm(TinyLmConfig config, InitSpec tokenInit, Generator g, FloatTensor? pretrained = null)
+    public TinyLm(TinyLmConfig config, InitSpec tokenInit, Generator g, FloatTensor? pretrained = null, InitSpec? positionInit = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenInit);
@@ -72,6 +77,7 @@ public sealed class TinyLm : Module
         if (config.Position == PositionKind.Learned)
         {
             Pos = RegisterModule("pos", new LearnedPositionalEmbedding(config.Context, config.DModel, g));
+            positionInit?.Apply(Pos.Weight.Data, g);
         }
         else if (config.Position == PositionKind.Sinusoidal)
         {
@@ -81,6 +87,16 @@ public sealed class TinyLm : Module
         Blocks = RegisterModule("blocks", new ModuleList<DecoderOnlyBlock>(Enumerable.Range(0, config.Layers)
             .Select(_ => new DecoderOnlyBlock(config.DModel, config.Heads, config.Ffn, g))));
         Lnf = RegisterModule("lnf", new LayerNorm(config.DModel));
+        if (config.Position == PositionKind.Rotary)
+        {
+            // One table per model, filled for every position now, so concurrent models never share a growing cache.
+            var rope = new RotaryEmbedding(config.DModel / config.Heads);
+            rope.EnsureCapacity(config.Context);
+            foreach (var block in Blocks)
+            {
+                block.Attn.Rotary = rope;
+            }
+        }
     }
 
     /// <summary>The model's shape.</summary>

@@ -1,6 +1,7 @@
 using EmbedSharp.Autograd;
 using EmbedSharp.Initialization;
 using EmbedSharp.Nn.Functional;
+using EmbedSharp.Nn.Positional;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 
@@ -21,6 +22,7 @@ namespace EmbedSharp.Nn;
 public sealed class MultiheadAttention : Module
 {
     private readonly Generator? _dropoutGenerator;
+    private RotaryEmbedding? _rotary;
 
     /// <summary>Creates the layer and initialises it from <paramref name="generator"/> in PyTorch's order: the output
     /// projection as <c>nn.Linear</c> (weight, then bias), then <c>xavier_uniform_</c> of <c>in_proj_weight</c>; both
@@ -77,6 +79,29 @@ public sealed class MultiheadAttention : Module
     /// the composed ops; the values are the same (tests compare both).</summary>
     internal bool FusedSelfAttentionEnabled { get; set; } = true;
 
+    /// <summary>
+    /// Rotary position embedding (RoPE) applied to every head's queries and keys after the in-projection and before the
+    /// scores, positions 0…L−1 of query and key sequence: q_m ↦ R(m)·q_m, k_n ↦ R(n)·k_n, so that the score of (m, n)
+    /// depends on the positions only through m − n (RoFormer; LLaMA, GPT-NeoX). Null by default, as torch's
+    /// <c>nn.MultiheadAttention</c>, which has none. With it set, self-attention runs as the composed ops rather than the
+    /// fused node. Its <see cref="RotaryEmbedding.HeadDim"/> must be EmbedDim / NumHeads; it should be one instance per
+    /// model (its table grows on first use of a new position, which is not thread-safe).
+    /// </summary>
+    /// <exception cref="ArgumentException">The rotary head width is not EmbedDim / NumHeads.</exception>
+    public RotaryEmbedding? Rotary
+    {
+        get => _rotary;
+        set
+        {
+            if (value is not null && value.HeadDim != EmbedDim / NumHeads)
+            {
+                throw new ArgumentException($"MultiheadAttention: the rotary embedding rotates heads of width {value.HeadDim}, but this attention's heads are {EmbedDim / NumHeads} wide (E = {EmbedDim}, {NumHeads} heads).", nameof(value));
+            }
+
+            _rotary = value;
+        }
+    }
+
     /// <summary>Self-attention: <c>Forward(x, x, x, …)</c>.</summary>
     public Variable Forward(Variable x, IndexTensor? attnMask = null, IndexTensor? keyPaddingMask = null) =>
         Forward(x, x, x, attnMask, keyPaddingMask);
@@ -101,7 +126,7 @@ public sealed class MultiheadAttention : Module
         Variable q;
         Variable k;
         Variable v;
-        if (self && FusedSelfAttentionEnabled && !(Dropout > 0 && Training))
+        if (self && FusedSelfAttentionEnabled && _rotary is null && !(Dropout > 0 && Training))
         {
             // One node for split, heads, scores, softmax and the weighted sum (same values, none of their copies). The
             // projections still see the tokens sequence first, as torch's do: their weight gradients sum over the
@@ -145,6 +170,12 @@ public sealed class MultiheadAttention : Module
         q = Ops.Transpose(Ops.Reshape(q, tgtLen, bsz * heads, headDim), 0, 1);
         k = Ops.Transpose(Ops.Reshape(k, srcLen, bsz * heads, headDim), 0, 1);
         v = Ops.Transpose(Ops.Reshape(v, srcLen, bsz * heads, headDim), 0, 1);
+        if (_rotary is { } rope)
+        {
+            q = rope.Forward(q);
+            k = rope.Forward(k);
+        }
+
         var mask = BuildMask(attnMask, keyPaddingMask, (int)bsz, heads, (int)tgtLen, (int)srcLen);
         var scaled = Ops.Div(q, (float)Math.Sqrt(headDim));
         var scores = mask is null ? Ops.MatMul(scaled, k, transposeA: false, transposeB: true) : AttentionScores.Baddbmm(mask, scaled, k);

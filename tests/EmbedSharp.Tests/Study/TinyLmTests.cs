@@ -27,6 +27,7 @@ public sealed class TinyLmTests
     [InlineData(PositionKind.None)]
     [InlineData(PositionKind.Sinusoidal)]
     [InlineData(PositionKind.Learned)]
+    [InlineData(PositionKind.Rotary)]
     public void Training_lowers_the_validation_loss_far_below_chance(PositionKind position)
     {
         var (ids, vocab) = Characters();
@@ -40,6 +41,19 @@ public sealed class TinyLmTests
         var chance = Math.Log(vocab);
         Assert.True(curve[^1].ValidationLoss < 0.85 * chance, $"final validation loss {curve[^1].ValidationLoss:F3}, chance {chance:F3}");
         Assert.True(curve[^1].ValidationLoss < curve[0].ValidationLoss, string.Join(", ", curve.Select(p => $"{p.Step}: {p.TrainLoss:F3}/{p.ValidationLoss:F3}")));
+    }
+
+    [Fact]
+    public void Rotary_positions_sit_in_every_attention_layer_and_a_position_init_refills_the_learned_table()
+    {
+        var rope = new TinyLm(Small(10, PositionKind.Rotary) with { Layers = 2 }, InitSpec.Normal(0, 1), new Generator(1));
+        Assert.Null(rope.Pos);
+        Assert.All(rope.Blocks, b => Assert.Equal(16, b.Attn.Rotary!.HeadDim));
+        Assert.Same(rope.Blocks[0].Attn.Rotary, rope.Blocks[1].Attn.Rotary);
+        Assert.True(rope.Blocks[0].Attn.Rotary!.CachedPositions >= 16);
+        var learned = new TinyLm(Small(10, PositionKind.Learned), InitSpec.Normal(0, 1), new Generator(1), positionInit: InitSpec.Uniform(-0.01, 0.01));
+        Assert.All(learned.Pos!.Weight.Data.ToArray(), v => Assert.InRange(v, -0.01f, 0.01f));
+        Assert.All(new TinyLm(Small(10, PositionKind.None), InitSpec.Zeros, new Generator(1)).Blocks, b => Assert.Null(b.Attn.Rotary));
     }
 
     [Fact]
