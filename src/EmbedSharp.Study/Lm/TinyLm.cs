@@ -51,9 +51,14 @@ public sealed class TinyLm : Module
 
     /// <summary>Builds the model; the token table is filled by <paramref name="tokenInit"/> from <paramref name="g"/>, or
     /// taken from <paramref name="pretrained"/> (shape (Vocab, DModel)) when given. A learned position table is drawn as
-    /// <c>nn.Embedding</c> does (N(0, 1)) and then, when <paramref name="positionInit"/> is given, refilled by it.</summary>
+    /// <c>nn.Embedding</c> does (N(0, 1)) and then, when <paramref name="positionInit"/> is given, refilled by it. The
+    /// draws of <paramref name="tokenInit"/> and <paramref name="positionInit"/> come from
+    /// <paramref name="embeddingGenerator"/> when given (then every other layer's initial weights do not depend on
+    /// the embedding schemes: arms that differ only in them share the rest of the model), otherwise from
+    /// <paramref name="g"/>.</summary>
     /// <exception cref="ArgumentException">The pretrained table's shape does not fit the config.</exception>
-    public TinyLm(TinyLmConfig config, InitSpec tokenInit, Generator g, FloatTensor? pretrained = null, InitSpec? positionInit = null)
+    public TinyLm(TinyLmConfig config, InitSpec tokenInit, Generator g, FloatTensor? pretrained = null, InitSpec? positionInit = null,
+        Generator? embeddingGenerator = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenInit);
@@ -71,13 +76,13 @@ public sealed class TinyLm : Module
         }
         else
         {
-            tokenInit.Apply(Tok.Weight.Data, g);
+            tokenInit.Apply(Tok.Weight.Data, embeddingGenerator ?? g);
         }
 
         if (config.Position == PositionKind.Learned)
         {
             Pos = RegisterModule("pos", new LearnedPositionalEmbedding(config.Context, config.DModel, g));
-            positionInit?.Apply(Pos.Weight.Data, g);
+            positionInit?.Apply(Pos.Weight.Data, embeddingGenerator ?? g);
         }
         else if (config.Position == PositionKind.Sinusoidal)
         {
