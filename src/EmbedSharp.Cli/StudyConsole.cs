@@ -127,7 +127,7 @@ internal static class StudyConsole
         console.WriteLine(FormattableString.Invariant($"Report: {reportPath}  ({elapsed.TotalSeconds:0} s; results.json and results.csv beside it)"));
     }
 
-    private static IAnsiConsole OutConsole()
+    internal static IAnsiConsole OutConsole()
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         if (Console.IsOutputRedirected)
@@ -139,7 +139,7 @@ internal static class StudyConsole
         return console;
     }
 
-    private static IAnsiConsole ErrorConsole()
+    internal static IAnsiConsole ErrorConsole()
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         if (Console.IsErrorRedirected)
@@ -151,7 +151,7 @@ internal static class StudyConsole
     }
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
     }

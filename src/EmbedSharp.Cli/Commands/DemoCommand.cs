@@ -5,12 +5,14 @@ using EmbedSharp.Initialization;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 using EmbedSharp.Study;
+using EmbedSharp.Study.Claims;
 using Spectre.Console;
 
 namespace EmbedSharp.Cli.Commands;
 
-/// <summary><c>embedsharp demo</c>: the quick initialisation study (<c>--full</c>: the whole study); <c>--init-table</c>:
-/// every initialisation scheme side by side on one embedding-sized table.</summary>
+/// <summary><c>embedsharp demo</c>: the quick claims study (<c>--full</c>: the whole study) — initialisation, positional
+/// encoding, tokenisation and pretrained vectors put to experiments with several seeds; <c>--init-table</c>: every
+/// initialisation scheme side by side on one embedding-sized table.</summary>
 internal static class DemoCommand
 {
     public static Command Create()
@@ -18,10 +20,10 @@ internal static class DemoCommand
         var rows = new Option<long>("--rows") { Description = "With --init-table: rows of the table (vocabulary size).", DefaultValueFactory = _ => 10000 };
         var cols = new Option<long>("--cols") { Description = "With --init-table: columns of the table (embedding dimension).", DefaultValueFactory = _ => 300 };
         var seed = SharedOptions.Seed("With --init-table: seed as for torch.manual_seed.");
-        var full = new Option<bool>("--full") { Description = "Run the whole study (3 seeds, all e-mails, dim 50, 10 epochs) instead of the quick one." };
+        var full = new Option<bool>("--full") { Description = "Run the whole study at publication settings (5 seeds, longer training, Moby Dick as a second corpus) instead of the quick one." };
         var initTable = new Option<bool>("--init-table") { Description = "Instead of the study: every scheme side by side on one table (mean, std, min, max, time); see --rows, --cols, --seed." };
         var output = SharedOptions.OutDirectory("Output directory of the study (default demo-study, or demo-study-full with --full).", required: false);
-        var command = new Command("demo", "Which embedding initialisation should I use? Runs the quick initialisation study on SpamAssassin (fetched if needed) and writes report.html.");
+        var command = new Command("demo", "Which initialisation, positional encoding, tokenisation and pretrained vectors should I use? Runs the quick claims study on SOTU and SpamAssassin (fetched if needed), resumable, and writes results.json and report.html.");
         command.Options.Add(full);
         command.Options.Add(initTable);
         command.Options.Add(output);
@@ -38,7 +40,7 @@ internal static class DemoCommand
 
             var fullStudy = result.GetValue(full);
             var dir = result.GetValue(output)?.FullName ?? (fullStudy ? "demo-study-full" : "demo-study");
-            StudyConsole.Run(fullStudy ? InitStudyOptions.Full(dir) : InitStudyOptions.Quick(dir));
+            ClaimsConsole.Run(new ClaimsStudyOptions { Preset = fullStudy ? StudyPreset.Full : StudyPreset.Quick, OutputDirectory = dir });
         }));
         return command;
     }

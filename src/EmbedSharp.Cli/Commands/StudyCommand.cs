@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EmbedSharp.Study;
+using EmbedSharp.Study.Claims;
 
 namespace EmbedSharp.Cli.Commands;
 
@@ -44,7 +45,23 @@ internal static class StudyCommand
             };
             StudyConsole.Run(options);
         }));
-        var command = new Command("study", "Studies that train models and compare choices: init (embedding initialisations).");
+        var claimsQuick = new Option<bool>("--quick") { Description = "Quick preset (what demo runs): 3 seeds, short training, SOTU only." };
+        var claimsFull = new Option<bool>("--full") { Description = "Full preset (the default): 5 seeds, longer training, Moby Dick as a second corpus." };
+        var claimsOutput = SharedOptions.OutDirectory("Output directory (default study-claims); a rerun resumes from the runs it finished.", required: false);
+        var command = new Command("study", "The claims study (initialisation, positional encoding, tokenisation, pretrained vectors; results.json and report.html), or a subcommand: init (the classifier's embedding initialisations).")
+        {
+            claimsQuick, claimsFull, claimsOutput,
+        };
+        command.SetAction(r => CliErrors.Run(() =>
+        {
+            if (r.GetValue(claimsQuick) && r.GetValue(claimsFull))
+            {
+                throw new ArgumentException("--quick and --full exclude each other.");
+            }
+
+            var dir = r.GetValue(claimsOutput)?.FullName ?? "study-claims";
+            ClaimsConsole.Run(new ClaimsStudyOptions { Preset = r.GetValue(claimsQuick) ? StudyPreset.Quick : StudyPreset.Full, OutputDirectory = dir });
+        }));
         command.Subcommands.Add(init);
         return command;
     }
