@@ -131,12 +131,13 @@ public sealed class TokenizeCommandTests : IDisposable
     [InlineData("bpe", "encoder.json")]
     [InlineData("word", "vocab.txt")]
     [InlineData("char", "vocab.txt")]
+    [InlineData("sentencepiece", "sentencepiece.model")]
     public void Trained_vocabularies_tokenize_their_corpus(string type, string file)
     {
         var corpus = Path.Combine(_dir, "corpus.txt");
         File.WriteAllText(corpus, "the cat sat on the mat\nthe dog sat on the log\nthe cat and the dog\n", new UTF8Encoding(false));
         var outDir = Path.Combine(_dir, type);
-        var train = CliRunner.Invoke(null, "tokenizer", "train", "--type", type, "--vocab-size", type == "bpe" ? "280" : "30", corpus, "--out", outDir, "--min-frequency", "1");
+        var train = CliRunner.Invoke(null, "tokenizer", "train", "--type", type, "--vocab-size", type switch { "bpe" => "280", "sentencepiece" => "18", _ => "30" }, corpus, "--out", outDir, "--min-frequency", "1");
         Assert.True(train.Code == 0, train.Err);
         Assert.Contains("tokens written", train.Out, StringComparison.Ordinal);
         var model = Path.Combine(outDir, file);

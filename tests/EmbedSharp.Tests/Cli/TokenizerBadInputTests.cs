@@ -125,6 +125,7 @@ public sealed class TokenizerBadInputTests : IDisposable
     [InlineData("bpe", "255")]
     [InlineData("bpe", "16777217")]
     [InlineData("word", "2000000000")]
+    [InlineData("sentencepiece", "3")]
     public async Task Vocab_size_out_of_range_names_the_option_and_writes_nothing(string type, string size)
     {
         var corpus = Write("corpus.txt", "the cat sat on the mat\n"u8.ToArray());

@@ -106,8 +106,28 @@ public sealed record SentencePieceNormalizerSpec
 /// pieces (piece = 1, score = 2, type = 3), field 2 the <c>TrainerSpec</c>, field 3 the <c>NormalizerSpec</c> and
 /// field 5 the optional denormaliser. Unknown fields are skipped.
 /// </summary>
-public sealed class SentencePieceModel
+public sealed partial class SentencePieceModel
 {
+    /// <summary>Builds a model in memory (for example from a trainer), to save with <see cref="Save"/> or open with
+    /// <see cref="SentencePieceTokenizer.FromModel"/>. The vocabulary is checked when a tokenizer is built from it.</summary>
+    /// <param name="pieces">The vocabulary in id order (at least one piece).</param>
+    /// <param name="trainerSpec">The training options stored in the model.</param>
+    /// <param name="normalizerSpec">The normaliser.</param>
+    /// <param name="denormalizerSpec">The denormaliser, or null (the usual case).</param>
+    /// <exception cref="ArgumentException"><paramref name="pieces"/> is empty.</exception>
+    public SentencePieceModel(IEnumerable<SentencePieceEntry> pieces, SentencePieceTrainerSpec trainerSpec, SentencePieceNormalizerSpec normalizerSpec, SentencePieceNormalizerSpec? denormalizerSpec = null)
+        : this(
+            [.. pieces ?? throw new ArgumentNullException(nameof(pieces))],
+            trainerSpec ?? throw new ArgumentNullException(nameof(trainerSpec)),
+            normalizerSpec ?? throw new ArgumentNullException(nameof(normalizerSpec)),
+            denormalizerSpec)
+    {
+        if (Pieces.Count == 0)
+        {
+            throw new ArgumentException("A SentencePiece model needs at least one piece.", nameof(pieces));
+        }
+    }
+
     private SentencePieceModel(SentencePieceEntry[] pieces, SentencePieceTrainerSpec trainer, SentencePieceNormalizerSpec normalizer, SentencePieceNormalizerSpec? denormalizer)
     {
         Pieces = pieces;

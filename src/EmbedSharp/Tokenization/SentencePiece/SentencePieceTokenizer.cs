@@ -183,6 +183,15 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
     public static SentencePieceTokenizer FromBytes(byte[] bytes, string? filePath = null)
         => new(SentencePieceModel.Parse(bytes, filePath), filePath);
 
+    /// <summary>Opens a model built in memory (for example by UnigramTrainer).</summary>
+    /// <exception cref="SentencePieceModelException">The vocabulary is not valid (an empty or repeated piece, no
+    /// <c>&lt;unk&gt;</c>, a special id out of range…).</exception>
+    public static SentencePieceTokenizer FromModel(SentencePieceModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new(model, null);
+    }
+
     /// <summary>The score of a piece (log probability for unigram, merge priority for BPE).</summary>
     public float Score(int id) => scores[CheckId(id)];
 
