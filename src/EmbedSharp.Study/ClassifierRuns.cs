@@ -7,7 +7,7 @@ namespace EmbedSharp.Study;
 
 /// <summary>
 /// The building blocks of one classifier run, shared by <see cref="InitStudy"/> and the claims experiments
-/// (the claims experiments), with the study's streams (<see cref="InitStudy.Stream"/>): k = 0 the
+/// (<see cref="Claims.ClassifierExperiments"/>), with the study's streams (<see cref="InitStudy.Stream"/>): k = 0 the
 /// stratified train/test split, k = 1 the output layer, k = 2 the table's fill, k = 3 the example order of each epoch,
 /// k = 4 the rows the pretrained vectors do not cover.
 /// </summary>
