@@ -65,4 +65,54 @@ public static class DataSplit
 
         return new DataSplit<T>(train, test);
     }
+
+    /// <summary>
+    /// A shuffled order of <paramref name="items"/> whose every prefix is stratified: each class's items (classes in
+    /// order of first appearance) are shuffled with <see cref="Generator.Randperm(Span{long})"/>, the item of rank r
+    /// (0-based) in a class of N_c items gets the key (r + ½)/N_c, and the items are sorted by key (ties: the class that
+    /// appeared first) — the Sainte-Laguë order. Taking the first n items then gives every class about n·N_c/N of them
+    /// (within one for two classes), and the first n items are always inside the first m &gt; n: nested, stratified
+    /// training subsets for a learning curve. Same items, labels and generator state → same order.
+    /// </summary>
+    public static IReadOnlyList<T> StratifiedOrder<T, TLabel>(IReadOnlyList<T> items, Func<T, TLabel> label, Generator generator)
+        where TLabel : notnull
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(label);
+        ArgumentNullException.ThrowIfNull(generator);
+        var classes = new Dictionary<TLabel, int>();
+        var members = new List<List<int>>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var key = label(items[i]);
+            if (!classes.TryGetValue(key, out var c))
+            {
+                c = members.Count;
+                classes.Add(key, c);
+                members.Add([]);
+            }
+
+            members[c].Add(i);
+        }
+
+        var keyed = new List<(long Rank, int Class, int Item)>(items.Count);
+        for (var c = 0; c < members.Count; c++)
+        {
+            var perm = new long[members[c].Count];
+            generator.Randperm(perm);
+            for (var r = 0; r < perm.Length; r++)
+            {
+                keyed.Add((r, c, members[c][(int)perm[r]]));
+            }
+        }
+
+        // (2r + 1)/(2 N_c) compared exactly: (2r + 1)·N_d against (2s + 1)·N_c.
+        keyed.Sort((x, y) =>
+        {
+            var left = ((2 * x.Rank) + 1) * members[y.Class].Count;
+            var right = ((2 * y.Rank) + 1) * members[x.Class].Count;
+            return left != right ? left.CompareTo(right) : x.Class.CompareTo(y.Class);
+        });
+        return [.. keyed.Select(k => items[k.Item])];
+    }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using EmbedSharp.FastText;
 using EmbedSharp.Numerics;
@@ -145,37 +143,15 @@ public sealed class InitStudy
     public string Fingerprint(StudyCorpus corpus, WordVectorSet? pretrained)
     {
         ArgumentNullException.ThrowIfNull(corpus);
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        void Add(string s)
-        {
-            sha.AppendData(Encoding.UTF8.GetBytes(s));
-            sha.AppendData([0]);
-        }
-
-        Add("embedsharp-init-study/1");
-        Add(typeof(InitStudy).Assembly.ManifestModule.ModuleVersionId.ToString("N"));
-        Add(string.Join(',', corpus.LabelNames));
-        foreach (var e in corpus.Examples)
-        {
-            Add(e.Label.ToString(CultureInfo.InvariantCulture));
-            Add(e.Text);
-        }
-
-        Add(FormattableString.Invariant($"dim={Dim(pretrained)} epochs={Options.Epochs} lr={Options.LearningRate:R} log={Options.LogEvery} min={Options.MinCount} test={Options.TestFraction:R} output={Options.OutputInit}"));
+        using var fingerprint = new StudyFingerprint("embedsharp-init-study/1");
+        fingerprint.Add(corpus);
+        fingerprint.Add(FormattableString.Invariant($"dim={Dim(pretrained)} epochs={Options.Epochs} lr={Options.LearningRate:R} log={Options.LogEvery} min={Options.MinCount} test={Options.TestFraction:R} output={Options.OutputInit}"));
         if (pretrained is not null && NeedsVectors)
         {
-            foreach (var w in pretrained.Words)
-            {
-                Add(w);
-            }
-
-            for (long r = 0; r < pretrained.Vectors.RowCount; r++)
-            {
-                sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(pretrained.Vectors.Row(r)));
-            }
+            fingerprint.Add(pretrained);
         }
 
-        return "sha256:" + Convert.ToHexStringLower(sha.GetHashAndReset())[..16];
+        return fingerprint.Finish();
     }
 
     /// <summary>
@@ -249,19 +225,14 @@ public sealed class InitStudy
     private SeedData PrepareSeed(StudyCorpus corpus, int seed, FastTextOptions options, WordVectorSet? pretrained, IProgress<StudyProgress>? progress)
     {
         Report(progress, FormattableString.Invariant($"Seed {seed}: splitting and featurising {corpus.Examples.Count:N0} examples"));
-        var split = DataSplit.Stratified(corpus.Examples, e => e.Label, Options.TestFraction, Stream(seed, 0));
-        if (split.Train.Count == 0 || split.Test.Count == 0)
-        {
-            throw new ArgumentException(FormattableString.Invariant(
-                $"The split of {corpus.Examples.Count} examples at test fraction {Options.TestFraction} leaves {split.Train.Count} for training and {split.Test.Count} for testing; both need examples."));
-        }
+        var split = ClassifierRuns.Split(corpus, Options.TestFraction, seed);
 
         var train = ClassificationDataset.Build(split.Train, corpus.LabelNames, options);
         var test = ClassificationDataset.Build(split.Test, corpus.LabelNames, train.Featurizer);
         AlignmentResult? aligned = null;
         if (pretrained is not null && NeedsVectors)
         {
-            aligned = VocabularyAligner.Align(train.Featurizer.Words, pretrained, Stream(seed, 4), new AlignmentOptions { PaddingToken = null });
+            aligned = ClassifierRuns.Align(train.Featurizer, pretrained, seed);
         }
 
         return new SeedData(corpus.LabelNames, train, test, aligned);
@@ -273,20 +244,8 @@ public sealed class InitStudy
         var clock = Stopwatch.StartNew();
         var name = scheme.Name;
         var total = Options.Schemes.Count * Options.Seeds.Count;
-        var model = new TextClassifier(data.Train.Featurizer, data.LabelNames, options.Dim, new Generator(0UL)); // fastText's init, replaced below
-        Options.OutputInit.Weight().Apply(model.Output.Weight.Value, Stream(seed, 1)); // the layer has no bias: nn.Linear's reset draws W only
-
+        var model = ClassifierRuns.NewModel(data.Train.Featurizer, data.LabelNames, options.Dim, Options.OutputInit, scheme, data.Aligned, seed);
         var table = model.Embedding.Weight;
-        if (scheme.IsPretrained)
-        {
-            table.Value.CopyFrom(data.Aligned!.Weights.AsSpan());
-            table.RequiresGrad = !scheme.IsFrozen;
-        }
-        else
-        {
-            scheme.Fill(table.Value, Stream(seed, 2));
-        }
-
         var initial = Stats(table.Value);
         var steps = new List<StepRecord>();
         var epochs = new List<EpochRecord>();
