@@ -58,6 +58,17 @@ internal sealed class StudyFingerprint : IDisposable
         }
     }
 
+    /// <summary>Adds invariant-culture text and a 0 byte.</summary>
+    public void Add(FormattableString value) => Add(value.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Adds the count, then the raw bytes of <paramref name="values"/> (token ids, a table).</summary>
+    public void Add<T>(ReadOnlySpan<T> values)
+        where T : unmanaged
+    {
+        Add(values.Length.ToString(CultureInfo.InvariantCulture));
+        _sha.AppendData(MemoryMarshal.AsBytes(values));
+    }
+
     /// <summary><c>sha256:</c> and the first 16 hex digits of the hash so far.</summary>
     public string Finish() => "sha256:" + Convert.ToHexStringLower(_sha.GetHashAndReset())[..16];
 

@@ -10,7 +10,7 @@ public static class ClaimsAnswers
         ArgumentNullException.ThrowIfNull(results);
         var answers = new List<QuestionAnswer>();
         var init = results.Where(r => r.Spec.Id.StartsWith("lm-init-", StringComparison.Ordinal)).ToList();
-        var contrast = results.Where(r => r.Spec.Id == "classifier-init").ToList();
+        var contrast = results.Where(r => r.Spec.Id == "classifier-init-contrast").ToList();
         if (init.Count > 0)
         {
             answers.Add(new QuestionAnswer("init", "Which initialisation should the embedding table get?", [.. init.Select(r => r.Spec.Id), .. contrast.Select(r => r.Spec.Id)],
@@ -21,7 +21,7 @@ public static class ClaimsAnswers
         {
             ("position", "Which positional encoding?", "lm-position"),
             ("tokenization", "Which tokenisation?", "lm-tokenization"),
-            ("pretrained", "When do pretrained vectors help, and should they be frozen?", "classifier-curve"),
+            ("pretrained", "When do pretrained vectors help, and should they be frozen?", "classifier-pretrained-curve"),
         })
         {
             if (results.FirstOrDefault(r => r.Spec.Id == experiment) is { } r)

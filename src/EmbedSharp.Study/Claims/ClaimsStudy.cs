@@ -6,6 +6,7 @@ using EmbedSharp.Numerics;
 using EmbedSharp.Study.Data;
 using EmbedSharp.Tokenization.Bpe;
 using EmbedSharp.Tokenization.Character;
+using EmbedSharp.Tokenization.SentencePiece;
 using EmbedSharp.Vectors.Alignment;
 
 namespace EmbedSharp.Study.Claims;
@@ -60,6 +61,7 @@ public static class ClaimsStudy
         var sotuCorpus = LmCorpus.FromDocuments("sotu", "State of the Union addresses", [.. sotu.ReadSpeeches().Select(s => s.Text)], lm.MaxChars);
         messages.Report(sotuCorpus.Description);
         var experiments = new List<PreparedExperiment>();
+        var results = new List<ExperimentResult>();
         var tokenizations = Tokenizations(sotuCorpus, lm, messages, cancellationToken);
         var bpe = tokenizations.First(t => t.Tokenizer == "bpe");
         experiments.Add(InitExperiment(sotuCorpus, bpe, lm, messages, cancellationToken));
@@ -75,11 +77,24 @@ public static class ClaimsStudy
         experiments.Add(LmExperiments.Position(sotuCorpus, bpe, lm));
         experiments.Add(LmExperiments.Tokenization(sotuCorpus, tokenizations, lm));
 
-        var results = new List<ExperimentResult>();
-        foreach (var experiment in experiments)
+        // The classifier: claim 1's contrast and claim 4's learning curve, with skip-gram word vectors trained on SOTU
+        // (cached in the output directory) as the pretrained ones.
+        var full = options.Preset == StudyPreset.Full;
+        var classifierOptions = (full ? InitStudyOptions.Full(options.OutputDirectory) : InitStudyOptions.Quick(options.OutputDirectory)) with { Schemes = [EmbeddingInit.PretrainedFinetuned] };
+        var spam = SpamAssassinCorpus.Fetch(store, messages, cancellationToken);
+        var spamCorpus = StudyCorpus.FromSpamAssassin(spam, classifierOptions, cancellationToken);
+        messages.Report($"Data: {spamCorpus.Name}");
+        var (wordVectors, wordVectorsDescription) = new InitStudy(classifierOptions).TrainSotuVectors(() => sotu, progress, cancellationToken);
+        using (wordVectors)
         {
-            messages.Report($"Experiment {experiment.Spec.Id}: {experiment.Spec.Arms.Count} arms × {experiment.Spec.Seeds.Count} seeds");
-            results.Add(experiment.Run(options.OutputDirectory, options.Parallelism, progress, cancellationToken));
+            experiments.Add(ClassifierExperiments.InitContrast(spamCorpus, wordVectors, wordVectorsDescription, full ? ClassifierContrastSettings.Full : ClassifierContrastSettings.Quick));
+            experiments.Add(ClassifierExperiments.LearningCurve(spamCorpus, wordVectors, wordVectorsDescription, full ? ClassifierCurveSettings.Full : ClassifierCurveSettings.Quick));
+
+            foreach (var experiment in experiments)
+            {
+                messages.Report($"Experiment {experiment.Spec.Id}: {experiment.Spec.Arms.Count} arms × {experiment.Spec.Seeds.Count} seeds");
+                results.Add(experiment.Run(options.OutputDirectory, options.Parallelism, progress, cancellationToken));
+            }
         }
 
         var claims = new ClaimsResults
@@ -110,7 +125,13 @@ public static class ClaimsStudy
 
         messages.Report($"{corpus.Name}: training byte-level BPE ({lm.SubwordVocab} tokens)");
         var bpe = BpeTrainer.Train(corpus.Train.SelectMany(d => d.Split('\n')), lm.SubwordVocab, cancellationToken: cancellationToken);
-        list.Add(LmTokens.Encode("bpe", FormattableString.Invariant($"byte-level BPE, {bpe.VocabSize} tokens (GPT-2 pre-tokenizer), trained on the training documents"), bpe, bpe.VocabSize, corpus, cancellationToken));
+        list.Add(LmTokens.Encode("bpe", FormattableString.Invariant($"byte-level BPE, {bpe.VocabSize} tokens (GPT-2 pre-tokenizer)"), bpe, bpe.VocabSize, corpus, cancellationToken));
+        if (!onlyBpe)
+        {
+            messages.Report($"{corpus.Name}: training a SentencePiece unigram model ({lm.SubwordVocab} pieces)");
+            var unigram = UnigramTrainer.Train(corpus.Train.SelectMany(d => d.Split('\n')), new UnigramTrainerOptions { VocabSize = lm.SubwordVocab, CharacterCoverage = 1.0 }, cancellationToken);
+            list.Add(LmTokens.Encode("unigram", FormattableString.Invariant($"SentencePiece unigram, {unigram.VocabSize} pieces (character coverage 1.0)"), unigram, unigram.VocabSize, corpus, cancellationToken));
+        }
         return list;
     }
 

@@ -87,7 +87,7 @@ public sealed record LmStudySettings
         $"Decoder-only Transformer, {Layers} pre-norm blocks, width {DModel}, {Heads} heads, feed-forward {Ffn}, output tied to the token table, {positions}; ")
         + FormattableString.Invariant($"AdamW (β 0.9/0.95, weight decay 0.1), peak lr {Lr:G3} with {WarmupSteps} warm-up steps and cosine decay, clip 1.0, {Steps} steps of {Batch} windows × {Context} tokens.");
 
-    internal void AddTo(Fingerprint f) => f.Add($"lm d={DModel} h={Heads} l={Layers} ffn={Ffn} ctx={Context} steps={Steps} batch={Batch} lr={Lr:R} warm={WarmupSteps} eval={EvalEvery}x{EvalWindows} vocab={SubwordVocab} vec={VectorEpochs} max={MaxChars}");
+    internal void AddTo(StudyFingerprint f) => f.Add($"lm d={DModel} h={Heads} l={Layers} ffn={Ffn} ctx={Context} steps={Steps} batch={Batch} lr={Lr:R} warm={WarmupSteps} eval={EvalEvery}x{EvalWindows} vocab={SubwordVocab} vec={VectorEpochs} max={MaxChars}");
 }
 
 /// <summary>
@@ -130,9 +130,11 @@ public static class LmExperiments
         }
 
         var target = tokens.UnigramLoss();
-        using var f = new Fingerprint("lm-init/1");
+        using var f = new StudyFingerprint("lm-init/1");
         settings.AddTo(f);
-        f.Add(tokens.Description).Add<int>(tokens.Train).Add<int>(tokens.Validation);
+        f.Add(tokens.Description);
+        f.Add<int>(tokens.Train);
+        f.Add<int>(tokens.Validation);
         if (pretrained is not null)
         {
             f.Add<float>(pretrained.AsSpan());
@@ -181,9 +183,11 @@ public static class LmExperiments
         ArgumentNullException.ThrowIfNull(corpus);
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentNullException.ThrowIfNull(settings);
-        using var f = new Fingerprint("lm-position/1");
+        using var f = new StudyFingerprint("lm-position/1");
         settings.AddTo(f);
-        f.Add(tokens.Description).Add<int>(tokens.Train).Add<int>(tokens.Validation);
+        f.Add(tokens.Description);
+        f.Add<int>(tokens.Train);
+        f.Add<int>(tokens.Validation);
         var spec = new ExperimentSpec
         {
             Id = "lm-position",
@@ -214,11 +218,13 @@ public static class LmExperiments
         ArgumentNullException.ThrowIfNull(corpus);
         ArgumentNullException.ThrowIfNull(tokenizations);
         ArgumentNullException.ThrowIfNull(settings);
-        using var f = new Fingerprint("lm-tokenization/1");
+        using var f = new StudyFingerprint("lm-tokenization/1");
         settings.AddTo(f);
         foreach (var t in tokenizations)
         {
-            f.Add(t.Description).Add<int>(t.Train).Add<int>(t.Validation);
+            f.Add(t.Description);
+            f.Add<int>(t.Train);
+            f.Add<int>(t.Validation);
         }
 
         var spec = new ExperimentSpec
