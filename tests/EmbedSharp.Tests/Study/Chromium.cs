@@ -10,8 +10,29 @@ internal static class Chromium
         new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }.FirstOrDefault(File.Exists);
 
     /// <summary>Runs headless Chromium with <paramref name="args"/> (after the headless flags) and returns its standard
-    /// output; fails the test when it exits with an error or takes more than 60 s.</summary>
+    /// output; fails the test when it exits with an error or takes more than 60 s. Each call has its own profile folder
+    /// (deleted afterwards): test classes run in parallel, and two Chromium processes cannot share a profile.</summary>
     public static string Run(string chromium, params string[] args)
+    {
+        var profile = Path.Combine(Path.GetTempPath(), "embedsharp-chromium-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            return Run(chromium, profile, args);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(profile, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A helper process of Chromium may still be writing; the folder is in the temporary directory.
+            }
+        }
+    }
+
+    private static string Run(string chromium, string profile, string[] args)
     {
         var info = new ProcessStartInfo(chromium)
         {
@@ -19,7 +40,7 @@ internal static class Chromium
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--disable-dev-shm-usage", "--user-data-dir=" + Path.Combine(Path.GetTempPath(), "embedsharp-chromium-" + Environment.ProcessId) }.Concat(args))
+        foreach (var a in new[] { "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--disable-dev-shm-usage", "--user-data-dir=" + profile }.Concat(args))
         {
             info.ArgumentList.Add(a);
         }
