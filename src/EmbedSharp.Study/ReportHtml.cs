@@ -3,7 +3,7 @@ using System.Text;
 
 namespace EmbedSharp.Study;
 
-/// <summary>What the study's HTML reports (<see cref="StudyReport"/>, <c>Claims.ClaimsReport</c>) share: escaping,
+/// <summary>What the study's HTML reports (<see cref="StudyReport"/>, <see cref="Claims.ClaimsReport"/>) share: escaping,
 /// invariant formatting, the palette and axis ticks.</summary>
 internal static class ReportHtml
 {
