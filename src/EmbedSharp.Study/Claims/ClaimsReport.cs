@@ -116,7 +116,7 @@ public static class ClaimsReport
         h.Append("<h4>Final ").Append(E(spec.Metric)).Append(" per arm</h4>\n");
         h.Append(DotChart(x, id));
         h.Append("<p class=\"note\">Dot: mean over ").Append(SeedCount(spec)).Append("; bar: its 95 % interval; small faint dots just below: the single seeds. ")
-            .Append(overSize ? F($"Filled = best or tied with the best at its {E(spec.SizeLabel)}") : "Filled = best or tied with the best")
+            .Append(overSize ? F($"Filled = best or tied with the best among the arms of the same size ({E(spec.SizeLabel)})") : "Filled = best or tied with the best")
             .Append(" (paired 95 % interval of the difference holds 0); hollow = worse beyond the noise. ")
             .Append("An interval that reaches more than the data's own spread beyond the values (unbounded with one seed) is cut at the edge and marked with an arrow.</p>\n");
         Diverged(h, x);
@@ -368,9 +368,8 @@ public static class ClaimsReport
 
         l.Append("</ul>\n");
         return new StringBuilder("<div class=\"chart-row\">\n").Append(c).Append(l).Append("</div>\n")
-            .Append("<p class=\"note\">One line per method through the means; at each ").Append(E(spec.SizeLabel)).Append(" the dot is the mean over ").Append(SeedCount(spec))
-            .Append(", the bar its 95 % interval, the small rings on the bar the seeds; filled = best or tied with the best at that ").Append(E(spec.SizeLabel))
-            .Append(", hollow = worse beyond the noise. The methods are drawn a few pixels apart at each size so that their bars do not hide each other.")
+            .Append("<p class=\"note\">One line per method through the means; at each size the dot is the mean over ").Append(SeedCount(spec))
+            .Append(", the bar its 95 % interval, the small rings on the bar the seeds; filled = best or tied with the best at that size, hollow = worse beyond the noise. The methods are drawn a few pixels apart at each size so that their bars do not hide each other.")
             .Append(xLog ? " Log x axis: the sizes span decades." : "").Append("</p>\n").ToString();
     }
 
@@ -425,7 +424,7 @@ public static class ClaimsReport
 
         t.Append("</tbody></table>\n");
         t.Append("<p class=\"note\">Difference to best: the arm minus the best arm")
-            .Append(overSize ? " of the same " + E(spec.SizeLabel) : "")
+            .Append(overSize ? " of the same size" : "")
             .Append(", seed by seed (the seeds share data and data order), with the 95 % interval of its mean; \"tie\" when that interval holds 0. ")
             .Append(E(F($"{SeedCount(spec)}; final {spec.Metric} on {spec.EvaluatedOn}."))).Append("</p>\n");
         return t.ToString();

@@ -242,6 +242,15 @@ public sealed partial class ClaimsReportTests : IDisposable
         Assert.Equal(ClaimsReport.Render(results), File.ReadAllText(path));
     }
 
+    [Fact]
+    public void The_report_of_results_read_back_from_results_json_is_the_same()
+    {
+        var results = Results();
+        var json = Path.Combine(_dir, "results.json");
+        ClaimsResults.Write(json, results);
+        Assert.Equal(ClaimsReport.Render(results), ClaimsReport.Render(ClaimsResults.Read(json)));
+    }
+
     [ChromiumFact]
     public void In_headless_chromium_every_chart_has_a_box_and_no_label_overlaps_another_or_leaves_its_chart()
     {
