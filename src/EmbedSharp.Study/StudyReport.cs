@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text;
 using EmbedSharp.Numerics.Formats;
+using static EmbedSharp.Study.ReportHtml;
 
 namespace EmbedSharp.Study;
 
@@ -13,15 +13,6 @@ namespace EmbedSharp.Study;
 /// </summary>
 public static class StudyReport
 {
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
-    /// <summary>14 colours that stay apart on white (Tableau 10, then four darker ones, drawn dashed).</summary>
-    private static readonly string[] Palette =
-    [
-        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-        "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#ad494a", "#111111",
-    ];
-
     /// <summary>Writes the report atomically to <paramref name="path"/>.</summary>
     public static void Write(string path, StudyResults results)
     {
@@ -239,35 +230,6 @@ public static class StudyReport
         return l.Append("</ul>\n").ToString();
     }
 
-    private static string Num(double v, string format) => double.IsFinite(v) ? v.ToString(format, Inv) : "—";
-
-    /// <summary>Escapes &amp;, &lt;, &gt;, " and ' (other characters stay as UTF-8 text).</summary>
-    internal static string E(string text)
-    {
-        if (text.AsSpan().IndexOfAny("&<>\"'") < 0)
-        {
-            return text;
-        }
-
-        var b = new StringBuilder(text.Length + 16);
-        foreach (var c in text)
-        {
-            b.Append(c switch
-            {
-                '&' => "&amp;",
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '"' => "&quot;",
-                '\'' => "&#39;",
-                _ => c.ToString(),
-            });
-        }
-
-        return b.ToString();
-    }
-
-    private static string F(FormattableString s) => s.ToString(Inv);
-
     private sealed record Series(string Scheme, string Label, string Color, string Dash, List<(double X, double Y, double Lo, double Hi)> Points, bool Band, bool Markers);
 
     /// <summary>Axes, grid and paths of one chart in SVG user units (the SVG scales to its container).</summary>
@@ -361,58 +323,16 @@ public static class StudyReport
         {
             if (log)
             {
-                var ticks = new List<(double, string)>();
-                for (var e = (int)Math.Floor(Lo) - 1; e <= (int)Math.Ceiling(Hi); e++)
-                {
-                    foreach (var m in (ReadOnlySpan<double>)[1, 2, 5])
-                    {
-                        var v = m * Math.Pow(10, e);
-                        if (v >= yMin * 0.999 && v <= yMax * 1.001)
-                        {
-                            ticks.Add((v, v >= 0.001 ? v.ToString("0.###", Inv) : v.ToString("0E0", Inv)));
-                        }
-                    }
-                }
-
-                if (ticks.Count > (compact ? 5 : 9))
-                {
-                    ticks = ticks.Where(t => IsPowerOfTen(t.Item1)).ToList();
-                }
-
-                return ticks;
+                return LogTicks(yMin, yMax, compact ? 5 : 9);
             }
 
-            return Linear(yMin, yMax, compact ? 4 : 6);
+            return LinearTicks(yMin, yMax, compact ? 4 : 6);
         }
 
-        private static bool IsPowerOfTen(double v) => Math.Abs(Math.Log10(v) - Math.Round(Math.Log10(v))) < 1e-9;
-
-        private IEnumerable<(double Value, string Text)> XTicks() => Linear(xMin, xMax, compact ? 3 : 8, integers: xMin == 1);
-
-        private static List<(double, string)> Linear(double lo, double hi, int count, bool integers = false)
-        {
-            var raw = (hi - lo) / Math.Max(1, count);
-            raw = integers ? Math.Max(raw, 1) : raw;
-            var mag = Math.Pow(10, Math.Floor(Math.Log10(Math.Max(raw, 1e-12))));
-            var step = (raw / mag) switch { <= 1 => 1, <= 2 => 2, <= 5 => 5, _ => 10 } * mag;
-            var ticks = new List<(double, string)>();
-            for (var v = Math.Ceiling(lo / step) * step; v <= hi + (step * 1e-9); v += step)
-            {
-                ticks.Add((v, Math.Abs(v) >= 10_000 ? (v / 1000).ToString("0.#", Inv) + "k" : v.ToString("0.####", Inv)));
-            }
-
-            return ticks;
-        }
+        private IEnumerable<(double Value, string Text)> XTicks() => LinearTicks(xMin, xMax, compact ? 3 : 8, integers: xMin == 1);
     }
 
-    private const string Css = """
-        :root { --ink: #1d2330; --muted: #5b6475; --line: #d9dee7; --bg: #f6f7fa; }
-        * { box-sizing: border-box; }
-        body { margin: 0; background: var(--bg); color: var(--ink); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
-        main { max-width: 1180px; margin: 0 auto; padding: 28px 32px 40px; }
-        h1 { font-size: 26px; margin: 0 0 6px; }
-        h2 { font-size: 18px; margin: 0 0 8px; }
-        section { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 18px 22px; margin: 18px 0; }
+    private const string Css = BaseCss + """
         .setup, .note, footer { color: var(--muted); font-size: 13px; margin: 0 0 10px; }
         .summary ul { margin: 0; padding-left: 20px; }
         .summary li { margin: 4px 0; }

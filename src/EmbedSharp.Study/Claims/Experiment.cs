@@ -41,6 +41,10 @@ public sealed record ExperimentSpec
     /// <summary>The y axis of a run's curve (e.g. "validation loss (nats/token)").</summary>
     public string CurveY { get; init; } = "";
 
+    /// <summary>For experiments over a size: what the arms' <see cref="ArmSpec.X"/> counts (e.g. "training e-mails"), the
+    /// x axis of the report's learning curve.</summary>
+    public string SizeLabel { get; init; } = "size";
+
     /// <summary>The metric value that counts as "reached" for steps-to-target, or null when not used.</summary>
     public double? Target { get; init; }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using EmbedSharp.Study;
 
@@ -29,7 +28,7 @@ public sealed partial class StudyReportTests : IDisposable
         Assert.Equal(14, Regex.Matches(html, "<tr><td>\\d+</td>").Count);
         foreach (var sentence in results.Summary)
         {
-            Assert.Contains(StudyReport.E(sentence), html, StringComparison.Ordinal);
+            Assert.Contains(ReportHtml.E(sentence), html, StringComparison.Ordinal);
         }
 
         Assert.Contains("<td>1</td><td>pretrained, fine-tuned</td><td class=\"num\">97.60% ± 0.14</td>", html, StringComparison.Ordinal);
@@ -59,55 +58,14 @@ public sealed partial class StudyReportTests : IDisposable
     [ChromiumFact]
     public void The_report_renders_its_charts_in_headless_chromium()
     {
-        var chromium = FindChromium()!;
+        var chromium = Chromium.Find()!;
         var path = Path.Combine(_dir, "report.html");
         StudyReport.Write(path, SyntheticStudy.Full());
-        var dom = RunChromium(chromium, "--dump-dom", new Uri(path).AbsoluteUri);
+        var dom = Chromium.Run(chromium, "--dump-dom", new Uri(path).AbsoluteUri);
         var rendered = Regex.Match(dom, "<html[^>]*data-rendered=\"(\\d+)\"");
         Assert.True(rendered.Success, "The page's script did not set data-rendered: " + dom[..Math.Min(400, dom.Length)]);
         // 14 series in the loss and accuracy charts, 13 in the gradient chart, 2 seeds in each of 14 panels: all with a non-empty box.
         Assert.Equal((14 * 2) + 13 + (14 * 2), int.Parse(rendered.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    internal static string? FindChromium() =>
-        new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }.FirstOrDefault(File.Exists);
-
-    internal static string RunChromium(string chromium, params string[] args)
-    {
-        var info = new ProcessStartInfo(chromium)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--disable-dev-shm-usage", "--user-data-dir=" + Path.Combine(Path.GetTempPath(), "embedsharp-chromium-" + Environment.ProcessId) }.Concat(args))
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("chromium did not finish within 60 s.");
-        }
-
-        Assert.True(process.ExitCode == 0, $"chromium exited with {process.ExitCode}: {stderr.Result}");
-        return stdout;
-    }
-
-    /// <summary>A fact that is skipped, with the reason, when no Chromium binary is installed.</summary>
-    internal sealed class ChromiumFactAttribute : FactAttribute
-    {
-        public ChromiumFactAttribute()
-        {
-            if (FindChromium() is null)
-            {
-                Skip = "chromium is not installed (apt-get install chromium; .ci/run installs it as root): the render check is skipped.";
-            }
-        }
     }
 
     [GeneratedRegex("<path class=\"series\"")]
