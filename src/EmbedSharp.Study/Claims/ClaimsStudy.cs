@@ -44,7 +44,7 @@ public sealed record ClaimsStudyOptions
 public static class ClaimsStudy
 {
     /// <summary>Prepares the data (fetching on first use), runs or resumes every experiment, and writes results.json and
-    /// report.html into the output directory. Every step is reported through <paramref name="progress"/>.</summary>
+    /// report.html (<see cref="ClaimsReport"/>) into the output directory. Every step is reported through <paramref name="progress"/>.</summary>
     /// <exception cref="DatasetException">A data set could not be fetched or read.</exception>
     public static ClaimsResults Run(ClaimsStudyOptions options, DatasetCache? cache = null, IProgress<StudyProgress>? progress = null,
         CancellationToken cancellationToken = default)
@@ -106,6 +106,7 @@ public static class ClaimsStudy
             Experiments = results,
         };
         ClaimsResults.Write(Path.Combine(options.OutputDirectory, "results.json"), claims);
+        ClaimsReport.Write(options.ReportPath, claims);
         return claims;
     }
 

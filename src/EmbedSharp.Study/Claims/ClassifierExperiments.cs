@@ -121,6 +121,7 @@ public static partial class ClassifierExperiments
             LowerIsBetter = false,
             CurveX = "SGD step (one e-mail)",
             CurveY = "test accuracy (%)",
+            SizeLabel = "training e-mails",
             Arms = arms,
             Seeds = [.. settings.Seeds],
             Fingerprint = fingerprint,
