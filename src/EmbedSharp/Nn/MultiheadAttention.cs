@@ -83,8 +83,8 @@ public sealed class MultiheadAttention : Module
     /// Rotary position embedding (RoPE) applied to every head's queries and keys after the in-projection and before the
     /// scores, positions 0…L−1 of query and key sequence: q_m ↦ R(m)·q_m, k_n ↦ R(n)·k_n, so that the score of (m, n)
     /// depends on the positions only through m − n (RoFormer; LLaMA, GPT-NeoX). Null by default, as torch's
-    /// <c>nn.MultiheadAttention</c>, which has none. With it set, self-attention runs as the composed ops rather than the
-    /// fused node. Its <see cref="RotaryEmbedding.HeadDim"/> must be EmbedDim / NumHeads; it should be one instance per
+    /// <c>nn.MultiheadAttention</c>, which has none. Self-attention rotates the packed projection's query and key columns
+    /// before the fused node (the same bits as rotating after the head split, which the other paths do). Its <see cref="RotaryEmbedding.HeadDim"/> must be EmbedDim / NumHeads; it should be one instance per
     /// model (its table grows on first use of a new position, which is not thread-safe).
     /// </summary>
     /// <exception cref="ArgumentException">The rotary head width is not EmbedDim / NumHeads.</exception>
@@ -126,13 +126,18 @@ public sealed class MultiheadAttention : Module
         Variable q;
         Variable k;
         Variable v;
-        if (self && FusedSelfAttentionEnabled && _rotary is null && !(Dropout > 0 && Training))
+        if (self && FusedSelfAttentionEnabled && !(Dropout > 0 && Training))
         {
             // One node for split, heads, scores, softmax and the weighted sum (same values, none of their copies). The
             // projections still see the tokens sequence first, as torch's do: their weight gradients sum over the
             // tokens in that order.
             var seqFirst = BatchFirst ? Ops.Transpose(query, 0, 1) : query;
             var packed = F.Linear(seqFirst, InProjWeight, InProjBias);
+            if (_rotary is { } rotary)
+            {
+                packed = rotary.ForwardPackedQueryKey(packed);
+            }
+
             var fusedMask = BuildMask(attnMask, keyPaddingMask, (int)seqFirst.Shape[1], NumHeads, (int)seqFirst.Shape[0], (int)seqFirst.Shape[0]);
             var projected = OutProj.Forward(FusedSelfAttention.Forward(packed, fusedMask, NumHeads));
             return BatchFirst ? Ops.Transpose(projected, 0, 1) : projected;

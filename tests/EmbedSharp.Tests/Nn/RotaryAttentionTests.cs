@@ -35,6 +35,29 @@ public sealed class RotaryAttentionTests
         Assert.True(worst < 2e-6, $"largest difference to the double reference {worst:G3}");
     }
 
+    [Theory]
+    [InlineData(true, true, RotaryLayout.Interleaved, 2, 9, 4)]
+    [InlineData(true, false, RotaryLayout.HalfSplit, 3, 6, 2)]
+    [InlineData(false, true, RotaryLayout.Interleaved, 2, 70, 2)]
+    public void The_fused_node_with_rotated_packed_columns_gives_the_composed_bits(bool batchFirst, bool causal, RotaryLayout layout, int batch, int length, int heads)
+    {
+        const int E = 16;
+        (float[] Out, float[] GradX, float[] GradW) Run(bool fused)
+        {
+            var mha = new MultiheadAttention(E, heads, new Generator(3), batchFirst: batchFirst) { FusedSelfAttentionEnabled = fused, Rotary = new RotaryEmbedding(E / heads, 10000, layout) };
+            var x = new Variable(Random(new Generator(7), batchFirst ? batch : length, batchFirst ? length : batch, E), requiresGrad: true);
+            var y = mha.Forward(x, causal ? MultiheadAttention.CausalMask(length) : null);
+            Ops.Sum(Ops.Mul(y, new Variable(Random(new Generator(8), y.Shape.ToArray())))).Backward();
+            return (y.Data.AsSpan().ToArray(), x.Grad!.AsSpan().ToArray(), mha.InProjWeight.Grad!.AsSpan().ToArray());
+        }
+
+        var fusedRun = Run(fused: true);
+        var composedRun = Run(fused: false);
+        Assert.Equal(composedRun.Out, fusedRun.Out);
+        Assert.Equal(composedRun.GradX.Select(v => v + 0f), fusedRun.GradX.Select(v => v + 0f)); // ±0 alike
+        Assert.Equal(composedRun.GradW.Select(v => v + 0f), fusedRun.GradW.Select(v => v + 0f));
+    }
+
     [Fact]
     public void Gradients_match_finite_differences()
     {

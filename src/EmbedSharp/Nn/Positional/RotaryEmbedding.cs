@@ -237,6 +237,68 @@ public sealed class RotaryEmbedding
         }
     }
 
+    /// <summary>Rotates the query and key columns of a packed in-projection (L, B, 3E), sequence first as
+    /// <see cref="MultiheadAttention"/> computes it: the heads of width <see cref="HeadDim"/> in columns [0, 2E) of row
+    /// (l, b) turn by position l; the value columns [2E, 3E) are copied. The same kernel, vector by vector, as
+    /// <see cref="Forward(Variable, long)"/> after the head split, so the same bits; it lets the fused self-attention
+    /// node take rotary positions. Backward: the inverse rotation of the same columns.</summary>
+    internal Variable ForwardPackedQueryKey(Variable packed)
+    {
+        ArgumentNullException.ThrowIfNull(packed);
+        var shape = packed.Shape;
+        if (shape.Length != 3 || shape[2] % 3 != 0 || (shape[2] / 3) % HeadDim != 0)
+        {
+            throw new ArgumentException($"Expected a packed projection (L, B, 3E) with E a multiple of {HeadDim}; got {FloatTensor.FormatShape(shape)}.", nameof(packed));
+        }
+
+        EnsureCapacity(shape[0]);
+        var y = new FloatTensor(shape);
+        RotatePacked(packed.Data, y, inverse: false);
+        return Ops.Tracks(packed.RequiresGrad) ? new Variable(y, new PackedNode(this, packed)) : new Variable(y);
+    }
+
+    private void RotatePacked(FloatTensor source, FloatTensor destination, bool inverse)
+    {
+        var d = HeadDim;
+        var half = d / 2;
+        var width = (int)source.Shape[2];
+        var qk = width / 3 * 2;
+        var batch = (int)source.Shape[1];
+        for (long l = 0; l < source.Shape[0]; l++)
+        {
+            var src = source.Row(l);   // (B, 3E), contiguous within its chunk
+            var dst = destination.Row(l);
+            var cos = _cos.AsSpan((int)(l * half), half);
+            var sin = _sin.AsSpan((int)(l * half), half);
+            for (var b = 0; b < batch; b++)
+            {
+                var at = b * width;
+                for (var c = 0; c < qk; c += d)
+                {
+                    RotaryKernel.Rotate(src.Slice(at + c, d), cos, sin, dst.Slice(at + c, d), Layout, inverse);
+                }
+
+                src.Slice(at + qk, width - qk).CopyTo(dst.Slice(at + qk, width - qk));
+            }
+        }
+    }
+
+    /// <summary>The packed rotation's node: backward rotates the gradient's query and key columns back and passes the
+    /// value columns through.</summary>
+    private sealed class PackedNode(RotaryEmbedding rope, Variable packed) : Node(packed)
+    {
+        public override string Name => "RotaryPackedBackward";
+
+        private protected override bool ReadsInput(int index) => false;
+
+        internal override void Backward(FloatTensor gradOutput, Span<FloatTensor?> gradInputs)
+        {
+            var g = NewGradientUninitialized(gradOutput.Shape);
+            rope.RotatePacked(gradOutput, g, inverse: true);
+            gradInputs[0] = g;
+        }
+    }
+
     /// <summary>The rotation's node: forward R(offset + s)·x above, backward the inverse rotation of g (the same kernel,
     /// <see cref="RotaryKernel.Rotate"/> with inverse), which reads no saved values.</summary>
     private sealed class RotaryNode(RotaryEmbedding rope, Variable x, long positionOffset) : Node(x)
