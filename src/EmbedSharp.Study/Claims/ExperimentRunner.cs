@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EmbedSharp.Numerics;
 using EmbedSharp.Numerics.Formats;
 
 namespace EmbedSharp.Study.Claims;
@@ -79,7 +80,12 @@ public static class ExperimentRunner
             cancellationToken.ThrowIfCancellationRequested();
             var name = $"{spec.Id}/{item.Arm.Name}";
             Report(new StudyProgress(StudyProgressKind.RunStarted, item.Index, total, name, item.Seed, 0));
-            var run = train(item.Arm, item.Seed);
+            ArmRun run;
+            using (KernelThreads.Limit(Math.Max(1, Environment.ProcessorCount / parallelism)))
+            {
+                run = train(item.Arm, item.Seed); // runs side by side: each keeps its share of the cores
+            }
+
             if (run.Experiment != spec.Id || run.Arm != item.Arm.Name || run.Seed != item.Seed || run.Fingerprint != spec.Fingerprint)
             {
                 throw new InvalidOperationException($"The trainer of {spec.Id} returned run {run.Experiment}/{run.Arm} seed {run.Seed} for {name} seed {item.Seed}.");

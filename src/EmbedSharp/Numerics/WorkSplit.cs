@@ -23,8 +23,8 @@ internal static unsafe class WorkSplit
     [ThreadStatic]
     private static Batch[]? t_batches;
 
-    /// <summary>Most parts a kernel splits into: the core count.</summary>
-    public static int MaxParts => Environment.ProcessorCount;
+    /// <summary>Most parts a kernel splits into: the core count, or the calling thread's <see cref="KernelThreads"/> limit.</summary>
+    public static int MaxParts => KernelThreads.Current;
 
     /// <summary>How many parts to use for <paramref name="work"/> units when one part should get at least
     /// <paramref name="minWorkPerPart"/>: between 1 and <see cref="MaxParts"/>.</summary>
@@ -101,7 +101,7 @@ internal static unsafe class WorkSplit
         {
             if (s_workers is null)
             {
-                var workers = new Worker[Math.Max(0, MaxParts - 1)];
+                var workers = new Worker[Math.Max(0, Environment.ProcessorCount - 1)];
                 for (var i = 0; i < workers.Length; i++)
                 {
                     workers[i] = new Worker(i);
