@@ -25,7 +25,7 @@ public sealed record LmStudySettings
     public int Context { get; init; } = 64;
 
     /// <summary>Optimiser steps per run.</summary>
-    public int Steps { get; init; } = 600;
+    public int Steps { get; init; } = 500;
 
     /// <summary>Windows per step.</summary>
     public int Batch { get; init; } = 16;
@@ -34,7 +34,7 @@ public sealed record LmStudySettings
     public double Lr { get; init; } = 3e-3;
 
     /// <summary>Warm-up steps.</summary>
-    public int WarmupSteps { get; init; } = 30;
+    public int WarmupSteps { get; init; } = 25;
 
     /// <summary>Steps between validation measurements.</summary>
     public int EvalEvery { get; init; } = 50;
@@ -57,13 +57,13 @@ public sealed record LmStudySettings
     /// <summary>Whether the initialisation experiment also runs on the second corpus (Moby Dick).</summary>
     public bool SecondCorpus { get; init; } = true;
 
-    /// <summary>The quick preset: what <c>demo</c> runs in about a minute of training on two cores.</summary>
+    /// <summary>The quick preset: what <c>demo</c> runs, about a minute and a half of training on two cores.</summary>
     public static LmStudySettings Quick { get; } = new()
     {
         Context = 32,
-        Steps = 200,
-        WarmupSteps = 20,
-        EvalEvery = 25,
+        Steps = 160,
+        WarmupSteps = 16,
+        EvalEvery = 20,
         EvalWindows = 64,
         SubwordVocab = 512,
         VectorEpochs = 1,
