@@ -62,7 +62,16 @@ internal static class StudyCommand
             var dir = r.GetValue(claimsOutput)?.FullName ?? "study-claims";
             ClaimsConsole.Run(new ClaimsStudyOptions { Preset = r.GetValue(claimsQuick) ? StudyPreset.Quick : StudyPreset.Full, OutputDirectory = dir });
         }));
+        var reportDir = new Argument<DirectoryInfo>("DIR") { Description = "The output directory of an earlier claims study (holds results.json)." };
+        var report = new Command("report", "Rewrite report.html (and the answers in results.json) of an earlier claims study from its results, without training.") { reportDir };
+        report.SetAction(r => CliErrors.Run(() =>
+        {
+            var dir = r.GetValue(reportDir)!.FullName;
+            var results = ClaimsStudy.WriteReport(dir);
+            Console.WriteLine(FormattableString.Invariant($"{results.Experiments.Count} experiments, {results.Experiments.Sum(e => e.Runs.Count)} runs: {Path.Combine(dir, "report.html")}"));
+        }));
         command.Subcommands.Add(init);
+        command.Subcommands.Add(report);
         return command;
     }
 }

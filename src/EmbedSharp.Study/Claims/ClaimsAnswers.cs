@@ -53,7 +53,10 @@ public static class ClaimsAnswers
 
         foreach (var c in contrast)
         {
-            text += " " + c.Verdict;
+            // The contrast's verdict without its explanation (the report shows that in the experiment's section).
+            var verdict = c.Verdict;
+            var why = verdict.IndexOf(" Why:", StringComparison.Ordinal);
+            text += " In the shallow classifier (the contrast): " + (why > 0 ? verdict[..why] : verdict);
         }
 
         return text;

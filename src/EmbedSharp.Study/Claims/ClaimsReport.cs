@@ -236,7 +236,7 @@ public static class ClaimsReport
 
         var (yLo, yHi) = RobustRange(ys);
         var log = SpansDecades([yLo, yHi]);
-        const double Width = 260, Height = 170, Left = 42, Right = 8, Top = 8, Bottom = 22;
+        const double Width = 260, Height = 170, Left = 42, Right = 16, Top = 8, Bottom = 22;
         var sx = Scale.Fit(xLo, xHi, Left, Width - Right, log: false, pad: 0);
         var sy = Scale.Fit(yLo, yHi, Height - Bottom, Top, log);
         var xTicks = sx.Ticks(3);

@@ -110,6 +110,25 @@ public static class ClaimsStudy
         return claims;
     }
 
+    /// <summary>Reads <c>results.json</c> of an earlier run in <paramref name="outputDirectory"/>, composes the answers
+    /// again from its experiments and rewrites results.json and report.html: for a report made by a newer build from
+    /// the same runs, without training anything.</summary>
+    /// <exception cref="InvalidDataException">results.json is missing or not a claims results file (names the path).</exception>
+    public static ClaimsResults WriteReport(string outputDirectory)
+    {
+        var path = Path.Combine(outputDirectory, "results.json");
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"{path}: not found; run the study first.");
+        }
+
+        var results = ClaimsResults.Read(path);
+        results = results with { Questions = ClaimsAnswers.Compose(results.Experiments) };
+        ClaimsResults.Write(path, results);
+        ClaimsReport.Write(Path.GetFullPath(Path.Combine(outputDirectory, "report.html")), results);
+        return results;
+    }
+
     /// <summary>The machine, for the report: cores, OS, .NET.</summary>
     public static string Machine() =>
         $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}";

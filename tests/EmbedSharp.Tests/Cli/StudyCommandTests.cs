@@ -42,6 +42,36 @@ public sealed class StudyCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_claims_study_refuses_both_presets_before_any_work()
+    {
+        var output = Path.Combine(_dir, "claims");
+        var (code, _, err) = CliRunner.Invoke(null, "study", "--quick", "--full", "--out", output);
+        Assert.Equal(1, code);
+        Assert.Contains("exclude each other", err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void Study_report_rewrites_the_report_from_results_and_names_a_missing_file()
+    {
+        var (code, _, err) = CliRunner.Invoke(null, "study", "report", _dir);
+        Assert.Equal(1, code);
+        Assert.Contains(Path.Combine(_dir, "results.json"), err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+
+        var results = EmbedSharp.Tests.Study.ClaimsReportTests.Results();
+        EmbedSharp.Study.Claims.ClaimsResults.Write(Path.Combine(_dir, "results.json"), results with { Questions = [] });
+        (code, var output, err) = CliRunner.Invoke(null, "study", "report", _dir);
+        Assert.True(code == 0, err);
+        Assert.Contains("report.html", output, StringComparison.Ordinal);
+        var html = File.ReadAllText(Path.Combine(_dir, "report.html"));
+        Assert.Contains("<svg", html, StringComparison.Ordinal);
+        var reread = EmbedSharp.Study.Claims.ClaimsResults.Read(Path.Combine(_dir, "results.json"));
+        Assert.NotEmpty(reread.Questions); // composed again from the experiments
+    }
+
+    [Fact]
     public void Demo_init_table_keeps_the_old_side_by_side_table()
     {
         var (code, output, err) = CliRunner.Invoke(null, "demo", "--init-table", "--rows", "20", "--cols", "4", "--seed", "1");
