@@ -115,18 +115,7 @@ public sealed class InitStudy
             }
         });
         Report(progress, $"Training skip-gram vectors on SOTU ({Options.Dim} dimensions, {Options.VectorEpochs} epochs)");
-        var trainer = new WordVectorTrainer(new FastTextOptions
-        {
-            Model = FastTextModelKind.SkipGram,
-            Dim = Options.Dim,
-            Epoch = Options.VectorEpochs,
-            MinCount = 3,
-            Minn = 0,
-            Maxn = 0,
-            Bucket = 0,
-            Thread = 1,
-            Seed = 0,
-        });
+        var trainer = new WordVectorTrainer(SkipGramOptions(Options.Dim, Options.VectorEpochs, minCount: 3));
         var trained = trainer.Train(corpusPath, null, cancellationToken);
         trained.SaveVec(vec);
         File.Delete(corpusPath);
@@ -285,6 +274,21 @@ public sealed class InitStudy
             PretrainedCoverage = scheme.IsPretrained ? data.Aligned!.Report.TypeCoverage : null,
         };
     }
+
+    /// <summary>The study's pretrained vectors: skip-gram without subwords, on one thread with seed 0 so that the vectors
+    /// are a function of the corpus (fastText's other defaults: window 5, 5 negatives, lr 0.05).</summary>
+    internal static FastTextOptions SkipGramOptions(int dim, int epochs, int minCount) => new()
+    {
+        Model = FastTextModelKind.SkipGram,
+        Dim = dim,
+        Epoch = epochs,
+        MinCount = minCount,
+        Minn = 0,
+        Maxn = 0,
+        Bucket = 0,
+        Thread = 1,
+        Seed = 0,
+    };
 
     /// <summary>Mean, std, mean row norm and distinct rows (counted up to 1000) of a table.</summary>
     internal static TableStats Stats(FloatTensor table)

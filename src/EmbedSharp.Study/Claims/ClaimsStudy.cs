@@ -177,20 +177,8 @@ public static class ClaimsStudy
             text.Append(++line % 1000 == 0 ? '\n' : ' ');
         }
 
-        var options = new FastTextOptions
-        {
-            Model = FastTextModelKind.SkipGram,
-            Dim = lm.DModel,
-            Epoch = lm.VectorEpochs,
-            MinCount = 1,
-            Minn = 0,
-            Maxn = 0,
-            Bucket = 0,
-            Thread = 1,
-            Seed = 0,
-        };
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(text.ToString()));
-        var trained = new WordVectorTrainer(options).Train(stream, null, cancellationToken);
+        var trained = new WordVectorTrainer(InitStudy.SkipGramOptions(lm.DModel, lm.VectorEpochs, minCount: 1)).Train(stream, null, cancellationToken);
         using var vectors = trained.ToFastTextModel().ToWordVectors();
         var aligned = VocabularyAligner.Align(tokens.TokenStrings, vectors, LmExperiments.Stream(0, 13), new AlignmentOptions { PaddingToken = null });
         var description = FormattableString.Invariant(

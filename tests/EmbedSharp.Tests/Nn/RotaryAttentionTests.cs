@@ -3,6 +3,7 @@ using EmbedSharp.Nn;
 using EmbedSharp.Nn.Positional;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
+using EmbedSharp.Tests.Autograd;
 
 namespace EmbedSharp.Tests.Nn;
 
@@ -126,17 +127,7 @@ public sealed class RotaryAttentionTests
         Assert.Equal(plain, mha.Forward(new Variable(x)).Data.AsSpan().ToArray());
     }
 
-    private static FloatTensor Random(Generator g, params long[] shape)
-    {
-        var t = new FloatTensor(shape);
-        var s = t.AsSpan();
-        for (var i = 0; i < s.Length; i++)
-        {
-            s[i] = (float)((g.NextDouble() * 2) - 1);
-        }
-
-        return t;
-    }
+    private static FloatTensor Random(Generator g, params long[] shape) => TestVariables.Uniform(g, false, shape).Data;
 
     private static double[] Rotate(RotaryEmbedding rope, FloatTensor v, int position)
     {

@@ -1,6 +1,7 @@
 using EmbedSharp.Autograd;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
+using EmbedSharp.Tests.Autograd;
 
 namespace EmbedSharp.Tests.Numerics;
 
@@ -72,15 +73,5 @@ public sealed class KernelThreadsTests
         Assert.Equal(free, limited);
     }
 
-    private static FloatTensor Random(Generator g, params long[] shape)
-    {
-        var t = new FloatTensor(shape);
-        var s = t.AsSpan();
-        for (var i = 0; i < s.Length; i++)
-        {
-            s[i] = (float)((g.NextDouble() * 2) - 1);
-        }
-
-        return t;
-    }
+    private static FloatTensor Random(Generator g, params long[] shape) => TestVariables.Uniform(g, false, shape).Data;
 }

