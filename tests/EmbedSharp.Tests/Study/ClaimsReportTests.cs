@@ -180,8 +180,8 @@ public sealed partial class ClaimsReportTests : IDisposable
         // normal-1 seed 3 spikes to 50 nats once; the other points are below 7. The spike is drawn at the top edge and marked.
         // (Each run's first point, above the 98th percentile of the rest, is marked at the top edge too, by design.)
         var panel = Svg(html, "curves-exp-lm-init-2");
-        Assert.Contains("<path class=\"clip\" d=\"M147,9 l-3,5 h6 z\"/>", panel, StringComparison.Ordinal); // step 600 of 0…1 200 at the top
-        Assert.DoesNotContain("M147,9 l-3,5", Svg(html, "curves-exp-lm-init-1"), StringComparison.Ordinal);
+        Assert.Contains("<path class=\"clip\" d=\"M143,9 l-3,5 h6 z\"/>", panel, StringComparison.Ordinal); // step 600 of 0…1 200 at the top
+        Assert.DoesNotContain("M143,9 l-3,5", Svg(html, "curves-exp-lm-init-1"), StringComparison.Ordinal);
         var ticks = Regex.Matches(panel, "<text class=\"tick\" x=\"[\\d.]+\" y=\"[\\d.]+\" text-anchor=\"end\">([^<]+)</text>")
             .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
         Assert.NotEmpty(ticks);
