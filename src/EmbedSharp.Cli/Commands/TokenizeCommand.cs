@@ -66,6 +66,12 @@ internal static class TokenizeCommand
                 TokenizerType.Word => new WordTokenizer(((WordTokenizer)TokenizerFiles.Load(path, kind)).Vocabulary, Kebab.Parse<WordSplitting>(r.GetValue(splitting)!, "--word-splitting")),
                 _ => TokenizerFiles.Load(path, kind),
             };
+            if (tokenizer is WordPieceTokenizer { ShadowedIds: [var first, ..] shadowed } wordPiece)
+            {
+                Console.Error.WriteLine(FormattableString.Invariant(
+                    $"embedsharp: warning: '{path}': {shadowed.Count} id(s) hold a token that repeats later (first: id {first}, '{wordPiece.IdToToken(first)}'); each such token encodes to its last id, as Hugging Face loads the file."));
+            }
+
             var n = r.GetValue(nbest);
             if (n != 0 && (n < 1 || n > 1024 || tokenizer is not SentencePieceTokenizer { Algorithm: SentencePieceAlgorithm.Unigram }))
             {

@@ -110,6 +110,19 @@ public sealed class TokenizeCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_vocab_with_repeated_tokens_works_with_one_warning_line()
+    {
+        var vocab = Path.Combine(_dir, "vocab.txt");
+        File.WriteAllLines(vocab, ["[UNK]", "a", "b", "a"]);
+        var (code, output, err) = CliRunner.Invoke("a b\n", "tokenize", "--model", vocab, "--ids");
+        Assert.Equal(0, code);
+        Assert.Equal("3 2", output.TrimEnd('\n'));
+        Assert.StartsWith("embedsharp: warning: '" + vocab + "': 1 id(s)", err, StringComparison.Ordinal);
+        Assert.Contains("id 1, 'a'", err, StringComparison.Ordinal);
+        Assert.Single(err.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
     public void Bad_models_fail_with_one_line_naming_the_file()
     {
         var missing = CliRunner.Invoke("x\n", "tokenize", "--model", Path.Combine(_dir, "nope.txt"));

@@ -83,12 +83,19 @@ public sealed class WordPieceTests : IDisposable
     }
 
     [Fact]
-    public void A_repeated_token_is_rejected_naming_the_line()
+    public void A_repeated_token_maps_to_its_last_id_as_hugging_face_loads_it_and_bad_bytes_are_refused()
     {
+        // transformers' load_vocab fills an OrderedDict line by line (vocab[token] = index) and tokenizers' WordPiece
+        // inserts into a HashMap the same way: the last line of a token wins.
         var path = Path.Combine(_dir, "vocab.txt");
-        File.WriteAllLines(path, ["[UNK]", "a", "b", "a"]);
-        var e = Assert.Throws<TokenizerFormatException>(() => WordPieceTokenizer.Load(path));
-        Assert.Equal(4, e.Line);
+        File.WriteAllLines(path, ["[UNK]", "a", "b", "a", "##b", "b"]);
+        var wp = WordPieceTokenizer.Load(path);
+        Assert.Equal(6, wp.VocabSize); // every line keeps its id, as the model's embedding rows do
+        Assert.Equal([1, 2], wp.ShadowedIds);
+        Assert.Equal(3, wp.TokenToId("a"));
+        Assert.Equal([3, 5, 3, 4], wp.Encode("a b ab").Ids);
+        Assert.Equal("a", wp.IdToToken(1));
+        Assert.Empty(new WordPieceTokenizer(["[UNK]", "a"]).ShadowedIds);
         File.WriteAllBytes(path, [0x5B, 0x55, 0x4E, 0x4B, 0x5D, 0x0A, 0xFF, 0x0A]);
         Assert.Contains("UTF-8", Assert.Throws<TokenizerFormatException>(() => WordPieceTokenizer.Load(path)).Message, StringComparison.Ordinal);
     }

@@ -29,7 +29,12 @@ public sealed class WordPieceTokenizer : ITokenizer
     /// <param name="stripAccents">Strip accents (NFD, drop Mn); null: the same as <paramref name="lowerCase"/>.</param>
     /// <param name="unknownToken">The token for words that cannot be cut.</param>
     /// <param name="maxInputCharsPerWord">Longer words (in code points) become the unknown token.</param>
-    /// <exception cref="ArgumentException">A token repeats, or the vocabulary lacks <paramref name="unknownToken"/>.</exception>
+    /// <remarks>A token that appears more than once maps to its <b>last</b> id, as Hugging Face's <c>load_vocab</c> and
+    /// its Rust <c>WordPiece</c> build the map (later lines overwrite earlier ones); the earlier ids stay in the
+    /// vocabulary (<see cref="VocabSize"/> counts every line, as the model's embedding table does) but no text encodes to
+    /// them. <see cref="ShadowedIds"/> lists them. Hugging Face's slow tokenizer turns such an id back into the unknown
+    /// token; <see cref="IdToToken"/> gives the line's own text.</remarks>
+    /// <exception cref="ArgumentException">A token is null, or the vocabulary lacks <paramref name="unknownToken"/>.</exception>
     public WordPieceTokenizer(IReadOnlyList<string> tokens, bool lowerCase = true, bool? stripAccents = null,
         string unknownToken = DefaultUnknownToken, int maxInputCharsPerWord = 100)
     {
@@ -39,14 +44,16 @@ public sealed class WordPieceTokenizer : ITokenizer
         _tokens = [.. tokens];
         _ids = new Dictionary<string, int>(_tokens.Length, StringComparer.Ordinal);
         var continuation = new Dictionary<string, int>(StringComparer.Ordinal);
+        var shadowed = new List<int>();
         for (var i = 0; i < _tokens.Length; i++)
         {
             var token = _tokens[i] ?? throw new ArgumentException($"Token {i} is null.", nameof(tokens));
-            if (!_ids.TryAdd(token, i))
+            if (_ids.TryGetValue(token, out var earlier))
             {
-                throw new ArgumentException(FormattableString.Invariant($"The token '{token}' is at ids {_ids[token]} and {i}."), nameof(tokens));
+                shadowed.Add(earlier); // the last id wins, as Hugging Face's map
             }
 
+            _ids[token] = i;
             if (token.StartsWith(ContinuationPrefix, StringComparison.Ordinal) && token.Length > ContinuationPrefix.Length)
             {
                 continuation[token[ContinuationPrefix.Length..]] = i;
@@ -58,28 +65,23 @@ public sealed class WordPieceTokenizer : ITokenizer
         LowerCase = lowerCase;
         StripAccents = stripAccents ?? lowerCase;
         MaxInputCharsPerWord = maxInputCharsPerWord;
+        shadowed.Sort();
+        ShadowedIds = shadowed;
         _whole = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
         _continuation = continuation.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
-    /// <summary>Reads a BERT <c>vocab.txt</c> (UTF-8, one token per line, '\r\n' accepted).</summary>
-    /// <exception cref="TokenizerFormatException">The file is not UTF-8, a token repeats, a line is longer than 1 Mi
+    /// <summary>Reads a BERT <c>vocab.txt</c> (UTF-8, one token per line, '\r\n' accepted). A token on more than one line
+    /// maps to its last line's id, as Hugging Face loads the file; <see cref="ShadowedIds"/> lists the earlier ids (the
+    /// command line warns about them).</summary>
+    /// <exception cref="TokenizerFormatException">The file is not UTF-8, a line is longer than 1 Mi
     /// characters, the file holds more than 16 Mi lines, or there is no <c>[UNK]</c> (the message names the file and,
     /// where one applies, the line). The file is read once from start to end, so a pipe works.</exception>
     public static WordPieceTokenizer Load(string path, bool lowerCase = true, bool? stripAccents = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var lines = Utf8LineFile.ReadAllLines(path, "a WordPiece vocab.txt (one token per line)");
-        var seen = new Dictionary<string, int>(lines.Count, StringComparer.Ordinal);
-        for (var i = 0; i < lines.Count; i++)
-        {
-            if (!seen.TryAdd(lines[i], i))
-            {
-                throw new TokenizerFormatException(path, i + 1, FormattableString.Invariant($"the token '{lines[i]}' repeats line {seen[lines[i]] + 1}."));
-            }
-        }
-
-        if (!seen.ContainsKey(DefaultUnknownToken))
+        if (!lines.Contains(DefaultUnknownToken))
         {
             throw new TokenizerFormatException(path, null, $"the vocabulary has no {DefaultUnknownToken} token (needed for words it cannot cut).");
         }
@@ -92,6 +94,10 @@ public sealed class WordPieceTokenizer : ITokenizer
 
     /// <inheritdoc/>
     public int VocabSize => _tokens.Length;
+
+    /// <summary>Ids whose token appears again at a later id (ascending): the later id wins, so no text encodes to these.
+    /// Empty for a vocabulary without repeats.</summary>
+    public IReadOnlyList<int> ShadowedIds { get; }
 
     /// <summary>The id of the unknown token.</summary>
     public int UnknownId { get; }
