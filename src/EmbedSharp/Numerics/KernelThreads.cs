@@ -3,9 +3,11 @@ namespace EmbedSharp.Numerics;
 /// <summary>
 /// How many threads one operation of the library's kernels (matrix products, fused attention and the other kernels that
 /// split work over the shared worker threads) may use, per calling thread: the core count by default; inside
-/// <c>using (KernelThreads.Limit(n)) { … }</c> at most n. For running independent models side by side, one per core,
-/// where splitting each operation as well only adds contention — what <c>torch.set_num_threads</c> does for a whole
-/// process, here per thread. Results do not depend on it: every kernel gives the same bits on any thread count.
+/// <c>using (KernelThreads.Limit(n)) { … }</c> at most n. Meant for running independent models side by side, one per
+/// core, so that each keeps to its share instead of also splitting every operation — what <c>torch.set_num_threads</c>
+/// does for a whole process, here per thread. On this project's 2-vCPU machine it measured no gain for two small
+/// language models side by side (docs/study.md); it is a control, not a speed-up. Results do not depend on it: every
+/// kernel gives the same bits on any thread count.
 /// </summary>
 public static class KernelThreads
 {
