@@ -46,6 +46,43 @@ public sealed class WordPieceTests : IDisposable
     }
 
     [Fact]
+    public void Special_tokens_in_the_text_stay_whole_as_in_hugging_face_bert_tokenizer()
+    {
+        var wp = new WordPieceTokenizer(Vocab);
+        Assert.Equal(["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"], wp.SpecialTokens);
+        var e = wp.Encode("Hello [MASK], world[SEP]!");
+        Assert.Equal(["hello", "[MASK]", ",", "world", "[SEP]", "!"], e.Tokens);
+        Assert.Equal([9, 4, 10, 11, 3, 12], e.Ids);
+        Assert.Equal([new TokenSpan(0, 5), new TokenSpan(6, 6), new TokenSpan(12, 1), new TokenSpan(14, 5), new TokenSpan(19, 5), new TokenSpan(24, 1)], e.Spans);
+
+        // Case-sensitive and matched before lower-casing, as Hugging Face's added-token split: "[mask]" is ordinary text.
+        Assert.Equal(["[UNK]", "[UNK]", "[UNK]"], wp.Encode("[mask]").Tokens);
+        Assert.Equal([4, 4, 1], wp.Encode("[MASK][MASK][UNK]").Ids);
+        Assert.Equal([2, 9, 3], wp.Encode("[CLS]HELLO[SEP]").Ids);
+    }
+
+    [Fact]
+    public void Special_tokens_can_be_turned_off_or_chosen()
+    {
+        var plain = new WordPieceTokenizer(Vocab).WithSpecialTokens([]);
+        Assert.Empty(plain.SpecialTokens);
+        Assert.Equal(["[UNK]", "[UNK]", "[UNK]"], plain.Encode("[MASK]").Tokens); // "[", "mask", "]": not in this vocabulary
+
+        var onlyHello = new WordPieceTokenizer(Vocab).WithSpecialTokens(["hello"]);
+        Assert.Equal([9, 9], onlyHello.Encode("xhellohello").Ids[1..]);
+        Assert.Throws<ArgumentException>(() => plain.WithSpecialTokens(["<mask>"]));
+        Assert.Throws<ArgumentException>(() => plain.WithSpecialTokens([""]));
+    }
+
+    [Fact]
+    public void A_vocabulary_without_some_bert_specials_keeps_only_those_it_has()
+    {
+        var wp = new WordPieceTokenizer(["[UNK]", "a", "[MASK]"]);
+        Assert.Equal(["[UNK]", "[MASK]"], wp.SpecialTokens);
+        Assert.Equal([1, 2, 1], wp.Encode("a[MASK]a").Ids);
+    }
+
+    [Fact]
     public void A_word_without_a_complete_cut_is_one_unknown()
     {
         var wp = new WordPieceTokenizer(Vocab);

@@ -18,10 +18,15 @@ public sealed class WordPieceTokenizer : ITokenizer
     /// <summary>BERT's unknown token.</summary>
     public const string DefaultUnknownToken = "[UNK]";
 
+    /// <summary>BERT's special tokens (Hugging Face <c>BertTokenizer</c>'s unk, sep, pad, cls and mask tokens): those of
+    /// them in the vocabulary are <see cref="SpecialTokens"/> unless <see cref="WithSpecialTokens"/> says otherwise.</summary>
+    public static IReadOnlyList<string> BertSpecialTokens { get; } = ["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"];
+
     private readonly string[] _tokens;
     private readonly Dictionary<string, int> _ids;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _whole;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _continuation;
+    private readonly SpecialTokenMatcher _special;
 
     /// <summary>Creates a tokenizer over tokens in id order.</summary>
     /// <param name="tokens">The vocabulary, id i = element i; must hold <paramref name="unknownToken"/>.</param>
@@ -69,6 +74,21 @@ public sealed class WordPieceTokenizer : ITokenizer
         ShadowedIds = shadowed;
         _whole = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
         _continuation = continuation.GetAlternateLookup<ReadOnlySpan<char>>();
+        _special = new SpecialTokenMatcher(BertSpecialTokens.Where(_ids.ContainsKey), _ids);
+    }
+
+    private WordPieceTokenizer(WordPieceTokenizer source, SpecialTokenMatcher special)
+    {
+        _tokens = source._tokens;
+        _ids = source._ids;
+        _whole = source._whole;
+        _continuation = source._continuation;
+        UnknownId = source.UnknownId;
+        LowerCase = source.LowerCase;
+        StripAccents = source.StripAccents;
+        MaxInputCharsPerWord = source.MaxInputCharsPerWord;
+        ShadowedIds = source.ShadowedIds;
+        _special = special;
     }
 
     /// <summary>Reads a BERT <c>vocab.txt</c> (UTF-8, one token per line, '\r\n' accepted). A token on more than one line
@@ -111,27 +131,49 @@ public sealed class WordPieceTokenizer : ITokenizer
     /// <summary>Words longer than this (in code points) become the unknown token.</summary>
     public int MaxInputCharsPerWord { get; }
 
-    /// <inheritdoc/>
-    public TokenEncoding Encode(string text)
+    /// <summary>Tokens matched in the raw text before normalisation and kept whole, as Hugging Face's
+    /// <c>BertTokenizer</c> keeps its special tokens (<c>Paris is the [MASK] of France.</c> gives <c>[MASK]</c>, id 103 in
+    /// bert-base-uncased): case-sensitive, at the earliest position, the longest at that position, anywhere in the text
+    /// (also inside a word). By default the <see cref="BertSpecialTokens"/> that the vocabulary holds.</summary>
+    public IReadOnlyList<string> SpecialTokens => _special.Tokens;
+
+    /// <summary>A tokenizer over the same vocabulary whose <see cref="SpecialTokens"/> are <paramref name="tokens"/>
+    /// (Hugging Face's special and added tokens). Pass an empty list to split <c>[MASK]</c> like any other text, as
+    /// torchtext's <c>BERTTokenizer</c> without <c>never_split</c> does.</summary>
+    /// <exception cref="ArgumentException">A token is null or empty, or not in the vocabulary.</exception>
+    public WordPieceTokenizer WithSpecialTokens(IEnumerable<string> tokens)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        var normalized = BertPreTokenizer.Normalize(text, LowerCase, StripAccents);
-        var buffer = normalized.Text.ToString();
-        var ids = new List<int>(normalized.Words.Count + 4);
-        var spans = new List<TokenSpan>(normalized.Words.Count + 4);
-        foreach (var (start, length) in normalized.Words)
+        ArgumentNullException.ThrowIfNull(tokens);
+        var list = tokens.ToList();
+        foreach (var token in list)
         {
-            var word = buffer.AsSpan(start, length);
-            var before = ids.Count;
-            if (!TryCut(word, start, normalized, ids, spans))
+            if (string.IsNullOrEmpty(token) || !_ids.ContainsKey(token))
             {
-                ids.RemoveRange(before, ids.Count - before);
-                spans.RemoveRange(before, spans.Count - before);
-                ids.Add(UnknownId);
-                spans.Add(normalized.SourceSpan(start, start + length));
+                throw new ArgumentException($"The special token '{token}' is not in the vocabulary.", nameof(tokens));
             }
         }
 
+        return new WordPieceTokenizer(this, new SpecialTokenMatcher(list, _ids));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Text between <see cref="SpecialTokens"/> is normalised, split into words and cut; each special token in
+    /// the text becomes its own id.</remarks>
+    public TokenEncoding Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>(text.Length / 4 + 4);
+        var spans = new List<TokenSpan>(text.Length / 4 + 4);
+        var from = 0;
+        while (_special.Find(text, from, out var at, out var length, out var specialId))
+        {
+            EncodeSegment(text, from, at, ids, spans);
+            ids.Add(specialId);
+            spans.Add(new TokenSpan(at, length));
+            from = at + length;
+        }
+
+        EncodeSegment(text, from, text.Length, ids, spans);
         var idArray = ids.ToArray();
         var tokens = new string[idArray.Length];
         for (var i = 0; i < tokens.Length; i++)
@@ -140,6 +182,40 @@ public sealed class WordPieceTokenizer : ITokenizer
         }
 
         return new TokenEncoding(idArray, tokens, [.. spans]);
+    }
+
+    private void EncodeSegment(string text, int start, int end, List<int> ids, List<TokenSpan> spans)
+    {
+        if (start >= end)
+        {
+            return;
+        }
+
+        // Without a special token in the text this is the whole string, so only texts that hold one pay for a copy.
+        var segment = start == 0 && end == text.Length ? text : text[start..end];
+        var normalized = BertPreTokenizer.Normalize(segment, LowerCase, StripAccents);
+        var buffer = normalized.Text.ToString();
+        var first = spans.Count;
+        foreach (var (wordStart, length) in normalized.Words)
+        {
+            var word = buffer.AsSpan(wordStart, length);
+            var before = ids.Count;
+            if (!TryCut(word, wordStart, normalized, ids, spans))
+            {
+                ids.RemoveRange(before, ids.Count - before);
+                spans.RemoveRange(before, spans.Count - before);
+                ids.Add(UnknownId);
+                spans.Add(normalized.SourceSpan(wordStart, wordStart + length));
+            }
+        }
+
+        if (start != 0)
+        {
+            for (var i = first; i < spans.Count; i++)
+            {
+                spans[i] = spans[i] with { Start = spans[i].Start + start };
+            }
+        }
     }
 
     /// <summary>The pieces of one already-normalised word, or null when it has no complete cut (it would be
