@@ -29,6 +29,7 @@ public sealed partial class ArchitectureTests
         "Tokenization",
         "Vectors",
         "FastText",
+        "Embeddings",
     ];
 
     /// <summary>Above the library, lowest first: the application, then the CLI that runs it.</summary>
