@@ -25,6 +25,7 @@ internal static class Program
         ["peers-autograd-overhead"] = AutogradOverheadPeerTimings.Run,
         ["lm-step-profile"] = LmStepProfile.Run,
         ["expd-exhaustive"] = Numerics.ExpDCheck.Run,
+        ["static-embed"] = Embeddings.StaticEmbeddingTimings.Run,
     };
 
     private static void Main(string[] args)
