@@ -57,6 +57,20 @@ POOLS = [
 SPECIAL = ["\u200d", "\ufeff", "\ufffd", "\u0000", "\r", "\t", " ", " ", " ", "\u3000", "\u00a0", "\U0001F3FD"]
 
 
+# spm_encode reads lines with std::getline: only \n ends one
+LINE_CASES = (b"\xef\xbb\xbfBOM at the start\r\n"
+              b"CRLF line\r\n"
+              b"lone\rCR\n"
+              b"\n\n"
+              b"  \n"
+              b"NUL\x00byte\n"
+              b"invalid \xff \xc3( \xe3\x81 \xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80 end\n"
+              b"\r\n"
+              b"\xef\xbb\xbf mid-file BOM\n"
+              b"tab\tand\x0bvertical\x0cfeed\n"
+              b"no final newline \xe6\x97")
+
+
 def random_line(rng, longest):
     out = []
     for _ in range(rng.randint(1, longest)):
@@ -90,19 +104,8 @@ def main():
     with open(os.path.join(out, "nbest.txt"), "w", encoding="utf-8", newline="\n") as f:
         for line in HAND[:-3] + [random_line(rng, 12) for _ in range(300)]:
             f.write(line + "\n")
-    cases = (b"\xef\xbb\xbfBOM at the start\r\n"
-             b"CRLF line\r\n"
-             b"lone\rCR\n"
-             b"\n\n"
-             b"  \n"
-             b"NUL\x00byte\n"
-             b"invalid \xff \xc3( \xe3\x81 \xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80 end\n"
-             b"\r\n"
-             b"\xef\xbb\xbf mid-file BOM\n"
-             b"tab\tand\x0bvertical\x0cfeed\n"
-             b"no final newline \xe6\x97")
     with open(os.path.join(out, "lines.bin"), "wb") as f:
-        f.write(cases)
+        f.write(LINE_CASES)
 
 
 if __name__ == "__main__":
