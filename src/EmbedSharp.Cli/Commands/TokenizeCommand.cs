@@ -20,7 +20,8 @@ namespace EmbedSharp.Cli.Commands;
 /// tool), ends lines at <c>'\n'</c>, <c>"\r\n"</c> or <c>'\r'</c>, drops a UTF-8 byte-order mark at the start (file
 /// and standard input alike) and decodes with .NET's decoder (a maximal invalid sequence becomes one U+FFFD), so a
 /// Windows text file gives no <c>'\r'</c> tokens. A line may hold up to <see cref="TokenizerFiles.MaxTextLineChars"/>
-/// characters (<c>any</c>) or <see cref="TokenizerFiles.MaxTextLineBytes"/> bytes (<c>lf</c>).</para></summary>
+/// characters (<c>any</c>) or <see cref="TokenizerFiles.MaxTextLineBytes"/> bytes (<c>lf</c>). Output is UTF-8 whatever
+/// the locale, lines end with <c>'\n'</c>.</para></summary>
 internal static class TokenizeCommand
 {
     /// <summary>The largest --batch-size.</summary>
@@ -100,6 +101,13 @@ internal static class TokenizeCommand
             };
             var file = r.GetValue(input)?.FullName;
             var printIds = r.GetValue(ids);
+            if (Console.OutputEncoding.CodePage != Encoding.UTF8.CodePage)
+            {
+                // spm_encode writes UTF-8 whatever the locale; so does tokenize (a Latin-1 locale would mangle pieces).
+                // A writer set with Console.SetOut (as the tests do) is kept.
+                Console.OutputEncoding = new UTF8Encoding(false);
+            }
+
             if (lineFeedOnly && tokenizer is SentencePieceTokenizer sentencePiece)
             {
                 Run(ReadByteLines(file), b => b.Length, batch => EncodeLines(sentencePiece, batch, n), Console.Out, printIds, batchSize);
