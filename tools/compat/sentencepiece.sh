@@ -76,10 +76,10 @@ fi
 count() {   # two files -> "agreeing/total" lines
   /usr/bin/python3 - "$1" "$2" <<'PY'
 import sys
-a = open(sys.argv[1], "rb").read().split(b"\n")
-b = open(sys.argv[2], "rb").read().split(b"\n")
-same = sum(1 for x, y in zip(a, b) if x == y) - 1   # both end in '\n': the last, empty element is not a line
-print(f"{max(same, 0) if len(a) == len(b) else f'{same} (line counts differ: {len(a)-1} vs {len(b)-1})'}/{len(b) - 1}")
+a = open(sys.argv[1], "rb").read().split(b"\n")[:-1]   # both end in '\n': the last, empty element is not a line
+b = open(sys.argv[2], "rb").read().split(b"\n")[:-1]
+same = sum(1 for x, y in zip(a, b) if x == y)
+print(f"{same}/{len(b)}" if len(a) == len(b) else f"{same}/{len(b)}(ours:{len(a)}_lines)")
 PY
 }
 
