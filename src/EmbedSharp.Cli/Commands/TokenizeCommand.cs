@@ -12,9 +12,16 @@ namespace EmbedSharp.Cli.Commands;
 /// <summary><c>embedsharp tokenize --model FILE [--type …] [--ids] &lt; text</c>: one output line of space-separated
 /// tokens (or ids, as <c>spm_encode --output_format=id</c> prints them) per input line, in input order. Input is read
 /// once, in batches (never whole: at most --batch-size lines and <see cref="MaxBatchChars"/> characters), each batch
-/// encoded on all cores, so a pipe works. A line may hold up to <see cref="TokenizerFiles.MaxTextLineChars"/>
-/// characters. Input is UTF-8: invalid bytes become U+FFFD (.NET's decoder), which BPE then encodes as the bytes
-/// EF BF BD and WordPiece drops.</summary>
+/// encoded on all cores, so a pipe works.
+/// <para>Lines (<c>--newline</c>): <c>lf</c>, the default for sentencepiece, reads input as <c>spm_encode</c> does
+/// (<c>std::getline</c>): only <c>'\n'</c> ends a line; <c>'\r'</c>, a byte-order mark and NUL are text; a last line
+/// without <c>'\n'</c> counts when not empty; each invalid UTF-8 byte becomes one U+FFFD, so ids and pieces match
+/// spm_encode byte for byte. <c>any</c>, the default for the other tokenizers (which have no line-reading reference
+/// tool), ends lines at <c>'\n'</c>, <c>"\r\n"</c> or <c>'\r'</c>, drops a UTF-8 byte-order mark at the start (file
+/// and standard input alike) and decodes with .NET's decoder (a maximal invalid sequence becomes one U+FFFD), so a
+/// Windows text file gives no <c>'\r'</c> tokens. A line may hold up to <see cref="TokenizerFiles.MaxTextLineChars"/>
+/// characters (<c>any</c>) or <see cref="TokenizerFiles.MaxTextLineBytes"/> bytes (<c>lf</c>). Output is UTF-8 whatever
+/// the locale, lines end with <c>'\n'</c>.</para></summary>
 internal static class TokenizeCommand
 {
     /// <summary>The largest --batch-size.</summary>
@@ -45,9 +52,15 @@ internal static class TokenizeCommand
                 + "(as spm_encode --output_format=nbest_piece / nbest_id); 0: the single best.",
             DefaultValueFactory = _ => 0,
         };
+        var newline = new Option<string?>("--newline")
+        {
+            Description = "How input splits into lines. lf: only \\n ends a line; \\r, a byte-order mark and NUL are text; each invalid UTF-8 byte is one U+FFFD "
+                + "(as spm_encode, byte for byte; the default for sentencepiece). any: \\n, \\r\\n or \\r end a line and a leading UTF-8 byte-order mark is dropped "
+                + "(the default for the other types).",
+        };
         var command = new Command("tokenize", "Tokenize text, one output line per input line: space-separated tokens, or ids with --ids.")
         {
-            model, type, ids, input, lower, unit, splitting, batch, nbest,
+            model, type, ids, input, lower, unit, splitting, batch, nbest, newline,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -79,16 +92,55 @@ internal static class TokenizeCommand
                     $"--nbest needs a sentencepiece unigram model and a value from 1 to 1024; got {n} with the {kind} model {path}."));
             }
 
-            var file = r.GetValue(input);
-            var lines = file is null ? TokenizerFiles.ReadTextLines(Console.In, "standard input") : TokenizerFiles.ReadTextLines(file.FullName);
-            Run(tokenizer, lines, Console.Out, r.GetValue(ids), batchSize, n);
+            var lineFeedOnly = r.GetValue(newline) switch
+            {
+                null => kind == TokenizerType.SentencePiece,
+                "lf" => true,
+                "any" => false,
+                var other => throw new ArgumentException($"--newline must be lf or any, got '{other}'."),
+            };
+            var file = r.GetValue(input)?.FullName;
+            var printIds = r.GetValue(ids);
+            if (Console.OutputEncoding.CodePage != Encoding.UTF8.CodePage)
+            {
+                // spm_encode writes UTF-8 whatever the locale; so does tokenize (a Latin-1 locale would mangle pieces).
+                // A writer set with Console.SetOut (as the tests do) is kept.
+                Console.OutputEncoding = new UTF8Encoding(false);
+            }
+
+            if (lineFeedOnly && tokenizer is SentencePieceTokenizer sentencePiece)
+            {
+                Run(ReadByteLines(file), b => b.Length, batch => EncodeLines(sentencePiece, batch, n), Console.Out, printIds, batchSize);
+            }
+            else
+            {
+                var lines = lineFeedOnly ? ReadByteLines(file).Select(b => Encoding.UTF8.GetString(b)) : ReadTextLines(file);
+                Run(lines, l => l.Length, batch => n == 0 ? tokenizer.EncodeBatch(batch) : NBest((SentencePieceTokenizer)tokenizer, batch, n), Console.Out, printIds, batchSize);
+            }
         }));
         return command;
     }
 
-    private static void Run(ITokenizer tokenizer, IEnumerable<string> input, TextWriter output, bool printIds, int batchSize, int nbest)
+    /// <summary>Opens standard input as bytes (tests replace it; the console's text reader would decode it first).</summary>
+    internal static Func<Stream> OpenStandardInput { get; set; } = Console.OpenStandardInput;
+
+    /// <summary>The input lines, from <paramref name="path"/> or standard input (see the class remarks for the rules):
+    /// bytes with <c>--newline lf</c>, else text.</summary>
+    private static IEnumerable<byte[]> ReadByteLines(string? path)
+        => path is null ? TokenizerFiles.ReadByteLines(OpenStandardInput(), StandardInputName) : TokenizerFiles.ReadByteLines(path);
+
+    private static IEnumerable<string> ReadTextLines(string? path)
+        => path is null   // the file reader drops a byte-order mark; standard input is read the same way so both agree
+            ? TokenizerFiles.ReadTextLines(new StreamReader(OpenStandardInput(), new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: true), StandardInputName)
+            : TokenizerFiles.ReadTextLines(path);
+
+    private const string StandardInputName = "standard input";
+
+    /// <summary>Encodes and prints the lines in batches of at most <paramref name="batchSize"/> lines and
+    /// <see cref="MaxBatchChars"/> characters (or bytes), each batch on all cores, in input order.</summary>
+    private static void Run<T>(IEnumerable<T> input, Func<T, long> size, Func<List<T>, IEnumerable<TokenEncoding>> encode, TextWriter output, bool printIds, int batchSize)
     {
-        var lines = new List<string>(Math.Min(batchSize, 4096));
+        var lines = new List<T>(Math.Min(batchSize, 4096));
         var sb = new StringBuilder();
         using var source = input.GetEnumerator();
         var more = true;
@@ -99,7 +151,7 @@ internal static class TokenizeCommand
             while (lines.Count < batchSize && chars < MaxBatchChars && (more = source.MoveNext()))
             {
                 lines.Add(source.Current);
-                chars += source.Current.Length;
+                chars += size(source.Current);
             }
 
             if (lines.Count == 0)
@@ -107,9 +159,8 @@ internal static class TokenizeCommand
                 break;
             }
 
-            var encodings = nbest == 0 ? tokenizer.EncodeBatch(lines) : NBest((SentencePieceTokenizer)tokenizer, lines, nbest);
             sb.Clear();
-            foreach (var encoding in encodings)
+            foreach (var encoding in encode(lines))
             {
                 for (var i = 0; i < encoding.Count; i++)
                 {
@@ -137,7 +188,14 @@ internal static class TokenizeCommand
         output.Flush();
     }
 
-    /// <summary>The n-best encodings of every line, concatenated in line order (each line on all cores).</summary>
+    /// <summary>Each line's encoding (or n-best encodings, concatenated in line order), lines on all cores.</summary>
+    private static TokenEncoding[] EncodeLines(SentencePieceTokenizer tokenizer, List<byte[]> lines, int nbest)
+    {
+        var perLine = new TokenEncoding[lines.Count][];
+        Parallel.For(0, lines.Count, i => perLine[i] = nbest == 0 ? [tokenizer.Encode(lines[i].AsSpan())] : [.. tokenizer.EncodeNBest(lines[i].AsSpan(), nbest)]);
+        return [.. perLine.SelectMany(e => e)];
+    }
+
     private static TokenEncoding[] NBest(SentencePieceTokenizer tokenizer, List<string> lines, int n)
     {
         var perLine = new IReadOnlyList<TokenEncoding>[lines.Count];

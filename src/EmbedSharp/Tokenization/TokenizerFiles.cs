@@ -45,6 +45,88 @@ public static class TokenizerFiles
         }
     }
 
+    /// <summary>The longest line <see cref="ReadByteLines(string)"/> accepts: 64 MiB.</summary>
+    public const int MaxTextLineBytes = 1 << 26;
+
+    /// <summary>Reads lines of bytes from <paramref name="path"/> lazily, in one pass, as <c>spm_encode</c> reads its
+    /// input (C++ <c>std::getline</c>): only <c>'\n'</c> ends a line and is removed; everything else, a <c>'\r'</c>
+    /// (also the one of <c>"\r\n"</c>), a byte-order mark, NUL and invalid UTF-8, is part of the line; a last line
+    /// without <c>'\n'</c> is read when it is not empty. The bytes are not decoded; the file is opened when
+    /// enumeration starts. Each line is a new array (it can be kept).</summary>
+    /// <exception cref="TokenizerFormatException">A line is longer than <see cref="MaxTextLineBytes"/> (the message
+    /// names the file and line).</exception>
+    /// <exception cref="IOException">The file cannot be opened, or is a device such as <c>/dev/zero</c>.</exception>
+    public static IEnumerable<byte[]> ReadByteLines(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return ReadByteLines(() => Numerics.Formats.InputFile.Open(path, seekableFor: null), path, dispose: true);
+    }
+
+    /// <summary>As <see cref="ReadByteLines(string)"/>, over an open stream (such as standard input) that
+    /// <paramref name="sourceName"/> names in messages; the stream is not disposed.</summary>
+    public static IEnumerable<byte[]> ReadByteLines(Stream stream, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentException.ThrowIfNullOrEmpty(sourceName);
+        return ReadByteLines(() => stream, sourceName, dispose: false);
+    }
+
+    private static IEnumerable<byte[]> ReadByteLines(Func<Stream> open, string name, bool dispose)
+    {
+        var stream = open();
+        try
+        {
+            var chunk = new byte[1 << 16];
+            var line = new byte[256];
+            var length = 0;   // bytes of the current line in `line`
+            long number = 1;
+            int read;
+            while ((read = stream.Read(chunk)) > 0)
+            {
+                var pos = 0;   // indices, not a span: a span cannot live across the yield
+                while (pos < read)
+                {
+                    var end = chunk.AsSpan(pos, read - pos).IndexOf((byte)'\n');
+                    var partLength = end < 0 ? read - pos : end;
+                    if ((long)length + partLength > MaxTextLineBytes)
+                    {
+                        throw new TokenizerFormatException(name, number, FormattableString.Invariant(
+                            $"the line is longer than {MaxTextLineBytes:N0} bytes, the most one line of text may hold; break the text into lines."));
+                    }
+
+                    if (length + partLength > line.Length)
+                    {
+                        Array.Resize(ref line, (int)Math.Min(MaxTextLineBytes, Math.Max((long)line.Length * 2, length + partLength)));
+                    }
+
+                    chunk.AsSpan(pos, partLength).CopyTo(line.AsSpan(length));
+                    length += partLength;
+                    if (end < 0)
+                    {
+                        break;
+                    }
+
+                    yield return line.AsSpan(0, length).ToArray();
+                    length = 0;
+                    number++;
+                    pos += partLength + 1;
+                }
+            }
+
+            if (length > 0)
+            {
+                yield return line.AsSpan(0, length).ToArray();
+            }
+        }
+        finally
+        {
+            if (dispose)
+            {
+                stream.Dispose();
+            }
+        }
+    }
+
     /// <summary>Passes reads through and leaves the inner reader open.</summary>
     private sealed class NonDisposingReader(TextReader inner) : TextReader
     {

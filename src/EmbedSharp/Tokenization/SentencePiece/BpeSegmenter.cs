@@ -37,13 +37,21 @@ internal sealed class BpeSegmenter
         hasUnused = Array.IndexOf(types, SentencePieceType.Unused) >= 0;
     }
 
-    /// <summary>Fills <c>scratch.Segments</c> with the segmentation of <paramref name="text"/>.</summary>
-    public void Encode(ReadOnlySpan<byte> text, EncodeScratch scratch)
+    /// <summary>Fills <c>scratch.Segments</c> with the segmentation of <paramref name="text"/>; with a
+    /// <paramref name="generator"/>, each merge taken from the queue is skipped with probability
+    /// <paramref name="dropout"/> (BPE-dropout as SentencePiece's <c>SampleEncode</c>: ≤ 0 never, ≥ 1 always). Merging
+    /// word by word gives the same distribution: every merge attempt draws its own independent coin.</summary>
+    public void Encode(ReadOnlySpan<byte> text, EncodeScratch scratch, float dropout = 0, Randomness.Generator? generator = null)
     {
         scratch.Segments.Clear();
+        if (generator is null || dropout <= 0)
+        {
+            generator = null;
+        }
+
         if (!splitWords)
         {
-            EncodeWord(text, 0, scratch);
+            EncodeWord(text, 0, scratch, dropout, generator);
             return;
         }
 
@@ -62,7 +70,7 @@ internal sealed class BpeSegmenter
                 end = next < 0 ? text.Length : start + 1 + next;
             }
 
-            EncodeWord(text[start..end], start, scratch);
+            EncodeWord(text[start..end], start, scratch, dropout, generator);
             start = end;
         }
     }
@@ -77,7 +85,7 @@ internal sealed class BpeSegmenter
         });
 
     /// <summary>Appends the segments of <paramref name="text"/>, which starts at byte <paramref name="offset"/>.</summary>
-    private void EncodeWord(ReadOnlySpan<byte> text, int offset, EncodeScratch scratch)
+    private void EncodeWord(ReadOnlySpan<byte> text, int offset, EncodeScratch scratch, float dropout, Randomness.Generator? generator)
     {
         if (text.IsEmpty)
         {
@@ -118,6 +126,11 @@ internal sealed class BpeSegmenter
             if (length[left] == 0 || length[right] == 0 || length[left] + length[right] != merged)
             {
                 continue;   // stale: one side was merged away since this pair was queued
+            }
+
+            if (generator is not null && (dropout >= 1 || generator.NextDouble() < dropout))
+            {
+                continue;   // BPE-dropout: this merge is skipped and not queued again
             }
 
             length[left] += length[right];

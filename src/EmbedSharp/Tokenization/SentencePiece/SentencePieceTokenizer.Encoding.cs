@@ -55,14 +55,28 @@ public sealed partial class SentencePieceTokenizer
         return written;
     }
 
+    /// <summary>Copies UTF-8 bytes into the scratch; the span map is the identity (spans in bytes).</summary>
+    private static int BytesToScratch(ReadOnlySpan<byte> utf8, EncodeScratch scratch)
+    {
+        scratch.EnsureInput(utf8.Length);
+        utf8.CopyTo(scratch.Input);
+        var map = scratch.InputToUtf16;
+        for (var i = 0; i <= utf8.Length; i++)
+        {
+            map[i] = i;
+        }
+
+        return utf8.Length;
+    }
+
     /// <summary>Normalises and segments into <c>scratch.Segments</c>; returns the normalised length.</summary>
     private int Segment(ReadOnlySpan<byte> input, EncodeScratch scratch, float alpha, Generator? generator)
     {
         var n = normalizer.Normalize(input, scratch);
         var normalized = scratch.Normalized.AsSpan(0, n);
-        if (generator is not null)
+        if (unigram is not null && generator is not null)
         {
-            unigram!.Sample(normalized, alpha, generator, scratch);
+            unigram.Sample(normalized, alpha, generator, scratch);
         }
         else if (unigram is not null)
         {
@@ -70,7 +84,7 @@ public sealed partial class SentencePieceTokenizer
         }
         else
         {
-            bpe!.Encode(normalized, scratch);
+            bpe!.Encode(normalized, scratch, alpha, generator);
         }
 
         return n;
@@ -119,7 +133,9 @@ public sealed partial class SentencePieceTokenizer
     }
 
     /// <summary>The encoding of <c>scratch.Segments</c>: byte fallback for unknown pieces (one byte piece per UTF-8 byte),
-    /// runs of unknown pieces merged into one, spans in UTF-16 units of the input.</summary>
+    /// runs of unknown pieces merged into one, spans in UTF-16 units of the input. The token of a known piece is the
+    /// piece; the token of an unknown run is its normalised text (with <c>▁</c> for spaces), as SentencePiece's
+    /// <c>PopulateSentencePieceText</c> sets the piece string of an unknown token to the normalised bytes it covers.</summary>
     private TokenEncoding ToEncoding(EncodeScratch scratch)
     {
         var normToOrig = scratch.NormToOrig;
@@ -127,7 +143,9 @@ public sealed partial class SentencePieceTokenizer
         var normalized = scratch.Normalized;
         var outIds = new List<int>(scratch.Segments.Count);
         var outSpans = new List<TokenSpan>(scratch.Segments.Count);
+        var outTokens = new List<string>(scratch.Segments.Count);
         var previousUnk = false;
+        var unkStart = 0;   // normalised byte where the current run of unknown pieces starts
         foreach (var segment in scratch.Segments)
         {
             var begin = toUtf16[normToOrig[segment.Start]];
@@ -137,7 +155,9 @@ public sealed partial class SentencePieceTokenizer
             {
                 for (var k = 0; k < segment.Length; k++)
                 {
-                    outIds.Add(byteIds[normalized[segment.Start + k]]);
+                    var id = byteIds[normalized[segment.Start + k]];
+                    outIds.Add(id);
+                    outTokens.Add(pieces[id]);
                     outSpans.Add(k == segment.Length - 1 ? new TokenSpan(begin, end - begin) : new TokenSpan(begin, 0));
                 }
             }
@@ -145,23 +165,19 @@ public sealed partial class SentencePieceTokenizer
             {
                 var last = outSpans[^1];
                 outSpans[^1] = new TokenSpan(last.Start, end - last.Start);
+                outTokens[^1] = Encoding.UTF8.GetString(normalized, unkStart, segment.Start + segment.Length - unkStart);
             }
             else
             {
                 outIds.Add(segment.Id);
                 outSpans.Add(new TokenSpan(begin, end - begin));
+                outTokens.Add(isUnk ? Encoding.UTF8.GetString(normalized, segment.Start, segment.Length) : pieces[segment.Id]);
+                unkStart = segment.Start;
             }
 
             previousUnk = isUnk;
         }
 
-        var idArray = outIds.ToArray();
-        var tokens = new string[idArray.Length];
-        for (var i = 0; i < tokens.Length; i++)
-        {
-            tokens[i] = pieces[idArray[i]];
-        }
-
-        return new TokenEncoding(idArray, tokens, [.. outSpans]);
+        return new TokenEncoding([.. outIds], [.. outTokens], [.. outSpans]);
     }
 }

@@ -28,6 +28,7 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
     private readonly Dictionary<string, int> ids;
     private readonly int[] byteIds = new int[256];
     private readonly SentencePieceNormalizer normalizer;
+    private readonly SentencePieceNormalizer? denormalizer;
     private readonly UnigramSegmenter? unigram;
     private readonly BpeSegmenter? bpe;
     private readonly bool byteFallback;
@@ -124,6 +125,12 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
 
         var userTrie = userEntries.Count > 0 ? ByteTrie.Build(userEntries) : null;
         normalizer = new SentencePieceNormalizer(model.NormalizerSpec, model.TrainerSpec.TreatWhitespaceAsSuffix, userTrie, filePath);
+        if (model.DenormalizerSpec is { PrecompiledCharsMap.IsEmpty: false } denormalizerSpec)
+        {
+            // As SentencePieceProcessor::Load: a denormaliser only when it has a map; a plain Normalizer (its own
+            // flags, no user-defined symbols, whitespace never a suffix).
+            denormalizer = new SentencePieceNormalizer(denormalizerSpec, false, null, filePath);
+        }
         var trie = ByteTrie.Build(trieEntries);
         switch (model.TrainerSpec.Algorithm)
         {
@@ -212,11 +219,37 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
     public TokenEncoding Encode(string text) => EncodeCore(text, 0, null);
 
     /// <summary>
-    /// Draws a segmentation (subword regularisation) with probability ∝ exp(α·Σ piece scores), from
-    /// <paramref name="generator"/>; unigram models only. SentencePiece: <c>encode(text, enable_sampling=True,
-    /// alpha=α, nbest_size=-1)</c> (same distribution, not the same draws).
+    /// Encodes UTF-8 bytes as <c>spm_encode</c> encodes a line it read: each byte that does not start a well-formed
+    /// character becomes U+FFFD without passing through the normaliser's map (a U+FFFD already in a
+    /// <see cref="string"/> does pass through it; <c>nmt_nfkc</c> maps it), so the ids and piece strings are those
+    /// <c>spm_encode --output_format=id</c> / <c>piece</c> prints for any bytes. The spans are byte offsets into
+    /// <paramref name="utf8"/>.
     /// </summary>
-    /// <exception cref="NotSupportedException">The model is not unigram.</exception>
+    public TokenEncoding Encode(ReadOnlySpan<byte> utf8)
+    {
+        var scratch = Rent();
+        try
+        {
+            var length = BytesToScratch(utf8, scratch);
+            Segment(scratch.Input.AsSpan(0, length), scratch, 0, null);
+            return ToEncoding(scratch);
+        }
+        finally
+        {
+            scratchPool.Add(scratch);
+        }
+    }
+
+    /// <summary>
+    /// Draws a segmentation (subword regularisation) from <paramref name="generator"/>. Unigram models: with probability
+    /// ∝ exp(α·Σ piece scores) over all segmentations (SentencePiece: <c>encode(text, enable_sampling=True, alpha=α,
+    /// nbest_size=-1)</c>). BPE models: BPE-dropout (Provilkov et al. 2020), as SentencePiece's
+    /// <c>bpe::Model::SampleEncode</c>: merges are applied best score first as in <see cref="Encode(string)"/>, but each merge
+    /// taken from the queue is skipped, and dropped, with probability α (α ≤ 0: never, so the result is
+    /// <see cref="Encode(string)"/>'s; α ≥ 1: always, so no merge happens and the text stays in characters, unknown ones as
+    /// <c>&lt;unk&gt;</c> or byte pieces). Same distribution as SentencePiece, not the same draws (our
+    /// <see cref="Generator"/>); the same generator state gives the same result.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is infinite or NaN.</exception>
     public TokenEncoding EncodeSample(string text, float alpha, Generator generator)
     {
@@ -226,17 +259,12 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be a finite number (SentencePiece uses 0.1 to 1).");
         }
 
-        if (unigram is null)
-        {
-            throw new NotSupportedException("Sampling needs a unigram model; this is a BPE model.");
-        }
-
         return EncodeCore(text, alpha, generator);
     }
 
     /// <summary>
     /// The <paramref name="nbestSize"/> best segmentations of <paramref name="text"/> under the unigram model, best
-    /// first (highest sum of piece scores), each post-processed as <see cref="Encode"/> is (byte fallback, unknown runs).
+    /// first (highest sum of piece scores), each post-processed as <see cref="Encode(string)"/> is (byte fallback, unknown runs).
     /// SentencePiece: <c>NBestEncodeAsIds(text, nbest_size)</c>, the same lists in the same order (A* over the piece
     /// lattice). Fewer come back when the text has fewer segmentations; an empty text gives one empty encoding.
     /// </summary>
@@ -246,34 +274,60 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
     public IReadOnlyList<TokenEncoding> EncodeNBest(string text, int nbestSize)
     {
         ArgumentNullException.ThrowIfNull(text);
+        CheckNBest(nbestSize);
+        var scratch = Rent();
+        try
+        {
+            return NBestCore(ToUtf8(text, scratch, spans: true), nbestSize, scratch);
+        }
+        finally
+        {
+            scratchPool.Add(scratch);
+        }
+    }
+
+    /// <summary>As <see cref="EncodeNBest(string, int)"/> for UTF-8 bytes, read as <see cref="Encode(ReadOnlySpan{byte})"/>
+    /// reads them (spans are byte offsets); <c>spm_encode --output_format=nbest_id</c> / <c>nbest_piece</c>.</summary>
+    /// <exception cref="NotSupportedException">The model is not unigram.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="nbestSize"/> is outside [1, 1024].</exception>
+    public IReadOnlyList<TokenEncoding> EncodeNBest(ReadOnlySpan<byte> utf8, int nbestSize)
+    {
+        CheckNBest(nbestSize);
+        var scratch = Rent();
+        try
+        {
+            return NBestCore(BytesToScratch(utf8, scratch), nbestSize, scratch);
+        }
+        finally
+        {
+            scratchPool.Add(scratch);
+        }
+    }
+
+    private void CheckNBest(int nbestSize)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(nbestSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(nbestSize, 1024);
         if (unigram is null)
         {
             throw new NotSupportedException("N-best segmentation needs a unigram model; this is a BPE model.");
         }
+    }
 
-        var scratch = Rent();
-        try
+    private TokenEncoding[] NBestCore(int inputLength, int nbestSize, EncodeScratch scratch)
+    {
+        var n = normalizer.Normalize(scratch.Input.AsSpan(0, inputLength), scratch);
+        var paths = new List<Segment[]>();
+        unigram!.NBest(scratch.Normalized.AsSpan(0, n), nbestSize, scratch, paths);
+        var result = new TokenEncoding[paths.Count];
+        for (var i = 0; i < paths.Count; i++)
         {
-            var inputLength = ToUtf8(text, scratch, spans: true);
-            var n = normalizer.Normalize(scratch.Input.AsSpan(0, inputLength), scratch);
-            var paths = new List<Segment[]>();
-            unigram.NBest(scratch.Normalized.AsSpan(0, n), nbestSize, scratch, paths);
-            var result = new TokenEncoding[paths.Count];
-            for (var i = 0; i < paths.Count; i++)
-            {
-                scratch.Segments.Clear();
-                scratch.Segments.AddRange(paths[i]);
-                result[i] = ToEncoding(scratch);
-            }
+            scratch.Segments.Clear();
+            scratch.Segments.AddRange(paths[i]);
+            result[i] = ToEncoding(scratch);
+        }
 
-            return result;
-        }
-        finally
-        {
-            scratchPool.Add(scratch);
-        }
+        return result;
     }
 
     /// <summary>The ids of <paramref name="text"/>, without tokens or spans.</summary>
@@ -349,7 +403,11 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
     /// Decodes ids as <c>spm_decode</c> does: pieces concatenated with <c>▁</c> as a space, the leading space of the
     /// first visible piece dropped (kept, like the trailing one, with <c>treat_whitespace_as_suffix</c>), control
     /// symbols as nothing, <c>&lt;unk&gt;</c> as the model's unk surface
-    /// (<c>" ⁇ "</c>), runs of byte pieces as their UTF-8 text with each invalid byte as U+FFFD.
+    /// (<c>" ⁇ "</c>), runs of byte pieces as their UTF-8 text with each invalid byte as U+FFFD; then, when the model
+    /// has a denormaliser (<c>denormalizer_spec</c> with a compiled map, from <c>spm_train
+    /// --denormalization_rule_tsv</c>), the whole text is normalised by it, as <c>SentencePieceProcessor::Decode</c>
+    /// does: each longest matching rule replaced, and the denormaliser's own flags applied (spm_train stores them all
+    /// false: no dummy prefix, no whitespace removal, no <c>▁</c>).
     /// </summary>
     public string Decode(ReadOnlySpan<int> ids)
     {
@@ -392,7 +450,23 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
         }
 
         AppendBytes(text, bytes);
-        return text.ToString();   // with treat_whitespace_as_suffix, SentencePiece 0.1.97 keeps the trailing space
+        var decoded = text.ToString();   // with treat_whitespace_as_suffix, SentencePiece 0.1.97 keeps the trailing space
+        return denormalizer is null ? decoded : Denormalize(decoded);
+    }
+
+    private string Denormalize(string text)
+    {
+        var scratch = Rent();
+        try
+        {
+            var length = ToUtf8(text, scratch, spans: false);
+            var n = denormalizer!.Normalize(scratch.Input.AsSpan(0, length), scratch);
+            return Encoding.UTF8.GetString(scratch.Normalized, 0, n);
+        }
+        finally
+        {
+            scratchPool.Add(scratch);
+        }
     }
 
     private static void AppendBytes(StringBuilder text, List<byte> bytes)

@@ -10,6 +10,35 @@ internal static class SpmEncode
 
     public static bool Available => File.Exists(Path);
 
+    /// <summary>The output lines of <c>spm_encode --output_format=FORMAT</c> for the lines (none may hold '\n').</summary>
+    public static string[] Output(string model, IReadOnlyList<string> lines, string format, params string[] extra)
+    {
+        var input = System.IO.Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(input, string.Concat(lines.Select(l => l + "\n")));
+            var start = new ProcessStartInfo(Path) { RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = new System.Text.UTF8Encoding(false) };
+            start.ArgumentList.Add("--model=" + model);
+            start.ArgumentList.Add("--output_format=" + format);
+            start.ArgumentList.Add("--input=" + input);
+            foreach (var e in extra)
+            {
+                start.ArgumentList.Add(e);
+            }
+
+            using var process = Process.Start(start)!;
+            var error = process.StandardError.ReadToEndAsync();
+            var output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            Assert.True(process.ExitCode == 0, $"spm_encode failed ({process.ExitCode}): {error.Result}");
+            return output.Split('\n')[..^1];
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
     /// <summary>The ids <c>spm_encode --output_format=id</c> prints for each line (no line may hold '\n' or '\r').</summary>
     public static int[][] Ids(string model, IReadOnlyList<string> lines)
     {
