@@ -9,8 +9,9 @@ using EmbedSharp.Vectors.Formats;
 namespace EmbedSharp.FastText;
 
 /// <summary>
-/// Parses a fastText 0.9.x <c>.bin</c> stream (fasttext.cc <c>loadModel</c>): magic, version, args, dictionary, quantized
-/// input flag, input matrix, qout flag, output matrix. Every count is checked against the bytes that remain before
+/// Parses a fastText <c>.bin</c> stream (fasttext.cc <c>loadModel</c>): magic, version (12 or 11), args, dictionary,
+/// quantized input flag, input matrix, qout flag, output matrix; or the layout of fastText before 2017-05 (args,
+/// dictionary without pruneidx_size, input matrix, output matrix). Every count is checked against the bytes that remain before
 /// anything is allocated for it (when the stream can tell its length). It returns the sections; it knows nothing of
 /// <see cref="FastTextModel"/>, which is built from them.
 /// </summary>

@@ -39,7 +39,7 @@ internal static class NpyConstants
     /// <summary>Header dict keys, exactly these three (format.py: EXPECTED_KEYS).</summary>
     public const string DescrKey = "descr";
 
-    /// <summary>Header key for the memory order; only <c>False</c> (C order) is read.</summary>
+    /// <summary>Header key for the memory order: <c>False</c> for C order, <c>True</c> for Fortran order (both read).</summary>
     public const string FortranOrderKey = "fortran_order";
 
     /// <summary>Header key for the shape tuple.</summary>
