@@ -11,6 +11,26 @@ namespace EmbedSharp.Cli;
 /// </summary>
 internal static class SharedOptions
 {
+    /// <summary>The element types a float tensor can be written as, by their <c>--dtype</c> names (numpy/PyTorch names).</summary>
+    public static readonly Choices<Numerics.Formats.Safetensors.SafetensorsDType> DTypes = new(
+        ("float32|f32|fp32", Numerics.Formats.Safetensors.SafetensorsDType.Float32),
+        ("float16|f16|fp16|half", Numerics.Formats.Safetensors.SafetensorsDType.Float16),
+        ("bfloat16|bf16", Numerics.Formats.Safetensors.SafetensorsDType.BFloat16),
+        ("float64|f64|double", Numerics.Formats.Safetensors.SafetensorsDType.Float64));
+
+    /// <summary><c>--dtype</c>: how a written float tensor is stored.</summary>
+    public static Option<string> DType(string description) => new("--dtype") { Description = description, DefaultValueFactory = _ => "float32" };
+
+    /// <summary>The .npy element type of a <c>--dtype</c> value; bfloat16 has none (numpy has no bfloat16).</summary>
+    /// <exception cref="ArgumentException">The value is bfloat16.</exception>
+    public static Numerics.Formats.Npy.NpyDType NpyDTypeOf(Numerics.Formats.Safetensors.SafetensorsDType dtype) => dtype switch
+    {
+        Numerics.Formats.Safetensors.SafetensorsDType.Float16 => Numerics.Formats.Npy.NpyDType.Float16,
+        Numerics.Formats.Safetensors.SafetensorsDType.Float64 => Numerics.Formats.Npy.NpyDType.Float64,
+        Numerics.Formats.Safetensors.SafetensorsDType.Float32 => Numerics.Formats.Npy.NpyDType.Float32,
+        _ => throw new ArgumentException("--dtype bfloat16 cannot be written as .npy (numpy has no bfloat16); use float16, float32 or float64, or write safetensors."),
+    };
+
     /// <summary><c>--seed</c>, read by <see cref="GetSeed"/> (or <see cref="GetInt32Seed"/> for fastText's 32-bit seed):
     /// an integer as <c>torch.manual_seed</c> takes it.</summary>
     public static Option<string> Seed(string description, ulong defaultValue = 0) => new("--seed")

@@ -33,6 +33,7 @@ internal static class InitCommand
         var output = SharedOptions.OutFile("Output file.");
         var format = new Option<string>("--format") { Description = "npy or safetensors (default: from the file extension, else npy)." };
         var name = new Option<string>("--name") { Description = "Tensor name in a safetensors file.", DefaultValueFactory = _ => "weight" };
+        var dtype = SharedOptions.DType("Stored element type: float32 (default), float16 (rounded as numpy/PyTorch float16), float64, or bfloat16 (safetensors only; rounded as PyTorch's .to(torch.bfloat16)).");
         var gain = new Option<double?>("--gain") { Description = "Gain (xavier, orthogonal, identity)." };
         var a = new Option<double?>("--a") { Description = "Lower bound (uniform, trunc-normal) or negative slope (kaiming)." };
         var b = new Option<double?>("--b") { Description = "Upper bound (uniform, trunc-normal)." };
@@ -47,7 +48,7 @@ internal static class InitCommand
         var distribution = new Option<string>("--distribution") { Description = "truncated-normal, untruncated-normal or uniform (variance-scaling)." };
 
         var command = new Command("init", "Fill a tensor with an initialisation scheme and write it (.npy or safetensors), bit-identical to torch.nn.init.");
-        foreach (var o in new Option[] { shape, scheme, seed, generator, output, format, name, gain, a, b, mean, std, mode, nonlinearity, sparsity, value, groups, scale, distribution })
+        foreach (var o in new Option[] { shape, scheme, seed, generator, output, format, name, dtype, gain, a, b, mean, std, mode, nonlinearity, sparsity, value, groups, scale, distribution })
         {
             command.Options.Add(o);
         }
@@ -66,6 +67,8 @@ internal static class InitCommand
                 ? Formats.Parse(f, "--format")
                 : file.Extension.Equals(".safetensors", StringComparison.OrdinalIgnoreCase);
 
+            var stored = SharedOptions.DTypes.Parse(result.GetValue(dtype)!, "--dtype");
+            var npyType = safetensors ? Numerics.Formats.Npy.NpyDType.Float32 : SharedOptions.NpyDTypeOf(stored);
             CheckFitsInMemory(dims);
             var tensor = new FloatTensor(dims);
             var clock = Stopwatch.StartNew();
@@ -73,11 +76,12 @@ internal static class InitCommand
             var elapsed = clock.Elapsed;
             if (!safetensors)
             {
-                NpyFile.Write(file.FullName, tensor);
+                NpyFile.Write(file.FullName, tensor, npyType);
             }
             else
             {
-                SafetensorsFile.Write(file.FullName, new Dictionary<string, FloatTensor> { [result.GetValue(name)!] = tensor }, null);
+                SafetensorsFile.Write(file.FullName, new Dictionary<string, FloatTensor> { [result.GetValue(name)!] = tensor }, null,
+                    new SafetensorsWriteOptions { DType = stored });
             }
 
             var s = tensor.Statistics();

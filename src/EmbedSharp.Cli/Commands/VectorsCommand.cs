@@ -8,6 +8,8 @@ using EmbedSharp.Randomness;
 using EmbedSharp.Tokenization;
 using EmbedSharp.Vectors.Alignment;
 using EmbedSharp.Vectors.Formats;
+using EmbedSharp.Vectors.Formats.NpyVocab;
+using EmbedSharp.Vectors.Formats.SafetensorsVocab;
 using EmbedSharp.Vectors.Similarity;
 using Spectre.Console;
 
@@ -136,14 +138,34 @@ internal static class VectorsCommand
             Description = "word2vec-bin, word2vec-text, glove, npy, safetensors or native (default: from OUT's extension when it names one "
                 + "format: .vec, .npy, .safetensors, .esvec; .txt and .bin need --to).",
         };
-        var c = new Command("convert", "Convert between word-vector formats (atomic write).") { input, output, to, Json, Words, Utf8 };
+        var dtype = SharedOptions.DType("How an npy or safetensors matrix is stored: float32 (default), float16, float64, or bfloat16 (safetensors only).");
+        var c = new Command("convert", "Convert between word-vector formats (atomic write).") { input, output, to, dtype, Json, Words, Utf8 };
         c.SetAction(r => CliErrors.Run(() =>
         {
             var inPath = r.GetValue(input)!.FullName;
             var outPath = r.GetValue(output)!.FullName;
             var format = r.GetValue(to) is { } named ? WritableFormats.Parse(named, "--to") : FormatOfExtension(outPath);
+            var stored = SharedOptions.DTypes.Parse(r.GetValue(dtype)!, "--dtype");
+            if (stored != Numerics.Formats.Safetensors.SafetensorsDType.Float32 && format is not (VectorFormat.NpyVocab or VectorFormat.SafetensorsVocab))
+            {
+                throw new ArgumentException($"--dtype applies to npy and safetensors output; {Kebab.Of(format)} stores float32 text or bytes.");
+            }
+
+            var npyType = format == VectorFormat.NpyVocab ? SharedOptions.NpyDTypeOf(stored) : Numerics.Formats.Npy.NpyDType.Float32;
             using var vectors = Load(inPath, r).Vectors;
-            VectorFile.Write(outPath, vectors, format);
+            if (format == VectorFormat.NpyVocab)
+            {
+                NpyVocabFile.Write(outPath, VectorFile.DefaultWordList(outPath), vectors, npyType);
+            }
+            else if (format == VectorFormat.SafetensorsVocab)
+            {
+                SafetensorsVocabFile.Write(outPath, vectors, new SafetensorsVocabWriteOptions { DType = stored });
+            }
+            else
+            {
+                VectorFile.Write(outPath, vectors, format);
+            }
+
             var summary = new JsonObject { ["in"] = inPath, ["out"] = outPath, ["format"] = Kebab.Of(format), ["words"] = vectors.Count, ["dimension"] = vectors.Dimension };
             Console.WriteLine(r.GetValue(Json) ? summary.ToJsonString() : $"{vectors.Count} words × {vectors.Dimension} → {outPath} ({Kebab.Of(format)})");
         }));
@@ -281,10 +303,12 @@ internal static class VectorsCommand
         };
         var seed = SharedOptions.Seed("Seed for the unknown-token rows (as torch.manual_seed).");
         var noLower = new Option<bool>("--no-lowercase-fallback") { Description = "Only exact matches (no case fallback)." };
-        var c = new Command("align", "Build the embedding table for a vocabulary from pretrained vectors and print the coverage report.") { file, vocab, vocabType, output, oovInit, seed, noLower, Json, Words, Utf8 };
+        var dtype = SharedOptions.DType("How the .npy table is stored: float32 (default), float16 (rounded as numpy's astype(np.float16)) or float64.");
+        var c = new Command("align", "Build the embedding table for a vocabulary from pretrained vectors and print the coverage report.") { file, vocab, vocabType, output, oovInit, seed, noLower, dtype, Json, Words, Utf8 };
         c.SetAction(r => CliErrors.Run(() =>
         {
             var path = r.GetValue(file)!.FullName;
+            var npyType = SharedOptions.NpyDTypeOf(SharedOptions.DTypes.Parse(r.GetValue(dtype)!, "--dtype"));
             var loaded = Load(path, r);
             var model = loaded.Model;
             using var vectors = loaded.Vectors;
@@ -298,7 +322,7 @@ internal static class VectorsCommand
             };
             var result = VocabularyAligner.Align(vocabulary, vectors, new Generator(r.GetSeed(seed)), options);
             var outPath = r.GetValue(output)!.FullName;
-            NpyFile.Write(outPath, result.Weights);
+            NpyFile.Write(outPath, result.Weights, npyType);
             if (r.GetValue(Json))
             {
                 var rep = result.Report;

@@ -13,4 +13,8 @@ namespace EmbedSharp.FastText;
 /// <param name="DuplicateEntries">Entries that repeat an earlier entry's bytes.</param>
 internal sealed record FastTextBinContent(
     FastTextOptions Args, FastTextDictionary Dictionary, FloatTensor Input, FloatTensor Output, bool OutputQuantizedFlag,
-    int[] InvalidUtf8Entries, int[] DuplicateEntries);
+    int[] InvalidUtf8Entries, int[] DuplicateEntries)
+{
+    /// <summary>The file's format version: 12, 11, or <see cref="FastTextBinConstants.VersionBeforeMagic"/> (0).</summary>
+    public int FileVersion { get; init; } = FastTextBinConstants.Version;
+}

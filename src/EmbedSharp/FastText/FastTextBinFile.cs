@@ -5,10 +5,13 @@ namespace EmbedSharp.FastText;
 /// <summary>
 /// Reads and writes fastText <c>.bin</c> model files (fastText 0.9.2 <c>FastText::loadModel</c>/<c>saveModel</c>, version 12):
 /// magic 793712314, version, args, dictionary, quantized flag, input matrix (nwords + bucket, dim), qout flag, output matrix.
-/// See docs/formats/fasttext-bin.md.
+/// Also reads version 11 (fastText 2017-05 to 2017-10) and the layout without magic number, version and quantization
+/// flags of fastText before 2017-05 (as gensim's <c>_fasttext_bin.py</c> does), keeping the semantics of the tools that
+/// wrote them (<see cref="FastTextModel.FileVersion"/>); writes version 12 only. See docs/formats/fasttext-bin.md.
 /// </summary>
 /// <remarks>
-/// Bad input throws <see cref="TensorFormatException"/> with the path and byte offset: wrong magic or version, invalid
+/// Bad input throws <see cref="TensorFormatException"/> with the path and byte offset: a first int32 that is neither the
+/// magic number nor a plausible pre-2017 header, a version other than 11 or 12, invalid
 /// args, an inconsistent dictionary header, entry types out of order, a matrix whose shape does not match the args, a
 /// file shorter than any count claims (checked before allocating), non-finite values (unless allowed), trailing bytes.
 /// Quantized models (<c>.ftz</c>) throw <see cref="NotSupportedException"/>. A path ending in <c>.gz</c> (or any stream

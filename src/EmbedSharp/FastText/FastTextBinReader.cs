@@ -9,8 +9,9 @@ using EmbedSharp.Vectors.Formats;
 namespace EmbedSharp.FastText;
 
 /// <summary>
-/// Parses a fastText 0.9.x <c>.bin</c> stream (fasttext.cc <c>loadModel</c>): magic, version, args, dictionary, quantized
-/// input flag, input matrix, qout flag, output matrix. Every count is checked against the bytes that remain before
+/// Parses a fastText <c>.bin</c> stream (fasttext.cc <c>loadModel</c>): magic, version (12 or 11), args, dictionary,
+/// quantized input flag, input matrix, qout flag, output matrix; or the layout of fastText before 2017-05 (args,
+/// dictionary without pruneidx_size, input matrix, output matrix). Every count is checked against the bytes that remain before
 /// anything is allocated for it (when the stream can tell its length). It returns the sections; it knows nothing of
 /// <see cref="FastTextModel"/>, which is built from them.
 /// </summary>
@@ -49,23 +50,41 @@ internal static class FastTextBinReader
 
     public static FastTextBinContent Read(FastTextBinInput input, FastTextBinReadOptions options)
     {
-        var magic = input.ReadInt32("the magic number");
-        if (magic != FastTextBinConstants.Magic)
+        var first = input.ReadInt32("the magic number");
+        int version;
+        FastTextOptions args;
+        if (first == FastTextBinConstants.Magic)
         {
-            throw input.Error(Invariant($"This is not a fastText model: the first int32 is {magic}, not the magic number {FastTextBinConstants.Magic}."), 0);
+            version = input.ReadInt32("the version");
+            if (version is not (FastTextBinConstants.Version or FastTextBinConstants.Version11))
+            {
+                throw input.Error(Invariant($"Unsupported fastText model version {version}; this reader supports versions {FastTextBinConstants.Version11} and {FastTextBinConstants.Version} (fastText 2017-05 to 0.9.2) and the older files without a magic number."), 4);
+            }
+
+            args = ReadArgs(input, null);
+        }
+        else
+        {
+            // fastText before 2017-05 (commit af68932) wrote no magic number and version: the file starts with args.dim.
+            version = FastTextBinConstants.VersionBeforeMagic;
+            args = ReadArgs(input, first);
         }
 
-        var version = input.ReadInt32("the version");
-        if (version != FastTextBinConstants.Version)
+        if (version == FastTextBinConstants.Version11 && args.Model == FastTextModelKind.Supervised)
         {
-            throw input.Error(Invariant($"Unsupported fastText model version {version}; this reader supports version {FastTextBinConstants.Version} (fastText 0.2 to 0.9.2)."), 4);
+            // fasttext.cc loadModel (since 2017-10): "old supervised models do not use char ngrams".
+            args = args with { Maxn = 0 };
+        }
+        else if (version == FastTextBinConstants.VersionBeforeMagic && args.Model == FastTextModelKind.Supervised)
+        {
+            args = args with { Maxn = 0 }; // dictionary.cc getLine of that time added no subwords to supervised lines
         }
 
-        var args = ReadArgs(input);
-        var dict = ReadDictionary(input, args, options, out var pruneSize, out var invalid, out var duplicates);
+        var hasPruneIndex = version != FastTextBinConstants.VersionBeforeMagic;
+        var dict = ReadDictionary(input, args, options, hasPruneIndex, version, out var pruneSize, out var invalid, out var duplicates);
 
         var quantAt = input.Offset;
-        var quantInput = ReadBool(input, "the quantized-input flag");
+        var quantInput = hasPruneIndex && ReadBool(input, "the quantized-input flag");
         if (quantInput)
         {
             throw new NotSupportedException(Invariant(
@@ -78,7 +97,7 @@ internal static class FastTextBinReader
         }
 
         var inputMatrix = ReadMatrix(input, "input", (long)dict.WordCount + args.Bucket, args.Dim, options);
-        var qout = ReadBool(input, "the quantized-output flag");
+        var qout = hasPruneIndex && ReadBool(input, "the quantized-output flag");
         var outputMatrix = ReadMatrix(input, "output", null, args.Dim, options);
         if (!input.AtEnd())
         {
@@ -86,14 +105,65 @@ internal static class FastTextBinReader
             throw input.Error($"Trailing data: {extra} the output matrix, where a fastText model ends.");
         }
 
-        return new FastTextBinContent(args, dict, inputMatrix, outputMatrix, qout, invalid, duplicates);
+        return new FastTextBinContent(args, dict, inputMatrix, outputMatrix, qout, invalid, duplicates) { FileVersion = version };
     }
 
-    private static FastTextOptions ReadArgs(FastTextBinInput input)
+    /// <summary>
+    /// True when <paramref name="head"/> (a file's first bytes) is plausibly a fastText <c>.bin</c> from before the magic
+    /// number (fastText before 2017-05, read by gensim's <c>_fasttext_bin.py</c> as the "old header format"): 12 int32
+    /// args (dim, ws, epoch, minCount, neg, wordNgrams, loss, model, bucket, minn, maxn, lrUpdateRate), a float64 t, then
+    /// the dictionary's int32 size, nwords, nlabels and int64 ntokens, every value in the range fastText itself writes.
+    /// No text file passes: loss and model must be the int32 1..3.
+    /// </summary>
+    public static bool LooksLikeBeforeMagic(ReadOnlySpan<byte> head)
     {
-        var at = input.Offset;
-        input.Require(FastTextBinConstants.ArgsBytes, "the arguments", at);
-        var dim = input.ReadInt32("args.dim");
+        const int Needed = FastTextBinConstants.ArgsBytes + (3 * sizeof(int)) + sizeof(long);
+        if (head.Length < Needed)
+        {
+            return false;
+        }
+
+        var f = new int[17];
+        for (var k = 0; k < f.Length; k++)
+        {
+            f[k] = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(head[(k * 4)..]);
+        }
+
+        var t = System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(head[48..]);
+        int size = f[14], nwords = f[15], nlabels = f[16];
+        var ntokens = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(head[68..]);
+        return PlausibleArgs(f, t) is null
+            && nwords >= 0 && nlabels >= 0 && (long)nwords + nlabels == size && ntokens >= 0;
+    }
+
+    /// <summary>Why the twelve int32 args <paramref name="f"/> (dim … lrUpdateRate) and t cannot come from fastText, or
+    /// null: each must lie in the range fastText writes (dim ≤ 65536, loss and model 1..3, minn, maxn ≤ 1000, t in [0, 1]).</summary>
+    private static string? PlausibleArgs(ReadOnlySpan<int> f, double t)
+    {
+        string[] names = ["dim", "ws", "epoch", "minCount", "neg", "wordNgrams", "loss", "model", "bucket", "minn", "maxn", "lrUpdateRate"];
+        (int Min, int Max)[] ranges =
+        [
+            (1, FastTextBinConstants.MaxPlausibleDim), (1, 100_000), (1, 10_000_000), (0, int.MaxValue), (0, int.MaxValue), (1, 1000),
+            (1, 3), (1, 3), (0, int.MaxValue), (0, 1000), (0, 1000), (1, int.MaxValue),
+        ];
+        for (var k = 0; k < names.Length; k++)
+        {
+            if (f[k] < ranges[k].Min || f[k] > ranges[k].Max)
+            {
+                return Invariant($"args.{names[k]} would be {f[k]}, outside {ranges[k].Min}..{ranges[k].Max}");
+            }
+        }
+
+        return double.IsFinite(t) && t >= 0 && t <= 1 ? null : Invariant($"args.t would be {t}, outside [0, 1]");
+    }
+
+    /// <summary>Reads <c>Args::save</c>; <paramref name="dimRead"/> is args.dim when the caller already read it (files
+    /// without a magic number start with it).</summary>
+    private static FastTextOptions ReadArgs(FastTextBinInput input, int? dimRead)
+    {
+        var at = input.Offset - (dimRead is null ? 0 : sizeof(int));
+        input.Require(FastTextBinConstants.ArgsBytes - (dimRead is null ? 0 : sizeof(int)), "the arguments", input.Offset);
+        var dim = dimRead ?? input.ReadInt32("args.dim");
         var ws = input.ReadInt32("args.ws");
         var epoch = input.ReadInt32("args.epoch");
         var minCount = input.ReadInt32("args.minCount");
@@ -122,27 +192,37 @@ internal static class FastTextBinReader
             LrUpdateRate = lrUpdateRate,
             T = t,
         };
+        if (dimRead is not null
+            && PlausibleArgs([dim, ws, epoch, minCount, neg, wordNgrams, (int)loss, (int)model, bucket, minn, maxn, lrUpdateRate], t) is { } implausible)
+        {
+            throw input.Error(Invariant($"This is not a fastText model: the first int32 is {dimRead}, not the magic number {FastTextBinConstants.Magic} of fastText files since 2017-05 (versions 11 and 12), and read as the older layout without a magic number (args dim, ws, epoch, … first) {implausible}."), 0);
+        }
+
         if (args.BinProblem() is { } problem)
         {
-            throw input.Error("Invalid arguments: " + problem, at);
+            throw dimRead is null
+                ? input.Error("Invalid arguments: " + problem, at)
+                : input.Error(Invariant($"This is not a fastText model: the first int32 is {dimRead}, not the magic number {FastTextBinConstants.Magic} of fastText files since 2017-05 (versions 11 and 12), and read as the older layout without a magic number (args dim, ws, epoch, … first) its arguments are invalid: {problem}"), 0);
         }
 
         return args;
     }
 
     /// <summary>Reads the dictionary section (dictionary.cc <c>Dictionary::load</c>): int32 size, nwords, nlabels; int64
-    /// ntokens, pruneidx_size; per entry the NUL-terminated word, int64 count, int8 type; then pruneidx_size (int32,
-    /// int32) pairs. Returns the entries that are not valid UTF-8 and those that repeat an earlier word.</summary>
+    /// ntokens, pruneidx_size (not in files without a magic number); per entry the NUL-terminated word, int64 count, int8
+    /// type; then pruneidx_size (int32, int32) pairs. Returns the entries that are not valid UTF-8 and those that repeat an
+    /// earlier word.</summary>
     private static FastTextDictionary ReadDictionary(
-        FastTextBinInput input, FastTextOptions args, FastTextBinReadOptions options, out long pruneSize, out int[] invalid, out int[] duplicates)
+        FastTextBinInput input, FastTextOptions args, FastTextBinReadOptions options, bool hasPruneIndex, int version,
+        out long pruneSize, out int[] invalid, out int[] duplicates)
     {
         var at = input.Offset;
-        input.Require(FastTextBinConstants.DictionaryHeaderBytes, "the dictionary header", at);
+        input.Require(FastTextBinConstants.DictionaryHeaderBytes - (hasPruneIndex ? 0 : sizeof(long)), "the dictionary header", at);
         var size = input.ReadInt32("the dictionary size");
         var nwords = input.ReadInt32("the word count");
         var nlabels = input.ReadInt32("the label count");
         var ntokens = input.ReadInt64("the token count");
-        pruneSize = input.ReadInt64("the pruning index size");
+        pruneSize = hasPruneIndex ? input.ReadInt64("the pruning index size") : FastTextBinConstants.NotPruned;
         if (size < 0 || nwords < 0 || nlabels < 0 || (long)nwords + nlabels != size || ntokens < 0 || pruneSize < FastTextBinConstants.NotPruned)
         {
             throw input.Error(Invariant($"Invalid dictionary header: size {size}, nwords {nwords}, nlabels {nlabels}, ntokens {ntokens}, pruneidx_size {pruneSize} (sizes must be non-negative, size = nwords + nlabels, pruneidx_size ≥ −1)."), at);
@@ -202,7 +282,9 @@ internal static class FastTextBinReader
             input.ReadInt32("a pruning index value");
         }
 
-        var dict = FastTextDictionary.FromEntries(entries, ntokens, args.Minn, args.Maxn, args.Bucket, args.T, allowDuplicates: true);
+        // Before version 12 (fastText commit ebbd3bf, 2017-10) initNgrams gave </s> character n-grams like any word.
+        var dict = FastTextDictionary.FromEntries(entries, ntokens, args.Minn, args.Maxn, args.Bucket, args.T, allowDuplicates: true,
+            eosSubwords: version < FastTextBinConstants.Version);
 
         // fastText resolves a repeated word to its last entry; report every entry that repeats an earlier one.
         var seen = new HashSet<int>();

@@ -47,6 +47,10 @@ public sealed class FastTextDictionary
     /// <summary>Entries (words then labels). fastText: size_.</summary>
     public int Count { get; }
 
+    /// <summary>True when <c>&lt;/s&gt;</c> has character n-grams like any word, as in fastText before version 12 (files of
+    /// version 11 and older); false since (dictionary.cc initNgrams skips EOS).</summary>
+    internal bool EosSubwords { get; private init; }
+
     /// <summary>Words (ids 0..WordCount-1). fastText: nwords_.</summary>
     public int WordCount { get; }
 
@@ -151,7 +155,7 @@ public sealed class FastTextDictionary
             starts[i] = rows.Count;
             rows.Add(i);
             var word = _table.Get(i);
-            if (!word.SequenceEqual(Eos))
+            if (EosSubwords || !word.SequenceEqual(Eos))
             {
                 FastTextHashing.AddSubwordRows(FastTextHashing.Wrap(word), Minn, Maxn, Bucket, WordCount, rows);
             }
@@ -246,7 +250,7 @@ public sealed class FastTextDictionary
     /// <exception cref="InvalidDataException">A word after a label, or a repeated entry when not allowed.</exception>
     internal static FastTextDictionary FromEntries(
         IReadOnlyList<(byte[] Word, long Count, FastTextEntryType Type)> entries, long tokenCount, int minn, int maxn, int bucket, double t,
-        bool allowDuplicates = false)
+        bool allowDuplicates = false, bool eosSubwords = false)
     {
         var table = new WordTable(Math.Max(16, entries.Count));
         var counts = new long[entries.Count];
@@ -270,7 +274,7 @@ public sealed class FastTextDictionary
             types[i] = type;
         }
 
-        return new FastTextDictionary(table, counts, types, tokenCount, minn, maxn, bucket, t);
+        return new FastTextDictionary(table, counts, types, tokenCount, minn, maxn, bucket, t) { EosSubwords = eosSubwords };
     }
 
     private static (WordTable Table, List<long> Counts) Threshold(

@@ -133,7 +133,17 @@ public sealed partial class FastTextModel
             var token = i > start ? line[start..i] : FastTextDictionary.Eos;
             var id = _dict.GetId(token);
             var isLabel = id >= 0 ? id >= WordCount : token.StartsWith(LabelPrefix);
-            if (!isLabel)
+            if (FileVersion == FastTextBinConstants.VersionBeforeMagic)
+            {
+                // dictionary.cc getLine before 2017-05: unknown tokens are dropped; word n-grams hash the word ids (addNgrams).
+                if (id >= 0 && !isLabel)
+                {
+                    TensorPrimitives.Add(destination, Input.Row(id), destination);
+                    rows++;
+                    hashes.Add((uint)id);
+                }
+            }
+            else if (!isLabel)
             {
                 if (id < 0)
                 {

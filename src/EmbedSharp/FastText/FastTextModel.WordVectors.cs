@@ -70,7 +70,7 @@ public sealed partial class FastTextModel
             result.Add(new FastTextSubword(_entries[id].Word, id));
         }
 
-        if (!bytes.AsSpan().SequenceEqual(FastTextDictionary.Eos))
+        if (_dict.EosSubwords || !bytes.AsSpan().SequenceEqual(FastTextDictionary.Eos))
         {
             var wrapped = new byte[bytes.Length + 2];
             wrapped[0] = (byte)'<';
@@ -116,7 +116,7 @@ public sealed partial class FastTextModel
     /// <returns>The number of rows added.</returns>
     private int AddNgramRows(ReadOnlySpan<byte> word, Span<float> destination)
     {
-        if (Args.Maxn <= 0 || word.SequenceEqual(FastTextDictionary.Eos))
+        if (Args.Maxn <= 0 || (!_dict.EosSubwords && word.SequenceEqual(FastTextDictionary.Eos)))
         {
             return 0;
         }

@@ -113,6 +113,7 @@ public sealed partial class FastTextModel : IWordVectorProvider
         Input = content.Input;
         Output = content.Output;
         OutputQuantizedFlag = content.OutputQuantizedFlag;
+        FileVersion = content.FileVersion;
         InvalidUtf8Entries = content.InvalidUtf8Entries;
         DuplicateEntries = content.DuplicateEntries;
         InvalidUtf8 = invalidUtf8Handling;
@@ -156,6 +157,15 @@ public sealed partial class FastTextModel : IWordVectorProvider
     /// <summary>Entries whose bytes repeat an earlier entry's; fastText (and this class) resolves lookups to the last one.</summary>
     public IReadOnlyList<int> DuplicateEntries { get; }
 
+    /// <summary>
+    /// The <c>.bin</c> format version the model was read from: 12 (fastText 0.1 to 0.9.2, and every model built or trained
+    /// here), 11 (fastText 2017-05 to 2017-10) or 0 (fastText before 2017-05, files without a magic number). Older files
+    /// keep the semantics of the tool that wrote them: version 11 and 0 give <c>&lt;/s&gt;</c> character n-grams; their
+    /// supervised models use no character n-grams (maxn read as 0, as fastText 0.9.2 does for version 11); version 0
+    /// supervised word n-grams hash word ids and drop unknown words. <see cref="Save"/> always writes version 12.
+    /// </summary>
+    public int FileVersion { get; } = FastTextBinConstants.Version;
+
     /// <summary>The <c>qout</c> flag read from the file (fastText writes it even for a dense output matrix).</summary>
     internal bool OutputQuantizedFlag { get; }
 
@@ -172,7 +182,10 @@ public sealed partial class FastTextModel : IWordVectorProvider
     }
 
     /// <summary>Writes this model as a fastText <c>.bin</c> file that <c>fasttext print-word-vectors</c> reads (fastText:
-    /// <c>saveModel</c>); the file is replaced atomically (on failure any previous file is left intact).</summary>
+    /// <c>saveModel</c>); the file is replaced atomically (on failure any previous file is left intact). Always version 12,
+    /// whatever <see cref="FileVersion"/> the model was read from (docs/formats/fasttext-bin.md, "Older files").</summary>
+    /// <exception cref="NotSupportedException">A supervised model with word n-grams read from a file without a magic
+    /// number (its n-gram rows hash word ids, which version 12 cannot express).</exception>
     public void Save(string path) => AtomicFile.Write(path, WriteTo);
 
     /// <summary>The entry id of <paramref name="word"/> (a word or a label), or −1 (fastText: <c>getId</c>).</summary>
@@ -231,7 +244,17 @@ public sealed partial class FastTextModel : IWordVectorProvider
     internal FastTextDictionary Dictionary => _dict;
 
     /// <summary>Writes this model in the <c>.bin</c> layout to a stream (not closed).</summary>
-    internal void WriteTo(Stream stream) => FastTextBinWriter.Write(stream, Args, _dict, Input, Output, OutputQuantizedFlag);
+    internal void WriteTo(Stream stream)
+    {
+        if (FileVersion == FastTextBinConstants.VersionBeforeMagic && Args.Model == FastTextModelKind.Supervised && Args.WordNgrams > 1)
+        {
+            // Version 12 hashes word n-grams from token hashes; the rows of this model were trained on word-id hashes.
+            throw new NotSupportedException(
+                $"This supervised model comes from a fastText .bin without a magic number (before 2017-05) and uses word n-grams ({Args.WordNgrams}), which that fastText hashed from word ids; a version 12 file would hash tokens instead and change every prediction, so it is not re-saved.");
+        }
+
+        FastTextBinWriter.Write(stream, Args, _dict, Input, Output, OutputQuantizedFlag);
+    }
 
     private static void CheckMatrix(FloatTensor m, string name, long? rows, int dim, string param)
     {

@@ -12,11 +12,13 @@ namespace EmbedSharp.FastText;
 
 /// <summary>
 /// One entry point for every word-vector format: detection from the file's first bytes, reading into
-/// <see cref="WordVectors"/>, and writing. Detection: fastText magic 793712314 → <see cref="VectorFormat.FastTextBin"/>;
+/// <see cref="WordVectors"/>, and writing. Detection: fastText magic 793712314, or the argument and dictionary header of
+/// a fastText file from before the magic number (2017-05) → <see cref="VectorFormat.FastTextBin"/>;
 /// <c>\x89ESVEC</c> → <see cref="VectorFormat.Native"/>; <c>\x93NUMPY</c> → <see cref="VectorFormat.NpyVocab"/>; a u64
 /// header length followed by <c>{</c> → <see cref="VectorFormat.SafetensorsVocab"/>; otherwise (after gzip, if compressed)
 /// a first line of two integers is a word2vec header, binary when the bytes after it hold control characters, text when
-/// not; any other text is GloVe.
+/// not; any other text is GloVe. A file matching none of these whose first line holds a NUL byte is refused: it is no
+/// text format, and the message lists the formats expected.
 /// </summary>
 public static class VectorFile
 {
@@ -46,6 +48,11 @@ public static class VectorFile
             return VectorFormat.FastTextBin;
         }
 
+        if (FastTextBinReader.LooksLikeBeforeMagic(head))
+        {
+            return VectorFormat.FastTextBin; // fastText before 2017-05: no magic number, the file starts with args.dim
+        }
+
         if (head.Length >= 6 && head[0] == 0x89 && head.AsSpan(1, 5).SequenceEqual("ESVEC"u8))
         {
             return VectorFormat.Native;
@@ -66,6 +73,13 @@ public static class VectorFile
         head = input.Head; // decompressed when gzip
         var newline = Array.IndexOf(head, (byte)'\n');
         var firstLine = newline < 0 ? head : head[..newline];
+        if (Array.IndexOf(firstLine, (byte)0) is var nul and >= 0)
+        {
+            throw new VectorFormatException(
+                $"Unknown word-vector format: the first line holds a NUL byte (offset {nul}), so this is no text format, and the first bytes {Convert.ToHexString(input.RawHead.AsSpan(0, Math.Min(16, input.RawHead.Length)))} match no binary one. Expected a fastText .bin (int32 793712314 first, or a pre-2017 fastText header), word2vec binary or text (a \"count dim\" line first), GloVe text, .npy (\\x93NUMPY), safetensors (u64 header length, then '{{') or EmbedSharp native (\\x89ESVEC).",
+                input.Path, 1, nul);
+        }
+
         if (!IsWord2VecHeader(firstLine))
         {
             return VectorFormat.Glove;

@@ -53,6 +53,33 @@ public sealed class InitCommandTests : IDisposable
     }
 
     [Fact]
+    public void Dtype_stores_the_tensor_rounded_as_numpy_and_pytorch_round_it()
+    {
+        var f32 = Path.Combine(_dir, "t.npy");
+        var f16 = Path.Combine(_dir, "t16.npy");
+        var bf16 = Path.Combine(_dir, "t.safetensors");
+        string[] common = ["init", "--shape", "5,7", "--scheme", "normal", "--seed", "11"];
+        Assert.Equal(0, Invoke([.. common, "--out", f32]).Code);
+        Assert.Equal(0, Invoke([.. common, "--dtype", "float16", "--out", f16]).Code);
+        Assert.Equal(0, Invoke([.. common, "--dtype", "bf16", "--out", bf16]).Code);
+        var exact = NpyFile.ReadTensor(f32);
+        var half = NpyFile.Read(f16);
+        Assert.Equal(NpyDType.Float16, half.DType);
+        var brain = SafetensorsFile.Read(bf16);
+        Assert.Equal(SafetensorsDType.BFloat16, brain.GetInfo("weight").DType);
+        for (var i = 0; i < exact.Length; i++)
+        {
+            Assert.Equal((float)(Half)exact[i], half.ToTensor()[i]);
+            Assert.Equal(BitConverter.UInt32BitsToSingle((uint)EmbedSharp.Numerics.Formats.HalfRounding.ToBFloat16(exact[i]) << 16), brain.GetTensor("weight")[i]);
+        }
+
+        var (code, _, err) = Invoke([.. common, "--dtype", "bfloat16", "--out", Path.Combine(_dir, "b.npy")]);
+        Assert.Equal(1, code);
+        Assert.Contains("numpy has no bfloat16", err, StringComparison.Ordinal);
+        Assert.Equal(1, Invoke([.. common, "--dtype", "int8", "--out", f32]).Code);
+    }
+
+    [Fact]
     public void Kaiming_options_map_to_pytorchs_arguments()
     {
         var path = Path.Combine(_dir, "k.safetensors");

@@ -80,8 +80,11 @@ public sealed class FastTextBinFileTests
         b[0] ^= 1;
         Bad(b, 0, "not a fastText model");
         b = Scratch();
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(4), 11);
-        Bad(b, 4, "version 11");
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(4), 10);
+        Bad(b, 4, "version 10");
+        b = Scratch();
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(4), 13);
+        Bad(b, 4, "versions 11 and 12");
     }
 
     [Fact]

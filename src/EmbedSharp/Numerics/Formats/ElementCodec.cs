@@ -13,6 +13,11 @@ internal enum ElementKind
     BFloat16,
     Int32,
     Int64,
+    Int8,
+    UInt8,
+    Int16,
+    UInt16,
+    UInt32,
 }
 
 /// <summary>
@@ -27,17 +32,21 @@ internal static class ElementCodec
 
     public static int SizeOf(ElementKind kind) => kind switch
     {
-        ElementKind.Float16 or ElementKind.BFloat16 => 2,
-        ElementKind.Float32 or ElementKind.Int32 => 4,
+        ElementKind.Int8 or ElementKind.UInt8 => 1,
+        ElementKind.Float16 or ElementKind.BFloat16 or ElementKind.Int16 or ElementKind.UInt16 => 2,
+        ElementKind.Float32 or ElementKind.Int32 or ElementKind.UInt32 => 4,
         ElementKind.Float64 or ElementKind.Int64 => 8,
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    public static bool IsInteger(ElementKind kind) => kind is ElementKind.Int32 or ElementKind.Int64;
+    public static bool IsInteger(ElementKind kind) =>
+        kind is ElementKind.Int32 or ElementKind.Int64 or ElementKind.Int8 or ElementKind.UInt8 or ElementKind.Int16
+            or ElementKind.UInt16 or ElementKind.UInt32;
 
     /// <summary>Reads <c>destination.Length</c> elements of <paramref name="kind"/> into the tensor, converting to
-    /// float32 with round-to-nearest-even (exact for F32, F16, BF16).</summary>
-    public static void ReadFloats(TensorStreamReader reader, ElementKind kind, FloatTensor destination)
+    /// float32 with round-to-nearest-even (exact for F32, F16, BF16). <paramref name="bigEndian"/>: the stored elements
+    /// are big-endian (numpy's <c>&gt;</c> byte order) and each is byte-swapped first.</summary>
+    public static void ReadFloats(TensorStreamReader reader, ElementKind kind, FloatTensor destination, bool bigEndian = false)
     {
         var size = SizeOf(kind);
         var bytes = ArrayPool<byte>.Shared.Rent(BlockElements * size);
@@ -49,6 +58,11 @@ internal static class ElementCodec
                 var n = (int)Math.Min(BlockElements, destination.Length - pos);
                 var src = bytes.AsSpan(0, n * size);
                 reader.ReadExactly(src, "the tensor data");
+                if (bigEndian)
+                {
+                    ReverseEachElement(src, size);
+                }
+
                 var dst = floats.AsSpan(0, n);
                 DecodeFloats(kind, src, dst);
                 destination.WriteFlat(pos, dst);
@@ -61,8 +75,9 @@ internal static class ElementCodec
         }
     }
 
-    /// <summary>Reads <c>destination.Length</c> integers of <paramref name="kind"/> (Int32 or Int64) as int64.</summary>
-    public static void ReadInt64s(TensorStreamReader reader, ElementKind kind, Span<long> destination)
+    /// <summary>Reads <c>destination.Length</c> integers of <paramref name="kind"/> (an integer kind) as int64;
+    /// <paramref name="bigEndian"/> as in <see cref="ReadFloats"/>.</summary>
+    public static void ReadInt64s(TensorStreamReader reader, ElementKind kind, Span<long> destination, bool bigEndian = false)
     {
         var size = SizeOf(kind);
         var bytes = ArrayPool<byte>.Shared.Rent(BlockElements * size);
@@ -73,6 +88,11 @@ internal static class ElementCodec
                 var n = Math.Min(BlockElements, destination.Length);
                 var src = bytes.AsSpan(0, n * size);
                 reader.ReadExactly(src, "the tensor data");
+                if (bigEndian)
+                {
+                    ReverseEachElement(src, size);
+                }
+
                 DecodeInt64s(kind, src, destination[..n]);
                 destination = destination[n..];
             }
@@ -99,6 +119,85 @@ internal static class ElementCodec
         finally
         {
             ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Reverses the bytes of each <paramref name="size"/>-byte element in place (big-endian ↔ little-endian).</summary>
+    internal static void ReverseEachElement(Span<byte> bytes, int size)
+    {
+        switch (size)
+        {
+            case 1:
+                break;
+            case 2:
+                var u16 = MemoryMarshal.Cast<byte, ushort>(bytes);
+                BinaryPrimitives.ReverseEndianness(u16, u16);
+                break;
+            case 4:
+                var u32 = MemoryMarshal.Cast<byte, uint>(bytes);
+                BinaryPrimitives.ReverseEndianness(u32, u32);
+                break;
+            case 8:
+                var u64 = MemoryMarshal.Cast<byte, ulong>(bytes);
+                BinaryPrimitives.ReverseEndianness(u64, u64);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(size));
+        }
+    }
+
+    /// <summary>Writes every element of <paramref name="tensor"/> as little-endian 16-bit values rounded by
+    /// <paramref name="rounding"/> (see <see cref="HalfRounding"/>), block by block.</summary>
+    public static void WriteHalves(Stream stream, FloatTensor tensor, HalfRounding.Rule rounding)
+    {
+        var halves = ArrayPool<ushort>.Shared.Rent(BlockElements);
+        try
+        {
+            for (var c = 0; c < tensor.ChunkCount; c++)
+            {
+                ReadOnlySpan<float> values = tensor.Chunk(c);
+                while (!values.IsEmpty)
+                {
+                    var n = Math.Min(BlockElements, values.Length);
+                    var block = halves.AsSpan(0, n);
+                    HalfRounding.Convert(rounding, values[..n], block);
+                    WriteLittleEndian<ushort>(stream, block);
+                    values = values[n..];
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<ushort>.Shared.Return(halves);
+        }
+    }
+
+    /// <summary>Writes every element of <paramref name="tensor"/> as little-endian float64 (exact widening).</summary>
+    public static void WriteDoubles(Stream stream, FloatTensor tensor)
+    {
+        var doubles = ArrayPool<double>.Shared.Rent(BlockElements);
+        try
+        {
+            for (var c = 0; c < tensor.ChunkCount; c++)
+            {
+                ReadOnlySpan<float> values = tensor.Chunk(c);
+                while (!values.IsEmpty)
+                {
+                    var n = Math.Min(BlockElements, values.Length);
+                    var block = doubles.AsSpan(0, n);
+                    for (var i = 0; i < n; i++)
+                    {
+                        block[i] = values[i];
+                    }
+
+                    WriteLittleEndian<double>(stream, block);
+                    values = values[n..];
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(doubles);
         }
     }
 
@@ -180,6 +279,10 @@ internal static class ElementCodec
                 }
 
                 break;
+            case ElementKind.Float16 when BitConverter.IsLittleEndian:
+                // Half -> float is exact (every binary16 value, subnormals, ±inf and NaN payloads included).
+                System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(source), destination);
+                break;
             case ElementKind.Float16:
                 for (var i = 0; i < destination.Length; i++)
                 {
@@ -209,12 +312,30 @@ internal static class ElementCodec
                 }
 
                 break;
+            case ElementKind.Int8 or ElementKind.UInt8 or ElementKind.Int16 or ElementKind.UInt16 or ElementKind.UInt32:
+                for (var i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = ReadSmallInteger(kind, source, i);
+                }
+
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind));
         }
     }
 
-    /// <summary>Decodes little-endian Int32 or Int64 elements to int64.</summary>
+    /// <summary>Element <paramref name="i"/> of little-endian Int8, UInt8, Int16, UInt16 or UInt32 data.</summary>
+    private static long ReadSmallInteger(ElementKind kind, ReadOnlySpan<byte> source, int i) => kind switch
+    {
+        ElementKind.Int8 => (sbyte)source[i],
+        ElementKind.UInt8 => source[i],
+        ElementKind.Int16 => BinaryPrimitives.ReadInt16LittleEndian(source[(i * 2)..]),
+        ElementKind.UInt16 => BinaryPrimitives.ReadUInt16LittleEndian(source[(i * 2)..]),
+        ElementKind.UInt32 => BinaryPrimitives.ReadUInt32LittleEndian(source[(i * 4)..]),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>Decodes little-endian integer elements to int64.</summary>
     internal static void DecodeInt64s(ElementKind kind, ReadOnlySpan<byte> source, Span<long> destination)
     {
         switch (kind)
@@ -233,6 +354,13 @@ internal static class ElementCodec
                 for (var i = 0; i < destination.Length; i++)
                 {
                     destination[i] = BinaryPrimitives.ReadInt32LittleEndian(source[(i * 4)..]);
+                }
+
+                break;
+            case ElementKind.Int8 or ElementKind.UInt8 or ElementKind.Int16 or ElementKind.UInt16 or ElementKind.UInt32:
+                for (var i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = ReadSmallInteger(kind, source, i);
                 }
 
                 break;

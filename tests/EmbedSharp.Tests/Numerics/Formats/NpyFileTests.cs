@@ -247,27 +247,14 @@ public class NpyFileTests
         AssertBitEqual(NpyFile.ReadTensor(PathOf("torch_randn_4x5.npy")), t);
     }
 
-    [Theory]
-    [InlineData("bad_fortran.npy", "Fortran")]
-    [InlineData("bad_big_endian.npy", "big-endian")]
-    [InlineData("bad_object.npy", "Python objects")]
-    [InlineData("bad_f2.npy", "'<f2' is not supported")]
-    public void Refused_numpy_files_name_the_problem_and_the_file(string fixture, string reason)
+    [Fact]
+    public void Refused_numpy_file_names_the_problem_and_the_file()
     {
-        var path = PathOf(fixture);
+        var path = PathOf("bad_object.npy");
         var e = Assert.Throws<TensorFormatException>(() => NpyFile.Read(path));
-        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+        Assert.Contains("Python objects", e.Message, StringComparison.Ordinal);
         Assert.Equal(path, e.FilePath);
         Assert.Equal(10, e.ByteOffset); // the header text starts after magic, version and u16 length
-    }
-
-    [Fact]
-    public void Fortran_order_is_refused()
-    {
-        var bytes = Npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", new byte[24]);
-        var e = Assert.Throws<TensorFormatException>(() => NpyFile.Read(new MemoryStream(bytes)));
-        Assert.Contains("Fortran", e.Message, StringComparison.Ordinal);
-        Assert.Null(e.FilePath);
     }
 
     [Fact]
@@ -324,28 +311,21 @@ public class NpyFileTests
     }
 
     [Theory]
-    [InlineData("<f2")]
     [InlineData("<U3")]
     [InlineData("|b1")]
-    [InlineData("|u1")]
+    [InlineData("<u8")]
     [InlineData("f4")]
     [InlineData("=f4")]
+    [InlineData("|f4")]
     [InlineData("<c8")]
+    [InlineData("<f16")]
+    [InlineData("")]
     public void Other_dtypes_are_refused(string descr)
     {
         var dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': (2, 3), }}";
         var e = Assert.Throws<TensorFormatException>(() => NpyFile.Read(new MemoryStream(Npy(dict, new byte[24]))));
-        Assert.Contains("not supported", e.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData(">f8")]
-    [InlineData(">i4")]
-    public void Big_endian_dtypes_are_refused(string descr)
-    {
-        var dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': (2,), }}";
-        var e = Assert.Throws<TensorFormatException>(() => NpyFile.Read(new MemoryStream(Npy(dict, new byte[16]))));
-        Assert.Contains("big-endian", e.Message, StringComparison.Ordinal);
+        Assert.True(e.Message.Contains("not supported", StringComparison.Ordinal) || e.Message.Contains("no byte order", StringComparison.Ordinal), e.Message);
+        Assert.Equal(10, e.ByteOffset);
     }
 
     [Fact]

@@ -1,9 +1,10 @@
 namespace EmbedSharp.Numerics.Formats.Npy;
 
 /// <summary>
-/// An array read from a .npy file: its element type, its shape, and its values, held as a float32
-/// <see cref="FloatTensor"/> (for <see cref="NpyDType.Float32"/> and <see cref="NpyDType.Float64"/>) or as int64
-/// (for <see cref="NpyDType.Int32"/> and <see cref="NpyDType.Int64"/>).
+/// An array read from a .npy file: its element type, its shape, and its values in C order (as
+/// <c>np.ascontiguousarray(np.load(path))</c> holds them), held as a float32 <see cref="FloatTensor"/> (for
+/// <see cref="NpyDType.Float16"/>, <see cref="NpyDType.Float32"/> and <see cref="NpyDType.Float64"/>) or as int64 (for
+/// the integer types).
 /// </summary>
 public sealed class NpyArray
 {
@@ -25,12 +26,12 @@ public sealed class NpyArray
     /// <summary>The shape stored in the file (empty for a 0-d array).</summary>
     public ReadOnlySpan<long> Shape => _shape;
 
-    /// <summary>True for <see cref="NpyDType.Int32"/> and <see cref="NpyDType.Int64"/> arrays.</summary>
+    /// <summary>True for the integer element types (int8 to int64, uint8 to uint32).</summary>
     public bool IsInteger => _integers is not null;
 
     /// <summary>
-    /// The values as a float32 tensor of the same shape. Float32 arrays are exact; float64 values were rounded to
-    /// the nearest float32 when read; integer arrays are converted now (exact up to 2^24 in magnitude).
+    /// The values as a float32 tensor of the same shape. Float32 and float16 arrays are exact; float64 values were
+    /// rounded to the nearest float32 when read; integer arrays are converted now (exact up to 2^24 in magnitude).
     /// For float arrays every call returns the same tensor instance; for integer arrays a new tensor.
     /// </summary>
     public FloatTensor ToTensor()
@@ -56,14 +57,14 @@ public sealed class NpyArray
         return t;
     }
 
-    /// <summary>The values of an integer array as an int64 index tensor of the same shape (int32 widened).
+    /// <summary>The values of an integer array as an int64 index tensor of the same shape (narrower types widened).
     /// Every call returns a tensor over the same storage.</summary>
     /// <exception cref="InvalidOperationException">The array holds floats.</exception>
     public IndexTensor ToIndexTensor()
     {
         if (_integers is null)
         {
-            throw new InvalidOperationException($"The array holds {DType} values; only Int32 and Int64 arrays convert to an IndexTensor.");
+            throw new InvalidOperationException($"The array holds {DType} values; only integer arrays convert to an IndexTensor.");
         }
 
         return new IndexTensor(_integers, _shape);

@@ -39,21 +39,21 @@ internal static class NpyConstants
     /// <summary>Header dict keys, exactly these three (format.py: EXPECTED_KEYS).</summary>
     public const string DescrKey = "descr";
 
-    /// <summary>Header key for the memory order; only <c>False</c> (C order) is read.</summary>
+    /// <summary>Header key for the memory order: <c>False</c> for C order, <c>True</c> for Fortran order (both read).</summary>
     public const string FortranOrderKey = "fortran_order";
 
     /// <summary>Header key for the shape tuple.</summary>
     public const string ShapeKey = "shape";
 
-    /// <summary>Type descriptor of little-endian float32 (<c>np.dtype('&lt;f4').str</c>).</summary>
-    public const string Float32Descr = "<f4";
+    /// <summary>Byte-order character of a little-endian descriptor (numpy <c>dtype.str</c>).</summary>
+    public const char LittleEndian = '<';
 
-    /// <summary>Type descriptor of little-endian float64.</summary>
-    public const string Float64Descr = "<f8";
+    /// <summary>Byte-order character of a big-endian descriptor (<c>np.dtype('&gt;f4').str</c>).</summary>
+    public const char BigEndian = '>';
 
-    /// <summary>Type descriptor of little-endian int32.</summary>
-    public const string Int32Descr = "<i4";
+    /// <summary>Byte-order character numpy writes for one-byte types, where order does not apply (<c>|u1</c>).</summary>
+    public const char NotApplicable = '|';
 
-    /// <summary>Type descriptor of little-endian int64.</summary>
-    public const string Int64Descr = "<i8";
+    /// <summary>Byte-order character for the host's order; numpy never writes it (dtype.str resolves it) but accepts it.</summary>
+    public const char Native = '=';
 }

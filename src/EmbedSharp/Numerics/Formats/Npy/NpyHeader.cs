@@ -4,12 +4,16 @@ using System.Text;
 namespace EmbedSharp.Numerics.Formats.Npy;
 
 /// <summary>
-/// The parsed .npy header: element type and shape (always C order). Parses the Python dict literal NumPy writes,
+/// The parsed .npy header: element type, byte order, memory order and shape. Parses the Python dict literal NumPy writes,
 /// <c>{'descr': '&lt;f4', 'fortran_order': False, 'shape': (3, 4), }</c>, with a small literal parser (strings,
 /// booleans, integers with an optional Python 2 <c>L</c> suffix, tuples, lists, dicts) and formats it the way
 /// <c>np.save</c> does.
 /// </summary>
-internal sealed record NpyHeader(NpyDType DType, long[] Shape)
+/// <param name="DType">The element type.</param>
+/// <param name="Shape">The shape (empty for a 0-d array).</param>
+/// <param name="BigEndian">The descriptor starts with '&gt;': every element's bytes are reversed on reading.</param>
+/// <param name="FortranOrder">The data is column-major (first index varies fastest); readers transpose it to C order.</param>
+internal sealed record NpyHeader(NpyDType DType, long[] Shape, bool BigEndian = false, bool FortranOrder = false)
 {
     /// <summary>The element count, checked against overflow when the header was parsed.</summary>
     public long ElementCount => FloatTensor.Product(Shape);
@@ -20,17 +24,37 @@ internal sealed record NpyHeader(NpyDType DType, long[] Shape)
         NpyDType.Float64 => ElementKind.Float64,
         NpyDType.Int32 => ElementKind.Int32,
         NpyDType.Int64 => ElementKind.Int64,
+        NpyDType.Float16 => ElementKind.Float16,
+        NpyDType.Int8 => ElementKind.Int8,
+        NpyDType.UInt8 => ElementKind.UInt8,
+        NpyDType.Int16 => ElementKind.Int16,
+        NpyDType.UInt16 => ElementKind.UInt16,
+        NpyDType.UInt32 => ElementKind.UInt32,
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
     };
 
-    internal static string DescrOf(NpyDType dtype) => dtype switch
+    /// <summary>The element kind of the data.</summary>
+    public ElementKind Kind => KindOf(DType);
+
+    /// <summary>The numpy type code and size of <paramref name="dtype"/>, without the byte-order character: "f4".</summary>
+    internal static string CodeOf(NpyDType dtype) => dtype switch
     {
-        NpyDType.Float32 => NpyConstants.Float32Descr,
-        NpyDType.Float64 => NpyConstants.Float64Descr,
-        NpyDType.Int32 => NpyConstants.Int32Descr,
-        NpyDType.Int64 => NpyConstants.Int64Descr,
+        NpyDType.Float16 => "f2",
+        NpyDType.Float32 => "f4",
+        NpyDType.Float64 => "f8",
+        NpyDType.Int8 => "i1",
+        NpyDType.UInt8 => "u1",
+        NpyDType.Int16 => "i2",
+        NpyDType.UInt16 => "u2",
+        NpyDType.Int32 => "i4",
+        NpyDType.UInt32 => "u4",
+        NpyDType.Int64 => "i8",
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
     };
+
+    /// <summary>The descriptor numpy writes for little-endian data of <paramref name="dtype"/> ('|' for one-byte types).</summary>
+    internal static string DescrOf(NpyDType dtype) =>
+        (ElementCodec.SizeOf(KindOf(dtype)) == 1 ? NpyConstants.NotApplicable : NpyConstants.LittleEndian) + CodeOf(dtype);
 
     /// <summary>
     /// Builds the complete header (magic, version, length, dict, padding, newline) exactly as NumPy 1.24's
@@ -109,8 +133,8 @@ internal sealed record NpyHeader(NpyDType DType, long[] Shape)
 
     /// <summary>
     /// Parses and validates the header dict text. <paramref name="fail"/> builds the exception (it knows the file
-    /// and offset). Refuses: anything but a dict with exactly the keys descr, fortran_order, shape; Fortran order;
-    /// big-endian, object and any other unsupported descriptor; a shape that is not a tuple of non-negative ints;
+    /// and offset). Refuses: anything but a dict with exactly the keys descr, fortran_order, shape; object, structured
+    /// and any other unsupported descriptor; a shape that is not a tuple of non-negative ints;
     /// an element count or byte count beyond 2^63.
     /// </summary>
     public static NpyHeader Parse(string text, Func<string, TensorFormatException> fail)
@@ -143,11 +167,7 @@ internal sealed record NpyHeader(NpyDType DType, long[] Shape)
             throw fail("The header's 'fortran_order' is not True or False.");
         }
 
-        var dtype = ParseDescr(dict[NpyConstants.DescrKey], fail);
-        if (fortran)
-        {
-            throw fail("The array is stored in Fortran (column-major) order, which is not supported; save it with np.ascontiguousarray.");
-        }
+        var (dtype, bigEndian) = ParseDescr(dict[NpyConstants.DescrKey], fail);
 
         if (dict[NpyConstants.ShapeKey] is not PythonTuple tuple)
         {
@@ -182,26 +202,17 @@ internal sealed record NpyHeader(NpyDType DType, long[] Shape)
             throw fail($"The shape {FloatTensor.FormatShape(shape)} describes more than 2^63 bytes.");
         }
 
-        return new NpyHeader(dtype, shape);
+        return new NpyHeader(dtype, shape, bigEndian, fortran);
     }
 
-    private static NpyDType ParseDescr(object? descr, Func<string, TensorFormatException> fail)
+    /// <summary>The supported descriptors, for messages.</summary>
+    private const string Supported = "f2, f4, f8, i1, u1, i2, u2, i4, u4, i8, each little- ('<') or big-endian ('>'; '|' for one byte)";
+
+    private static (NpyDType DType, bool BigEndian) ParseDescr(object? descr, Func<string, TensorFormatException> fail)
     {
         if (descr is not string s)
         {
             throw fail("The array has a structured dtype (its 'descr' is not a string), which is not supported.");
-        }
-
-        switch (s)
-        {
-            case NpyConstants.Float32Descr:
-                return NpyDType.Float32;
-            case NpyConstants.Float64Descr:
-                return NpyDType.Float64;
-            case NpyConstants.Int32Descr:
-                return NpyDType.Int32;
-            case NpyConstants.Int64Descr:
-                return NpyDType.Int64;
         }
 
         if (s.Length > 1 && s[1] == 'O')
@@ -209,12 +220,33 @@ internal sealed record NpyHeader(NpyDType DType, long[] Shape)
             throw fail($"The array holds Python objects (dtype '{s}'), which cannot be read without unpickling.");
         }
 
-        if (s.StartsWith('>'))
+        NpyDType? dtype = s.Length == 3 ? s[1..] switch
         {
-            throw fail($"The array is big-endian (dtype '{s}'); convert it with arr.astype(arr.dtype.newbyteorder('<')).");
+            "f2" => NpyDType.Float16,
+            "f4" => NpyDType.Float32,
+            "f8" => NpyDType.Float64,
+            "i1" => NpyDType.Int8,
+            "u1" => NpyDType.UInt8,
+            "i2" => NpyDType.Int16,
+            "u2" => NpyDType.UInt16,
+            "i4" => NpyDType.Int32,
+            "u4" => NpyDType.UInt32,
+            "i8" => NpyDType.Int64,
+            _ => null,
+        } : null;
+        var order = s.Length > 0 ? s[0] : '\0';
+        if (dtype is not { } d || order is not (NpyConstants.LittleEndian or NpyConstants.BigEndian or NpyConstants.NotApplicable))
+        {
+            throw fail($"The dtype '{s}' is not supported; supported: {Supported}.");
         }
 
-        throw fail($"The dtype '{s}' is not supported; supported: '<f4', '<f8', '<i4', '<i8'.");
+        var oneByte = ElementCodec.SizeOf(KindOf(d)) == 1;
+        if (order == NpyConstants.NotApplicable && !oneByte)
+        {
+            throw fail($"The dtype '{s}' has no byte order ('|') but its elements are longer than one byte.");
+        }
+
+        return (d, order == NpyConstants.BigEndian && !oneByte);
     }
 
     /// <summary>The header text for a message: at most 200 characters, trailing padding dropped (control characters

@@ -8,7 +8,8 @@ namespace EmbedSharp.Numerics.Formats.Safetensors;
 /// </summary>
 /// <remarks>
 /// Reading converts F32, F64 (rounded to nearest), F16, BF16 to float32 tensors and I32/I64 to int64; the other
-/// reference dtypes are listed but not converted. Bad input throws <see cref="TensorFormatException"/> (with file path
+/// reference dtypes are listed but not converted. Writing stores float32 tensors as F32 (default), F64, F16 or BF16
+/// (<see cref="SafetensorsWriteOptions"/>). Bad input throws <see cref="TensorFormatException"/> (with file path
 /// and byte offset) for: a header length over 100 MB or beyond the file, a header that is not a JSON object, invalid
 /// JSON, a missing or mistyped field, an unknown dtype, a duplicate name, metadata values that are not strings,
 /// offsets that do not tile the data buffer exactly (gaps, overlaps, out of range, not equal to shape × dtype size),
@@ -39,18 +40,38 @@ public static class SafetensorsFile
     /// </summary>
     /// <exception cref="ArgumentException">A name is <c>__metadata__</c>, a tensor or metadata value is null, or a
     /// string is not valid Unicode.</exception>
-    public static void Write(string path, IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(string path, IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Write(path, tensors, metadata, SafetensorsWriteOptions.Default);
+
+    /// <summary>
+    /// Writes float32 tensors stored as the dtypes <paramref name="options"/> chooses (F32, F64, F16 or BF16, per file or
+    /// per tensor; rounding as PyTorch's <c>tensor.to(torch.float16 / torch.bfloat16)</c>, see
+    /// <see cref="SafetensorsWriteOptions"/>), laid out like the reference serializer (tensors sorted by dtype, larger
+    /// first, then by name). The file is replaced atomically.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Write(string, IReadOnlyDictionary{string, FloatTensor}, IReadOnlyDictionary{string, string})"/>,
+    /// or a dtype other than F32, F64, F16, BF16, or a per-tensor dtype for a name that is not written.</exception>
+    public static void Write(string path, IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata,
+        SafetensorsWriteOptions options)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        SafetensorsWriter.BuildHeader(tensors, metadata, out _); // validate before creating any file
-        AtomicFile.Write(path, stream => SafetensorsWriter.Write(stream, tensors, metadata));
+        ArgumentNullException.ThrowIfNull(options);
+        SafetensorsWriter.BuildHeader(tensors, metadata, options, out _); // validate before creating any file
+        AtomicFile.Write(path, stream => SafetensorsWriter.Write(stream, tensors, metadata, options));
     }
 
     /// <summary>Writes float32 tensors and optional metadata in the safetensors format to a stream, chunk by chunk.</summary>
-    public static void Write(Stream stream, IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(Stream stream, IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Write(stream, tensors, metadata, SafetensorsWriteOptions.Default);
+
+    /// <summary>Writes float32 tensors as the dtypes <paramref name="options"/> chooses to a stream (see
+    /// <see cref="Write(string, IReadOnlyDictionary{string, FloatTensor}, IReadOnlyDictionary{string, string}, SafetensorsWriteOptions)"/>).</summary>
+    public static void Write(Stream stream, IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata,
+        SafetensorsWriteOptions options)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(tensors);
-        SafetensorsWriter.Write(stream, tensors, metadata);
+        ArgumentNullException.ThrowIfNull(options);
+        SafetensorsWriter.Write(stream, tensors, metadata, options);
     }
 }

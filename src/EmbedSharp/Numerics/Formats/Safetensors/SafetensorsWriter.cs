@@ -5,34 +5,56 @@ using System.Text;
 namespace EmbedSharp.Numerics.Formats.Safetensors;
 
 /// <summary>
-/// Writes F32 safetensors files the way the reference serializer (<c>prepare</c> in safetensors/src/tensor.rs) does:
-/// compact JSON with <c>__metadata__</c> first, tensors sorted by name (byte order of their UTF-8, the Rust string
-/// order; all are F32 so the dtype-alignment sort key is equal), fields in the order dtype, shape, data_offsets,
-/// serde_json string escaping, spaces up to a multiple of 8, then the data in the same order.
+/// Writes safetensors files the way the reference serializer (<c>prepare</c> in safetensors/src/tensor.rs) does:
+/// compact JSON with <c>__metadata__</c> first, tensors sorted by dtype (descending in the reference <c>Dtype</c> order,
+/// so F64 before F32 before BF16 before F16) then by name (byte order of their UTF-8, the Rust string order), fields in
+/// the order dtype, shape, data_offsets, serde_json string escaping, spaces up to a multiple of 8, then the data in the
+/// same order. Float32 tensors are stored as F32, F64, F16 or BF16 (<see cref="SafetensorsWriteOptions"/>).
 /// Metadata keys are sorted too (the reference keeps them in a hash map, so its order is arbitrary).
 /// </summary>
 internal static class SafetensorsWriter
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static void Write(Stream stream, IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
+    public static void Write(Stream stream, IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata,
+        SafetensorsWriteOptions? options = null)
     {
-        var header = BuildHeader(tensors, metadata, out var order);
+        options ??= SafetensorsWriteOptions.Default;
+        var header = BuildHeader(tensors, metadata, options, out var order);
         Span<byte> length = stackalloc byte[SafetensorsConstants.HeaderLengthBytes];
         BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
         stream.Write(length);
         stream.Write(header);
         foreach (var name in order)
         {
-            ElementCodec.WriteFloats(stream, tensors[name]);
+            switch (options.DTypeOf(name))
+            {
+                case SafetensorsDType.Float16:
+                    ElementCodec.WriteHalves(stream, tensors[name], HalfRounding.Rule.TorchHalf);
+                    break;
+                case SafetensorsDType.BFloat16:
+                    ElementCodec.WriteHalves(stream, tensors[name], HalfRounding.Rule.TorchBFloat16);
+                    break;
+                case SafetensorsDType.Float64:
+                    ElementCodec.WriteDoubles(stream, tensors[name]);
+                    break;
+                default:
+                    ElementCodec.WriteFloats(stream, tensors[name]);
+                    break;
+            }
         }
     }
 
     /// <summary>The padded JSON header; <paramref name="order"/> receives the tensor names in data order.</summary>
-    internal static byte[] BuildHeader(IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata, out List<string> order)
+    internal static byte[] BuildHeader(IReadOnlyDictionary<string, FloatTensor> tensors, IReadOnlyDictionary<string, string>? metadata,
+        SafetensorsWriteOptions options, out List<string> order)
     {
         ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(tensors);
         order = SortedByUtf8(tensors.Keys);
+        var byDType = order.OrderByDescending(options.DTypeOf).ToList(); // stable: name order within one dtype
+        order = byDType;
         var json = new StringBuilder("{");
         if (metadata is not null)
         {
@@ -58,11 +80,12 @@ internal static class SafetensorsWriter
             }
 
             var tensor = tensors[name] ?? throw new ArgumentException($"Tensor '{name}' is null.", nameof(tensors));
-            var end = checked(offset + (tensor.Length * sizeof(float)));
+            var dtype = options.DTypeOf(name);
+            var end = checked(offset + (tensor.Length * SafetensorsConstants.DTypeSizes[(int)dtype]));
             json.Append(json.Length > 1 ? "," : string.Empty);
             AppendString(json, name).Append(":{");
             AppendString(json, SafetensorsConstants.DTypeKey).Append(':');
-            AppendString(json, SafetensorsConstants.DTypeNames[(int)SafetensorsDType.Float32]).Append(',');
+            AppendString(json, SafetensorsConstants.DTypeNames[(int)dtype]).Append(',');
             AppendString(json, SafetensorsConstants.ShapeKey).Append(":[");
             for (var d = 0; d < tensor.Rank; d++)
             {

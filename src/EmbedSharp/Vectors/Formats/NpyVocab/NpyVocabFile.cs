@@ -11,8 +11,9 @@ namespace EmbedSharp.Vectors.Formats.NpyVocab;
 /// <c>np.save("v.npy", kv.vectors); open("v.txt", "w", encoding="utf-8").write("\n".join(kv.index_to_key) + "\n")</c>.
 /// </summary>
 /// <remarks>
-/// The matrix may be <c>&lt;f4</c> or <c>&lt;f8</c> (rounded to nearest float32), or mapped in place when it is
-/// <c>&lt;f4</c> (<see cref="NpyVocabReadOptions.MemoryMap"/>). Either file may be gzip-compressed (name ending in ".gz";
+/// The matrix may be float16 (exact), float32 or float64 (rounded to nearest float32), little- or big-endian, in C or
+/// Fortran order (as <c>np.load</c> reads them all), or mapped in place when it is little-endian C-order <c>&lt;f4</c>
+/// (<see cref="NpyVocabReadOptions.MemoryMap"/>). Either file may be gzip-compressed (name ending in ".gz";
 /// not with MemoryMap). Duplicate words keep their first row (as gensim) and are listed in the report. Bad input throws
 /// <see cref="TensorFormatException"/> (file, byte offset, line) for: anything <see cref="NpyFile"/> refuses, a matrix
 /// that is not 2-D, a line count that differs from the row count, an empty line, invalid UTF-8 (under
@@ -46,15 +47,24 @@ public static class NpyVocabFile
     /// <summary>Writes <c>np.save</c>-identical <c>&lt;f4</c> data and the word list ('\n' after every word), each file
     /// atomically (the pair is not written as one transaction).</summary>
     /// <exception cref="ArgumentException">A word is empty, contains a line break or an unpaired surrogate; nothing is written.</exception>
-    public static void Write(string matrixPath, string vocabularyPath, WordVectors vectors)
+    public static void Write(string matrixPath, string vocabularyPath, WordVectors vectors) =>
+        Write(matrixPath, vocabularyPath, vectors, NpyDType.Float32);
+
+    /// <summary>Writes the matrix as <paramref name="dtype"/> (<see cref="NpyDType.Float32"/>, <see cref="NpyDType.Float16"/>
+    /// rounded as numpy's <c>astype(np.float16)</c>, or <see cref="NpyDType.Float64"/>; see
+    /// <see cref="NpyFile.Write(string, FloatTensor, NpyDType)"/>) and the word list, each file atomically.</summary>
+    /// <exception cref="ArgumentException">A word is empty, contains a line break or an unpaired surrogate; nothing is written.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dtype"/> is not a float type.</exception>
+    public static void Write(string matrixPath, string vocabularyPath, WordVectors vectors, NpyDType dtype)
     {
         ArgumentNullException.ThrowIfNull(vectors);
+        NpyWriter.CheckFloatDType(dtype);
         for (var i = 0; i < vectors.Count; i++)
         {
             WordListFile.Check(vectors.Words[i], i);
         }
 
-        NpyFile.Write(matrixPath, vectors.Vectors);
+        NpyFile.Write(matrixPath, vectors.Vectors, dtype);
         WordListFile.Write(vocabularyPath, vectors.Words);
     }
 
@@ -67,15 +77,31 @@ public static class NpyVocabFile
             var reader = new TensorStreamReader(stream, matrixPath);
             var header = NpyReader.ReadHeader(reader);
             CheckShape(header, matrixPath, vocabularyPath, lines, reader.Offset);
-            if (header.DType is not (NpyDType.Float32 or NpyDType.Float64))
+            if (header.DType is not (NpyDType.Float32 or NpyDType.Float64 or NpyDType.Float16))
             {
-                throw new TensorFormatException($"The matrix holds {header.DType} values; word vectors need '<f4' or '<f8'.", matrixPath, 0);
+                throw new TensorFormatException($"The matrix holds {header.DType} values; word vectors need float16, float32 or float64 ('f2', 'f4', 'f8').", matrixPath, 0);
             }
 
             var rows = Math.Min(header.Shape[0], options.Limit ?? long.MaxValue);
-            matrix = stream.CanSeek
-                ? ReadMatrix(reader, header, rows)
-                : ReadMatrixGrowing(reader, header, rows);
+            if (header.FortranOrder)
+            {
+                // Column-major: every row is spread over the whole data, so all of it is read, then transposed.
+                var stored = stream.CanSeek
+                    ? ReadMatrix(reader, header, NpyReader.Reversed(header.Shape))
+                    : ReadMatrixGrowing(reader, header, NpyReader.Reversed(header.Shape));
+                matrix = NpyReader.FortranToC(stored, header.Shape);
+                if (rows < header.Shape[0])
+                {
+                    matrix = FirstRows(matrix, rows);
+                }
+            }
+            else
+            {
+                long[] shape = [rows, header.Shape[1]];
+                matrix = stream.CanSeek
+                    ? ReadMatrix(reader, header, shape)
+                    : ReadMatrixGrowing(reader, header, shape);
+            }
         }
 
         if (kept is not null)
@@ -87,31 +113,43 @@ public static class NpyVocabFile
         return new WordVectors(words, matrix);
     }
 
-    /// <summary>Reads the matrix of a file whose length was checked against the header: allocated once.</summary>
-    private static FloatTensor ReadMatrix(TensorStreamReader reader, NpyHeader header, long rows)
+    /// <summary>Reads the first elements of the data, in stored order, as a tensor of <paramref name="shape"/>, from a
+    /// file whose length was checked against the header: allocated once.</summary>
+    private static FloatTensor ReadMatrix(TensorStreamReader reader, NpyHeader header, long[] shape)
     {
-        var matrix = new FloatTensor(rows, header.Shape[1]);
-        ElementCodec.ReadFloats(reader, NpyHeader.KindOf(header.DType), matrix);
+        var matrix = new FloatTensor(shape);
+        ElementCodec.ReadFloats(reader, header.Kind, matrix, header.BigEndian);
         return matrix;
+    }
+
+    private static FloatTensor FirstRows(FloatTensor matrix, long rows)
+    {
+        var result = new FloatTensor(rows, matrix.Shape[1]);
+        for (long r = 0; r < rows; r++)
+        {
+            matrix.Row(r).CopyTo(result.Row(r));
+        }
+
+        return result;
     }
 
     /// <summary>Reads the matrix of a stream of unknown length (gzip) in chunks of at most a million values, so that
     /// storage grows only with the data that is actually there: a small file whose header claims a huge shape ends
     /// with the reader's "the file ends inside the tensor data" error after allocating little.</summary>
-    private static FloatTensor ReadMatrixGrowing(TensorStreamReader reader, NpyHeader header, long rows)
+    private static FloatTensor ReadMatrixGrowing(TensorStreamReader reader, NpyHeader header, long[] shape)
     {
         const int ChunkValues = 1 << 20;
-        var total = rows * header.Shape[1];
+        var total = FloatTensor.Product(shape);
         var chunks = new List<FloatTensor>();
         for (long done = 0; done < total;)
         {
             var chunk = new FloatTensor(Math.Min(ChunkValues, total - done));
-            ElementCodec.ReadFloats(reader, NpyHeader.KindOf(header.DType), chunk);
+            ElementCodec.ReadFloats(reader, header.Kind, chunk, header.BigEndian);
             chunks.Add(chunk);
             done += chunk.Length;
         }
 
-        var matrix = new FloatTensor(rows, header.Shape[1]);
+        var matrix = new FloatTensor(shape);
         long at = 0;
         foreach (var chunk in chunks)
         {
@@ -145,9 +183,10 @@ public static class NpyVocabFile
             var header = NpyReader.ReadHeader(reader); // checks the data length against the file length
             var dataOffset = reader.Offset;
             CheckShape(header, matrixPath, vocabularyPath, lines, dataOffset);
-            if (header.DType != NpyDType.Float32 || dataOffset % sizeof(float) != 0)
+            if (header.DType != NpyDType.Float32 || header.BigEndian || header.FortranOrder || dataOffset % sizeof(float) != 0)
             {
-                throw new TensorFormatException($"Only '<f4' data at a 4-byte boundary can be mapped; this file holds {header.DType}. Read it without MemoryMap to convert it.", matrixPath, 0);
+                var what = header.FortranOrder ? $"Fortran-ordered {header.DType}" : header.BigEndian ? $"big-endian {header.DType}" : header.DType.ToString();
+                throw new TensorFormatException($"Only little-endian C-order '<f4' data at a 4-byte boundary can be mapped; this file holds {what}. Read it without MemoryMap to convert it.", matrixPath, 0);
             }
 
             file = MappedFile.Map(stream, options.Access);

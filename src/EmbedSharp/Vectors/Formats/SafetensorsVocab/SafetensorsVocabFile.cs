@@ -97,7 +97,8 @@ public static class SafetensorsVocabFile
         return new WordVectors(words, matrix);
     }
 
-    /// <summary>Writes the matrix as an F32 tensor and the words as a JSON array in the metadata, atomically.</summary>
+    /// <summary>Writes the matrix as an F32 tensor (or the dtype of <see cref="SafetensorsVocabWriteOptions.DType"/>) and the
+    /// words as a JSON array in the metadata, atomically.</summary>
     /// <exception cref="ArgumentException">A word has an unpaired surrogate, or a name is invalid; nothing is written.</exception>
     public static void Write(string path, WordVectors vectors, SafetensorsVocabWriteOptions? options = null)
     {
@@ -112,7 +113,8 @@ public static class SafetensorsVocabFile
         }
 
         var json = JsonArray(vectors.Words);
-        SafetensorsFile.Write(path, new Dictionary<string, FloatTensor> { [options.TensorName] = vectors.Vectors }, new Dictionary<string, string> { [options.VocabularyKey] = json });
+        SafetensorsFile.Write(path, new Dictionary<string, FloatTensor> { [options.TensorName] = vectors.Vectors }, new Dictionary<string, string> { [options.VocabularyKey] = json },
+            new SafetensorsWriteOptions { DType = options.DType });
     }
 
     /// <summary>The words as Python's <c>json.dumps(words, ensure_ascii=False, separators=(",", ":"))</c> writes them:

@@ -28,4 +28,8 @@ public sealed record SafetensorsVocabWriteOptions
 
     /// <summary>The <c>__metadata__</c> key of the vocabulary.</summary>
     public string VocabularyKey { get; init; } = SafetensorsVocabFile.DefaultVocabularyKey;
+
+    /// <summary>How the matrix is stored: F32 (default), F16 or BF16 (rounded as PyTorch's <c>tensor.to(dtype)</c>, see
+    /// <see cref="Numerics.Formats.Safetensors.SafetensorsWriteOptions"/>), or F64.</summary>
+    public Numerics.Formats.Safetensors.SafetensorsDType DType { get; init; } = Numerics.Formats.Safetensors.SafetensorsDType.Float32;
 }
