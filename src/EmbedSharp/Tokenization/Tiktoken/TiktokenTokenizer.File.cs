@@ -29,7 +29,8 @@ public sealed partial class TiktokenTokenizer
         }
         catch (ArgumentException e)
         {
-            throw new TokenizerFormatException(path, null, e.Message, e);
+            var message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+            throw new TokenizerFormatException(path, null, message, e);
         }
     }
 

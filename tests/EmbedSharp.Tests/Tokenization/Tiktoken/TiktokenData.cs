@@ -25,17 +25,18 @@ internal static class TiktokenData
     /// <summary>The tokenizer of a built-in encoding, loaded once per test run.</summary>
     public static TiktokenTokenizer Get(string name) => Loaded.GetOrAdd(name, n => new Lazy<TiktokenTokenizer>(() => Load(n))).Value;
 
-    /// <summary>A .tiktoken file of <paramref name="name"/> in a temporary folder (written once per run).</summary>
+    /// <summary>A .tiktoken file of <paramref name="name"/> in one temporary folder shared by test runs (its content
+    /// depends only on the pinned packages; written through a temporary name, so concurrent runs are safe).</summary>
     public static string FilePath(string name)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "embedsharp-tests-tiktoken-" + Environment.ProcessId);
+        var directory = Path.Combine(Path.GetTempPath(), "embedsharp-tests-tiktoken-v1");
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, name + ".tiktoken");
         lock (Loaded)
         {
             if (!File.Exists(path))
             {
-                var temp = path + ".tmp";
+                var temp = $"{path}.{Environment.ProcessId}.tmp";
                 File.WriteAllBytes(temp, name == "p50k_base" ? NpmFile(name) : DataPackageFile(name));
                 File.Move(temp, path, overwrite: true);
             }
