@@ -97,7 +97,8 @@ internal static class SharedOptions
         ("bpe", TokenizerType.Bpe),
         ("sentencepiece|sentence-piece", TokenizerType.SentencePiece),
         ("word", TokenizerType.Word),
-        ("char", TokenizerType.Char));
+        ("char", TokenizerType.Char),
+        ("tiktoken", TokenizerType.Tiktoken));
 
     /// <summary>The <c>--word-splitting</c> option of the word type: a <see cref="WordSplitting"/> in kebab case, default whitespace.</summary>
     public static Option<string> WordSplitting() => new("--word-splitting")

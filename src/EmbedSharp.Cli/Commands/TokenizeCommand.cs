@@ -4,6 +4,7 @@ using System.Text;
 using EmbedSharp.Tokenization;
 using EmbedSharp.Tokenization.Character;
 using EmbedSharp.Tokenization.SentencePiece;
+using EmbedSharp.Tokenization.Tiktoken;
 using EmbedSharp.Tokenization.Word;
 using EmbedSharp.Tokenization.WordPiece;
 
@@ -36,10 +37,15 @@ internal static class TokenizeCommand
         var model = new Option<string>("--model")
         {
             Description = "wordpiece: vocab.txt; bpe: a directory with encoder.json + vocab.bpe, or the encoder.json (vocab.bpe beside it); "
-                + "word/char: a one-token-per-line vocabulary with <unk>; sentencepiece: a .model file.",
+                + "word/char: a one-token-per-line vocabulary with <unk>; sentencepiece: a .model file; tiktoken: a .tiktoken file.",
             Required = true,
         };
-        var type = new Option<string?>("--type") { Description = "wordpiece, bpe, sentencepiece, word or char (default: bpe for a directory or .json, sentencepiece for .model, else wordpiece)." };
+        var type = new Option<string?>("--type") { Description = "wordpiece, bpe, sentencepiece, word, char or tiktoken (default: bpe for a directory or .json, sentencepiece for .model, tiktoken for .tiktoken, else wordpiece)." };
+        var encodingName = new Option<string?>("--encoding")
+        {
+            Description = "tiktoken: r50k_base (gpt2), p50k_base, p50k_edit, cl100k_base or o200k_base: the split pattern and special tokens "
+                + "(default: the one the file name names). Special token strings in the text become their ids.",
+        };
         var ids = new Option<bool>("--ids") { Description = "Print ids instead of tokens." };
         var input = new Option<FileInfo?>("--input") { Description = "Read this file instead of standard input." };
         var lower = new Option<bool>("--do-lower-case") { Description = "wordpiece: lower-case and strip accents (an uncased vocabulary).", DefaultValueFactory = _ => true };
@@ -60,7 +66,7 @@ internal static class TokenizeCommand
         };
         var command = new Command("tokenize", "Tokenize text, one output line per input line: space-separated tokens, or ids with --ids.")
         {
-            model, type, ids, input, lower, unit, splitting, batch, nbest, newline,
+            model, type, ids, input, lower, unit, splitting, batch, nbest, newline, encodingName,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -72,8 +78,16 @@ internal static class TokenizeCommand
                 throw new ArgumentException(FormattableString.Invariant($"--batch-size must be from 1 to {MaxBatchSize:N0}, got {batchSize}."));
             }
 
+            var encoding = r.GetValue(encodingName);
+            if (encoding is not null && kind != TokenizerType.Tiktoken)
+            {
+                throw new ArgumentException($"--encoding applies to --type tiktoken only; {path} is read as {kind}.");
+            }
+
             var tokenizer = kind switch
             {
+                TokenizerType.Tiktoken when encoding is not null => TiktokenTokenizer.Load(path, TiktokenEncoding.FromName(encoding)
+                    ?? throw new ArgumentException($"--encoding: unknown encoding '{encoding}'; use r50k_base, gpt2, p50k_base, p50k_edit, cl100k_base or o200k_base.")),
                 TokenizerType.WordPiece => WordPieceTokenizer.Load(path, r.GetValue(lower)),
                 TokenizerType.Char => new CharacterTokenizer(((CharacterTokenizer)TokenizerFiles.Load(path, kind)).Vocabulary, Kebab.Parse<CharacterUnit>(r.GetValue(unit)!, "--char-unit")),
                 TokenizerType.Word => new WordTokenizer(((WordTokenizer)TokenizerFiles.Load(path, kind)).Vocabulary, Kebab.Parse<WordSplitting>(r.GetValue(splitting)!, "--word-splitting")),

@@ -1,6 +1,7 @@
 using EmbedSharp.Tokenization.Bpe;
 using EmbedSharp.Tokenization.Character;
 using EmbedSharp.Tokenization.SentencePiece;
+using EmbedSharp.Tokenization.Tiktoken;
 using EmbedSharp.Tokenization.WordPiece;
 
 namespace EmbedSharp.Tokenization;
@@ -139,7 +140,9 @@ public static class TokenizerFiles
 
     /// <summary>Loads a tokenizer of <paramref name="type"/> from <paramref name="path"/>: a BERT <c>vocab.txt</c>;
     /// for BPE a directory holding <c>encoder.json</c> and <c>vocab.bpe</c>, or the <c>encoder.json</c> with
-    /// <c>vocab.bpe</c> beside it; for word and char a one-token-per-line vocabulary with <c>&lt;unk&gt;</c>; for SentencePiece a <c>.model</c> file.</summary>
+    /// <c>vocab.bpe</c> beside it; for word and char a one-token-per-line vocabulary with <c>&lt;unk&gt;</c>; for SentencePiece a <c>.model</c> file;
+    /// for tiktoken a <c>.tiktoken</c> file whose name names its encoding (<c>cl100k_base.tiktoken</c>; else use
+    /// <see cref="TiktokenTokenizer.Load"/> with the encoding).</summary>
     /// <exception cref="TokenizerFormatException">A file is malformed (the message names it and the line).</exception>
     /// <exception cref="SentencePieceModelException">A SentencePiece model is corrupt (the message names the file and the byte offset).</exception>
     /// <exception cref="NotSupportedException">The type has no reader in this build.</exception>
@@ -153,18 +156,24 @@ public static class TokenizerFiles
             TokenizerType.Word => new Word.WordTokenizer(LoadVocabulary(path)),
             TokenizerType.Char => new CharacterTokenizer(LoadVocabulary(path)),
             TokenizerType.SentencePiece => SentencePieceTokenizer.Load(path),
+            TokenizerType.Tiktoken => TiktokenTokenizer.Load(path),
             _ => throw new NotSupportedException($"{type} models are not readable in this build ({path})."),
         };
     }
 
     /// <summary>Guesses the type from the path: a directory or <c>*.json</c> → BPE, <c>*.model</c> → SentencePiece,
-    /// anything else → WordPiece (a <c>vocab.txt</c>).</summary>
+    /// <c>*.tiktoken</c> → tiktoken, anything else → WordPiece (a <c>vocab.txt</c>).</summary>
     public static TokenizerType InferType(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
             return TokenizerType.Bpe;
+        }
+
+        if (path.EndsWith(".tiktoken", StringComparison.OrdinalIgnoreCase))
+        {
+            return TokenizerType.Tiktoken;
         }
 
         return path.EndsWith(".model", StringComparison.OrdinalIgnoreCase) ? TokenizerType.SentencePiece : TokenizerType.WordPiece;

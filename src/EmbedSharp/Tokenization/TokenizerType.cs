@@ -17,4 +17,7 @@ public enum TokenizerType
 
     /// <summary>Characters over a one-token-per-line vocabulary (<see cref="Character.CharacterTokenizer"/>).</summary>
     Char,
+
+    /// <summary>OpenAI's tiktoken over a <c>.tiktoken</c> file (<see cref="Tiktoken.TiktokenTokenizer"/>).</summary>
+    Tiktoken,
 }

@@ -54,6 +54,28 @@ public sealed class TokenizeCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_tiktoken_file_prints_the_ids_npm_tiktoken_gives_and_encoding_picks_the_pattern()
+    {
+        using var golden = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "data", "tiktoken", "goldens.json")));
+        var texts = golden.RootElement.GetProperty("cases").EnumerateArray().Select(c => c.GetString()!).ToList();
+        var results = golden.RootElement.GetProperty("encodings").GetProperty("cl100k_base").EnumerateArray().ToList();
+        var lines = Enumerable.Range(0, texts.Count).Where(i => texts[i].Length > 0 && texts[i].IndexOfAny(['\n', '\r']) < 0).ToList();
+        var input = string.Concat(lines.Select(i => texts[i] + "\n"));
+        var expected = string.Concat(lines.Select(i => string.Join(' ', results[i].GetProperty("all").EnumerateArray().Select(e => e.GetInt32())) + "\n"));
+        var file = Tokenization.Tiktoken.TiktokenData.FilePath("cl100k_base");
+        var (code, output, err) = CliRunner.Invoke(input, "tokenize", "--model", file, "--ids");
+        Assert.True(code == 0, err);
+        Assert.Equal(expected, output);
+        var renamed = Path.Combine(_dir, "mine.bin");
+        File.Copy(file, renamed);
+        var typed = CliRunner.Invoke(input, "tokenize", "--model", renamed, "--type", "tiktoken", "--encoding", "cl100k_base", "--ids");
+        Assert.Equal(expected, typed.Out);
+        var wrong = CliRunner.Invoke(input, "tokenize", "--model", renamed, "--type", "tiktoken", "--encoding", "o200k_base");
+        Assert.Equal(1, wrong.Code);
+        Assert.Contains("100,256 tokens, but o200k_base has 199,998", wrong.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Nbest_prints_sentencepieces_best_segmentations_one_per_line()
     {
         // spm_encode --output_format=nbest_id --nbest_size=3 prints the lists of each line one after the other.
