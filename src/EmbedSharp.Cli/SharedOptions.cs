@@ -77,7 +77,8 @@ internal static class SharedOptions
         ("bpe", TokenizerType.Bpe),
         ("sentencepiece|sentence-piece", TokenizerType.SentencePiece),
         ("word", TokenizerType.Word),
-        ("char", TokenizerType.Char));
+        ("char", TokenizerType.Char),
+        ("huggingface|hf|tokenizer-json", TokenizerType.HuggingFace));
 
     /// <summary>The <c>--word-splitting</c> option of the word type: a <see cref="WordSplitting"/> in kebab case, default whitespace.</summary>
     public static Option<string> WordSplitting() => new("--word-splitting")

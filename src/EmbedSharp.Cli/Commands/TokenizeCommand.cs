@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using EmbedSharp.Tokenization;
+using System.Text.Json;
 using EmbedSharp.Tokenization.Character;
+using EmbedSharp.Tokenization.HuggingFace;
 using EmbedSharp.Tokenization.SentencePiece;
 using EmbedSharp.Tokenization.Word;
 using EmbedSharp.Tokenization.WordPiece;
@@ -29,10 +31,10 @@ internal static class TokenizeCommand
         var model = new Option<string>("--model")
         {
             Description = "wordpiece: vocab.txt; bpe: a directory with encoder.json + vocab.bpe, or the encoder.json (vocab.bpe beside it); "
-                + "word/char: a one-token-per-line vocabulary with <unk>; sentencepiece: a .model file.",
+                + "word/char: a one-token-per-line vocabulary with <unk>; sentencepiece: a .model file; huggingface: a tokenizer.json.",
             Required = true,
         };
-        var type = new Option<string?>("--type") { Description = "wordpiece, bpe, sentencepiece, word or char (default: bpe for a directory or .json, sentencepiece for .model, else wordpiece)." };
+        var type = new Option<string?>("--type") { Description = "wordpiece, bpe, sentencepiece, word, char or huggingface (hf) (default: huggingface for a .json holding a \"model\" object, bpe for a directory or another .json, sentencepiece for .model, else wordpiece)." };
         var ids = new Option<bool>("--ids") { Description = "Print ids instead of tokens." };
         var input = new Option<FileInfo?>("--input") { Description = "Read this file instead of standard input." };
         var lower = new Option<bool>("--do-lower-case") { Description = "wordpiece: lower-case and strip accents (an uncased vocabulary).", DefaultValueFactory = _ => true };
@@ -45,9 +47,18 @@ internal static class TokenizeCommand
                 + "(as spm_encode --output_format=nbest_piece / nbest_id); 0: the single best.",
             DefaultValueFactory = _ => 0,
         };
+        var jsonl = new Option<bool>("--jsonl")
+        {
+            Description = "Read each input line as a JSON string (so texts may hold \\n, \\r, \\t) and print one JSON object per line: "
+                + "ids, tokens, offsets ([start, end) in UTF-16 units of the text) and decoded (the ids decoded).",
+        };
+        var noSpecial = new Option<bool>("--no-special-tokens")
+        {
+            Description = "huggingface: do not add the post-processor's special tokens (Hugging Face's add_special_tokens=False; the default adds them, as encode(text) does).",
+        };
         var command = new Command("tokenize", "Tokenize text, one output line per input line: space-separated tokens, or ids with --ids.")
         {
-            model, type, ids, input, lower, unit, splitting, batch, nbest,
+            model, type, ids, input, lower, unit, splitting, batch, nbest, jsonl, noSpecial,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -64,8 +75,13 @@ internal static class TokenizeCommand
                 TokenizerType.WordPiece => WordPieceTokenizer.Load(path, r.GetValue(lower)),
                 TokenizerType.Char => new CharacterTokenizer(((CharacterTokenizer)TokenizerFiles.Load(path, kind)).Vocabulary, Kebab.Parse<CharacterUnit>(r.GetValue(unit)!, "--char-unit")),
                 TokenizerType.Word => new WordTokenizer(((WordTokenizer)TokenizerFiles.Load(path, kind)).Vocabulary, Kebab.Parse<WordSplitting>(r.GetValue(splitting)!, "--word-splitting")),
+                TokenizerType.HuggingFace when r.GetValue(noSpecial) => new NoSpecialTokens(HuggingFaceTokenizer.Load(path)),
                 _ => TokenizerFiles.Load(path, kind),
             };
+            if (r.GetValue(noSpecial) && kind != TokenizerType.HuggingFace)
+            {
+                throw new ArgumentException($"--no-special-tokens applies to huggingface tokenizers only, not to the {kind} model {path}.");
+            }
             if (tokenizer is WordPieceTokenizer { ShadowedIds: [var first, ..] shadowed } wordPiece)
             {
                 Console.Error.WriteLine(FormattableString.Invariant(
@@ -81,12 +97,84 @@ internal static class TokenizeCommand
 
             var file = r.GetValue(input);
             var lines = file is null ? TokenizerFiles.ReadTextLines(Console.In, "standard input") : TokenizerFiles.ReadTextLines(file.FullName);
-            Run(tokenizer, lines, Console.Out, r.GetValue(ids), batchSize, n);
+            if (r.GetValue(jsonl))
+            {
+                lines = lines.Select((line, i) => ParseJsonLine(line, i + 1));
+            }
+
+            Run(tokenizer, lines, Console.Out, r.GetValue(ids), batchSize, n, r.GetValue(jsonl));
         }));
         return command;
     }
 
-    private static void Run(ITokenizer tokenizer, IEnumerable<string> input, TextWriter output, bool printIds, int batchSize, int nbest)
+    /// <summary>One <c>--jsonl</c> input line: a JSON string.</summary>
+    private static string ParseJsonLine(string line, int number)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            return document.RootElement.ValueKind == JsonValueKind.String ? document.RootElement.GetString()!
+                : throw new ArgumentException(FormattableString.Invariant($"--jsonl: input line {number} is not a JSON string."));
+        }
+        catch (JsonException)
+        {
+            throw new ArgumentException(FormattableString.Invariant($"--jsonl: input line {number} is not a JSON string."));
+        }
+    }
+
+    /// <summary>One <c>--jsonl</c> output line.</summary>
+    private static void WriteJson(ITokenizer tokenizer, TokenEncoding encoding, StringBuilder sb)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("ids");
+            foreach (var id in encoding.Ids)
+            {
+                writer.WriteNumberValue(id);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("tokens");
+            foreach (var token in encoding.Tokens)
+            {
+                writer.WriteStringValue(token);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("offsets");
+            foreach (var span in encoding.Spans)
+            {
+                writer.WriteStartArray();
+                writer.WriteNumberValue(span.Start);
+                writer.WriteNumberValue(span.End);
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteString("decoded", tokenizer.Decode(encoding.Ids));
+            writer.WriteEndObject();
+        }
+
+        sb.Append(Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length)).Append('\n');
+    }
+
+    /// <summary>A Hugging Face tokenizer encoding without special tokens.</summary>
+    private sealed class NoSpecialTokens(HuggingFaceTokenizer inner) : ITokenizer
+    {
+        public int VocabSize => inner.VocabSize;
+
+        public TokenEncoding Encode(string text) => inner.Encode(text, addSpecialTokens: false);
+
+        public string Decode(ReadOnlySpan<int> ids) => inner.Decode(ids);
+
+        public string IdToToken(int id) => inner.IdToToken(id);
+
+        public int TokenToId(string token) => inner.TokenToId(token);
+    }
+
+    private static void Run(ITokenizer tokenizer, IEnumerable<string> input, TextWriter output, bool printIds, int batchSize, int nbest, bool json)
     {
         var lines = new List<string>(Math.Min(batchSize, 4096));
         var sb = new StringBuilder();
@@ -111,6 +199,12 @@ internal static class TokenizeCommand
             sb.Clear();
             foreach (var encoding in encodings)
             {
+                if (json)
+                {
+                    WriteJson(tokenizer, encoding, sb);
+                    continue;
+                }
+
                 for (var i = 0; i < encoding.Count; i++)
                 {
                     if (i > 0)

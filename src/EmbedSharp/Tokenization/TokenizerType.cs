@@ -17,4 +17,7 @@ public enum TokenizerType
 
     /// <summary>Characters over a one-token-per-line vocabulary (<see cref="Character.CharacterTokenizer"/>).</summary>
     Char,
+
+    /// <summary>A Hugging Face <c>tokenizer.json</c> (<see cref="HuggingFace.HuggingFaceTokenizer"/>).</summary>
+    HuggingFace,
 }
