@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using EmbedSharp.Tokenization;
 using System.Text.Json;
+using EmbedSharp.Tokenization;
 using EmbedSharp.Tokenization.Character;
 using EmbedSharp.Tokenization.HuggingFace;
 using EmbedSharp.Tokenization.SentencePiece;

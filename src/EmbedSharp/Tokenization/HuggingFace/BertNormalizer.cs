@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Globalization;
 
 namespace EmbedSharp.Tokenization.HuggingFace;
 
@@ -84,14 +83,11 @@ internal sealed class BertNormalizer : Normalizer
         return lowercase ? lower.Normalize(buffer, piece, scratch) : piece;
     }
 
-    /// <summary>NUL, U+FFFD and the C* categories except tab, LF and CR (removed by <c>clean_text</c>).</summary>
-    public static bool IsDropped(int cp) =>
-        cp is 0 or 0xFFFD
-        || (cp is not ('\t' or '\n' or '\r') && CharUnicodeInfo.GetUnicodeCategory(cp) is UnicodeCategory.Control
-            or UnicodeCategory.Format or UnicodeCategory.OtherNotAssigned or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate);
+    /// <summary>NUL, U+FFFD and the control/other characters (removed by <c>clean_text</c>).</summary>
+    public static bool IsDropped(int cp) => HuggingFaceUnicode.IsBertDropped(cp);
 
-    /// <summary>Tab, LF, CR and Unicode White_Space (Rust <c>char::is_whitespace</c>).</summary>
-    public static bool IsWhitespace(int cp) => cp < 0x10000 && char.IsWhiteSpace((char)cp);
+    /// <summary>Tab, LF, CR and whitespace (made spaces by <c>clean_text</c>).</summary>
+    public static bool IsWhitespace(int cp) => HuggingFaceUnicode.IsBertWhitespace(cp);
 
     /// <summary>The CJK ideograph blocks of Hugging Face's <c>is_chinese_char</c>.</summary>
     public static bool IsChinese(int cp) =>

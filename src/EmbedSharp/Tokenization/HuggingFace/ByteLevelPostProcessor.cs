@@ -9,6 +9,8 @@ internal sealed class ByteLevelPostProcessor(bool trimOffsets, bool addPrefixSpa
 {
     private static readonly char SpaceChar = ByteLevel.ToChar((byte)' ');
 
+    public override int AddedTokens => 0;
+
     public override void Process(EncodeScratch scratch, bool addSpecialTokens)
     {
         if (!trimOffsets)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using EmbedSharp.Tokenization.WordPiece;
 
 namespace EmbedSharp.Tokenization.HuggingFace;
 
@@ -52,8 +51,8 @@ internal sealed class CharSplitPreTokenizer : PreTokenizer
             var cp = buffer.CodePoint(i, piece.End);
             var hit = kind switch
             {
-                Kind.Whitespace => BertNormalizer.IsWhitespace(cp),
-                Kind.Punctuation => BertPreTokenizer.IsPunctuation(cp),
+                Kind.Whitespace => cp < 0x10000 && char.IsWhiteSpace((char)cp),
+                Kind.Punctuation => HuggingFaceUnicode.IsPunctuation(cp),
                 Kind.Digit => CharUnicodeInfo.GetUnicodeCategory(cp) is UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber,
                 _ => cp == delimiter,
             };

@@ -14,8 +14,6 @@ internal sealed class EncodeScratch
 
     public List<(int Start, int End, bool IsMatch)> Segments { get; } = [];
 
-    public List<(int CodePoint, int Source)> Normalized { get; } = [];
-
     public List<(int CodePoint, int Change)> Changes { get; } = [];
 
     public List<ModelToken> Tokens { get; } = [];

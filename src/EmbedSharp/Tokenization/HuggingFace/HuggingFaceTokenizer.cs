@@ -21,9 +21,12 @@ namespace EmbedSharp.Tokenization.HuggingFace;
 /// bindings both do). <see cref="TokenSpan"/> is in UTF-16 units of the input string, as for every
 /// <see cref="ITokenizer"/>: the same characters, counted the .NET way (a character outside the BMP counts 2). A token
 /// covering part of a character's bytes spans the whole character; special tokens span nothing (0, 0).</para>
-/// <para><b>Truncation and padding.</b> The file's <c>truncation</c> and <c>padding</c> sections are read and reported
-/// (<see cref="TruncationMaxLength"/>, <see cref="PaddingConfigured"/>) but not applied: an encoding is never cut or
-/// padded silently. Hugging Face applies them in <c>encode</c>; cut <see cref="TokenEncoding"/> yourself if you need to.</para>
+/// <para><b>Truncation and padding.</b> A <c>truncation</c> section is honoured as Hugging Face's <c>encode</c> honours
+/// it: the tokens are cut to <c>max_length</c> minus the special tokens the post-processor will add, keeping the start
+/// (<c>direction</c> Right) or the end (Left); <see cref="TruncationMaxLength"/> reports it, and an
+/// <c>OnlySecond</c> strategy (meaningless for one text) cuts nothing. A <c>padding</c> section is reported
+/// (<see cref="PaddingConfigured"/>) but not applied: a <see cref="TokenEncoding"/> has no attention mask, so pad tokens
+/// would be indistinguishable from text.</para>
 /// <para><b>Bad files.</b> A malformed file, a wrong or missing field, an unknown component type or a regular expression
 /// .NET cannot run is a <see cref="TokenizerFormatException"/> naming the file and the JSON path
 /// (e.g. <c>model.merges[17]</c>).</para>
@@ -40,6 +43,8 @@ public sealed class HuggingFaceTokenizer : ITokenizer
     private readonly Decoder? decoder;
     private readonly AddedVocabulary added;
     private readonly int vocabSize;
+    private readonly bool truncate;
+    private readonly bool truncateLeft;
 
     private HuggingFaceTokenizer(JsonSource json, JsonElement root)
     {
@@ -59,7 +64,15 @@ public sealed class HuggingFaceTokenizer : ITokenizer
         decoder = JsonSource.TryGet(root, "decoder", out var d) ? Decoder.Parse(json, d, "decoder") : null;
         if (JsonSource.TryGet(root, "truncation", out var truncation))
         {
-            TruncationMaxLength = json.Int(json.Object(truncation, "truncation"), "max_length", "truncation", 512);
+            json.Object(truncation, "truncation");
+            TruncationMaxLength = json.AsInt(json.Required(truncation, "max_length", "truncation"), "truncation.max_length");
+            truncateLeft = json.OptionalString(truncation, "direction", "truncation", "Right") switch
+            {
+                "Right" => false,
+                "Left" => true,
+                var other => throw json.Error("truncation.direction", $"\"{JsonSource.Excerpt(other!)}\" is not Right or Left."),
+            };
+            truncate = json.OptionalString(truncation, "strategy", "truncation", "LongestFirst") != "OnlySecond";
         }
 
         PaddingConfigured = JsonSource.TryGet(root, "padding", out _);
@@ -69,8 +82,8 @@ public sealed class HuggingFaceTokenizer : ITokenizer
     /// <summary>The model family: <c>BPE</c>, <c>WordPiece</c>, <c>WordLevel</c> or <c>Unigram</c>.</summary>
     public string ModelType { get; }
 
-    /// <summary>The file's <c>truncation.max_length</c>, or null when it has no truncation section (never applied
-    /// here; see the remarks).</summary>
+    /// <summary>The file's <c>truncation.max_length</c>, or null when it has no truncation section (applied as Hugging
+    /// Face applies it; see the remarks).</summary>
     public int? TruncationMaxLength { get; }
 
     /// <summary>Whether the file has a <c>padding</c> section (never applied here; see the remarks).</summary>
@@ -180,6 +193,20 @@ public sealed class HuggingFaceTokenizer : ITokenizer
             {
                 var (s, e) = buffer.SourceSpan(piece.Start + t.Start, piece.Start + t.End);
                 Add(scratch, t.Id, t.Value ?? model.Tokens[t.Id] ?? "", s, e, special: false);
+            }
+        }
+
+        if (truncate && TruncationMaxLength is { } maxLength)
+        {
+            var limit = Math.Max(0, maxLength - (addSpecialTokens ? postProcessor?.AddedTokens ?? 0 : 0));
+            var extra = scratch.Ids.Count - limit;
+            if (extra > 0)
+            {
+                var from = truncateLeft ? 0 : limit;
+                scratch.Ids.RemoveRange(from, extra);
+                scratch.TokenStrings.RemoveRange(from, extra);
+                scratch.Spans.RemoveRange(from, extra);
+                scratch.SpecialMask.RemoveRange(from, extra);
             }
         }
 

@@ -20,7 +20,7 @@ internal abstract class Normalizer
             "NFKC" => new UnicodeFormNormalizer(compatibility: true, compose: true),
             "NFKD" => new UnicodeFormNormalizer(compatibility: true, compose: false),
             "Lowercase" => new LowercaseNormalizer(),
-            "Strip" => new StripNormalizer(json.Bool(element, "left", path, true), json.Bool(element, "right", path, true)),
+            "Strip" => new StripNormalizer(json.Bool(element, "strip_left", path, true), json.Bool(element, "strip_right", path, true)),
             "StripAccents" => new StripAccentsNormalizer(),
             "Replace" => new ReplaceNormalizer(json, element, path),
             "Prepend" => new PrependNormalizer(json.String(element, "prepend", path)),

@@ -8,6 +8,10 @@ internal abstract class PostProcessor
     /// <summary>Processes the encoding held in <paramref name="scratch"/> (ids, token strings, spans, special mask).</summary>
     public abstract void Process(EncodeScratch scratch, bool addSpecialTokens);
 
+    /// <summary>How many special tokens <see cref="Process"/> adds to one sequence (Hugging Face's
+    /// <c>added_tokens(is_pair=false)</c>), so truncation leaves room for them.</summary>
+    public abstract int AddedTokens { get; }
+
     /// <summary>Reads the <c>post_processor</c> object at <paramref name="path"/>.</summary>
     public static PostProcessor Parse(JsonSource json, JsonElement element, string path, Func<string, int> tokenToId)
     {

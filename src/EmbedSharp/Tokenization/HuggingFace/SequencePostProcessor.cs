@@ -19,6 +19,8 @@ internal sealed class SequencePostProcessor : PostProcessor
         }
     }
 
+    public override int AddedTokens => steps.Sum(step => step.AddedTokens);
+
     public override void Process(EncodeScratch scratch, bool addSpecialTokens)
     {
         foreach (var step in steps)

@@ -1,8 +1,6 @@
-using System.Globalization;
-
 namespace EmbedSharp.Tokenization.HuggingFace;
 
-/// <summary>Hugging Face <c>StripAccents</c> normalizer: drops the non-spacing marks (Mn); it does not decompose
+/// <summary>Hugging Face <c>StripAccents</c> normalizer: drops the non-spacing marks (Mn, as Hugging Face's Unicode 8 tables class them: <see cref="HuggingFaceUnicode"/>); it does not decompose
 /// (a <c>NFD</c> normalizer before it does).</summary>
 internal sealed class StripAccentsNormalizer : Normalizer
 {
@@ -16,7 +14,7 @@ internal sealed class StripAccentsNormalizer : Normalizer
         {
             var width = buffer.Width(i, piece.End);
             var cp = buffer.CodePoint(i, piece.End);
-            if (CharUnicodeInfo.GetUnicodeCategory(cp) != UnicodeCategory.NonSpacingMark)
+            if (!HuggingFaceUnicode.IsNonSpacingMark(cp))
             {
                 buffer.Copy(i, i + width);
             }

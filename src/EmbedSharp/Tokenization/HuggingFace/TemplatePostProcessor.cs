@@ -53,6 +53,8 @@ internal sealed class TemplatePostProcessor : PostProcessor
         }
     }
 
+    public override int AddedTokens => items.Sum(item => item is { } special ? special.Ids.Length : 0);
+
     public override void Process(EncodeScratch scratch, bool addSpecialTokens)
     {
         if (!addSpecialTokens)

@@ -1,7 +1,7 @@
 namespace EmbedSharp.Tokenization.HuggingFace;
 
 /// <summary>Hugging Face <c>NFC</c>, <c>NFD</c>, <c>NFKC</c> and <c>NFKD</c> normalizers (<see cref="UnicodeNormalization"/>):
-/// each output character is aligned with the input character it came from.</summary>
+/// alignments follow Hugging Face's change stream (see <see cref="UnicodeNormalization"/>).</summary>
 internal sealed class UnicodeFormNormalizer(bool compatibility, bool compose) : Normalizer
 {
     public override Piece Normalize(PieceBuffer buffer, Piece piece, EncodeScratch scratch)
@@ -12,15 +12,8 @@ internal sealed class UnicodeFormNormalizer(bool compatibility, bool compose) : 
             return piece; // ASCII is in every normal form
         }
 
-        var output = scratch.Normalized;
-        UnicodeNormalization.Normalize(text, compatibility, compose, output);
-        var start = buffer.Length;
-        foreach (var (cp, source) in output)
-        {
-            var unit = piece.Start + source;
-            buffer.Append(cp, buffer.SourceStart(unit), buffer.SourceEnd(unit));
-        }
-
-        return new Piece(start, buffer.Length, piece.AddedId);
+        var changes = scratch.Changes;
+        UnicodeNormalization.Normalize(text, compatibility, compose, changes);
+        return buffer.Transform(piece, changes, 0);
     }
 }

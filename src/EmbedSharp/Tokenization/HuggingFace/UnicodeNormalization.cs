@@ -4,24 +4,32 @@ namespace EmbedSharp.Tokenization.HuggingFace;
 
 /// <summary>
 /// The Unicode normalization forms NFD, NFKD, NFC and NFKC (UAX #15) from generated tables, for hosts that run with
-/// InvariantGlobalization (where <see cref="string.Normalize()"/> does not apply them). Each output code point
-/// remembers the input character it came from, as Hugging Face's <c>NormalizedString::nfc</c> etc. keep alignments:
-/// a decomposed character's parts all point at it, a composite points at its starter.
+/// InvariantGlobalization (where <see cref="string.Normalize()"/> does not apply them), written as the change stream
+/// Hugging Face's <c>NormalizedString::nfc</c> etc. feed to <c>transform</c> (its fork
+/// <c>unicode-normalization-alignments</c>): each character's decomposition gives its first code point change 0 and
+/// the others 1 (inserted); canonical reordering moves changes with their code points; a composition adds the
+/// absorbed code point's change − 1 to the composite's.
 /// </summary>
 internal static partial class UnicodeNormalization
 {
     private const int SBase = 0xAC00, LBase = 0x1100, VBase = 0x1161, TBase = 0x11A7;
     private const int LCount = 19, VCount = 21, TCount = 28, NCount = VCount * TCount, SCount = LCount * NCount;
 
-    /// <summary>Normalizes <paramref name="input"/>: appends each output code point and the UTF-16 index in the input
-    /// of the character it came from to <paramref name="output"/> (cleared first).</summary>
-    public static void Normalize(ReadOnlySpan<char> input, bool compatibility, bool compose, List<(int CodePoint, int Source)> output)
+    /// <summary>Normalizes <paramref name="input"/> into <paramref name="output"/> (cleared first): each output code
+    /// point with its change (see the class remarks).</summary>
+    public static void Normalize(ReadOnlySpan<char> input, bool compatibility, bool compose, List<(int CodePoint, int Change)> output)
     {
         output.Clear();
         for (var i = 0; i < input.Length;)
         {
             Rune.DecodeFromUtf16(input[i..], out var rune, out var width);
-            Decompose(rune.Value, compatibility, i, output);
+            var first = output.Count;
+            Decompose(char.IsSurrogate(input[i]) && width == 1 ? input[i] : rune.Value, compatibility, output);
+            for (var k = first + 1; k < output.Count; k++)
+            {
+                output[k] = (output[k].CodePoint, 1);
+            }
+
             i += width;
         }
 
@@ -44,16 +52,16 @@ internal static partial class UnicodeNormalization
         return at < 0 ? 0 : CombiningValues[at];
     }
 
-    private static void Decompose(int cp, bool compatibility, int source, List<(int, int)> output)
+    private static void Decompose(int cp, bool compatibility, List<(int, int)> output)
     {
         var s = cp - SBase;
         if ((uint)s < SCount)
         {
-            output.Add((LBase + (s / NCount), source));
-            output.Add((VBase + (s % NCount / TCount), source));
+            output.Add((LBase + (s / NCount), 0));
+            output.Add((VBase + (s % NCount / TCount), 0));
             if (s % TCount != 0)
             {
-                output.Add((TBase + (s % TCount), source));
+                output.Add((TBase + (s % TCount), 0));
             }
 
             return;
@@ -63,18 +71,18 @@ internal static partial class UnicodeNormalization
         var value = at < 0 ? null : compatibility ? CompatibilityValues[at] : CanonicalValues[at];
         if (value is null)
         {
-            output.Add((cp, source));
+            output.Add((cp, 0));
             return;
         }
 
         foreach (var r in value.EnumerateRunes())
         {
-            output.Add((r.Value, source));
+            output.Add((r.Value, 0));
         }
     }
 
     /// <summary>Canonical ordering: a stable sort by combining class of every run of non-starters.</summary>
-    private static void Reorder(List<(int CodePoint, int Source)> text)
+    private static void Reorder(List<(int CodePoint, int Change)> text)
     {
         for (var i = 1; i < text.Count; i++)
         {
@@ -99,48 +107,71 @@ internal static partial class UnicodeNormalization
         }
     }
 
-    /// <summary>Canonical composition (UAX #15 §1.3): each character is combined with the last starter when nothing
-    /// between them blocks it.</summary>
-    private static void Compose(List<(int CodePoint, int Source)> text)
+    /// <summary>Canonical composition (UAX #15 §1.3) as a stream: a starter waits as the composee; a following code
+    /// point that is not blocked and composes with it replaces it (changes added, minus one); blocked or
+    /// non-composing non-starters wait in a buffer written after the composee.</summary>
+    private static void Compose(List<(int CodePoint, int Change)> text)
     {
-        if (text.Count < 2)
-        {
-            return;
-        }
-
-        var starter = -1;
+        var output = new List<(int, int)>(text.Count);
+        var buffer = new List<(int, int)>();
+        (int CodePoint, int Change)? composee = null;
         var lastClass = -1;
-        var write = 0;
-        for (var read = 0; read < text.Count; read++)
+        foreach (var (cp, change) in text)
         {
-            var (cp, source) = text[read];
             var cc = CombiningClass(cp);
-            if (starter >= 0 && (lastClass < cc || (lastClass == 0 && write == starter + 1)))
+            if (composee is not { } k)
             {
-                var composite = Composite(text[starter].CodePoint, cp);
+                if (cc != 0)
+                {
+                    output.Add((cp, change));
+                }
+                else
+                {
+                    composee = (cp, change);
+                }
+
+                continue;
+            }
+
+            if (lastClass < 0 || lastClass < cc)
+            {
+                var composite = Composite(k.CodePoint, cp);
                 if (composite >= 0)
                 {
-                    text[starter] = (composite, text[starter].Source);
+                    composee = (composite, k.Change + change - 1);
                     continue;
                 }
             }
 
-            if (cc == 0)
+            if (lastClass < 0 && cc == 0)
             {
-                starter = write;
-                lastClass = 0;
+                output.Add(k);
+                composee = (cp, change);
+            }
+            else if (lastClass >= 0 && lastClass >= cc && cc == 0)
+            {
+                output.Add(k);
+                output.AddRange(buffer);
+                buffer.Clear();
+                composee = (cp, change);
+                lastClass = -1;
             }
             else
             {
+                buffer.Add((cp, change));
                 lastClass = cc;
             }
-
-            text[write++] = (cp, source);
         }
 
-        text.RemoveRange(write, text.Count - write);
-    }
+        if (composee is { } last)
+        {
+            output.Add(last);
+        }
 
+        output.AddRange(buffer);
+        text.Clear();
+        text.AddRange(output);
+    }
     private static int Composite(int first, int second)
     {
         var l = first - LBase;

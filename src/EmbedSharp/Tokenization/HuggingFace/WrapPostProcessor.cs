@@ -20,6 +20,8 @@ internal sealed class WrapPostProcessor : PostProcessor
         }
     }
 
+    public override int AddedTokens => 2;
+
     public override void Process(EncodeScratch scratch, bool addSpecialTokens)
     {
         trim?.Process(scratch, addSpecialTokens);
