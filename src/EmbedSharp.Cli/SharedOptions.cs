@@ -98,7 +98,8 @@ internal static class SharedOptions
         ("sentencepiece|sentence-piece", TokenizerType.SentencePiece),
         ("word", TokenizerType.Word),
         ("char", TokenizerType.Char),
-        ("tiktoken", TokenizerType.Tiktoken));
+        ("tiktoken", TokenizerType.Tiktoken),
+        ("huggingface|hf|tokenizer-json", TokenizerType.HuggingFace));
 
     /// <summary>The <c>--word-splitting</c> option of the word type: a <see cref="WordSplitting"/> in kebab case, default whitespace.</summary>
     public static Option<string> WordSplitting() => new("--word-splitting")

@@ -1,3 +1,5 @@
+using EmbedSharp.Tokenization.HuggingFace;
+using System.Text.Json;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
@@ -37,10 +39,10 @@ internal static class TokenizeCommand
         var model = new Option<string>("--model")
         {
             Description = "wordpiece: vocab.txt; bpe: a directory with encoder.json + vocab.bpe, or the encoder.json (vocab.bpe beside it); "
-                + "word/char: a one-token-per-line vocabulary with <unk>; sentencepiece: a .model file; tiktoken: a .tiktoken file.",
+                + "word/char: a one-token-per-line vocabulary with <unk>; sentencepiece: a .model file; tiktoken: a .tiktoken file; huggingface: a tokenizer.json.",
             Required = true,
         };
-        var type = new Option<string?>("--type") { Description = "wordpiece, bpe, sentencepiece, word, char or tiktoken (default: bpe for a directory or .json, sentencepiece for .model, tiktoken for .tiktoken, else wordpiece)." };
+        var type = new Option<string?>("--type") { Description = "wordpiece, bpe, sentencepiece, word, char, tiktoken or huggingface (hf) (default: huggingface for a .json holding a \"model\" object, bpe for a directory or another .json, sentencepiece for .model, tiktoken for .tiktoken, else wordpiece)." };
         var encodingName = new Option<string?>("--encoding")
         {
             Description = "tiktoken: r50k_base (gpt2), p50k_base, p50k_edit, cl100k_base or o200k_base: the split pattern and special tokens "
@@ -64,9 +66,18 @@ internal static class TokenizeCommand
                 + "(as spm_encode, byte for byte; the default for sentencepiece). any: \\n, \\r\\n or \\r end a line and a leading UTF-8 byte-order mark is dropped "
                 + "(the default for the other types).",
         };
+        var jsonl = new Option<bool>("--jsonl")
+        {
+            Description = "Read each input line as a JSON string (so texts may hold \\n, \\r, \\t) and print one JSON object per line: "
+                + "ids, tokens, offsets ([start, end) in UTF-16 units of the text) and decoded (the ids decoded).",
+        };
+        var noSpecial = new Option<bool>("--no-special-tokens")
+        {
+            Description = "huggingface: do not add the post-processor's special tokens (Hugging Face's add_special_tokens=False; the default adds them, as encode(text) does).",
+        };
         var command = new Command("tokenize", "Tokenize text, one output line per input line: space-separated tokens, or ids with --ids.")
         {
-            model, type, ids, input, lower, unit, splitting, batch, nbest, newline, encodingName,
+            model, type, ids, input, lower, unit, splitting, batch, nbest, newline, encodingName, jsonl, noSpecial,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -91,8 +102,14 @@ internal static class TokenizeCommand
                 TokenizerType.WordPiece => WordPieceTokenizer.Load(path, r.GetValue(lower)),
                 TokenizerType.Char => new CharacterTokenizer(((CharacterTokenizer)TokenizerFiles.Load(path, kind)).Vocabulary, Kebab.Parse<CharacterUnit>(r.GetValue(unit)!, "--char-unit")),
                 TokenizerType.Word => new WordTokenizer(((WordTokenizer)TokenizerFiles.Load(path, kind)).Vocabulary, Kebab.Parse<WordSplitting>(r.GetValue(splitting)!, "--word-splitting")),
+                TokenizerType.HuggingFace when r.GetValue(noSpecial) => new NoSpecialTokens(HuggingFaceTokenizer.Load(path)),
                 _ => TokenizerFiles.Load(path, kind),
             };
+            if (r.GetValue(noSpecial) && kind != TokenizerType.HuggingFace)
+            {
+                throw new ArgumentException($"--no-special-tokens applies to huggingface tokenizers only, not to the {kind} model {path}.");
+            }
+
             if (tokenizer is WordPieceTokenizer { ShadowedIds: [var first, ..] shadowed } wordPiece)
             {
                 Console.Error.WriteLine(FormattableString.Invariant(
@@ -122,17 +139,90 @@ internal static class TokenizeCommand
                 Console.OutputEncoding = new UTF8Encoding(false);
             }
 
-            if (lineFeedOnly && tokenizer is SentencePieceTokenizer sentencePiece)
+            var json = r.GetValue(jsonl) ? tokenizer : null;
+            if (lineFeedOnly && json is null && tokenizer is SentencePieceTokenizer sentencePiece)
             {
-                Run(ReadByteLines(file), b => b.Length, batch => EncodeLines(sentencePiece, batch, n), Console.Out, printIds, batchSize);
+                Run(ReadByteLines(file), b => b.Length, batch => EncodeLines(sentencePiece, batch, n), Console.Out, printIds, batchSize, null);
             }
             else
             {
                 var lines = lineFeedOnly ? ReadByteLines(file).Select(b => Encoding.UTF8.GetString(b)) : ReadTextLines(file);
-                Run(lines, l => l.Length, batch => n == 0 ? tokenizer.EncodeBatch(batch) : NBest((SentencePieceTokenizer)tokenizer, batch, n), Console.Out, printIds, batchSize);
+                if (json is not null)
+                {
+                    lines = lines.Select((line, i) => ParseJsonLine(line, i + 1));
+                }
+
+                Run(lines, l => l.Length, batch => n == 0 ? tokenizer.EncodeBatch(batch) : NBest((SentencePieceTokenizer)tokenizer, batch, n), Console.Out, printIds, batchSize, json);
             }
         }));
         return command;
+    }
+
+    /// <summary>One <c>--jsonl</c> input line: a JSON string.</summary>
+    private static string ParseJsonLine(string line, int number)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            return document.RootElement.ValueKind == JsonValueKind.String ? document.RootElement.GetString()!
+                : throw new ArgumentException(FormattableString.Invariant($"--jsonl: input line {number} is not a JSON string."));
+        }
+        catch (JsonException)
+        {
+            throw new ArgumentException(FormattableString.Invariant($"--jsonl: input line {number} is not a JSON string."));
+        }
+    }
+
+    /// <summary>One <c>--jsonl</c> output line.</summary>
+    private static void WriteJson(ITokenizer tokenizer, TokenEncoding encoding, StringBuilder sb)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("ids");
+            foreach (var id in encoding.Ids)
+            {
+                writer.WriteNumberValue(id);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("tokens");
+            foreach (var token in encoding.Tokens)
+            {
+                writer.WriteStringValue(token);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("offsets");
+            foreach (var span in encoding.Spans)
+            {
+                writer.WriteStartArray();
+                writer.WriteNumberValue(span.Start);
+                writer.WriteNumberValue(span.End);
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteString("decoded", tokenizer.Decode(encoding.Ids));
+            writer.WriteEndObject();
+        }
+
+        sb.Append(Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length)).Append('\n');
+    }
+
+    /// <summary>A Hugging Face tokenizer encoding without special tokens.</summary>
+    private sealed class NoSpecialTokens(HuggingFaceTokenizer inner) : ITokenizer
+    {
+        public int VocabSize => inner.VocabSize;
+
+        public TokenEncoding Encode(string text) => inner.Encode(text, addSpecialTokens: false);
+
+        public string Decode(ReadOnlySpan<int> ids) => inner.Decode(ids);
+
+        public string IdToToken(int id) => inner.IdToToken(id);
+
+        public int TokenToId(string token) => inner.TokenToId(token);
     }
 
     /// <summary>Opens standard input as bytes (tests replace it; the console's text reader would decode it first).</summary>
@@ -151,8 +241,9 @@ internal static class TokenizeCommand
     private const string StandardInputName = "standard input";
 
     /// <summary>Encodes and prints the lines in batches of at most <paramref name="batchSize"/> lines and
-    /// <see cref="MaxBatchChars"/> characters (or bytes), each batch on all cores, in input order.</summary>
-    private static void Run<T>(IEnumerable<T> input, Func<T, long> size, Func<List<T>, IEnumerable<TokenEncoding>> encode, TextWriter output, bool printIds, int batchSize)
+    /// <see cref="MaxBatchChars"/> characters (or bytes), each batch on all cores, in input order; one JSON object per
+    /// encoding when <paramref name="json"/> is the tokenizer (<c>--jsonl</c>).</summary>
+    private static void Run<T>(IEnumerable<T> input, Func<T, long> size, Func<List<T>, IEnumerable<TokenEncoding>> encode, TextWriter output, bool printIds, int batchSize, ITokenizer? json)
     {
         var lines = new List<T>(Math.Min(batchSize, 4096));
         var sb = new StringBuilder();
@@ -176,6 +267,12 @@ internal static class TokenizeCommand
             sb.Clear();
             foreach (var encoding in encode(lines))
             {
+                if (json is not null)
+                {
+                    WriteJson(json, encoding, sb);
+                    continue;
+                }
+
                 for (var i = 0; i < encoding.Count; i++)
                 {
                     if (i > 0)

@@ -142,7 +142,7 @@ public static class TokenizerFiles
     /// for BPE a directory holding <c>encoder.json</c> and <c>vocab.bpe</c>, or the <c>encoder.json</c> with
     /// <c>vocab.bpe</c> beside it; for word and char a one-token-per-line vocabulary with <c>&lt;unk&gt;</c>; for SentencePiece a <c>.model</c> file;
     /// for tiktoken a <c>.tiktoken</c> file whose name names its encoding (<c>cl100k_base.tiktoken</c>; else use
-    /// <see cref="TiktokenTokenizer.Load"/> with the encoding).</summary>
+    /// <see cref="TiktokenTokenizer.Load"/> with the encoding); for Hugging Face a <c>tokenizer.json</c>.</summary>
     /// <exception cref="TokenizerFormatException">A file is malformed (the message names it and the line).</exception>
     /// <exception cref="SentencePieceModelException">A SentencePiece model is corrupt (the message names the file and the byte offset).</exception>
     /// <exception cref="NotSupportedException">The type has no reader in this build.</exception>
@@ -157,15 +157,22 @@ public static class TokenizerFiles
             TokenizerType.Char => new CharacterTokenizer(LoadVocabulary(path)),
             TokenizerType.SentencePiece => SentencePieceTokenizer.Load(path),
             TokenizerType.Tiktoken => TiktokenTokenizer.Load(path),
+            TokenizerType.HuggingFace => HuggingFace.HuggingFaceTokenizer.Load(path),
             _ => throw new NotSupportedException($"{type} models are not readable in this build ({path})."),
         };
     }
 
-    /// <summary>Guesses the type from the path: a directory or <c>*.json</c> → BPE, <c>*.model</c> → SentencePiece,
-    /// <c>*.tiktoken</c> → tiktoken, anything else → WordPiece (a <c>vocab.txt</c>).</summary>
+    /// <summary>Guesses the type from the path: a <c>*.json</c> file whose top-level object has a <c>"model"</c> object →
+    /// Hugging Face (a <c>tokenizer.json</c>); a directory or another <c>*.json</c> → BPE; <c>*.model</c> → SentencePiece;
+    /// <c>*.tiktoken</c> → tiktoken; anything else → WordPiece (a <c>vocab.txt</c>).</summary>
     public static TokenizerType InferType(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && File.Exists(path) && HasModelObject(path))
+        {
+            return TokenizerType.HuggingFace;
+        }
+
         if (Directory.Exists(path) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
             return TokenizerType.Bpe;
@@ -177,6 +184,72 @@ public static class TokenizerFiles
         }
 
         return path.EndsWith(".model", StringComparison.OrdinalIgnoreCase) ? TokenizerType.SentencePiece : TokenizerType.WordPiece;
+    }
+
+    /// <summary>Whether the JSON file's top-level object has a "model" property holding an object (read as a stream,
+    /// stopping at that property: a GPT-2 encoder.json is a flat token → id object and never has one).</summary>
+    private static bool HasModelObject(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var buffer = new byte[1 << 16];
+            var length = 0;
+            var state = new System.Text.Json.JsonReaderState();
+            var depth = 0;
+            var expectModelValue = false;
+            while (true)
+            {
+                var read = stream.Read(buffer, length, buffer.Length - length);
+                length += read;
+                var reader = new System.Text.Json.Utf8JsonReader(buffer.AsSpan(0, length), read == 0, state);
+                while (reader.Read())
+                {
+                    switch (reader.TokenType)
+                    {
+                        case System.Text.Json.JsonTokenType.StartObject or System.Text.Json.JsonTokenType.StartArray:
+                            if (expectModelValue && depth == 1)
+                            {
+                                return reader.TokenType == System.Text.Json.JsonTokenType.StartObject;
+                            }
+
+                            depth++;
+                            break;
+                        case System.Text.Json.JsonTokenType.EndObject or System.Text.Json.JsonTokenType.EndArray:
+                            depth--;
+                            break;
+                        case System.Text.Json.JsonTokenType.PropertyName:
+                            expectModelValue = depth == 1 && reader.ValueTextEquals("model"u8);
+                            break;
+                        default:
+                            if (expectModelValue && depth == 1)
+                            {
+                                return false;
+                            }
+
+                            break;
+                    }
+                }
+
+                if (read == 0)
+                {
+                    return false;
+                }
+
+                var consumed = (int)reader.BytesConsumed;
+                state = reader.CurrentState;
+                buffer.AsSpan(consumed, length - consumed).CopyTo(buffer);
+                length -= consumed;
+                if (length == buffer.Length)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
+            }
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static Vocabulary LoadVocabulary(string path)

@@ -20,4 +20,6 @@ public enum TokenizerType
 
     /// <summary>OpenAI's tiktoken over a <c>.tiktoken</c> file (<see cref="Tiktoken.TiktokenTokenizer"/>).</summary>
     Tiktoken,
+    /// <summary>A Hugging Face <c>tokenizer.json</c> (<see cref="HuggingFace.HuggingFaceTokenizer"/>).</summary>
+    HuggingFace,
 }

@@ -33,7 +33,7 @@ public sealed class SharedOptionsTests
             Assert.Throws<ArgumentException>(() => Kebab.Parse<FanMode>("fan", "--mode")).Message, StringComparison.Ordinal);
         Assert.Equal(TokenizerType.SentencePiece, SharedOptions.TokenizerTypes.Parse("sentence_piece", "--type"));
         Assert.Equal(TokenizerType.WordPiece, SharedOptions.TokenizerTypes.Parse("WordPiece", "--type"));
-        Assert.Equal("Unknown --vocab-type 'spm'; expected one of: wordpiece, bpe, sentencepiece, word, char, tiktoken.",
+        Assert.Equal("Unknown --vocab-type 'spm'; expected one of: wordpiece, bpe, sentencepiece, word, char, tiktoken, huggingface.",
             Assert.Throws<ArgumentException>(() => SharedOptions.TokenizerTypes.Parse("spm", "--vocab-type")).Message);
     }
 

@@ -113,6 +113,52 @@ internal sealed class PrecompiledCharsMap
         }
     }
 
+    /// <summary>Whether a rule key prefixes <paramref name="text"/>; if so, the replacement of the shortest one (what
+    /// Hugging Face's <c>Precompiled::transform</c> takes, whatever the key's length).</summary>
+    public bool FirstPrefix(ReadOnlySpan<byte> text, out ReadOnlySpan<byte> replacement)
+    {
+        replacement = default;
+        var units = this.units;
+        var position = Offset(units[0]);
+        for (var i = 0; i < text.Length; i++)
+        {
+            uint c = text[i];
+            position ^= c;
+            if (position >= (uint)units.Length)
+            {
+                return false;
+            }
+
+            var unit = units[position];
+            if (Label(unit) != c)
+            {
+                return false;
+            }
+
+            position ^= Offset(unit);
+            if (position >= (uint)units.Length)
+            {
+                return false;
+            }
+
+            if (HasLeaf(unit))
+            {
+                var value = LeafValue(units[position]);
+                var tail = value < (uint)replacements.Length ? replacements.AsSpan((int)value) : default;
+                var end = tail.IndexOf((byte)0);
+                if (end < 0)
+                {
+                    return false;
+                }
+
+                replacement = tail[..end];
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The length of the longest rule key prefixing <paramref name="text"/> (0 if none) and its replacement.</summary>
     public int Match(ReadOnlySpan<byte> text, out ReadOnlySpan<byte> replacement)
     {
