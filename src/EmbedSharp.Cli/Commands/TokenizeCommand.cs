@@ -1,10 +1,10 @@
-using EmbedSharp.Tokenization.HuggingFace;
-using System.Text.Json;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using EmbedSharp.Tokenization;
 using EmbedSharp.Tokenization.Character;
+using EmbedSharp.Tokenization.HuggingFace;
 using EmbedSharp.Tokenization.SentencePiece;
 using EmbedSharp.Tokenization.Tiktoken;
 using EmbedSharp.Tokenization.Word;
