@@ -3,6 +3,7 @@ using EmbedSharp.Numerics;
 using EmbedSharp.Numerics.Formats;
 using EmbedSharp.Numerics.Formats.Safetensors;
 using EmbedSharp.Tokenization;
+using EmbedSharp.Tokenization.HuggingFace;
 
 namespace EmbedSharp.Embeddings;
 
@@ -97,6 +98,37 @@ public sealed partial class StaticEmbeddingModel
             ModelId = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))),
         };
         return new StaticEmbeddingModel(tokenizer, table, options, weights, mapping);
+    }
+
+    /// <summary>Loads a Model2Vec (or sentence-transformers static) folder with its own <c>tokenizer.json</c>, read by
+    /// <see cref="HuggingFaceTokenizer"/> and encoding without special tokens (Model2Vec's
+    /// <c>add_special_tokens=False</c>). Everything else as <see cref="LoadModel2Vec(string, ITokenizer, int?)"/>.</summary>
+    /// <exception cref="EmbeddingModelFormatException">A file is missing or inconsistent.</exception>
+    /// <exception cref="TokenizerFormatException">tokenizer.json is malformed.</exception>
+    public static StaticEmbeddingModel LoadModel2Vec(string directory, int? maxTokens = 512)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var layout = Model2VecLayout.Find(directory);
+        if (!File.Exists(layout.Tokenizer))
+        {
+            throw new EmbeddingModelFormatException("the model folder has no tokenizer.json.", layout.Tokenizer);
+        }
+
+        return LoadModel2Vec(directory, new WithoutSpecialTokens(HuggingFaceTokenizer.Load(layout.Tokenizer)), maxTokens);
+    }
+
+    /// <summary>A Hugging Face tokenizer whose <see cref="ITokenizer.Encode"/> adds no special tokens.</summary>
+    private sealed class WithoutSpecialTokens(HuggingFaceTokenizer inner) : ITokenizer
+    {
+        public int VocabSize => inner.VocabSize;
+
+        public TokenEncoding Encode(string text) => inner.Encode(text, addSpecialTokens: false);
+
+        public string Decode(ReadOnlySpan<int> ids) => inner.Decode(ids);
+
+        public string IdToToken(int id) => inner.IdToToken(id);
+
+        public int TokenToId(string token) => inner.TokenToId(token);
     }
 
     /// <summary>Where a Model2Vec or sentence-transformers static model keeps its files, and what its JSON files say.</summary>

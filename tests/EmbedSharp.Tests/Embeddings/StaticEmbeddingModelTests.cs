@@ -231,6 +231,24 @@ public sealed class StaticEmbeddingModelTests : IDisposable
     }
 
     [Fact]
+    public void A_model2vec_folder_loads_with_its_own_tokenizer_json_and_no_special_tokens()
+    {
+        var json = Path.Combine(AppContext.BaseDirectory, "data", "huggingface", "wordpiece.json");
+        File.Copy(json, Path.Combine(_dir, "tokenizer.json"));
+        var hf = EmbedSharp.Tokenization.HuggingFace.HuggingFaceTokenizer.Load(json);
+        var table = Table(hf.VocabSize, 6, seed: 4);
+        SafetensorsFile.Write(Path.Combine(_dir, "model.safetensors"), new Dictionary<string, FloatTensor> { ["embeddings"] = table });
+        File.WriteAllText(Path.Combine(_dir, "config.json"), "{\"normalize\": true}");
+
+        var model = StaticEmbeddingModel.LoadModel2Vec(_dir);
+        const string text = "Hello, unaffable world!";
+        var expected = hf.Encode(text, addSpecialTokens: false).Ids.Where(id => id != model.UnknownId).ToArray();
+        Assert.NotEqual(hf.Encode(text).Ids, expected); // the post-processor would add special tokens
+        Assert.Equal(expected, model.TokenIds(text));
+        AssertClose(Reference(expected, table, null, null, normalize: true), model.Embed(text));
+    }
+
+    [Fact]
     public void The_sentence_transformers_static_layout_loads_and_normalises_when_modules_say_so()
     {
         var tokenizer = new WordPieceTokenizer(Vocab);
