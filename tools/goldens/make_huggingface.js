@@ -140,6 +140,23 @@ const fixtures = {};
   };
 }
 
+// 5b. WordPiece (BERT uncased, the common case): BertNormalizer with lowercase and strip_accents left null (it follows
+//     lowercase), so its NFD + Mn filter runs; Devanagari pieces show that spacing vowel signs (Mc) stay.
+{
+  const words = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'the', 'of', 'is', 'paris', 'france', 'capital', 'hello', 'world', '.', ',', '!', '?',
+    'cafe', 'naive', 'resume', 'a', 'e', '##e', 'स', '##भ', '##ी', 'सभ', 'क', '##ो', '##ै', '##स', 'ह', '##ि', '##न', '##द', 'হ', '##া'];
+  const vocab = {}; words.forEach((w, i) => { vocab[w] = i; });
+  fixtures.wordpiece_uncased = {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: [added(0, '[PAD]'), added(1, '[UNK]'), added(2, '[CLS]'), added(3, '[SEP]'), added(4, '[MASK]')],
+    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: { type: 'BertProcessing', sep: ['[SEP]', 3], cls: ['[CLS]', 2] },
+    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+  };
+}
+
 // 6. Unigram with byte_fallback: Strip + Replace(Regex) normalizer, Digits + Punctuation + Metaspace(first, no split)
 //    pre-tokenizers, Metaspace decoder with ByteFallback.
 {

@@ -3,7 +3,8 @@
 // tokenizers really applies, probed code point by code point through the library itself (npm `tokenizers`, the Rust
 // crate's binding), because its tables (crates unicode_categories 0.1.1, Unicode 8 with its own quirks) differ from
 // .NET's and from the Unicode standard (StripAccents removes Bengali spacing marks, for instance):
-//   NonSpacingMarks: what the StripAccents normalizer removes;
+//   CombiningMarks: what the StripAccents normalizer removes (every combining mark, Mn/Mc/Me, spacing ones too);
+//   NonSpacingMarks: what BertNormalizer's strip_accents removes after its NFD (Mn only: Devanagari U+0940 stays);
 //   BertDropped / BertWhitespace: what BertNormalizer's clean_text removes / turns into a space;
 //   Punctuation: what BertPreTokenizer isolates (also the Punctuation pre-tokenizer's class).
 // Run:  NODE_PATH=<dir with tokenizers> node tools/unicode/make_hf_unicode_tables.js
@@ -15,13 +16,17 @@ const version = require('tokenizers/package.json').version;
 const OUT = path.join(__dirname, '..', '..', 'src', 'EmbedSharp', 'Tokenization', 'HuggingFace', 'HuggingFaceUnicode.Table.cs');
 
 const strip = t.stripAccentsNormalizer();
+const bertStrip = t.bertNormalizer({ cleanText: false, handleChineseChars: false, stripAccents: true, lowercase: false });
 const clean = t.bertNormalizer({ cleanText: true, handleChineseChars: false, stripAccents: false, lowercase: false });
 const bertPre = t.bertPreTokenizer();
-const sets = { NonSpacingMarks: [], BertDropped: [], BertWhitespace: [], Punctuation: [] };
+const sets = { CombiningMarks: [], NonSpacingMarks: [], BertDropped: [], BertWhitespace: [], Punctuation: [] };
 for (let cp = 0; cp <= 0x10FFFF; cp++) {
   if (cp >= 0xD800 && cp <= 0xDFFF) continue;
   const ch = String.fromCodePoint(cp);
-  if (strip.normalizeString(ch) === '') sets.NonSpacingMarks.push(cp);
+  if (strip.normalizeString(ch) === '') sets.CombiningMarks.push(cp);
+  // BertNormalizer decomposes first, so a character whose NFD is all marks (U+0344) is removed as a whole: probing it
+  // gives the class the C# side applies after its own NFD.
+  if (bertStrip.normalizeString(ch) === '') sets.NonSpacingMarks.push(cp);
   const c = clean.normalizeString(ch);
   if (c === '') sets.BertDropped.push(cp);
   else if (c === ' ') sets.BertWhitespace.push(cp);

@@ -77,7 +77,7 @@ internal sealed class BertNormalizer : Normalizer
 
         if (stripAccents)
         {
-            piece = StripAccentsNormalizer.Filter(buffer, nfd.Normalize(buffer, piece, scratch));
+            piece = StripAccentsNormalizer.Filter(buffer, nfd.Normalize(buffer, piece, scratch), nonSpacingOnly: true);
         }
 
         return lowercase ? lower.Normalize(buffer, piece, scratch) : piece;

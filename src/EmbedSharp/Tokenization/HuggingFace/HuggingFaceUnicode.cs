@@ -4,7 +4,11 @@ namespace EmbedSharp.Tokenization.HuggingFace;
 /// tools/unicode/make_hf_unicode_tables.js): they follow its own Unicode 8 tables, not .NET's.</summary>
 internal static partial class HuggingFaceUnicode
 {
-    /// <summary>Removed by the StripAccents normalizer (Hugging Face's <c>is_mark_nonspacing</c>).</summary>
+    /// <summary>Removed by the StripAccents normalizer (Hugging Face's <c>is_combining_mark</c>: Mn, Mc and Me, so
+    /// Devanagari's spacing vowel signs go too).</summary>
+    public static bool IsCombiningMark(int cp) => cp >= 0x300 && In(CombiningMarksRanges, cp);
+
+    /// <summary>Removed by BertNormalizer's <c>strip_accents</c> (Hugging Face's <c>is_mark_nonspacing</c>: Mn only).</summary>
     public static bool IsNonSpacingMark(int cp) => cp >= 0x300 && In(NonSpacingMarksRanges, cp);
 
     /// <summary>Removed by BertNormalizer's <c>clean_text</c>: NUL, U+FFFD and its control/other characters.</summary>

@@ -17,7 +17,7 @@ public sealed class HuggingFaceGoldenTests
     internal static string DataPath(string file) => Path.Combine(AppContext.BaseDirectory, "data", "huggingface", file);
 
     public static TheoryData<string> Fixtures => new(
-        "bpe_bytelevel", "bpe_split_regex", "bpe_byte_fallback", "bpe_prefix_suffix", "wordpiece", "unigram", "unigram_unk", "wordlevel", "nfc_invert");
+        "bpe_bytelevel", "bpe_split_regex", "bpe_byte_fallback", "bpe_prefix_suffix", "wordpiece", "wordpiece_uncased", "unigram", "unigram_unk", "wordlevel", "nfc_invert");
 
     [Theory]
     [MemberData(nameof(Fixtures))]
