@@ -5,8 +5,10 @@
 // EmbedSharp's TokenSpan) and decoded (decode(ids, skip_special_tokens=false)).
 //
 //   node huggingface_reference.js encode TOKENIZER_JSON INPUT_JSONL [--no-special-tokens] > OUT_JSONL
-//   node huggingface_reference.js make-wordpiece BERT_VOCAB_JSON OUT_JSON   (a BERT-uncased tokenizer.json, as HF's BertWordPieceTokenizer saves it)
-//   node huggingface_reference.js make-unigram SPM_MODEL OUT_JSON            (a T5-style Unigram tokenizer.json from a SentencePiece model)
+//   node huggingface_reference.js make-bert VOCAB_TXT OUT_JSON                 (HF's own library builds BertWordPieceTokenizer's
+//                                                                             pipeline on a vocab.txt and saves it)
+//   node huggingface_reference.js make-unigram SPM_MODEL OUT_JSON [t5|albert] (a Unigram tokenizer.json from a SentencePiece
+//                                                                             model, as transformers' T5/AlbertConverter)
 // NODE_PATH must reach the `tokenizers` package.
 'use strict';
 const fs = require('fs');
@@ -36,24 +38,22 @@ async function encode(tokenizerPath, inputPath, addSpecial) {
   process.stdout.write(out.join('\n') + '\n');
 }
 
-function makeWordPiece(vocabPath, outPath) {
-  const list = JSON.parse(fs.readFileSync(vocabPath, 'utf8'));
-  const vocab = {};
-  list.forEach((t, i) => { if (!(t in vocab)) vocab[t] = i; });
-  const special = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
-  const json = {
-    version: '1.0', truncation: null, padding: null,
-    added_tokens: special.filter((t) => t in vocab).map((t) => ({ id: vocab[t], content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: { type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
-      pair: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } }],
-      special_tokens: { '[CLS]': { id: '[CLS]', ids: [vocab['[CLS]']], tokens: ['[CLS]'] }, '[SEP]': { id: '[SEP]', ids: [vocab['[SEP]']], tokens: ['[SEP]'] } } },
-    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
-  };
-  fs.writeFileSync(outPath, JSON.stringify(json));
+// bert-base-uncased's tokenizer.json as Hugging Face's BertWordPieceTokenizer(lowercase=True) writes it: the library
+// itself loads the vocab.txt (WordPiece.from_file) and saves the file, so nothing in it is our reading of the format.
+async function makeBert(vocabPath, outPath) {
+  const t = require('tokenizers');
+  const model = await new Promise((resolve, reject) => {
+    const r = t.WordPiece.fromFile(vocabPath, { unkToken: '[UNK]' }, (e, m) => (e ? reject(e) : resolve(m)));
+    if (r) resolve(r);
+  });
+  const tokenizer = new t.Tokenizer(model);
+  tokenizer.setNormalizer(t.bertNormalizer({ cleanText: true, handleChineseChars: true, lowercase: true }));
+  tokenizer.setPreTokenizer(t.bertPreTokenizer());
+  const id = (token) => { const i = tokenizer.tokenToId(token); if (i === null || i === undefined) throw new Error(token + ' missing'); return i; };
+  tokenizer.setPostProcessor(t.bertProcessing(['[SEP]', id('[SEP]')], ['[CLS]', id('[CLS]')]));
+  tokenizer.setDecoder(t.wordPieceDecoder('##'));
+  tokenizer.addSpecialTokens(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']);
+  tokenizer.save(outPath);
 }
 
 // Minimal protobuf reading for SentencePiece's ModelProto.
@@ -70,7 +70,7 @@ function* fields(buf, start = 0, end = buf.length) {
   }
 }
 
-function makeUnigram(modelPath, outPath) {
+function makeUnigram(modelPath, outPath, flavor = 't5') {
   const buf = fs.readFileSync(modelPath);
   const vocab = []; let charsmap = Buffer.alloc(0); let unkId = 0; let byteFallback = false;
   for (const [no, , v] of fields(buf)) {
@@ -92,6 +92,7 @@ function makeUnigram(modelPath, outPath) {
       for (const [n2, , v2] of fields(v)) if (n2 === 2) charsmap = Buffer.from(v2);
     }
   }
+  if (flavor === 'albert') { writeAlbert(vocab, charsmap, unkId, byteFallback, outPath); return; }
   const eos = vocab.findIndex(([p]) => p === '</s>');
   const json = {
     version: '1.0', truncation: null, padding: null,
@@ -111,8 +112,36 @@ function makeUnigram(modelPath, outPath) {
   fs.writeFileSync(outPath, JSON.stringify(json));
 }
 
+// transformers' AlbertConverter (do_lower_case, not keep_accents): `` and '' become ", NFKD, StripAccents, Lowercase,
+// the model's precompiled charsmap, runs of spaces collapsed; Metaspace; "[CLS] $A [SEP]"; a piece ending in
+// digit + comma scores 100 lower, as the converter does.
+function writeAlbert(vocab, charsmap, unkId, byteFallback, outPath) {
+  const scored = vocab.map(([p, s]) => [p, p.length >= 2 && p.endsWith(',') && /[0-9]/.test(p[p.length - 2]) ? s - 100 : s]);
+  const id = (token) => { const i = vocab.findIndex(([p]) => p === token); if (i < 0) throw new Error(token + ' missing'); return i; };
+  const special = ['<pad>', '<unk>', '[CLS]', '[SEP]', '[MASK]'].filter((p) => vocab.some(([q]) => q === p));
+  const json = {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: special.map((p) => ({ id: id(p), content: p, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    normalizer: { type: 'Sequence', normalizers: [
+      { type: 'Replace', pattern: { String: '``' }, content: '"' },
+      { type: 'Replace', pattern: { String: "''" }, content: '"' },
+      { type: 'NFKD' }, { type: 'StripAccents' }, { type: 'Lowercase' },
+      { type: 'Precompiled', precompiled_charsmap: charsmap.toString('base64') },
+      { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] },
+    pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'always', split: true },
+    post_processor: { type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      pair: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } }],
+      special_tokens: { '[CLS]': { id: '[CLS]', ids: [id('[CLS]')], tokens: ['[CLS]'] }, '[SEP]': { id: '[SEP]', ids: [id('[SEP]')], tokens: ['[SEP]'] } } },
+    decoder: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'always', split: true },
+    model: { type: 'Unigram', unk_id: unkId, vocab: scored, byte_fallback: byteFallback },
+  };
+  fs.writeFileSync(outPath, JSON.stringify(json));
+}
+
 const [cmd, a, b, c] = process.argv.slice(2);
 if (cmd === 'encode') encode(a, b, c !== '--no-special-tokens').catch((e) => { console.error(e); process.exit(1); });
-else if (cmd === 'make-wordpiece') makeWordPiece(a, b);
-else if (cmd === 'make-unigram') makeUnigram(a, b);
-else { console.error('usage: encode | make-wordpiece | make-unigram'); process.exit(2); }
+else if (cmd === 'make-bert') makeBert(a, b).catch((e) => { console.error(e); process.exit(1); });
+else if (cmd === 'make-unigram') makeUnigram(a, b, c);
+else { console.error('usage: encode | make-bert | make-unigram'); process.exit(2); }

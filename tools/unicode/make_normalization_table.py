@@ -1,18 +1,19 @@
 #!/usr/bin/python3
-"""Writes src/EmbedSharp/Tokenization/HuggingFace/UnicodeNormalization.Table.cs: what the four Unicode normalization
-forms need besides the Hangul arithmetic: the full compatibility decomposition (NFKD) of every code point that has
-one, marked when it is also its canonical one (NFD); the canonical combining class of every code point whose class is
+"""Writes src/EmbedSharp/Tokenization/UnicodeNormalization.Table.cs: what the four Unicode normalization forms need
+besides the Hangul arithmetic: the full compatibility decomposition (NFKD) of every code point that has one, with a
+kind per code point saying whether that is also its canonical one (NFD), it has none, or its NFD differs (16 code
+points, listed apart); the canonical combining class of every code point whose class is
 not 0; and the primary composites (pairs that NFC composes), Hangul excluded.
 
 The library runs with InvariantGlobalization, where string.Normalize does not compose or decompose, so the Hugging Face
-NFC/NFD/NFKC/NFKD normalizers need their own tables. Source of truth: Python's unicodedata (version in the header).
+NFC/NFD/NFKC/NFKD normalizers and BERT's accent stripping (WordPiece) need their own tables: this one serves both. Source of truth: Python's unicodedata (version in the header).
 Re-run after a Python upgrade:  /usr/bin/python3 tools/unicode/make_normalization_table.py
 """
 import os
 import unicodedata
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-OUT = os.path.join(ROOT, "src", "EmbedSharp", "Tokenization", "HuggingFace", "UnicodeNormalization.Table.cs")
+OUT = os.path.join(ROOT, "src", "EmbedSharp", "Tokenization", "UnicodeNormalization.Table.cs")
 
 
 def escape(s):
@@ -27,7 +28,7 @@ def escape(s):
     return "".join(out)
 
 
-keys, values, canonical = [], [], []
+keys, values, kinds, exceptions = [], [], [], []
 ccc_keys, ccc_values = [], []
 pairs = []
 for cp in range(0x110000):
@@ -39,7 +40,13 @@ for cp in range(0x110000):
     if k != c:
         keys.append(cp)
         values.append(k)
-        canonical.append(d if d != c else None)
+        if d == c:
+            kinds.append(0)
+        elif d == k:
+            kinds.append(1)
+        else:
+            kinds.append(2)
+            exceptions.append((cp, d))
     elif d != c:
         raise SystemExit(f"U+{cp:04X} has a canonical but no compatibility decomposition")
     cc = unicodedata.combining(c)
@@ -58,7 +65,7 @@ lines = [
     f"// Written by tools/unicode/make_normalization_table.py from Python's unicodedata {unicodedata.unidata_version}: do not edit.",
     "// </auto-generated>",
     "#nullable enable",
-    "namespace EmbedSharp.Tokenization.HuggingFace;",
+    "namespace EmbedSharp.Tokenization;",
     "",
     "internal static partial class UnicodeNormalization",
     "{",
@@ -74,10 +81,16 @@ for i in range(0, len(keys), 12):
 lines += ["    ];", "", "    // The full NFKD of each key.", "    private static readonly string[] CompatibilityValues =", "    ["]
 for v in values:
     lines.append(f"        \"{escape(v)}\",")
-lines += ["    ];", "", "    // The full NFD of each key, or null when it has only a compatibility decomposition.",
-          "    private static readonly string?[] CanonicalValues =", "    ["]
-for v in canonical:
-    lines.append("        null," if v is None else f"        \"{escape(v)}\",")
+lines += ["    ];", "", "    // Per key: 0 = no canonical decomposition, 1 = its NFD is its NFKD, 2 = its NFD is in CanonicalExceptions.",
+          "    private static ReadOnlySpan<byte> CanonicalKinds =>", "    ["]
+for i in range(0, len(kinds), 48):
+    lines.append("        " + " ".join("%d," % k for k in kinds[i:i + 48]))
+lines += ["    ];", "", f"    // The {len(exceptions)} keys (ascending) whose NFD is neither themselves nor their NFKD.",
+          "    private static ReadOnlySpan<int> CanonicalExceptionKeys =>", "    ["]
+lines.append("        " + " ".join("0x%X," % k for k, _ in exceptions))
+lines += ["    ];", "", "    private static readonly string[] CanonicalExceptionValues =", "    ["]
+for _, v in exceptions:
+    lines.append(f"        \"{escape(v)}\",")
 lines += ["    ];", "", f"    // {len(ccc_keys)} code points (ascending) whose canonical combining class is not 0.",
           "    private static ReadOnlySpan<int> CombiningKeys =>", "    ["]
 for i in range(0, len(ccc_keys), 12):

@@ -102,7 +102,7 @@ internal static class TokenizeCommand
                 TokenizerType.WordPiece => WordPieceTokenizer.Load(path, r.GetValue(lower)),
                 TokenizerType.Char => new CharacterTokenizer(((CharacterTokenizer)TokenizerFiles.Load(path, kind)).Vocabulary, Kebab.Parse<CharacterUnit>(r.GetValue(unit)!, "--char-unit")),
                 TokenizerType.Word => new WordTokenizer(((WordTokenizer)TokenizerFiles.Load(path, kind)).Vocabulary, Kebab.Parse<WordSplitting>(r.GetValue(splitting)!, "--word-splitting")),
-                TokenizerType.HuggingFace when r.GetValue(noSpecial) => new NoSpecialTokens(HuggingFaceTokenizer.Load(path)),
+                TokenizerType.HuggingFace when r.GetValue(noSpecial) => HuggingFaceTokenizer.Load(path).WithoutSpecialTokens(),
                 _ => TokenizerFiles.Load(path, kind),
             };
             if (r.GetValue(noSpecial) && kind != TokenizerType.HuggingFace)
@@ -209,20 +209,6 @@ internal static class TokenizeCommand
         }
 
         sb.Append(Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length)).Append('\n');
-    }
-
-    /// <summary>A Hugging Face tokenizer encoding without special tokens.</summary>
-    private sealed class NoSpecialTokens(HuggingFaceTokenizer inner) : ITokenizer
-    {
-        public int VocabSize => inner.VocabSize;
-
-        public TokenEncoding Encode(string text) => inner.Encode(text, addSpecialTokens: false);
-
-        public string Decode(ReadOnlySpan<int> ids) => inner.Decode(ids);
-
-        public string IdToToken(int id) => inner.IdToToken(id);
-
-        public int TokenToId(string token) => inner.TokenToId(token);
     }
 
     /// <summary>Opens standard input as bytes (tests replace it; the console's text reader would decode it first).</summary>

@@ -114,21 +114,7 @@ public sealed partial class StaticEmbeddingModel
             throw new EmbeddingModelFormatException("the model folder has no tokenizer.json.", layout.Tokenizer);
         }
 
-        return LoadModel2Vec(directory, new WithoutSpecialTokens(HuggingFaceTokenizer.Load(layout.Tokenizer)), maxTokens);
-    }
-
-    /// <summary>A Hugging Face tokenizer whose <see cref="ITokenizer.Encode"/> adds no special tokens.</summary>
-    private sealed class WithoutSpecialTokens(HuggingFaceTokenizer inner) : ITokenizer
-    {
-        public int VocabSize => inner.VocabSize;
-
-        public TokenEncoding Encode(string text) => inner.Encode(text, addSpecialTokens: false);
-
-        public string Decode(ReadOnlySpan<int> ids) => inner.Decode(ids);
-
-        public string IdToToken(int id) => inner.IdToToken(id);
-
-        public int TokenToId(string token) => inner.TokenToId(token);
+        return LoadModel2Vec(directory, HuggingFaceTokenizer.Load(layout.Tokenizer).WithoutSpecialTokens(), maxTokens);
     }
 
     /// <summary>Where a Model2Vec or sentence-transformers static model keeps its files, and what its JSON files say.</summary>

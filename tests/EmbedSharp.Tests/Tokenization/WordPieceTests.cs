@@ -25,6 +25,10 @@ public sealed class WordPieceTests : IDisposable
         Assert.Equal(["Café", "NAÏVE"], Words("Café NAÏVE", lower: false));
         Assert.Equal(["i"], Words("İ"));
         Assert.Empty(Words(" \t\r\n "));
+
+        // U+2028/U+2029 separate words (Python's str.split and HF's Rust BertNormalizer); U+0085 and \v are controls, dropped.
+        Assert.Equal(["line", "separator", "and", "para"], Words("Line\u2028separator and\u2029para"));
+        Assert.Equal(["ab", "cd"], Words("a\u0085b c\vd"));
     }
 
     [Fact]

@@ -14,8 +14,9 @@ namespace EmbedSharp.Tokenization.HuggingFace;
 /// </summary>
 /// <remarks>
 /// <para><b>Special tokens.</b> <see cref="Encode(string)"/> adds the post-processor's special tokens, as Hugging
-/// Face's <c>encode(text)</c> does by default (<c>add_special_tokens=True</c>); <see cref="Encode(string, bool)"/>
-/// chooses. <see cref="Decode(ReadOnlySpan{int})"/> keeps special tokens (<c>skip_special_tokens=False</c>, the
+/// Face's <c>encode(text)</c> does by default (<c>add_special_tokens=True</c>), unless the tokenizer came from
+/// <see cref="WithoutSpecialTokens"/> (for code that sees only an <see cref="ITokenizer"/>);
+/// <see cref="Encode(string, bool)"/> chooses per call. <see cref="Decode(ReadOnlySpan{int})"/> keeps special tokens (<c>skip_special_tokens=False</c>, the
 /// library's default); <see cref="Decode(ReadOnlySpan{int}, bool)"/> chooses.</para>
 /// <para><b>Offsets.</b> Hugging Face reports character offsets in code points (Rust <c>char</c>s; the Python and Node
 /// bindings both do). <see cref="TokenSpan"/> is in UTF-16 units of the input string, as for every
@@ -77,7 +78,27 @@ public sealed class HuggingFaceTokenizer : ITokenizer
 
         PaddingConfigured = JsonSource.TryGet(root, "padding", out _);
         vocabSize = Math.Max(model.Tokens.Length, added.MaxId + 1);
+        AddsSpecialTokens = true;
     }
+
+    private HuggingFaceTokenizer(HuggingFaceTokenizer other, bool addsSpecialTokens)
+    {
+        // Every component is immutable after parsing, so the copy shares them.
+        (model, normalizer, preTokenizer, postProcessor, decoder, added) =
+            (other.model, other.normalizer, other.preTokenizer, other.postProcessor, other.decoder, other.added);
+        (vocabSize, truncate, truncateLeft) = (other.vocabSize, other.truncate, other.truncateLeft);
+        (ModelType, TruncationMaxLength, PaddingConfigured) = (other.ModelType, other.TruncationMaxLength, other.PaddingConfigured);
+        AddsSpecialTokens = addsSpecialTokens;
+    }
+
+    /// <summary>Whether <see cref="Encode(string)"/> adds the post-processor's special tokens (true for a loaded file;
+    /// false after <see cref="WithoutSpecialTokens"/>).</summary>
+    public bool AddsSpecialTokens { get; }
+
+    /// <summary>The same tokenizer, sharing its tables, whose <see cref="Encode(string)"/> adds no special tokens
+    /// (Hugging Face's <c>add_special_tokens=False</c>): what Model2Vec and sentence-transformers' static models encode
+    /// with, and the CLI's <c>--no-special-tokens</c>.</summary>
+    public HuggingFaceTokenizer WithoutSpecialTokens() => AddsSpecialTokens ? new HuggingFaceTokenizer(this, addsSpecialTokens: false) : this;
 
     /// <summary>The model family: <c>BPE</c>, <c>WordPiece</c>, <c>WordLevel</c> or <c>Unigram</c>.</summary>
     public string ModelType { get; }
@@ -142,8 +163,8 @@ public sealed class HuggingFaceTokenizer : ITokenizer
     }
 
     /// <summary>Encodes <paramref name="text"/> with the post-processor's special tokens, as Hugging Face's
-    /// <c>encode(text)</c> does.</summary>
-    public TokenEncoding Encode(string text) => Encode(text, addSpecialTokens: true);
+    /// <c>encode(text)</c> does (without them when <see cref="AddsSpecialTokens"/> is false).</summary>
+    public TokenEncoding Encode(string text) => Encode(text, AddsSpecialTokens);
 
     /// <summary>Encodes <paramref name="text"/>; <paramref name="addSpecialTokens"/> is Hugging Face's
     /// <c>add_special_tokens</c>.</summary>

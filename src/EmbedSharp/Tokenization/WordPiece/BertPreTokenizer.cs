@@ -5,8 +5,9 @@ namespace EmbedSharp.Tokenization.WordPiece;
 
 /// <summary>
 /// BERT's basic tokenizer (torchtext <c>BERTTokenizer</c>, HF <c>BertNormalizer</c> + <c>BertPreTokenizer</c>): drops
-/// U+0000, U+FFFD and control characters (categories C* except tab, LF, CR); whitespace (tab, LF, CR, space, Zs)
-/// separates words; when lower-casing, each code point is lower-cased (simple invariant mapping; U+0130 → "i̇");
+/// U+0000, U+FFFD and control characters (categories C* except tab, LF, CR); whitespace (tab, LF, CR, space, Zs, and
+/// the line and paragraph separators U+2028/U+2029, which Python's <c>str.split</c> and Rust's <c>char::is_whitespace</c>
+/// both split on) separates words; when lower-casing, each code point is lower-cased (simple invariant mapping; U+0130 → "i̇");
 /// when stripping accents, each code point is NFD-decomposed and its non-spacing marks (Mn) dropped; CJK ideographs
 /// and punctuation (ASCII 33–47, 58–64, 91–96, 123–126, and Unicode P*) become one-character words.
 /// </summary>
@@ -44,9 +45,12 @@ public static class BertPreTokenizer
         || (codePoint is not ('\t' or '\n' or '\r') && CharUnicodeInfo.GetUnicodeCategory(codePoint) is UnicodeCategory.Control
             or UnicodeCategory.Format or UnicodeCategory.OtherNotAssigned or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate);
 
-    /// <summary>Whether BERT's clean step turns <paramref name="codePoint"/> into a word separator: \t \n \r, space, Zs.</summary>
+    /// <summary>Whether <paramref name="codePoint"/> separates words: \t \n \r, space, Zs, and U+2028/U+2029 (Zl, Zp:
+    /// the Python BertTokenizer keeps them through its clean step and <c>str.split</c> splits on them; Hugging Face's
+    /// Rust BertNormalizer makes them spaces).</summary>
     public static bool IsWhitespace(int codePoint) =>
-        codePoint is ' ' or '\t' or '\n' or '\r' || (codePoint >= 128 && CharUnicodeInfo.GetUnicodeCategory(codePoint) == UnicodeCategory.SpaceSeparator);
+        codePoint is ' ' or '\t' or '\n' or '\r' || (codePoint >= 128 && CharUnicodeInfo.GetUnicodeCategory(codePoint)
+            is UnicodeCategory.SpaceSeparator or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator);
 
     /// <summary>Normalises <paramref name="text"/> into one buffer of words, with each buffer character's source span.</summary>
     internal static NormalizedText Normalize(string text, bool lowerCase, bool stripAccents)

@@ -2,9 +2,10 @@ using System.Text;
 
 namespace EmbedSharp.Tokenization.WordPiece;
 
-/// <summary>Canonical decomposition (NFD) of one code point from a generated table, so accent stripping works the same
-/// under InvariantGlobalization (where <see cref="string.Normalize()"/> does not decompose) and on every host.</summary>
-internal static partial class CanonicalDecomposition
+/// <summary>Canonical decomposition (NFD) of one code point from the generated table of <see cref="UnicodeNormalization"/>,
+/// so accent stripping works the same under InvariantGlobalization (where <see cref="string.Normalize()"/> does not
+/// decompose) and on every host.</summary>
+internal static class CanonicalDecomposition
 {
     private const int HangulBase = 0xAC00, HangulCount = 11172, LBase = 0x1100, VBase = 0x1161, TBase = 0x11A7;
     private const int VCount = 21, TCount = 28;
@@ -27,8 +28,8 @@ internal static partial class CanonicalDecomposition
             return;
         }
 
-        var at = Keys.BinarySearch(cp);
-        if (at < 0)
+        var decomposition = UnicodeNormalization.Decomposition(cp, compatibility: false);
+        if (decomposition is null)
         {
             if (!(dropMarks && Rune.GetUnicodeCategory(rune) == System.Globalization.UnicodeCategory.NonSpacingMark))
             {
@@ -38,7 +39,7 @@ internal static partial class CanonicalDecomposition
             return;
         }
 
-        foreach (var r in Values[at].EnumerateRunes())
+        foreach (var r in decomposition.EnumerateRunes())
         {
             if (!(dropMarks && Rune.GetUnicodeCategory(r) == System.Globalization.UnicodeCategory.NonSpacingMark))
             {

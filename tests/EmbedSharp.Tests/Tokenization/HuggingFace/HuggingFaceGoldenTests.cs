@@ -63,6 +63,16 @@ public sealed class HuggingFaceGoldenTests
         Assert.Equal("[CLS]", tokenizer.Encode("hello").Tokens[0]);
         Assert.Equal(new TokenSpan(0, 0), tokenizer.Encode("hello").Spans[0]);
         Assert.DoesNotContain("[CLS]", tokenizer.Encode("hello", addSpecialTokens: false).Tokens);
+
+        // WithoutSpecialTokens: the ITokenizer view without them; Encode(text, true) still adds them on request.
+        Assert.True(tokenizer.AddsSpecialTokens);
+        ITokenizer plain = tokenizer.WithoutSpecialTokens();
+        Assert.Equal(tokenizer.Encode("hello world", addSpecialTokens: false).Ids, plain.Encode("hello world").Ids);
+        Assert.Equal(tokenizer.Encode("hello world").Ids, ((HuggingFaceTokenizer)plain).Encode("hello world", addSpecialTokens: true).Ids);
+        Assert.False(((HuggingFaceTokenizer)plain).AddsSpecialTokens);
+        Assert.Same(plain, ((HuggingFaceTokenizer)plain).WithoutSpecialTokens());
+        Assert.Equal(tokenizer.VocabSize, plain.VocabSize);
+        Assert.Equal("[CLS]", plain.Decode([tokenizer.TokenToId("[CLS]")]));
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace EmbedSharp.Tokenization.HuggingFace;
+namespace EmbedSharp.Tokenization;
 
 /// <summary>
 /// The Unicode normalization forms NFD, NFKD, NFC and NFKC (UAX #15) from generated tables, for hosts that run with
@@ -8,7 +8,8 @@ namespace EmbedSharp.Tokenization.HuggingFace;
 /// Hugging Face's <c>NormalizedString::nfc</c> etc. feed to <c>transform</c> (its fork
 /// <c>unicode-normalization-alignments</c>): each character's decomposition gives its first code point change 0 and
 /// the others 1 (inserted); canonical reordering moves changes with their code points; a composition adds the
-/// absorbed code point's change − 1 to the composite's.
+/// absorbed code point's change − 1 to the composite's. WordPiece's accent stripping reads the same canonical
+/// decompositions (<see cref="Decomposition"/>).
 /// </summary>
 internal static partial class UnicodeNormalization
 {
@@ -52,6 +53,29 @@ internal static partial class UnicodeNormalization
         return at < 0 ? 0 : CombiningValues[at];
     }
 
+    /// <summary>The full compatibility (NFKD) or canonical (NFD) decomposition of <paramref name="codePoint"/>, or null
+    /// when it has none; Hangul syllables are left to the caller's arithmetic (null here).</summary>
+    public static string? Decomposition(int codePoint, bool compatibility)
+    {
+        var at = codePoint < 0xA0 ? -1 : DecompositionKeys.BinarySearch(codePoint);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        if (compatibility)
+        {
+            return CompatibilityValues[at];
+        }
+
+        return CanonicalKinds[at] switch
+        {
+            0 => null,
+            1 => CompatibilityValues[at],
+            _ => CanonicalExceptionValues[CanonicalExceptionKeys.BinarySearch(codePoint)],
+        };
+    }
+
     private static void Decompose(int cp, bool compatibility, List<(int, int)> output)
     {
         var s = cp - SBase;
@@ -67,8 +91,7 @@ internal static partial class UnicodeNormalization
             return;
         }
 
-        var at = cp < 0xA0 ? -1 : DecompositionKeys.BinarySearch(cp);
-        var value = at < 0 ? null : compatibility ? CompatibilityValues[at] : CanonicalValues[at];
+        var value = Decomposition(cp, compatibility);
         if (value is null)
         {
             output.Add((cp, 0));
