@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using EmbedSharp.Numerics;
 using EmbedSharp.Tokenization;
 using EmbedSharp.Tokenization.Word;
@@ -18,6 +19,9 @@ namespace EmbedSharp.Embeddings;
 /// </summary>
 public sealed partial class StaticEmbeddingModel : TextEmbedder
 {
+    [ThreadStatic]
+    private static List<int>? t_ids;
+
     private readonly ITokenizer _tokenizer;
     private readonly FloatTensor _table;
     private readonly float[]? _weights;
@@ -95,13 +99,19 @@ public sealed partial class StaticEmbeddingModel : TextEmbedder
     /// <summary>The ids that go into the vector of <paramref name="text"/>: Model2Vec's <c>tokenize</c> (the text cut to
     /// MaxTokens × the median token length in code points, encoded, the unknown token and ids without a row dropped, at
     /// most MaxTokens kept).</summary>
-    public int[] TokenIds(string text)
+    public int[] TokenIds(string text) => [.. KeptIds(text)];
+
+    /// <summary>The ids of <see cref="TokenIds"/> in this thread's reused list (valid until the next call on the
+    /// thread), so that embedding allocates nothing per sentence once warm.</summary>
+    private List<int> KeptIds(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = _tokenizer.Encode(Truncate(text)).Ids;
+        var ids = t_ids ??= new List<int>(64);
+        ids.Clear();
+        _tokenizer.EncodeIds(Truncate(text), ids);
         var kept = 0;
         var limit = Options.MaxTokens ?? int.MaxValue;
-        for (var i = 0; i < ids.Length && kept < limit; i++)
+        for (var i = 0; i < ids.Count && kept < limit; i++)
         {
             if (Usable(ids[i]))
             {
@@ -109,7 +119,8 @@ public sealed partial class StaticEmbeddingModel : TextEmbedder
             }
         }
 
-        return kept == ids.Length ? ids : ids[..kept];
+        ids.RemoveRange(kept, ids.Count - kept);
+        return ids;
     }
 
     /// <inheritdoc/>
@@ -120,7 +131,7 @@ public sealed partial class StaticEmbeddingModel : TextEmbedder
             throw new ArgumentException($"The destination holds {destination.Length} floats; the model gives {_dimensions}.", nameof(destination));
         }
 
-        var ids = TokenIds(text);
+        var ids = CollectionsMarshal.AsSpan(KeptIds(text));
         destination.Clear();
         foreach (var id in ids)
         {

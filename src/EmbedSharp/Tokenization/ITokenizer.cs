@@ -13,6 +13,15 @@ public interface ITokenizer
     /// <summary>Encodes one text: ids, tokens and their UTF-16 spans in <paramref name="text"/>.</summary>
     TokenEncoding Encode(string text);
 
+    /// <summary>Appends the ids of <see cref="Encode"/>(<paramref name="text"/>) to <paramref name="ids"/>. Tokenizers
+    /// that can skip building token strings and spans do (Hugging Face's <c>tokenizer.json</c>: nothing is allocated once
+    /// its scratch pool is warm); the default encodes and copies the ids.</summary>
+    void EncodeIds(string text, List<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ids.AddRange(Encode(text).Ids);
+    }
+
     /// <summary>Decodes ids to text (the inverse of <see cref="Encode"/> up to normalisation).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside 0..VocabSize−1.</exception>
     string Decode(ReadOnlySpan<int> ids);

@@ -6,7 +6,8 @@ internal sealed class BertPreTokenizerStep : PreTokenizer
 {
     protected override void Split(PieceBuffer buffer, Piece piece, EncodeScratch scratch, List<Piece> output)
     {
-        var words = new List<Piece>();
+        var words = scratch.Words;
+        words.Clear();
         CharSplitPreTokenizer.SplitOn(buffer, piece, scratch, words, CharSplitPreTokenizer.Kind.Whitespace, -1, SplitBehavior.Removed);
         foreach (var word in words)
         {

@@ -1,14 +1,21 @@
 namespace EmbedSharp.Tokenization.HuggingFace;
 
-/// <summary>The working memory of one <see cref="HuggingFaceTokenizer.Encode(string, bool)"/> call: reused lists,
-/// so that one encode allocates a fixed number of objects whatever its token count (besides the result).</summary>
+/// <summary>The working memory of one <see cref="HuggingFaceTokenizer.Encode(string, bool)"/> call: lists the tokenizer
+/// pools and reuses, so that an encode allocates nothing but its result once the pool is warm.</summary>
 internal sealed class EncodeScratch
 {
+    /// <summary>A scratch whose buffer grew past this many UTF-16 units (a huge text) is not kept for reuse.</summary>
+    public const int MaxPooledChars = 1 << 16;
+
     public PieceBuffer Buffer { get; } = new();
+
+    public List<Piece> RawPieces { get; } = [];
 
     public List<Piece> Pieces { get; } = [];
 
     public List<Piece> NextPieces { get; } = [];
+
+    public List<Piece> Words { get; } = [];
 
     public List<(int Start, int End)> Matches { get; } = [];
 
@@ -25,6 +32,24 @@ internal sealed class EncodeScratch
     public List<TokenSpan> Spans { get; } = [];
 
     public List<int> SpecialMask { get; } = [];
+
+    /// <summary>Empties every list and the buffer for the next encode.</summary>
+    public void Clear()
+    {
+        Buffer.Clear();
+        RawPieces.Clear();
+        Pieces.Clear();
+        NextPieces.Clear();
+        Words.Clear();
+        Matches.Clear();
+        Segments.Clear();
+        Changes.Clear();
+        Tokens.Clear();
+        Ids.Clear();
+        TokenStrings.Clear();
+        Spans.Clear();
+        SpecialMask.Clear();
+    }
 }
 
 /// <summary>A token the model produced for one piece: its id, its string (null: the vocabulary's) and the

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using EmbedSharp.Numerics.Formats;
@@ -46,6 +47,7 @@ public sealed class HuggingFaceTokenizer : ITokenizer
     private readonly int vocabSize;
     private readonly bool truncate;
     private readonly bool truncateLeft;
+    private readonly ConcurrentBag<EncodeScratch> scratchPool = [];
 
     private HuggingFaceTokenizer(JsonSource json, JsonElement root)
     {
@@ -86,7 +88,7 @@ public sealed class HuggingFaceTokenizer : ITokenizer
         // Every component is immutable after parsing, so the copy shares them.
         (model, normalizer, preTokenizer, postProcessor, decoder, added) =
             (other.model, other.normalizer, other.preTokenizer, other.postProcessor, other.decoder, other.added);
-        (vocabSize, truncate, truncateLeft) = (other.vocabSize, other.truncate, other.truncateLeft);
+        (vocabSize, truncate, truncateLeft, scratchPool) = (other.vocabSize, other.truncate, other.truncateLeft, other.scratchPool);
         (ModelType, TruncationMaxLength, PaddingConfigured) = (other.ModelType, other.TruncationMaxLength, other.PaddingConfigured);
         AddsSpecialTokens = addsSpecialTokens;
     }
@@ -171,13 +173,55 @@ public sealed class HuggingFaceTokenizer : ITokenizer
     public TokenEncoding Encode(string text, bool addSpecialTokens)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var scratch = new EncodeScratch();
+        var scratch = Rent();
+        try
+        {
+            EncodeInto(text, addSpecialTokens, scratch);
+            return new TokenEncoding([.. scratch.Ids], [.. scratch.TokenStrings], [.. scratch.Spans]);
+        }
+        finally
+        {
+            Return(scratch);
+        }
+    }
+
+    /// <summary>Appends the ids <see cref="Encode(string)"/> gives to <paramref name="ids"/> without building the
+    /// result's arrays: with a warm pool it allocates nothing (see <see cref="ITokenizer.EncodeIds"/>).</summary>
+    public void EncodeIds(string text, List<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(ids);
+        var scratch = Rent();
+        try
+        {
+            EncodeInto(text, AddsSpecialTokens, scratch);
+            ids.AddRange(scratch.Ids);
+        }
+        finally
+        {
+            Return(scratch);
+        }
+    }
+
+    private EncodeScratch Rent() => scratchPool.TryTake(out var scratch) ? scratch : new EncodeScratch();
+
+    private void Return(EncodeScratch scratch)
+    {
+        if (scratch.Buffer.Capacity <= EncodeScratch.MaxPooledChars)
+        {
+            scratch.Clear();
+            scratchPool.Add(scratch);
+        }
+    }
+
+    private void EncodeInto(string text, bool addSpecialTokens, EncodeScratch scratch)
+    {
         var buffer = scratch.Buffer;
         var pieces = scratch.Pieces;
         var whole = buffer.AppendSource(text);
 
         // 1. Non-normalized added tokens on the raw text; 2. normalize the rest and cut the normalized added tokens.
-        var rawSplit = new List<Piece>();
+        var rawSplit = scratch.RawPieces;
         added.Split(buffer, whole, normalized: false, rawSplit);
         foreach (var piece in rawSplit)
         {
@@ -232,7 +276,6 @@ public sealed class HuggingFaceTokenizer : ITokenizer
         }
 
         postProcessor?.Process(scratch, addSpecialTokens);
-        return new TokenEncoding([.. scratch.Ids], [.. scratch.TokenStrings], [.. scratch.Spans]);
     }
 
     private static void Add(EncodeScratch scratch, int id, string token, int start, int end, bool special)

@@ -32,6 +32,9 @@ internal sealed class PieceBuffer
     /// <summary>Forgets everything (the arrays are kept).</summary>
     public void Clear() => Length = 0;
 
+    /// <summary>How many UTF-16 units the buffer holds before it grows.</summary>
+    public int Capacity => chars.Length;
+
     /// <summary>Appends the input text, each unit aligned with itself.</summary>
     public Piece AppendSource(ReadOnlySpan<char> text)
     {

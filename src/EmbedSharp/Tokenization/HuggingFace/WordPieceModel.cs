@@ -44,7 +44,8 @@ internal sealed class WordPieceModel : Model
         }
 
         var first = output.Count;
-        var buffer = new char[prefix.Length + piece.Length];
+        var size = prefix.Length + piece.Length;
+        Span<char> buffer = size <= 256 ? stackalloc char[256] : new char[size];
         prefix.CopyTo(buffer);
         for (var start = 0; start < piece.Length;)
         {
@@ -52,11 +53,11 @@ internal sealed class WordPieceModel : Model
             var found = -1;
             while (start < end)
             {
-                ReadOnlySpan<char> candidate;
+                scoped ReadOnlySpan<char> candidate;
                 if (start > 0)
                 {
-                    piece[start..end].CopyTo(buffer.AsSpan(prefix.Length));
-                    candidate = buffer.AsSpan(0, prefix.Length + end - start);
+                    piece[start..end].CopyTo(buffer[prefix.Length..]);
+                    candidate = buffer[..(prefix.Length + end - start)];
                 }
                 else
                 {

@@ -87,6 +87,28 @@ public sealed class HuggingFaceGoldenTests
         Assert.Null(HuggingFaceTokenizer.Load(DataPath("wordpiece.json")).TruncationMaxLength);
     }
 
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void Encode_ids_gives_the_ids_of_encode_from_many_threads_at_once(string fixture)
+    {
+        var tokenizer = HuggingFaceTokenizer.Load(DataPath(fixture + ".json"));
+        var texts = Golden.Value.GetProperty("fixtures").GetProperty(fixture).EnumerateArray().Select(c => c.GetProperty("text").GetString()!).ToArray();
+        foreach (var t in new[] { tokenizer, tokenizer.WithoutSpecialTokens() })
+        {
+            var expected = texts.Select(text => t.Encode(text).Ids).ToArray();
+            Parallel.For(0, 8, _ =>
+            {
+                var ids = new List<int>();
+                for (var i = 0; i < texts.Length; i++)
+                {
+                    ids.Clear();
+                    ((ITokenizer)t).EncodeIds(texts[i], ids);
+                    Assert.Equal(expected[i], ids);
+                }
+            });
+        }
+    }
+
     [Fact]
     public void Ids_map_to_tokens_and_back_including_added_tokens()
     {
