@@ -24,7 +24,9 @@ probe is at the end of this file: --probe):
   addcdiv_(x, y, value=v) self + round(round((float)v * x) / y)        (no fma is possible)
   t / s (python scalar)  t / (float)s                                   (a true division, not a reciprocal)
   dense.add_(sparse, alpha=a)  for each entry in input order (uncoalesced): row = fma(v, (float)a, row)
-  coalesce()             duplicates summed in input order, first + second + ...
+  coalesce()             duplicates summed in the order torch's sort(0) of the row indices leaves them: libstdc++'s
+                         std::sort (introsort; median-of-3 pivots; insertion sort below 17 entries, which is stable,
+                         so up to 16 entries this is input order). Checked on 300 random gradients, bit for bit.
   SGD, sparse gradient   momentum > 0 is ACCEPTED by 1.13 (the momentum buffer becomes a sparse tensor whose nnz grows
                          towards every row ever touched); weight_decay != 0 raises "add(sparse, dense) is not supported".
 """
@@ -163,6 +165,12 @@ def build_cases():
                        {"e": P(E), "g": P(E, "frozen_rows", rows=[2]), "h": P(E, grad_every=3)},
                        [(["e", "h"], dict(lr=0.05, betas=(0.8, 0.99), eps=1e-6, maximize=True)), (["g"], dict(lr=0.01))],
                        sparse=True))
+    # More than 16 entries: torch's coalesce() sums a row's duplicates in the order std::sort (introsort, not stable)
+    # leaves them, which differs from input order once the sort is not a plain insertion sort.
+    cs.append(run_case("adagrad sparse many duplicates", "adagrad", 23, emb,
+                       [(["e", "g"], dict(lr=0.1, lr_decay=0.01))], sparse=True, sparse_n=200))
+    cs.append(run_case("sparse adam many duplicates", "sparse_adam", 24, emb, [(["e", "g"], dict(lr=0.01))],
+                       sparse=True, sparse_n=200))
     return cs
 
 
@@ -256,6 +264,23 @@ def probe():
             print("SGD sparse %s: RuntimeError: %s" % (kw, e))
 
 
+def build_sort_cases():
+    """torch.sort(keys, 0) permutations (stable=False) on int64 keys with many duplicates: the order coalesce() sums in."""
+    g = np.random.default_rng(25)
+    cases = []
+    for n, distinct, kind in [(16, 3, "random"), (17, 3, "random"), (40, 5, "random"), (200, 9, "random"),
+                              (1000, 30, "random"), (5000, 7, "random"), (300, 20, "sorted"), (300, 20, "reversed"),
+                              (257, 1, "random"), (600, 600, "random")]:
+        keys = g.integers(0, distinct, size=n)
+        if kind == "sorted":
+            keys = np.sort(keys)
+        elif kind == "reversed":
+            keys = np.sort(keys)[::-1].copy()
+        _, perm = torch.from_numpy(keys.astype(np.int64)).sort(0)
+        cases.append({"n": n, "kind": kind, "keys": keys.tolist(), "permutation": perm.tolist()})
+    return cases
+
+
 def main():
     if "--probe" in sys.argv:
         probe()
@@ -264,7 +289,8 @@ def main():
     cap = next((ln.split(":", 1)[1].strip() for ln in torch.__config__.show().splitlines() if "CPU capability" in ln), "?")
     head = {"torch": torch.__version__, "capability": cap, "numpy": np.__version__, "steps": STEPS}
     files = []
-    for fname, body in (("cases.json", {"cases": build_cases()}), ("schedules.json", {"schedules": build_schedules()})):
+    for fname, body in (("cases.json", {"cases": build_cases()}), ("schedules.json", {"schedules": build_schedules()}),
+                        ("sort.json", {"sorts": build_sort_cases()})):
         path = os.path.join(OUT, fname)
         with open(path + ".tmp", "w") as f:
             json.dump(dict(head, **body), f, separators=(",", ":"))

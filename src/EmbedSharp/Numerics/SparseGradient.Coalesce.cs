@@ -4,14 +4,16 @@ using System.Runtime.CompilerServices;
 
 namespace EmbedSharp.Numerics;
 
-/// <content>Coalescing: the stable radix sort of the entries by row and the parallel sum of each row's entries.</content>
+/// <content>Coalescing: the entries sorted by row as torch's <c>coalesce()</c> sorts them, and the parallel sum of each
+/// row's entries.</content>
 public sealed partial class SparseGradient
 {
     /// <summary>Sums duplicate rows (torch: <c>coalesce()</c>): returns the distinct rows in ascending order, and
-    /// their summed values (entries added in input order: first + second + …), into owned buffers of
-    /// <paramref name="result"/>.</summary>
-    /// <remarks>A stable radix sort of (row, entry) keys by row (so entries of one row stay in input order), then the
-    /// rows are summed in parallel over disjoint groups. Warmed-up calls allocate nothing.</remarks>
+    /// their summed values, into owned buffers of <paramref name="result"/>. A row's entries are added in the order
+    /// torch's sort of the row indices leaves them (libstdc++'s <c>std::sort</c>: input order when there are at most 16
+    /// entries, otherwise the introsort's order), so the sums are torch's bits.</summary>
+    /// <remarks>(row, entry) keys are sorted by row with <see cref="TorchSortOrder"/>, then the rows are summed in
+    /// parallel over disjoint groups. Warmed-up calls allocate nothing.</remarks>
     public void CoalesceInto(SparseGradient result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -78,8 +80,9 @@ public sealed partial class SparseGradient
         }
     }
 
-    /// <summary>The entries ordered by row, stably (input order within a row): each key is (row &lt;&lt; entryBits) | entry,
-    /// sorted by an LSD radix sort on the row bits. Returns the number of distinct rows.</summary>
+    /// <summary>The entries ordered by row as torch's <c>coalesce()</c> orders them: each key is
+    /// (row &lt;&lt; entryBits) | entry, sorted on the row bits by <see cref="TorchSortOrder"/>. Returns the number of
+    /// distinct rows.</summary>
     internal int SortByRow(out ulong[] sorted, out int[] groupStarts, out int entryBits)
     {
         var groups = SortByRow(out sorted, out entryBits);
@@ -125,7 +128,6 @@ public sealed partial class SparseGradient
         if (_sortKeys.Length < n)
         {
             _sortKeys = new ulong[Math.Max(n, _sortKeys.Length * 2)];
-            _sortScratch = new ulong[_sortKeys.Length];
         }
 
         var keys = _sortKeys.AsSpan(0, n);
@@ -160,48 +162,10 @@ public sealed partial class SparseGradient
             }
         }
 
-        // LSD radix sort on the row bits, at most 11 bits per pass: each pass is stable, so equal rows keep entry order.
-        var passes = Math.Max(1, (rowBits + 10) / 11);
-        var bitsPerPass = rowBits == 0 ? 0 : (rowBits + passes - 1) / passes;
+        // torch's coalesce() order: its sort(0) of the rows, i.e. libstdc++'s std::sort (see TorchSortOrder).
+        TorchSortOrder.Sort(keys, entryBits);
         var from = keys;
-        var to = _sortScratch.AsSpan(0, n);
-        var swapped = false;
-        Span<int> counts = stackalloc int[1 << 11];
-        if (bitsPerPass > 0)
-        {
-            for (var pass = 0; pass < passes; pass++)
-            {
-                var shift = entryBits + (pass * bitsPerPass);
-                var buckets = 1 << bitsPerPass;
-                var mask = (ulong)(buckets - 1);
-                var c = counts[..buckets];
-                c.Clear();
-                foreach (var key in from)
-                {
-                    c[(int)((key >> shift) & mask)]++;
-                }
-
-                var sum = 0;
-                for (var b = 0; b < buckets; b++)
-                {
-                    var t = c[b];
-                    c[b] = sum;
-                    sum += t;
-                }
-
-                foreach (var key in from)
-                {
-                    to[c[(int)((key >> shift) & mask)]++] = key;
-                }
-
-                var swap = from;
-                from = to;
-                to = swap;
-                swapped = !swapped;
-            }
-        }
-
-        sorted = swapped ? _sortScratch : _sortKeys;
+        sorted = _sortKeys;
         var groups = 1;
         for (var i = 1; i < n; i++)
         {

@@ -30,7 +30,6 @@ public sealed partial class SparseGradient
     private int[] _positions = [];
     private int _positionCount;
     private ulong[] _sortKeys = [];
-    private ulong[] _sortScratch = [];
     private int[] _groupStarts = [];
 
     /// <summary>A run of consecutive entries: owned (rows and values in the owned buffers from <see cref="OwnedStart"/>) or

@@ -48,7 +48,7 @@ public sealed record AdagradOptions : OptimizerOptions
 /// Adagrad (Duchi et al. 2011). torch: <c>torch.optim.Adagrad</c> (single-tensor path), bit-exact on CPU float32.
 /// g = ±∇ + λ·p; s = s + g²; p = p - clr · g / (sqrt(s) + eps), clr = lr / (1 + (t-1)·lr_decay).
 /// </summary>
-/// <remarks>A sparse gradient is coalesced (duplicate rows summed in input order) and only its rows' sums and values
+/// <remarks>A sparse gradient is coalesced as torch coalesces it (see <see cref="SparseGradient.CoalesceInto"/>) and only its rows' sums and values
 /// change, as in PyTorch; weight decay with a sparse gradient throws, as in PyTorch. PyTorch allocates the sums in
 /// its constructor; here they are allocated on a parameter's first update (same values).</remarks>
 public sealed class Adagrad : Optimizer

@@ -39,7 +39,7 @@ public sealed record SparseAdamOptions : OptimizerOptions
 
 /// <summary>
 /// Adam for sparse row gradients (embedding tables with <c>sparse: true</c>). torch: <c>torch.optim.SparseAdam</c>,
-/// bit-exact on CPU float32. The gradient is coalesced (duplicate rows summed in input order); only its rows' moments
+/// bit-exact on CPU float32. The gradient is coalesced as torch coalesces it (a row's duplicates summed in the order of torch's sort of the rows, see <see cref="SparseGradient.CoalesceInto"/>); only its rows' moments
 /// and values change: m += (g - m)(1-β1); v += (g² - v)(1-β2); p -= lr·sqrt(1-β2ᵗ)/(1-β1ᵗ) · m/(sqrt(v) + eps),
 /// where t counts this parameter's steps (every step with a gradient, whichever rows it has).
 /// </summary>
@@ -93,7 +93,7 @@ public sealed class SparseAdam : Optimizer
         var stepSize = group.Lr * Math.Sqrt(biasCorrection2) / biasCorrection1;
         var s = new AdamScalars(
             (float)o.Beta1, (float)(1 - o.Beta1), (float)o.Beta2, (float)(1 - o.Beta2), 1f, (float)o.Eps, (float)-stepSize, 0f, 1f, o.Maximize);
-        // Coalesce (rows ascending, duplicates summed in input order) fused with the per-row update, rows over cores.
+        // Coalesce (rows ascending, duplicates summed in torch's sort order) fused with the per-row update, rows over cores.
         SparseKernels.SparseAdamStep(parameter, parameter.SparseGrad!, state.ExpAvg, state.ExpAvgSq, s);
     }
 

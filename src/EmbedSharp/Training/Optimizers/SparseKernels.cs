@@ -185,8 +185,8 @@ internal static unsafe class SparseKernels
         public AdamScalars Scalars;
     }
 
-    /// <summary>SparseAdam: the gradient is coalesced (rows ascending, duplicates summed first + second + … in input
-    /// order) and each distinct non-frozen row gets <see cref="Kernels.SparseAdamRow"/>'s update, fused into one pass per
+    /// <summary>SparseAdam: the gradient is coalesced (rows ascending, duplicates summed in the order of torch's sort of
+    /// the rows, as <see cref="SparseGradient.CoalesceInto"/>) and each distinct non-frozen row gets <see cref="Kernels.SparseAdamRow"/>'s update, fused into one pass per
     /// block of 8 floats (same operations in the same order, so the same bits); rows are split over cores.</summary>
     public static void SparseAdamStep(Parameter parameter, SparseGradient gradient, FloatTensor expAvg, FloatTensor expAvgSq, in AdamScalars scalars)
     {
