@@ -134,13 +134,25 @@ public static class Distributions
         }
     }
 
-    /// <summary>A random permutation of 0..n−1 as <c>torch.randperm(n)</c> (n &lt; 2^32/20): start from the identity,
-    /// then for i = 0..n−2 swap r[i] with r[i + random() mod (n − i)]. Consumes n − 1 draws.</summary>
+    /// <summary>The smallest n for which PyTorch 2.x's <c>randperm</c> switches to the inside-out shuffle:
+    /// (2³² − 1) / 20.</summary>
+    public const int RandpermInsideOutThreshold = 214_748_364;
+
+    /// <summary>A random permutation of 0..n−1 as <c>torch.randperm(n)</c>. Below
+    /// <see cref="RandpermInsideOutThreshold"/> (and for every n with <see cref="PyTorchVersion.V1_13"/>): start from the
+    /// identity, then for i = 0..n−2 swap r[i] with r[i + random() mod (n − i)] (n − 1 draws). From it on with
+    /// <see cref="PyTorchVersion.V2"/>: for i = 0..n−1, z = random64() mod (i + 1), r[i] = r[z], r[z] = i (2n draws).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static void Randperm(Generator generator, Span<long> destination)
     {
         ArgumentNullException.ThrowIfNull(generator);
         var n = destination.Length;
+        if (n >= RandpermInsideOutThreshold && generator.Version >= PyTorchVersion.V2)
+        {
+            RandpermInsideOut(generator, destination);
+            return;
+        }
+
         for (var i = 0; i < n; i++)
         {
             destination[i] = i;
@@ -150,6 +162,17 @@ public static class Distributions
         {
             var z = (int)(generator.Random() % (uint)(n - i));
             (destination[i], destination[i + z]) = (destination[i + z], destination[i]);
+        }
+    }
+
+    /// <summary>PyTorch 2.x's shuffle for large n (<c>randperm_cpu</c>, the "inside-out" Fisher–Yates variant).</summary>
+    internal static void RandpermInsideOut(Generator generator, Span<long> destination)
+    {
+        for (var i = 0; i < destination.Length; i++)
+        {
+            var z = (int)(generator.Random64() % (ulong)(i + 1));
+            destination[i] = destination[z];
+            destination[z] = i;
         }
     }
 

@@ -9,7 +9,8 @@ namespace EmbedSharp.Randomness;
 /// <summary>
 /// PyTorch's CPU random generator (<c>torch.Generator</c>, <c>at::CPUGeneratorImpl</c>): an MT19937 engine seeded
 /// with the low 32 bits of a 64-bit seed, plus the cached second value of the double Box–Muller path.
-/// The same seed and the same call sequence give the same numbers as PyTorch 1.13 (and 2.x) on the CPU.
+/// The same seed and the same call sequence give the same numbers as PyTorch on the CPU; where PyTorch 1.13 and 2.x
+/// differ, <see cref="Version"/> chooses (2.x by default).
 /// </summary>
 /// <remarks>
 /// Not thread-safe: give each thread its own generator, or use <c>PhiloxGenerator</c> for parallel fills.
@@ -49,6 +50,10 @@ public sealed class Generator : IRandomSource
 
     /// <summary>Creates a generator seeded as by <c>torch.manual_seed(seed)</c>; negative seeds wrap modulo 2^64 as in PyTorch.</summary>
     public Generator(long seed) => ManualSeed(seed);
+
+    /// <summary>The PyTorch release to reproduce where releases differ (default <see cref="PyTorchVersion.V2"/>; see
+    /// <see cref="PyTorchVersion"/>). Not part of the state (<see cref="GetState"/>); <see cref="Clone"/> copies it.</summary>
+    public PyTorchVersion Version { get; init; } = PyTorchVersion.V2;
 
     /// <summary>The seed last set (PyTorch: <c>initial_seed()</c>), as an unsigned 64-bit value.</summary>
     public ulong InitialSeed { get; private set; }
@@ -172,7 +177,7 @@ public sealed class Generator : IRandomSource
     /// <summary>A copy of this generator with the same state; the two then produce the same stream independently.</summary>
     public Generator Clone()
     {
-        var g = new Generator(0UL);
+        var g = new Generator(0UL) { Version = Version };
         g.SetState(GetState());
         return g;
     }
