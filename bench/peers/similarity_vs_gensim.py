@@ -13,7 +13,8 @@ What is compared (gensim has no batched most_similar):
   of them and scaled linearly to B (each call is independent, so this is exact up to noise); also plain numpy on the
   same unit matrix (normed[:] @ Q.T with argpartition per query), measured on the same subset and scaled. EmbedSharp:
   one MostSimilarBatch call over all B queries (median of 3).
-numpy here links Debian's reference BLAS (single-threaded); EmbedSharp uses every core (the machine's count is printed).
+numpy uses whatever BLAS the system's libblas.so.3 alternative points at (the loaded library is printed: Debian's
+reference BLAS is single-threaded, OpenBLAS is not); EmbedSharp uses every core (the machine's count is printed).
 """
 import argparse
 import json
@@ -30,6 +31,18 @@ from gensim.models import KeyedVectors
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
+
+
+def loaded_blas():
+    """The BLAS/LAPACK shared objects this process has mapped (real paths), so the report names what numpy really links."""
+    libs = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            path = line.split()[-1] if len(line.split()) >= 6 else ""
+            name = os.path.basename(path)
+            if name.startswith("lib") and ("blas" in name or "lapack" in name):
+                libs.add(os.path.realpath(path))
+    return ", ".join(sorted(libs)) or "none found"
 
 def make_table(rows, dim, seed=1234):
     rng = np.random.default_rng(seed)
@@ -97,7 +110,7 @@ def main():
 
     agree_batch = sum([kv.key_to_index[w] for w, _ in gtop[i]] == ours["batch_top"][i] for i in range(5))
     agree_word = sum([kv.key_to_index[w] for w, _ in kv.most_similar(qwords[i], topn=10)] == ours["word_top"][i] for i in range(5))
-    print(f"gensim {gensim.__version__}, numpy {np.__version__} (reference BLAS); table {args.rows} x {args.dim}; "
+    print(f"gensim {gensim.__version__}, numpy {np.__version__} (BLAS: {loaded_blas()}); table {args.rows} x {args.dim}; "
           f"{os.cpu_count()} cores (EmbedSharp uses {ours['threads']}); top-10 lists identical on {agree_word}/5 word and "
           f"{agree_batch}/5 vector queries\n")
     print("| operation | gensim | EmbedSharp | ratio |")

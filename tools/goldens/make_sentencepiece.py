@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 
-import sentencepiece as spm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from goldens import update_manifest, write_atomic  # noqa: E402
@@ -102,6 +101,9 @@ def sotu_lines():
 
 
 def main():
+    # Imported here so that fnv1a64 and sotu_lines (bench/peers/tokenize_vs_spm.py) work without the Python module.
+    import sentencepiece as spm
+
     os.makedirs(OUT, exist_ok=True)
     lines = sotu_lines()
     files = []
