@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using EmbedSharp.Nn.Functional;
+using EmbedSharp.Numerics;
 
 namespace EmbedSharp.FastText;
 

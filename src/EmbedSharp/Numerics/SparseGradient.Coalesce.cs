@@ -12,7 +12,7 @@ public sealed partial class SparseGradient
     /// their summed values, into owned buffers of <paramref name="result"/>. A row's entries are added in the order
     /// torch's sort of the row indices leaves them (libstdc++'s <c>std::sort</c>: input order when there are at most 16
     /// entries, otherwise the introsort's order), so the sums are torch's bits.</summary>
-    /// <remarks>(row, entry) keys are sorted by row with <see cref="TorchSortOrder"/>, then the rows are summed in
+    /// <remarks>(row, entry) pairs are sorted by row with <see cref="LibstdcxxSort"/>, then the rows are summed in
     /// parallel over disjoint groups. Warmed-up calls allocate nothing.</remarks>
     public void CoalesceInto(SparseGradient result)
     {
@@ -81,7 +81,7 @@ public sealed partial class SparseGradient
     }
 
     /// <summary>The entries ordered by row as torch's <c>coalesce()</c> orders them: each key is
-    /// (row &lt;&lt; entryBits) | entry, sorted on the row bits by <see cref="TorchSortOrder"/>. Returns the number of
+    /// (row &lt;&lt; entryBits) | entry, sorted on the row by <see cref="LibstdcxxSort"/>. Returns the number of
     /// distinct rows.</summary>
     internal int SortByRow(out ulong[] sorted, out int[] groupStarts, out int entryBits)
     {
@@ -162,8 +162,27 @@ public sealed partial class SparseGradient
             }
         }
 
-        // torch's coalesce() order: its sort(0) of the rows, i.e. libstdc++'s std::sort (see TorchSortOrder).
-        TorchSortOrder.Sort(keys, entryBits);
+        // torch's coalesce() order: its sort(0) of the rows, i.e. libstdc++'s std::sort (LibstdcxxSort) on (row, entry).
+        if (_sortRows.Length < n)
+        {
+            _sortRows = new long[_sortKeys.Length];
+            _sortEntries = new int[_sortKeys.Length];
+        }
+
+        var sortRows = _sortRows.AsSpan(0, n);
+        var sortEntries = _sortEntries.AsSpan(0, n);
+        for (var i = 0; i < n; i++)
+        {
+            sortRows[i] = (long)(keys[i] >> entryBits);
+            sortEntries[i] = i;
+        }
+
+        LibstdcxxSort.Sort(sortRows, sortEntries);
+        for (var i = 0; i < n; i++)
+        {
+            keys[i] = ((ulong)sortRows[i] << entryBits) | (uint)sortEntries[i];
+        }
+
         var from = keys;
         sorted = _sortKeys;
         var groups = 1;

@@ -30,6 +30,8 @@ public sealed partial class SparseGradient
     private int[] _positions = [];
     private int _positionCount;
     private ulong[] _sortKeys = [];
+    private long[] _sortRows = [];
+    private int[] _sortEntries = [];
     private int[] _groupStarts = [];
 
     /// <summary>A run of consecutive entries: owned (rows and values in the owned buffers from <see cref="OwnedStart"/>) or

@@ -157,11 +157,10 @@ public sealed class SparseEmbeddingGradientTests
         var c = new SparseGradient(rowCount, dim);
         s.CoalesceInto(c);
 
-        // Reference: the entries in torch's sort order (TorchSortOrderTests checks it against torch), then
+        // Reference: the entries in torch's sort order (LibstdcxxSortTorchTests checks it against torch), then
         // first + second + … per element, serially.
-        var keys = Enumerable.Range(0, n).Select(k => ((ulong)rows[k] << 32) | (uint)k).ToArray();
-        TorchSortOrder.Sort(keys, 32);
-        var order = keys.Select(k => (int)(uint)k).ToArray();
+        var order = Enumerable.Range(0, n).ToArray();
+        LibstdcxxSort.Sort((long[])rows.Clone(), order);
         Assert.Equal(Enumerable.Range(0, n).OrderBy(k => rows[k]).Select(k => rows[k]), order.Select(k => rows[k]));
         var expectedRows = new List<long>();
         var expectedValues = new List<float>();

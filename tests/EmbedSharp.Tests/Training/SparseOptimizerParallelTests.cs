@@ -121,16 +121,17 @@ public sealed class SparseOptimizerParallelTests
             Fill(p, g);
             opt.Step();
 
-            // Serial reference: torch's coalesce order (TorchSortOrder), first + second + …, then Kernels.SparseAdamRow
+            // Serial reference: torch's coalesce order (LibstdcxxSort), first + second + …, then Kernels.SparseAdamRow
             // row by row.
             var bc1 = 1 - Math.Pow(options.Beta1, step);
             var bc2 = 1 - Math.Pow(options.Beta2, step);
             var s = new AdamScalars((float)options.Beta1, (float)(1 - options.Beta1), (float)options.Beta2, (float)(1 - options.Beta2), 1f,
                 (float)options.Eps, (float)-(options.Lr * Math.Sqrt(bc2) / bc1), 0f, 1f, maximize);
             var entries = Entries(g, dim).ToArray();
-            var keys = entries.Select((e, k) => ((ulong)e.Row << 32) | (uint)k).ToArray();
-            TorchSortOrder.Sort(keys, 32);
-            foreach (var group in keys.Select(key => entries[(int)(uint)key]).GroupBy(e => e.Row))
+            var rowKeys = entries.Select(e => e.Row).ToArray();
+            var order = Enumerable.Range(0, entries.Length).ToArray();
+            LibstdcxxSort.Sort(rowKeys, order);
+            foreach (var group in order.Select(k => entries[k]).GroupBy(e => e.Row))
             {
                 var sum = (float[])group.First().Value.Clone();
                 foreach (var e in group.Skip(1))

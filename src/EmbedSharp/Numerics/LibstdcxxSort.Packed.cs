@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
-using EmbedSharp.Numerics;
 
-namespace EmbedSharp.Nn.Functional;
+namespace EmbedSharp.Numerics;
 
 /// <content>The fast path of <see cref="Sort"/>: the same algorithm on packed (key, payload) words, its first partition
 /// levels split over the cores; the same moves, so the same permutation, as <see cref="SortGeneric"/>.</content>

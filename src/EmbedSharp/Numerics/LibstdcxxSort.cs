@@ -1,5 +1,5 @@
 
-namespace EmbedSharp.Nn.Functional;
+namespace EmbedSharp.Numerics;
 
 /// <summary>
 /// A step-for-step reimplementation of libstdc++'s (GCC 12) unstable <c>std::sort</c> — introsort with
