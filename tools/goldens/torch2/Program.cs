@@ -67,7 +67,7 @@ internal static class Program
                 }
 
             case "sweep":
-                Sweep(uint.Parse(args[1], CultureInfo.InvariantCulture), long.Parse(args[2], CultureInfo.InvariantCulture), args[3], args[4]);
+                Sweep((uint)ParseInteger(args[1]), ParseInteger(args[2]), args[3], args[4]);
                 break;
             case "trunc_normal":
                 TruncNormal(args[1], args[2]);
@@ -221,6 +221,11 @@ internal static class Program
         };
         File.WriteAllText(outPath, o.ToJsonString());
     }
+
+    private static long ParseInteger(string s) =>
+        s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? long.Parse(s.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture)
+            : long.Parse(s, CultureInfo.InvariantCulture);
 
     private static float[] ReadF32(string path)
     {
