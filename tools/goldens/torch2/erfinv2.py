@@ -63,13 +63,29 @@ def correctly_rounded(y):
     return xf, xd
 
 
-def erfinv2_f32(y):
-    """Model of PyTorch 2.x (MKL) `torch.erfinv` on a float32 array: correctly rounded, MKL's special values."""
+def load_exceptions(path):
+    """Sorted uint32 bit patterns of the positive float32 inputs where MKL is not correctly rounded, as written by
+    erfinv_sweep.py (a measurement of libtorch 2.10 / MKL 2024.2, not derived from MKL's code)."""
+    return np.sort(np.fromfile(path, dtype="<u4"))
+
+
+def erfinv2_f32(y, exceptions=None):
+    """Model of PyTorch 2.x (MKL) `torch.erfinv` on a float32 array: correctly rounded, MKL's special values.
+
+    With `exceptions` (load_exceptions), inputs whose |y| is listed get the other float32 neighbour of the exact
+    value (the one MKL returns); MKL is odd-symmetric bit for bit, so only positive inputs are listed."""
     y = np.asarray(y, F32)
     out = np.empty_like(y)
     a = np.abs(y)
     inside = a < 1
-    out[inside] = correctly_rounded(y[inside])[0]
+    cr, xd = correctly_rounded(y[inside])
+    if exceptions is not None and len(exceptions):
+        abits = a[inside].view(np.uint32)
+        pos = np.searchsorted(exceptions, abits)
+        hit = (pos < len(exceptions)) & (exceptions[np.minimum(pos, len(exceptions) - 1)] == abits)
+        toward = np.where(xd[hit] > cr[hit].astype(np.float64), F32(np.inf), F32(-np.inf))
+        cr[hit] = np.nextafter(cr[hit], toward)
+    out[inside] = cr
     out[a == 1] = np.copysign(F32(np.inf), y[a == 1])
     bad = (a > 1) & ~np.isnan(y)
     out.view(np.uint32)[bad] = np.uint32(0xFFC00000)

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Exhaustive comparison over a bit-pattern range of float32 inputs.
 
-usage: erfinv_sweep.py <first_bits> <count> <torch210_out.f32> <mismatch_out.npy>
+usage: erfinv_sweep.py <first_bits> <count> <torch210_out.f32> <exceptions_out.u32>
 
 <torch210_out.f32> is what `run.sh sweep <first_bits> <count> <file> torch` wrote. Counts, per chunk and in total,
 how often 2.10 equals (a) the correctly rounded erfinv (erfinv2.py's candidate) and (b) torch 1.13's float algorithm,
-and saves the inputs where (a) fails (uint32 bit patterns) for inspection.
+and writes the inputs where (a) fails as sorted little-endian uint32 bit patterns (the exceptions file that
+erfinv2.erfinv2_f32 can apply).
 """
 import sys
 
@@ -38,7 +39,8 @@ def main():
         eq_113 += int((v113 == t).sum())
         print(f"{first + off:#010x}..{first + off + n - 1:#010x}: cr {int(m.sum())}/{n}", flush=True)
     bad = np.concatenate(bad)
-    np.save(sys.argv[4], bad)
+    np.sort(bad).astype("<u4").tofile(sys.argv[4])
+    print(f"exceptions: {len(bad)} written to {sys.argv[4]}")
     print(f"correctly rounded: {eq_cr} of {count} equal")
     print(f"torch 1.13 float : {eq_113} of {count} equal")
 

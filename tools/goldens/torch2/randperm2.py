@@ -16,8 +16,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = [(1000, 42), (214748363, 42), (214748364, 42), (214748365, 7)]
 
 
-def main():
-    golden = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "--golden" else None
+def check():
+    """Runs every case through the harness and the C model; returns (harness results, number equal)."""
     cache = os.path.join(os.environ.get("EMBEDSHARP_CACHE", os.path.expanduser("~/.cache/embedsharp")), "torch2")
     os.makedirs(cache, exist_ok=True)
     model = os.path.join(cache, "randperm_model")
@@ -45,10 +45,20 @@ def main():
         print(f"n={n} seed={seed} ({algo}): sha256 {ref['sha256_int64_le'][:16]}.. model {'equal' if same else 'DIFFERENT'}")
         results.append(ref)
     print(f"randperm: {ok} of {len(CASES)} equal")
+    return results, ok
+
+
+def golden_document(results):
+    return {"reference": "libtorch 2.10.0 (TorchSharp-cpu 0.107.0), torch.manual_seed(seed); torch.randperm(n) "
+                         "(int64, CPU); sha256 of the little-endian int64 values, first and last 32 values",
+            "cases": results}
+
+
+def main():
+    golden = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "--golden" else None
+    results, _ = check()
     if golden:
-        doc = {"reference": "libtorch 2.10.0 (TorchSharp-cpu 0.107.0), torch.manual_seed(seed); torch.randperm(n) "
-                            "(int64, CPU); sha256 of the little-endian int64 values, first and last 32 values",
-               "cases": results}
+        doc = golden_document(results)
         tmp = golden + ".tmp"
         with open(tmp, "w") as f:
             json.dump(doc, f, separators=(",", ":"))
