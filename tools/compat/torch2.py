@@ -5,15 +5,20 @@
      the measured MKL exceptions (tests/data/init/torch2_erfinv_exceptions.u32)
   2. nn.init.trunc_normal_: libtorch 2.10 vs `embedsharp init --scheme trunc-normal` (EmbedSharp's current rule)
      on 1000x1000 tensors, 6 seeds x 4 (mean, std, a, b)
-  3. randperm around n = 214748364 (only with EMBEDSHARP_TORCH2_RANDPERM=1; ~5 minutes and ~3.5 GB)
+  3. uniform_/normal_-based nn.init schemes: libtorch 2.10 vs `embedsharp init` (uniform, normal, xavier-*,
+     kaiming-*), shapes covering normal_'s scalar (< 16 elements), vectorised and tail paths
+  4. randperm around n = 214748364 (only with EMBEDSHARP_TORCH2_RANDPERM=1; ~5 minutes and ~3.5 GB)
 
 usage: /usr/bin/python3 tools/compat/torch2.py      (needs: dotnet, g++, python3-torch 1.13, scipy, mpmath)
 """
+import json
 import os
 import platform
 import subprocess
 import sys
 import tempfile
+
+import math
 
 import numpy as np
 
@@ -73,8 +78,47 @@ def main():
     print(f"trunc_normal_: embedsharp (1.13 rule) {eq_es} of {total} equal ({100.0 * eq_es / total:.3f} %)")
     print(f"trunc_normal_: 2.x model (correctly rounded + exceptions) {eq_model} of {total} equal")
 
+    print("== 3. other schemes: libtorch 2.10 vs embedsharp init")
+    spec, cli_args = [], []
+    for seed in (0, 42, -7):
+        for shape in ([3, 4], [5, 7], [100, 30], [64, 10, 3]):
+            rf = math.prod(shape[2:])
+            fan_in, fan_out = shape[1] * rf, shape[0] * rf
+            xs = 1.0 * math.sqrt(2.0 / float(fan_in + fan_out))
+            kg = math.sqrt(2.0 / (1 + 0.2 ** 2))
+            for args, ops in (
+                (["--scheme", "uniform", "--a", "-0.1", "--b", "0.3"], [["uniform_", -0.1, 0.3]]),
+                (["--scheme", "normal", "--mean", "0.5", "--std", "0.02"], [["normal_", 0.5, 0.02]]),
+                (["--scheme", "xavier-uniform", "--gain", "1"], [["uniform_", -math.sqrt(3.0) * xs, math.sqrt(3.0) * xs]]),
+                (["--scheme", "xavier-normal", "--gain", "1"], [["normal_", 0.0, xs]]),
+                (["--scheme", "kaiming-uniform", "--a", "0.2", "--mode", "fan-in", "--nonlinearity", "leaky-relu"],
+                 [["uniform_", -math.sqrt(3.0) * kg / math.sqrt(fan_in), math.sqrt(3.0) * kg / math.sqrt(fan_in)]]),
+                (["--scheme", "kaiming-normal", "--a", "0.2", "--mode", "fan-out", "--nonlinearity", "leaky-relu"],
+                 [["normal_", 0.0, kg / math.sqrt(fan_out)]]),
+            ):
+                spec.append({"seed": seed, "shape": shape, "ops": ops})
+                cli_args.append(args + ["--shape", ",".join(map(str, shape)), "--seed", str(seed)])
+    with tempfile.TemporaryDirectory() as d:
+        sp, op = os.path.join(d, "spec.json"), os.path.join(d, "out.json")
+        with open(sp, "w") as f:
+            json.dump(spec, f)
+        run([os.path.join(T2, "run.sh"), "ops", sp, op])
+        with open(op) as f:
+            ref = json.load(f)
+        per = {}
+        for c, args in zip(ref, cli_args):
+            out = os.path.join(d, "t.npy")
+            run(["dotnet", dll, "init", *args, "--out", out], stdout=subprocess.DEVNULL)
+            es = np.load(out).astype(np.float32).reshape(-1).view(np.uint32)
+            bits = np.array(c["bits"], dtype=np.uint32)
+            name = args[1]
+            e, n = per.get(name, (0, 0))
+            per[name] = (e + int((es == bits).sum()), n + len(bits))
+        for name, (e, n) in per.items():
+            print(f"  {name}: embedsharp {e} of {n} equal")
+
     if os.environ.get("EMBEDSHARP_TORCH2_RANDPERM") == "1":
-        print("== 3. randperm")
+        print("== 4. randperm")
         run([sys.executable, os.path.join(T2, "randperm2.py")])
 
 

@@ -17,6 +17,10 @@
 //       (lo/hi/scale computed by the caller in Python double exactly as torch/nn/init.py does). For each case:
 //       torch.manual_seed(seed); t = empty(shape, float32); t.uniform_(lo, hi); t.erfinv_(); t.mul_(scale);
 //       t.add_(mean); t.clamp_(a, b). Output: the same list with "bits" (uint32 per element, row-major) added.
+//   ops <spec.json> <out.json>
+//       spec: [{"seed":s,"shape":[..],"ops":[["uniform_",from,to] | ["normal_",mean,std], ...]}, ...]: for each case
+//       torch.manual_seed(seed); t = empty(shape, float32); the listed in-place ops in order (as nn.init's uniform_,
+//       normal_, xavier_*, kaiming_* end up calling them). Output: the list with "bits" added.
 //   randperm <n> <seed> <out.json>
 //       torch.manual_seed(seed); torch.randperm(n) (int64): sha256 of the little-endian int64 values, first/last 32.
 using System.Globalization;
@@ -71,6 +75,9 @@ internal static class Program
                 break;
             case "trunc_normal":
                 TruncNormal(args[1], args[2]);
+                break;
+            case "ops":
+                Ops(args[1], args[2]);
                 break;
             case "randperm":
                 Randperm(long.Parse(args[1], CultureInfo.InvariantCulture), long.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
@@ -194,6 +201,46 @@ internal static class Program
             float[] values = t.data<float>().ToArray();
             var bits = new JsonArray();
             foreach (float v in values)
+            {
+                bits.Add(BitConverter.SingleToUInt32Bits(v));
+            }
+
+            c["bits"] = bits;
+        }
+
+        File.WriteAllText(outPath, cases.ToJsonString());
+    }
+
+    private static void Ops(string specPath, string outPath)
+    {
+        JsonArray cases = JsonNode.Parse(File.ReadAllText(specPath))!.AsArray();
+        foreach (JsonNode? node in cases)
+        {
+            JsonObject c = node!.AsObject();
+            long[] shape = c["shape"]!.AsArray().Select(x => x!.GetValue<long>()).ToArray();
+            using var scope = torch.NewDisposeScope();
+            torch.manual_seed(c["seed"]!.GetValue<long>());
+            Tensor t = torch.empty(shape, dtype: ScalarType.Float32);
+            foreach (JsonNode? opNode in c["ops"]!.AsArray())
+            {
+                JsonArray op = opNode!.AsArray();
+                double p = op[1]!.GetValue<double>();
+                double q = op[2]!.GetValue<double>();
+                switch (op[0]!.GetValue<string>())
+                {
+                    case "uniform_":
+                        t.uniform_(p, q);
+                        break;
+                    case "normal_":
+                        t.normal_(p, q);
+                        break;
+                    default:
+                        throw new ArgumentException($"unknown op {op[0]}");
+                }
+            }
+
+            var bits = new JsonArray();
+            foreach (float v in t.data<float>().ToArray())
             {
                 bits.Add(BitConverter.SingleToUInt32Bits(v));
             }
