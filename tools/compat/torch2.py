@@ -5,8 +5,8 @@
      the measured MKL exceptions (tests/data/init/torch2_erfinv_exceptions.u32)
   2. nn.init.trunc_normal_: libtorch 2.10 vs `embedsharp init --scheme trunc-normal` (EmbedSharp's current rule)
      on 1000x1000 tensors, 6 seeds x 4 (mean, std, a, b)
-  3. uniform_/normal_-based nn.init schemes: libtorch 2.10 vs `embedsharp init` (uniform, normal, xavier-*,
-     kaiming-*), shapes covering normal_'s scalar (< 16 elements), vectorised and tail paths
+  3. uniform_/normal_-based nn.init schemes and orthogonal_: libtorch 2.10 vs `embedsharp init` (uniform, normal,
+     xavier-*, kaiming-*, orthogonal), shapes covering normal_'s scalar (< 16 elements), vectorised and tail paths
   4. randperm around n = 214748364 (only with EMBEDSHARP_TORCH2_RANDPERM=1; ~5 minutes and ~3.5 GB)
 
 usage: /usr/bin/python3 tools/compat/torch2.py      (needs: dotnet, g++, python3-torch 1.13, scipy, mpmath)
@@ -98,6 +98,10 @@ def main():
             ):
                 spec.append({"seed": seed, "shape": shape, "ops": ops})
                 cli_args.append(args + ["--shape", ",".join(map(str, shape)), "--seed", str(seed)])
+        for shape in ([12, 30], [30, 12], [64, 10, 3]):
+            spec.append({"seed": seed, "shape": shape, "ops": [["orthogonal_", 1.5, 0]]})
+            cli_args.append(["--scheme", "orthogonal", "--gain", "1.5", "--shape", ",".join(map(str, shape)),
+                             "--seed", str(seed)])
     with tempfile.TemporaryDirectory() as d:
         sp, op = os.path.join(d, "spec.json"), os.path.join(d, "out.json")
         with open(sp, "w") as f:
@@ -112,10 +116,11 @@ def main():
             es = np.load(out).astype(np.float32).reshape(-1).view(np.uint32)
             bits = np.array(c["bits"], dtype=np.uint32)
             name = args[1]
-            e, n = per.get(name, (0, 0))
-            per[name] = (e + int((es == bits).sum()), n + len(bits))
-        for name, (e, n) in per.items():
-            print(f"  {name}: embedsharp {e} of {n} equal")
+            e, n, m = per.get(name, (0, 0, 0.0))
+            diff = float(np.abs(es.view(np.float32).astype(np.float64) - bits.view(np.float32)).max())
+            per[name] = (e + int((es == bits).sum()), n + len(bits), max(m, diff))
+        for name, (e, n, m) in per.items():
+            print(f"  {name}: embedsharp {e} of {n} equal (max abs diff {m:.3g})")
 
     if os.environ.get("EMBEDSHARP_TORCH2_RANDPERM") == "1":
         print("== 4. randperm")

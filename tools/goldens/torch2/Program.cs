@@ -20,7 +20,9 @@
 //   ops <spec.json> <out.json>
 //       spec: [{"seed":s,"shape":[..],"ops":[["uniform_",from,to] | ["normal_",mean,std], ...]}, ...]: for each case
 //       torch.manual_seed(seed); t = empty(shape, float32); the listed in-place ops in order (as nn.init's uniform_,
-//       normal_, xavier_*, kaiming_* end up calling them). Output: the list with "bits" added.
+//       normal_, xavier_*, kaiming_* end up calling them), or ["orthogonal_",gain,0] for torch/nn/init.py's
+//       orthogonal_ (normal_(0,1) on a rows x cols matrix, transposed if rows < cols, torch.linalg.qr, q *= sign(diag r),
+//       transposed back, copied, mul_(gain)). Output: the list with "bits" added.
 //   randperm <n> <seed> <out.json>
 //       torch.manual_seed(seed); torch.randperm(n) (int64): sha256 of the little-endian int64 values, first/last 32.
 using System.Globalization;
@@ -234,6 +236,9 @@ internal static class Program
                     case "normal_":
                         t.normal_(p, q);
                         break;
+                    case "orthogonal_":
+                        Orthogonal(t, p);
+                        break;
                     default:
                         throw new ArgumentException($"unknown op {op[0]}");
                 }
@@ -249,6 +254,28 @@ internal static class Program
         }
 
         File.WriteAllText(outPath, cases.ToJsonString());
+    }
+
+    private static void Orthogonal(Tensor t, double gain)
+    {
+        long rows = t.shape[0];
+        long cols = t.numel() / rows;
+        Tensor flat = torch.empty([rows, cols], dtype: ScalarType.Float32).normal_(0, 1);
+        if (rows < cols)
+        {
+            flat = flat.t();
+        }
+
+        var (q, r) = torch.linalg.qr(flat);
+        Tensor d = torch.diag(r, 0);
+        q = q.mul(d.sign());
+        if (rows < cols)
+        {
+            q = q.t();
+        }
+
+        t.view_as(q).copy_(q);
+        t.mul_(gain);
     }
 
     private static void Randperm(long n, long seed, string outPath)
