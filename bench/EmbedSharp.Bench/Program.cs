@@ -17,6 +17,7 @@ internal static class Program
         ["erfinv-exhaustive"] = Randomness.ErfinvCheck.Exhaustive,
         ["erfinv-time"] = Randomness.ErfinvCheck.Time,
         ["erfinv-hashes"] = Randomness.ErfinvCheck.Hashes,
+        ["erfinv-mkl-table"] = Randomness.ErfinvMklTable.Run,
         ["peers-tokenize-spm"] = TokenizePeerTimings.Run,
         ["bag-alignment"] = Nn.BagAlignmentTimings.Run,
         ["bag-backward-parts"] = Nn.BagBackwardParts.Run,

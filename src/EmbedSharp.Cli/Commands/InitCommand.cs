@@ -12,9 +12,10 @@ namespace EmbedSharp.Cli.Commands;
 /// <summary><c>embedsharp init</c>: fill a tensor with one scheme and write it as .npy or safetensors.</summary>
 internal static class InitCommand
 {
-    private static readonly Choices<Func<ulong, IRandomSource>> Generators = new(
-        ("torch", seed => new Generator(seed)),
-        ("parallel", seed => new PhiloxGenerator(seed)));
+    /// <summary>--generator: true for PyTorch's stream, false for Philox.</summary>
+    private static readonly Choices<bool> Generators = new(("torch", true), ("parallel", false));
+
+    private static readonly Choices<PyTorchBuild> Builds = new(("mkl", PyTorchBuild.Mkl), ("no-mkl", PyTorchBuild.NoMkl));
 
     /// <summary>--format: false for .npy, true for safetensors.</summary>
     private static readonly Choices<bool> Formats = new(("npy", false), ("safetensors", true));
@@ -30,6 +31,11 @@ internal static class InitCommand
         };
         var seed = SharedOptions.Seed("Seed as for torch.manual_seed (any 64-bit integer, negative wraps).");
         var generator = new Option<string>("--generator") { Description = "torch (PyTorch's exact CPU stream) or parallel (Philox, fast, not PyTorch's bits).", DefaultValueFactory = _ => "torch" };
+        var build = new Option<string>("--torch-build")
+        {
+            Description = "torch generator: the PyTorch build to match where builds differ (trunc-normal's erfinv): mkl (the official x86-64 wheels and libtorch) or no-mkl (Debian and other distribution packages, ARM and macOS wheels).",
+            DefaultValueFactory = _ => "mkl",
+        };
         var output = SharedOptions.OutFile("Output file.");
         var format = new Option<string>("--format") { Description = "npy or safetensors (default: from the file extension, else npy)." };
         var name = new Option<string>("--name") { Description = "Tensor name in a safetensors file.", DefaultValueFactory = _ => "weight" };
@@ -48,7 +54,7 @@ internal static class InitCommand
         var distribution = new Option<string>("--distribution") { Description = "truncated-normal, untruncated-normal or uniform (variance-scaling)." };
 
         var command = new Command("init", "Fill a tensor with an initialisation scheme and write it (.npy or safetensors), bit-identical to torch.nn.init.");
-        foreach (var o in new Option[] { shape, scheme, seed, generator, output, format, name, dtype, gain, a, b, mean, std, mode, nonlinearity, sparsity, value, groups, scale, distribution })
+        foreach (var o in new Option[] { shape, scheme, seed, generator, build, output, format, name, dtype, gain, a, b, mean, std, mode, nonlinearity, sparsity, value, groups, scale, distribution })
         {
             command.Options.Add(o);
         }
@@ -61,7 +67,10 @@ internal static class InitCommand
                 result.GetValue(nonlinearity) is { } n ? Kebab.Parse<NonlinearityKind>(n, "--nonlinearity") : null,
                 result.GetValue(sparsity), result.GetValue(value), result.GetValue(groups), result.GetValue(scale),
                 result.GetValue(distribution) is { } d ? Kebab.Parse<VarianceScalingDistribution>(d, "--distribution") : null);
-            var source = Generators.Parse(result.GetValue(generator)!, "--generator")(result.GetSeed(seed));
+            var torchBuild = Builds.Parse(result.GetValue(build)!, "--torch-build");
+            IRandomSource source = Generators.Parse(result.GetValue(generator)!, "--generator")
+                ? new Generator(result.GetSeed(seed)) { Build = torchBuild }
+                : new PhiloxGenerator(result.GetSeed(seed));
             var file = result.GetValue(output)!;
             var safetensors = result.GetValue(format) is { } f
                 ? Formats.Parse(f, "--format")

@@ -46,7 +46,9 @@ public static class Init
 
     /// <summary>Fills from N(mean, std²) truncated to [a, b] by inverse-CDF sampling: u ~ U(2Φ(α)−1, 2Φ(β)−1),
     /// x = clamp(erfinv(u)·std·√2 + mean, a, b), α = (a−mean)/std, β = (b−mean)/std.
-    /// torch: <c>trunc_normal_(tensor, mean=0, std=1, a=-2, b=2)</c>; Keras/Flax: <c>truncated_normal</c> (there a, b are ±2σ).</summary>
+    /// torch: <c>trunc_normal_(tensor, mean=0, std=1, a=-2, b=2)</c>; Keras/Flax: <c>truncated_normal</c> (there a, b are ±2σ).
+    /// With a <see cref="Generator"/>, erfinv is the one of the build its <see cref="Generator.Build"/> names (MKL's for
+    /// the official x86-64 wheels, the default; <c>calc_erfinv</c> for builds without MKL).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot kernel: skip tier-0 code
     public static FloatTensor TruncNormal(FloatTensor tensor, IRandomSource generator, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0)
     {
@@ -71,6 +73,7 @@ public static class Init
         var shift = (float)mean;
         var lo = (float)a;
         var hi = (float)b;
+        var mkl = generator is Generator { Build: PyTorchBuild.Mkl };
         for (var c = 0; c < tensor.ChunkCount; c++)
         {
             // No randomness from here on, so blocks can run on every core with results independent of the thread count.
@@ -78,7 +81,7 @@ public static class Init
             var blocks = (chunk.Length + TransformBlock - 1) / TransformBlock;
             if (blocks <= 1)
             {
-                TruncNormalTransform(chunk, scale, shift, lo, hi);
+                TruncNormalTransform(chunk, scale, shift, lo, hi, mkl);
                 continue;
             }
 
@@ -87,7 +90,7 @@ public static class Init
             {
                 var span = tensor.Chunk(index);
                 var start = k * TransformBlock;
-                TruncNormalTransform(span.Slice(start, Math.Min(TransformBlock, span.Length - start)), scale, shift, lo, hi);
+                TruncNormalTransform(span.Slice(start, Math.Min(TransformBlock, span.Length - start)), scale, shift, lo, hi, mkl);
             });
         }
 
@@ -97,11 +100,22 @@ public static class Init
     private const int TransformBlock = 1 << 13; // 8192 floats: enough work per block to outweigh scheduling, small enough that 300×300 splits
 
     /// <summary>x ← clamp(erfinv(x)·scale + shift, lo, hi) with three separate roundings, as torch's erfinv_, mul_,
-    /// add_ and clamp_ passes (clamp keeps NaN).</summary>
+    /// add_ and clamp_ passes (clamp keeps NaN); erfinv as MKL builds compute it when <paramref name="mkl"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TruncNormalTransform(Span<float> span, float scale, float shift, float lo, float hi)
+    private static void TruncNormalTransform(Span<float> span, float scale, float shift, float lo, float hi, bool mkl)
     {
-        SpecialFunctions.Erfinv(span, span);
+        if (mkl)
+        {
+            for (var k = 0; k < span.Length; k++)
+            {
+                span[k] = ErfinvMkl.Erfinv(span[k]);
+            }
+        }
+        else
+        {
+            SpecialFunctions.Erfinv(span, span);
+        }
+
         var scaleV = Vector256.Create(scale);
         var shiftV = Vector256.Create(shift);
         var loV = Vector256.Create(lo);

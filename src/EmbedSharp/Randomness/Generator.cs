@@ -10,7 +10,8 @@ namespace EmbedSharp.Randomness;
 /// PyTorch's CPU random generator (<c>torch.Generator</c>, <c>at::CPUGeneratorImpl</c>): an MT19937 engine seeded
 /// with the low 32 bits of a 64-bit seed, plus the cached second value of the double Box–Muller path.
 /// The same seed and the same call sequence give the same numbers as PyTorch on the CPU; where PyTorch 1.13 and 2.x
-/// differ, <see cref="Version"/> chooses (2.x by default).
+/// differ, <see cref="Version"/> chooses (2.x by default), and where builds differ, <see cref="Build"/> (MKL, the
+/// official x86-64 wheels, by default).
 /// </summary>
 /// <remarks>
 /// Not thread-safe: give each thread its own generator, or use <c>PhiloxGenerator</c> for parallel fills.
@@ -54,6 +55,11 @@ public sealed class Generator : IRandomSource
     /// <summary>The PyTorch release to reproduce where releases differ (default <see cref="PyTorchVersion.V2"/>; see
     /// <see cref="PyTorchVersion"/>). Not part of the state (<see cref="GetState"/>); <see cref="Clone"/> copies it.</summary>
     public PyTorchVersion Version { get; init; } = PyTorchVersion.V2;
+
+    /// <summary>The kind of PyTorch build to reproduce where builds differ (default <see cref="PyTorchBuild.Mkl"/>, the
+    /// official x86-64 wheels; <see cref="PyTorchBuild.NoMkl"/> for Debian, ARM and macOS builds). Only
+    /// <c>trunc_normal_</c>'s erfinv depends on it. Not part of the state; <see cref="Clone"/> copies it.</summary>
+    public PyTorchBuild Build { get; init; } = PyTorchBuild.Mkl;
 
     /// <summary>The seed last set (PyTorch: <c>initial_seed()</c>), as an unsigned 64-bit value.</summary>
     public ulong InitialSeed { get; private set; }
@@ -177,7 +183,7 @@ public sealed class Generator : IRandomSource
     /// <summary>A copy of this generator with the same state; the two then produce the same stream independently.</summary>
     public Generator Clone()
     {
-        var g = new Generator(0UL) { Version = Version };
+        var g = new Generator(0UL) { Version = Version, Build = Build };
         g.SetState(GetState());
         return g;
     }
