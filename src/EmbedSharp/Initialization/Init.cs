@@ -106,10 +106,7 @@ public static class Init
     {
         if (mkl)
         {
-            for (var k = 0; k < span.Length; k++)
-            {
-                span[k] = ErfinvMkl.Erfinv(span[k]);
-            }
+            ErfinvMkl.Erfinv(span, span);
         }
         else
         {
