@@ -46,7 +46,7 @@ internal static class InitPeerTimings
             var t = new FloatTensor(dims);
             foreach (var scheme in schemes)
             {
-                var g = new Generator(0UL);
+                var g = new Generator(0UL) { Build = PyTorchBuild.NoMkl }; // the peer is Debian's torch, built without MKL
                 results[$"{scheme}/{s}/torch-exact"] = cpuTime ? CpuSecondsPerCall(() => Apply(scheme, t, g)) : Median(() => Apply(scheme, t, g), dims);
                 if (scheme is "uniform" or "normal")
                 {
