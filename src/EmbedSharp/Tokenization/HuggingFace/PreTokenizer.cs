@@ -109,27 +109,14 @@ internal abstract class PreTokenizer
                 }
 
                 break;
-            case SplitBehavior.Contiguous:
+            case SplitBehavior.Contiguous or SplitBehavior.MergedWithPrevious:
+                // Contiguous joins a segment to the previous one of its own kind; MergedWithPrevious joins a match to
+                // the non-match before it.
+                var contiguous = behavior == SplitBehavior.Contiguous;
                 foreach (var (s, e, m) in segments)
                 {
-                    if (m == previousMatch && output.Count > first)
-                    {
-                        output[^1] = output[^1] with { End = piece.Start + e };
-                    }
-                    else
-                    {
-                        output.Add(new Piece(piece.Start + s, piece.Start + e));
-                    }
-
-                    previousMatch = m;
-                }
-
-                RemoveEmpty(output, first);
-                break;
-            case SplitBehavior.MergedWithPrevious:
-                foreach (var (s, e, m) in segments)
-                {
-                    if (m && !previousMatch && output.Count > first)
+                    var merge = contiguous ? m == previousMatch : m && !previousMatch;
+                    if (merge && output.Count > first)
                     {
                         output[^1] = output[^1] with { End = piece.Start + e };
                     }
