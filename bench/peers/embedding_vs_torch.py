@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Side by side: nn.Embedding / nn.EmbeddingBag (PyTorch on the CPU) vs EmbedSharp, same machine, same run, same protocol.
 
-Run:  /usr/bin/python3 bench/peers/embedding_vs_torch.py [--case NAME] [--skip-one-thread] [--rounds N]
-(--skip-one-thread skips the second PyTorch run: 1 thread, or all cores when the default is 1 thread.)
+Run:  /usr/bin/python3 bench/peers/embedding_vs_torch.py [--case NAME] [--skip-one-thread] [--rounds N] [--torch2]
+(--skip-one-thread skips the second PyTorch run: 1 thread, or all cores when the default is 1 thread. --torch2 adds
+libtorch 2.10, the official build, through tools/goldens/torch2/run.sh time-embedding at 1 and 2 threads, same
+protocol; it has no SparseAdam. None of these ops calls BLAS, so PyTorch's BLAS library does not matter here.)
 Needs Debian's python3-torch and the .NET SDK. Cases (the C# side, Peers/EmbeddingPeerTimings.cs, has the same list):
   emb_50k_x300_idx32x128      Embedding(50000, 300), indices (32, 128)
   emb_1m_x128_idx65536        Embedding(1000000, 128), 65536 random indices
@@ -108,6 +110,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--case", default=None)
     ap.add_argument("--skip-one-thread", action="store_true")
+    ap.add_argument("--torch2", action="store_true", help="also time libtorch 2.10 (1 and 2 threads)")
     ap.add_argument("--rounds", type=int, default=1,
                     help="alternate EmbedSharp and PyTorch this many times and report each side's median over the rounds")
     args = ap.parse_args()
@@ -119,6 +122,7 @@ def main():
     # OpenMP runtime sees one CPU).
     other_threads = 1 if default_threads != 1 else (os.cpu_count() or 1)
     ours_runs, theirs_runs, theirs1_runs = [], [], []
+    torch2_runs = {1: [], 2: []}
     for _ in range(max(1, args.rounds)):
         # A round: a fresh EmbedSharp process per case (which keeps the peak memory down) and fresh PyTorch modules. The
         # times of one process depend on where its table landed in memory, so rounds show the spread between processes.
@@ -140,8 +144,20 @@ def main():
                 theirs1.update(time_case(*c))
             theirs1_runs.append(theirs1)
             torch.set_num_threads(default_threads)
+        if args.torch2:
+            for n in torch2_runs:
+                t2 = {}
+                for c in cases:
+                    out = os.path.join("/tmp", f"embedsharp_torch2_{os.getpid()}.json")
+                    subprocess.run(["bash", os.path.join(ROOT, "tools", "goldens", "torch2", "run.sh"), "time-embedding",
+                                    c[0], str(n), out], check=True, stdout=subprocess.DEVNULL)
+                    with open(out) as f:
+                        t2.update({k: v for k, v in json.load(f).items() if "/" in k})
+                    os.remove(out)
+                torch2_runs[n].append(t2)
     ours, theirs = median_of(ours_runs), median_of(theirs_runs)
     theirs1 = median_of(theirs1_runs) if theirs1_runs else {}
+    torch2 = {n: median_of(r) for n, r in torch2_runs.items() if r}
     if len(ours_runs) > 1:
         print(f"Median of {len(ours_runs)} rounds per side; per-round forward times (ms):")
         for c in cases:
@@ -161,6 +177,24 @@ def main():
             t, o = theirs[key], ours[key]
             extra = f" | {theirs1[key] * 1e3:.3f} ms | {theirs1[key] / o:.2f}x" if theirs1 else ""
             print(f"| {c[0]} | {op} | {t * 1e3:.3f} ms | {o * 1e3:.3f} ms | {t / o:.2f}x{extra} |")
+    if torch2:
+        print("\nStrongest peer per op (PyTorch 1.13 at 1 and 2 threads, libtorch 2.10 at 1 and 2 threads; "
+              "ratio = fastest peer time / EmbedSharp time):\n")
+        print("| case | op | 1.13, 1 thr | 1.13, 2 thr | 2.10, 1 thr | 2.10, 2 thr | EmbedSharp | ratio to the fastest |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        by_threads = {default_threads: theirs, other_threads: theirs1}
+        for c in cases:
+            for op in OPS:
+                key = f"{c[0]}/{op}"
+                cols = [by_threads.get(1, {}).get(key), by_threads.get(2, {}).get(key),
+                        torch2.get(1, {}).get(key), torch2.get(2, {}).get(key)]
+                known = [v for v in cols if v is not None]
+                cells = " | ".join("-" if v is None else f"{v * 1e3:.3f} ms" for v in cols)
+                print(f"| {c[0]} | {op} | {cells} | {ours[key] * 1e3:.3f} ms | {min(known) / ours[key]:.2f}x |")
+        if len(ours_runs) > 1:
+            print("\nper-round libtorch 2.10 forward times (ms): " + "; ".join(
+                f"{c[0]} {n} thr " + ", ".join(f"{r[f'{c[0]}/forward'] * 1e3:.3f}" for r in runs)
+                for c in cases for n, runs in torch2_runs.items()))
     print("\n| case | gather (1 thread, memmove per row) | random-read ceiling (all cores) | EmbedSharp forward | "
           "fraction of gather | fraction of ceiling | PyTorch forward / ceiling time |")
     print("|---|---:|---:|---:|---:|---:|---:|")

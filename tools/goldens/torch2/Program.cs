@@ -25,6 +25,7 @@
 //       transposed back, copied, mul_(gain)). Output: the list with "bits" added.
 //   randperm <n> <seed> <out.json>
 //       torch.manual_seed(seed); torch.randperm(n) (int64): sha256 of the little-endian int64 values, first/last 32.
+//   time-* : peer timings for the benchmarks, see Timing.cs.
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -83,6 +84,9 @@ internal static class Program
                 break;
             case "randperm":
                 Randperm(long.Parse(args[1], CultureInfo.InvariantCulture), long.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
+                break;
+            case "time-embedding":
+                Timing.Embedding(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
                 break;
             default:
                 Console.Error.WriteLine($"unknown command '{args[0]}'");

@@ -34,10 +34,12 @@ if [[ ! -f "$shim" || "$here/run.sh" -nt "$shim" ]]; then
     -Wl,-soname,libstdc++.so.6 -Wl,--version-script="$cache/shim/shim.map"
 fi
 
-# Build (copy the two source files so the repository's Directory.*.props do not apply).
-if ! cmp -s "$here/Program.cs" "$build/Program.cs" || ! cmp -s "$here/Torch2Ref.csproj" "$build/Torch2Ref.csproj" \
-   || [[ ! -f "$build/bin/Torch2Ref.dll" ]]; then
-  cp "$here/Program.cs" "$here/Torch2Ref.csproj" "$build/"
+# Build (copy the sources and the project so the repository's Directory.*.props do not apply).
+stale=0
+for f in "$here"/*.cs "$here/Torch2Ref.csproj"; do cmp -s "$f" "$build/$(basename "$f")" || stale=1; done
+if [[ $stale == 1 || ! -f "$build/bin/Torch2Ref.dll" ]]; then
+  rm -f "$build"/*.cs
+  cp "$here"/*.cs "$here/Torch2Ref.csproj" "$build/"
   dotnet build "$build/Torch2Ref.csproj" -c Release -o "$build/bin" -nologo -v q >&2
 fi
 
