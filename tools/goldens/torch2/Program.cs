@@ -85,6 +85,9 @@ internal static class Program
             case "randperm":
                 Randperm(long.Parse(args[1], CultureInfo.InvariantCulture), long.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
                 break;
+            case "time-init":
+                Timing.Init(args[1], ParseInteger(args[2]), ParseInteger(args[3]), int.Parse(args[4], CultureInfo.InvariantCulture), args[5]);
+                break;
             case "time-embedding":
                 Timing.Embedding(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
                 break;
@@ -260,7 +263,7 @@ internal static class Program
         File.WriteAllText(outPath, cases.ToJsonString());
     }
 
-    private static void Orthogonal(Tensor t, double gain)
+    internal static void Orthogonal(Tensor t, double gain)
     {
         long rows = t.shape[0];
         long cols = t.numel() / rows;

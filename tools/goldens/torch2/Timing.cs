@@ -8,6 +8,11 @@
 //       mse_loss against a fixed target, backward, step). SparseAdam is not in TorchSharp, so train_sparseadam is absent.
 //       Protocol: warm-up of at least 3 calls and 0.2 s, then the median of 31 calls (7 when a call takes over 50 ms).
 //       Output: {"name/op": seconds, ..., "threads": n, "torch": version}.
+//   time-init <scheme> <rows> <cols> <threads> <out.json>
+//       torch.nn.init's uniform_, normal_, trunc_normal_ (mean 0, std 1, a -2, b 2: uniform_(2l-1, 2u-1), erfinv_,
+//       mul_(sqrt 2), add_(0), clamp_(-2, 2), as torch/nn/init.py) or orthogonal_ (gain 1) on a preallocated
+//       rows x cols float32 tensor; the protocol of bench/peers/init_vs_torch.py (warm-up of at least 3 calls and
+//       0.2 s, median of 21 calls, 5 from a million elements). Output: {"scheme/RxC": seconds, "threads": n}.
 using System.Diagnostics;
 using System.Text.Json;
 using TorchSharp;
@@ -75,6 +80,47 @@ internal static class Timing
         File.WriteAllText(outPath, JsonSerializer.Serialize(results));
     }
 
+    public static void Init(string scheme, long rows, long cols, int threads, string outPath)
+    {
+        torch.set_num_threads(threads);
+        torch.manual_seed(0);
+        var t = torch.empty([rows, cols], dtype: ScalarType.Float32);
+        const double L = 0.022750131948179195; // norm_cdf(-2) = (1 + erf(-2 / sqrt 2)) / 2
+        const double U = 0.97724986805182079; // norm_cdf(2)
+        Action call = scheme switch
+        {
+            "uniform" => () => t.uniform_(-1, 1),
+            "normal" => () => t.normal_(0, 1),
+            "trunc_normal" => () =>
+            {
+                t.uniform_((2 * L) - 1, (2 * U) - 1);
+                t.erfinv_();
+                t.mul_(Math.Sqrt(2.0));
+                t.add_(0.0);
+                t.clamp_(-2.0, 2.0);
+            },
+            "orthogonal" => () =>
+            {
+                using var scope = torch.NewDisposeScope();
+                Program.Orthogonal(t, 1.0);
+            },
+            _ => throw new ArgumentException($"unknown scheme {scheme}"),
+        };
+        double seconds;
+        using (torch.no_grad())
+        {
+            seconds = MedianTime(call, rows * cols >= 1_000_000 ? 5 : 21);
+        }
+
+        var results = new Dictionary<string, object>
+        {
+            [$"{scheme}/{rows}x{cols}"] = seconds,
+            ["threads"] = torch.get_num_threads(),
+            ["torch"] = "libtorch 2.10.0 (TorchSharp-cpu 0.107.0)",
+        };
+        File.WriteAllText(outPath, JsonSerializer.Serialize(results));
+    }
+
     /// <summary>nn.EmbeddingBag(rows, dim, mode='mean', sparse) called with a 2-D input (one bag per row), as the Python
     /// bench calls it.</summary>
     private sealed class BagMean : nn.Module<Tensor, Tensor>
@@ -91,7 +137,7 @@ internal static class Timing
         public override Tensor forward(Tensor input) => _bag.forward(input, null, null);
     }
 
-    private static double MedianTime(Action fn)
+    private static double MedianTime(Action fn, int? repetitions = null)
     {
         var start = Stopwatch.GetTimestamp();
         var calls = 0;
@@ -102,7 +148,7 @@ internal static class Timing
         }
 
         var perCall = Stopwatch.GetElapsedTime(start).TotalSeconds / calls;
-        var reps = perCall > 0.05 ? 7 : 31;
+        var reps = repetitions ?? (perCall > 0.05 ? 7 : 31);
         var times = new double[reps];
         for (var i = 0; i < reps; i++)
         {
