@@ -103,7 +103,14 @@ internal static class EmbeddingPeerTimings
             var emb = new Embedding(rows, dim, gen, new EmbeddingOptions { Sparse = sparse });
             if (!sparse)
             {
-                results[$"{name}/forward"] = Median(() => emb.Forward(idx, output.AsSpan()));
+                // the public allocation-free kernel (DESIGN rule 6: the caller's destination), into a reused buffer
+                results[$"{name}/forward"] = Median(() => EmbeddingFunctions.Lookup(emb.Weight.Value, idx, output.AsSpan()));
+                using (EmbedSharp.Autograd.Grad.Disable())
+                {
+                    // the public call, as PyTorch's m(idx) under no_grad: a fresh output tensor per call
+                    results[$"{name}/forward_api"] = Median(() => emb.Forward(indices));
+                }
+
                 ReadCeiling(name, emb.Weight.Value, idx, results);
             }
 
@@ -151,7 +158,24 @@ internal static class EmbeddingPeerTimings
             var bag = new EmbeddingBag(rows, dim, gen, new EmbeddingBagOptions { Mode = EmbeddingBagMode.Mean, Sparse = sparse });
             if (!sparse)
             {
-                results[$"{name}/forward"] = Median(() => bag.Forward(indices, null, null, result));
+                // the public allocation-free kernel (DESIGN rule 6), one bag per input row as PyTorch's 2-D input
+                var flat = indices.AsSpan().ToArray();
+                var perBag = (int)indices.Shape[1];
+                var offsets = new long[bags];
+                for (var b = 0; b < bags; b++)
+                {
+                    offsets[b] = (long)b * perBag;
+                }
+
+                var destination = new float[bags * dim];
+                var bagSizes = new int[bags];
+                results[$"{name}/forward"] = Median(() => EmbeddingFunctions.BagForward(bag.Weight.Value, flat, offsets, false,
+                    EmbeddingBagMode.Mean, default, null, destination, default, bagSizes));
+                using (EmbedSharp.Autograd.Grad.Disable())
+                {
+                    results[$"{name}/forward_api"] = Median(() => bag.Forward(indices));
+                }
+
                 var idx = indices.AsSpan().ToArray();
                 results[$"{name}/forward_gbps"] = (double)idx.Length * dim * sizeof(float) / results[$"{name}/forward"] / 1e9;
                 ReadCeiling(name, bag.Weight.Value, idx, results);

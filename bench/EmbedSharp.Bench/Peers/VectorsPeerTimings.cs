@@ -17,6 +17,12 @@ internal static class VectorsPeerTimings
 {
     public static void Run(string[] args)
     {
+        if (args[0] == "touch")
+        {
+            Touch(long.Parse(args[1], CultureInfo.InvariantCulture), long.Parse(args[2], CultureInfo.InvariantCulture));
+            return;
+        }
+
         var format = args[0];
         var path = args[1];
         var reps = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
@@ -24,11 +30,18 @@ internal static class VectorsPeerTimings
         var times = new List<double>();
         long matrixBytes = 0;
         long hwmFirst = 0;
+        long faultsFirst = 0;
         for (var i = 0; i < reps; i++)
         {
+            var faults0 = MinorFaults();
             var sw = Stopwatch.StartNew();
             var result = Load(format, path);
             times.Add(sw.Elapsed.TotalSeconds);
+            if (i == 0)
+            {
+                faultsFirst = MinorFaults() - faults0;
+            }
+
             matrixBytes = result.Vectors.Vectors.Length * sizeof(float);
             if (i == 0)
             {
@@ -52,7 +65,41 @@ internal static class VectorsPeerTimings
             ["peak_rss_first_load_bytes"] = hwmFirst,
             ["peak_over_matrix"] = (double)(hwmFirst - rssBefore) / Math.Max(1, matrixBytes),
             ["threads"] = Environment.ProcessorCount,
+            ["minor_faults_first_load"] = faultsFirst,
         }));
+    }
+
+    /// <summary><c>peers-vectors touch ROWS DIM</c>: the floor under any load into fresh memory: allocates a ROWS × DIM
+    /// tensor as the loaders do and writes every element once (no file, no parsing), timed, with the minor page faults
+    /// it took (from /proc/self/stat). On this project's VM a fresh 4 KiB page costs microseconds, so this dominates a
+    /// first load.</summary>
+    private static void Touch(long rows, long dim)
+    {
+        var faults0 = MinorFaults();
+        var sw = Stopwatch.StartNew();
+        var t = new EmbedSharp.Numerics.FloatTensor(rows, dim);
+        t.Fill(1f);
+        var seconds = sw.Elapsed.TotalSeconds;
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["touch_s"] = seconds,
+            ["minor_faults"] = MinorFaults() - faults0,
+            ["bytes"] = t.Length * sizeof(float),
+        }));
+    }
+
+    /// <summary>This process's minor page faults so far (field 10 of /proc/self/stat), or 0 where there is none.</summary>
+    internal static long MinorFaults()
+    {
+        const string file = "/proc/self/stat";
+        if (!File.Exists(file))
+        {
+            return 0;
+        }
+
+        var text = File.ReadAllText(file);
+        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[7], CultureInfo.InvariantCulture);
     }
 
     internal static VectorReadResult Load(string format, string path) => format switch
