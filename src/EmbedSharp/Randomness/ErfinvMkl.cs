@@ -15,11 +15,13 @@ namespace EmbedSharp.Randomness;
 /// double (one Halley step from <see cref="SpecialFunctions.Erfinv(float)"/> on glibc's <c>erf</c> for |y| ≤ 0.5 and
 /// on <c>erfc</c> against the exact 1 − |y| above, <see cref="ErfDouble"/>), rounded to float, then moved one ulp on the
 /// inputs of a table made by that same sweep (<c>ErfinvMkl.table</c>, embedded; written by the bench tool
-/// <c>erfinv-mkl-table</c>), so the result equals 2.10's on every input of the sweep.</para>
+/// <c>erfinv-mkl-table</c>), so the result equals 2.10's on every input of the sweep. This scalar form is the definition;
+/// the span form (ErfinvMkl.Vector.cs) reaches the same bits without the Halley step and falls back to it near
+/// midpoints.</para>
 /// <para>Odd (a negative input gives the negated result, as MKL does on every input). Special values as MKL: NaN passes
 /// through unchanged, |y| &gt; 1 and ±∞ give the NaN 0xFFC00000, ±1 give ±∞, ±0 give ±0.</para>
 /// </remarks>
-internal static class ErfinvMkl
+internal static partial class ErfinvMkl
 {
     private const double TwoOverSqrtPi = 1.1283791670955126;
 
@@ -28,29 +30,6 @@ internal static class ErfinvMkl
 
     /// <summary>MKL's erfinv of <paramref name="y"/> (see the class remarks).</summary>
     public static float Erfinv(float y) => Finish(y, SpecialFunctions.Erfinv(MathF.Abs(y)));
-
-    /// <summary>MKL's erfinv of every element of <paramref name="y"/> into <paramref name="destination"/> (may be the same
-    /// span): the float starting points vectorised, then the double step per element.</summary>
-    public static void Erfinv(ReadOnlySpan<float> y, Span<float> destination)
-    {
-        if (destination.Length < y.Length)
-        {
-            throw new ArgumentException("The destination is shorter than the input.", nameof(destination));
-        }
-
-        Span<float> abs = stackalloc float[256];
-        Span<float> start = stackalloc float[256];
-        for (var i = 0; i < y.Length; i += abs.Length)
-        {
-            var n = Math.Min(abs.Length, y.Length - i);
-            System.Numerics.Tensors.TensorPrimitives.Abs(y.Slice(i, n), abs[..n]);
-            SpecialFunctions.Erfinv(abs[..n], start[..n]);
-            for (var k = 0; k < n; k++)
-            {
-                destination[i + k] = Finish(y[i + k], start[k]);
-            }
-        }
-    }
 
     /// <summary>MKL's erfinv of <paramref name="y"/> from <paramref name="start"/> = calc_erfinv(|y|).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -97,7 +76,7 @@ internal static class ErfinvMkl
     /// <summary>erfinv(a) in double for 0 &lt; a &lt; 1 (about 1e-16 relative), from <paramref name="start"/> =
     /// calc_erfinv(a).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double InDouble(float a, float start)
+    internal static double InDouble(float a, float start)
     {
         // One Halley step from calc_erfinv's float (relative error about 1e-7) leaves about 1e-21: with f = erf(x) − a,
         // f' = 2/√π·e^(−x²) and f'' = −2x·f', Halley's x − f/(f' − f·f''/(2f')) is x − u/(1 + x·u), u = f/f'. Above 0.5
