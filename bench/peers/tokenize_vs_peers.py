@@ -2,7 +2,7 @@
 """EmbedSharp's tokenizers against the strongest peers (issue 18), in-process, same corpus, same run.
 
 Run:  /usr/bin/python3 bench/peers/tokenize_vs_peers.py [--rounds 5] [--rows wordpiece,gpt2,spm-unigram,...]
-      [--hf-batch] [--json OUT.json]
+      [--no-hf] [--hf-batch] [--json OUT.json]
 
 Corpus: the SOTU addresses (tools/goldens/make_sentencepiece.py's sotu_lines(): 233 lines, one per address, 10.7 MB),
 encoded line by line to ids (no special tokens). Rows and sides:
@@ -190,6 +190,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--rows", default=ALL_ROWS)
     ap.add_argument("--json", help="also write every round's numbers here")
+    ap.add_argument("--no-hf", action="store_true", help="leave HF tokenizers out (it is the slowest peer; saves time)")
     ap.add_argument("--hf-batch", action="store_true", help="also time HF as one encodeBatch call (one thread)")
     args = ap.parse_args()
     if args.hf_batch:
@@ -215,7 +216,7 @@ def main():
         with open(one_line, "w", encoding="utf-8", newline="\n") as f:
             f.write(lines[0][:80] + "\n")
         for row in args.rows.split(","):
-            sides = table[row]
+            sides = [s for s in table[row] if not (args.no_hf and s[0] == "HF tokenizers")]
             servers, times, agreement, notes = {}, {}, {}, []
             ours_ids = None
             try:

@@ -19,6 +19,7 @@ internal sealed class SentencePieceNormalizer
     private readonly bool removeExtraWhitespaces;
     private readonly bool escapeWhitespaces;
     private readonly bool treatWhitespaceAsSuffix;
+    private readonly bool[] asciiPassThrough = new bool[128];   // no user-defined symbol or rule starts with the byte
 
     public SentencePieceNormalizer(SentencePieceNormalizerSpec spec, bool treatWhitespaceAsSuffix, ByteTrie? userDefined, string? filePath)
     {
@@ -28,6 +29,11 @@ internal sealed class SentencePieceNormalizer
         removeExtraWhitespaces = spec.RemoveExtraWhitespaces;
         escapeWhitespaces = spec.EscapeWhitespaces;
         this.treatWhitespaceAsSuffix = treatWhitespaceAsSuffix;
+        for (var b = 0; b < asciiPassThrough.Length; b++)
+        {
+            asciiPassThrough[b] = (userDefined is null || userDefined.Step(ByteTrie.Root, (byte)b) < 0)
+                && (map is null || !map.HasKeyStartingWith((byte)b));
+        }
     }
 
     /// <summary>The length of the UTF-8 character at the start of <paramref name="text"/> when it is well formed
@@ -151,6 +157,31 @@ internal sealed class SentencePieceNormalizer
         var isPrevSpace = removeExtraWhitespaces;
         while (!input.IsEmpty)
         {
+            if (IsPassThrough(input[0]))
+            {
+                // A run of ASCII bytes other than space that nothing rewrites: each is its own piece, copied as is
+                // (what the general path below does with them, without looking each up).
+                var run = 1;
+                while (run < input.Length && IsPassThrough(input[run]))
+                {
+                    run++;
+                }
+
+                scratch.EnsureNormalized(n + run + 1);
+                var normalized = scratch.Normalized;
+                var normToOrig = scratch.NormToOrig;
+                for (var k = 0; k < run; k++)
+                {
+                    normalized[n] = input[k];
+                    normToOrig[n++] = consumed + k;
+                }
+
+                isPrevSpace = false;
+                consumed += run;
+                input = input[run..];
+                continue;
+            }
+
             var piece = NormalizePrefix(input, out var length);
             if (isPrevSpace && removeExtraWhitespaces)
             {
@@ -205,6 +236,8 @@ internal sealed class SentencePieceNormalizer
         scratch.NormToOrig[n] = consumed;
         return n;
     }
+
+    private bool IsPassThrough(byte b) => b < 0x80 && b != (byte)' ' && asciiPassThrough[b];
 
     private static int Append(EncodeScratch scratch, int n, ReadOnlySpan<byte> bytes, int origin)
     {
