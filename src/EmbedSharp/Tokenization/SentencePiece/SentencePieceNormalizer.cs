@@ -159,24 +159,46 @@ internal sealed class SentencePieceNormalizer
         {
             if (IsPassThrough(input[0]))
             {
-                // A run of ASCII bytes other than space that nothing rewrites: each is its own piece, copied as is
-                // (what the general path below does with them, without looking each up).
+                // A run of ASCII bytes that nothing rewrites (no rule or user-defined symbol starts with them): each is
+                // its own piece, and this does with them what the general path below does, without looking each up.
                 var run = 1;
                 while (run < input.Length && IsPassThrough(input[run]))
                 {
                     run++;
                 }
 
-                scratch.EnsureNormalized(n + run + 1);
+                scratch.EnsureNormalized(n + (run * 3) + 1);
                 var normalized = scratch.Normalized;
                 var normToOrig = scratch.NormToOrig;
                 for (var k = 0; k < run; k++)
                 {
-                    normalized[n] = input[k];
-                    normToOrig[n++] = consumed + k;
+                    var b = input[k];
+                    if (b != (byte)' ')
+                    {
+                        normalized[n] = b;
+                        normToOrig[n++] = consumed + k;
+                        isPrevSpace = false;
+                    }
+                    else if (!(isPrevSpace && removeExtraWhitespaces))
+                    {
+                        if (escapeWhitespaces)
+                        {
+                            normalized[n] = SpaceSymbol[0];
+                            normalized[n + 1] = SpaceSymbol[1];
+                            normalized[n + 2] = SpaceSymbol[2];
+                            normToOrig[n] = normToOrig[n + 1] = normToOrig[n + 2] = consumed + k;
+                            n += 3;
+                        }
+                        else
+                        {
+                            normalized[n] = b;
+                            normToOrig[n++] = consumed + k;
+                        }
+
+                        isPrevSpace = removeExtraWhitespaces;
+                    }
                 }
 
-                isPrevSpace = false;
                 consumed += run;
                 input = input[run..];
                 continue;
@@ -237,7 +259,7 @@ internal sealed class SentencePieceNormalizer
         return n;
     }
 
-    private bool IsPassThrough(byte b) => b < 0x80 && b != (byte)' ' && asciiPassThrough[b];
+    private bool IsPassThrough(byte b) => b < 0x80 && asciiPassThrough[b];
 
     private static int Append(EncodeScratch scratch, int n, ReadOnlySpan<byte> bytes, int origin)
     {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using EmbedSharp.Randomness;
 
 namespace EmbedSharp.Tokenization.SentencePiece;
@@ -72,23 +74,30 @@ internal sealed class UnigramSegmenter
         bestStart.Fill(-1);
         bestId.Fill(-1);
         var table = slots;
+        // Unchecked reads below: every node index is Root or a child whose index was checked against table.Length,
+        // keyPos stays in 0..size (the three Viterbi spans hold size + 1) and reads of text stay below size.
+        ref var slot0 = ref MemoryMarshal.GetArrayDataReference(table);
+        ref var score0 = ref MemoryMarshal.GetReference(bestScore);
+        ref var start0 = ref MemoryMarshal.GetReference(bestStart);
+        ref var id0 = ref MemoryMarshal.GetReference(bestId);
+        ref readonly var text0 = ref MemoryMarshal.GetReference(text);
         var startsAt = 0;
         while (startsAt < size)
         {
-            var scoreTillHere = bestScore[startsAt];
+            var scoreTillHere = Unsafe.Add(ref score0, startsAt);
             var hasSingleNode = false;
-            var charLength = Math.Min(SentencePieceNormalizer.LeadLength(text[startsAt]), size - startsAt);
+            var charLength = Math.Min(SentencePieceNormalizer.LeadLength(Unsafe.Add(ref Unsafe.AsRef(in text0), startsAt)), size - startsAt);
             var node = ByteTrie.Root;
             for (var keyPos = startsAt; keyPos < size;)
             {
-                var next = table[node].Base + text[keyPos++];   // ByteTrie.Step, inline
-                if ((uint)next >= (uint)table.Length || table[next].Check != node)
+                var next = Unsafe.Add(ref slot0, node).Base + Unsafe.Add(ref Unsafe.AsRef(in text0), keyPos++);   // ByteTrie.Step
+                if ((uint)next >= (uint)table.Length || Unsafe.Add(ref slot0, next).Check != node)
                 {
                     break;
                 }
 
                 node = next;
-                ref readonly var slot = ref table[node];
+                ref readonly var slot = ref Unsafe.Add(ref slot0, node);
                 var id = slot.Id;
                 double score;
                 if (id >= 0)
@@ -106,11 +115,13 @@ internal sealed class UnigramSegmenter
                 }
 
                 var candidate = score + scoreTillHere;
-                if (bestStart[keyPos] == -1 || candidate > bestScore[keyPos])
+                ref var best = ref Unsafe.Add(ref score0, keyPos);
+                ref var from = ref Unsafe.Add(ref start0, keyPos);
+                if (from == -1 || candidate > best)
                 {
-                    bestScore[keyPos] = (float)candidate;
-                    bestStart[keyPos] = startsAt;
-                    bestId[keyPos] = id;
+                    best = (float)candidate;
+                    from = startsAt;
+                    Unsafe.Add(ref id0, keyPos) = id;
                 }
 
                 if (keyPos - startsAt == charLength)
