@@ -176,6 +176,21 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         return new TokenEncoding(idArray, tokens, [.. spans]);
     }
 
+    /// <summary>Appends the ids of <see cref="Encode"/>(<paramref name="text"/>) to <paramref name="ids"/> without
+    /// building token strings or spans; pieces already in the cache allocate nothing.</summary>
+    public void EncodeIds(string text, List<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(ids);
+        var span = text.AsSpan();
+        for (var start = 0; start < span.Length;)
+        {
+            var end = Gpt2PreTokenizer.NextPieceEnd(span, start);
+            ids.AddRange(EncodePiece(span[start..end]));
+            start = end;
+        }
+    }
+
     /// <inheritdoc/>
     public string Decode(ReadOnlySpan<int> ids)
     {

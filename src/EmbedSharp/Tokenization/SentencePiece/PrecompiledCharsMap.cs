@@ -159,6 +159,14 @@ internal sealed class PrecompiledCharsMap
         return false;
     }
 
+    /// <summary>Whether some rule's key starts with <paramref name="first"/> (when not, <see cref="Match"/> finds
+    /// nothing in a text that starts with it).</summary>
+    public bool HasKeyStartingWith(byte first)
+    {
+        var position = Offset(units[0]) ^ first;
+        return position < (uint)units.Length && Label(units[position]) == first;
+    }
+
     /// <summary>The length of the longest rule key prefixing <paramref name="text"/> (0 if none) and its replacement.</summary>
     public int Match(ReadOnlySpan<byte> text, out ReadOnlySpan<byte> replacement)
     {

@@ -19,6 +19,7 @@ internal sealed class SentencePieceNormalizer
     private readonly bool removeExtraWhitespaces;
     private readonly bool escapeWhitespaces;
     private readonly bool treatWhitespaceAsSuffix;
+    private readonly bool[] asciiPassThrough = new bool[128];   // no user-defined symbol or rule starts with the byte
 
     public SentencePieceNormalizer(SentencePieceNormalizerSpec spec, bool treatWhitespaceAsSuffix, ByteTrie? userDefined, string? filePath)
     {
@@ -28,6 +29,11 @@ internal sealed class SentencePieceNormalizer
         removeExtraWhitespaces = spec.RemoveExtraWhitespaces;
         escapeWhitespaces = spec.EscapeWhitespaces;
         this.treatWhitespaceAsSuffix = treatWhitespaceAsSuffix;
+        for (var b = 0; b < asciiPassThrough.Length; b++)
+        {
+            asciiPassThrough[b] = (userDefined is null || userDefined.Step(ByteTrie.Root, (byte)b) < 0)
+                && (map is null || !map.HasKeyStartingWith((byte)b));
+        }
     }
 
     /// <summary>The length of the UTF-8 character at the start of <paramref name="text"/> when it is well formed
@@ -151,6 +157,53 @@ internal sealed class SentencePieceNormalizer
         var isPrevSpace = removeExtraWhitespaces;
         while (!input.IsEmpty)
         {
+            if (IsPassThrough(input[0]))
+            {
+                // A run of ASCII bytes that nothing rewrites (no rule or user-defined symbol starts with them): each is
+                // its own piece, and this does with them what the general path below does, without looking each up.
+                var run = 1;
+                while (run < input.Length && IsPassThrough(input[run]))
+                {
+                    run++;
+                }
+
+                scratch.EnsureNormalized(n + (run * 3) + 1);
+                var normalized = scratch.Normalized;
+                var normToOrig = scratch.NormToOrig;
+                for (var k = 0; k < run; k++)
+                {
+                    var b = input[k];
+                    if (b != (byte)' ')
+                    {
+                        normalized[n] = b;
+                        normToOrig[n++] = consumed + k;
+                        isPrevSpace = false;
+                    }
+                    else if (!(isPrevSpace && removeExtraWhitespaces))
+                    {
+                        if (escapeWhitespaces)
+                        {
+                            normalized[n] = SpaceSymbol[0];
+                            normalized[n + 1] = SpaceSymbol[1];
+                            normalized[n + 2] = SpaceSymbol[2];
+                            normToOrig[n] = normToOrig[n + 1] = normToOrig[n + 2] = consumed + k;
+                            n += 3;
+                        }
+                        else
+                        {
+                            normalized[n] = b;
+                            normToOrig[n++] = consumed + k;
+                        }
+
+                        isPrevSpace = removeExtraWhitespaces;
+                    }
+                }
+
+                consumed += run;
+                input = input[run..];
+                continue;
+            }
+
             var piece = NormalizePrefix(input, out var length);
             if (isPrevSpace && removeExtraWhitespaces)
             {
@@ -205,6 +258,8 @@ internal sealed class SentencePieceNormalizer
         scratch.NormToOrig[n] = consumed;
         return n;
     }
+
+    private bool IsPassThrough(byte b) => b < 0x80 && asciiPassThrough[b];
 
     private static int Append(EncodeScratch scratch, int n, ReadOnlySpan<byte> bytes, int origin)
     {

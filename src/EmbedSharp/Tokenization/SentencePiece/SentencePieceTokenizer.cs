@@ -347,6 +347,26 @@ public sealed partial class SentencePieceTokenizer : ITokenizer
         }
     }
 
+    /// <summary>Appends the ids of <see cref="Encode(string)"/>(<paramref name="text"/>) to <paramref name="ids"/>
+    /// without building token strings or spans (<c>spm_encode --output_format=id</c>); allocation-free once the internal
+    /// buffers have grown to the text's size.</summary>
+    public void EncodeIds(string text, List<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(ids);
+        var scratch = Rent();
+        try
+        {
+            var length = ToUtf8(text, scratch, spans: false);
+            EncodeIds(scratch.Input.AsSpan(0, length), scratch);
+            ids.AddRange(scratch.Ids);
+        }
+        finally
+        {
+            scratchPool.Add(scratch);
+        }
+    }
+
     /// <summary>The ids of UTF-8 bytes; a byte that does not start a well-formed character becomes U+FFFD (as
     /// SentencePiece does), so any bytes are accepted.</summary>
     public int[] EncodeUtf8(ReadOnlySpan<byte> utf8)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using EmbedSharp.Randomness;
 
 namespace EmbedSharp.Tokenization.SentencePiece;
@@ -17,6 +19,7 @@ internal sealed class UnigramSegmenter
     private readonly int unkId;
     private readonly float maxScore;
     private readonly float unkScore;
+    private readonly Slot[] slots;   // the trie's slots with each one's piece and score, one cache line read per byte
 
     public UnigramSegmenter(ByteTrie trie, float[] scores, SentencePieceType[] types, int unkId)
     {
@@ -37,6 +40,20 @@ internal sealed class UnigramSegmenter
 
         maxScore = max;
         unkScore = min - UnkPenalty;
+
+        // Viterbi reads, per input byte, a slot's base and check and the piece ending there (skipped when unused) with
+        // its score: one 16-byte record per slot instead of five arrays. A user-defined piece's score depends on its
+        // length, so its record says so (Id = −2 − id) and the loop computes it as before.
+        var (bases, checks, values) = trie.Arrays;
+        slots = new Slot[bases.Length];
+        for (var i = 0; i < slots.Length; i++)
+        {
+            var id = values[i];
+            var kind = id < 0 ? SentencePieceType.Unused : types[id];
+            slots[i] = new Slot(bases[i], checks[i],
+                kind switch { SentencePieceType.Unused => -1, SentencePieceType.UserDefined => -2 - id, _ => id },
+                kind is SentencePieceType.Unused or SentencePieceType.UserDefined ? 0f : scores[id]);
+        }
     }
 
     /// <summary>Fills <c>scratch.Segments</c> with the best segmentation of <paramref name="text"/>.</summary>
@@ -56,40 +73,58 @@ internal sealed class UnigramSegmenter
         bestScore.Clear();
         bestStart.Fill(-1);
         bestId.Fill(-1);
-        var (bases, checks, values) = trie.Arrays;
+        var table = slots;
+        // Unchecked reads below: every node index is Root or a child whose index was checked against table.Length,
+        // keyPos stays in 0..size (the three Viterbi spans hold size + 1) and reads of text stay below size.
+        ref var slot0 = ref MemoryMarshal.GetArrayDataReference(table);
+        ref var score0 = ref MemoryMarshal.GetReference(bestScore);
+        ref var start0 = ref MemoryMarshal.GetReference(bestStart);
+        ref var id0 = ref MemoryMarshal.GetReference(bestId);
+        ref readonly var text0 = ref MemoryMarshal.GetReference(text);
         var startsAt = 0;
         while (startsAt < size)
         {
-            var scoreTillHere = bestScore[startsAt];
+            var scoreTillHere = Unsafe.Add(ref score0, startsAt);
             var hasSingleNode = false;
-            var charLength = Math.Min(SentencePieceNormalizer.LeadLength(text[startsAt]), size - startsAt);
+            var charLength = Math.Min(SentencePieceNormalizer.LeadLength(Unsafe.Add(ref Unsafe.AsRef(in text0), startsAt)), size - startsAt);
             var node = ByteTrie.Root;
             for (var keyPos = startsAt; keyPos < size;)
             {
-                var next = bases[node] + text[keyPos++];   // ByteTrie.Step, inline
-                if ((uint)next >= (uint)checks.Length || checks[next] != node)
+                var next = Unsafe.Add(ref slot0, node).Base + Unsafe.Add(ref Unsafe.AsRef(in text0), keyPos++);   // ByteTrie.Step
+                if ((uint)next >= (uint)table.Length || Unsafe.Add(ref slot0, next).Check != node)
                 {
                     break;
                 }
 
                 node = next;
-                var id = values[node];
-                if (id < 0 || types[id] == SentencePieceType.Unused)
+                ref readonly var slot = ref Unsafe.Add(ref slot0, node);
+                var id = slot.Id;
+                double score;
+                if (id >= 0)
+                {
+                    score = slot.Score;
+                }
+                else if (id == -1)
                 {
                     continue;
                 }
-
-                var length = keyPos - startsAt;
-                var score = types[id] == SentencePieceType.UserDefined ? (double)(length * maxScore) - 0.1 : scores[id];
-                var candidate = score + scoreTillHere;
-                if (bestStart[keyPos] == -1 || candidate > bestScore[keyPos])
+                else
                 {
-                    bestScore[keyPos] = (float)candidate;
-                    bestStart[keyPos] = startsAt;
-                    bestId[keyPos] = id;
+                    id = -2 - id;   // user-defined
+                    score = (double)((keyPos - startsAt) * maxScore) - 0.1;
                 }
 
-                if (length == charLength)
+                var candidate = score + scoreTillHere;
+                ref var best = ref Unsafe.Add(ref score0, keyPos);
+                ref var from = ref Unsafe.Add(ref start0, keyPos);
+                if (from == -1 || candidate > best)
+                {
+                    best = (float)candidate;
+                    from = startsAt;
+                    Unsafe.Add(ref id0, keyPos) = id;
+                }
+
+                if (keyPos - startsAt == charLength)
                 {
                     hasSingleNode = true;
                 }
@@ -261,4 +296,6 @@ internal sealed class UnigramSegmenter
         var max = Math.Max(a, b);
         return max + Math.Log(Math.Exp(a - max) + Math.Exp(b - max));
     }
+
+    private readonly record struct Slot(int Base, int Check, int Id, float Score);
 }

@@ -203,6 +203,16 @@ public sealed partial class TiktokenTokenizer : ITokenizer
         return [.. ids];
     }
 
+    /// <summary>Appends the ids of <see cref="Encode(string)"/>(<paramref name="text"/>) (with
+    /// <see cref="DefaultPolicy"/>) to <paramref name="ids"/> without building token strings or spans.</summary>
+    /// <exception cref="ArgumentException">The policy disallows a special token string found in the text.</exception>
+    public void EncodeIds(string text, List<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(ids);
+        EncodeCore(text, DefaultPolicy, ids, null);
+    }
+
     /// <summary>The number of tokens <see cref="EncodeToIds"/> would give.</summary>
     public int CountTokens(string text, SpecialTokenPolicy? policy = null)
     {

@@ -53,9 +53,9 @@ public static class BertPreTokenizer
             is UnicodeCategory.SpaceSeparator or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator);
 
     /// <summary>Normalises <paramref name="text"/> into one buffer of words, with each buffer character's source span.</summary>
-    internal static NormalizedText Normalize(string text, bool lowerCase, bool stripAccents)
+    internal static NormalizedText Normalize(string text, bool lowerCase, bool stripAccents, bool trackSources = true)
     {
-        var result = new NormalizedText(text.Length);
+        var result = new NormalizedText(text.Length, trackSources);
         var sb = result.Text;
         var scratch = new StringBuilder(8);
         var wordStart = -1;
@@ -177,13 +177,14 @@ public static class BertPreTokenizer
 
     /// <summary>Normalised words in one buffer; <see cref="SourceStart"/>/<see cref="SourceEnd"/> give each buffer
     /// character's span in the input.</summary>
-    internal sealed class NormalizedText(int capacity)
+    internal sealed class NormalizedText(int capacity, bool trackSources = true)
     {
         public StringBuilder Text { get; } = new(capacity);
 
-        public List<int> SourceStart { get; } = new(capacity);
+        /// <summary>Empty when the sources are not tracked (ids-only encoding).</summary>
+        public List<int> SourceStart { get; } = new(trackSources ? capacity : 0);
 
-        public List<int> SourceEnd { get; } = new(capacity);
+        public List<int> SourceEnd { get; } = new(trackSources ? capacity : 0);
 
         public List<(int Start, int Length)> Words { get; } = [];
 
@@ -192,8 +193,11 @@ public static class BertPreTokenizer
         public void Append(char c, int sourceStart, int sourceLength)
         {
             Text.Append(c);
-            SourceStart.Add(sourceStart);
-            SourceEnd.Add(sourceStart + sourceLength);
+            if (trackSources)
+            {
+                SourceStart.Add(sourceStart);
+                SourceEnd.Add(sourceStart + sourceLength);
+            }
         }
 
         public void EndWord(ref int wordStart)

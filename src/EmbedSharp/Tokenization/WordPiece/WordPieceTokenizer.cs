@@ -184,6 +184,44 @@ public sealed class WordPieceTokenizer : ITokenizer
         return new TokenEncoding(idArray, tokens, [.. spans]);
     }
 
+    /// <summary>Appends the ids of <see cref="Encode"/>(<paramref name="text"/>) to <paramref name="ids"/> without
+    /// building token strings or spans (the same cut, the same ids).</summary>
+    public void EncodeIds(string text, List<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(ids);
+        var from = 0;
+        while (_special.Find(text, from, out var at, out var length, out var specialId))
+        {
+            EncodeSegmentIds(text, from, at, ids);
+            ids.Add(specialId);
+            from = at + length;
+        }
+
+        EncodeSegmentIds(text, from, text.Length, ids);
+    }
+
+    private void EncodeSegmentIds(string text, int start, int end, List<int> ids)
+    {
+        if (start >= end)
+        {
+            return;
+        }
+
+        var segment = start == 0 && end == text.Length ? text : text[start..end];
+        var normalized = BertPreTokenizer.Normalize(segment, LowerCase, StripAccents, trackSources: false);
+        var buffer = normalized.Text.ToString();
+        foreach (var (wordStart, length) in normalized.Words)
+        {
+            var before = ids.Count;
+            if (!TryCut(buffer.AsSpan(wordStart, length), 0, null, ids, null))
+            {
+                ids.RemoveRange(before, ids.Count - before);
+                ids.Add(UnknownId);
+            }
+        }
+    }
+
     private void EncodeSegment(string text, int start, int end, List<int> ids, List<TokenSpan> spans)
     {
         if (start >= end)
@@ -233,7 +271,7 @@ public sealed class WordPieceTokenizer : ITokenizer
         return TryCut(word, 0, normalized, ids, []) ? [.. ids.Select(id => _tokens[id])] : null;
     }
 
-    private bool TryCut(ReadOnlySpan<char> word, int offset, BertPreTokenizer.NormalizedText normalized, List<int> ids, List<TokenSpan> spans)
+    private bool TryCut(ReadOnlySpan<char> word, int offset, BertPreTokenizer.NormalizedText? normalized, List<int> ids, List<TokenSpan>? spans)
     {
         var codePoints = word.Length;
         if (word.Length > MaxInputCharsPerWord)
@@ -276,7 +314,7 @@ public sealed class WordPieceTokenizer : ITokenizer
             }
 
             ids.Add(id);
-            spans.Add(normalized.SourceSpan(offset + start, offset + end));
+            spans?.Add(normalized!.SourceSpan(offset + start, offset + end));
             start = end;
         }
 
