@@ -300,7 +300,11 @@ public static class Init
 
         var flat = new float[rows * cols]; // (rows, cols) row-major, as torch's fresh contiguous tensor
         generator.Normal(FloatTensor.FromArray(flat, rows, cols), 0.0, 1.0);
-        HouseholderQr.OrthonormalFactor(flat, (int)rows, (int)cols);
+        if (!CholeskyQr.TryOrthonormalFactor(flat, (int)rows, (int)cols, WorkSplit.MaxParts))
+        {
+            HouseholderQr.OrthonormalFactor(flat, (int)rows, (int)cols);
+        }
+
         tensor.CopyFrom(flat);
         tensor.Scale((float)gain);
         return tensor;
