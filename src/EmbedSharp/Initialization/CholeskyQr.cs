@@ -17,14 +17,14 @@ namespace EmbedSharp.Initialization;
 /// torch's <c>orthogonal_</c> returns (LAPACK's Householder QR, then <c>q *= sign(diag r)</c>). Cholesky QR computes it
 /// from the Gram matrix: G = AᵀA (a symmetric rank-k update, BLAS <c>dsyrk</c>), G = RᵀR (Cholesky, <c>dpotrf</c>, whose R
 /// has a positive diagonal), X = R⁻¹ (<c>dtrtri</c>) and Q = A·X (<c>dtrmm</c>). Its error against the exact Q grows like
-/// u·κ(A)² (u = 2⁻⁵³; Yamamoto, Nakatsukasa, Yanagisawa and Fukaya 2015), so κ is estimated from R and X by power
-/// iteration: below <see cref="OnePassLimit"/> for u·κ² one pass is kept (its error stays under about 2⁻²⁹, against the
+/// u·κ(A)² (u = 2⁻⁵³; Yamamoto, Nakatsukasa, Yanagisawa and Fukaya 2015), so κ is estimated from R (power iteration for
+/// ‖R‖₂) and X (‖X‖_F ≥ ‖X‖₂): below <see cref="OnePassLimit"/> for u·κ² one pass is kept (its error stays under about 2⁻²⁹, against the
 /// 2⁻²⁴ relative rounding of the float result); up to <see cref="TwoPassLimit"/> a second pass on Q₁ = A·X (CholeskyQR2)
 /// brings it to the level of Householder's; above that (or when a pivot is not positive) the caller falls back.
 /// Gaussian matrices are well conditioned: a tall 50000 × 300 one has κ ≈ 1.2, a square n × n one κ of the order of n.</para>
 /// <para>Determinism: every entry of G, R, X and Q is one sequential sum in a fixed order (G's over the rows of A, Q's over
 /// k); parallel parts only split tiles of the output, so the bits do not depend on the thread count or the blocking.
-/// The kernels are 4 × 8 register tiles of AVX2/FMA double arithmetic over packed panels; without AVX2/FMA the caller's
+/// The kernels are 6 × 8 register tiles of AVX2/FMA double arithmetic over packed panels; without AVX2/FMA the caller's
 /// Householder QR runs instead.</para>
 /// </remarks>
 internal static unsafe class CholeskyQr
@@ -32,7 +32,7 @@ internal static unsafe class CholeskyQr
     /// <summary>Below this n (the shorter side) Householder is used: the matrix is small and tiles would be mostly padding.</summary>
     internal const int MinColumns = 16;
 
-    /// <summary>One pass when u·κ̂² is at most this (κ̂: the power-iteration estimate times a safety factor of 2).</summary>
+    /// <summary>One pass when u·κ̂² is at most this (κ̂ = 1.25·(power-iteration estimate of ‖R‖₂)·‖R⁻¹‖_F).</summary>
     internal const double OnePassLimit = 1.0 / (1 << 26);
 
     /// <summary>Two passes when u·κ̂² is at most this; Householder above.</summary>
@@ -40,8 +40,9 @@ internal static unsafe class CholeskyQr
 
     private const double Unit = 1.1102230246251565e-16; // 2⁻⁵³
     private const int Nr = 8;   // columns of a tile and of a packed panel
-    private const int Mr = 4;   // rows of a tile
-    private const int PowerSteps = 10;
+    private const int Mr = 6;   // rows of a tile
+    private const int Block = 32; // columns per block of the Cholesky and inverse kernels
+    private const int PowerSteps = 8;
     private const long MinWorkPerPart = 1L << 20; // multiply-adds
 
     /// <summary>Replaces <paramref name="data"/>, a (rows, cols) row-major matrix, by torch's orthonormal factor (see
@@ -66,9 +67,9 @@ internal static unsafe class CholeskyQr
         }
 
         var n8 = (n + Nr - 1) / Nr * Nr;
-        var ld = n8 + Nr; // row stride of G, R and X: avoids 4 KiB aliasing when n8 is a multiple of 512
-        var g = GC.AllocateArray<double>(n8 * ld, pinned: true);
-        var x = GC.AllocateArray<double>(n8 * ld, pinned: true);
+        var ld = n8 + Block; // row stride of G, R and X: room for a 32-wide block from any column below n, and no 4 KiB aliasing
+        var g = GC.AllocateArray<double>((n8 + Mr) * ld, pinned: true); // rows: room for the last 6-row tile
+        var x = GC.AllocateArray<double>((n8 + Mr) * ld, pinned: true);
         var panels = GC.AllocateUninitializedArray<double>(n8 * n8, pinned: true);
         fixed (float* d = data)
         fixed (double* pg = g, px = x, pp = panels)
@@ -123,10 +124,14 @@ internal static unsafe class CholeskyQr
             return false;
         }
 
-        InvertUpper(g, x, ld, a.N);
-        var sMax = PowerNormSq(g, ld, a.N);
-        var sInvMax = PowerNormSq(x, ld, a.N);
-        kappaSq = 4 * sMax * sInvMax; // (2·κ̂)²: power iteration approaches each norm from below
+        InvertUpper(g, x, ld, a.N, maxParts);
+        var vw = GC.AllocateUninitializedArray<double>(2 * a.N, pinned: true);
+        fixed (double* v = vw)
+        {
+            // ‖A‖₂ = ‖R‖₂ from below (times 1.25 for safety), ‖A⁺‖₂ = ‖X‖₂ ≤ ‖X‖_F from above.
+            kappaSq = 1.25 * 1.25 * PowerNormSq(g, ld, a.N, v, v + a.N) * FrobeniusSq(x, ld, a.N);
+        }
+
         return double.IsFinite(kappaSq);
     }
 
@@ -177,6 +182,7 @@ internal static unsafe class CholeskyQr
 
     /// <summary>Part p of the Gram matrix: the column panels [k0, k1) of its upper triangle (by equal shares of tiles),
     /// over every row of A, packing the panels it reads itself.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GramPart(void* context, int part, int parts)
     {
         var w = (GramWork*)context;
@@ -189,21 +195,24 @@ internal static unsafe class CholeskyQr
         }
 
         var tileRows = (w->A.N + Mr - 1) / Mr;
-        var buffer = GC.AllocateUninitializedArray<double>(k1 * Nr * w->Rows, pinned: true);
+        var aBlocks = Math.Min(tileRows, ((k1 * Nr) + Mr - 1) / Mr); // row blocks of 6 that meet panels below k1
+        var rowsMax = w->Rows;
+        var buffer = GC.AllocateUninitializedArray<double>((k1 * Nr * rowsMax) + (aBlocks * Mr * rowsMax), pinned: true);
         fixed (double* p = buffer)
         {
-            for (var i0 = 0; i0 < w->A.M; i0 += w->Rows)
+            var pa = p + ((long)k1 * Nr * rowsMax);
+            for (var i0 = 0; i0 < w->A.M; i0 += rowsMax)
             {
-                var rows = Math.Min(w->Rows, w->A.M - i0);
-                PackColumnPanels(w->A, i0, rows, k1, p);
+                var rows = Math.Min(rowsMax, w->A.M - i0);
+                PackColumnPanels(w->A, i0, rows, k1, Nr, p);
+                PackColumnPanels(w->A, i0, rows, aBlocks, Mr, pa);
                 for (var k = k0; k < k1; k++)
                 {
                     var b = p + ((long)k * rows * Nr);
-                    var tiles = Math.Min(tileRows, (2 * k) + 2);
+                    var tiles = Math.Min(tileRows, ((k * Nr) + Nr + Mr - 1) / Mr); // row blocks that start at or before column 8k + 7
                     for (var t = 0; t < tiles; t++)
                     {
-                        var aPanel = p + ((long)(t >> 1) * rows * Nr) + ((t & 1) * Mr);
-                        Tile(aPanel, Nr, b, rows, w->G + ((long)t * Mr * w->Ld) + (k * Nr), w->Ld, accumulate: true);
+                        Tile(pa + ((long)t * rows * Mr), Mr, b, rows, w->G + ((long)t * Mr * w->Ld) + (k * Nr), w->Ld, accumulate: true);
                     }
                 }
             }
@@ -231,34 +240,36 @@ internal static unsafe class CholeskyQr
         return k;
     }
 
-    /// <summary>Rows [i0, i0 + rows) of A, columns [0, 8·panelCount), as column panels: dst[(p·rows + i)·8 + c] =
-    /// A[i0 + i, 8p + c] (zero beyond column n).</summary>
-    private static void PackColumnPanels(Source a, int i0, int rows, int panelCount, double* dst)
+    /// <summary>Rows [i0, i0 + rows) of A, columns [0, width·panelCount), as column panels of the given width:
+    /// dst[(p·rows + i)·width + c] = A[i0 + i, width·p + c] (zero beyond column n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackColumnPanels(Source a, int i0, int rows, int panelCount, int width, double* dst)
     {
         var n = a.N;
         for (var p = 0; p < panelCount; p++)
         {
-            var c0 = p * Nr;
-            var width = Math.Min(Nr, n - c0);
-            var panel = dst + ((long)p * rows * Nr);
+            var c0 = p * width;
+            var valid = Math.Min(width, n - c0);
+            var panel = dst + ((long)p * rows * width);
             if (a.F != null && a.Transposed)
             {
-                for (var c = 0; c < Nr; c++)
+                for (var c = 0; c < width; c++)
                 {
-                    if (c >= width)
+                    var o = panel + c;
+                    if (c >= valid)
                     {
-                        for (var i = 0; i < rows; i++)
+                        for (var i = 0; i < rows; i++, o += width)
                         {
-                            panel[(i * Nr) + c] = 0;
+                            *o = 0;
                         }
 
                         continue;
                     }
 
                     var src = a.F + ((long)(c0 + c) * a.M) + i0;
-                    for (var i = 0; i < rows; i++)
+                    for (var i = 0; i < rows; i++, o += width)
                     {
-                        panel[(i * Nr) + c] = src[i];
+                        *o = src[i];
                     }
                 }
 
@@ -267,52 +278,63 @@ internal static unsafe class CholeskyQr
 
             for (var i = 0; i < rows; i++)
             {
-                var o = panel + (i * Nr);
-                if (width == Nr && a.F != null)
+                var o = panel + (i * width);
+                var row = (long)(i0 + i) * n;
+                if (valid == Nr && width == Nr && a.F != null)
                 {
-                    var s = a.F + ((long)(i0 + i) * n) + c0;
+                    var s = a.F + row + c0;
                     Avx.Store(o, Avx.ConvertToVector256Double(Sse.LoadVector128(s)));
                     Avx.Store(o + 4, Avx.ConvertToVector256Double(Sse.LoadVector128(s + 4)));
                 }
-                else if (width == Nr)
+                else if (a.F != null)
                 {
-                    var s = a.D + ((long)(i0 + i) * n) + c0;
-                    Avx.Store(o, Avx.LoadVector256(s));
-                    Avx.Store(o + 4, Avx.LoadVector256(s + 4));
+                    var s = a.F + row + c0;
+                    for (var c = 0; c < width; c++)
+                    {
+                        o[c] = c < valid ? s[c] : 0;
+                    }
                 }
                 else
                 {
-                    for (var c = 0; c < Nr; c++)
+                    var s = a.D + row + c0;
+                    for (var c = 0; c < width; c++)
                     {
-                        o[c] = c >= width ? 0 : a.F != null ? a.F[((long)(i0 + i) * n) + c0 + c] : a.D[((long)(i0 + i) * n) + c0 + c];
+                        o[c] = c < valid ? s[c] : 0;
                     }
                 }
             }
         }
     }
 
-    // ---- the 4 × 8 tile kernel ----------------------------------------------------------------------------------------
+    // ---- the 6 × 8 tile kernel ----------------------------------------------------------------------------------------
 
-    /// <summary>C[r, 0..8) (+)= Σ_s a[s·aStep + r]·b[8s + 0..8) for r in 0..4, each entry one sequential FMA chain over s
-    /// starting from C's value (<paramref name="accumulate"/>) or from +0.</summary>
+    /// <summary>C[r, 0..8) (+)= Σ_s a[s·aStep + r]·b[8s + 0..8) for r in 0..6, each entry one sequential FMA chain over s
+    /// starting from C's value (<paramref name="accumulate"/>) or from +0. Twelve accumulators: enough independent FMAs
+    /// to cover their latency on two pipes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile(double* a, int aStep, double* b, int count, double* c, int ldc, bool accumulate)
     {
-        Vector256<double> c00, c01, c10, c11, c20, c21, c30, c31;
+        Vector256<double> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        var c2 = c + (2 * ldc);
+        var c4 = c + (4 * ldc);
         if (accumulate)
         {
             c00 = Avx.LoadVector256(c);
             c01 = Avx.LoadVector256(c + 4);
             c10 = Avx.LoadVector256(c + ldc);
             c11 = Avx.LoadVector256(c + ldc + 4);
-            c20 = Avx.LoadVector256(c + (2 * ldc));
-            c21 = Avx.LoadVector256(c + (2 * ldc) + 4);
-            c30 = Avx.LoadVector256(c + (3 * ldc));
-            c31 = Avx.LoadVector256(c + (3 * ldc) + 4);
+            c20 = Avx.LoadVector256(c2);
+            c21 = Avx.LoadVector256(c2 + 4);
+            c30 = Avx.LoadVector256(c2 + ldc);
+            c31 = Avx.LoadVector256(c2 + ldc + 4);
+            c40 = Avx.LoadVector256(c4);
+            c41 = Avx.LoadVector256(c4 + 4);
+            c50 = Avx.LoadVector256(c4 + ldc);
+            c51 = Avx.LoadVector256(c4 + ldc + 4);
         }
         else
         {
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = Vector256<double>.Zero;
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector256<double>.Zero;
         }
 
         for (var s = 0; s < count; s++)
@@ -331,6 +353,12 @@ internal static unsafe class CholeskyQr
             var a3 = Vector256.Create(a[3]);
             c30 = Fma.MultiplyAdd(a3, b0, c30);
             c31 = Fma.MultiplyAdd(a3, b1, c31);
+            var a4 = Vector256.Create(a[4]);
+            c40 = Fma.MultiplyAdd(a4, b0, c40);
+            c41 = Fma.MultiplyAdd(a4, b1, c41);
+            var a5 = Vector256.Create(a[5]);
+            c50 = Fma.MultiplyAdd(a5, b0, c50);
+            c51 = Fma.MultiplyAdd(a5, b1, c51);
             a += aStep;
             b += Nr;
         }
@@ -339,50 +367,30 @@ internal static unsafe class CholeskyQr
         Avx.Store(c + 4, c01);
         Avx.Store(c + ldc, c10);
         Avx.Store(c + ldc + 4, c11);
-        Avx.Store(c + (2 * ldc), c20);
-        Avx.Store(c + (2 * ldc) + 4, c21);
-        Avx.Store(c + (3 * ldc), c30);
-        Avx.Store(c + (3 * ldc) + 4, c31);
+        Avx.Store(c2, c20);
+        Avx.Store(c2 + 4, c21);
+        Avx.Store(c2 + ldc, c30);
+        Avx.Store(c2 + ldc + 4, c31);
+        Avx.Store(c4, c40);
+        Avx.Store(c4 + 4, c41);
+        Avx.Store(c4 + ldc, c50);
+        Avx.Store(c4 + ldc + 4, c51);
     }
 
     // ---- Cholesky, inverse, condition estimate -------------------------------------------------------------------------
 
-    /// <summary>In place: the upper triangle of G (n × n, row stride ld) becomes R with G = RᵀR and R_jj &gt; 0, row by row:
-    /// R[j, k] = (G[j, k] − Σ_{i&lt;j} R[i, j]·R[i, k]) / R[j, j]. False when a pivot is not positive (or NaN).</summary>
+    /// <summary>In place: the upper triangle of G (n × n, row stride ld ≥ n + 31, zero beyond column n) becomes R with
+    /// G = RᵀR and R_jj &gt; 0, row by row: R[j, k] = (G[j, k] − Σ_{i&lt;j} R[i, j]·R[i, k]) / R[j, j] (columns past n stay
+    /// zero, so the last 32-wide block of a row may run into them). False when a pivot is not positive or not finite.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Cholesky(double* g, int ld, int n)
     {
         for (var j = 0; j < n; j++)
         {
             var row = g + ((long)j * ld);
-            var k = j;
-            for (; k + 32 <= n; k += 32)
+            for (var k = j; k < n; k += Block)
             {
-                SubtractColumnDots(g, ld, j, 0, j, row + k, k);
-            }
-
-            for (; k + 4 <= n; k += 4)
-            {
-                var acc = Avx.LoadVector256(row + k);
-                for (var i = 0; i < j; i++)
-                {
-                    var gi = g + ((long)i * ld);
-                    acc = Fma.MultiplyAddNegated(Vector256.Create(gi[j]), Avx.LoadVector256(gi + k), acc);
-                }
-
-                Avx.Store(row + k, acc);
-            }
-
-            for (; k < n; k++)
-            {
-                var s = row[k];
-                for (var i = 0; i < j; i++)
-                {
-                    var gi = g + ((long)i * ld);
-                    s = Math.FusedMultiplyAdd(-gi[j], gi[k], s);
-                }
-
-                row[k] = s;
+                SubtractColumnDots(g, ld, j, j, row + k, k);
             }
 
             var d = row[j];
@@ -393,7 +401,7 @@ internal static unsafe class CholeskyQr
 
             var rjj = Math.Sqrt(d);
             row[j] = rjj;
-            for (k = j + 1; k < n; k++)
+            for (var k = j + 1; k < n; k++)
             {
                 row[k] /= rjj;
             }
@@ -402,9 +410,9 @@ internal static unsafe class CholeskyQr
         return true;
     }
 
-    /// <summary>dst[0..32) −= Σ_{i in [i0, i1)} m[i, col]·m[i, k..k+32) (m: row stride ld), each lane one chain over i.</summary>
+    /// <summary>dst[0..32) −= Σ_{i&lt;count} m[i, col]·m[i, k..k+32) (m: row stride ld), each lane one chain over i.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SubtractColumnDots(double* m, int ld, int col, int i0, int i1, double* dst, int k)
+    private static void SubtractColumnDots(double* m, int ld, int col, int count, double* dst, int k)
     {
         var a0 = Avx.LoadVector256(dst);
         var a1 = Avx.LoadVector256(dst + 4);
@@ -414,9 +422,9 @@ internal static unsafe class CholeskyQr
         var a5 = Avx.LoadVector256(dst + 20);
         var a6 = Avx.LoadVector256(dst + 24);
         var a7 = Avx.LoadVector256(dst + 28);
-        for (var i = i0; i < i1; i++)
+        var mi = m;
+        for (var i = 0; i < count; i++, mi += ld)
         {
-            var mi = m + ((long)i * ld);
             var s = Vector256.Create(mi[col]);
             var r = mi + k;
             a0 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r), a0);
@@ -439,58 +447,66 @@ internal static unsafe class CholeskyQr
         Avx.Store(dst + 28, a7);
     }
 
-    /// <summary>X = R⁻¹ (upper; x must be zero below the diagonal), rows from the last up:
-    /// X[j, j] = 1/R[j, j], X[j, k] = −(Σ_{j&lt;i≤k} R[j, i]·X[i, k]) / R[j, j] for k &gt; j.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InvertUpper(double* r, double* x, int ld, int n)
+    private struct InvertWork
     {
-        for (var j = n - 1; j >= 0; j--)
+        public double* R;
+        public double* X;
+        public int Ld;
+        public int N;
+    }
+
+    /// <summary>X = R⁻¹ (upper; x must be zero below the diagonal): the 32-column blocks are independent, so parts take
+    /// them round-robin.</summary>
+    private static void InvertUpper(double* r, double* x, int ld, int n, int maxParts)
+    {
+        var w = new InvertWork { R = r, X = x, Ld = ld, N = n };
+        var blocks = (n + Block - 1) / Block;
+        var parts = Math.Min(Math.Max(1, maxParts), Math.Min(blocks, WorkSplit.Parts((long)n * n * n / 6, MinWorkPerPart)));
+        WorkSplit.Run(&InvertPart, &w, parts);
+    }
+
+    /// <summary>For the blocks b ≡ part (mod parts), columns [32b, 32b + 32), rows from the last up:
+    /// X[j, j] = 1/R[j, j], X[j, k] = −(Σ_{j&lt;i&lt;min(n, 32b+32)} R[j, i]·X[i, k]) / R[j, j] for k &gt; j (the terms with
+    /// i &gt; k are exact zeros, so each entry is the chain over j &lt; i ≤ k whatever the split).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InvertPart(void* context, int part, int parts)
+    {
+        var w = (InvertWork*)context;
+        var n = w->N;
+        var ld = w->Ld;
+        for (var k0 = part * Block; k0 < n; k0 += parts * Block)
         {
-            var rj = r + ((long)j * ld);
-            var xj = x + ((long)j * ld);
-            var k = j + 1;
-            for (; k + 32 <= n; k += 32)
+            var end = Math.Min(n, k0 + Block);
+            for (var j = end - 1; j >= 0; j--)
             {
-                // X[i, k..k+32) is zero for i > k + 31, so the sum stops there; negate R's row through the accumulators.
-                SubtractRowCombination(rj, x, ld, j + 1, Math.Min(n, k + 32), xj + k, k);
-            }
-
-            for (; k + 4 <= n; k += 4)
-            {
-                var acc = Vector256<double>.Zero;
-                var end = Math.Min(n, k + 4);
-                for (var i = j + 1; i < end; i++)
+                var rj = w->R + ((long)j * ld);
+                var xj = w->X + ((long)j * ld) + k0;
+                var rjj = rj[j];
+                if (j + 1 < end)
                 {
-                    acc = Fma.MultiplyAddNegated(Vector256.Create(rj[i]), Avx.LoadVector256(x + ((long)i * ld) + k), acc);
+                    CombineRows(rj, w->X, ld, j + 1, end, xj, k0);
+                    for (var k = Math.Max(k0, j + 1); k < end; k++)
+                    {
+                        xj[k - k0] /= rjj;
+                    }
                 }
 
-                Avx.Store(xj + k, acc);
-            }
-
-            for (; k < n; k++)
-            {
-                var s = 0.0;
-                for (var i = j + 1; i <= k; i++)
+                if (j >= k0)
                 {
-                    s = Math.FusedMultiplyAdd(-rj[i], x[((long)i * ld) + k], s);
+                    for (var k = k0; k < j; k++)
+                    {
+                        xj[k - k0] = 0; // below the diagonal
+                    }
+
+                    xj[j - k0] = 1.0 / rjj;
                 }
-
-                xj[k] = s;
             }
-
-            var rjj = rj[j];
-            for (k = j + 1; k < n; k++)
-            {
-                xj[k] /= rjj;
-            }
-
-            xj[j] = 1.0 / rjj;
         }
     }
 
     /// <summary>dst[0..32) = −Σ_{i in [i0, i1)} row[i]·x[i, k..k+32), each lane one chain over i from +0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SubtractRowCombination(double* row, double* x, int ld, int i0, int i1, double* dst, int k)
+    private static void CombineRows(double* row, double* x, int ld, int i0, int i1, double* dst, int k)
     {
         var a0 = Vector256<double>.Zero;
         var a1 = a0;
@@ -500,10 +516,10 @@ internal static unsafe class CholeskyQr
         var a5 = a0;
         var a6 = a0;
         var a7 = a0;
-        for (var i = i0; i < i1; i++)
+        var r = x + ((long)i0 * ld) + k;
+        for (var i = i0; i < i1; i++, r += ld)
         {
             var s = Vector256.Create(row[i]);
-            var r = x + ((long)i * ld) + k;
             a0 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r), a0);
             a1 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 4), a1);
             a2 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 8), a2);
@@ -524,67 +540,91 @@ internal static unsafe class CholeskyQr
         Avx.Store(dst + 28, a7);
     }
 
-    /// <summary>‖T‖₂² of an upper-triangular T (n × n, row stride ld) estimated by <see cref="PowerSteps"/> steps of power
-    /// iteration on TᵀT from a fixed start vector (a lower bound that converges to the norm).</summary>
-    private static double PowerNormSq(double* t, int ld, int n)
+    /// <summary>‖R‖₂² of the upper-triangular R (n × n, row stride ld) estimated by <see cref="PowerSteps"/> steps of power
+    /// iteration on RᵀR from a fixed start vector: a lower bound that converges to it (in value quickly, as the top
+    /// singular values of a Gaussian matrix cluster). <paramref name="v"/> and <paramref name="w"/>: n scratch entries.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double PowerNormSq(double* t, int ld, int n, double* v, double* w)
     {
-        var v = new double[n];
-        var w = new double[n];
         for (var i = 0; i < n; i++)
         {
-            v[i] = 1.0 + (0.5 * Math.Sin(i * 0.7548776662466927)); // fixed, not orthogonal to anything in particular
+            v[i] = 1.0 + (0.5 * Math.Sin(i * 0.7548776662466927)); // fixed and generic
         }
 
         var lambda = 0.0;
         for (var step = 0; step < PowerSteps; step++)
         {
-            var norm = Math.Sqrt(Dot(v, v));
+            var norm = Math.Sqrt(Dot(v, v, n));
             for (var i = 0; i < n; i++)
             {
                 v[i] /= norm;
             }
 
-            for (var i = 0; i < n; i++) // w = T v
+            for (var i = 0; i < n; i++) // w = R v
             {
-                var ti = t + ((long)i * ld);
-                var s = 0.0;
-                for (var k = i; k < n; k++)
-                {
-                    s = Math.FusedMultiplyAdd(ti[k], v[k], s);
-                }
-
-                w[i] = s;
+                w[i] = Dot(t + ((long)i * ld) + i, v + i, n - i);
             }
 
-            Array.Clear(v);
-            for (var i = 0; i < n; i++) // v = Tᵀ w
+            new Span<double>(v, n).Clear();
+            for (var i = 0; i < n; i++) // v = Rᵀ w
             {
-                var ti = t + ((long)i * ld);
-                var wi = w[i];
-                for (var k = i; k < n; k++)
+                var ti = t + ((long)i * ld) + i;
+                var vi = v + i;
+                var s = Vector256.Create(w[i]);
+                var len = n - i;
+                var k = 0;
+                for (; k + 4 <= len; k += 4)
                 {
-                    v[k] = Math.FusedMultiplyAdd(ti[k], wi, v[k]);
+                    Avx.Store(vi + k, Fma.MultiplyAdd(s, Avx.LoadVector256(ti + k), Avx.LoadVector256(vi + k)));
+                }
+
+                for (; k < len; k++)
+                {
+                    vi[k] = Math.FusedMultiplyAdd(ti[k], w[i], vi[k]);
                 }
             }
 
-            lambda = Dot(w, w); // vᵀTᵀTv with ‖v‖ = 1
+            lambda = Dot(w, w, n); // vᵀRᵀRv with ‖v‖ = 1
         }
 
         return lambda;
     }
 
-    private static double Dot(double[] a, double[] b)
+    /// <summary>Σ a[k]·b[k] over four fixed lanes, then the lanes and the tail in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double Dot(double* a, double* b, int n)
+    {
+        var acc = Vector256<double>.Zero;
+        var k = 0;
+        for (; k + 4 <= n; k += 4)
+        {
+            acc = Fma.MultiplyAdd(Avx.LoadVector256(a + k), Avx.LoadVector256(b + k), acc);
+        }
+
+        var s = (acc.GetElement(0) + acc.GetElement(1)) + (acc.GetElement(2) + acc.GetElement(3));
+        for (; k < n; k++)
+        {
+            s = Math.FusedMultiplyAdd(a[k], b[k], s);
+        }
+
+        return s;
+    }
+
+    /// <summary>Σ X[i, k]² over the upper triangle: ‖X‖_F², an upper bound of ‖X‖₂².</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double FrobeniusSq(double* x, int ld, int n)
     {
         var s = 0.0;
-        for (var i = 0; i < a.Length; i++)
+        for (var i = 0; i < n; i++)
         {
-            s = Math.FusedMultiplyAdd(a[i], b[i], s);
+            s += Dot(x + ((long)i * ld) + i, x + ((long)i * ld) + i, n - i);
         }
 
         return s;
     }
 
     /// <summary>X (upper, n × n, row stride ld) as column panels: dst[(J·n8 + k)·8 + c] = X[k, 8J + c], zero outside.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackInverse(double* x, int ld, int n, int n8, double* dst)
     {
         for (var jp = 0; jp < n8 / Nr; jp++)
@@ -609,7 +649,7 @@ internal static unsafe class CholeskyQr
         public double* X; // packed by PackInverse
         public int N8;
         public Target Q;
-        public int Blocks; // 4-row blocks of A
+        public int Blocks; // 6-row blocks of A
     }
 
     private static void Multiply(Source a, double* xPanels, int n8, Target q, int maxParts)
@@ -620,8 +660,9 @@ internal static unsafe class CholeskyQr
         WorkSplit.Run(&MultiplyPart, &w, parts);
     }
 
-    /// <summary>Part p: the 4-row blocks of Q in its range, 16 blocks (64 rows) packed at a time as row panels
-    /// (dst[(b·n8 + k)·4 + r] = A[4b + r, k]); each tile's sum runs over k &lt; min(8J + 8, n) (X is upper triangular).</summary>
+    /// <summary>Part p: the 6-row blocks of Q in its range, 16 blocks (64 rows) packed at a time as row panels
+    /// (dst[(b·n8 + k)·6 + r] = A[6b + r, k]); each tile's sum runs over k &lt; min(8J + 8, n) (X is upper triangular).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyPart(void* context, int part, int parts)
     {
         const int BlocksPerChunk = 16;
@@ -651,7 +692,8 @@ internal static unsafe class CholeskyQr
         }
     }
 
-    /// <summary>Rows [4·b0, 4·(b0 + blocks)) of A as row panels of 4: dst[(b·n8 + k)·4 + r] (zero beyond row m or column n).</summary>
+    /// <summary>Rows [i0, i0 + 6·blocks) of A as row panels of 6: dst[(b·n8 + k)·6 + r] = A[i0 + 6b + r, k] (zero beyond row m or column n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRowPanels(Source a, int i0, int blocks, int n8, double* dst)
     {
         var n = a.N;
@@ -704,6 +746,7 @@ internal static unsafe class CholeskyQr
     }
 
     /// <summary>Writes the valid part of a 4 × 8 tile (row stride 8) at rows i0.., columns j0.. of the target.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreTile(Target q, double* tile, int i0, int j0)
     {
         var rows = Math.Min(Mr, q.M - i0);
