@@ -12,6 +12,9 @@ Peer configurations (--peers, default openblas1,openblas2), each timed in its ow
              torch.set_num_threads(N). The child checks /proc/self/maps and fails unless libopenblas is loaded.
   debianN    torch as the system alternatives leave it (libblas.so.3 / liblapack.so.3, on this project's machines the
              reference BLAS that the golden scripts need), torch.set_num_threads(N).
+  libtorchN  libtorch 2.10 (official build, MKL; TorchSharp-cpu 0.107.0) through tools/goldens/torch2/run.sh time-init
+             with N threads (uniform, normal, trunc_normal and orthogonal only; orthogonal_ as torch/nn/init.py does it:
+             normal_, torch.linalg.qr, q *= sign(diag r)). EMBEDSHARP_TORCH2_RUN may name another run.sh.
 Each child prints which BLAS/LAPACK libraries it has loaded; the table header repeats them. orthogonal_ is the scheme
 that depends on the BLAS (sgeqrf + sorgqr through torch.linalg.qr); the others are torch's own kernels.
 EmbedSharp's torch-exact path is single-threaded by nature (one MT19937 stream), except orthogonal_'s QR (Cholesky QR in
@@ -104,6 +107,8 @@ def child(peer, schemes, shapes, cpu_time):
 
 
 def run_peer(peer, schemes, shapes, cpu_time):
+    if peer.startswith("libtorch"):
+        return run_libtorch(peer, schemes, shapes, cpu_time)
     env = dict(os.environ)
     if peer.startswith("openblas"):
         env.pop("OPENBLAS_CORETYPE", None)
@@ -114,6 +119,35 @@ def run_peer(peer, schemes, shapes, cpu_time):
            *(["--cpu-time"] if cpu_time else []), *shapes]
     run = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
     return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+LIBTORCH_SCHEMES = {"uniform", "normal", "trunc_normal", "orthogonal"}
+
+
+def run_libtorch(peer, schemes, shapes, cpu_time):
+    """Times libtorch 2.10 through the TorchSharp harness, one process per scheme and shape."""
+    import tempfile
+    if cpu_time:
+        sys.exit("--cpu-time is not available for the libtorch peers (the harness reports wall time)")
+    harness = os.environ.get("EMBEDSHARP_TORCH2_RUN") or os.path.join(ROOT, "tools", "goldens", "torch2", "run.sh")
+    threads = peer[len("libtorch"):]
+    out, info = {}, {"torch": "libtorch 2.10.0 (TorchSharp-cpu 0.107.0, MKL)", "threads": int(threads),
+                     "blas": ["MKL (linked into libtorch_cpu.so)"], "times": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for s in shapes:
+            rows, cols = (int(x) for x in s.split("x"))
+            for scheme in schemes:
+                if scheme not in LIBTORCH_SCHEMES:
+                    continue
+                path = os.path.join(tmp, "t.json")
+                subprocess.run([harness, "time-init", scheme, str(rows), str(cols), threads, path], check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                with open(path) as f:
+                    r = json.load(f)
+                out[f"{scheme}/{s}"] = r[f"{scheme}/{s}"]
+                info["threads"] = r["threads"]
+    info["times"] = out
+    return info
 
 
 def run_ours(schemes, shapes, cpu_time):
@@ -127,7 +161,7 @@ def run_ours(schemes, shapes, cpu_time):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--peers", default="openblas1,openblas2",
-                    help="comma-separated peer configurations: openblasN, debianN (N = threads)")
+                    help="comma-separated peer configurations: openblasN, debianN, libtorchN (N = threads)")
     ap.add_argument("--schemes", default=",".join(SCHEMES), help="comma-separated subset of " + ",".join(SCHEMES))
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--cpu-time", action="store_true",
@@ -144,8 +178,8 @@ def main():
         return 0
     peers = [p for p in args.peers.split(",") if p]
     for p in peers:
-        if not (p.startswith(("openblas", "debian")) and p.lstrip("abcdefghijklmnopqrstuvwxyz").isdigit()):
-            ap.error(f"unknown peer {p!r}: use openblasN or debianN")
+        if not (p.startswith(("openblas", "debian", "libtorch")) and p.lstrip("abcdefghijklmnopqrstuvwxyz").isdigit()):
+            ap.error(f"unknown peer {p!r}: use openblasN, debianN or libtorchN")
     subprocess.run(["dotnet", "build", "-c", "Release", "-v", "q", os.path.join(ROOT, "bench", "EmbedSharp.Bench")],
                    check=True, stdout=subprocess.DEVNULL)
     with open("/proc/loadavg") as f:
@@ -170,15 +204,16 @@ def main():
         for scheme in schemes:
             key = f"{scheme}/{s}"
             ours = [o[key + "/torch-exact"] for o, _ in rounds]
-            per_peer = {p: [t[p]["times"][key] for _, t in rounds] for p in peers}
-            ratios = [min(t[p]["times"][key] for p in peers) / o[key + "/torch-exact"] for o, t in rounds]
-            cells = " | ".join(f"{statistics.median(per_peer[p]) * 1e3:.3f} ms" for p in peers)
+            have = [p for p in peers if key in rounds[0][1][p]["times"]]  # libtorch covers four schemes
+            per_peer = {p: [t[p]["times"][key] for _, t in rounds] for p in have}
+            ratios = [min(t[p]["times"][key] for p in have) / o[key + "/torch-exact"] for o, t in rounds]
+            cells = " | ".join(f"{statistics.median(per_peer[p]) * 1e3:.3f} ms" if p in have else "—" for p in peers)
             per = " ".join(f"{r:.2f}" for r in ratios)
             print(f"| {scheme} | {s} | {statistics.median(ours) * 1e3:.3f} ms | {cells} | {per} | "
                   f"{statistics.median(ratios):.2f}x |")
             if key + "/parallel" in rounds[0][0]:  # the same distribution from the parallel Philox generator
                 par = [o[key + "/parallel"] for o, _ in rounds]
-                pratios = [min(t[p]["times"][key] for p in peers) / o[key + "/parallel"] for o, t in rounds]
+                pratios = [min(t[p]["times"][key] for p in have) / o[key + "/parallel"] for o, t in rounds]
                 print(f"| {scheme} (Philox, parallel) | {s} | {statistics.median(par) * 1e3:.3f} ms | {cells} | "
                       f"{' '.join(f'{r:.2f}' for r in pratios)} | {statistics.median(pratios):.2f}x |")
     return 0

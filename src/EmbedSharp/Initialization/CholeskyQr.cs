@@ -18,7 +18,7 @@ namespace EmbedSharp.Initialization;
 /// from the Gram matrix: G = AᵀA (a symmetric rank-k update, BLAS <c>dsyrk</c>), G = RᵀR (Cholesky, <c>dpotrf</c>, whose R
 /// has a positive diagonal), X = R⁻¹ (<c>dtrtri</c>) and Q = A·X (<c>dtrmm</c>). Its error against the exact Q grows like
 /// u·κ(A)² (u = 2⁻⁵³; Yamamoto, Nakatsukasa, Yanagisawa and Fukaya 2015), so κ is estimated from R (power iteration for
-/// ‖R‖₂) and X (‖X‖_F ≥ ‖X‖₂): below <see cref="OnePassLimit"/> for u·κ² one pass is kept (its error stays under about 2⁻²⁹, against the
+/// ‖R‖₂) and X (‖X‖_F ≥ ‖X‖₂): below <see cref="OnePassLimit"/> for u·κ² one pass is kept (its error, about 0.2·u·κ² as measured on Gaussian matrices, stays below about 2⁻²⁸, against the
 /// 2⁻²⁴ relative rounding of the float result); up to <see cref="TwoPassLimit"/> a second pass on Q₁ = A·X (CholeskyQR2)
 /// brings it to the level of Householder's; above that (or when a pivot is not positive) the caller falls back.
 /// Gaussian matrices are well conditioned: a tall 50000 × 300 one has κ ≈ 1.2, a square n × n one κ of the order of n.</para>
@@ -45,6 +45,41 @@ internal static unsafe class CholeskyQr
     private const int PowerSteps = 8;
     private const long MinWorkPerPart = 1L << 20; // multiply-adds
 
+    // Scratch per thread, kept between calls and grown when a larger matrix comes (as Gemm's packing buffers): fresh
+    // multi-megabyte arrays would cost page faults and zeroing on every call. Pinned, so pointers into them stay valid.
+    [ThreadStatic]
+    private static double[]? t_g;
+    [ThreadStatic]
+    private static double[]? t_x;
+    [ThreadStatic]
+    private static double[]? t_panels;
+    [ThreadStatic]
+    private static double[]? t_power;
+    [ThreadStatic]
+    private static double[]? t_gramPack;
+    [ThreadStatic]
+    private static double[]? t_invertPack;
+    [ThreadStatic]
+    private static double[]? t_multiplyPack;
+
+    private const long MaxKeptScratch = 1L << 22; // doubles (32 MiB): larger scratch is not kept after the call
+
+    private static double[] Scratch(ref double[]? slot, long length)
+    {
+        if (slot is not null && slot.Length >= length)
+        {
+            return slot;
+        }
+
+        var fresh = GC.AllocateUninitializedArray<double>((int)length, pinned: true);
+        if (length <= MaxKeptScratch)
+        {
+            slot = fresh;
+        }
+
+        return fresh;
+    }
+
     /// <summary>Replaces <paramref name="data"/>, a (rows, cols) row-major matrix, by torch's orthonormal factor (see
     /// <see cref="HouseholderQr.OrthonormalFactor"/>), and returns true; returns false with the data untouched when this
     /// method does not apply (no AVX2/FMA, small, Cholesky breakdown, too ill-conditioned). At most
@@ -68,9 +103,11 @@ internal static unsafe class CholeskyQr
 
         var n8 = (n + Nr - 1) / Nr * Nr;
         var ld = n8 + Block; // row stride of G, R and X: room for a 32-wide block from any column below n, and no 4 KiB aliasing
-        var g = GC.AllocateArray<double>((n8 + Mr) * ld, pinned: true); // rows: room for the last 6-row tile
-        var x = GC.AllocateArray<double>((n8 + Mr) * ld, pinned: true);
-        var panels = GC.AllocateUninitializedArray<double>(n8 * n8, pinned: true);
+        var size = (n8 + Mr) * ld; // rows: room for the last 6-row tile
+        var g = Scratch(ref t_g, size);
+        var x = Scratch(ref t_x, size); // every entry read is written first
+        var panels = Scratch(ref t_panels, n8 * n8);
+        Array.Clear(g, 0, size); // the Gram kernel accumulates into G
         fixed (float* d = data)
         fixed (double* pg = g, px = x, pp = panels)
         {
@@ -97,8 +134,7 @@ internal static unsafe class CholeskyQr
             fixed (double* pq = q1)
             {
                 Multiply(a, pp, n8, new Target { D = pq, M = m, N = n }, maxParts);
-                Array.Clear(g);
-                Array.Clear(x);
+                Array.Clear(g, 0, size);
                 var b = new Source { D = pq, M = m, N = n };
                 if (!Factor(b, pg, px, ld, n8, maxParts, out _))
                 {
@@ -125,7 +161,7 @@ internal static unsafe class CholeskyQr
         }
 
         InvertUpper(g, x, ld, a.N, maxParts);
-        var vw = GC.AllocateUninitializedArray<double>(2 * a.N, pinned: true);
+        var vw = Scratch(ref t_power, 2 * a.N);
         fixed (double* v = vw)
         {
             // ‖A‖₂ = ‖R‖₂ from below (times 1.25 for safety), ‖A⁺‖₂ = ‖X‖₂ ≤ ‖X‖_F from above.
@@ -197,7 +233,7 @@ internal static unsafe class CholeskyQr
         var tileRows = (w->A.N + Mr - 1) / Mr;
         var aBlocks = Math.Min(tileRows, ((k1 * Nr) + Mr - 1) / Mr); // row blocks of 6 that meet panels below k1
         var rowsMax = w->Rows;
-        var buffer = GC.AllocateUninitializedArray<double>((k1 * Nr * rowsMax) + (aBlocks * Mr * rowsMax), pinned: true);
+        var buffer = Scratch(ref t_gramPack, (k1 * Nr * rowsMax) + (aBlocks * Mr * rowsMax));
         fixed (double* p = buffer)
         {
             var pa = p + ((long)k1 * Nr * rowsMax);
@@ -212,7 +248,7 @@ internal static unsafe class CholeskyQr
                     var tiles = Math.Min(tileRows, ((k * Nr) + Nr + Mr - 1) / Mr); // row blocks that start at or before column 8k + 7
                     for (var t = 0; t < tiles; t++)
                     {
-                        Tile(pa + ((long)t * rows * Mr), Mr, b, rows, w->G + ((long)t * Mr * w->Ld) + (k * Nr), w->Ld, accumulate: true);
+                        Tile(pa + ((long)t * rows * Mr), Mr, b, Nr, rows, w->G + ((long)t * Mr * w->Ld) + (k * Nr), w->Ld, accumulate: true);
                     }
                 }
             }
@@ -308,11 +344,11 @@ internal static unsafe class CholeskyQr
 
     // ---- the 6 × 8 tile kernel ----------------------------------------------------------------------------------------
 
-    /// <summary>C[r, 0..8) (+)= Σ_s a[s·aStep + r]·b[8s + 0..8) for r in 0..6, each entry one sequential FMA chain over s
+    /// <summary>C[r, 0..8) (+)= Σ_s a[s·aStep + r]·b[s·bStep + 0..8) for r in 0..6, each entry one sequential FMA chain over s
     /// starting from C's value (<paramref name="accumulate"/>) or from +0. Twelve accumulators: enough independent FMAs
     /// to cover their latency on two pipes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(double* a, int aStep, double* b, int count, double* c, int ldc, bool accumulate)
+    private static void Tile(double* a, int aStep, double* b, int bStep, int count, double* c, int ldc, bool accumulate)
     {
         Vector256<double> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         var c2 = c + (2 * ldc);
@@ -360,7 +396,7 @@ internal static unsafe class CholeskyQr
             c50 = Fma.MultiplyAdd(a5, b0, c50);
             c51 = Fma.MultiplyAdd(a5, b1, c51);
             a += aStep;
-            b += Nr;
+            b += bStep;
         }
 
         Avx.Store(c, c00);
@@ -379,72 +415,61 @@ internal static unsafe class CholeskyQr
 
     // ---- Cholesky, inverse, condition estimate -------------------------------------------------------------------------
 
-    /// <summary>In place: the upper triangle of G (n × n, row stride ld ≥ n + 31, zero beyond column n) becomes R with
-    /// G = RᵀR and R_jj &gt; 0, row by row: R[j, k] = (G[j, k] − Σ_{i&lt;j} R[i, j]·R[i, k]) / R[j, j] (columns past n stay
-    /// zero, so the last 32-wide block of a row may run into them). False when a pivot is not positive or not finite.</summary>
+    /// <summary>In place: the upper triangle of G (n × n, row stride ld ≥ n8 + 32, zero beyond column n) becomes R with
+    /// G = RᵀR and R_jj &gt; 0, six rows at a time: first R[j, k] ← G[j, k] − Σ_{i&lt;j0} R[i, j]·R[i, k] for the panel's rows
+    /// j in [j0, j0 + 6) and every k ≥ j0 (the sum by the tile kernel, then subtracted), then within the panel row by row
+    /// R[j, k] ← (R[j, k] − Σ_{j0≤i&lt;j} R[i, j]·R[i, k]) / R[j, j] with R[j, j] = √(what is left of G[j, j]).
+    /// False when a pivot is not positive or not finite.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Cholesky(double* g, int ld, int n)
     {
-        for (var j = 0; j < n; j++)
+        var tile = stackalloc double[Mr * Nr];
+        for (var j0 = 0; j0 < n; j0 += Mr)
         {
-            var row = g + ((long)j * ld);
-            for (var k = j; k < n; k += Block)
+            var rows = Math.Min(Mr, n - j0);
+            if (j0 > 0)
             {
-                SubtractColumnDots(g, ld, j, j, row + k, k);
+                for (var k = j0; k < n; k += Nr)
+                {
+                    Tile(g + j0, ld, g + k, ld, j0, tile, Nr, accumulate: false);
+                    for (var r = 0; r < rows; r++)
+                    {
+                        var o = g + ((long)(j0 + r) * ld) + k;
+                        Avx.Store(o, Avx.Subtract(Avx.LoadVector256(o), Avx.LoadVector256(tile + (r * Nr))));
+                        Avx.Store(o + 4, Avx.Subtract(Avx.LoadVector256(o + 4), Avx.LoadVector256(tile + (r * Nr) + 4)));
+                    }
+                }
             }
 
-            var d = row[j];
-            if (!(d > 0) || !double.IsFinite(d))
+            for (var j = j0; j < j0 + rows; j++)
             {
-                return false;
-            }
+                var row = g + ((long)j * ld);
+                for (var i = j0; i < j; i++)
+                {
+                    var ri = g + ((long)i * ld);
+                    var s = Vector256.Create(ri[j]);
+                    for (var k = j; k < n; k += 4)
+                    {
+                        Avx.Store(row + k, Fma.MultiplyAddNegated(s, Avx.LoadVector256(ri + k), Avx.LoadVector256(row + k)));
+                    }
+                }
 
-            var rjj = Math.Sqrt(d);
-            row[j] = rjj;
-            for (var k = j + 1; k < n; k++)
-            {
-                row[k] /= rjj;
+                var d = row[j];
+                if (!(d > 0) || !double.IsFinite(d))
+                {
+                    return false;
+                }
+
+                var rjj = Math.Sqrt(d);
+                row[j] = rjj;
+                for (var k = j + 1; k < n; k++)
+                {
+                    row[k] /= rjj;
+                }
             }
         }
 
         return true;
-    }
-
-    /// <summary>dst[0..32) −= Σ_{i&lt;count} m[i, col]·m[i, k..k+32) (m: row stride ld), each lane one chain over i.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SubtractColumnDots(double* m, int ld, int col, int count, double* dst, int k)
-    {
-        var a0 = Avx.LoadVector256(dst);
-        var a1 = Avx.LoadVector256(dst + 4);
-        var a2 = Avx.LoadVector256(dst + 8);
-        var a3 = Avx.LoadVector256(dst + 12);
-        var a4 = Avx.LoadVector256(dst + 16);
-        var a5 = Avx.LoadVector256(dst + 20);
-        var a6 = Avx.LoadVector256(dst + 24);
-        var a7 = Avx.LoadVector256(dst + 28);
-        var mi = m;
-        for (var i = 0; i < count; i++, mi += ld)
-        {
-            var s = Vector256.Create(mi[col]);
-            var r = mi + k;
-            a0 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r), a0);
-            a1 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 4), a1);
-            a2 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 8), a2);
-            a3 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 12), a3);
-            a4 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 16), a4);
-            a5 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 20), a5);
-            a6 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 24), a6);
-            a7 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 28), a7);
-        }
-
-        Avx.Store(dst, a0);
-        Avx.Store(dst + 4, a1);
-        Avx.Store(dst + 8, a2);
-        Avx.Store(dst + 12, a3);
-        Avx.Store(dst + 16, a4);
-        Avx.Store(dst + 20, a5);
-        Avx.Store(dst + 24, a6);
-        Avx.Store(dst + 28, a7);
     }
 
     private struct InvertWork
@@ -465,79 +490,91 @@ internal static unsafe class CholeskyQr
         WorkSplit.Run(&InvertPart, &w, parts);
     }
 
-    /// <summary>For the blocks b ≡ part (mod parts), columns [32b, 32b + 32), rows from the last up:
-    /// X[j, j] = 1/R[j, j], X[j, k] = −(Σ_{j&lt;i&lt;min(n, 32b+32)} R[j, i]·X[i, k]) / R[j, j] for k &gt; j (the terms with
-    /// i &gt; k are exact zeros, so each entry is the chain over j &lt; i ≤ k whatever the split).</summary>
+    /// <summary>For the blocks b ≡ part (mod parts), columns [k0, e) = [32b, min(n, 32b + 32)), panels of six rows
+    /// [j0, j1) from the last up: X[j, k] ← −Σ_{j1≤i&lt;e} R[j, i]·X[i, k] (tile kernel), then row by row from j1 − 1 down,
+    /// X[j, k] ← (X[j, k] − Σ_{j&lt;i&lt;j1} R[j, i]·X[i, k]) / R[j, j] for k &gt; j, X[j, j] = 1/R[j, j], zero left of the
+    /// diagonal. Terms with i &gt; k are exact zeros, so the split into blocks and parts does not change any value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InvertPart(void* context, int part, int parts)
     {
         var w = (InvertWork*)context;
         var n = w->N;
         var ld = w->Ld;
-        for (var k0 = part * Block; k0 < n; k0 += parts * Block)
+        var tile = stackalloc double[Mr * Nr];
+        var packed = Scratch(ref t_invertPack, Mr * n);
+        fixed (double* pk = packed)
         {
-            var end = Math.Min(n, k0 + Block);
-            for (var j = end - 1; j >= 0; j--)
+            for (var k0 = part * Block; k0 < n; k0 += parts * Block)
             {
-                var rj = w->R + ((long)j * ld);
-                var xj = w->X + ((long)j * ld) + k0;
-                var rjj = rj[j];
-                if (j + 1 < end)
+                var end = Math.Min(n, k0 + Block);
+                for (var j1 = end; j1 > 0; j1 -= Mr)
                 {
-                    CombineRows(rj, w->X, ld, j + 1, end, xj, k0);
-                    for (var k = Math.Max(k0, j + 1); k < end; k++)
+                    var j0 = Math.Max(0, j1 - Mr);
+                    var rows = j1 - j0;
+                    var count = end - j1;
+                    if (count > 0)
                     {
-                        xj[k - k0] /= rjj;
-                    }
-                }
+                        // R[j0 + r, j1 + s] as pk[6s + r] (rows past the panel as zeros), then the tile sums 8 columns at a time.
+                        for (var sIdx = 0; sIdx < count; sIdx++)
+                        {
+                            for (var r = 0; r < Mr; r++)
+                            {
+                                pk[(sIdx * Mr) + r] = r < rows ? w->R[((long)(j0 + r) * ld) + j1 + sIdx] : 0;
+                            }
+                        }
 
-                if (j >= k0)
-                {
-                    for (var k = k0; k < j; k++)
+                        for (var q = k0; q < k0 + Block; q += Nr)
+                        {
+                            Tile(pk, Mr, w->X + ((long)j1 * ld) + q, ld, count, tile, Nr, accumulate: false);
+                            for (var r = 0; r < rows; r++)
+                            {
+                                var o = w->X + ((long)(j0 + r) * ld) + q;
+                                Avx.Store(o, Avx.Subtract(Vector256<double>.Zero, Avx.LoadVector256(tile + (r * Nr))));
+                                Avx.Store(o + 4, Avx.Subtract(Vector256<double>.Zero, Avx.LoadVector256(tile + (r * Nr) + 4)));
+                            }
+                        }
+                    }
+                    else
                     {
-                        xj[k - k0] = 0; // below the diagonal
+                        for (var r = 0; r < rows; r++)
+                        {
+                            new Span<double>(w->X + ((long)(j0 + r) * ld) + k0, Block).Clear();
+                        }
                     }
 
-                    xj[j - k0] = 1.0 / rjj;
+                    for (var j = j1 - 1; j >= j0; j--)
+                    {
+                        var rj = w->R + ((long)j * ld);
+                        var xj = w->X + ((long)j * ld);
+                        for (var i = j + 1; i < j1; i++)
+                        {
+                            var s = Vector256.Create(rj[i]);
+                            var xi = w->X + ((long)i * ld);
+                            for (var k = k0; k < k0 + Block; k += 4)
+                            {
+                                Avx.Store(xj + k, Fma.MultiplyAddNegated(s, Avx.LoadVector256(xi + k), Avx.LoadVector256(xj + k)));
+                            }
+                        }
+
+                        var rjj = rj[j];
+                        for (var k = Math.Max(k0, j + 1); k < end; k++)
+                        {
+                            xj[k] /= rjj;
+                        }
+
+                        if (j >= k0)
+                        {
+                            for (var k = k0; k < j; k++)
+                            {
+                                xj[k] = 0; // below the diagonal
+                            }
+
+                            xj[j] = 1.0 / rjj;
+                        }
+                    }
                 }
             }
         }
-    }
-
-    /// <summary>dst[0..32) = −Σ_{i in [i0, i1)} row[i]·x[i, k..k+32), each lane one chain over i from +0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CombineRows(double* row, double* x, int ld, int i0, int i1, double* dst, int k)
-    {
-        var a0 = Vector256<double>.Zero;
-        var a1 = a0;
-        var a2 = a0;
-        var a3 = a0;
-        var a4 = a0;
-        var a5 = a0;
-        var a6 = a0;
-        var a7 = a0;
-        var r = x + ((long)i0 * ld) + k;
-        for (var i = i0; i < i1; i++, r += ld)
-        {
-            var s = Vector256.Create(row[i]);
-            a0 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r), a0);
-            a1 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 4), a1);
-            a2 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 8), a2);
-            a3 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 12), a3);
-            a4 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 16), a4);
-            a5 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 20), a5);
-            a6 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 24), a6);
-            a7 = Fma.MultiplyAddNegated(s, Avx.LoadVector256(r + 28), a7);
-        }
-
-        Avx.Store(dst, a0);
-        Avx.Store(dst + 4, a1);
-        Avx.Store(dst + 8, a2);
-        Avx.Store(dst + 12, a3);
-        Avx.Store(dst + 16, a4);
-        Avx.Store(dst + 20, a5);
-        Avx.Store(dst + 24, a6);
-        Avx.Store(dst + 28, a7);
     }
 
     /// <summary>‖R‖₂² of the upper-triangular R (n × n, row stride ld) estimated by <see cref="PowerSteps"/> steps of power
@@ -670,7 +707,7 @@ internal static unsafe class CholeskyQr
         var (b0, b1) = WorkSplit.Range(w->Blocks, part, parts);
         var n8 = w->N8;
         var n = w->A.N;
-        var buffer = GC.AllocateUninitializedArray<double>((BlocksPerChunk * Mr * n8) + (Mr * Nr), pinned: true);
+        var buffer = Scratch(ref t_multiplyPack, (BlocksPerChunk * Mr * n8) + (Mr * Nr));
         fixed (double* p = buffer)
         {
             var tile = p + (BlocksPerChunk * Mr * n8);
@@ -684,7 +721,7 @@ internal static unsafe class CholeskyQr
                     var xp = w->X + ((long)jp * n8 * Nr);
                     for (var b = 0; b < blocks; b++)
                     {
-                        Tile(p + ((long)b * n8 * Mr), Mr, xp, count, tile, Nr, accumulate: false);
+                        Tile(p + ((long)b * n8 * Mr), Mr, xp, Nr, count, tile, Nr, accumulate: false);
                         StoreTile(w->Q, tile, (cb + b) * Mr, jp * Nr);
                     }
                 }

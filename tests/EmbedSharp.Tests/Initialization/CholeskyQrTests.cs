@@ -37,17 +37,21 @@ public sealed class CholeskyQrTests
                 Assert.True(CholeskyQr.TryOrthonormalFactor(parallel, rows, cols, 4, passes));
                 Assert.Equal(serial, parallel); // bit for bit, whatever the thread count
 
-                // Both are the exact Q rounded to float, up to an error far below a float ulp: at most one ulp apart.
-                var maxUlps = 0;
+                // Both are the exact Q rounded to float, up to errors far below a float ulp of the larger entries: a few
+                // entries round the other way (one ulp), and tiny entries may differ by a few ulps of their own.
+                // Allowed per entry: one ulp of the entry (a rounding the other way) plus 2⁻³⁰ (the double error).
+                var worst = 0.0;
+                var differing = 0;
                 for (var i = 0; i < serial.Length; i++)
                 {
-                    var ulps = Math.Abs(BitConverter.SingleToInt32Bits(serial[i]) - BitConverter.SingleToInt32Bits(reference[i]));
-                    Assert.True(Math.Sign(serial[i]) == Math.Sign(reference[i]) || Math.Abs(serial[i] - reference[i]) < 1e-12,
-                        $"{rows}x{cols} seed {seed} passes {passes} element {i}: {serial[i]:r} against {reference[i]:r}");
-                    maxUlps = Math.Max(maxUlps, ulps);
+                    var magnitude = Math.Abs(reference[i]);
+                    var allowed = (MathF.BitIncrement(magnitude) - (double)magnitude) + Math.ScaleB(1.0, -30);
+                    worst = Math.Max(worst, Math.Abs((double)serial[i] - reference[i]) / allowed);
+                    differing += serial[i] == reference[i] ? 0 : 1;
                 }
 
-                Assert.True(maxUlps <= 1, $"{rows}x{cols} seed {seed} passes {passes}: {maxUlps} ulps from Householder");
+                Assert.True(worst <= 1, $"{rows}x{cols} seed {seed} passes {passes}: {worst:g3} of the allowed difference from Householder");
+                Assert.True(differing <= (serial.Length / 100) + 1, $"{rows}x{cols} seed {seed} passes {passes}: {differing} of {serial.Length} differ");
             }
         }
     }
