@@ -7,7 +7,7 @@ namespace EmbedSharp.Initialization;
 
 /// <summary>
 /// Weight initialisers: the whole <c>torch.nn.init</c> set, reproducing PyTorch 1.13's CPU float32 bits for the same
-/// seed and call sequence (orthogonal within 1e-6), plus the Keras/Flax extras. Every method fills the tensor in
+/// seed and call sequence (orthogonal within (32 + max(rows, cols))·2⁻²⁴·max(1, gain)), plus the Keras/Flax extras. Every method fills the tensor in
 /// place and returns it. The bits equal PyTorch's when the source is a <see cref="Generator"/>; any other
 /// <see cref="IRandomSource"/> (such as the parallel Philox generator) gives the same distributions, not the same bits. Fans follow PyTorch's weight layout (out, in, *kernel): fan_in = shape[1]·Π shape[2..],
 /// fan_out = shape[0]·Π shape[2..].
@@ -276,7 +276,11 @@ public static class Init
 
     /// <summary>A (semi-)orthogonal matrix: draw N(0, 1) into (rows, numel/rows), QR-factorise (transposed when rows &lt; cols),
     /// fix signs so diag(R) &gt; 0, scale by <paramref name="gain"/>. Saxe et al. 2013. torch: <c>orthogonal_(tensor, gain=1)</c>
-    /// (within 1e-6: the QR is a double-precision Householder, not LAPACK's float32 sgeqrf); Keras/Flax: <c>orthogonal</c>.</summary>
+    /// (within (32 + max(rows, cols))·2⁻²⁴·max(1, gain) of torch 1.13 and libtorch 2.10, whose float32 LAPACK QRs differ from
+    /// each other by as much: ours is the exact factor to within about 2⁻²⁸ before the one rounding to float, by Cholesky
+    /// QR in double precision (a second pass, CholeskyQR2, for a less well-conditioned draw; Householder QR in double when
+    /// Cholesky cannot be trusted or AVX2/FMA is missing); the bits do not depend on the thread count);
+    /// Keras/Flax: <c>orthogonal</c>.</summary>
     public static FloatTensor Orthogonal(FloatTensor tensor, IRandomSource generator, double gain = 1.0)
     {
         Check(tensor, generator);
@@ -298,12 +302,30 @@ public static class Init
             throw new ArgumentException($"orthogonal: a {rows} × {cols} matrix is too large.", nameof(tensor));
         }
 
-        var flat = new float[rows * cols]; // (rows, cols) row-major, as torch's fresh contiguous tensor
-        generator.Normal(FloatTensor.FromArray(flat, rows, cols), 0.0, 1.0);
-        HouseholderQr.OrthonormalFactor(flat, (int)rows, (int)cols);
-        tensor.CopyFrom(flat);
+        if (tensor.Rank == 2 && tensor.IsSingleChunk)
+        {
+            // Already the (rows, cols) row-major matrix torch draws into: work in place, no copy.
+            generator.Normal(tensor, 0.0, 1.0);
+            OrthonormalFactor(tensor.AsSpan(), (int)rows, (int)cols);
+        }
+        else
+        {
+            var flat = new float[rows * cols]; // (rows, cols) row-major, as torch's fresh contiguous tensor
+            generator.Normal(FloatTensor.FromArray(flat, rows, cols), 0.0, 1.0);
+            OrthonormalFactor(flat, (int)rows, (int)cols);
+            tensor.CopyFrom(flat);
+        }
+
         tensor.Scale((float)gain);
         return tensor;
+    }
+
+    private static void OrthonormalFactor(Span<float> data, int rows, int cols)
+    {
+        if (!CholeskyQr.TryOrthonormalFactor(data, rows, cols, WorkSplit.MaxParts))
+        {
+            HouseholderQr.OrthonormalFactor(data, rows, cols);
+        }
     }
 
     /// <summary>Fills with N(0, std²), then in each column zeroes the rows named by the first ⌈sparsity·rows⌉ entries of a

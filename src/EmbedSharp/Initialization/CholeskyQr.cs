@@ -1,0 +1,828 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using EmbedSharp.Numerics;
+
+#pragma warning disable CS8500 // the work struct lives on the caller's stack, which waits
+
+namespace EmbedSharp.Initialization;
+
+/// <summary>
+/// The orthonormal factor of <see cref="Init.Orthogonal"/> by Cholesky QR in double precision, with a second pass
+/// (CholeskyQR2) when the matrix is not well conditioned enough for one, and no result (the caller then runs
+/// <see cref="HouseholderQr"/>) when Cholesky breaks down or the condition number is too large for either.
+/// </summary>
+/// <remarks>
+/// <para>For A (m × n, m ≥ n) of full rank the QR factorisation with a positive diagonal of R is unique, and it is what
+/// torch's <c>orthogonal_</c> returns (LAPACK's Householder QR, then <c>q *= sign(diag r)</c>). Cholesky QR computes it
+/// from the Gram matrix: G = AᵀA (a symmetric rank-k update, BLAS <c>dsyrk</c>), G = RᵀR (Cholesky, <c>dpotrf</c>, whose R
+/// has a positive diagonal), X = R⁻¹ (<c>dtrtri</c>) and Q = A·X (<c>dtrmm</c>). Its error against the exact Q grows like
+/// u·κ(A)² (u = 2⁻⁵³; Yamamoto, Nakatsukasa, Yanagisawa and Fukaya 2015), so κ is estimated from R (power iteration for
+/// ‖R‖₂) and X (‖X‖_F ≥ ‖X‖₂): below <see cref="OnePassLimit"/> for u·κ² one pass is kept (its error, about 0.2·u·κ² as measured on Gaussian matrices, stays below about 2⁻²⁸, against the
+/// 2⁻²⁴ relative rounding of the float result); up to <see cref="TwoPassLimit"/> a second pass on Q₁ = A·X (CholeskyQR2)
+/// brings it to the level of Householder's; above that (or when a pivot is not positive) the caller falls back.
+/// Gaussian matrices are well conditioned: a tall 50000 × 300 one has κ ≈ 1.2, a square n × n one κ of the order of n.</para>
+/// <para>Determinism: every entry of G, R, X and Q is one sequential sum in a fixed order (G's over the rows of A, Q's over
+/// k); parallel parts only split tiles of the output, so the bits do not depend on the thread count or the blocking.
+/// The kernels are 6 × 8 register tiles of AVX2/FMA double arithmetic over packed panels; without AVX2/FMA the caller's
+/// Householder QR runs instead.</para>
+/// </remarks>
+internal static unsafe class CholeskyQr
+{
+    /// <summary>Below this n (the shorter side) Householder is used: the matrix is small and tiles would be mostly padding.</summary>
+    internal const int MinColumns = 16;
+
+    /// <summary>One pass when u·κ̂² is at most this (κ̂ = 1.25·(power-iteration estimate of ‖R‖₂)·‖R⁻¹‖_F).</summary>
+    internal const double OnePassLimit = 1.0 / (1 << 26);
+
+    /// <summary>Two passes when u·κ̂² is at most this; Householder above.</summary>
+    internal const double TwoPassLimit = 1.0 / (1 << 10);
+
+    private const double Unit = 1.1102230246251565e-16; // 2⁻⁵³
+    private const int Nr = 8;   // columns of a tile and of a packed panel
+    private const int Mr = 6;   // rows of a tile
+    private const int Block = 32; // columns per block of the Cholesky and inverse kernels
+    private const int PowerSteps = 8;
+    private const long MinWorkPerPart = 1L << 20; // multiply-adds
+
+    // Scratch per thread, kept between calls and grown when a larger matrix comes (as Gemm's packing buffers): fresh
+    // multi-megabyte arrays would cost page faults and zeroing on every call. Pinned, so pointers into them stay valid.
+    [ThreadStatic]
+    private static double[]? t_g;
+    [ThreadStatic]
+    private static double[]? t_x;
+    [ThreadStatic]
+    private static double[]? t_panels;
+    [ThreadStatic]
+    private static double[]? t_power;
+    [ThreadStatic]
+    private static double[]? t_gramPack;
+    [ThreadStatic]
+    private static double[]? t_invertPack;
+    [ThreadStatic]
+    private static double[]? t_multiplyPack;
+
+    private const long MaxKeptScratch = 1L << 22; // doubles (32 MiB): larger scratch is not kept after the call
+
+    private static double[] Scratch(ref double[]? slot, long length)
+    {
+        if (slot is not null && slot.Length >= length)
+        {
+            return slot;
+        }
+
+        var fresh = GC.AllocateUninitializedArray<double>((int)length, pinned: true);
+        if (length <= MaxKeptScratch)
+        {
+            slot = fresh;
+        }
+
+        return fresh;
+    }
+
+    /// <summary>Replaces <paramref name="data"/>, a (rows, cols) row-major matrix, by torch's orthonormal factor (see
+    /// <see cref="HouseholderQr.OrthonormalFactor"/>), and returns true; returns false with the data untouched when this
+    /// method does not apply (no AVX2/FMA, small, Cholesky breakdown, too ill-conditioned). At most
+    /// <paramref name="maxParts"/> threads; <paramref name="forcePasses"/> 1 or 2 skips the condition test (tests reach
+    /// both paths with it), 0 decides.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool TryOrthonormalFactor(Span<float> data, int rows, int cols, int maxParts, int forcePasses = 0)
+    {
+        if (!Fma.IsSupported || !Avx2.IsSupported)
+        {
+            return false;
+        }
+
+        var transposed = rows < cols;
+        var m = transposed ? cols : rows; // A is m × n with m ≥ n
+        var n = transposed ? rows : cols;
+        if (n < MinColumns)
+        {
+            return false;
+        }
+
+        var n8 = (n + Nr - 1) / Nr * Nr;
+        var ld = n8 + Block; // row stride of G, R and X: room for a 32-wide block from any column below n, and no 4 KiB aliasing
+        var size = (n8 + Mr) * ld; // rows: room for the last 6-row tile
+        var g = Scratch(ref t_g, size);
+        var x = Scratch(ref t_x, size); // every entry read is written first
+        var panels = Scratch(ref t_panels, n8 * n8);
+        Array.Clear(g, 0, size); // the Gram kernel accumulates into G
+        fixed (float* d = data)
+        fixed (double* pg = g, px = x, pp = panels)
+        {
+            var a = new Source { F = d, M = m, N = n, Transposed = transposed };
+            if (!Factor(a, pg, px, ld, n8, maxParts, out var kappaSq))
+            {
+                return false;
+            }
+
+            var passes = forcePasses != 0 ? forcePasses : Unit * kappaSq <= OnePassLimit ? 1 : 2;
+            if (passes == 2 && !(Unit * kappaSq <= TwoPassLimit) && forcePasses == 0)
+            {
+                return false;
+            }
+
+            PackInverse(px, ld, n, n8, pp);
+            if (passes == 1)
+            {
+                Multiply(a, pp, n8, new Target { F = d, M = m, N = n, Transposed = transposed }, maxParts);
+                return true;
+            }
+
+            var q1 = GC.AllocateUninitializedArray<double>(m * n, pinned: true);
+            fixed (double* pq = q1)
+            {
+                Multiply(a, pp, n8, new Target { D = pq, M = m, N = n }, maxParts);
+                Array.Clear(g, 0, size);
+                var b = new Source { D = pq, M = m, N = n };
+                if (!Factor(b, pg, px, ld, n8, maxParts, out _))
+                {
+                    return false;
+                }
+
+                PackInverse(px, ld, n, n8, pp);
+                Multiply(b, pp, n8, new Target { F = d, M = m, N = n, Transposed = transposed }, maxParts);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>G = AᵀA into <paramref name="g"/>, R (upper, in place of G) and X = R⁻¹ into <paramref name="x"/> (zero
+    /// below the diagonal); false when a pivot is not positive. <paramref name="kappaSq"/>: the estimate of κ(A)².</summary>
+    private static bool Factor(Source a, double* g, double* x, int ld, int n8, int maxParts, out double kappaSq)
+    {
+        kappaSq = double.PositiveInfinity;
+        Gram(a, g, ld, n8, maxParts);
+        if (!Cholesky(g, ld, a.N))
+        {
+            return false;
+        }
+
+        InvertUpper(g, x, ld, a.N, maxParts);
+        var vw = Scratch(ref t_power, 2 * a.N);
+        fixed (double* v = vw)
+        {
+            // ‖A‖₂ = ‖R‖₂ from below (times 1.25 for safety), ‖A⁺‖₂ = ‖X‖₂ ≤ ‖X‖_F from above.
+            kappaSq = 1.25 * 1.25 * PowerNormSq(g, ld, a.N, v, v + a.N) * FrobeniusSq(x, ld, a.N);
+        }
+
+        return double.IsFinite(kappaSq);
+    }
+
+    // ---- G = AᵀA ----------------------------------------------------------------------------------------------------
+
+    private struct Source
+    {
+        public float* F;          // float data: A[i, k] = F[i·N + k], or F[k·M + i] when Transposed
+        public double* D;         // or double row-major: A[i, k] = D[i·N + k]
+        public int M;
+        public int N;
+        public bool Transposed;
+    }
+
+    private struct Target
+    {
+        public float* F;          // float data: Q[i, j] to F[i·N + j], or F[j·M + i] when Transposed
+        public double* D;         // or double row-major
+        public int M;
+        public int N;
+        public bool Transposed;
+    }
+
+    private struct GramWork
+    {
+        public Source A;
+        public double* G;
+        public int Ld;
+        public int N8;
+        public int Rows; // rows of A per packed chunk
+    }
+
+    private static void Gram(Source a, double* g, int ld, int n8, int maxParts)
+    {
+        var panelCount = n8 / Nr;
+        var w = new GramWork
+        {
+            A = a,
+            G = g,
+            Ld = ld,
+            N8 = n8,
+            Rows = Math.Clamp((512 * 1024 / (8 * n8)) & ~3, 16, 512), // a packed chunk of about 512 KiB (half of L2)
+        };
+        var work = (long)a.M * n8 * n8 / 2;
+        var parts = Math.Min(Math.Max(1, maxParts), Math.Min(panelCount, WorkSplit.Parts(work, MinWorkPerPart)));
+        WorkSplit.Run(&GramPart, &w, parts);
+    }
+
+    /// <summary>Part p of the Gram matrix: the column panels [k0, k1) of its upper triangle (by equal shares of tiles),
+    /// over every row of A, packing the panels it reads itself.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GramPart(void* context, int part, int parts)
+    {
+        var w = (GramWork*)context;
+        var panelCount = w->N8 / Nr;
+        var k0 = TriangleSplit(panelCount, part, parts);
+        var k1 = TriangleSplit(panelCount, part + 1, parts);
+        if (k0 >= k1)
+        {
+            return;
+        }
+
+        var tileRows = (w->A.N + Mr - 1) / Mr;
+        var aBlocks = Math.Min(tileRows, ((k1 * Nr) + Mr - 1) / Mr); // row blocks of 6 that meet panels below k1
+        var rowsMax = w->Rows;
+        var buffer = Scratch(ref t_gramPack, (k1 * Nr * rowsMax) + (aBlocks * Mr * rowsMax));
+        fixed (double* p = buffer)
+        {
+            var pa = p + ((long)k1 * Nr * rowsMax);
+            for (var i0 = 0; i0 < w->A.M; i0 += rowsMax)
+            {
+                var rows = Math.Min(rowsMax, w->A.M - i0);
+                PackColumnPanels(w->A, i0, rows, k1, Nr, p);
+                PackColumnPanels(w->A, i0, rows, aBlocks, Mr, pa);
+                for (var k = k0; k < k1; k++)
+                {
+                    var b = p + ((long)k * rows * Nr);
+                    var tiles = Math.Min(tileRows, ((k * Nr) + Nr + Mr - 1) / Mr); // row blocks that start at or before column 8k + 7
+                    for (var t = 0; t < tiles; t++)
+                    {
+                        Tile(pa + ((long)t * rows * Mr), Mr, b, Nr, rows, w->G + ((long)t * Mr * w->Ld) + (k * Nr), w->Ld, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>First column panel of part <paramref name="part"/> when panel k costs k + 1 tiles.</summary>
+    private static int TriangleSplit(int panelCount, int part, int parts)
+    {
+        if (part >= parts)
+        {
+            return panelCount;
+        }
+
+        var total = (long)panelCount * (panelCount + 1) / 2;
+        var target = total * part / parts;
+        long sum = 0;
+        var k = 0;
+        while (k < panelCount && sum + k + 1 <= target)
+        {
+            sum += k + 1;
+            k++;
+        }
+
+        return k;
+    }
+
+    /// <summary>Rows [i0, i0 + rows) of A, columns [0, width·panelCount), as column panels of the given width:
+    /// dst[(p·rows + i)·width + c] = A[i0 + i, width·p + c] (zero beyond column n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackColumnPanels(Source a, int i0, int rows, int panelCount, int width, double* dst)
+    {
+        var n = a.N;
+        for (var p = 0; p < panelCount; p++)
+        {
+            var c0 = p * width;
+            var valid = Math.Min(width, n - c0);
+            var panel = dst + ((long)p * rows * width);
+            if (a.F != null && a.Transposed)
+            {
+                for (var c = 0; c < width; c++)
+                {
+                    var o = panel + c;
+                    if (c >= valid)
+                    {
+                        for (var i = 0; i < rows; i++, o += width)
+                        {
+                            *o = 0;
+                        }
+
+                        continue;
+                    }
+
+                    var src = a.F + ((long)(c0 + c) * a.M) + i0;
+                    for (var i = 0; i < rows; i++, o += width)
+                    {
+                        *o = src[i];
+                    }
+                }
+
+                continue;
+            }
+
+            for (var i = 0; i < rows; i++)
+            {
+                var o = panel + (i * width);
+                var row = (long)(i0 + i) * n;
+                if (valid == Nr && width == Nr && a.F != null)
+                {
+                    var s = a.F + row + c0;
+                    Avx.Store(o, Avx.ConvertToVector256Double(Sse.LoadVector128(s)));
+                    Avx.Store(o + 4, Avx.ConvertToVector256Double(Sse.LoadVector128(s + 4)));
+                }
+                else if (a.F != null)
+                {
+                    var s = a.F + row + c0;
+                    for (var c = 0; c < width; c++)
+                    {
+                        o[c] = c < valid ? s[c] : 0;
+                    }
+                }
+                else
+                {
+                    var s = a.D + row + c0;
+                    for (var c = 0; c < width; c++)
+                    {
+                        o[c] = c < valid ? s[c] : 0;
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- the 6 × 8 tile kernel ----------------------------------------------------------------------------------------
+
+    /// <summary>C[r, 0..8) (+)= Σ_s a[s·aStep + r]·b[s·bStep + 0..8) for r in 0..6, each entry one sequential FMA chain over s
+    /// starting from C's value (<paramref name="accumulate"/>) or from +0. Twelve accumulators: enough independent FMAs
+    /// to cover their latency on two pipes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile(double* a, int aStep, double* b, int bStep, int count, double* c, int ldc, bool accumulate)
+    {
+        Vector256<double> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        var c2 = c + (2 * ldc);
+        var c4 = c + (4 * ldc);
+        if (accumulate)
+        {
+            c00 = Avx.LoadVector256(c);
+            c01 = Avx.LoadVector256(c + 4);
+            c10 = Avx.LoadVector256(c + ldc);
+            c11 = Avx.LoadVector256(c + ldc + 4);
+            c20 = Avx.LoadVector256(c2);
+            c21 = Avx.LoadVector256(c2 + 4);
+            c30 = Avx.LoadVector256(c2 + ldc);
+            c31 = Avx.LoadVector256(c2 + ldc + 4);
+            c40 = Avx.LoadVector256(c4);
+            c41 = Avx.LoadVector256(c4 + 4);
+            c50 = Avx.LoadVector256(c4 + ldc);
+            c51 = Avx.LoadVector256(c4 + ldc + 4);
+        }
+        else
+        {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector256<double>.Zero;
+        }
+
+        for (var s = 0; s < count; s++)
+        {
+            var b0 = Avx.LoadVector256(b);
+            var b1 = Avx.LoadVector256(b + 4);
+            var a0 = Vector256.Create(a[0]);
+            c00 = Fma.MultiplyAdd(a0, b0, c00);
+            c01 = Fma.MultiplyAdd(a0, b1, c01);
+            var a1 = Vector256.Create(a[1]);
+            c10 = Fma.MultiplyAdd(a1, b0, c10);
+            c11 = Fma.MultiplyAdd(a1, b1, c11);
+            var a2 = Vector256.Create(a[2]);
+            c20 = Fma.MultiplyAdd(a2, b0, c20);
+            c21 = Fma.MultiplyAdd(a2, b1, c21);
+            var a3 = Vector256.Create(a[3]);
+            c30 = Fma.MultiplyAdd(a3, b0, c30);
+            c31 = Fma.MultiplyAdd(a3, b1, c31);
+            var a4 = Vector256.Create(a[4]);
+            c40 = Fma.MultiplyAdd(a4, b0, c40);
+            c41 = Fma.MultiplyAdd(a4, b1, c41);
+            var a5 = Vector256.Create(a[5]);
+            c50 = Fma.MultiplyAdd(a5, b0, c50);
+            c51 = Fma.MultiplyAdd(a5, b1, c51);
+            a += aStep;
+            b += bStep;
+        }
+
+        Avx.Store(c, c00);
+        Avx.Store(c + 4, c01);
+        Avx.Store(c + ldc, c10);
+        Avx.Store(c + ldc + 4, c11);
+        Avx.Store(c2, c20);
+        Avx.Store(c2 + 4, c21);
+        Avx.Store(c2 + ldc, c30);
+        Avx.Store(c2 + ldc + 4, c31);
+        Avx.Store(c4, c40);
+        Avx.Store(c4 + 4, c41);
+        Avx.Store(c4 + ldc, c50);
+        Avx.Store(c4 + ldc + 4, c51);
+    }
+
+    // ---- Cholesky, inverse, condition estimate -------------------------------------------------------------------------
+
+    /// <summary>In place: the upper triangle of G (n × n, row stride ld ≥ n8 + 32, zero beyond column n) becomes R with
+    /// G = RᵀR and R_jj &gt; 0, six rows at a time: first R[j, k] ← G[j, k] − Σ_{i&lt;j0} R[i, j]·R[i, k] for the panel's rows
+    /// j in [j0, j0 + 6) and every k ≥ j0 (the sum by the tile kernel, then subtracted), then within the panel row by row
+    /// R[j, k] ← (R[j, k] − Σ_{j0≤i&lt;j} R[i, j]·R[i, k]) / R[j, j] with R[j, j] = √(what is left of G[j, j]).
+    /// False when a pivot is not positive or not finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool Cholesky(double* g, int ld, int n)
+    {
+        var tile = stackalloc double[Mr * Nr];
+        for (var j0 = 0; j0 < n; j0 += Mr)
+        {
+            var rows = Math.Min(Mr, n - j0);
+            if (j0 > 0)
+            {
+                for (var k = j0; k < n; k += Nr)
+                {
+                    Tile(g + j0, ld, g + k, ld, j0, tile, Nr, accumulate: false);
+                    for (var r = 0; r < rows; r++)
+                    {
+                        var o = g + ((long)(j0 + r) * ld) + k;
+                        Avx.Store(o, Avx.Subtract(Avx.LoadVector256(o), Avx.LoadVector256(tile + (r * Nr))));
+                        Avx.Store(o + 4, Avx.Subtract(Avx.LoadVector256(o + 4), Avx.LoadVector256(tile + (r * Nr) + 4)));
+                    }
+                }
+            }
+
+            for (var j = j0; j < j0 + rows; j++)
+            {
+                var row = g + ((long)j * ld);
+                for (var i = j0; i < j; i++)
+                {
+                    var ri = g + ((long)i * ld);
+                    var s = Vector256.Create(ri[j]);
+                    for (var k = j; k < n; k += 4)
+                    {
+                        Avx.Store(row + k, Fma.MultiplyAddNegated(s, Avx.LoadVector256(ri + k), Avx.LoadVector256(row + k)));
+                    }
+                }
+
+                var d = row[j];
+                if (!(d > 0) || !double.IsFinite(d))
+                {
+                    return false;
+                }
+
+                var rjj = Math.Sqrt(d);
+                row[j] = rjj;
+                for (var k = j + 1; k < n; k++)
+                {
+                    row[k] /= rjj;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private struct InvertWork
+    {
+        public double* R;
+        public double* X;
+        public int Ld;
+        public int N;
+    }
+
+    /// <summary>X = R⁻¹ (upper; x must be zero below the diagonal): the 32-column blocks are independent, so parts take
+    /// them round-robin.</summary>
+    private static void InvertUpper(double* r, double* x, int ld, int n, int maxParts)
+    {
+        var w = new InvertWork { R = r, X = x, Ld = ld, N = n };
+        var blocks = (n + Block - 1) / Block;
+        var parts = Math.Min(Math.Max(1, maxParts), Math.Min(blocks, WorkSplit.Parts((long)n * n * n / 6, MinWorkPerPart)));
+        WorkSplit.Run(&InvertPart, &w, parts);
+    }
+
+    /// <summary>For the blocks b ≡ part (mod parts), columns [k0, e) = [32b, min(n, 32b + 32)), panels of six rows
+    /// [j0, j1) from the last up: X[j, k] ← −Σ_{j1≤i&lt;e} R[j, i]·X[i, k] (tile kernel), then row by row from j1 − 1 down,
+    /// X[j, k] ← (X[j, k] − Σ_{j&lt;i&lt;j1} R[j, i]·X[i, k]) / R[j, j] for k &gt; j, X[j, j] = 1/R[j, j], zero left of the
+    /// diagonal. Terms with i &gt; k are exact zeros, so the split into blocks and parts does not change any value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InvertPart(void* context, int part, int parts)
+    {
+        var w = (InvertWork*)context;
+        var n = w->N;
+        var ld = w->Ld;
+        var tile = stackalloc double[Mr * Nr];
+        var packed = Scratch(ref t_invertPack, Mr * n);
+        fixed (double* pk = packed)
+        {
+            for (var k0 = part * Block; k0 < n; k0 += parts * Block)
+            {
+                var end = Math.Min(n, k0 + Block);
+                for (var j1 = end; j1 > 0; j1 -= Mr)
+                {
+                    var j0 = Math.Max(0, j1 - Mr);
+                    var rows = j1 - j0;
+                    var count = end - j1;
+                    if (count > 0)
+                    {
+                        // R[j0 + r, j1 + s] as pk[6s + r] (rows past the panel as zeros), then the tile sums 8 columns at a time.
+                        for (var sIdx = 0; sIdx < count; sIdx++)
+                        {
+                            for (var r = 0; r < Mr; r++)
+                            {
+                                pk[(sIdx * Mr) + r] = r < rows ? w->R[((long)(j0 + r) * ld) + j1 + sIdx] : 0;
+                            }
+                        }
+
+                        for (var q = k0; q < k0 + Block; q += Nr)
+                        {
+                            Tile(pk, Mr, w->X + ((long)j1 * ld) + q, ld, count, tile, Nr, accumulate: false);
+                            for (var r = 0; r < rows; r++)
+                            {
+                                var o = w->X + ((long)(j0 + r) * ld) + q;
+                                Avx.Store(o, Avx.Subtract(Vector256<double>.Zero, Avx.LoadVector256(tile + (r * Nr))));
+                                Avx.Store(o + 4, Avx.Subtract(Vector256<double>.Zero, Avx.LoadVector256(tile + (r * Nr) + 4)));
+                            }
+                        }
+                    }
+                    else
+                    {
+                        for (var r = 0; r < rows; r++)
+                        {
+                            new Span<double>(w->X + ((long)(j0 + r) * ld) + k0, Block).Clear();
+                        }
+                    }
+
+                    for (var j = j1 - 1; j >= j0; j--)
+                    {
+                        var rj = w->R + ((long)j * ld);
+                        var xj = w->X + ((long)j * ld);
+                        for (var i = j + 1; i < j1; i++)
+                        {
+                            var s = Vector256.Create(rj[i]);
+                            var xi = w->X + ((long)i * ld);
+                            for (var k = k0; k < k0 + Block; k += 4)
+                            {
+                                Avx.Store(xj + k, Fma.MultiplyAddNegated(s, Avx.LoadVector256(xi + k), Avx.LoadVector256(xj + k)));
+                            }
+                        }
+
+                        var rjj = rj[j];
+                        for (var k = Math.Max(k0, j + 1); k < end; k++)
+                        {
+                            xj[k] /= rjj;
+                        }
+
+                        if (j >= k0)
+                        {
+                            for (var k = k0; k < j; k++)
+                            {
+                                xj[k] = 0; // below the diagonal
+                            }
+
+                            xj[j] = 1.0 / rjj;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>‖R‖₂² of the upper-triangular R (n × n, row stride ld) estimated by <see cref="PowerSteps"/> steps of power
+    /// iteration on RᵀR from a fixed start vector: a lower bound that converges to it (in value quickly, as the top
+    /// singular values of a Gaussian matrix cluster). <paramref name="v"/> and <paramref name="w"/>: n scratch entries.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double PowerNormSq(double* t, int ld, int n, double* v, double* w)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            v[i] = 1.0 + (0.5 * Math.Sin(i * 0.7548776662466927)); // fixed and generic
+        }
+
+        var lambda = 0.0;
+        for (var step = 0; step < PowerSteps; step++)
+        {
+            var norm = Math.Sqrt(Dot(v, v, n));
+            for (var i = 0; i < n; i++)
+            {
+                v[i] /= norm;
+            }
+
+            for (var i = 0; i < n; i++) // w = R v
+            {
+                w[i] = Dot(t + ((long)i * ld) + i, v + i, n - i);
+            }
+
+            new Span<double>(v, n).Clear();
+            for (var i = 0; i < n; i++) // v = Rᵀ w
+            {
+                var ti = t + ((long)i * ld) + i;
+                var vi = v + i;
+                var s = Vector256.Create(w[i]);
+                var len = n - i;
+                var k = 0;
+                for (; k + 4 <= len; k += 4)
+                {
+                    Avx.Store(vi + k, Fma.MultiplyAdd(s, Avx.LoadVector256(ti + k), Avx.LoadVector256(vi + k)));
+                }
+
+                for (; k < len; k++)
+                {
+                    vi[k] = Math.FusedMultiplyAdd(ti[k], w[i], vi[k]);
+                }
+            }
+
+            lambda = Dot(w, w, n); // vᵀRᵀRv with ‖v‖ = 1
+        }
+
+        return lambda;
+    }
+
+    /// <summary>Σ a[k]·b[k] over four fixed lanes, then the lanes and the tail in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double Dot(double* a, double* b, int n)
+    {
+        var acc = Vector256<double>.Zero;
+        var k = 0;
+        for (; k + 4 <= n; k += 4)
+        {
+            acc = Fma.MultiplyAdd(Avx.LoadVector256(a + k), Avx.LoadVector256(b + k), acc);
+        }
+
+        var s = (acc.GetElement(0) + acc.GetElement(1)) + (acc.GetElement(2) + acc.GetElement(3));
+        for (; k < n; k++)
+        {
+            s = Math.FusedMultiplyAdd(a[k], b[k], s);
+        }
+
+        return s;
+    }
+
+    /// <summary>Σ X[i, k]² over the upper triangle: ‖X‖_F², an upper bound of ‖X‖₂².</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double FrobeniusSq(double* x, int ld, int n)
+    {
+        var s = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            s += Dot(x + ((long)i * ld) + i, x + ((long)i * ld) + i, n - i);
+        }
+
+        return s;
+    }
+
+    /// <summary>X (upper, n × n, row stride ld) as column panels: dst[(J·n8 + k)·8 + c] = X[k, 8J + c], zero outside.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackInverse(double* x, int ld, int n, int n8, double* dst)
+    {
+        for (var jp = 0; jp < n8 / Nr; jp++)
+        {
+            for (var k = 0; k < n8; k++)
+            {
+                var o = dst + ((((long)jp * n8) + k) * Nr);
+                for (var c = 0; c < Nr; c++)
+                {
+                    var col = (jp * Nr) + c;
+                    o[c] = k < n && col < n && k <= col ? x[((long)k * ld) + col] : 0;
+                }
+            }
+        }
+    }
+
+    // ---- Q = A·X ----------------------------------------------------------------------------------------------------
+
+    private struct MultiplyWork
+    {
+        public Source A;
+        public double* X; // packed by PackInverse
+        public int N8;
+        public Target Q;
+        public int Blocks; // 6-row blocks of A
+    }
+
+    private static void Multiply(Source a, double* xPanels, int n8, Target q, int maxParts)
+    {
+        var w = new MultiplyWork { A = a, X = xPanels, N8 = n8, Q = q, Blocks = (a.M + Mr - 1) / Mr };
+        var work = (long)a.M * n8 * n8 / 2;
+        var parts = Math.Min(Math.Max(1, maxParts), WorkSplit.Parts(work, MinWorkPerPart));
+        WorkSplit.Run(&MultiplyPart, &w, parts);
+    }
+
+    /// <summary>Part p: the 6-row blocks of Q in its range, 16 blocks (64 rows) packed at a time as row panels
+    /// (dst[(b·n8 + k)·6 + r] = A[6b + r, k]); each tile's sum runs over k &lt; min(8J + 8, n) (X is upper triangular).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyPart(void* context, int part, int parts)
+    {
+        const int BlocksPerChunk = 16;
+        var w = (MultiplyWork*)context;
+        var (b0, b1) = WorkSplit.Range(w->Blocks, part, parts);
+        var n8 = w->N8;
+        var n = w->A.N;
+        var buffer = Scratch(ref t_multiplyPack, (BlocksPerChunk * Mr * n8) + (Mr * Nr));
+        fixed (double* p = buffer)
+        {
+            var tile = p + (BlocksPerChunk * Mr * n8);
+            for (var cb = (int)b0; cb < b1; cb += BlocksPerChunk)
+            {
+                var blocks = Math.Min(BlocksPerChunk, (int)b1 - cb);
+                PackRowPanels(w->A, cb * Mr, blocks, n8, p);
+                for (var jp = 0; jp < n8 / Nr; jp++)
+                {
+                    var count = Math.Min((jp * Nr) + Nr, n);
+                    var xp = w->X + ((long)jp * n8 * Nr);
+                    for (var b = 0; b < blocks; b++)
+                    {
+                        Tile(p + ((long)b * n8 * Mr), Mr, xp, Nr, count, tile, Nr, accumulate: false);
+                        StoreTile(w->Q, tile, (cb + b) * Mr, jp * Nr);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Rows [i0, i0 + 6·blocks) of A as row panels of 6: dst[(b·n8 + k)·6 + r] = A[i0 + 6b + r, k] (zero beyond row m or column n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackRowPanels(Source a, int i0, int blocks, int n8, double* dst)
+    {
+        var n = a.N;
+        for (var b = 0; b < blocks; b++)
+        {
+            var o = dst + ((long)b * n8 * Mr);
+            for (var r = 0; r < Mr; r++)
+            {
+                var i = i0 + (b * Mr) + r;
+                if (i >= a.M)
+                {
+                    for (var k = 0; k < n8; k++)
+                    {
+                        o[(k * Mr) + r] = 0;
+                    }
+
+                    continue;
+                }
+
+                if (a.F != null && !a.Transposed)
+                {
+                    var s = a.F + ((long)i * n);
+                    for (var k = 0; k < n; k++)
+                    {
+                        o[(k * Mr) + r] = s[k];
+                    }
+                }
+                else if (a.F != null)
+                {
+                    for (var k = 0; k < n; k++)
+                    {
+                        o[(k * Mr) + r] = a.F[((long)k * a.M) + i];
+                    }
+                }
+                else
+                {
+                    var s = a.D + ((long)i * n);
+                    for (var k = 0; k < n; k++)
+                    {
+                        o[(k * Mr) + r] = s[k];
+                    }
+                }
+
+                for (var k = n; k < n8; k++)
+                {
+                    o[(k * Mr) + r] = 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes the valid part of a 4 × 8 tile (row stride 8) at rows i0.., columns j0.. of the target.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StoreTile(Target q, double* tile, int i0, int j0)
+    {
+        var rows = Math.Min(Mr, q.M - i0);
+        var cols = Math.Min(Nr, q.N - j0);
+        for (var r = 0; r < rows; r++)
+        {
+            var t = tile + (r * Nr);
+            var i = i0 + r;
+            if (q.D != null)
+            {
+                var o = q.D + ((long)i * q.N) + j0;
+                for (var c = 0; c < cols; c++)
+                {
+                    o[c] = t[c];
+                }
+            }
+            else if (q.Transposed)
+            {
+                for (var c = 0; c < cols; c++)
+                {
+                    q.F[((long)(j0 + c) * q.M) + i] = (float)t[c];
+                }
+            }
+            else
+            {
+                var o = q.F + ((long)i * q.N) + j0;
+                if (cols == Nr)
+                {
+                    Sse.Store(o, Avx.ConvertToVector128Single(Avx.LoadVector256(t)));
+                    Sse.Store(o + 4, Avx.ConvertToVector128Single(Avx.LoadVector256(t + 4)));
+                }
+                else
+                {
+                    for (var c = 0; c < cols; c++)
+                    {
+                        o[c] = (float)t[c];
+                    }
+                }
+            }
+        }
+    }
+}
