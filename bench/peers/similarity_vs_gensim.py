@@ -100,7 +100,7 @@ def numpy_topk(unit, q, chunk, out):
     best_v = best_i = None
     for c0 in range(0, rows, chunk):
         c1 = min(rows, c0 + chunk)
-        s = out[:, : c1 - c0]
+        s = out[:nq, : c1 - c0]
         np.matmul(q, unit[c0:c1].T, out=s)
         if best_v is None:
             part = np.argpartition(s, s.shape[1] - TOPN, axis=1)[:, -TOPN:]
@@ -108,7 +108,7 @@ def numpy_topk(unit, q, chunk, out):
             best_v = np.take_along_axis(s, part, axis=1)
             thr = best_v.min(axis=1)
             continue
-        hq, hc = np.nonzero(s >= thr[:, None])
+        hq, hc = np.nonzero(s >= thr[:, None])  # ties with the 10th best stay candidates
         if hq.size == 0:
             continue
         all_q = np.concatenate([np.repeat(qi, TOPN), hq])

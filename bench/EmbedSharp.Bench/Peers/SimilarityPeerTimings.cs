@@ -27,6 +27,12 @@ internal static class SimilarityPeerTimings
         var words = Enumerable.Range(0, (int)vectors.Shape[0]).Select(i => "w" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
         var wv = new WordVectors(words, vectors);
 
+        if (args.Length > 1 && args[1] == "--lists")
+        {
+            Lists(wv, queries, File.ReadAllLines(Path.Combine(dir, "compat_words.txt")).Where(w => w.Length > 0).ToArray());
+            return;
+        }
+
         if (args.Length > 1 && args[1] == "--cpu")
         {
             CpuProbe(wv, queries, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100, args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : null);
@@ -85,9 +91,33 @@ internal static class SimilarityPeerTimings
         }));
     }
 
-    /// <summary>Diagnostics on a busy machine: process CPU seconds (one thread) of the batched search over the first
-    /// <paramref name="count"/> queries with integer screening and with the exhaustive float32 scan, alternating, and of a
-    /// single query and a plain sum over the table; prints one line each.</summary>
+    /// <summary>For tools/compat/similarity.py: the top-10 rows and scores (as float32 bits) of most_similar for each word
+    /// and of the batched search for every query vector, as one JSON line.</summary>
+    private static void Lists(WordVectors wv, FloatTensor queries, string[] words)
+    {
+        var index = SimilarityIndex.Build(wv);
+        static object Pack(Neighbor[] ns) => new Dictionary<string, object>
+        {
+            ["rows"] = ns.Select(n => n.Index).ToArray(),
+            ["scores"] = ns.Select(n => (double)n.Score).ToArray(),
+        };
+        var batch = index.MostSimilarBatch(queries, 10);
+        var single = words.Select(w => Pack(index.MostSimilar(w, 10))).ToArray();
+        var vectors = Enumerable.Range(0, batch.QueryCount).Select(q => Pack(batch[q])).ToArray();
+        var batchWords = index.MostSimilarBatch(words, 10);
+        var batchEqualsSingle = Enumerable.Range(0, words.Length).Count(k => batchWords[k].SequenceEqual(index.MostSimilar(words[k], 10)));
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["words"] = single,
+            ["vectors"] = vectors,
+            ["batch_equals_single"] = batchEqualsSingle,
+        }));
+    }
+
+    /// <summary>Diagnostics on a busy machine (<c>peers-similarity DIR --cpu [COUNT [RESTRICT]]</c>): process CPU seconds on
+    /// one thread of the int16 and float32 kernels in L1, of one pass over the table with DotRows, with one row at a time
+    /// and with a plain sum, and of the batched search over the first <paramref name="count"/> queries with integer
+    /// screening and with the exhaustive float32 scan, alternating.</summary>
     private static void CpuProbe(WordVectors wv, FloatTensor queries, int count, int? restrict)
     {
         var subset = new FloatTensor(count, queries.Shape[1]);
@@ -127,6 +157,21 @@ internal static class SimilarityPeerTimings
             }
         }
 
+        {
+            var table = wv.Vectors;
+            var dim = (int)table.RowLength;
+            var qv = new float[dim];
+            qv[3] = 1;
+            var dest = new float[256];
+            for (var r = 0; r < 3; r++)
+            {
+                var plain = Cpu(() => Scan(table, dim, 256, (m, n) => SimilarityKernels.DotRows(qv, m, dim, n, dest)));
+                var one = Cpu(() => Scan(table, dim, 1, (m, n) => dest[0] = SimilarityKernels.Dot(qv, m)));
+                var sum = Cpu(() => Scan(table, dim, 256, (m, n) => dest[0] += TensorPrimitives.Sum<float>(m)));
+                Console.WriteLine(FormattableString.Invariant($"scan cpu ms: DotRows {plain * 1e3:F1}, one row at a time {one * 1e3:F1}, sum {sum * 1e3:F1}"));
+            }
+        }
+
         var screened = SimilarityIndex.Build(wv, new SimilarityOptions { MaxDegreeOfParallelism = 1 });
         var exact = SimilarityIndex.Build(wv, new SimilarityOptions { MaxDegreeOfParallelism = 1, ExactScan = true });
         var rows = new int[10];
@@ -146,6 +191,22 @@ internal static class SimilarityPeerTimings
             var d = Cpu(() => ReadBandwidth1(wv.Vectors)) / 10;
             Console.WriteLine(FormattableString.Invariant(
                 $"cpu s: batch {count} screened {a:F3}, exact {b:F3} (x{b / a:F2}); single query {c * 1e3:F1} ms; sum pass {d * 1e3:F1} ms"));
+        }
+    }
+
+    private delegate void RowsAction(ReadOnlySpan<float> rows, int count);
+
+    private static void Scan(FloatTensor table, int dim, int step, RowsAction action)
+    {
+        for (var c = 0; c < table.ChunkCount; c++)
+        {
+            var chunk = table.Chunk(c);
+            var rows = chunk.Length / dim;
+            for (var s = 0; s < rows; s += step)
+            {
+                var n = Math.Min(step, rows - s);
+                action(chunk.Slice(s * dim, n * dim), n);
+            }
         }
     }
 
