@@ -257,4 +257,177 @@ public sealed class SimilarityIndexTests
             Assert.Equal(expected.Take(cap).Select(p => p.i), r);
         }
     }
+
+    /// <summary>A clustered table (tight clusters, so many scores sit near each query's cut) with exact ties: row 1 repeats
+    /// row 0, row 3 is 4 × row 2, row 5 is all zeros; D = 45 (not a multiple of 16, so the screening pads).</summary>
+    private static WordVectors Clustered(int v, int d, ulong seed)
+    {
+        var g = new Generator(seed);
+        var centres = new float[20 * d];
+        Distributions.Normal(g, centres, 0, 1);
+        var t = new FloatTensor(v, d);
+        Distributions.Normal(g, t, 0, 0.05f);
+        for (var i = 0; i < v; i++)
+        {
+            var row = t.Row(i);
+            var c = centres.AsSpan((i % 20) * d, d);
+            for (var j = 0; j < d; j++)
+            {
+                row[j] = (row[j] + c[j]) * (1 + (i % 7));
+            }
+        }
+
+        t.Row(0).CopyTo(t.Row(1));
+        for (var j = 0; j < d; j++)
+        {
+            t.Row(3)[j] = 4 * t.Row(2)[j];
+        }
+
+        t.Row(5).Clear();
+        return new WordVectors([.. Enumerable.Range(0, v).Select(i => $"w{i}")], t);
+    }
+
+    [Fact]
+    public void Screened_batches_equal_the_exhaustive_float_scan_bit_for_bit()
+    {
+        var table = Clustered(3000, 45, 21);
+        var screened = SimilarityIndex.Build(table, new SimilarityOptions { MaxDegreeOfParallelism = 2, ParallelThreshold = 0 });
+        var exhaustive = SimilarityIndex.Build(table, new SimilarityOptions { MaxDegreeOfParallelism = 1, ExactScan = true });
+        var words = Enumerable.Range(0, 61).Select(i => $"w{i * 7}").Append("w1").Append("w2").ToArray();
+        foreach (var (topN, restrict) in new (int, int?)[] { (10, null), (1, null), (40, 2999), (7, 300), (3000, null) })
+        {
+            var a = screened.MostSimilarBatch(words, topN, restrict);
+            var b = exhaustive.MostSimilarBatch(words, topN, restrict);
+            Assert.Equal(b.Rows, a.Rows);
+            Assert.Equal(b.Scores, a.Scores);
+            Assert.Equal(b.Counts, a.Counts);
+        }
+
+        var g = new Generator(4);
+        var queries = new FloatTensor(37, 45);
+        Distributions.Normal(g, queries, 0, 1);
+        table.Vectors.Row(10).CopyTo(queries.Row(0)); // a row's own direction: the best score is exactly that row's
+        queries.Row(1).Clear(); // a zero query scores 0 everywhere (NaN for the zero row)
+        var qa = screened.MostSimilarBatch(queries, 12);
+        var qb = exhaustive.MostSimilarBatch(queries, 12);
+        Assert.Equal(qb.Rows, qa.Rows);
+        Assert.Equal(qb.Scores, qa.Scores);
+        Assert.Equal(screened.MostSimilar(queries.Row(3), 12), qa[3]);
+        Assert.Equal(10, qa[0][0].Index);
+    }
+
+    [Fact]
+    public void The_screening_bound_holds_for_every_pair()
+    {
+        var g = new Generator(8);
+        foreach (var d in new[] { 1, 7, 16, 45, 300, 1024 })
+        {
+            var m = SimilarityKernels.ScreenLimit(d);
+            Assert.True((long)d * m * m <= int.MaxValue);
+            var dp = SimilarityKernels.ScreenDim(d);
+            var x = new float[d];
+            var q = new float[d];
+            var xi = new short[dp];
+            var qi = new short[dp];
+            for (var trial = 0; trial < 200; trial++)
+            {
+                Distributions.Normal(g, x, 0, trial % 3 == 0 ? 100 : 1);
+                Distributions.Normal(g, q, 0, 1);
+                x[trial % d] *= 50; // one large element: most others quantise coarsely
+                var sx = SimilarityKernels.Quantize(x, m, xi, out var rx);
+                var sq = SimilarityKernels.Quantize(q, m, qi, out var rq);
+                Assert.All(xi, v => Assert.InRange(v, -m, m));
+                long dot = 0;
+                for (var j = 0; j < dp; j++)
+                {
+                    dot += xi[j] * qi[j];
+                }
+
+                var exact = 0.0;
+                double nx = 0, nq = 0;
+                for (var j = 0; j < d; j++)
+                {
+                    exact += (double)x[j] * q[j];
+                    nx += (double)x[j] * x[j];
+                    nq += (double)q[j] * q[j];
+                }
+
+                // |q·x − s_q·s_x·(q̂·x̂)| ≤ (‖q‖ + ‖ρ‖)·‖r‖ + ‖ρ‖·‖x‖, with the residual norms the kernel reports (tiny float slack).
+                var bound = ((Math.Sqrt(nq) + rq) * rx) + (rq * Math.Sqrt(nx));
+                Assert.True(Math.Abs(exact - ((double)sq * sx * dot)) <= (bound * (1 + 1e-4)) + 1e-9, $"d={d} trial {trial}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Panel_kernel_gives_exact_integer_dot_products()
+    {
+        const int d = 45;
+        var dp = SimilarityKernels.ScreenDim(d);
+        var g = new Generator(9);
+        var values = new float[20 * d];
+        Distributions.Normal(g, values, 0, 1);
+        var ints = new short[20 * dp];
+        for (var r = 0; r < 20; r++)
+        {
+            SimilarityKernels.Quantize(values.AsSpan(r * d, d), SimilarityKernels.ScreenLimit(d), ints.AsSpan(r * dp, dp), out _);
+        }
+
+        // rows 4..16 (12 rows) in two panels, the second only half full; queries: rows 0..3.
+        var panelLength = dp / 2 * SimilarityKernels.PanelRows;
+        var panels = new int[2 * panelLength];
+        SimilarityKernels.Interleave(ints.AsSpan(4 * dp), dp, 8, panels.AsSpan(0, panelLength));
+        SimilarityKernels.Interleave(ints.AsSpan(12 * dp), dp, 4, panels.AsSpan(panelLength));
+        var dots = new int[64];
+        SimilarityKernels.ScreenPanels4(ints.AsSpan(0, 4 * dp), dp, panels.AsSpan(0, panelLength), panels.AsSpan(panelLength), dots);
+        for (var k = 0; k < 4; k++)
+        {
+            for (var r = 0; r < 16; r++)
+            {
+                var expected = 0;
+                if (r < 12)
+                {
+                    for (var j = 0; j < dp; j++)
+                    {
+                        expected += ints[(k * dp) + j] * ints[((4 + r) * dp) + j];
+                    }
+                }
+
+                Assert.Equal(expected, dots[(k * 16) + r]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Queries_refuse_a_table_the_library_changed_after_the_build()
+    {
+        var table = Table(50, 13);
+        var index = SimilarityIndex.Build(table);
+        Assert.NotEmpty(index.MostSimilar("w1", 3));
+        table.Vectors.BumpVersion(); // what an optimiser step on a shared embedding table does
+        Assert.Contains("changed", Assert.Throws<InvalidOperationException>(() => index.MostSimilar("w1", 3)).Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => index.MostSimilarBatch(["w1"]));
+        Assert.Throws<InvalidOperationException>(() => index.Similarities("w1"));
+        Assert.NotEmpty(SimilarityIndex.Build(table).MostSimilar("w1", 3));
+    }
+
+    [Fact]
+    public void Unit_vectors_are_row_over_norm_and_the_span_form_allocates_nothing()
+    {
+        var index = Small();
+        var destination = new float[13];
+        index.GetUnitVector(7, destination);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        index.GetUnitVector(7, destination);
+        Assert.Equal(0L, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(index.GetUnitVector("w7").ToArray(), destination);
+        var row = index.Source.GetVector(7);
+        for (var j = 0; j < 13; j++)
+        {
+            Assert.Equal(row[j] / index.Norms[7], destination[j]);
+        }
+
+        Assert.Throws<ArgumentException>(() => index.GetUnitVector(7, new float[12]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => index.GetUnitVector(50, destination));
+    }
 }

@@ -22,6 +22,7 @@ public sealed partial class SimilarityIndex
 
     private void AddTerms(IReadOnlyList<QueryTerm> terms, float weight, Span<float> mean, string list)
     {
+        float[]? unit = null;
         for (var k = 0; k < terms.Count; k++)
         {
             var t = terms[k];
@@ -30,7 +31,9 @@ public sealed partial class SimilarityIndex
             {
                 var r = RowOf(t.Word!, $"{list}[{k}]");
                 RequireNonZero(r, $"{list}[{k}]");
-                v = _unit.Row(r);
+                unit ??= new float[mean.Length];
+                UnitRow(r, unit);
+                v = unit;
             }
             else
             {

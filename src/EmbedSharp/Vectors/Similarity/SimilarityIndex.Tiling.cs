@@ -1,4 +1,8 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using EmbedSharp.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace EmbedSharp.Vectors.Similarity;
 
@@ -7,6 +11,9 @@ namespace EmbedSharp.Vectors.Similarity;
 public sealed partial class SimilarityIndex
 {
     private const int BatchRows = 64; // rows per tile of the batched path (kept in L2 across all queries)
+    private const int ScreenRows = 256; // rows per tile of the screened batch path (quantised: 256 · D int16, kept in L2)
+    private const int MinScreenLimit = 64; // below this quantisation range (d > 524,288) screening would pass nearly every row
+    private const float Ulp = 1f / (1 << 23); // 2^-23
 
     /// <summary>
     /// Batched <see cref="MostSimilar(ReadOnlySpan{float}, int, int?, IEnumerable{string}?)"/>: each row of
@@ -63,7 +70,7 @@ public sealed partial class SimilarityIndex
         for (var k = 0; k < rows.Length; k++)
         {
             var dst = padded.AsSpan(k * Dimension, Dimension);
-            _unit.Row(rows[k]).CopyTo(dst);
+            UnitRow(rows[k], dst);
             SimilarityKernels.UnitVecInPlace(dst);
         }
 
@@ -79,6 +86,13 @@ public sealed partial class SimilarityIndex
         {
             Array.Fill(result.Rows, -1);
             Array.Fill(result.Scores, float.NaN);
+            return;
+        }
+
+        EnsureUnchanged();
+        if (Avx2.IsSupported && !_options.ExactScan && SimilarityKernels.ScreenLimit(Dimension) >= MinScreenLimit)
+        {
+            RunBatchScreened(padded, q, selfRows, limit, k, topN, result);
             return;
         }
 
@@ -109,6 +123,8 @@ public sealed partial class SimilarityIndex
                         SimilarityKernels.DotRows4(padded.AsSpan(t * d, SimilarityKernels.QueryTile * d), m, d, n, buffer, BatchRows);
                         for (var kk = 0; kk < SimilarityKernels.QueryTile && t + kk < q; kk++)
                         {
+                            var dots = buffer.AsSpan(kk * BatchRows, n);
+                            TensorPrimitives.Divide(dots, _norms.AsSpan(s, n), dots);
                             var slot = (w * q) + t + kk;
                             var top = new TopK(heapScores.AsSpan(slot * k, k), heapRows.AsSpan(slot * k, k), counts[slot]);
                             top.OfferBlock(buffer.AsSpan(kk * BatchRows, n), s, [], selfRows is null ? -1 : selfRows[t + kk]);
@@ -128,6 +144,12 @@ public sealed partial class SimilarityIndex
             Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
         }
 
+        Merge(heapScores, heapRows, counts, workers, q, k, topN, result);
+    }
+
+    /// <summary>Merges the per-worker heaps (slot = worker·Q + query) into the result, best first.</summary>
+    private static void Merge(float[] heapScores, int[] heapRows, int[] counts, int workers, int q, int k, int topN, NeighborBatch result)
+    {
         for (var i = 0; i < q; i++)
         {
             var outScores = result.Scores.AsSpan(i * topN, topN);
@@ -146,6 +168,142 @@ public sealed partial class SimilarityIndex
 
             result.Counts[i] = merged.SortDescending();
         }
+    }
+
+    /// <summary>
+    /// The batched search with integer screening. Each row tile and every query are quantised to int16 (scale =
+    /// max|v| / M, M from <see cref="SimilarityKernels.ScreenLimit"/>) and their exact integer dot products bound every
+    /// score from above: with q = s_q·q̂ + ρ and x = s_x·x̂ + r, |q·x − s_q·s_x·(q̂·x̂)| ≤ ‖s_q·q̂‖·‖r‖ + ‖ρ‖·‖x‖, and
+    /// ‖s_q·q̂‖ ≤ ‖q‖ + ‖ρ‖. Dividing by the row's norm gives an upper bound U of its score, to which the float32 rounding of
+    /// every step (the norm, the residual sums, the canonical dot product the score is computed with, U's own arithmetic)
+    /// is added as (D + 16)·2⁻²³ plus relative widenings of (D + 2)·2⁻²³. A row whose U is below the worst score a query's
+    /// full heap keeps cannot enter it; every other row is scored exactly as the single-query path scores it
+    /// (<see cref="SimilarityKernels.Dot"/> / norm) and offered. So the results are exactly the exhaustive search's;
+    /// only rows that cannot be among the best are never scored in float32. Rows with a zero or non-finite norm and
+    /// queries that cannot be quantised always take the exact path.
+    /// </summary>
+    private void RunBatchScreened(float[] padded, int q, int[]? selfRows, int limit, int k, int topN, NeighborBatch result)
+    {
+        var d = Dimension;
+        var dp = SimilarityKernels.ScreenDim(d);
+        var m = SimilarityKernels.ScreenLimit(d);
+        var tile = SimilarityKernels.QueryTile;
+        var qp = (q + tile - 1) / tile * tile;
+        var rel = (d + 2) * Ulp; // relative widening of float32 norms and sums of d squares
+        var slack = (d + 16) * Ulp; // absolute: rounding of the canonical score and of U
+        var queryInts = new short[(long)qp * dp]; // (Qp, Dp) quantised queries, zero rows as padding
+        var queryScale = new float[q]; // s_q
+        var queryA = new float[q]; // bound on ‖s_q·q̂‖
+        var queryE = new float[q]; // ‖ρ‖·max ‖x‖/norm + slack
+        for (var i = 0; i < q; i++)
+        {
+            var u = padded.AsSpan(i * d, d);
+            var scale = SimilarityKernels.Quantize(u, m, queryInts.AsSpan(i * dp, dp), out var residual);
+            var e = residual * (1 + rel);
+            var norm = MathF.Sqrt(TensorPrimitives.SumOfSquares(u)) * (1 + rel);
+            queryScale[i] = scale;
+            queryA[i] = (norm + e) * (1 + rel);
+            queryE[i] = (e * (1 + rel) * (1 + rel)) + slack;
+        }
+
+        var blockCount = CountBlocks(limit);
+        var work = (long)limit * d * q;
+        var workers = work < _options.ParallelThreshold ? 1 : Math.Min(_options.MaxDegreeOfParallelism, blockCount);
+        var heapScores = new float[(long)workers * q * k];
+        var heapRows = new int[(long)workers * q * k];
+        var counts = new int[workers * q];
+        var next = -1;
+
+        void Work(int w)
+        {
+            var rowInts = new short[ScreenRows * dp]; // (ScreenRows, Dp) the tile, quantised, row-major
+            var panels = new int[ScreenRows * dp / 2]; // the same rows in panels of 8 (SimilarityKernels.Interleave)
+            var panelLength = dp / 2 * SimilarityKernels.PanelRows;
+            var rowC = new float[ScreenRows]; // s_x / norm
+            var rowB = new float[ScreenRows]; // ‖r‖ / norm, widened
+            var dots = new int[tile * 2 * SimilarityKernels.PanelRows];
+            int b;
+            while ((b = Interlocked.Increment(ref next)) < blockCount)
+            {
+                var block = _blocks[b];
+                var end = Math.Min(block.Start + block.Count, limit);
+                for (var s = block.Start; s < end; s += ScreenRows)
+                {
+                    var n = Math.Min(ScreenRows, end - s);
+                    var raw = BlockSpan(block, s, n);
+                    for (var j = 0; j < n; j++)
+                    {
+                        var norm = _norms[s + j];
+                        var scale = SimilarityKernels.Quantize(raw.Slice(j * d, d), m, rowInts.AsSpan(j * dp, dp), out var residual);
+                        var exact = !(norm > 0f) || !float.IsFinite(norm) || !float.IsFinite(scale);
+                        rowC[j] = exact ? float.NaN : scale / norm; // NaN: U is NaN, never below a threshold
+                        rowB[j] = exact ? float.NaN : residual * (1 + rel) / norm * (1 + rel);
+                    }
+
+                    var panelCount = (n + SimilarityKernels.PanelRows - 1) / SimilarityKernels.PanelRows;
+                    for (var p = 0; p < panelCount; p++)
+                    {
+                        var first = p * SimilarityKernels.PanelRows;
+                        SimilarityKernels.Interleave(
+                            rowInts.AsSpan(first * dp), dp, Math.Min(SimilarityKernels.PanelRows, n - first), panels.AsSpan(p * panelLength, panelLength));
+                    }
+
+                    for (var t = 0; t < qp; t += tile)
+                    {
+                        var queryTile = queryInts.AsSpan(t * dp, tile * dp);
+                        for (var p = 0; p < panelCount; p += 2)
+                        {
+                            var p2 = Math.Min(p + 1, panelCount - 1);
+                            SimilarityKernels.ScreenPanels4(queryTile, dp, panels.AsSpan(p * panelLength, panelLength), panels.AsSpan(p2 * panelLength, panelLength), dots);
+                            for (var kk = 0; kk < tile && t + kk < q; kk++)
+                            {
+                                var query = t + kk;
+                                var slot = (w * q) + query;
+                                var top = new TopK(heapScores.AsSpan(slot * k, k), heapRows.AsSpan(slot * k, k), counts[slot]);
+                                for (var h = 0; h < 2 && p + h < panelCount; h++)
+                                {
+                                    var r0 = (p + h) * SimilarityKernels.PanelRows;
+                                    var valid = Math.Min(SimilarityKernels.PanelRows, n - r0);
+                                    var ints = Vector256.LoadUnsafe(ref dots[0], (nuint)((kk * 2 * SimilarityKernels.PanelRows) + (h * SimilarityKernels.PanelRows)));
+                                    var bound = Vector256.FusedMultiplyAdd(
+                                        Vector256.ConvertToSingle(ints),
+                                        Vector256.Create(queryScale[query]) * Vector256.LoadUnsafe(ref rowC[0], (nuint)r0),
+                                        Vector256.FusedMultiplyAdd(Vector256.Create(queryA[query]), Vector256.LoadUnsafe(ref rowB[0], (nuint)r0), Vector256.Create(queryE[query])));
+                                    var below = Vector256.LessThan(bound, Vector256.Create(top.Threshold)); // false for NaN
+                                    var pass = ~below.ExtractMostSignificantBits() & ((1u << valid) - 1);
+                                    while (pass != 0)
+                                    {
+                                        var j = BitOperations.TrailingZeroCount(pass);
+                                        pass &= pass - 1;
+                                        var row = s + r0 + j;
+                                        if (bound.GetElement(j) < top.Threshold || (selfRows is not null && row == selfRows[query]))
+                                        {
+                                            continue;
+                                        }
+
+                                        var score = SimilarityKernels.Dot(padded.AsSpan(query * d, d), raw.Slice((r0 + j) * d, d)) / _norms[row];
+                                        top.Offer(score, row);
+                                    }
+                                }
+
+                                counts[slot] = top.Count;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        if (workers == 1)
+        {
+            Work(0);
+        }
+        else
+        {
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+        }
+
+        Merge(heapScores, heapRows, counts, workers, q, k, topN, result);
     }
 
     private float[] PaddedQueries(int q) =>

@@ -1,8 +1,9 @@
 using EmbedSharp.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace EmbedSharp.Vectors.Similarity;
 
-/// <content>The one-query search: the unit matrix in fixed row blocks, the query plan (CosAdd or CosMul terms), and the
+/// <content>The one-query search: the table in fixed row blocks, the query plan (CosAdd or CosMul terms), and the
 /// block scan that offers each block's scores to a top-k heap, on one thread or on several whose heaps are merged.</content>
 public sealed partial class SimilarityIndex
 {
@@ -13,7 +14,7 @@ public sealed partial class SimilarityIndex
     /// <summary>What to score: CosAdd uses the one query in Terms; CosMul the NPos then NNeg unit terms.</summary>
     private readonly record struct Plan(float[] Terms, int Dim, int NPos, int NNeg, bool CosMul, ArraySegment<int> Excluded, int Self);
 
-    private static RowBlock[] MakeBlocks(FloatTensor unit, int v, int d)
+    private static RowBlock[] MakeBlocks(FloatTensor table, int v, int d)
     {
         var blocks = new List<RowBlock>();
         if (v == 0)
@@ -21,7 +22,7 @@ public sealed partial class SimilarityIndex
             return [];
         }
 
-        var rowsPerChunk = d == 0 ? v : (int)Math.Min(v, unit.ChunkElements / d);
+        var rowsPerChunk = d == 0 ? v : (int)Math.Min(v, table.ChunkElements / d);
         for (int c = 0, first = 0; first < v; c++, first += rowsPerChunk)
         {
             var end = Math.Min(v, first + rowsPerChunk);
@@ -35,13 +36,17 @@ public sealed partial class SimilarityIndex
     }
 
     private ReadOnlySpan<float> BlockSpan(in RowBlock b, int start, int count) =>
-        _unit.Chunk(b.Chunk).Slice((start - b.ChunkFirstRow) * Dimension, count * Dimension);
+        _table.Chunk(b.Chunk).Slice((start - b.ChunkFirstRow) * Dimension, count * Dimension);
 
+    /// <summary>destination[i] = dot(query, row i) / norm i for every row (gensim: <c>dot(vectors, q) / norms</c>).</summary>
     private void ScoreAll(ReadOnlySpan<float> query, Span<float> destination)
     {
+        EnsureUnchanged();
         foreach (var b in _blocks)
         {
-            SimilarityKernels.DotRows(query, BlockSpan(b, b.Start, b.Count), Dimension, b.Count, destination.Slice(b.Start, b.Count));
+            var dest = destination.Slice(b.Start, b.Count);
+            SimilarityKernels.DotRows(query, BlockSpan(b, b.Start, b.Count), Dimension, b.Count, dest);
+            TensorPrimitives.Divide(dest, _norms.AsSpan(b.Start, b.Count), dest);
         }
     }
 
@@ -96,7 +101,7 @@ public sealed partial class SimilarityIndex
                 {
                     var r = RowOf(t.Word!, "term");
                     RequireNonZero(r, "term");
-                    _unit.Row(r).CopyTo(dst);
+                    UnitRow(r, dst);
                 }
                 else
                 {
@@ -135,6 +140,7 @@ public sealed partial class SimilarityIndex
             return 0;
         }
 
+        EnsureUnchanged();
         var termCount = plan.CosMul ? plan.NPos + plan.NNeg : 1;
         var work = (long)limit * plan.Dim * termCount;
         var blockCount = CountBlocks(limit);
@@ -198,15 +204,18 @@ public sealed partial class SimilarityIndex
         {
             var n = Math.Min(SubRows, end - s);
             var m = BlockSpan(block, s, n);
+            var norms = _norms.AsSpan(s, n);
             if (!plan.CosMul)
             {
                 SimilarityKernels.DotRows(plan.Terms.AsSpan(0, d), m, d, n, dest);
+                TensorPrimitives.Divide(dest[..n], norms, dest);
             }
             else
             {
                 for (var t = 0; t < plan.NPos + plan.NNeg; t++)
                 {
                     SimilarityKernels.DotRows(plan.Terms.AsSpan(t * d, d), m, d, n, tmp);
+                    TensorPrimitives.Divide(tmp[..n], norms, tmp);
                     var isPos = t < plan.NPos;
                     var first = t == 0 || t == plan.NPos;
                     var acc = isPos ? dest : neg;

@@ -10,34 +10,42 @@ namespace EmbedSharp.Vectors.Similarity;
 /// words in the same order, scores within 1e-5 (docs/similarity.md: measured agreement, ties, deliberate differences).
 /// </summary>
 /// <remarks>
-/// <para><see cref="Build"/> computes every row's norm and unit vector ONCE, as gensim's <c>fill_norms</c> and
-/// <c>get_normed_vectors</c> do (norm = float32 sqrt of numpy's pairwise float32 sum of squares, unit = row / norm in
-/// float32; both bit-identical to gensim's). Nothing is computed lazily behind a read and the index never changes after
-/// the build, so queries may run concurrently from several threads.</para>
+/// <para><see cref="Build"/> computes every row's norm ONCE, as gensim's <c>fill_norms</c> does (norm = float32 sqrt of
+/// numpy's pairwise float32 sum of squares, bit-identical to gensim's), and keeps nothing else: queries read the source
+/// table in place and score a row as dot(row, q) / norm, the formula of gensim 4's <c>most_similar</c>
+/// (<c>dot(vectors, mean) / norms</c>), so a query is one pass over the table and the index costs V floats of memory.
+/// Unit vectors (gensim: <c>get_normed_vectors</c>, row / norm in float32, bit-identical) are computed when asked for.
+/// Nothing is computed lazily behind a read and the index never changes after the build, so queries may run
+/// concurrently from several threads.</para>
+/// <para>The index does not copy the table: change its rows and the norms no longer match (gensim has the same rule:
+/// refill the norms). Changes the library makes in place (an optimiser step or renormalisation on a tensor shared with
+/// an embedding) are detected and make every query throw <see cref="InvalidOperationException"/>; writes through a
+/// span are not detected. Rebuild the index after changing the table.</para>
 /// <para>A row whose vector is all zeros has norm 0 and a NaN unit vector (gensim: 0/0); its score is NaN and it ranks
 /// after every number, as in gensim. Using such a word as a query term is refused (gensim returns NaN scores).</para>
 /// <para>Order: higher score first, then lower row. gensim sorts with numpy's unstable argsort, so it has no defined
 /// order for equal scores; ours is deterministic and independent of the thread count (every score is computed by the
 /// same SIMD summation order whichever block or thread computes it).</para>
-/// <para>Memory: the unit matrix is a managed copy of the table (V × D floats), the norms V floats.</para>
 /// </remarks>
 public sealed partial class SimilarityIndex
 {
     private const int BlockRows = 2048; // rows a worker takes at a time (fixed: results never depend on the thread count)
 
     private readonly WordVectors _source;
-    private readonly FloatTensor _unit; // (V, D) row-major, unit rows
+    private readonly FloatTensor _table; // (V, D) row-major: the source's rows, read in place
+    private readonly int _tableVersion; // the table's version when the norms were computed
     private readonly float[] _norms; // (V)
     private readonly RowBlock[] _blocks;
     private readonly SimilarityOptions _options;
 
-    private SimilarityIndex(WordVectors source, FloatTensor unit, float[] norms, SimilarityOptions options)
+    private SimilarityIndex(WordVectors source, FloatTensor table, float[] norms, SimilarityOptions options)
     {
         _source = source;
-        _unit = unit;
+        _table = table;
+        _tableVersion = table.Version;
         _norms = norms;
         _options = options;
-        _blocks = MakeBlocks(unit, source.Count, source.Dimension);
+        _blocks = MakeBlocks(table, source.Count, source.Dimension);
     }
 
     /// <summary>The word vectors the index was built from (words and raw rows).</summary>
@@ -53,18 +61,13 @@ public sealed partial class SimilarityIndex
     public ReadOnlySpan<float> Norms => _norms;
 
     /// <summary>
-    /// Builds the index: norms and unit rows of every word, in parallel over fixed row blocks.
-    /// norm_i = sqrt(Σ_j x_ij²) in float32 with numpy's pairwise summation; unit_i = x_i / norm_i in float32.
-    /// gensim: <c>fill_norms()</c> + <c>get_normed_vectors()</c>.
+    /// Builds the index: the norm of every row, in parallel over fixed row blocks (one read of the table, nothing copied).
+    /// norm_i = sqrt(Σ_j x_ij²) in float32 with numpy's pairwise summation. gensim: <c>fill_norms()</c>.
     /// </summary>
-    /// <param name="vectors">The table (managed or memory-mapped; it is read once).</param>
+    /// <param name="vectors">The table (managed or memory-mapped). The index reads it in place: do not change it afterwards.</param>
     /// <param name="options">Parallelism; null for the defaults.</param>
     /// <exception cref="ArgumentException">The table has dimension 0.</exception>
-    public static SimilarityIndex Build(WordVectors vectors, SimilarityOptions? options = null) =>
-        BuildChunked(vectors, options, FloatTensor.DefaultChunkElements);
-
-    /// <summary>Build with a chosen chunk size of the unit matrix (tests use small chunks to exercise chunk boundaries).</summary>
-    internal static SimilarityIndex BuildChunked(WordVectors vectors, SimilarityOptions? options, long maxChunkElements)
+    public static SimilarityIndex Build(WordVectors vectors, SimilarityOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(vectors);
         options ??= new SimilarityOptions();
@@ -75,41 +78,95 @@ public sealed partial class SimilarityIndex
             throw new ArgumentException($"Cannot build a similarity index over {v} vectors of dimension 0.", nameof(vectors));
         }
 
-        var unit = new FloatTensor([v, d], maxChunkElements);
+        var table = vectors.Vectors;
         var norms = new float[v];
-        var source = vectors.Vectors;
         var blocks = (v + BlockRows - 1) / BlockRows;
-        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism }, b =>
+        var workers = (long)v * d < options.ParallelThreshold ? 1 : Math.Min(options.MaxDegreeOfParallelism, blocks);
+        if (workers <= 1)
         {
-            var end = Math.Min(v, (b + 1) * BlockRows);
-            for (var i = b * BlockRows; i < end; i++)
-            {
-                ReadOnlySpan<float> x = source.Row(i);
-                var u = unit.Row(i);
-                var norm = SimilarityKernels.NumpyNorm(x);
-                norms[i] = norm;
-                TensorPrimitives.Divide(x, norm, u); // float32 division, 0/0 = NaN for a zero row (as gensim)
-            }
-        });
+            FillNorms(table, norms, 0, v);
+        }
+        else
+        {
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = workers }, b =>
+                FillNorms(table, norms, b * BlockRows, Math.Min(v, (b + 1) * BlockRows)));
+        }
 
-        return new SimilarityIndex(vectors, unit, norms, options);
+        return new SimilarityIndex(vectors, table, norms, options);
     }
 
-    /// <summary>The unit vector of row <paramref name="row"/> (a view; NaN for a zero row).</summary>
+    /// <summary>Build over a copy of the table split into chunks of at most <paramref name="maxChunkElements"/> floats
+    /// (tests use small chunks to exercise chunk boundaries).</summary>
+    internal static SimilarityIndex BuildChunked(WordVectors vectors, SimilarityOptions? options, long maxChunkElements)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        var copy = new FloatTensor([vectors.Count, vectors.Dimension], maxChunkElements);
+        for (var i = 0; i < vectors.Count; i++)
+        {
+            vectors.Vectors.Row(i).CopyTo(copy.Row(i));
+        }
+
+        return Build(new WordVectors(vectors.Words, copy), options);
+    }
+
+    private static void FillNorms(FloatTensor table, float[] norms, int start, int end)
+    {
+        for (var i = start; i < end; i++)
+        {
+            norms[i] = SimilarityKernels.NumpyNorm(table.Row(i));
+        }
+    }
+
+    /// <summary>The unit vector of row <paramref name="row"/>: row / norm in float32 (gensim: <c>get_normed_vectors()[row]</c>,
+    /// bit-identical; NaN for a zero row), computed into a new array on each call.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The row is outside [0, V).</exception>
     public ReadOnlySpan<float> GetUnitVector(int row)
+    {
+        var unit = new float[Dimension];
+        GetUnitVector(row, unit);
+        return unit;
+    }
+
+    /// <summary>Writes the unit vector of row <paramref name="row"/> (row / norm in float32, NaN for a zero row) to
+    /// <paramref name="destination"/>, allocating nothing. Shape: destination (D).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The row is outside [0, V).</exception>
+    /// <exception cref="ArgumentException">The destination's length is not D.</exception>
+    public void GetUnitVector(int row, Span<float> destination)
     {
         if ((uint)row >= (uint)Count)
         {
             throw new ArgumentOutOfRangeException(nameof(row), $"Row {row} is out of range for a table of {Count} words.");
         }
 
-        return _unit.Row(row);
+        if (destination.Length != Dimension)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} values; the dimension is {Dimension}.", nameof(destination));
+        }
+
+        UnitRow(row, destination);
     }
 
-    /// <summary>The unit vector of <paramref name="word"/> (gensim: <c>get_vector(word, norm=True)</c>).</summary>
+    /// <summary>The unit vector of <paramref name="word"/> (gensim: <c>get_vector(word, norm=True)</c>), computed into a
+    /// new array on each call.</summary>
     /// <exception cref="KeyNotFoundException">The word is not in the table.</exception>
-    public ReadOnlySpan<float> GetUnitVector(string word) => _unit.Row(RowOf(word, "word"));
+    public ReadOnlySpan<float> GetUnitVector(string word) => GetUnitVector(RowOf(word, "word"));
+
+    /// <summary>row / norm in float32 into <paramref name="destination"/> (0/0 = NaN for a zero row, as gensim).</summary>
+    private void UnitRow(int row, Span<float> destination)
+    {
+        EnsureUnchanged();
+        TensorPrimitives.Divide(_table.Row(row), _norms[row], destination);
+    }
+
+    /// <summary>Refuses to answer from norms that no longer match the table.</summary>
+    private void EnsureUnchanged()
+    {
+        if (_table.Version != _tableVersion)
+        {
+            throw new InvalidOperationException(
+                "The word vectors were changed in place after this similarity index was built, so its norms are stale; build a new index.");
+        }
+    }
 
     // ---------------------------------------------------------------- pairs
 
@@ -122,7 +179,23 @@ public sealed partial class SimilarityIndex
     {
         var i = RowOf(a, nameof(a));
         var j = RowOf(b, nameof(b));
-        return _norms[i] == 0f || _norms[j] == 0f ? 0f : SimilarityKernels.Dot(_unit.Row(i), _unit.Row(j));
+        if (_norms[i] == 0f || _norms[j] == 0f)
+        {
+            return 0f;
+        }
+
+        var d = Dimension;
+        float[]? rented = null;
+        var units = d <= 512 ? stackalloc float[2 * d] : (rented = ArrayPool<float>.Shared.Rent(2 * d)).AsSpan(0, 2 * d);
+        UnitRow(i, units[..d]);
+        UnitRow(j, units[d..]);
+        var s = SimilarityKernels.Dot(units[..d], units[d..]);
+        if (rented is not null)
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
+
+        return s;
     }
 
     /// <summary>Cosine distance 1 − <see cref="Similarity"/>. gensim: <c>distance(w1, w2)</c>.</summary>
@@ -131,26 +204,28 @@ public sealed partial class SimilarityIndex
 
     /// <summary>
     /// Cosine similarity of <paramref name="word"/> with each of <paramref name="others"/>, or with every word (itself
-    /// included) when <paramref name="others"/> is null or empty. NaN where either vector is all zeros (as gensim's
-    /// <c>cosine_similarities</c>). Shape: result (others.Count) or (V).
+    /// included) when <paramref name="others"/> is null or empty: dot(row, unit(word)) / norm(row), the same number in
+    /// both forms. NaN where either vector is all zeros (as gensim's <c>cosine_similarities</c>). Shape: result
+    /// (others.Count) or (V).
     /// </summary>
     /// <exception cref="KeyNotFoundException">A word is not in the table.</exception>
     public float[] Similarities(string word, IReadOnlyList<string>? others = null)
     {
         var i = RowOf(word, nameof(word));
+        var u = new float[Dimension];
+        UnitRow(i, u);
         if (others is null || others.Count == 0)
         {
             var all = new float[Count];
-            ScoreAll(_unit.Row(i), all);
+            ScoreAll(u, all);
             return all;
         }
 
         var rows = Rows(others, nameof(others));
         var result = new float[rows.Length];
-        var u = _unit.Row(i);
         for (var k = 0; k < rows.Length; k++)
         {
-            result[k] = SimilarityKernels.Dot(u, _unit.Row(rows[k]));
+            result[k] = SimilarityKernels.Dot(u, _table.Row(rows[k])) / _norms[rows[k]];
         }
 
         return result;
@@ -265,7 +340,7 @@ public sealed partial class SimilarityIndex
         try
         {
             var q = terms.AsSpan(0, d);
-            _unit.Row(row).CopyTo(q); // mean of one unit vector: divided by 1, exact
+            UnitRow(row, q); // mean of one unit vector: divided by 1, exact
             SimilarityKernels.UnitVecInPlace(q);
             var plan = new Plan(terms, d, 1, 0, false, default, row);
             return Select(plan, Limit(restrictVocab), scores, rows);
@@ -376,10 +451,13 @@ public sealed partial class SimilarityIndex
             RequireNonZero(r, "word");
         }
 
-        var mean = new float[Dimension];
-        foreach (var r in rows)
+        var d = Dimension;
+        var units = new float[rows.Length * d];
+        var mean = new float[d];
+        for (var k = 0; k < rows.Length; k++)
         {
-            var u = _unit.Row(r);
+            var u = units.AsSpan(k * d, d);
+            UnitRow(rows[k], u);
             for (var j = 0; j < mean.Length; j++)
             {
                 mean[j] += u[j];
@@ -395,7 +473,7 @@ public sealed partial class SimilarityIndex
         var result = new Neighbor[rows.Length];
         for (var k = 0; k < rows.Length; k++)
         {
-            result[k] = new Neighbor(_source.Words[rows[k]], rows[k], SimilarityKernels.Dot(_unit.Row(rows[k]), mean));
+            result[k] = new Neighbor(_source.Words[rows[k]], rows[k], SimilarityKernels.Dot(units.AsSpan(k * d, d), mean));
         }
 
         Array.Sort(result, static (x, y) =>

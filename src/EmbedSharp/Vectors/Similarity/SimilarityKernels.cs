@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace EmbedSharp.Vectors.Similarity;
 
@@ -261,6 +262,149 @@ internal static class SimilarityKernels
         }
     }
 
+    /// <summary>Elements per step of the screening kernel (one 256-bit vector of int16).</summary>
+    internal const int ScreenLanes = 16;
+
+    /// <summary>Dimension rounded up to a multiple of <see cref="ScreenLanes"/> (quantised vectors are zero-padded).</summary>
+    internal static int ScreenDim(int d) => (d + ScreenLanes - 1) / ScreenLanes * ScreenLanes;
+
+    /// <summary>
+    /// Largest |integer| of the screening quantisation for dimension <paramref name="d"/>: M = ⌊√((2³¹ − 1) / d)⌋ (at
+    /// most 32,767), so d·M² ≤ 2³¹ − 1 and no int32 sum of d products of two quantised values can overflow.
+    /// </summary>
+    internal static int ScreenLimit(int d) => (int)Math.Min(short.MaxValue, Math.Floor(Math.Sqrt(int.MaxValue / (double)Math.Max(1, d))));
+
+    /// <summary>
+    /// Quantises <paramref name="x"/> for screening: x̂_j = round(x_j / s) with s = max|x| / <paramref name="limit"/>, so
+    /// |x̂_j| ≤ limit; returns s (0 for a zero vector) and the residual norm ‖x − s·x̂‖ (each residual computed with one
+    /// rounding by a fused multiply-add, summed in float32; callers widen it by the float32 summation bound). Within each
+    /// group of 16 the int16 values are stored in the order AVX2's pack instruction leaves them (the same order for every
+    /// vector, so dot products are unaffected); the tail after the last full group keeps its order; padding is zero.
+    /// Shape: x (d), destination (ScreenDim(d)).
+    /// </summary>
+    internal static float Quantize(ReadOnlySpan<float> x, int limit, Span<short> destination, out float residualNorm)
+    {
+        var d = x.Length;
+        var m = MathF.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(x));
+        if (!(m > 0f) || !float.IsFinite(m))
+        {
+            destination.Clear();
+            residualNorm = m == 0f ? 0f : float.NaN;
+            return m == 0f ? 0f : float.NaN;
+        }
+
+        var scale = m / limit;
+        var inverse = limit / m;
+        ref var px = ref MemoryMarshal.GetReference(x);
+        ref var pd = ref MemoryMarshal.GetReference(destination);
+        var sq = Vector256<float>.Zero;
+        var vs = Vector256.Create(scale);
+        var vi = Vector256.Create(inverse);
+        var j = 0;
+        if (Avx2.IsSupported)
+        {
+            for (; j <= d - ScreenLanes; j += ScreenLanes)
+            {
+                var x0 = Vector256.LoadUnsafe(ref px, (nuint)j);
+                var x1 = Vector256.LoadUnsafe(ref px, (nuint)(j + 8));
+                var i0 = Avx.ConvertToVector256Int32(x0 * vi); // round to nearest even
+                var i1 = Avx.ConvertToVector256Int32(x1 * vi);
+                var r0 = Vector256.FusedMultiplyAdd(-vs, Avx.ConvertToVector256Single(i0), x0);
+                var r1 = Vector256.FusedMultiplyAdd(-vs, Avx.ConvertToVector256Single(i1), x1);
+                sq = Vector256.FusedMultiplyAdd(r0, r0, sq);
+                sq = Vector256.FusedMultiplyAdd(r1, r1, sq);
+                Avx2.PackSignedSaturate(i0, i1).StoreUnsafe(ref pd, (nuint)j);
+            }
+        }
+
+        var residual = Vector256.Sum(sq);
+        for (; j < d; j++)
+        {
+            var v = Unsafe.Add(ref px, j);
+            var q = MathF.Round(v * inverse, MidpointRounding.ToEven);
+            var r = MathF.FusedMultiplyAdd(-scale, q, v);
+            residual = MathF.FusedMultiplyAdd(r, r, residual);
+            Unsafe.Add(ref pd, j) = (short)q;
+        }
+
+        destination[d..].Clear();
+        residualNorm = MathF.Sqrt(residual);
+        return scale;
+    }
+
+    /// <summary>Rows per panel of the screening kernel: a panel stores, for every pair of dimensions, the two int16 values
+    /// of each of its 8 rows side by side (one 256-bit vector per pair).</summary>
+    internal const int PanelRows = 8;
+
+    /// <summary>
+    /// Interleaves <paramref name="count"/> (≤ 8) quantised rows into one panel: panel[p·8 + r] holds dimensions 2p and
+    /// 2p + 1 of row r (as one int32); rows from count to 7 are zero. Shape: rows (count, dim), panel (dim / 2 · 8).
+    /// </summary>
+    internal static void Interleave(ReadOnlySpan<short> rows, int dim, int count, Span<int> panel)
+    {
+        var pairs = dim / 2;
+        var source = MemoryMarshal.Cast<short, int>(rows);
+        if (count < PanelRows)
+        {
+            panel[..(pairs * PanelRows)].Clear();
+        }
+
+        for (var r = 0; r < count; r++)
+        {
+            var row = source.Slice(r * pairs, pairs);
+            for (var p = 0; p < pairs; p++)
+            {
+                panel[(p * PanelRows) + r] = row[p];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Exact int32 dot products of four quantised queries with the 16 rows of two panels (see <see cref="Interleave"/>):
+    /// for each query one vector of 8 sums per panel, written to destination[k·16 .. k·16 + 16) (panel A then B). Each
+    /// step multiplies a broadcast pair of query values with a panel vector (AVX2 multiply-add of int16 pairs), so no
+    /// horizontal sums are needed. Shape: queries (4, dim), panels (dim / 2 · 8) each, dim a multiple of 16. Requires AVX2.
+    /// </summary>
+    internal static void ScreenPanels4(ReadOnlySpan<short> queries, int dim, ReadOnlySpan<int> panelA, ReadOnlySpan<int> panelB, Span<int> destination)
+    {
+        var pairs = dim / 2;
+        var q = MemoryMarshal.Cast<short, int>(queries);
+        ref var q0 = ref MemoryMarshal.GetReference(q);
+        ref var q1 = ref Unsafe.Add(ref q0, pairs);
+        ref var q2 = ref Unsafe.Add(ref q1, pairs);
+        ref var q3 = ref Unsafe.Add(ref q2, pairs);
+        ref var pa = ref MemoryMarshal.GetReference(panelA);
+        ref var pb = ref MemoryMarshal.GetReference(panelB);
+        Vector256<int> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+        for (var p = 0; p < pairs; p++)
+        {
+            var ya = Vector256.LoadUnsafe(ref pa, (nuint)(p * PanelRows)).AsInt16();
+            var yb = Vector256.LoadUnsafe(ref pb, (nuint)(p * PanelRows)).AsInt16();
+            var x = Vector256.Create(Unsafe.Add(ref q0, p)).AsInt16();
+            a0 += Avx2.MultiplyAddAdjacent(x, ya);
+            b0 += Avx2.MultiplyAddAdjacent(x, yb);
+            x = Vector256.Create(Unsafe.Add(ref q1, p)).AsInt16();
+            a1 += Avx2.MultiplyAddAdjacent(x, ya);
+            b1 += Avx2.MultiplyAddAdjacent(x, yb);
+            x = Vector256.Create(Unsafe.Add(ref q2, p)).AsInt16();
+            a2 += Avx2.MultiplyAddAdjacent(x, ya);
+            b2 += Avx2.MultiplyAddAdjacent(x, yb);
+            x = Vector256.Create(Unsafe.Add(ref q3, p)).AsInt16();
+            a3 += Avx2.MultiplyAddAdjacent(x, ya);
+            b3 += Avx2.MultiplyAddAdjacent(x, yb);
+        }
+
+        ref var d = ref MemoryMarshal.GetReference(destination);
+        a0.StoreUnsafe(ref d, 0);
+        b0.StoreUnsafe(ref d, 8);
+        a1.StoreUnsafe(ref d, 16);
+        b1.StoreUnsafe(ref d, 24);
+        a2.StoreUnsafe(ref d, 32);
+        b2.StoreUnsafe(ref d, 40);
+        a3.StoreUnsafe(ref d, 48);
+        b3.StoreUnsafe(ref d, 56);
+    }
+
     /// <summary>The total order of results: a before b when a scores higher, or equal and a's row is lower; NaN last.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool Better(float s1, int i1, float s2, int i2)
@@ -301,6 +445,9 @@ internal ref struct TopK
     public readonly int Count => _count;
 
     public readonly int Capacity => _scores.Length;
+
+    /// <summary>The score a candidate must reach to enter: the worst kept score once full, −∞ before.</summary>
+    public readonly float Threshold => _count == _scores.Length && _count > 0 ? _scores[0] : float.NegativeInfinity;
 
     /// <summary>Offers every score of a block whose first row is <paramref name="firstRow"/>; rows in
     /// <paramref name="excludedSorted"/> or equal to <paramref name="self"/> never enter.</summary>

@@ -29,4 +29,8 @@ public sealed class SimilarityOptions
             field = value;
         }
     } = 1L << 21;
+
+    /// <summary>Tests only: the batched search scores every row in float32 instead of screening rows with integer bounds
+    /// first (results are the same; this checks it).</summary>
+    internal bool ExactScan { get; init; }
 }
