@@ -1,8 +1,8 @@
 using System.Text;
 using EmbedSharp.Randomness;
+using EmbedSharp.Tests.Tokenization.SentencePiece;
 using EmbedSharp.Tokenization;
 using EmbedSharp.Tokenization.Tiktoken;
-using EmbedSharp.Tests.Tokenization.SentencePiece;
 
 namespace EmbedSharp.Tests.Tokenization;
 
