@@ -172,6 +172,31 @@ internal static unsafe class RowKernels
         }
     }
 
+    /// <summary>grad += a·out, then out += b·hidden, in one pass (the grad update reads the row before it moves).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void UpdateOutputScaled(float* grad, float* output, float* hidden, float a, float b, int n)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var va = Vector256.Create(a);
+            var vb = Vector256.Create(b);
+            for (; i <= n - 8; i += 8)
+            {
+                var o = Vector256.Load(output + i);
+                Vector256.Store(Vector256.MultiplyAddEstimate(o, va, Vector256.Load(grad + i)), grad + i);
+                Vector256.Store(Vector256.MultiplyAddEstimate(Vector256.Load(hidden + i), vb, o), output + i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            var o = output[i];
+            grad[i] += a * o;
+            output[i] = o + (b * hidden[i]);
+        }
+    }
+
     /// <summary>Asks the CPU to bring the cache lines of a row of n floats into L1 (a hint: no effect on results).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Prefetch(float* row, int n)
