@@ -20,6 +20,10 @@ namespace EmbedSharp.FastText;
 /// · 10⁷⌉ slots — fastText's power 0.5 (<c>NegativeSamplingLoss</c>), not word2vec's 0.75. With
 /// <see cref="FastTextLoss.HierarchicalSoftmax"/> the output rows are the inner nodes of a <see cref="HuffmanTree"/>
 /// over the word counts, as fastText's <c>-loss hs</c>.</para>
+/// <para>Skip-gram computes a center word's subword mean once and adds the summed gradient to its input rows once after
+/// its last context word, instead of re-reading and re-writing those rows for every context word as fastText does:
+/// the same sequential update in exact arithmetic (nothing else reads the rows in between), different float rounding.
+/// The negative table is sampled through a vocabulary-sized index that returns the table's entry for the same draw.</para>
 /// </summary>
 public sealed class WordVectorTrainer
 {
