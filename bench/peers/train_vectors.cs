@@ -1,4 +1,5 @@
 #:project ../../src/EmbedSharp/EmbedSharp.csproj
+#:project ../../src/EmbedSharp.Study/EmbedSharp.Study.csproj
 #:property TreatWarningsAsErrors=false
 #:property PublishAot=false
 // Benchmark driver for trainer_vs_fasttext.py: `dotnet run train_vectors.cs -- sotu OUT.txt` writes the SOTU corpus;

@@ -77,6 +77,11 @@ public static class ClassifierTrainer
         var n = train.Count;
         var totalSteps = (long)n * options.Epoch;
         var table = model.Embedding.Weight;
+        if (FusedSgdWorker.Applies(model, options))
+        {
+            return TrainFused(model, train, options, generator, onStep, onEpoch, cancellationToken);
+        }
+
         var (optimizers, schedulers) = CreateOptimizers(model, options, totalSteps);
         var worker = new Worker(model, train.MaxFeatures);
         var order = new long[n];
@@ -121,6 +126,60 @@ public static class ClassifierTrainer
 
             epochLoss /= n;
             onEpoch?.Invoke(new EpochEnd(epoch, step, epochLoss, clock.Elapsed));
+        }
+
+        return new ClassifierTrainingResult(step, tokens, epochLoss, clock.Elapsed);
+    }
+
+    /// <summary>The SGD path of <see cref="Train"/> as fastText runs it: one fused forward/backward/update per example on
+    /// the raw rows (<see cref="FusedSgdWorker"/>), the learning rate of step s (0-based) Lr·max(0, 1 − s/total) as
+    /// <see cref="LinearDecayLR"/> gives it. The same mathematics as the layer-by-layer path with <see cref="Sgd"/>; the
+    /// float rounding differs (fused kernels), the order of examples and labels drawn does not.</summary>
+    private static unsafe ClassifierTrainingResult TrainFused(TextClassifier model, ClassificationDataset train, FastTextOptions options, Generator generator,
+        Action<TrainingStep>? onStep, Action<EpochEnd>? onEpoch, CancellationToken cancellationToken)
+    {
+        var n = train.Count;
+        var totalSteps = (long)n * options.Epoch;
+        var order = new long[n];
+        var clock = Stopwatch.StartNew();
+        long step = 0;
+        long tokens = 0;
+        double windowLoss = 0;
+        var windowSteps = 0;
+        double epochLoss = 0;
+        fixed (float* table = model.Embedding.Weight.Value.AsSpan())
+        fixed (float* output = model.Output.Weight.Value.AsSpan())
+        {
+            var worker = new FusedSgdWorker(table, model.Embedding.NumEmbeddings, output, model.LabelNames.Count, model.Dim, train.MaxFeatures);
+            for (var epoch = 0; epoch < options.Epoch; epoch++)
+            {
+                generator.Randperm(order);
+                epochLoss = 0;
+                for (var s = 0; s < n; s++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var i = (int)order[s];
+                    var labels = train.Labels(i);
+                    var target = labels.Length == 1 ? labels[0] : labels[(int)(generator.NextDouble() * labels.Length)];
+                    var lr = options.Lr * Math.Max(0.0, 1.0 - ((double)step / totalSteps));
+                    step++;
+                    var report = step % options.LogEvery == 0;
+                    var loss = worker.Step(train.Features(i), target, (float)lr, report, out var gradNorm);
+                    tokens += train.TokenCount(i);
+                    epochLoss += loss;
+                    windowLoss += loss;
+                    windowSteps++;
+                    if (report)
+                    {
+                        onStep?.Invoke(new TrainingStep(step, epoch, windowLoss / windowSteps, lr, gradNorm, clock.Elapsed));
+                        windowLoss = 0;
+                        windowSteps = 0;
+                    }
+                }
+
+                epochLoss /= n;
+                onEpoch?.Invoke(new EpochEnd(epoch, step, epochLoss, clock.Elapsed));
+            }
         }
 
         return new ClassifierTrainingResult(step, tokens, epochLoss, clock.Elapsed);
@@ -223,6 +282,144 @@ public static class ClassifierTrainer
             }
 
             var g = System.Numerics.Tensors.TensorPrimitives.Norm(_gradHidden.AsSpan());
+            return g * Math.Sqrt(sumSquares) / features.Length;
+        }
+    }
+
+    /// <summary>
+    /// fastText's supervised <c>Model::update</c> with the softmax loss on raw rows: hidden = mean of the example's n
+    /// rows (fetched a few rows ahead); logits = W·hidden; p = softmax(logits); g = Σ_k (p_k − [k = target])·W_k (the
+    /// rows of W before they move, = ∂L/∂hidden); W_k −= lr·(p_k − [k = target])·hidden; every row occurrence += −lr·g/n.
+    /// Used when both layers train with plain SGD and nothing is frozen; scratch allocated once.
+    /// </summary>
+    private sealed unsafe class FusedSgdWorker
+    {
+        private const int PrefetchDistance = 6;
+        private readonly float* _table;
+        private readonly long _rows;
+        private readonly float* _output;
+        private readonly int _labels;
+        private readonly int _dim;
+        private readonly float* _hidden;
+        private readonly float* _grad;
+        private readonly float[] _scratch; // pinned: hidden and grad
+        private readonly float[] _logits;
+        private readonly long[] _sorted;
+
+        public FusedSgdWorker(float* table, long rows, float* output, int labels, int dim, int maxFeatures)
+        {
+            _table = table;
+            _rows = rows;
+            _output = output;
+            _labels = labels;
+            _dim = dim;
+            var stride = (dim + 7) & ~7;
+            _scratch = GC.AllocateArray<float>((2 * stride) + 8, pinned: true);
+            _hidden = (float*)(((nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _scratch[0]) + 31) & ~(nint)31);
+            _grad = _hidden + stride;
+            _logits = new float[labels];
+            _sorted = new long[maxFeatures];
+        }
+
+        /// <summary>Whether the fused path gives the layer-by-layer SGD result: SGD, both layers training, no frozen
+        /// rows, no bias, the table in one block.</summary>
+        public static bool Applies(TextClassifier model, FastTextOptions options) =>
+            options.Optimizer == ClassifierOptimizer.Sgd
+            && model.Embedding.Weight.RequiresGrad && !model.Embedding.Weight.HasFrozenRows && model.Embedding.Weight.Value.IsSingleChunk
+            && model.Output.Weight.RequiresGrad && !model.Output.Weight.HasFrozenRows && model.Output.Bias is null;
+
+        /// <summary>One SGD step on one example; returns the cross-entropy before the step.</summary>
+        public double Step(ReadOnlySpan<long> features, int target, float lr, bool wantNorm, out double gradNorm)
+        {
+            var dim = _dim;
+            var hidden = _hidden;
+            var count = features.Length;
+            new Span<float>(hidden, dim).Clear();
+            for (var i = 0; i < count; i++)
+            {
+                if (i + PrefetchDistance < count)
+                {
+                    RowKernels.Prefetch(Row(features[i + PrefetchDistance]), dim);
+                }
+
+                RowKernels.Add(hidden, Row(features[i]), dim);
+            }
+
+            if (count > 0)
+            {
+                RowKernels.Scale(hidden, 1f / count, dim);
+            }
+
+            var logits = _logits.AsSpan();
+            var max = float.NegativeInfinity;
+            for (var k = 0; k < logits.Length; k++)
+            {
+                logits[k] = RowKernels.Dot(_output + ((long)k * dim), hidden, dim);
+                max = MathF.Max(max, logits[k]);
+            }
+
+            double z = 0;
+            for (var k = 0; k < logits.Length; k++)
+            {
+                z += Math.Exp(logits[k] - max);
+            }
+
+            var loss = Math.Log(z) - (logits[target] - max);
+            var grad = _grad;
+            new Span<float>(grad, dim).Clear();
+            for (var k = 0; k < logits.Length; k++)
+            {
+                var delta = (float)(Math.Exp(logits[k] - max) / z) - (k == target ? 1f : 0f); // ∂L/∂logit_k
+                if (delta != 0)
+                {
+                    RowKernels.UpdateOutputScaled(grad, _output + ((long)k * dim), hidden, delta, -lr * delta, dim);
+                }
+            }
+
+            gradNorm = wantNorm && count > 0 ? TableGradNorm(features) : 0;
+            if (count > 0)
+            {
+                RowKernels.Scale(grad, -lr / count, dim);
+                for (var i = 0; i < count; i++)
+                {
+                    RowKernels.Add(Row(features[i]), grad, dim);
+                }
+            }
+
+            return loss;
+        }
+
+        private float* Row(long row)
+        {
+            if ((ulong)row >= (ulong)_rows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(row), $"Feature row {row} is outside the table of {_rows} rows.");
+            }
+
+            return _table + (row * _dim);
+        }
+
+        /// <summary>‖∂L/∂table‖₂ = ‖g‖·√(Σ c_r²)/n (c_r: the count of row r among the n features).</summary>
+        private double TableGradNorm(ReadOnlySpan<long> features)
+        {
+            var s = _sorted.AsSpan(0, features.Length);
+            features.CopyTo(s);
+            s.Sort();
+            double sumSquares = 0;
+            var run = 1;
+            for (var i = 1; i <= s.Length; i++)
+            {
+                if (i < s.Length && s[i] == s[i - 1])
+                {
+                    run++;
+                    continue;
+                }
+
+                sumSquares += (double)run * run;
+                run = 1;
+            }
+
+            var g = System.Numerics.Tensors.TensorPrimitives.Norm(new ReadOnlySpan<float>(_grad, _dim));
             return g * Math.Sqrt(sumSquares) / features.Length;
         }
     }

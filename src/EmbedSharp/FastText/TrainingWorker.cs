@@ -32,7 +32,8 @@ internal sealed unsafe class TrainingWorker
     private readonly int[] _subwordStarts;
     private readonly float[] _keep;
     private readonly FastTextEntryType[] _types;
-    private readonly int[] _negatives;
+    private readonly NegativeSampler? _negatives;
+    private readonly float[] _hiddenGain; // (WordCount) skip-gram: Σ m_r² / n over a word's n input rows (m_r: multiplicity of row r); 0 = not computed yet
     private readonly HuffmanTree? _tree;
     private readonly float[] _scores; // (WordCount) softmax outputs, empty for the other losses
     private readonly FastTextLoss _loss;
@@ -42,8 +43,13 @@ internal sealed unsafe class TrainingWorker
     private readonly Tokenization.Word.WhitespaceTokenReader _reader;
     private readonly long _startOffset;
     private readonly int _endOfSentenceId;
-    private readonly float[] _hidden; // (dim)
-    private readonly float[] _grad; // (dim)
+    private readonly float* _hidden; // (dim) 32-byte aligned, in _scratch
+    private readonly float* _grad; // (dim)
+    private readonly float* _pending; // (dim) skip-gram: the sum of the grads not yet added to the center word's input rows
+    private readonly float[] _scratch; // pinned: the three vectors above
+    private readonly int[] _draws; // (Neg) the negatives of one update, drawn before its rows are read
+    private readonly int _dim;
+    private readonly int[] _sortScratch; // (MaxSubwords) for the hidden gain
     private readonly int[] _line = new int[MaxLineSize + 1];
     private readonly int[] _bow; // (2·ws·MaxSubwords) CBOW input rows
     private readonly double[] _epochLossSum;
@@ -55,7 +61,7 @@ internal sealed unsafe class TrainingWorker
     private long _local; // tokens read but not yet added to the shared count
 
     public TrainingWorker(
-        int worker, FastTextOptions options, FastTextDictionary dictionary, int[] negatives, HuffmanTree? tree,
+        int worker, FastTextOptions options, FastTextDictionary dictionary, NegativeSampler? negatives, float[] hiddenGain, HuffmanTree? tree,
         NativeMatrix input, NativeMatrix output, SharedTrainingState shared, Stream corpus, string? corpusPath, long corpusLength)
     {
         _options = options;
@@ -64,6 +70,7 @@ internal sealed unsafe class TrainingWorker
         _keep = dictionary.KeepProbabilities;
         _types = dictionary.Types;
         _negatives = negatives;
+        _hiddenGain = hiddenGain;
         _tree = tree;
         _loss = options.Loss;
         _scores = options.Loss == FastTextLoss.Softmax ? new float[dictionary.WordCount] : [];
@@ -73,8 +80,15 @@ internal sealed unsafe class TrainingWorker
         _reader = FastTextDictionary.CreateTokenReader(corpus, corpusPath, 1 << 16);
         _startOffset = worker * corpusLength / options.Thread;
         _endOfSentenceId = dictionary.GetId(Tokenization.Word.WhitespaceTokenReader.EndOfSentence);
-        _hidden = new float[options.Dim];
-        _grad = new float[options.Dim];
+        _dim = options.Dim;
+        var stride = (_dim + 7) & ~7;
+        _scratch = GC.AllocateArray<float>((3 * stride) + 8, pinned: true);
+        var aligned = (float*)(((nint)Unsafe.AsPointer(ref _scratch[0]) + 31) & ~(nint)31);
+        _hidden = aligned;
+        _grad = aligned + stride;
+        _pending = aligned + (2 * stride);
+        _draws = new int[Math.Max(0, options.Neg)];
+        _sortScratch = new int[Math.Max(1, dictionary.MaxSubwords)];
         _bow = new int[2 * options.Ws * dictionary.MaxSubwords];
         _epochLossSum = new double[options.Epoch];
         _epochLossCount = new long[options.Epoch];
@@ -197,21 +211,53 @@ internal sealed unsafe class TrainingWorker
         return ntokens;
     }
 
+    /// <summary>fastText's skip-gram pass over a line: for each word w, a window of 1 + uniform[0, Ws) words on each
+    /// side, and one <see cref="Update"/> (input = w's rows, target = the context word) per context word.
+    /// <para>Done here as one pass per center word with the same arithmetic in exact terms: the mean of w's n input
+    /// rows is computed once; each update adds its grad g to every row of the list, which moves that mean by
+    /// (Σ_r m_r²/n)·g (m_r: how often row r appears in the list, 1 unless n-grams repeat), so the mean is advanced by
+    /// that instead of re-read; and the sum of the grads is added to the rows once after the last context word
+    /// (row r gets m_r·Σg, what the per-update additions sum to). Nothing else reads those input rows in between
+    /// (one thread), so the model is fastText's sequential update up to float rounding; with Hogwild threads the
+    /// other workers see the center word's rows a few updates later. The random draws come in fastText's order
+    /// (window, then each update's negatives), so one thread and a seed still give the same bits every run.</para></summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
     private void SkipGram(int length, float lr)
     {
         var ws = _options.Ws;
+        var dim = _dim;
         for (var w = 0; w < length; w++)
         {
             var boundary = 1 + _random.NextInt(ws);
             var id = _line[w];
-            var rows = _subwordRows.AsSpan(_subwordStarts[id], _subwordStarts[id + 1] - _subwordStarts[id]);
-            for (var c = -boundary; c <= boundary; c++)
+            var start = _subwordStarts[id];
+            var rows = _subwordRows.AsSpan(start, _subwordStarts[id + 1] - start);
+            var from = Math.Max(0, w - boundary);
+            var to = Math.Min(length - 1, w + boundary);
+            if (rows.Length == 0 || from == to)
             {
-                if (c != 0 && w + c >= 0 && w + c < length)
+                continue; // no update: fastText's Model::update returns before drawing anything
+            }
+
+            Mean(rows);
+            var gain = HiddenGain(id, rows);
+            new Span<float>(_pending, dim).Clear();
+            for (var c = from; c <= to; c++)
+            {
+                if (c == w)
                 {
-                    Update(rows, _line[w + c], lr);
+                    continue;
                 }
+
+                _lossSum += Loss(_line[c], lr);
+                _lossCount++;
+                RowKernels.Add(_pending, _grad, dim);
+                RowKernels.AddScaled(_hidden, _grad, gain, dim);
+            }
+
+            for (var i = 0; i < rows.Length; i++)
+            {
+                RowKernels.Add(_input.Row(rows[i]), _pending, dim);
             }
         }
     }
@@ -231,8 +277,15 @@ internal sealed unsafe class TrainingWorker
                     var id = _line[w + c];
                     var start = _subwordStarts[id];
                     var n = _subwordStarts[id + 1] - start;
-                    Array.Copy(_subwordRows, start, _bow, count, n);
-                    count += n;
+                    if (n == 1)
+                    {
+                        _bow[count++] = _subwordRows[start];
+                    }
+                    else
+                    {
+                        Array.Copy(_subwordRows, start, _bow, count, n);
+                        count += n;
+                    }
                 }
             }
 
@@ -251,54 +304,132 @@ internal sealed unsafe class TrainingWorker
             return;
         }
 
-        var dim = _options.Dim;
-        var hidden = _hidden.AsSpan();
-        var grad = _grad.AsSpan();
-        new ReadOnlySpan<float>(_input.Row(rows[0]), dim).CopyTo(hidden);
+        var dim = _dim;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            RowKernels.Prefetch(_input.Row(rows[i]), dim);
+        }
+
+        var negatives = DrawNegatives(target);
+        Mean(rows);
+        _lossSum += ComputeLoss(target, negatives, lr);
+        _lossCount++;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            RowKernels.Add(_input.Row(rows[i]), _grad, dim);
+        }
+    }
+
+    /// <summary>hidden = the mean of the input rows (fastText's computeHidden).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Mean(ReadOnlySpan<int> rows)
+    {
+        var dim = _dim;
+        new ReadOnlySpan<float>(_input.Row(rows[0]), dim).CopyTo(new Span<float>(_hidden, dim));
         for (var i = 1; i < rows.Length; i++)
         {
-            TensorPrimitives.Add(hidden, new ReadOnlySpan<float>(_input.Row(rows[i]), dim), hidden);
+            RowKernels.Add(_hidden, _input.Row(rows[i]), dim);
         }
 
         if (rows.Length > 1)
         {
-            TensorPrimitives.Multiply(hidden, 1f / rows.Length, hidden);
-        }
-
-        grad.Clear();
-        var loss = _loss switch
-        {
-            FastTextLoss.HierarchicalSoftmax => HierarchicalSoftmax(target, lr, hidden, grad, dim),
-            FastTextLoss.Softmax => Softmax(target, lr, hidden, grad, dim),
-            _ => NegativeSampling(target, lr, hidden, grad, dim),
-        };
-        _lossSum += loss;
-        _lossCount++;
-        for (var i = 0; i < rows.Length; i++)
-        {
-            var row = new Span<float>(_input.Row(rows[i]), dim);
-            TensorPrimitives.Add(row, grad, row);
+            RowKernels.Scale(_hidden, 1f / rows.Length, dim);
         }
     }
 
-    /// <summary>fastText's NegativeSamplingLoss::forward: the target as positive, then Neg negatives ≠ target drawn
-    /// uniformly from the table.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
-    private float NegativeSampling(int target, float lr, Span<float> hidden, Span<float> grad, int dim)
+    /// <summary>Σ_r m_r² / n over the n input rows of word <paramref name="id"/> (m_r: occurrences of row r; 1 when no
+    /// row repeats), computed on first use and kept (every worker computes the same value, so racing writes agree).</summary>
+    private float HiddenGain(int id, ReadOnlySpan<int> rows)
     {
-        var loss = BinaryLogistic(target, true, lr, hidden, grad, dim);
-        if (!_singleWord)
+        var gain = _hiddenGain[id];
+        if (gain != 0)
         {
-            for (var n = 0; n < _options.Neg; n++)
+            return gain;
+        }
+
+        var sorted = _sortScratch.AsSpan(0, rows.Length);
+        rows.CopyTo(sorted);
+        sorted.Sort();
+        long squares = 0;
+        var run = 1;
+        for (var i = 1; i <= sorted.Length; i++)
+        {
+            if (i < sorted.Length && sorted[i] == sorted[i - 1])
             {
-                int negative;
-                do
-                {
-                    negative = _negatives[_random.NextInt(_negatives.Length)];
-                }
-                while (negative == target);
-                loss += BinaryLogistic(negative, false, lr, hidden, grad, dim);
+                run++;
+                continue;
             }
+
+            squares += (long)run * run;
+            run = 1;
+        }
+
+        gain = (float)((double)squares / rows.Length);
+        _hiddenGain[id] = gain;
+        return gain;
+    }
+
+    /// <summary>One update's loss on the current hidden vector: draws its negatives, clears grad and accumulates it,
+    /// moves the scored output rows, returns the loss.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float Loss(int target, float lr) => ComputeLoss(target, DrawNegatives(target), lr);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float ComputeLoss(int target, int negatives, float lr)
+    {
+        new Span<float>(_grad, _dim).Clear();
+        return _loss switch
+        {
+            FastTextLoss.HierarchicalSoftmax => HierarchicalSoftmax(target, lr),
+            FastTextLoss.Softmax => Softmax(target, lr),
+            _ => NegativeSampling(target, negatives, lr),
+        };
+    }
+
+    /// <summary>fastText's NegativeSamplingLoss draws: Neg negatives ≠ target, uniform over the unigram table (none
+    /// with a one-word vocabulary); they are drawn before the update's rows are read so that their output rows can be
+    /// fetched meanwhile. Returns how many (0 for the other losses).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int DrawNegatives(int target)
+    {
+        var sampler = _negatives;
+        if (sampler is null)
+        {
+            return 0;
+        }
+
+        var dim = _dim;
+        RowKernels.Prefetch(_output.Row(target), dim);
+        if (_singleWord)
+        {
+            return 0;
+        }
+
+        var size = sampler.Size;
+        var draws = _draws;
+        for (var n = 0; n < draws.Length; n++)
+        {
+            int negative;
+            do
+            {
+                negative = sampler.WordAt(_random.NextInt(size));
+            }
+            while (negative == target);
+            draws[n] = negative;
+            RowKernels.Prefetch(_output.Row(negative), dim);
+        }
+
+        return draws.Length;
+    }
+
+    /// <summary>fastText's NegativeSamplingLoss::forward: the target as positive, then the drawn negatives.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
+    private float NegativeSampling(int target, int negatives, float lr)
+    {
+        var loss = BinaryLogistic(target, true, lr);
+        for (var n = 0; n < negatives; n++)
+        {
+            loss += BinaryLogistic(_draws[n], false, lr);
         }
 
         return loss;
@@ -307,14 +438,14 @@ internal sealed unsafe class TrainingWorker
     /// <summary>fastText's HierarchicalSoftmaxLoss::forward: binary logistic on each inner node of the target's
     /// Huffman path, label = the path's code at that node.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: full JIT at once, not tier 0 first
-    private float HierarchicalSoftmax(int target, float lr, Span<float> hidden, Span<float> grad, int dim)
+    private float HierarchicalSoftmax(int target, float lr)
     {
         var path = _tree!.Path(target);
         var code = _tree.Code(target);
         var loss = 0f;
         for (var i = 0; i < path.Length; i++)
         {
-            loss += BinaryLogistic(path[i], code[i], lr, hidden, grad, dim);
+            loss += BinaryLogistic(path[i], code[i], lr);
         }
 
         return loss;
@@ -322,12 +453,13 @@ internal sealed unsafe class TrainingWorker
 
     /// <summary>fastText's SoftmaxLoss::forward: p = softmax(out·hidden) over every word (exact exp, max subtracted);
     /// for each word i, α = lr·([i = target] − p_i), grad += α·out[i], out[i] += α·hidden; loss −log p_target (table log).</summary>
-    private float Softmax(int target, float lr, Span<float> hidden, Span<float> grad, int dim)
+    private float Softmax(int target, float lr)
     {
+        var dim = _dim;
         var scores = _scores.AsSpan();
         for (var i = 0; i < scores.Length; i++)
         {
-            scores[i] = TensorPrimitives.Dot(hidden, new ReadOnlySpan<float>(_output.Row(i), dim));
+            scores[i] = RowKernels.Dot(_hidden, _output.Row(i), dim);
         }
 
         var max = TensorPrimitives.Max(scores);
@@ -341,23 +473,21 @@ internal sealed unsafe class TrainingWorker
         TensorPrimitives.Multiply(scores, 1f / z, scores);
         for (var i = 0; i < scores.Length; i++)
         {
-            var output = new Span<float>(_output.Row(i), dim);
             var alpha = lr * ((i == target ? 1f : 0f) - scores[i]);
-            TensorPrimitives.MultiplyAdd(output, alpha, grad, grad);
-            TensorPrimitives.MultiplyAdd(hidden, alpha, output, output);
+            RowKernels.UpdateOutput(_grad, _output.Row(i), _hidden, alpha, dim);
         }
 
         return -LogisticTables.Log(scores[target]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private float BinaryLogistic(int target, bool positive, float lr, Span<float> hidden, Span<float> grad, int dim)
+    private float BinaryLogistic(int target, bool positive, float lr)
     {
-        var output = new Span<float>(_output.Row(target), dim);
-        var score = LogisticTables.Sigmoid(TensorPrimitives.Dot(hidden, output));
+        var dim = _dim;
+        var output = _output.Row(target);
+        var score = LogisticTables.Sigmoid(RowKernels.Dot(_hidden, output, dim));
         var alpha = lr * ((positive ? 1f : 0f) - score);
-        TensorPrimitives.MultiplyAdd(output, alpha, grad, grad);
-        TensorPrimitives.MultiplyAdd(hidden, alpha, output, output);
+        RowKernels.UpdateOutput(_grad, output, _hidden, alpha, dim);
         return positive ? -LogisticTables.Log(score) : -LogisticTables.Log(1f - score);
     }
 }

@@ -20,6 +20,10 @@ namespace EmbedSharp.FastText;
 /// · 10⁷⌉ slots — fastText's power 0.5 (<c>NegativeSamplingLoss</c>), not word2vec's 0.75. With
 /// <see cref="FastTextLoss.HierarchicalSoftmax"/> the output rows are the inner nodes of a <see cref="HuffmanTree"/>
 /// over the word counts, as fastText's <c>-loss hs</c>.</para>
+/// <para>Skip-gram computes a center word's subword mean once and adds the summed gradient to its input rows once after
+/// its last context word, instead of re-reading and re-writing those rows for every context word as fastText does:
+/// the same sequential update in exact arithmetic (nothing else reads the rows in between), different float rounding.
+/// The negative table is sampled through a vocabulary-sized index that returns the table's entry for the same draw.</para>
 /// </summary>
 public sealed class WordVectorTrainer
 {
@@ -216,8 +220,9 @@ public sealed class WordVectorTrainer
             (input, output) = (checkpoint.Input, checkpoint.Output);
         }
 
-        var negatives = o.Loss == FastTextLoss.NegativeSampling ? CreateNegativeTable(dictionary) : [];
+        var negatives = o.Loss == FastTextLoss.NegativeSampling ? NegativeSampler.FromCounts(NegativeTableRuns(dictionary)) : null;
         var tree = o.Loss == FastTextLoss.HierarchicalSoftmax ? HuffmanTree.Build(dictionary.Counts.AsSpan(0, nwords)) : null;
+        var hiddenGain = o.Model == FastTextModelKind.SkipGram ? new float[nwords] : [];
         var shared = new SharedTrainingState { TokenCount = checkpoint?.TokenCount ?? 0 };
         var streams = new CorpusView[o.Thread];
         var workers = new TrainingWorker[o.Thread];
@@ -229,7 +234,7 @@ public sealed class WordVectorTrainer
             for (var i = 0; i < o.Thread; i++)
             {
                 streams[i] = new CorpusView(corpus.SafeFileHandle, length);
-                workers[i] = new TrainingWorker(i, o, dictionary, negatives, tree, input, output, shared, streams[i], corpusPath, length);
+                workers[i] = new TrainingWorker(i, o, dictionary, negatives, hiddenGain, tree, input, output, shared, streams[i], corpusPath, length);
                 if (checkpoint is null)
                 {
                     workers[i].Start();
@@ -354,8 +359,25 @@ public sealed class WordVectorTrainer
     }
 
     /// <summary>fastText's unigram table for negatives: word i appears ⌈c_i·10⁷/z⌉ times, c_i = count_i^0.5 and
-    /// z = Σ c (float arithmetic as fastText).</summary>
+    /// z = Σ c (float arithmetic as fastText). Training samples it through <see cref="NegativeSampler"/>, which gives
+    /// the same entries without storing them; this materialised form is for tests.</summary>
     internal static int[] CreateNegativeTable(FastTextDictionary dictionary)
+    {
+        var runs = NegativeTableRuns(dictionary);
+        var table = new int[runs.Sum()];
+        long at = 0;
+        for (var i = 0; i < runs.Length; i++)
+        {
+            table.AsSpan((int)at, (int)runs[i]).Fill(i);
+            at += runs[i];
+        }
+
+        return table;
+    }
+
+    /// <summary>The run length of each word in fastText's negative table: ⌈c_i·10⁷/z⌉, c_i = count_i^0.5, z = Σ c, in
+    /// float arithmetic as fastText's <c>NegativeSamplingLoss</c> constructor.</summary>
+    internal static long[] NegativeTableRuns(FastTextDictionary dictionary)
     {
         var counts = dictionary.Counts;
         var nwords = dictionary.WordCount;
@@ -365,25 +387,15 @@ public sealed class WordVectorTrainer
             z += (float)Math.Pow(counts[i], 0.5);
         }
 
-        var bounds = new long[nwords];
-        long size = 0;
+        var runs = new long[nwords];
         for (var i = 0; i < nwords; i++)
         {
             var c = (float)Math.Pow(counts[i], 0.5);
             var bound = c * NegativeTableSize / z; // entries j = 0, 1, … while j < bound
-            bounds[i] = (long)MathF.Ceiling(bound);
-            size += bounds[i];
+            runs[i] = (long)MathF.Ceiling(bound);
         }
 
-        var table = new int[size];
-        long at = 0;
-        for (var i = 0; i < nwords; i++)
-        {
-            table.AsSpan((int)at, (int)bounds[i]).Fill(i);
-            at += bounds[i];
-        }
-
-        return table;
+        return runs;
     }
 
     /// <summary>Opens the corpus once: training reads it again every epoch, by byte offsets, so a pipe, FIFO or device

@@ -250,6 +250,33 @@ public sealed class WordVectorTrainerTests : IDisposable
         Assert.Equal(2.0, (double)a / b, 3); // sqrt(16) / sqrt(4)
     }
 
+    [Fact]
+    public void Negative_sampler_gives_every_entry_of_fastTexts_table()
+    {
+        // Frequent words fill long runs, the rare tail many short ones: both lookups (scan and binary search) are hit.
+        var text = new StringBuilder();
+        for (var w = 0; w < 3000; w++)
+        {
+            text.Append(string.Concat(Enumerable.Repeat($"w{w} ", 1 + (20000 / (w + 1)))));
+        }
+
+        var dict = FastTextDictionary.Build(new MemoryStream(Encoding.UTF8.GetBytes(text.ToString())), 1, 0, 0, 0, 1e-4);
+        var table = WordVectorTrainer.CreateNegativeTable(dict);
+        var sampler = NegativeSampler.FromCounts(WordVectorTrainer.NegativeTableRuns(dict));
+        Assert.Equal(table.Length, sampler.Size);
+        for (var j = 0; j < table.Length; j++)
+        {
+            if (sampler.WordAt(j) != table[j])
+            {
+                Assert.Fail($"entry {j}: sampler {sampler.WordAt(j)}, table {table[j]}");
+            }
+        }
+
+        var single = NegativeSampler.FromCounts([5]);
+        Assert.Equal(5, single.Size);
+        Assert.All(Enumerable.Range(0, 5), j => Assert.Equal(0, single.WordAt(j)));
+    }
+
     private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);
