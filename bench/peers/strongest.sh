@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out="${1:-/tmp/embedsharp-strongest}"
-rows="${2:-init,trunc-normal,similarity,embedding,vectors-fresh,trainer,classifier,tokenizers}"
+rows="${2:-embedding-50k,embedding-bag,similarity,init,trunc-normal,vectors-fresh,trainer,classifier,tokenizers}"
 py=/usr/bin/python3
 mkdir -p "$out"
 dotnet build -c Release bench/EmbedSharp.Bench -v q -nologo >/dev/null
@@ -17,10 +17,11 @@ run() {
   { echo "# $* ; start $(date -u) load $(cut -d' ' -f1-3 /proc/loadavg)"; "$@"; echo "# end $(date -u) load $(cut -d' ' -f1-3 /proc/loadavg)"; } > "$out/$name.txt" 2>&1
   tail -n 3 "$out/$name.txt"
 }
-run init $py bench/peers/init_vs_torch.py --schemes orthogonal,trunc_normal,uniform,normal --peers openblas1,openblas2,libtorch1,libtorch2 --rounds 3
+run init $py bench/peers/init_vs_torch.py --schemes orthogonal,trunc_normal --peers openblas1,openblas2,libtorch1,libtorch2 --rounds 3
 run trunc-normal dotnet run -c Release --no-build --project bench/EmbedSharp.Bench -- trunc-normal-vs-torch2 --rounds 3 300x300 512x512 50000x300
 run similarity $py bench/peers/similarity_vs_gensim.py --rounds 3
-run embedding $py bench/peers/embedding_vs_torch.py --rounds 3 --torch2
+run embedding-50k $py bench/peers/embedding_vs_torch.py --case emb_50k_x300_idx32x128 --rounds 3 --torch2
+run embedding-bag $py bench/peers/embedding_vs_torch.py --case bagmean_100k_x128_4096x50 --rounds 3 --torch2
 run vectors-fresh $py bench/peers/vectors_vs_gensim.py "${EMBEDSHARP_VECTORS_CACHE:-/tmp/embedsharp-bench/vectors}" --fresh 3
 run trainer $py bench/peers/trainer_vs_fasttext.py --threads 2
 run classifier $py bench/peers/classifier_vs_fasttext.py --lrs 0.5 --ngrams 1

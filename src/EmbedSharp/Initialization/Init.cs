@@ -85,16 +85,40 @@ public static class Init
                 continue;
             }
 
-            var index = c;
-            Parallel.For(0, blocks, k =>
-            {
-                var span = tensor.Chunk(index);
-                var start = k * TransformBlock;
-                TruncNormalTransform(span.Slice(start, Math.Min(TransformBlock, span.Length - start)), scale, shift, lo, hi, mkl);
-            });
+            TruncNormalParallel(chunk, scale, shift, lo, hi, mkl);
         }
 
         return tensor;
+    }
+
+    private unsafe struct TruncNormalWork
+    {
+        public float* Data;
+        public int Length;
+        public float Scale;
+        public float Shift;
+        public float Lo;
+        public float Hi;
+        public bool Mkl;
+    }
+
+    /// <summary>The transform split over the library's spinning workers (<see cref="WorkSplit"/>), which start in
+    /// microseconds and allocate nothing; the thread pool's Parallel.For could leave the second core idle for a scheduler
+    /// tick on a loaded machine. Element-wise, so the result does not depend on the split.</summary>
+    private static unsafe void TruncNormalParallel(Span<float> chunk, float scale, float shift, float lo, float hi, bool mkl)
+    {
+        fixed (float* data = chunk)
+        {
+            var work = new TruncNormalWork { Data = data, Length = chunk.Length, Scale = scale, Shift = shift, Lo = lo, Hi = hi, Mkl = mkl };
+            WorkSplit.Run(&TruncNormalPart, &work, WorkSplit.Parts(chunk.Length, TransformBlock));
+        }
+    }
+
+    private static unsafe void TruncNormalPart(void* context, int part, int parts)
+    {
+        ref var w = ref Unsafe.AsRef<TruncNormalWork>(context);
+        var (start, end) = WorkSplit.Range(w.Length, part, parts);
+        TruncNormalTransform(new Span<float>(w.Data + start, (int)(end - start)), w.Scale, w.Shift, w.Lo, w.Hi, w.Mkl);
     }
 
     private const int TransformBlock = 1 << 13; // 8192 floats: enough work per block to outweigh scheduling, small enough that 300×300 splits
