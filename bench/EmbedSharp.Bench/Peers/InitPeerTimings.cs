@@ -106,7 +106,11 @@ internal static class InitPeerTimings
     }
 
     /// <summary>Median seconds of repeated calls; fewer repeats for the slow cases so a run stays in minutes.</summary>
-    private static double Median(Action action, long[] dims)
+    private static double Median(Action action, long[] dims) => Median(action, dims.Aggregate(1L, (a, b) => a * b));
+
+    /// <summary>init_vs_torch.py's protocol: warm-up of at least 3 calls and 0.2 s, then the median of 21 calls (5 from a
+    /// million elements on).</summary>
+    internal static double Median(Action action, long elements)
     {
         // Warm-up (JIT tiers, page faults): at least 3 calls and 0.2 s, the same rule as the Python side.
         var warm = Stopwatch.StartNew();
@@ -115,7 +119,6 @@ internal static class InitPeerTimings
             action();
         }
 
-        var elements = dims.Aggregate(1L, (a, b) => a * b);
         var reps = elements >= 1_000_000 ? 5 : 21;
         var times = new double[reps];
         for (var i = 0; i < reps; i++)

@@ -54,13 +54,13 @@ internal static class TruncNormalMklTimings
                 var dims = s.Split('x').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
                 var t = new FloatTensor(dims);
                 var g = new Generator(0UL);
-                var ours = Median(() => Init.TruncNormal(t, g), t.Length);
+                var ours = Peers.InitPeerTimings.Median(() => Init.TruncNormal(t, g), t.Length);
                 var noMkl = new Generator(0UL) { Build = PyTorchBuild.NoMkl };
-                var oursNoMkl = Median(() => Init.TruncNormal(t, noMkl), t.Length);
-                var uniform = Median(() => g.Uniform(t, -0.9545, 0.9545), t.Length);
+                var oursNoMkl = Peers.InitPeerTimings.Median(() => Init.TruncNormal(t, noMkl), t.Length);
+                var uniform = Peers.InitPeerTimings.Median(() => g.Uniform(t, -0.9545, 0.9545), t.Length);
                 g.Uniform(t, -0.9545, 0.9545);
                 var source = t.ToArray();
-                var erfinv = Median(() => ErfinvAll(source, t), t.Length);
+                var erfinv = Peers.InitPeerTimings.Median(() => ErfinvAll(source, t), t.Length);
                 var torch = threads.Select(n => (Threads: n, Seconds: TimeTorch2(runSh, dims, n))).ToArray();
                 var best = torch.MinBy(x => x.Seconds);
                 ratios[s].Add(best.Seconds / ours);
@@ -126,28 +126,5 @@ internal static class TruncNormalMklTimings
         }
 
         throw new InvalidOperationException("EmbedSharp.slnx not found above the bench binary.");
-    }
-
-    /// <summary>init_vs_torch.py's protocol: warm-up (at least 3 calls and 0.2 s), then the median of 21 calls (5 from a
-    /// million elements on).</summary>
-    private static double Median(Action action, long elements)
-    {
-        var warm = Stopwatch.StartNew();
-        for (var i = 0; i < 3 || warm.Elapsed.TotalSeconds < 0.2; i++)
-        {
-            action();
-        }
-
-        var reps = elements >= 1_000_000 ? 5 : 21;
-        var times = new double[reps];
-        for (var i = 0; i < reps; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            action();
-            times[i] = sw.Elapsed.TotalSeconds;
-        }
-
-        Array.Sort(times);
-        return times[reps / 2];
     }
 }
