@@ -74,16 +74,37 @@ public static class ClassifierTrainer
         options.ValidateSupervised();
         CheckFits(model, train);
 
-        var n = train.Count;
-        var totalSteps = (long)n * options.Epoch;
-        var table = model.Embedding.Weight;
+        var totalSteps = (long)train.Count * options.Epoch;
         if (FusedSgdWorker.Applies(model, options))
         {
-            return TrainFused(model, train, options, generator, onStep, onEpoch, cancellationToken);
+            return TrainFused(model, train, options, totalSteps, generator, onStep, onEpoch, cancellationToken);
         }
 
         var (optimizers, schedulers) = CreateOptimizers(model, options, totalSteps);
-        var worker = new Worker(model, train.MaxFeatures);
+        return Loop(new Worker(model, train.MaxFeatures, optimizers, schedulers), train, options, generator, onStep, onEpoch, cancellationToken);
+    }
+
+    /// <summary>The SGD path of <see cref="Train"/> as fastText runs it: one fused forward/backward/update per example on
+    /// the raw rows (<see cref="FusedSgdWorker"/>), the learning rate of step s (0-based) Lr·max(0, 1 − s/total) as
+    /// <see cref="LinearDecayLR"/> gives it. The same mathematics as the layer-by-layer path with <see cref="Sgd"/>; the
+    /// float rounding differs (fused kernels), the order of examples and labels drawn does not.</summary>
+    private static unsafe ClassifierTrainingResult TrainFused(TextClassifier model, ClassificationDataset train, FastTextOptions options, long totalSteps,
+        Generator generator, Action<TrainingStep>? onStep, Action<EpochEnd>? onEpoch, CancellationToken cancellationToken)
+    {
+        fixed (float* table = model.Embedding.Weight.Value.AsSpan())
+        fixed (float* output = model.Output.Weight.Value.AsSpan())
+        {
+            var worker = new FusedSgdWorker(table, model.Embedding.NumEmbeddings, output, model.LabelNames.Count, model.Dim, train.MaxFeatures,
+                options.Lr, totalSteps);
+            return Loop(worker, train, options, generator, onStep, onEpoch, cancellationToken);
+        }
+    }
+
+    /// <summary>The epochs, the order and label draws, and the reports, shared by both step kinds.</summary>
+    private static ClassifierTrainingResult Loop(IExampleStep worker, ClassificationDataset train, FastTextOptions options, Generator generator,
+        Action<TrainingStep>? onStep, Action<EpochEnd>? onEpoch, CancellationToken cancellationToken)
+    {
+        var n = train.Count;
         var order = new long[n];
         var clock = Stopwatch.StartNew();
         long step = 0;
@@ -101,24 +122,17 @@ public static class ClassifierTrainer
                 var i = (int)order[s];
                 var labels = train.Labels(i);
                 var target = labels.Length == 1 ? labels[0] : labels[(int)(generator.NextDouble() * labels.Length)];
-                var lr = optimizers[0].ParameterGroups[0].Lr;
+                var lr = worker.Lr(step);
                 step++;
                 var report = step % options.LogEvery == 0;
-                var loss = worker.Step(train.Features(i), target, report, out var gradNorm);
-                for (var o = 0; o < optimizers.Length; o++)
-                {
-                    optimizers[o].Step();
-                    optimizers[o].ZeroGrad();
-                    schedulers[o].Step();
-                }
-
+                var loss = worker.Step(train.Features(i), target, lr, report, out var gradNorm);
                 tokens += train.TokenCount(i);
                 epochLoss += loss;
                 windowLoss += loss;
                 windowSteps++;
                 if (report)
                 {
-                    onStep?.Invoke(new TrainingStep(step, epoch, windowLoss / windowSteps, lr, table.RequiresGrad ? gradNorm : 0, clock.Elapsed));
+                    onStep?.Invoke(new TrainingStep(step, epoch, windowLoss / windowSteps, lr, gradNorm, clock.Elapsed));
                     windowLoss = 0;
                     windowSteps = 0;
                 }
@@ -131,58 +145,28 @@ public static class ClassifierTrainer
         return new ClassifierTrainingResult(step, tokens, epochLoss, clock.Elapsed);
     }
 
-    /// <summary>The SGD path of <see cref="Train"/> as fastText runs it: one fused forward/backward/update per example on
-    /// the raw rows (<see cref="FusedSgdWorker"/>), the learning rate of step s (0-based) Lr·max(0, 1 − s/total) as
-    /// <see cref="LinearDecayLR"/> gives it. The same mathematics as the layer-by-layer path with <see cref="Sgd"/>; the
-    /// float rounding differs (fused kernels), the order of examples and labels drawn does not.</summary>
-    private static unsafe ClassifierTrainingResult TrainFused(TextClassifier model, ClassificationDataset train, FastTextOptions options, Generator generator,
-        Action<TrainingStep>? onStep, Action<EpochEnd>? onEpoch, CancellationToken cancellationToken)
+    /// <summary>√(Σ_r c_r²)/n for the n features (c_r: the count of row r among them): ‖∂L/∂table‖₂ = ‖∂L/∂hidden‖₂ times
+    /// this, since row r gets c_r·g/n. <paramref name="scratch"/> holds at least n entries.</summary>
+    private static double RowCountNormFactor(ReadOnlySpan<long> features, long[] scratch)
     {
-        var n = train.Count;
-        var totalSteps = (long)n * options.Epoch;
-        var order = new long[n];
-        var clock = Stopwatch.StartNew();
-        long step = 0;
-        long tokens = 0;
-        double windowLoss = 0;
-        var windowSteps = 0;
-        double epochLoss = 0;
-        fixed (float* table = model.Embedding.Weight.Value.AsSpan())
-        fixed (float* output = model.Output.Weight.Value.AsSpan())
+        var s = scratch.AsSpan(0, features.Length);
+        features.CopyTo(s);
+        s.Sort();
+        double sumSquares = 0;
+        var run = 1;
+        for (var i = 1; i <= s.Length; i++)
         {
-            var worker = new FusedSgdWorker(table, model.Embedding.NumEmbeddings, output, model.LabelNames.Count, model.Dim, train.MaxFeatures);
-            for (var epoch = 0; epoch < options.Epoch; epoch++)
+            if (i < s.Length && s[i] == s[i - 1])
             {
-                generator.Randperm(order);
-                epochLoss = 0;
-                for (var s = 0; s < n; s++)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var i = (int)order[s];
-                    var labels = train.Labels(i);
-                    var target = labels.Length == 1 ? labels[0] : labels[(int)(generator.NextDouble() * labels.Length)];
-                    var lr = options.Lr * Math.Max(0.0, 1.0 - ((double)step / totalSteps));
-                    step++;
-                    var report = step % options.LogEvery == 0;
-                    var loss = worker.Step(train.Features(i), target, (float)lr, report, out var gradNorm);
-                    tokens += train.TokenCount(i);
-                    epochLoss += loss;
-                    windowLoss += loss;
-                    windowSteps++;
-                    if (report)
-                    {
-                        onStep?.Invoke(new TrainingStep(step, epoch, windowLoss / windowSteps, lr, gradNorm, clock.Elapsed));
-                        windowLoss = 0;
-                        windowSteps = 0;
-                    }
-                }
-
-                epochLoss /= n;
-                onEpoch?.Invoke(new EpochEnd(epoch, step, epochLoss, clock.Elapsed));
+                run++;
+                continue;
             }
+
+            sumSquares += (double)run * run;
+            run = 1;
         }
 
-        return new ClassifierTrainingResult(step, tokens, epochLoss, clock.Elapsed);
+        return Math.Sqrt(sumSquares) / features.Length;
     }
 
     internal static void CheckFits(TextClassifier model, ClassificationDataset data)
@@ -210,8 +194,20 @@ public static class ClassifierTrainer
         return (optimizers, [.. optimizers.Select(o => new LinearDecayLR(o, totalSteps))]);
     }
 
-    /// <summary>Scratch buffers of one training loop, allocated once (fastText's <c>Model::State</c>).</summary>
-    private sealed class Worker
+    /// <summary>One training step of <see cref="Loop"/>.</summary>
+    private interface IExampleStep
+    {
+        /// <summary>The learning rate of step <paramref name="step"/> (0-based), read before it runs.</summary>
+        double Lr(long step);
+
+        /// <summary>Forward, backward and update on one example; returns the cross-entropy before the update and, when
+        /// <paramref name="wantNorm"/>, the norm of the table's gradient (0 when the table does not train).</summary>
+        double Step(ReadOnlySpan<long> features, int target, double lr, bool wantNorm, out double gradNorm);
+    }
+
+    /// <summary>The layer-by-layer step with any optimiser: scratch buffers allocated once (fastText's
+    /// <c>Model::State</c>), gradients accumulated in the parameters, then every optimiser and schedule stepped.</summary>
+    private sealed class Worker : IExampleStep
     {
         private readonly TextClassifier _model;
         private readonly Parameter _table;
@@ -224,10 +220,14 @@ public static class ClassifierTrainer
         private readonly CrossEntropyLoss _criterion = new();
         private readonly long[] _sorted;
         private readonly int[] _bagSize = new int[1];
+        private readonly Optimizer[] _optimizers;
+        private readonly LinearDecayLR[] _schedulers;
 
-        public Worker(TextClassifier model, int maxFeatures)
+        public Worker(TextClassifier model, int maxFeatures, Optimizer[] optimizers, LinearDecayLR[] schedulers)
         {
             _model = model;
+            _optimizers = optimizers;
+            _schedulers = schedulers;
             _table = model.Embedding.Weight;
             _hidden = new FloatTensor(1, model.Dim);
             _gradHidden = new FloatTensor(1, model.Dim);
@@ -236,8 +236,9 @@ public static class ClassifierTrainer
             _sorted = new long[maxFeatures];
         }
 
-        /// <summary>Forward and backward of one example; gradients accumulate in the parameters. Returns the loss.</summary>
-        public double Step(ReadOnlySpan<long> features, int target, bool wantNorm, out double gradNorm)
+        public double Lr(long step) => _optimizers[0].ParameterGroups[0].Lr;
+
+        public double Step(ReadOnlySpan<long> features, int target, double lr, bool wantNorm, out double gradNorm)
         {
             ReadOnlySpan<long> offsets = TextClassifier.SingleBag;
             EmbeddingFunctions.BagForward(_table.Value, features, offsets, false, EmbeddingBagMode.Mean, default, null, _hidden.AsSpan(), default, _bagSize);
@@ -254,35 +255,18 @@ public static class ClassifierTrainer
                     _gradHidden.AsSpan(), _table.SparseGradForAccumulation());
                 if (wantNorm)
                 {
-                    gradNorm = TableGradNorm(features);
+                    gradNorm = System.Numerics.Tensors.TensorPrimitives.Norm(_gradHidden.AsSpan()) * RowCountNormFactor(features, _sorted);
                 }
+            }
+
+            for (var o = 0; o < _optimizers.Length; o++)
+            {
+                _optimizers[o].Step();
+                _optimizers[o].ZeroGrad();
+                _schedulers[o].Step();
             }
 
             return _loss[0];
-        }
-
-        /// <summary>‖∂L/∂table‖₂: row r gets c_r·g/n (c_r its count among the n features), so the norm is ‖g‖·√(Σc_r²)/n.</summary>
-        private double TableGradNorm(ReadOnlySpan<long> features)
-        {
-            var s = _sorted.AsSpan(0, features.Length);
-            features.CopyTo(s);
-            s.Sort();
-            double sumSquares = 0;
-            var run = 1;
-            for (var i = 1; i <= s.Length; i++)
-            {
-                if (i < s.Length && s[i] == s[i - 1])
-                {
-                    run++;
-                    continue;
-                }
-
-                sumSquares += (double)run * run;
-                run = 1;
-            }
-
-            var g = System.Numerics.Tensors.TensorPrimitives.Norm(_gradHidden.AsSpan());
-            return g * Math.Sqrt(sumSquares) / features.Length;
         }
     }
 
@@ -292,7 +276,7 @@ public static class ClassifierTrainer
     /// rows of W before they move, = ∂L/∂hidden); W_k −= lr·(p_k − [k = target])·hidden; every row occurrence += −lr·g/n.
     /// Used when both layers train with plain SGD and nothing is frozen; scratch allocated once.
     /// </summary>
-    private sealed unsafe class FusedSgdWorker
+    private sealed unsafe class FusedSgdWorker : IExampleStep
     {
         private const int PrefetchDistance = 6;
         private readonly float* _table;
@@ -305,9 +289,13 @@ public static class ClassifierTrainer
         private readonly float[] _scratch; // pinned: hidden and grad
         private readonly float[] _logits;
         private readonly long[] _sorted;
+        private readonly double _lr;
+        private readonly long _totalSteps;
 
-        public FusedSgdWorker(float* table, long rows, float* output, int labels, int dim, int maxFeatures)
+        public FusedSgdWorker(float* table, long rows, float* output, int labels, int dim, int maxFeatures, double lr, long totalSteps)
         {
+            _lr = lr;
+            _totalSteps = totalSteps;
             _table = table;
             _rows = rows;
             _output = output;
@@ -328,9 +316,11 @@ public static class ClassifierTrainer
             && model.Embedding.Weight.RequiresGrad && !model.Embedding.Weight.HasFrozenRows && model.Embedding.Weight.Value.IsSingleChunk
             && model.Output.Weight.RequiresGrad && !model.Output.Weight.HasFrozenRows && model.Output.Bias is null;
 
-        /// <summary>One SGD step on one example; returns the cross-entropy before the step.</summary>
-        public double Step(ReadOnlySpan<long> features, int target, float lr, bool wantNorm, out double gradNorm)
+        public double Lr(long step) => _lr * Math.Max(0.0, 1.0 - ((double)step / _totalSteps));
+
+        public double Step(ReadOnlySpan<long> features, int target, double stepLr, bool wantNorm, out double gradNorm)
         {
+            var lr = (float)stepLr;
             var dim = _dim;
             var hidden = _hidden;
             var count = features.Length;
@@ -376,7 +366,9 @@ public static class ClassifierTrainer
                 }
             }
 
-            gradNorm = wantNorm && count > 0 ? TableGradNorm(features) : 0;
+            gradNorm = wantNorm && count > 0
+                ? System.Numerics.Tensors.TensorPrimitives.Norm(new ReadOnlySpan<float>(grad, dim)) * RowCountNormFactor(features, _sorted)
+                : 0;
             if (count > 0)
             {
                 RowKernels.Scale(grad, -lr / count, dim);
@@ -397,30 +389,6 @@ public static class ClassifierTrainer
             }
 
             return _table + (row * _dim);
-        }
-
-        /// <summary>‖∂L/∂table‖₂ = ‖g‖·√(Σ c_r²)/n (c_r: the count of row r among the n features).</summary>
-        private double TableGradNorm(ReadOnlySpan<long> features)
-        {
-            var s = _sorted.AsSpan(0, features.Length);
-            features.CopyTo(s);
-            s.Sort();
-            double sumSquares = 0;
-            var run = 1;
-            for (var i = 1; i <= s.Length; i++)
-            {
-                if (i < s.Length && s[i] == s[i - 1])
-                {
-                    run++;
-                    continue;
-                }
-
-                sumSquares += (double)run * run;
-                run = 1;
-            }
-
-            var g = System.Numerics.Tensors.TensorPrimitives.Norm(new ReadOnlySpan<float>(_grad, _dim));
-            return g * Math.Sqrt(sumSquares) / features.Length;
         }
     }
 }
