@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using EmbedSharp.Numerics;
@@ -97,20 +98,12 @@ public sealed partial class SimilarityIndex
         }
 
         var qp = padded.Length / Dimension;
-        var blockCount = CountBlocks(limit);
-        var work = (long)limit * Dimension * q;
-        var workers = work < _options.ParallelThreshold ? 1 : Math.Min(_options.MaxDegreeOfParallelism, blockCount);
-        var heapScores = new float[(long)workers * q * k];
-        var heapRows = new int[(long)workers * q * k];
-        var counts = new int[workers * q];
-        var next = -1;
         var d = Dimension;
-
-        void Work(int w)
+        RunOverBlocks(limit, q, k, topN, result, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (w, heaps) =>
         {
             var buffer = new float[SimilarityKernels.QueryTile * BatchRows];
             int b;
-            while ((b = Interlocked.Increment(ref next)) < blockCount)
+            while ((b = heaps.NextBlock()) >= 0)
             {
                 var block = _blocks[b];
                 var end = Math.Min(block.Start + block.Count, limit);
@@ -125,31 +118,33 @@ public sealed partial class SimilarityIndex
                         {
                             var dots = buffer.AsSpan(kk * BatchRows, n);
                             TensorPrimitives.Divide(dots, _norms.AsSpan(s, n), dots);
-                            var slot = (w * q) + t + kk;
-                            var top = new TopK(heapScores.AsSpan(slot * k, k), heapRows.AsSpan(slot * k, k), counts[slot]);
+                            var top = heaps.Open(w, t + kk);
                             top.OfferBlock(buffer.AsSpan(kk * BatchRows, n), s, [], selfRows is null ? -1 : selfRows[t + kk]);
-                            counts[slot] = top.Count;
+                            heaps.Close(w, t + kk, top);
                         }
                     }
                 }
             }
-        }
+        });
+    }
 
+    /// <summary>Runs <paramref name="work"/>(worker, heaps) on every worker (one, below the parallel threshold), each
+    /// taking row blocks below <paramref name="limit"/> from <see cref="BatchHeaps.NextBlock"/> and keeping its own heap
+    /// per query, then merges the heaps into <paramref name="result"/>, best first.</summary>
+    private void RunOverBlocks(int limit, int q, int k, int topN, NeighborBatch result, Action<int, BatchHeaps> work)
+    {
+        var blockCount = CountBlocks(limit);
+        var workers = (long)limit * Dimension * q < _options.ParallelThreshold ? 1 : Math.Min(_options.MaxDegreeOfParallelism, blockCount);
+        var heaps = new BatchHeaps(workers, q, k, blockCount);
         if (workers == 1)
         {
-            Work(0);
+            work(0, heaps);
         }
         else
         {
-            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w => work(w, heaps));
         }
 
-        Merge(heapScores, heapRows, counts, workers, q, k, topN, result);
-    }
-
-    /// <summary>Merges the per-worker heaps (slot = worker·Q + query) into the result, best first.</summary>
-    private static void Merge(float[] heapScores, int[] heapRows, int[] counts, int workers, int q, int k, int topN, NeighborBatch result)
-    {
         for (var i = 0; i < q; i++)
         {
             var outScores = result.Scores.AsSpan(i * topN, topN);
@@ -159,14 +154,46 @@ public sealed partial class SimilarityIndex
             var merged = new TopK(outScores[..k], outRows[..k]);
             for (var w = 0; w < workers; w++)
             {
-                var slot = (w * q) + i;
-                for (var j = 0; j < counts[slot]; j++)
-                {
-                    merged.Offer(heapScores[(slot * k) + j], heapRows[(slot * k) + j]);
-                }
+                heaps.OfferAll(w, i, ref merged);
             }
 
             result.Counts[i] = merged.SortDescending();
+        }
+    }
+
+    /// <summary>The per-worker top-k heaps of a batch (slot = worker·Q + query) and the shared block counter.</summary>
+    private sealed class BatchHeaps(int workers, int q, int k, int blockCount)
+    {
+        private readonly float[] _scores = new float[(long)workers * q * k];
+        private readonly int[] _rows = new int[(long)workers * q * k];
+        private readonly int[] _counts = new int[workers * q];
+        private int _next = -1;
+
+        /// <summary>The next unclaimed row block, or -1 when all are taken.</summary>
+        public int NextBlock()
+        {
+            var b = Interlocked.Increment(ref _next);
+            return b < blockCount ? b : -1;
+        }
+
+        /// <summary>The heap of <paramref name="query"/> on worker <paramref name="w"/>, as far as it is filled.</summary>
+        public TopK Open(int w, int query)
+        {
+            var slot = (w * q) + query;
+            return new TopK(_scores.AsSpan(slot * k, k), _rows.AsSpan(slot * k, k), _counts[slot]);
+        }
+
+        /// <summary>Records how far <paramref name="top"/> (from <see cref="Open"/>) is filled.</summary>
+        public void Close(int w, int query, in TopK top) => _counts[(w * q) + query] = top.Count;
+
+        /// <summary>Offers every entry of one heap to <paramref name="merged"/>.</summary>
+        public void OfferAll(int w, int query, ref TopK merged)
+        {
+            var slot = (w * q) + query;
+            for (var j = 0; j < _counts[slot]; j++)
+            {
+                merged.Offer(_scores[(slot * k) + j], _rows[(slot * k) + j]);
+            }
         }
     }
 
@@ -206,15 +233,7 @@ public sealed partial class SimilarityIndex
             queryE[i] = (e * (1 + rel) * (1 + rel)) + slack;
         }
 
-        var blockCount = CountBlocks(limit);
-        var work = (long)limit * d * q;
-        var workers = work < _options.ParallelThreshold ? 1 : Math.Min(_options.MaxDegreeOfParallelism, blockCount);
-        var heapScores = new float[(long)workers * q * k];
-        var heapRows = new int[(long)workers * q * k];
-        var counts = new int[workers * q];
-        var next = -1;
-
-        void Work(int w)
+        RunOverBlocks(limit, q, k, topN, result, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (w, heaps) =>
         {
             var rowInts = new short[ScreenRows * dp]; // (ScreenRows, Dp) the tile, quantised, row-major
             var panels = new int[ScreenRows * dp / 2]; // the same rows in panels of 8 (SimilarityKernels.Interleave)
@@ -223,7 +242,7 @@ public sealed partial class SimilarityIndex
             var rowB = new float[ScreenRows]; // ‖r‖ / norm, widened
             var dots = new int[tile * 2 * SimilarityKernels.PanelRows];
             int b;
-            while ((b = Interlocked.Increment(ref next)) < blockCount)
+            while ((b = heaps.NextBlock()) >= 0)
             {
                 var block = _blocks[b];
                 var end = Math.Min(block.Start + block.Count, limit);
@@ -258,8 +277,7 @@ public sealed partial class SimilarityIndex
                             for (var kk = 0; kk < tile && t + kk < q; kk++)
                             {
                                 var query = t + kk;
-                                var slot = (w * q) + query;
-                                var top = new TopK(heapScores.AsSpan(slot * k, k), heapRows.AsSpan(slot * k, k), counts[slot]);
+                                var top = heaps.Open(w, query);
                                 for (var h = 0; h < 2 && p + h < panelCount; h++)
                                 {
                                     var r0 = (p + h) * SimilarityKernels.PanelRows;
@@ -286,24 +304,13 @@ public sealed partial class SimilarityIndex
                                     }
                                 }
 
-                                counts[slot] = top.Count;
+                                heaps.Close(w, query, top);
                             }
                         }
                     }
                 }
             }
-        }
-
-        if (workers == 1)
-        {
-            Work(0);
-        }
-        else
-        {
-            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
-        }
-
-        Merge(heapScores, heapRows, counts, workers, q, k, topN, result);
+        });
     }
 
     private float[] PaddedQueries(int q) =>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EmbedSharp.Numerics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -132,6 +133,7 @@ public sealed partial class SimilarityIndex
     }
 
     /// <summary>Scores rows [0, limit) with the plan and keeps the best scores.Length, best first; returns the count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Select(Plan plan, int limit, Span<float> scores, Span<int> rows)
     {
         var k = scores.Length;
@@ -168,7 +170,7 @@ public sealed partial class SimilarityIndex
         var heapRows = new int[workers * k];
         var counts = new int[workers];
         var next = -1;
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (w) =>
         {
             var top = new TopK(heapScores.AsSpan(w * k, k), heapRows.AsSpan(w * k, k));
             Span<float> buffer = stackalloc float[3 * SubRows];
@@ -193,6 +195,7 @@ public sealed partial class SimilarityIndex
         return merged.SortDescending();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScoreAndOffer(in Plan plan, in RowBlock block, int limit, ref TopK top, scoped Span<float> buffer)
     {
         var end = Math.Min(block.Start + block.Count, limit);

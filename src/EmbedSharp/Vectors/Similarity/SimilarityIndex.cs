@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using EmbedSharp.Numerics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -78,21 +79,22 @@ public sealed partial class SimilarityIndex
             throw new ArgumentException($"Cannot build a similarity index over {v} vectors of dimension 0.", nameof(vectors));
         }
 
-        var table = vectors.Vectors;
-        var norms = new float[v];
-        var blocks = (v + BlockRows - 1) / BlockRows;
+        var index = new SimilarityIndex(vectors, vectors.Vectors, new float[v], options);
+        var blocks = index._blocks.Length;
         var workers = (long)v * d < options.ParallelThreshold ? 1 : Math.Min(options.MaxDegreeOfParallelism, blocks);
         if (workers <= 1)
         {
-            FillNorms(table, norms, 0, v);
+            for (var b = 0; b < blocks; b++)
+            {
+                index.FillNorms(b);
+            }
         }
         else
         {
-            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = workers }, b =>
-                FillNorms(table, norms, b * BlockRows, Math.Min(v, (b + 1) * BlockRows)));
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = workers }, index.FillNorms);
         }
 
-        return new SimilarityIndex(vectors, table, norms, options);
+        return index;
     }
 
     /// <summary>Build over a copy of the table split into chunks of at most <paramref name="maxChunkElements"/> floats
@@ -109,11 +111,16 @@ public sealed partial class SimilarityIndex
         return Build(new WordVectors(vectors.Words, copy), options);
     }
 
-    private static void FillNorms(FloatTensor table, float[] norms, int start, int end)
+    /// <summary>The norms of the rows of block <paramref name="b"/>, read from its chunk in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FillNorms(int b)
     {
-        for (var i = start; i < end; i++)
+        var block = _blocks[b];
+        var rows = BlockSpan(block, block.Start, block.Count);
+        var d = Dimension;
+        for (var i = 0; i < block.Count; i++)
         {
-            norms[i] = SimilarityKernels.NumpyNorm(table.Row(i));
+            _norms[block.Start + i] = SimilarityKernels.NumpyNorm(rows.Slice(i * d, d));
         }
     }
 
