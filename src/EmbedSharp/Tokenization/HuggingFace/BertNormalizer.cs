@@ -28,51 +28,61 @@ internal sealed class BertNormalizer : Normalizer
     {
         if (cleanText)
         {
+            // Runs of units that stay as they are (spaces included: a space becomes itself) are copied in one piece;
+            // a piece that does not change at all is kept as it is.
             var start = buffer.Length;
+            var run = piece.Start;
             for (var i = piece.Start; i < piece.End;)
             {
                 var width = buffer.Width(i, piece.End);
                 var cp = buffer.CodePoint(i, piece.End);
-                if (!IsDropped(cp))
+                var dropped = IsDropped(cp);
+                if (dropped || (cp != ' ' && IsWhitespace(cp)))
                 {
-                    if (IsWhitespace(cp))
+                    buffer.Copy(run, i);
+                    if (!dropped)
                     {
                         buffer.Append(' ', buffer.SourceStart(i), buffer.SourceEnd(i));
                     }
-                    else
-                    {
-                        buffer.Copy(i, i + width);
-                    }
+
+                    run = i + width;
                 }
 
                 i += width;
             }
 
-            piece = new Piece(start, buffer.Length, piece.AddedId);
+            if (run != piece.Start)
+            {
+                buffer.Copy(run, piece.End);
+                piece = new Piece(start, buffer.Length, piece.AddedId);
+            }
         }
 
         if (chineseChars)
         {
             var start = buffer.Length;
+            var run = piece.Start;
             for (var i = piece.Start; i < piece.End;)
             {
                 var width = buffer.Width(i, piece.End);
                 if (IsChinese(buffer.CodePoint(i, piece.End)))
                 {
+                    buffer.Copy(run, i);
                     var (s, e) = (buffer.SourceStart(i), buffer.SourceEnd(i));
                     buffer.Append(' ', s, e);
                     buffer.Copy(i, i + width);
                     buffer.Append(' ', s, e);
-                }
-                else
-                {
-                    buffer.Copy(i, i + width);
+                    run = i + width;
                 }
 
                 i += width;
             }
 
-            piece = new Piece(start, buffer.Length, piece.AddedId);
+            if (run != piece.Start)
+            {
+                buffer.Copy(run, piece.End);
+                piece = new Piece(start, buffer.Length, piece.AddedId);
+            }
         }
 
         if (stripAccents)
