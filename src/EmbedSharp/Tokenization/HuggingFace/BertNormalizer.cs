@@ -34,6 +34,12 @@ internal sealed class BertNormalizer : Normalizer
             var run = piece.Start;
             for (var i = piece.Start; i < piece.End;)
             {
+                if (buffer[i] is >= ' ' and < '\u007F')
+                {
+                    i++; // printable ASCII: kept as it is
+                    continue;
+                }
+
                 var width = buffer.Width(i, piece.End);
                 var cp = buffer.CodePoint(i, piece.End);
                 var dropped = IsDropped(cp);
@@ -64,6 +70,12 @@ internal sealed class BertNormalizer : Normalizer
             var run = piece.Start;
             for (var i = piece.Start; i < piece.End;)
             {
+                if (buffer[i] < '\u3400')
+                {
+                    i++; // below every ideograph block and every surrogate: one unit, not Chinese
+                    continue;
+                }
+
                 var width = buffer.Width(i, piece.End);
                 if (IsChinese(buffer.CodePoint(i, piece.End)))
                 {
