@@ -32,9 +32,12 @@ internal sealed class WordPieceModel : Model
     public override void Tokenize(ReadOnlySpan<char> piece, List<ModelToken> output)
     {
         var chars = 0;
-        foreach (var _ in piece.EnumerateRunes())
+        if (piece.Length > maxChars) // a piece has at most as many characters as UTF-16 units
         {
-            chars++;
+            foreach (var _ in piece.EnumerateRunes())
+            {
+                chars++;
+            }
         }
 
         if (chars > maxChars)
