@@ -24,10 +24,13 @@ namespace EmbedSharp.Initialization;
 /// Gaussian matrices are well conditioned: a tall 50000 × 300 one has κ ≈ 1.2, a square n × n one κ of the order of n.</para>
 /// <para>Determinism: every entry of G, R, X and Q is one sequential sum in a fixed order (G's over the rows of A, Q's over
 /// k); parallel parts only split tiles of the output, so the bits do not depend on the thread count or the blocking.
-/// The kernels are 6 × 8 register tiles of AVX2/FMA double arithmetic over packed panels; without AVX2/FMA the caller's
-/// Householder QR runs instead.</para>
+/// The kernels are 6 × 8 register tiles of AVX2/FMA double arithmetic over packed panels; where AVX-512F is available
+/// the bulk of the work goes to 8-wide variants with the same twelve accumulators (12 × 8: two 6-row blocks against one
+/// 8-column panel, for G and Q; 6 × 16: one 6-row block against two panels, for R and X), whose entries are the same
+/// FMA chains in the same order, so the bits do not depend on the instruction set either (the tests compare them).
+/// Without AVX2/FMA the caller's Householder QR runs instead.</para>
 /// </remarks>
-internal static unsafe class CholeskyQr
+internal static unsafe partial class CholeskyQr
 {
     /// <summary>Below this n (the shorter side) Householder is used: the matrix is small and tiles would be mostly padding.</summary>
     internal const int MinColumns = 16;
@@ -84,9 +87,10 @@ internal static unsafe class CholeskyQr
     /// <see cref="HouseholderQr.OrthonormalFactor"/>), and returns true; returns false with the data untouched when this
     /// method does not apply (no AVX2/FMA, small, Cholesky breakdown, too ill-conditioned). At most
     /// <paramref name="maxParts"/> threads; <paramref name="forcePasses"/> 1 or 2 skips the condition test (tests reach
-    /// both paths with it), 0 decides.</summary>
+    /// both paths with it), 0 decides. <paramref name="avx512"/> false keeps the AVX2 kernels where AVX-512 is available
+    /// (tests compare the two: the bits are the same).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool TryOrthonormalFactor(Span<float> data, int rows, int cols, int maxParts, int forcePasses = 0)
+    public static bool TryOrthonormalFactor(Span<float> data, int rows, int cols, int maxParts, int forcePasses = 0, bool avx512 = true)
     {
         if (!Fma.IsSupported || !Avx2.IsSupported)
         {
@@ -101,6 +105,7 @@ internal static unsafe class CholeskyQr
             return false;
         }
 
+        var wide = avx512 && Avx512F.IsSupported;
         var n8 = (n + Nr - 1) / Nr * Nr;
         var ld = n8 + Block; // row stride of G, R and X: room for a 32-wide block from any column below n, and no 4 KiB aliasing
         var size = (n8 + Mr) * ld; // rows: room for the last 6-row tile
@@ -112,7 +117,7 @@ internal static unsafe class CholeskyQr
         fixed (double* pg = g, px = x, pp = panels)
         {
             var a = new Source { F = d, M = m, N = n, Transposed = transposed };
-            if (!Factor(a, pg, px, ld, n8, maxParts, out var kappaSq))
+            if (!Factor(a, pg, px, ld, n8, maxParts, wide, out var kappaSq))
             {
                 return false;
             }
@@ -126,23 +131,23 @@ internal static unsafe class CholeskyQr
             PackInverse(px, ld, n, n8, pp);
             if (passes == 1)
             {
-                Multiply(a, pp, n8, new Target { F = d, M = m, N = n, Transposed = transposed }, maxParts);
+                Multiply(a, pp, n8, new Target { F = d, M = m, N = n, Transposed = transposed }, maxParts, wide);
                 return true;
             }
 
             var q1 = GC.AllocateUninitializedArray<double>(m * n, pinned: true);
             fixed (double* pq = q1)
             {
-                Multiply(a, pp, n8, new Target { D = pq, M = m, N = n }, maxParts);
+                Multiply(a, pp, n8, new Target { D = pq, M = m, N = n }, maxParts, wide);
                 Array.Clear(g, 0, size);
                 var b = new Source { D = pq, M = m, N = n };
-                if (!Factor(b, pg, px, ld, n8, maxParts, out _))
+                if (!Factor(b, pg, px, ld, n8, maxParts, wide, out _))
                 {
                     return false;
                 }
 
                 PackInverse(px, ld, n, n8, pp);
-                Multiply(b, pp, n8, new Target { F = d, M = m, N = n, Transposed = transposed }, maxParts);
+                Multiply(b, pp, n8, new Target { F = d, M = m, N = n, Transposed = transposed }, maxParts, wide);
             }
 
             return true;
@@ -151,21 +156,21 @@ internal static unsafe class CholeskyQr
 
     /// <summary>G = AᵀA into <paramref name="g"/>, R (upper, in place of G) and X = R⁻¹ into <paramref name="x"/> (zero
     /// below the diagonal); false when a pivot is not positive. <paramref name="kappaSq"/>: the estimate of κ(A)².</summary>
-    private static bool Factor(Source a, double* g, double* x, int ld, int n8, int maxParts, out double kappaSq)
+    private static bool Factor(Source a, double* g, double* x, int ld, int n8, int maxParts, bool wide, out double kappaSq)
     {
         kappaSq = double.PositiveInfinity;
-        Gram(a, g, ld, n8, maxParts);
-        if (!Cholesky(g, ld, a.N))
+        Gram(a, g, ld, n8, maxParts, wide);
+        if (!Cholesky(g, ld, a.N, maxParts, wide))
         {
             return false;
         }
 
-        InvertUpper(g, x, ld, a.N, maxParts);
         var vw = Scratch(ref t_power, 2 * a.N);
         fixed (double* v = vw)
         {
             // ‖A‖₂ = ‖R‖₂ from below (times 1.25 for safety), ‖A⁺‖₂ = ‖X‖₂ ≤ ‖X‖_F from above.
-            kappaSq = 1.25 * 1.25 * PowerNormSq(g, ld, a.N, v, v + a.N) * FrobeniusSq(x, ld, a.N);
+            var normSq = InvertUpper(g, x, ld, a.N, v, maxParts, wide);
+            kappaSq = 1.25 * 1.25 * normSq * FrobeniusSq(x, ld, a.N);
         }
 
         return double.IsFinite(kappaSq);
@@ -198,9 +203,10 @@ internal static unsafe class CholeskyQr
         public int Ld;
         public int N8;
         public int Rows; // rows of A per packed chunk
+        public bool Wide; // AVX-512 kernels
     }
 
-    private static void Gram(Source a, double* g, int ld, int n8, int maxParts)
+    private static void Gram(Source a, double* g, int ld, int n8, int maxParts, bool wide)
     {
         var panelCount = n8 / Nr;
         var w = new GramWork
@@ -210,6 +216,7 @@ internal static unsafe class CholeskyQr
             Ld = ld,
             N8 = n8,
             Rows = Math.Clamp((512 * 1024 / (8 * n8)) & ~3, 16, 512), // a packed chunk of about 512 KiB (half of L2)
+            Wide = wide,
         };
         var work = (long)a.M * n8 * n8 / 2;
         var parts = Math.Min(Math.Max(1, maxParts), Math.Min(panelCount, WorkSplit.Parts(work, MinWorkPerPart)));
@@ -246,7 +253,14 @@ internal static unsafe class CholeskyQr
                 {
                     var b = p + ((long)k * rows * Nr);
                     var tiles = Math.Min(tileRows, ((k * Nr) + Nr + Mr - 1) / Mr); // row blocks that start at or before column 8k + 7
-                    for (var t = 0; t < tiles; t++)
+                    var t = 0;
+                    for (; w->Wide && t + 2 <= tiles; t += 2)
+                    {
+                        var at = pa + ((long)t * rows * Mr);
+                        Tile12x8(at, at + (rows * Mr), Mr, b, Nr, rows, w->G + ((long)t * Mr * w->Ld) + (k * Nr), w->Ld, accumulate: true);
+                    }
+
+                    for (; t < tiles; t++)
                     {
                         Tile(pa + ((long)t * rows * Mr), Mr, b, Nr, rows, w->G + ((long)t * Mr * w->Ld) + (k * Nr), w->Ld, accumulate: true);
                     }
@@ -322,12 +336,31 @@ internal static unsafe class CholeskyQr
                     Avx.Store(o, Avx.ConvertToVector256Double(Sse.LoadVector128(s)));
                     Avx.Store(o + 4, Avx.ConvertToVector256Double(Sse.LoadVector128(s + 4)));
                 }
+                else if (valid == Mr && width == Mr && a.F != null)
+                {
+                    var s = a.F + row + c0; // four floats, then two (as one 64-bit load): exact conversions
+                    Avx.Store(o, Avx.ConvertToVector256Double(Sse.LoadVector128(s)));
+                    Sse2.Store(o + 4, Sse2.ConvertToVector128Double(Sse2.LoadScalarVector128((double*)(s + 4)).AsSingle()));
+                }
                 else if (a.F != null)
                 {
                     var s = a.F + row + c0;
                     for (var c = 0; c < width; c++)
                     {
                         o[c] = c < valid ? s[c] : 0;
+                    }
+                }
+                else if (valid == width)
+                {
+                    var s = a.D + row + c0; // width 8 or 6: four doubles, then the rest
+                    Vector256.Store(Vector256.Load(s), o);
+                    if (width == Nr)
+                    {
+                        Vector256.Store(Vector256.Load(s + 4), o + 4);
+                    }
+                    else
+                    {
+                        Vector128.Store(Vector128.Load(s + 4), o + 4);
                     }
                 }
                 else
@@ -415,165 +448,161 @@ internal static unsafe class CholeskyQr
 
     // ---- Cholesky, inverse, condition estimate -------------------------------------------------------------------------
 
-    /// <summary>In place: the upper triangle of G (n × n, row stride ld ≥ n8 + 32, zero beyond column n) becomes R with
-    /// G = RᵀR and R_jj &gt; 0, six rows at a time: first R[j, k] ← G[j, k] − Σ_{i&lt;j0} R[i, j]·R[i, k] for the panel's rows
-    /// j in [j0, j0 + 6) and every k ≥ j0 (the sum by the tile kernel, then subtracted), then within the panel row by row
-    /// R[j, k] ← (R[j, k] − Σ_{j0≤i&lt;j} R[i, j]·R[i, k]) / R[j, j] with R[j, j] = √(what is left of G[j, j]).
-    /// False when a pivot is not positive or not finite.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool Cholesky(double* g, int ld, int n)
-    {
-        var tile = stackalloc double[Mr * Nr];
-        for (var j0 = 0; j0 < n; j0 += Mr)
-        {
-            var rows = Math.Min(Mr, n - j0);
-            if (j0 > 0)
-            {
-                for (var k = j0; k < n; k += Nr)
-                {
-                    Tile(g + j0, ld, g + k, ld, j0, tile, Nr, accumulate: false);
-                    for (var r = 0; r < rows; r++)
-                    {
-                        var o = g + ((long)(j0 + r) * ld) + k;
-                        Avx.Store(o, Avx.Subtract(Avx.LoadVector256(o), Avx.LoadVector256(tile + (r * Nr))));
-                        Avx.Store(o + 4, Avx.Subtract(Avx.LoadVector256(o + 4), Avx.LoadVector256(tile + (r * Nr) + 4)));
-                    }
-                }
-            }
-
-            for (var j = j0; j < j0 + rows; j++)
-            {
-                var row = g + ((long)j * ld);
-                for (var i = j0; i < j; i++)
-                {
-                    var ri = g + ((long)i * ld);
-                    var s = Vector256.Create(ri[j]);
-                    for (var k = j; k < n; k += 4)
-                    {
-                        Avx.Store(row + k, Fma.MultiplyAddNegated(s, Avx.LoadVector256(ri + k), Avx.LoadVector256(row + k)));
-                    }
-                }
-
-                var d = row[j];
-                if (!(d > 0) || !double.IsFinite(d))
-                {
-                    return false;
-                }
-
-                var rjj = Math.Sqrt(d);
-                row[j] = rjj;
-                for (var k = j + 1; k < n; k++)
-                {
-                    row[k] /= rjj;
-                }
-            }
-        }
-
-        return true;
-    }
-
     private struct InvertWork
     {
         public double* R;
         public double* X;
         public int Ld;
         public int N;
+        public bool Wide;   // AVX-512 kernels
+        public double* V;   // 2n scratch entries for the power iteration
+        public int Next;    // next task to claim: 0 is the power iteration, t ≥ 1 the column block (blocks − t)
+        public double NormSq; // the power iteration's estimate of ‖R‖₂²
     }
 
-    /// <summary>X = R⁻¹ (upper; x must be zero below the diagonal): the 32-column blocks are independent, so parts take
-    /// them round-robin.</summary>
-    private static void InvertUpper(double* r, double* x, int ld, int n, int maxParts)
+    /// <summary>X = R⁻¹ (upper; x must be zero below the diagonal), and the power iteration's ‖R‖₂² (returned), which
+    /// needs only R: the 32-column blocks of X are independent, so the parts claim tasks from a shared counter, the
+    /// power iteration first, then the blocks from the last (the largest) down. Each task's arithmetic is the same
+    /// whichever thread runs it.</summary>
+    private static double InvertUpper(double* r, double* x, int ld, int n, double* v, int maxParts, bool wide)
     {
-        var w = new InvertWork { R = r, X = x, Ld = ld, N = n };
+        var w = new InvertWork { R = r, X = x, Ld = ld, N = n, Wide = wide, V = v };
         var blocks = (n + Block - 1) / Block;
-        var parts = Math.Min(Math.Max(1, maxParts), Math.Min(blocks, WorkSplit.Parts((long)n * n * n / 6, MinWorkPerPart)));
+        var work = ((long)n * n * n / 6) + ((long)PowerSteps * n * n);
+        var parts = Math.Min(Math.Max(1, maxParts), Math.Min(blocks + 1, WorkSplit.Parts(work, MinWorkPerPart)));
         WorkSplit.Run(&InvertPart, &w, parts);
+        return w.NormSq;
     }
 
-    /// <summary>For the blocks b ≡ part (mod parts), columns [k0, e) = [32b, min(n, 32b + 32)), panels of six rows
-    /// [j0, j1) from the last up: X[j, k] ← −Σ_{j1≤i&lt;e} R[j, i]·X[i, k] (tile kernel), then row by row from j1 − 1 down,
-    /// X[j, k] ← (X[j, k] − Σ_{j&lt;i&lt;j1} R[j, i]·X[i, k]) / R[j, j] for k &gt; j, X[j, j] = 1/R[j, j], zero left of the
-    /// diagonal. Terms with i &gt; k are exact zeros, so the split into blocks and parts does not change any value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InvertPart(void* context, int part, int parts)
     {
         var w = (InvertWork*)context;
-        var n = w->N;
-        var ld = w->Ld;
-        var tile = stackalloc double[Mr * Nr];
-        var packed = Scratch(ref t_invertPack, Mr * n);
+        var blocks = (w->N + Block - 1) / Block;
+        var packed = Scratch(ref t_invertPack, (Mr * w->N) + (2 * Mr * Nr));
         fixed (double* pk = packed)
         {
-            for (var k0 = part * Block; k0 < n; k0 += parts * Block)
+            int task;
+            while ((task = Interlocked.Increment(ref w->Next) - 1) <= blocks)
             {
-                var end = Math.Min(n, k0 + Block);
-                for (var j1 = end; j1 > 0; j1 -= Mr)
+                if (task == 0)
                 {
-                    var j0 = Math.Max(0, j1 - Mr);
-                    var rows = j1 - j0;
-                    var count = end - j1;
-                    if (count > 0)
-                    {
-                        // R[j0 + r, j1 + s] as pk[6s + r] (rows past the panel as zeros), then the tile sums 8 columns at a time.
-                        for (var sIdx = 0; sIdx < count; sIdx++)
-                        {
-                            for (var r = 0; r < Mr; r++)
-                            {
-                                pk[(sIdx * Mr) + r] = r < rows ? w->R[((long)(j0 + r) * ld) + j1 + sIdx] : 0;
-                            }
-                        }
+                    w->NormSq = PowerNormSq(w->R, w->Ld, w->N, w->V, w->V + w->N);
+                }
+                else
+                {
+                    InvertBlock(w, blocks - task, pk, pk + (Mr * w->N));
+                }
+            }
+        }
+    }
 
-                        for (var q = k0; q < k0 + Block; q += Nr)
-                        {
-                            Tile(pk, Mr, w->X + ((long)j1 * ld) + q, ld, count, tile, Nr, accumulate: false);
-                            for (var r = 0; r < rows; r++)
-                            {
-                                var o = w->X + ((long)(j0 + r) * ld) + q;
-                                Avx.Store(o, Avx.Subtract(Vector256<double>.Zero, Avx.LoadVector256(tile + (r * Nr))));
-                                Avx.Store(o + 4, Avx.Subtract(Vector256<double>.Zero, Avx.LoadVector256(tile + (r * Nr) + 4)));
-                            }
-                        }
-                    }
-                    else
+    /// <summary>Columns [k0, e) = [32b, min(n, 32b + 32)) of X, panels of six rows [j0, j1) from the last up:
+    /// X[j, k] ← −Σ_{j1≤i&lt;e} R[j, i]·X[i, k] (tile kernel), then row by row from j1 − 1 down,
+    /// X[j, k] ← (X[j, k] − Σ_{j&lt;i&lt;j1} R[j, i]·X[i, k]) / R[j, j] for k &gt; j, X[j, j] = 1/R[j, j], zero left of the
+    /// diagonal. Terms with i &gt; k are exact zeros, so the split into blocks and parts does not change any value.
+    /// <paramref name="pk"/>: 6n scratch entries; <paramref name="tile"/>: 6 × 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InvertBlock(InvertWork* w, int block, double* pk, double* tile)
+    {
+        var n = w->N;
+        var ld = w->Ld;
+        var k0 = block * Block;
+        var end = Math.Min(n, k0 + Block);
+        for (var j1 = end; j1 > 0; j1 -= Mr)
+        {
+            var j0 = Math.Max(0, j1 - Mr);
+            var rows = j1 - j0;
+            var count = end - j1;
+            if (count > 0)
+            {
+                // R[j0 + r, j1 + s] as pk[6s + r] (rows past the panel as zeros), then the tile sums 8 (16) columns at a time.
+                for (var sIdx = 0; sIdx < count; sIdx++)
+                {
+                    for (var r = 0; r < Mr; r++)
                     {
+                        pk[(sIdx * Mr) + r] = r < rows ? w->R[((long)(j0 + r) * ld) + j1 + sIdx] : 0;
+                    }
+                }
+
+                if (w->Wide)
+                {
+                    for (var q = k0; q < k0 + Block; q += 2 * Nr)
+                    {
+                        Tile6x16(pk, Mr, w->X + ((long)j1 * ld) + q, ld, count, tile, 2 * Nr, accumulate: false);
                         for (var r = 0; r < rows; r++)
                         {
-                            new Span<double>(w->X + ((long)(j0 + r) * ld) + k0, Block).Clear();
+                            var o = w->X + ((long)(j0 + r) * ld) + q;
+                            (Vector512<double>.Zero - Vector512.Load(tile + (r * 2 * Nr))).Store(o);
+                            (Vector512<double>.Zero - Vector512.Load(tile + (r * 2 * Nr) + Nr)).Store(o + Nr);
                         }
                     }
-
-                    for (var j = j1 - 1; j >= j0; j--)
+                }
+                else
+                {
+                    for (var q = k0; q < k0 + Block; q += Nr)
                     {
-                        var rj = w->R + ((long)j * ld);
-                        var xj = w->X + ((long)j * ld);
-                        for (var i = j + 1; i < j1; i++)
+                        Tile(pk, Mr, w->X + ((long)j1 * ld) + q, ld, count, tile, Nr, accumulate: false);
+                        for (var r = 0; r < rows; r++)
                         {
-                            var s = Vector256.Create(rj[i]);
-                            var xi = w->X + ((long)i * ld);
-                            for (var k = k0; k < k0 + Block; k += 4)
-                            {
-                                Avx.Store(xj + k, Fma.MultiplyAddNegated(s, Avx.LoadVector256(xi + k), Avx.LoadVector256(xj + k)));
-                            }
-                        }
-
-                        var rjj = rj[j];
-                        for (var k = Math.Max(k0, j + 1); k < end; k++)
-                        {
-                            xj[k] /= rjj;
-                        }
-
-                        if (j >= k0)
-                        {
-                            for (var k = k0; k < j; k++)
-                            {
-                                xj[k] = 0; // below the diagonal
-                            }
-
-                            xj[j] = 1.0 / rjj;
+                            var o = w->X + ((long)(j0 + r) * ld) + q;
+                            Avx.Store(o, Avx.Subtract(Vector256<double>.Zero, Avx.LoadVector256(tile + (r * Nr))));
+                            Avx.Store(o + 4, Avx.Subtract(Vector256<double>.Zero, Avx.LoadVector256(tile + (r * Nr) + 4)));
                         }
                     }
                 }
             }
+            else
+            {
+                for (var r = 0; r < rows; r++)
+                {
+                    new Span<double>(w->X + ((long)(j0 + r) * ld) + k0, Block).Clear();
+                }
+            }
+
+            for (var j = j1 - 1; j >= j0; j--)
+            {
+                var rj = w->R + ((long)j * ld);
+                var xj = w->X + ((long)j * ld);
+                for (var i = j + 1; i < j1; i++)
+                {
+                    var s = Vector256.Create(rj[i]);
+                    var xi = w->X + ((long)i * ld);
+                    for (var k = k0; k < k0 + Block; k += 4)
+                    {
+                        Avx.Store(xj + k, Fma.MultiplyAddNegated(s, Avx.LoadVector256(xi + k), Avx.LoadVector256(xj + k)));
+                    }
+                }
+
+                var rjj = rj[j];
+                DivideRange(xj, Math.Max(k0, j + 1), end, rjj);
+                if (j >= k0)
+                {
+                    for (var k = k0; k < j; k++)
+                    {
+                        xj[k] = 0; // below the diagonal
+                    }
+
+                    xj[j] = 1.0 / rjj;
+                }
+            }
+        }
+    }
+
+    /// <summary>x[k] /= d for k in [from, to): four lanes at a time, then one by one (IEEE division, the same bits either way).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DivideRange(double* x, int from, int to, double d)
+    {
+        var k = from;
+        var dv = Vector256.Create(d);
+        for (; k + 4 <= to; k += 4)
+        {
+            (Vector256.Load(x + k) / dv).Store(x + k);
+        }
+
+        for (; k < to; k++)
+        {
+            x[k] /= d;
         }
     }
 
@@ -597,7 +626,14 @@ internal static unsafe class CholeskyQr
                 v[i] /= norm;
             }
 
-            for (var i = 0; i < n; i++) // w = R v
+            var i4 = 0;
+            for (; i4 + 4 <= n; i4 += 4) // w = R v, four rows' sums interleaved
+            {
+                var ti = t + ((long)i4 * ld) + i4;
+                Dots4(ti, ld + 1, v + i4, 1, n - i4, w + i4);
+            }
+
+            for (var i = i4; i < n; i++)
             {
                 w[i] = Dot(t + ((long)i * ld) + i, v + i, n - i);
             }
@@ -647,12 +683,76 @@ internal static unsafe class CholeskyQr
         return s;
     }
 
-    /// <summary>Σ X[i, k]² over the upper triangle: ‖X‖_F², an upper bound of ‖X‖₂².</summary>
+    /// <summary>result[q] = Dot(a + q·aStride, b + q·bStride, len − q) for q &lt; 4 (rows i..i+3 of an upper triangle
+    /// from their diagonals: aStride = ld + 1), as four interleaved chains (one chain alone waits on the FMA latency).
+    /// Per row the lanes, the order and the tail are <see cref="Dot"/>'s, and so are the bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dots4(double* a, int aStride, double* b, int bStride, int len, double* result)
+    {
+        var a0 = a;
+        var a1 = a0 + aStride;
+        var a2 = a1 + aStride;
+        var a3 = a2 + aStride;
+        var b0 = b;
+        var b1 = b0 + bStride;
+        var b2 = b1 + bStride;
+        var b3 = b2 + bStride;
+        var acc0 = Vector256<double>.Zero;
+        var acc1 = Vector256<double>.Zero;
+        var acc2 = Vector256<double>.Zero;
+        var acc3 = Vector256<double>.Zero;
+        var k = 0;
+        for (; k + 4 <= len - 3; k += 4) // every row has four more entries
+        {
+            acc0 = Fma.MultiplyAdd(Avx.LoadVector256(a0 + k), Avx.LoadVector256(b0 + k), acc0);
+            acc1 = Fma.MultiplyAdd(Avx.LoadVector256(a1 + k), Avx.LoadVector256(b1 + k), acc1);
+            acc2 = Fma.MultiplyAdd(Avx.LoadVector256(a2 + k), Avx.LoadVector256(b2 + k), acc2);
+            acc3 = Fma.MultiplyAdd(Avx.LoadVector256(a3 + k), Avx.LoadVector256(b3 + k), acc3);
+        }
+
+        result[0] = FinishDot(acc0, a0, b0, k, len);
+        result[1] = FinishDot(acc1, a1, b1, k, len - 1);
+        result[2] = FinishDot(acc2, a2, b2, k, len - 2);
+        result[3] = FinishDot(acc3, a3, b3, k, len - 3);
+    }
+
+    /// <summary>The rest of <see cref="Dot"/> from entry k with its lanes so far in <paramref name="acc"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double FinishDot(Vector256<double> acc, double* a, double* b, int k, int n)
+    {
+        for (; k + 4 <= n; k += 4)
+        {
+            acc = Fma.MultiplyAdd(Avx.LoadVector256(a + k), Avx.LoadVector256(b + k), acc);
+        }
+
+        var s = (acc.GetElement(0) + acc.GetElement(1)) + (acc.GetElement(2) + acc.GetElement(3));
+        for (; k < n; k++)
+        {
+            s = Math.FusedMultiplyAdd(a[k], b[k], s);
+        }
+
+        return s;
+    }
+
+    /// <summary>Σ X[i, k]² over the upper triangle: ‖X‖_F², an upper bound of ‖X‖₂². The rows' sums as <see cref="Dot"/>
+    /// gives them (four at a time), added in row order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double FrobeniusSq(double* x, int ld, int n)
     {
         var s = 0.0;
-        for (var i = 0; i < n; i++)
+        var rows = stackalloc double[4];
+        var i = 0;
+        for (; i + 4 <= n; i += 4)
+        {
+            var xi = x + ((long)i * ld) + i;
+            Dots4(xi, ld + 1, xi, ld + 1, n - i, rows);
+            s += rows[0];
+            s += rows[1];
+            s += rows[2];
+            s += rows[3];
+        }
+
+        for (; i < n; i++)
         {
             s += Dot(x + ((long)i * ld) + i, x + ((long)i * ld) + i, n - i);
         }
@@ -660,19 +760,31 @@ internal static unsafe class CholeskyQr
         return s;
     }
 
-    /// <summary>X (upper, n × n, row stride ld) as column panels: dst[(J·n8 + k)·8 + c] = X[k, 8J + c], zero outside.</summary>
+    /// <summary>X (upper, n × n, row stride ld) as column panels: dst[(J·n8 + k)·8 + c] = X[k, 8J + c] for
+    /// k &lt; min(8J + 8, n), the rows <see cref="MultiplyPart"/> reads, zero left of the diagonal and beyond column n
+    /// (X's entries there are not all written). Rows above the panel's diagonal block are copied whole, 4 lanes at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackInverse(double* x, int ld, int n, int n8, double* dst)
     {
         for (var jp = 0; jp < n8 / Nr; jp++)
         {
-            for (var k = 0; k < n8; k++)
+            var c0 = jp * Nr;
+            var full = c0 + Nr <= n;
+            var rowsRead = Math.Min(c0 + Nr, n);
+            var o = dst + ((long)jp * n8 * Nr);
+            var src = x + c0;
+            var k = 0;
+            for (; k < c0 && full; k++, o += Nr, src += ld)
             {
-                var o = dst + ((((long)jp * n8) + k) * Nr);
+                Vector256.Store(Vector256.Load(src), o);
+                Vector256.Store(Vector256.Load(src + 4), o + 4);
+            }
+
+            for (; k < rowsRead; k++, o += Nr, src += ld)
+            {
                 for (var c = 0; c < Nr; c++)
                 {
-                    var col = (jp * Nr) + c;
-                    o[c] = k < n && col < n && k <= col ? x[((long)k * ld) + col] : 0;
+                    o[c] = c0 + c < n && k <= c0 + c ? src[c] : 0;
                 }
             }
         }
@@ -687,18 +799,20 @@ internal static unsafe class CholeskyQr
         public int N8;
         public Target Q;
         public int Blocks; // 6-row blocks of A
+        public bool Wide; // AVX-512 kernels
     }
 
-    private static void Multiply(Source a, double* xPanels, int n8, Target q, int maxParts)
+    private static void Multiply(Source a, double* xPanels, int n8, Target q, int maxParts, bool wide)
     {
-        var w = new MultiplyWork { A = a, X = xPanels, N8 = n8, Q = q, Blocks = (a.M + Mr - 1) / Mr };
+        var w = new MultiplyWork { A = a, X = xPanels, N8 = n8, Q = q, Blocks = (a.M + Mr - 1) / Mr, Wide = wide };
         var work = (long)a.M * n8 * n8 / 2;
         var parts = Math.Min(Math.Max(1, maxParts), WorkSplit.Parts(work, MinWorkPerPart));
         WorkSplit.Run(&MultiplyPart, &w, parts);
     }
 
     /// <summary>Part p: the 6-row blocks of Q in its range, 16 blocks (64 rows) packed at a time as row panels
-    /// (dst[(b·n8 + k)·6 + r] = A[6b + r, k]); each tile's sum runs over k &lt; min(8J + 8, n) (X is upper triangular).</summary>
+    /// (dst[(b·n8 + k)·6 + r] = A[6b + r, k]); each tile's sum runs over k &lt; min(8J + 8, n) (X is upper triangular).
+    /// With AVX-512, two row blocks at a time against the same 8 columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyPart(void* context, int part, int parts)
     {
@@ -707,7 +821,7 @@ internal static unsafe class CholeskyQr
         var (b0, b1) = WorkSplit.Range(w->Blocks, part, parts);
         var n8 = w->N8;
         var n = w->A.N;
-        var buffer = Scratch(ref t_multiplyPack, (BlocksPerChunk * Mr * n8) + (Mr * Nr));
+        var buffer = Scratch(ref t_multiplyPack, (BlocksPerChunk * Mr * n8) + (2 * Mr * Nr));
         fixed (double* p = buffer)
         {
             var tile = p + (BlocksPerChunk * Mr * n8);
@@ -719,7 +833,16 @@ internal static unsafe class CholeskyQr
                 {
                     var count = Math.Min((jp * Nr) + Nr, n);
                     var xp = w->X + ((long)jp * n8 * Nr);
-                    for (var b = 0; b < blocks; b++)
+                    var b = 0;
+                    for (; w->Wide && b + 2 <= blocks; b += 2)
+                    {
+                        var ab = p + ((long)b * n8 * Mr);
+                        Tile12x8(ab, ab + (n8 * Mr), Mr, xp, Nr, count, tile, Nr, accumulate: false);
+                        StoreTile(w->Q, tile, (cb + b) * Mr, jp * Nr);
+                        StoreTile(w->Q, tile + (Mr * Nr), (cb + b + 1) * Mr, jp * Nr);
+                    }
+
+                    for (; b < blocks; b++)
                     {
                         Tile(p + ((long)b * n8 * Mr), Mr, xp, Nr, count, tile, Nr, accumulate: false);
                         StoreTile(w->Q, tile, (cb + b) * Mr, jp * Nr);
@@ -737,6 +860,12 @@ internal static unsafe class CholeskyQr
         for (var b = 0; b < blocks; b++)
         {
             var o = dst + ((long)b * n8 * Mr);
+            if (a.F != null && !a.Transposed && i0 + ((b + 1) * Mr) <= a.M)
+            {
+                PackRowBlock(a.F + ((long)(i0 + (b * Mr)) * n), n, n8, o);
+                continue;
+            }
+
             for (var r = 0; r < Mr; r++)
             {
                 var i = i0 + (b * Mr) + r;
@@ -782,7 +911,46 @@ internal static unsafe class CholeskyQr
         }
     }
 
-    /// <summary>Writes the valid part of a 4 × 8 tile (row stride 8) at rows i0.., columns j0.. of the target.</summary>
+    /// <summary>Six float rows (row stride n) as one row panel: o[k·6 + r] = s[r·n + k] for k &lt; n, zero up to n8. Four
+    /// columns at a time: six 4-float loads converted to double, transposed to four 6-entry columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackRowBlock(float* s, int n, int n8, double* o)
+    {
+        var k = 0;
+        for (; k + 4 <= n; k += 4, o += 4 * Mr)
+        {
+            var r0 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + k));
+            var r1 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + n + k));
+            var r2 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + (2 * n) + k));
+            var r3 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + (3 * n) + k));
+            var r4 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + (4 * n) + k));
+            var r5 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + (5 * n) + k));
+            var t0 = Avx.UnpackLow(r0, r1);  // r0[0] r1[0] r0[2] r1[2]
+            var t1 = Avx.UnpackHigh(r0, r1); // r0[1] r1[1] r0[3] r1[3]
+            var t2 = Avx.UnpackLow(r2, r3);
+            var t3 = Avx.UnpackHigh(r2, r3);
+            var u0 = Avx.UnpackLow(r4, r5);  // r4[0] r5[0] r4[2] r5[2]
+            var u1 = Avx.UnpackHigh(r4, r5); // r4[1] r5[1] r4[3] r5[3]
+            Avx.Store(o, Avx.Permute2x128(t0, t2, 0x20));
+            Sse2.Store(o + 4, u0.GetLower());
+            Avx.Store(o + 6, Avx.Permute2x128(t1, t3, 0x20));
+            Sse2.Store(o + 10, u1.GetLower());
+            Avx.Store(o + 12, Avx.Permute2x128(t0, t2, 0x31));
+            Sse2.Store(o + 16, u0.GetUpper());
+            Avx.Store(o + 18, Avx.Permute2x128(t1, t3, 0x31));
+            Sse2.Store(o + 22, u1.GetUpper());
+        }
+
+        for (; k < n8; k++, o += Mr)
+        {
+            for (var r = 0; r < Mr; r++)
+            {
+                o[r] = k < n ? s[((long)r * n) + k] : 0;
+            }
+        }
+    }
+
+    /// <summary>Writes the valid part of a 6 × 8 tile (row stride 8) at rows i0.., columns j0.. of the target.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreTile(Target q, double* tile, int i0, int j0)
     {
