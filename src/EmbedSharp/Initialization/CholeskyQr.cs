@@ -517,11 +517,18 @@ internal static unsafe partial class CholeskyQr
             if (count > 0)
             {
                 // R[j0 + r, j1 + s] as pk[6s + r] (rows past the panel as zeros), then the tile sums 8 (16) columns at a time.
-                for (var sIdx = 0; sIdx < count; sIdx++)
+                if (rows == Mr)
                 {
-                    for (var r = 0; r < Mr; r++)
+                    TransposeRows6(w->R + ((long)j0 * ld) + j1, ld, count, pk);
+                }
+                else
+                {
+                    for (var sIdx = 0; sIdx < count; sIdx++)
                     {
-                        pk[(sIdx * Mr) + r] = r < rows ? w->R[((long)(j0 + r) * ld) + j1 + sIdx] : 0;
+                        for (var r = 0; r < Mr; r++)
+                        {
+                            pk[(sIdx * Mr) + r] = r < rows ? w->R[((long)(j0 + r) * ld) + j1 + sIdx] : 0;
+                        }
                     }
                 }
 
@@ -585,6 +592,45 @@ internal static unsafe partial class CholeskyQr
 
                     xj[j] = 1.0 / rjj;
                 }
+            }
+        }
+    }
+
+    /// <summary>Six rows of doubles (row stride ld) as one row panel: o[s·6 + r] = src[r·ld + s] for s &lt; count. Four
+    /// columns at a time: a 4 × 4 transpose of rows 0..3 and the pairs of rows 4 and 5.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransposeRows6(double* src, int ld, int count, double* o)
+    {
+        var s = 0;
+        for (; s + 4 <= count; s += 4, o += 4 * Mr)
+        {
+            var r0 = Avx.LoadVector256(src + s);
+            var r1 = Avx.LoadVector256(src + ld + s);
+            var r2 = Avx.LoadVector256(src + (2 * ld) + s);
+            var r3 = Avx.LoadVector256(src + (3 * ld) + s);
+            var r4 = Avx.LoadVector256(src + (4 * ld) + s);
+            var r5 = Avx.LoadVector256(src + (5 * ld) + s);
+            var t0 = Avx.UnpackLow(r0, r1);  // r0[0] r1[0] r0[2] r1[2]
+            var t1 = Avx.UnpackHigh(r0, r1); // r0[1] r1[1] r0[3] r1[3]
+            var t2 = Avx.UnpackLow(r2, r3);
+            var t3 = Avx.UnpackHigh(r2, r3);
+            var u0 = Avx.UnpackLow(r4, r5);  // r4[0] r5[0] r4[2] r5[2]
+            var u1 = Avx.UnpackHigh(r4, r5); // r4[1] r5[1] r4[3] r5[3]
+            Avx.Store(o, Avx.Permute2x128(t0, t2, 0x20));
+            Sse2.Store(o + 4, u0.GetLower());
+            Avx.Store(o + 6, Avx.Permute2x128(t1, t3, 0x20));
+            Sse2.Store(o + 10, u1.GetLower());
+            Avx.Store(o + 12, Avx.Permute2x128(t0, t2, 0x31));
+            Sse2.Store(o + 16, u0.GetUpper());
+            Avx.Store(o + 18, Avx.Permute2x128(t1, t3, 0x31));
+            Sse2.Store(o + 22, u1.GetUpper());
+        }
+
+        for (; s < count; s++, o += Mr)
+        {
+            for (var r = 0; r < Mr; r++)
+            {
+                o[r] = src[((long)r * ld) + s];
             }
         }
     }
