@@ -685,7 +685,13 @@ internal static unsafe partial class CholeskyQr
             }
 
             new Span<double>(v, n).Clear();
-            for (var i = 0; i < n; i++) // v = Rᵀ w
+            var i0 = 0;
+            for (; i0 + 4 <= n; i0 += 4) // v = Rᵀ w, four rows per pass over v (each v[c] the same chain over i)
+            {
+                AddRows4(t + ((long)i0 * ld), ld, i0, n, w + i0, v);
+            }
+
+            for (var i = i0; i < n; i++)
             {
                 var ti = t + ((long)i * ld) + i;
                 var vi = v + i;
@@ -707,6 +713,45 @@ internal static unsafe partial class CholeskyQr
         }
 
         return lambda;
+    }
+
+    /// <summary>v[c] ← fma(R[i + q, c], w[q], v[c]) for q = 0, 1, 2, 3 in turn and every c ≥ i + q (R's rows i..i+3 from
+    /// <paramref name="r"/>, row stride ld): the same chain per entry as four passes of one row each, with one load and
+    /// store of v per four FMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddRows4(double* r, int ld, int i, int n, double* w, double* v)
+    {
+        var r1 = r + ld;
+        var r2 = r1 + ld;
+        var r3 = r2 + ld;
+        for (var c = i; c < i + 4; c++) // the triangular head: row q starts at column i + q
+        {
+            var x = Math.FusedMultiplyAdd(r[c], w[0], v[c]);
+            x = c >= i + 1 ? Math.FusedMultiplyAdd(r1[c], w[1], x) : x;
+            x = c >= i + 2 ? Math.FusedMultiplyAdd(r2[c], w[2], x) : x;
+            v[c] = c >= i + 3 ? Math.FusedMultiplyAdd(r3[c], w[3], x) : x;
+        }
+
+        var s0 = Vector256.Create(w[0]);
+        var s1 = Vector256.Create(w[1]);
+        var s2 = Vector256.Create(w[2]);
+        var s3 = Vector256.Create(w[3]);
+        var k = i + 4;
+        for (; k + 4 <= n; k += 4)
+        {
+            var x = Fma.MultiplyAdd(s0, Avx.LoadVector256(r + k), Avx.LoadVector256(v + k));
+            x = Fma.MultiplyAdd(s1, Avx.LoadVector256(r1 + k), x);
+            x = Fma.MultiplyAdd(s2, Avx.LoadVector256(r2 + k), x);
+            Avx.Store(v + k, Fma.MultiplyAdd(s3, Avx.LoadVector256(r3 + k), x));
+        }
+
+        for (; k < n; k++)
+        {
+            var x = Math.FusedMultiplyAdd(r[k], w[0], v[k]);
+            x = Math.FusedMultiplyAdd(r1[k], w[1], x);
+            x = Math.FusedMultiplyAdd(r2[k], w[2], x);
+            v[k] = Math.FusedMultiplyAdd(r3[k], w[3], x);
+        }
     }
 
     /// <summary>Σ a[k]·b[k] over four fixed lanes, then the lanes and the tail in order.</summary>
