@@ -247,22 +247,33 @@ internal static unsafe partial class CholeskyQr
             for (var i0 = 0; i0 < w->A.M; i0 += rowsMax)
             {
                 var rows = Math.Min(rowsMax, w->A.M - i0);
-                PackColumnPanels(w->A, i0, rows, k1, Nr, p);
-                PackColumnPanels(w->A, i0, rows, aBlocks, Mr, pa);
-                for (var k = k0; k < k1; k++)
+                PackColumnPanels(w->A, i0, rows, k0, k1, Nr, p); // its own panels, at p + k·rows·8
+                PackColumnPanels(w->A, i0, rows, 0, aBlocks, Mr, pa);
+                // Row blocks outer (one or, with AVX-512, two: their packed rows stay in L1 while the panels stream from
+                // L2), panels inner; a panel whose triangle ends at block t takes a single 6 × 8 tile there.
+                var step = w->Wide ? 2 : 1;
+                var tilesMax = Math.Min(tileRows, (((k1 - 1) * Nr) + Nr + Mr - 1) / Mr);
+                for (var t = 0; t < tilesMax; t += step)
                 {
-                    var b = p + ((long)k * rows * Nr);
-                    var tiles = Math.Min(tileRows, ((k * Nr) + Nr + Mr - 1) / Mr); // row blocks that start at or before column 8k + 7
-                    var t = 0;
-                    for (; w->Wide && t + 2 <= tiles; t += 2)
+                    var at = pa + ((long)t * rows * Mr);
+                    for (var k = k0; k < k1; k++)
                     {
-                        var at = pa + ((long)t * rows * Mr);
-                        Tile12x8(at, at + (rows * Mr), Mr, b, Nr, rows, w->G + ((long)t * Mr * w->Ld) + (k * Nr), w->Ld, accumulate: true);
-                    }
+                        var tiles = Math.Min(tileRows, ((k * Nr) + Nr + Mr - 1) / Mr); // row blocks that start at or before column 8k + 7
+                        if (tiles <= t)
+                        {
+                            continue;
+                        }
 
-                    for (; t < tiles; t++)
-                    {
-                        Tile(pa + ((long)t * rows * Mr), Mr, b, Nr, rows, w->G + ((long)t * Mr * w->Ld) + (k * Nr), w->Ld, accumulate: true);
+                        var b = p + ((long)k * rows * Nr);
+                        var c = w->G + ((long)t * Mr * w->Ld) + (k * Nr);
+                        if (w->Wide && tiles >= t + 2)
+                        {
+                            Tile12x8(at, at + (rows * Mr), Mr, b, Nr, rows, c, w->Ld, accumulate: true);
+                        }
+                        else
+                        {
+                            Tile(at, Mr, b, Nr, rows, c, w->Ld, accumulate: true);
+                        }
                     }
                 }
             }
@@ -290,13 +301,13 @@ internal static unsafe partial class CholeskyQr
         return k;
     }
 
-    /// <summary>Rows [i0, i0 + rows) of A, columns [0, width·panelCount), as column panels of the given width:
-    /// dst[(p·rows + i)·width + c] = A[i0 + i, width·p + c] (zero beyond column n).</summary>
+    /// <summary>Rows [i0, i0 + rows) of A, columns [width·p0, width·p1), as column panels of the given width:
+    /// dst[(p·rows + i)·width + c] = A[i0 + i, width·p + c] for p in [p0, p1) (zero beyond column n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackColumnPanels(Source a, int i0, int rows, int panelCount, int width, double* dst)
+    private static void PackColumnPanels(Source a, int i0, int rows, int p0, int p1, int width, double* dst)
     {
         var n = a.N;
-        for (var p = 0; p < panelCount; p++)
+        for (var p = p0; p < p1; p++)
         {
             var c0 = p * width;
             var valid = Math.Min(width, n - c0);
