@@ -23,7 +23,9 @@ namespace EmbedSharp.Initialization;
 /// brings it to the level of Householder's; above that (or when a pivot is not positive) the caller falls back.
 /// Gaussian matrices are well conditioned: a tall 50000 × 300 one has κ ≈ 1.2, a square n × n one κ of the order of n.</para>
 /// <para>Determinism: every entry of G, R, X and Q is one sequential sum in a fixed order (G's over the rows of A, Q's over
-/// k); parallel parts only split tiles of the output, so the bits do not depend on the thread count or the blocking.
+/// k); parallel parts only split tiles of the output (and, in the Cholesky factorisation, run the first stretch of a
+/// chain that the calling thread then resumes from its stored value), so the bits do not depend on the thread count or
+/// the blocking. The power iteration runs beside the inverse's column blocks, each on one thread.
 /// The kernels are 6 × 8 register tiles of AVX2/FMA double arithmetic over packed panels; where AVX-512F is available
 /// the bulk of the work goes to 8-wide variants with the same twelve accumulators (12 × 8: two 6-row blocks against one
 /// 8-column panel, for G and Q; 6 × 16: one 6-row block against two panels, for R and X), whose entries are the same
@@ -112,7 +114,7 @@ internal static unsafe partial class CholeskyQr
         var g = Scratch(ref t_g, size);
         var x = Scratch(ref t_x, size); // every entry read is written first
         var panels = Scratch(ref t_panels, n8 * n8);
-        Array.Clear(g, 0, size); // the Gram kernel accumulates into G
+        ClearPadding(g, ld, n8);
         fixed (float* d = data)
         fixed (double* pg = g, px = x, pp = panels)
         {
@@ -139,7 +141,7 @@ internal static unsafe partial class CholeskyQr
             fixed (double* pq = q1)
             {
                 Multiply(a, pp, n8, new Target { D = pq, M = m, N = n }, maxParts, wide);
-                Array.Clear(g, 0, size);
+                ClearPadding(g, ld, n8);
                 var b = new Source { D = pq, M = m, N = n };
                 if (!Factor(b, pg, px, ld, n8, maxParts, wide, out _))
                 {
@@ -151,6 +153,18 @@ internal static unsafe partial class CholeskyQr
             }
 
             return true;
+        }
+    }
+
+    /// <summary>Zeroes columns [n8, ld) of G's n8 + 6 rows: the Gram kernels write every entry on and above the diagonal
+    /// below column n8 (zero from column n on, as the packed A is), and the 16-wide Cholesky tiles read up to 15 columns
+    /// past n, which must be finite (zero keeps R zero there). The rest of G need not be cleared: the first chunk of
+    /// rows starts the Gram sums from +0.</summary>
+    private static void ClearPadding(double[] g, int ld, int n8)
+    {
+        for (var r = 0; r < n8 + Mr; r++)
+        {
+            Array.Clear(g, (r * ld) + n8, ld - n8);
         }
     }
 
@@ -268,11 +282,11 @@ internal static unsafe partial class CholeskyQr
                         var c = w->G + ((long)t * Mr * w->Ld) + (k * Nr);
                         if (w->Wide && tiles >= t + 2)
                         {
-                            Tile12x8(at, at + (rows * Mr), Mr, b, Nr, rows, c, w->Ld, accumulate: true);
+                            Tile12x8(at, at + (rows * Mr), Mr, b, Nr, rows, c, w->Ld, accumulate: i0 > 0);
                         }
                         else
                         {
-                            Tile(at, Mr, b, Nr, rows, c, w->Ld, accumulate: true);
+                            Tile(at, Mr, b, Nr, rows, c, w->Ld, accumulate: i0 > 0);
                         }
                     }
                 }
