@@ -916,6 +916,7 @@ internal static unsafe partial class CholeskyQr
         public Target Q;
         public int Blocks; // 6-row blocks of A
         public bool Wide; // AVX-512 kernels
+        public int Next;  // next chunk of blocks to claim
     }
 
     private static void Multiply(Source a, double* xPanels, int n8, Target q, int maxParts, bool wide)
@@ -926,24 +927,28 @@ internal static unsafe partial class CholeskyQr
         WorkSplit.Run(&MultiplyPart, &w, parts);
     }
 
-    /// <summary>Part p: the 6-row blocks of Q in its range, 16 blocks (64 rows) packed at a time as row panels
-    /// (dst[(b·n8 + k)·6 + r] = A[6b + r, k]); each tile's sum runs over k &lt; min(8J + 8, n) (X is upper triangular).
-    /// With AVX-512, two row blocks at a time against the same 8 columns.</summary>
+    /// <summary>Chunks of 8 row blocks (48 rows) of Q, claimed from a shared counter (so a thread that starts late, or is
+    /// preempted on a shared machine, leaves its share to the others), each packed as row panels
+    /// (dst[(b·n8 + k)·6 + r] = A[6b + r, k]) and then overwritten by its rows of Q; each tile's sum runs over
+    /// k &lt; min(8J + 8, n) (X is upper triangular). With AVX-512, two row blocks at a time against the same 8 columns.
+    /// Every entry of Q is one tile's sum whichever thread computes it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyPart(void* context, int part, int parts)
     {
-        const int BlocksPerChunk = 16;
+        const int BlocksPerChunk = 8;
         var w = (MultiplyWork*)context;
-        var (b0, b1) = WorkSplit.Range(w->Blocks, part, parts);
+        var chunks = (w->Blocks + BlocksPerChunk - 1) / BlocksPerChunk;
         var n8 = w->N8;
         var n = w->A.N;
         var buffer = Scratch(ref t_multiplyPack, (BlocksPerChunk * Mr * n8) + (2 * Mr * Nr));
         fixed (double* p = buffer)
         {
             var tile = p + (BlocksPerChunk * Mr * n8);
-            for (var cb = (int)b0; cb < b1; cb += BlocksPerChunk)
+            int chunk;
+            while ((chunk = Interlocked.Increment(ref w->Next) - 1) < chunks)
             {
-                var blocks = Math.Min(BlocksPerChunk, (int)b1 - cb);
+                var cb = chunk * BlocksPerChunk;
+                var blocks = Math.Min(BlocksPerChunk, w->Blocks - cb);
                 PackRowPanels(w->A, cb * Mr, blocks, n8, p);
                 for (var jp = 0; jp < n8 / Nr; jp++)
                 {
