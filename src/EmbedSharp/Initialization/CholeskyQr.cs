@@ -119,7 +119,7 @@ internal static unsafe partial class CholeskyQr
         fixed (double* pg = g, px = x, pp = panels)
         {
             var a = new Source { F = d, M = m, N = n, Transposed = transposed };
-            if (!Factor(a, pg, px, ld, n8, maxParts, wide, out var kappaSq))
+            if (!Factor(a, pg, px, pp, ld, n8, maxParts, wide, out var kappaSq))
             {
                 return false;
             }
@@ -130,7 +130,6 @@ internal static unsafe partial class CholeskyQr
                 return false;
             }
 
-            PackInverse(px, ld, n, n8, pp);
             if (passes == 1)
             {
                 Multiply(a, pp, n8, new Target { F = d, M = m, N = n, Transposed = transposed }, maxParts, wide);
@@ -143,12 +142,11 @@ internal static unsafe partial class CholeskyQr
                 Multiply(a, pp, n8, new Target { D = pq, M = m, N = n }, maxParts, wide);
                 ClearPadding(g, ld, n8);
                 var b = new Source { D = pq, M = m, N = n };
-                if (!Factor(b, pg, px, ld, n8, maxParts, wide, out _))
+                if (!Factor(b, pg, px, pp, ld, n8, maxParts, wide, out _))
                 {
                     return false;
                 }
 
-                PackInverse(px, ld, n, n8, pp);
                 Multiply(b, pp, n8, new Target { F = d, M = m, N = n, Transposed = transposed }, maxParts, wide);
             }
 
@@ -169,8 +167,9 @@ internal static unsafe partial class CholeskyQr
     }
 
     /// <summary>G = AᵀA into <paramref name="g"/>, R (upper, in place of G) and X = R⁻¹ into <paramref name="x"/> (zero
-    /// below the diagonal); false when a pivot is not positive. <paramref name="kappaSq"/>: the estimate of κ(A)².</summary>
-    private static bool Factor(Source a, double* g, double* x, int ld, int n8, int maxParts, bool wide, out double kappaSq)
+    /// below the diagonal) and packed for the multiplication into <paramref name="panels"/>; false when a pivot is not
+    /// positive. <paramref name="kappaSq"/>: the estimate of κ(A)².</summary>
+    private static bool Factor(Source a, double* g, double* x, double* panels, int ld, int n8, int maxParts, bool wide, out double kappaSq)
     {
         kappaSq = double.PositiveInfinity;
         Gram(a, g, ld, n8, maxParts, wide);
@@ -183,7 +182,7 @@ internal static unsafe partial class CholeskyQr
         fixed (double* v = vw)
         {
             // ‖A‖₂ = ‖R‖₂ from below (times 1.25 for safety), ‖A⁺‖₂ = ‖X‖₂ ≤ ‖X‖_F from above.
-            var normSq = InvertUpper(g, x, ld, a.N, v, maxParts, wide);
+            var normSq = InvertUpper(g, x, panels, ld, n8, a.N, v, maxParts, wide);
             kappaSq = 1.25 * 1.25 * normSq * FrobeniusSq(x, ld, a.N);
         }
 
@@ -483,15 +482,18 @@ internal static unsafe partial class CholeskyQr
         public double* V;   // 2n scratch entries for the power iteration
         public int Next;    // next task to claim: 0 is the power iteration, t ≥ 1 the column block (blocks − t)
         public double NormSq; // the power iteration's estimate of ‖R‖₂²
+        public double* Panels; // X packed for the multiplication (PackInversePanel)
+        public int N8;
     }
 
     /// <summary>X = R⁻¹ (upper; x must be zero below the diagonal), and the power iteration's ‖R‖₂² (returned), which
     /// needs only R: the 32-column blocks of X are independent, so the parts claim tasks from a shared counter, the
     /// power iteration first, then the blocks from the last (the largest) down. Each task's arithmetic is the same
-    /// whichever thread runs it.</summary>
-    private static double InvertUpper(double* r, double* x, int ld, int n, double* v, int maxParts, bool wide)
+    /// whichever thread runs it. A block's thread also packs its four column panels for the multiplication while they
+    /// are in its cache.</summary>
+    private static double InvertUpper(double* r, double* x, double* panels, int ld, int n8, int n, double* v, int maxParts, bool wide)
     {
-        var w = new InvertWork { R = r, X = x, Ld = ld, N = n, Wide = wide, V = v };
+        var w = new InvertWork { R = r, X = x, Ld = ld, N = n, Wide = wide, V = v, Panels = panels, N8 = n8 };
         var blocks = (n + Block - 1) / Block;
         var work = ((long)n * n * n / 6) + ((long)PowerSteps * n * n);
         var parts = Math.Min(Math.Max(1, maxParts), Math.Min(blocks + 1, WorkSplit.Parts(work, MinWorkPerPart)));
@@ -516,7 +518,12 @@ internal static unsafe partial class CholeskyQr
                 }
                 else
                 {
-                    InvertBlock(w, blocks - task, pk, pk + (Mr * w->N));
+                    var block = blocks - task;
+                    InvertBlock(w, block, pk, pk + (Mr * w->N));
+                    for (var jp = block * (Block / Nr); jp < Math.Min((block + 1) * (Block / Nr), w->N8 / Nr); jp++)
+                    {
+                        PackInversePanel(w->X, w->Ld, w->N, w->N8, jp, w->Panels);
+                    }
                 }
             }
         }
@@ -876,32 +883,29 @@ internal static unsafe partial class CholeskyQr
         return s;
     }
 
-    /// <summary>X (upper, n × n, row stride ld) as column panels: dst[(J·n8 + k)·8 + c] = X[k, 8J + c] for
-    /// k &lt; min(8J + 8, n), the rows <see cref="MultiplyPart"/> reads, zero left of the diagonal and beyond column n
+    /// <summary>Column panel J of X (upper, n × n, row stride ld) for the multiplication: dst[(J·n8 + k)·8 + c] = X[k, 8J + c]
+    /// for k &lt; min(8J + 8, n), the rows <see cref="MultiplyPart"/> reads, zero left of the diagonal and beyond column n
     /// (X's entries there are not all written). Rows above the panel's diagonal block are copied whole, 4 lanes at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackInverse(double* x, int ld, int n, int n8, double* dst)
+    private static void PackInversePanel(double* x, int ld, int n, int n8, int jp, double* dst)
     {
-        for (var jp = 0; jp < n8 / Nr; jp++)
+        var c0 = jp * Nr;
+        var full = c0 + Nr <= n;
+        var rowsRead = Math.Min(c0 + Nr, n);
+        var o = dst + ((long)jp * n8 * Nr);
+        var src = x + c0;
+        var k = 0;
+        for (; k < c0 && full; k++, o += Nr, src += ld)
         {
-            var c0 = jp * Nr;
-            var full = c0 + Nr <= n;
-            var rowsRead = Math.Min(c0 + Nr, n);
-            var o = dst + ((long)jp * n8 * Nr);
-            var src = x + c0;
-            var k = 0;
-            for (; k < c0 && full; k++, o += Nr, src += ld)
-            {
-                Vector256.Store(Vector256.Load(src), o);
-                Vector256.Store(Vector256.Load(src + 4), o + 4);
-            }
+            Vector256.Store(Vector256.Load(src), o);
+            Vector256.Store(Vector256.Load(src + 4), o + 4);
+        }
 
-            for (; k < rowsRead; k++, o += Nr, src += ld)
+        for (; k < rowsRead; k++, o += Nr, src += ld)
+        {
+            for (var c = 0; c < Nr; c++)
             {
-                for (var c = 0; c < Nr; c++)
-                {
-                    o[c] = c0 + c < n && k <= c0 + c ? src[c] : 0;
-                }
+                o[c] = c0 + c < n && k <= c0 + c ? src[c] : 0;
             }
         }
     }
@@ -911,7 +915,7 @@ internal static unsafe partial class CholeskyQr
     private struct MultiplyWork
     {
         public Source A;
-        public double* X; // packed by PackInverse
+        public double* X; // packed by PackInversePanel
         public int N8;
         public Target Q;
         public int Blocks; // 6-row blocks of A
