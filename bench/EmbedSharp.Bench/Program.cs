@@ -30,6 +30,8 @@ internal static class Program
         ["lm-step-profile"] = LmStepProfile.Run,
         ["expd-exhaustive"] = Numerics.ExpDCheck.Run,
         ["static-embed"] = Embeddings.StaticEmbeddingTimings.Run,
+        ["ortho-phases"] = Initialization.OrthogonalPhases.Run,
+        ["ortho-hashes"] = Initialization.OrthogonalPhases.Hashes,
     };
 
     private static void Main(string[] args)

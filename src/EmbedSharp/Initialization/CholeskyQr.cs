@@ -23,11 +23,16 @@ namespace EmbedSharp.Initialization;
 /// brings it to the level of Householder's; above that (or when a pivot is not positive) the caller falls back.
 /// Gaussian matrices are well conditioned: a tall 50000 × 300 one has κ ≈ 1.2, a square n × n one κ of the order of n.</para>
 /// <para>Determinism: every entry of G, R, X and Q is one sequential sum in a fixed order (G's over the rows of A, Q's over
-/// k); parallel parts only split tiles of the output, so the bits do not depend on the thread count or the blocking.
-/// The kernels are 6 × 8 register tiles of AVX2/FMA double arithmetic over packed panels; without AVX2/FMA the caller's
-/// Householder QR runs instead.</para>
+/// k); parallel parts only split tiles of the output (and, in the Cholesky factorisation, run the first stretch of a
+/// chain that the calling thread then resumes from its stored value), so the bits do not depend on the thread count or
+/// the blocking. The power iteration runs beside the inverse's column blocks, each on one thread.
+/// The kernels are 6 × 8 register tiles of AVX2/FMA double arithmetic over packed panels; where AVX-512F is available
+/// the bulk of the work goes to 8-wide variants with the same twelve accumulators (12 × 8: two 6-row blocks against one
+/// 8-column panel, for G and Q; 6 × 16: one 6-row block against two panels, for R and X), whose entries are the same
+/// FMA chains in the same order, so the bits do not depend on the instruction set either (the tests compare them).
+/// Without AVX2/FMA the caller's Householder QR runs instead.</para>
 /// </remarks>
-internal static unsafe class CholeskyQr
+internal static unsafe partial class CholeskyQr
 {
     /// <summary>Below this n (the shorter side) Householder is used: the matrix is small and tiles would be mostly padding.</summary>
     internal const int MinColumns = 16;
@@ -84,9 +89,10 @@ internal static unsafe class CholeskyQr
     /// <see cref="HouseholderQr.OrthonormalFactor"/>), and returns true; returns false with the data untouched when this
     /// method does not apply (no AVX2/FMA, small, Cholesky breakdown, too ill-conditioned). At most
     /// <paramref name="maxParts"/> threads; <paramref name="forcePasses"/> 1 or 2 skips the condition test (tests reach
-    /// both paths with it), 0 decides.</summary>
+    /// both paths with it), 0 decides. <paramref name="avx512"/> false keeps the AVX2 kernels where AVX-512 is available
+    /// (tests compare the two: the bits are the same).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool TryOrthonormalFactor(Span<float> data, int rows, int cols, int maxParts, int forcePasses = 0)
+    public static bool TryOrthonormalFactor(Span<float> data, int rows, int cols, int maxParts, int forcePasses = 0, bool avx512 = true)
     {
         if (!Fma.IsSupported || !Avx2.IsSupported)
         {
@@ -101,18 +107,19 @@ internal static unsafe class CholeskyQr
             return false;
         }
 
+        var wide = avx512 && Avx512F.IsSupported;
         var n8 = (n + Nr - 1) / Nr * Nr;
         var ld = n8 + Block; // row stride of G, R and X: room for a 32-wide block from any column below n, and no 4 KiB aliasing
         var size = (n8 + Mr) * ld; // rows: room for the last 6-row tile
         var g = Scratch(ref t_g, size);
         var x = Scratch(ref t_x, size); // every entry read is written first
         var panels = Scratch(ref t_panels, n8 * n8);
-        Array.Clear(g, 0, size); // the Gram kernel accumulates into G
+        ClearPadding(g, ld, n8);
         fixed (float* d = data)
         fixed (double* pg = g, px = x, pp = panels)
         {
             var a = new Source { F = d, M = m, N = n, Transposed = transposed };
-            if (!Factor(a, pg, px, ld, n8, maxParts, out var kappaSq))
+            if (!Factor(a, pg, px, pp, ld, n8, maxParts, wide, out var kappaSq))
             {
                 return false;
             }
@@ -123,49 +130,60 @@ internal static unsafe class CholeskyQr
                 return false;
             }
 
-            PackInverse(px, ld, n, n8, pp);
             if (passes == 1)
             {
-                Multiply(a, pp, n8, new Target { F = d, M = m, N = n, Transposed = transposed }, maxParts);
+                Multiply(a, pp, n8, new Target { F = d, M = m, N = n, Transposed = transposed }, maxParts, wide);
                 return true;
             }
 
             var q1 = GC.AllocateUninitializedArray<double>(m * n, pinned: true);
             fixed (double* pq = q1)
             {
-                Multiply(a, pp, n8, new Target { D = pq, M = m, N = n }, maxParts);
-                Array.Clear(g, 0, size);
+                Multiply(a, pp, n8, new Target { D = pq, M = m, N = n }, maxParts, wide);
+                ClearPadding(g, ld, n8);
                 var b = new Source { D = pq, M = m, N = n };
-                if (!Factor(b, pg, px, ld, n8, maxParts, out _))
+                if (!Factor(b, pg, px, pp, ld, n8, maxParts, wide, out _))
                 {
                     return false;
                 }
 
-                PackInverse(px, ld, n, n8, pp);
-                Multiply(b, pp, n8, new Target { F = d, M = m, N = n, Transposed = transposed }, maxParts);
+                Multiply(b, pp, n8, new Target { F = d, M = m, N = n, Transposed = transposed }, maxParts, wide);
             }
 
             return true;
         }
     }
 
+    /// <summary>Zeroes columns [n8, ld) of G's n8 + 6 rows: the Gram kernels write every entry on and above the diagonal
+    /// below column n8 (zero from column n on, as the packed A is), and the 16-wide Cholesky tiles read up to 15 columns
+    /// past n, which must be finite (zero keeps R zero there). The rest of G need not be cleared: the first chunk of
+    /// rows starts the Gram sums from +0.</summary>
+    private static void ClearPadding(double[] g, int ld, int n8)
+    {
+        for (var r = 0; r < n8 + Mr; r++)
+        {
+            Array.Clear(g, (r * ld) + n8, ld - n8);
+        }
+    }
+
     /// <summary>G = AᵀA into <paramref name="g"/>, R (upper, in place of G) and X = R⁻¹ into <paramref name="x"/> (zero
-    /// below the diagonal); false when a pivot is not positive. <paramref name="kappaSq"/>: the estimate of κ(A)².</summary>
-    private static bool Factor(Source a, double* g, double* x, int ld, int n8, int maxParts, out double kappaSq)
+    /// below the diagonal) and packed for the multiplication into <paramref name="panels"/>; false when a pivot is not
+    /// positive. <paramref name="kappaSq"/>: the estimate of κ(A)².</summary>
+    private static bool Factor(Source a, double* g, double* x, double* panels, int ld, int n8, int maxParts, bool wide, out double kappaSq)
     {
         kappaSq = double.PositiveInfinity;
-        Gram(a, g, ld, n8, maxParts);
-        if (!Cholesky(g, ld, a.N))
+        Gram(a, g, ld, n8, maxParts, wide);
+        if (!Cholesky(g, ld, a.N, maxParts, wide))
         {
             return false;
         }
 
-        InvertUpper(g, x, ld, a.N, maxParts);
         var vw = Scratch(ref t_power, 2 * a.N);
         fixed (double* v = vw)
         {
             // ‖A‖₂ = ‖R‖₂ from below (times 1.25 for safety), ‖A⁺‖₂ = ‖X‖₂ ≤ ‖X‖_F from above.
-            kappaSq = 1.25 * 1.25 * PowerNormSq(g, ld, a.N, v, v + a.N) * FrobeniusSq(x, ld, a.N);
+            var normSq = InvertUpper(g, x, panels, ld, n8, a.N, v, maxParts, wide);
+            kappaSq = 1.25 * 1.25 * normSq * FrobeniusSq(x, ld, a.N);
         }
 
         return double.IsFinite(kappaSq);
@@ -198,9 +216,10 @@ internal static unsafe class CholeskyQr
         public int Ld;
         public int N8;
         public int Rows; // rows of A per packed chunk
+        public bool Wide; // AVX-512 kernels
     }
 
-    private static void Gram(Source a, double* g, int ld, int n8, int maxParts)
+    private static void Gram(Source a, double* g, int ld, int n8, int maxParts, bool wide)
     {
         var panelCount = n8 / Nr;
         var w = new GramWork
@@ -210,6 +229,7 @@ internal static unsafe class CholeskyQr
             Ld = ld,
             N8 = n8,
             Rows = Math.Clamp((512 * 1024 / (8 * n8)) & ~3, 16, 512), // a packed chunk of about 512 KiB (half of L2)
+            Wide = wide,
         };
         var work = (long)a.M * n8 * n8 / 2;
         var parts = Math.Min(Math.Max(1, maxParts), Math.Min(panelCount, WorkSplit.Parts(work, MinWorkPerPart)));
@@ -240,15 +260,33 @@ internal static unsafe class CholeskyQr
             for (var i0 = 0; i0 < w->A.M; i0 += rowsMax)
             {
                 var rows = Math.Min(rowsMax, w->A.M - i0);
-                PackColumnPanels(w->A, i0, rows, k1, Nr, p);
-                PackColumnPanels(w->A, i0, rows, aBlocks, Mr, pa);
-                for (var k = k0; k < k1; k++)
+                PackColumnPanels(w->A, i0, rows, k0, k1, Nr, p); // its own panels, at p + k·rows·8
+                PackColumnPanels(w->A, i0, rows, 0, aBlocks, Mr, pa);
+                // Row blocks outer (one or, with AVX-512, two: their packed rows stay in L1 while the panels stream from
+                // L2), panels inner; a panel whose triangle ends at block t takes a single 6 × 8 tile there.
+                var step = w->Wide ? 2 : 1;
+                var tilesMax = Math.Min(tileRows, (((k1 - 1) * Nr) + Nr + Mr - 1) / Mr);
+                for (var t = 0; t < tilesMax; t += step)
                 {
-                    var b = p + ((long)k * rows * Nr);
-                    var tiles = Math.Min(tileRows, ((k * Nr) + Nr + Mr - 1) / Mr); // row blocks that start at or before column 8k + 7
-                    for (var t = 0; t < tiles; t++)
+                    var at = pa + ((long)t * rows * Mr);
+                    for (var k = k0; k < k1; k++)
                     {
-                        Tile(pa + ((long)t * rows * Mr), Mr, b, Nr, rows, w->G + ((long)t * Mr * w->Ld) + (k * Nr), w->Ld, accumulate: true);
+                        var tiles = Math.Min(tileRows, ((k * Nr) + Nr + Mr - 1) / Mr); // row blocks that start at or before column 8k + 7
+                        if (tiles <= t)
+                        {
+                            continue;
+                        }
+
+                        var b = p + ((long)k * rows * Nr);
+                        var c = w->G + ((long)t * Mr * w->Ld) + (k * Nr);
+                        if (w->Wide && tiles >= t + 2)
+                        {
+                            Tile12x8(at, at + (rows * Mr), Mr, b, Nr, rows, c, w->Ld, accumulate: i0 > 0);
+                        }
+                        else
+                        {
+                            Tile(at, Mr, b, Nr, rows, c, w->Ld, accumulate: i0 > 0);
+                        }
                     }
                 }
             }
@@ -276,13 +314,13 @@ internal static unsafe class CholeskyQr
         return k;
     }
 
-    /// <summary>Rows [i0, i0 + rows) of A, columns [0, width·panelCount), as column panels of the given width:
-    /// dst[(p·rows + i)·width + c] = A[i0 + i, width·p + c] (zero beyond column n).</summary>
+    /// <summary>Rows [i0, i0 + rows) of A, columns [width·p0, width·p1), as column panels of the given width:
+    /// dst[(p·rows + i)·width + c] = A[i0 + i, width·p + c] for p in [p0, p1) (zero beyond column n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackColumnPanels(Source a, int i0, int rows, int panelCount, int width, double* dst)
+    private static void PackColumnPanels(Source a, int i0, int rows, int p0, int p1, int width, double* dst)
     {
         var n = a.N;
-        for (var p = 0; p < panelCount; p++)
+        for (var p = p0; p < p1; p++)
         {
             var c0 = p * width;
             var valid = Math.Min(width, n - c0);
@@ -322,12 +360,31 @@ internal static unsafe class CholeskyQr
                     Avx.Store(o, Avx.ConvertToVector256Double(Sse.LoadVector128(s)));
                     Avx.Store(o + 4, Avx.ConvertToVector256Double(Sse.LoadVector128(s + 4)));
                 }
+                else if (valid == Mr && width == Mr && a.F != null)
+                {
+                    var s = a.F + row + c0; // four floats, then two (as one 64-bit load): exact conversions
+                    Avx.Store(o, Avx.ConvertToVector256Double(Sse.LoadVector128(s)));
+                    Sse2.Store(o + 4, Sse2.ConvertToVector128Double(Sse2.LoadScalarVector128((double*)(s + 4)).AsSingle()));
+                }
                 else if (a.F != null)
                 {
                     var s = a.F + row + c0;
                     for (var c = 0; c < width; c++)
                     {
                         o[c] = c < valid ? s[c] : 0;
+                    }
+                }
+                else if (valid == width)
+                {
+                    var s = a.D + row + c0; // width 8 or 6: four doubles, then the rest
+                    Vector256.Store(Vector256.Load(s), o);
+                    if (width == Nr)
+                    {
+                        Vector256.Store(Vector256.Load(s + 4), o + 4);
+                    }
+                    else
+                    {
+                        Vector128.Store(Vector128.Load(s + 4), o + 4);
                     }
                 }
                 else
@@ -415,165 +472,215 @@ internal static unsafe class CholeskyQr
 
     // ---- Cholesky, inverse, condition estimate -------------------------------------------------------------------------
 
-    /// <summary>In place: the upper triangle of G (n × n, row stride ld ≥ n8 + 32, zero beyond column n) becomes R with
-    /// G = RᵀR and R_jj &gt; 0, six rows at a time: first R[j, k] ← G[j, k] − Σ_{i&lt;j0} R[i, j]·R[i, k] for the panel's rows
-    /// j in [j0, j0 + 6) and every k ≥ j0 (the sum by the tile kernel, then subtracted), then within the panel row by row
-    /// R[j, k] ← (R[j, k] − Σ_{j0≤i&lt;j} R[i, j]·R[i, k]) / R[j, j] with R[j, j] = √(what is left of G[j, j]).
-    /// False when a pivot is not positive or not finite.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool Cholesky(double* g, int ld, int n)
-    {
-        var tile = stackalloc double[Mr * Nr];
-        for (var j0 = 0; j0 < n; j0 += Mr)
-        {
-            var rows = Math.Min(Mr, n - j0);
-            if (j0 > 0)
-            {
-                for (var k = j0; k < n; k += Nr)
-                {
-                    Tile(g + j0, ld, g + k, ld, j0, tile, Nr, accumulate: false);
-                    for (var r = 0; r < rows; r++)
-                    {
-                        var o = g + ((long)(j0 + r) * ld) + k;
-                        Avx.Store(o, Avx.Subtract(Avx.LoadVector256(o), Avx.LoadVector256(tile + (r * Nr))));
-                        Avx.Store(o + 4, Avx.Subtract(Avx.LoadVector256(o + 4), Avx.LoadVector256(tile + (r * Nr) + 4)));
-                    }
-                }
-            }
-
-            for (var j = j0; j < j0 + rows; j++)
-            {
-                var row = g + ((long)j * ld);
-                for (var i = j0; i < j; i++)
-                {
-                    var ri = g + ((long)i * ld);
-                    var s = Vector256.Create(ri[j]);
-                    for (var k = j; k < n; k += 4)
-                    {
-                        Avx.Store(row + k, Fma.MultiplyAddNegated(s, Avx.LoadVector256(ri + k), Avx.LoadVector256(row + k)));
-                    }
-                }
-
-                var d = row[j];
-                if (!(d > 0) || !double.IsFinite(d))
-                {
-                    return false;
-                }
-
-                var rjj = Math.Sqrt(d);
-                row[j] = rjj;
-                for (var k = j + 1; k < n; k++)
-                {
-                    row[k] /= rjj;
-                }
-            }
-        }
-
-        return true;
-    }
-
     private struct InvertWork
     {
         public double* R;
         public double* X;
         public int Ld;
         public int N;
+        public bool Wide;   // AVX-512 kernels
+        public double* V;   // 2n scratch entries for the power iteration
+        public int Next;    // next task to claim: 0 is the power iteration, t ≥ 1 the column block (blocks − t)
+        public double NormSq; // the power iteration's estimate of ‖R‖₂²
+        public double* Panels; // X packed for the multiplication (PackInversePanel)
+        public int N8;
     }
 
-    /// <summary>X = R⁻¹ (upper; x must be zero below the diagonal): the 32-column blocks are independent, so parts take
-    /// them round-robin.</summary>
-    private static void InvertUpper(double* r, double* x, int ld, int n, int maxParts)
+    /// <summary>X = R⁻¹ (upper; x must be zero below the diagonal), and the power iteration's ‖R‖₂² (returned), which
+    /// needs only R: the 32-column blocks of X are independent, so the parts claim tasks from a shared counter, the
+    /// power iteration first, then the blocks from the last (the largest) down. Each task's arithmetic is the same
+    /// whichever thread runs it. A block's thread also packs its four column panels for the multiplication while they
+    /// are in its cache.</summary>
+    private static double InvertUpper(double* r, double* x, double* panels, int ld, int n8, int n, double* v, int maxParts, bool wide)
     {
-        var w = new InvertWork { R = r, X = x, Ld = ld, N = n };
+        var w = new InvertWork { R = r, X = x, Ld = ld, N = n, Wide = wide, V = v, Panels = panels, N8 = n8 };
         var blocks = (n + Block - 1) / Block;
-        var parts = Math.Min(Math.Max(1, maxParts), Math.Min(blocks, WorkSplit.Parts((long)n * n * n / 6, MinWorkPerPart)));
+        var work = ((long)n * n * n / 6) + ((long)PowerSteps * n * n);
+        var parts = Math.Min(Math.Max(1, maxParts), Math.Min(blocks + 1, WorkSplit.Parts(work, MinWorkPerPart)));
         WorkSplit.Run(&InvertPart, &w, parts);
+        return w.NormSq;
     }
 
-    /// <summary>For the blocks b ≡ part (mod parts), columns [k0, e) = [32b, min(n, 32b + 32)), panels of six rows
-    /// [j0, j1) from the last up: X[j, k] ← −Σ_{j1≤i&lt;e} R[j, i]·X[i, k] (tile kernel), then row by row from j1 − 1 down,
-    /// X[j, k] ← (X[j, k] − Σ_{j&lt;i&lt;j1} R[j, i]·X[i, k]) / R[j, j] for k &gt; j, X[j, j] = 1/R[j, j], zero left of the
-    /// diagonal. Terms with i &gt; k are exact zeros, so the split into blocks and parts does not change any value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InvertPart(void* context, int part, int parts)
     {
         var w = (InvertWork*)context;
-        var n = w->N;
-        var ld = w->Ld;
-        var tile = stackalloc double[Mr * Nr];
-        var packed = Scratch(ref t_invertPack, Mr * n);
+        var blocks = (w->N + Block - 1) / Block;
+        var packed = Scratch(ref t_invertPack, (Mr * w->N) + (2 * Mr * Nr));
         fixed (double* pk = packed)
         {
-            for (var k0 = part * Block; k0 < n; k0 += parts * Block)
+            int task;
+            while ((task = Interlocked.Increment(ref w->Next) - 1) <= blocks)
             {
-                var end = Math.Min(n, k0 + Block);
-                for (var j1 = end; j1 > 0; j1 -= Mr)
+                if (task == 0)
                 {
-                    var j0 = Math.Max(0, j1 - Mr);
-                    var rows = j1 - j0;
-                    var count = end - j1;
-                    if (count > 0)
+                    w->NormSq = PowerNormSq(w->R, w->Ld, w->N, w->V, w->V + w->N);
+                }
+                else
+                {
+                    var block = blocks - task;
+                    InvertBlock(w, block, pk, pk + (Mr * w->N));
+                    for (var jp = block * (Block / Nr); jp < Math.Min((block + 1) * (Block / Nr), w->N8 / Nr); jp++)
                     {
-                        // R[j0 + r, j1 + s] as pk[6s + r] (rows past the panel as zeros), then the tile sums 8 columns at a time.
-                        for (var sIdx = 0; sIdx < count; sIdx++)
-                        {
-                            for (var r = 0; r < Mr; r++)
-                            {
-                                pk[(sIdx * Mr) + r] = r < rows ? w->R[((long)(j0 + r) * ld) + j1 + sIdx] : 0;
-                            }
-                        }
+                        PackInversePanel(w->X, w->Ld, w->N, w->N8, jp, w->Panels);
+                    }
+                }
+            }
+        }
+    }
 
-                        for (var q = k0; q < k0 + Block; q += Nr)
+    /// <summary>Columns [k0, e) = [32b, min(n, 32b + 32)) of X, panels of six rows [j0, j1) from the last up:
+    /// X[j, k] ← −Σ_{j1≤i&lt;e} R[j, i]·X[i, k] (tile kernel), then row by row from j1 − 1 down,
+    /// X[j, k] ← (X[j, k] − Σ_{j&lt;i&lt;j1} R[j, i]·X[i, k]) / R[j, j] for k &gt; j, X[j, j] = 1/R[j, j], zero left of the
+    /// diagonal. Terms with i &gt; k are exact zeros, so the split into blocks and parts does not change any value.
+    /// <paramref name="pk"/>: 6n scratch entries; <paramref name="tile"/>: 6 × 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InvertBlock(InvertWork* w, int block, double* pk, double* tile)
+    {
+        var n = w->N;
+        var ld = w->Ld;
+        var k0 = block * Block;
+        var end = Math.Min(n, k0 + Block);
+        for (var j1 = end; j1 > 0; j1 -= Mr)
+        {
+            var j0 = Math.Max(0, j1 - Mr);
+            var rows = j1 - j0;
+            var count = end - j1;
+            if (count > 0)
+            {
+                // R[j0 + r, j1 + s] as pk[6s + r] (rows past the panel as zeros), then the tile sums 8 (16) columns at a time.
+                if (rows == Mr)
+                {
+                    TransposeRows6(w->R + ((long)j0 * ld) + j1, ld, count, pk);
+                }
+                else
+                {
+                    for (var sIdx = 0; sIdx < count; sIdx++)
+                    {
+                        for (var r = 0; r < Mr; r++)
                         {
-                            Tile(pk, Mr, w->X + ((long)j1 * ld) + q, ld, count, tile, Nr, accumulate: false);
-                            for (var r = 0; r < rows; r++)
-                            {
-                                var o = w->X + ((long)(j0 + r) * ld) + q;
-                                Avx.Store(o, Avx.Subtract(Vector256<double>.Zero, Avx.LoadVector256(tile + (r * Nr))));
-                                Avx.Store(o + 4, Avx.Subtract(Vector256<double>.Zero, Avx.LoadVector256(tile + (r * Nr) + 4)));
-                            }
+                            pk[(sIdx * Mr) + r] = r < rows ? w->R[((long)(j0 + r) * ld) + j1 + sIdx] : 0;
                         }
                     }
-                    else
+                }
+
+                if (w->Wide)
+                {
+                    for (var q = k0; q < k0 + Block; q += 2 * Nr)
                     {
+                        Tile6x16(pk, Mr, w->X + ((long)j1 * ld) + q, ld, count, tile, 2 * Nr, accumulate: false);
                         for (var r = 0; r < rows; r++)
                         {
-                            new Span<double>(w->X + ((long)(j0 + r) * ld) + k0, Block).Clear();
+                            var o = w->X + ((long)(j0 + r) * ld) + q;
+                            (Vector512<double>.Zero - Vector512.Load(tile + (r * 2 * Nr))).Store(o);
+                            (Vector512<double>.Zero - Vector512.Load(tile + (r * 2 * Nr) + Nr)).Store(o + Nr);
                         }
                     }
-
-                    for (var j = j1 - 1; j >= j0; j--)
+                }
+                else
+                {
+                    for (var q = k0; q < k0 + Block; q += Nr)
                     {
-                        var rj = w->R + ((long)j * ld);
-                        var xj = w->X + ((long)j * ld);
-                        for (var i = j + 1; i < j1; i++)
+                        Tile(pk, Mr, w->X + ((long)j1 * ld) + q, ld, count, tile, Nr, accumulate: false);
+                        for (var r = 0; r < rows; r++)
                         {
-                            var s = Vector256.Create(rj[i]);
-                            var xi = w->X + ((long)i * ld);
-                            for (var k = k0; k < k0 + Block; k += 4)
-                            {
-                                Avx.Store(xj + k, Fma.MultiplyAddNegated(s, Avx.LoadVector256(xi + k), Avx.LoadVector256(xj + k)));
-                            }
-                        }
-
-                        var rjj = rj[j];
-                        for (var k = Math.Max(k0, j + 1); k < end; k++)
-                        {
-                            xj[k] /= rjj;
-                        }
-
-                        if (j >= k0)
-                        {
-                            for (var k = k0; k < j; k++)
-                            {
-                                xj[k] = 0; // below the diagonal
-                            }
-
-                            xj[j] = 1.0 / rjj;
+                            var o = w->X + ((long)(j0 + r) * ld) + q;
+                            Avx.Store(o, Avx.Subtract(Vector256<double>.Zero, Avx.LoadVector256(tile + (r * Nr))));
+                            Avx.Store(o + 4, Avx.Subtract(Vector256<double>.Zero, Avx.LoadVector256(tile + (r * Nr) + 4)));
                         }
                     }
                 }
             }
+            else
+            {
+                for (var r = 0; r < rows; r++)
+                {
+                    new Span<double>(w->X + ((long)(j0 + r) * ld) + k0, Block).Clear();
+                }
+            }
+
+            for (var j = j1 - 1; j >= j0; j--)
+            {
+                var rj = w->R + ((long)j * ld);
+                var xj = w->X + ((long)j * ld);
+                for (var i = j + 1; i < j1; i++)
+                {
+                    var s = Vector256.Create(rj[i]);
+                    var xi = w->X + ((long)i * ld);
+                    for (var k = k0; k < k0 + Block; k += 4)
+                    {
+                        Avx.Store(xj + k, Fma.MultiplyAddNegated(s, Avx.LoadVector256(xi + k), Avx.LoadVector256(xj + k)));
+                    }
+                }
+
+                var rjj = rj[j];
+                DivideRange(xj, Math.Max(k0, j + 1), end, rjj);
+                if (j >= k0)
+                {
+                    for (var k = k0; k < j; k++)
+                    {
+                        xj[k] = 0; // below the diagonal
+                    }
+
+                    xj[j] = 1.0 / rjj;
+                }
+            }
+        }
+    }
+
+    /// <summary>Six rows of doubles (row stride ld) as one row panel: o[s·6 + r] = src[r·ld + s] for s &lt; count. Four
+    /// columns at a time: a 4 × 4 transpose of rows 0..3 and the pairs of rows 4 and 5.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransposeRows6(double* src, int ld, int count, double* o)
+    {
+        var s = 0;
+        for (; s + 4 <= count; s += 4, o += 4 * Mr)
+        {
+            var r0 = Avx.LoadVector256(src + s);
+            var r1 = Avx.LoadVector256(src + ld + s);
+            var r2 = Avx.LoadVector256(src + (2 * ld) + s);
+            var r3 = Avx.LoadVector256(src + (3 * ld) + s);
+            var r4 = Avx.LoadVector256(src + (4 * ld) + s);
+            var r5 = Avx.LoadVector256(src + (5 * ld) + s);
+            var t0 = Avx.UnpackLow(r0, r1);  // r0[0] r1[0] r0[2] r1[2]
+            var t1 = Avx.UnpackHigh(r0, r1); // r0[1] r1[1] r0[3] r1[3]
+            var t2 = Avx.UnpackLow(r2, r3);
+            var t3 = Avx.UnpackHigh(r2, r3);
+            var u0 = Avx.UnpackLow(r4, r5);  // r4[0] r5[0] r4[2] r5[2]
+            var u1 = Avx.UnpackHigh(r4, r5); // r4[1] r5[1] r4[3] r5[3]
+            Avx.Store(o, Avx.Permute2x128(t0, t2, 0x20));
+            Sse2.Store(o + 4, u0.GetLower());
+            Avx.Store(o + 6, Avx.Permute2x128(t1, t3, 0x20));
+            Sse2.Store(o + 10, u1.GetLower());
+            Avx.Store(o + 12, Avx.Permute2x128(t0, t2, 0x31));
+            Sse2.Store(o + 16, u0.GetUpper());
+            Avx.Store(o + 18, Avx.Permute2x128(t1, t3, 0x31));
+            Sse2.Store(o + 22, u1.GetUpper());
+        }
+
+        for (; s < count; s++, o += Mr)
+        {
+            for (var r = 0; r < Mr; r++)
+            {
+                o[r] = src[((long)r * ld) + s];
+            }
+        }
+    }
+
+    /// <summary>x[k] /= d for k in [from, to): four lanes at a time, then one by one (IEEE division, the same bits either way).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DivideRange(double* x, int from, int to, double d)
+    {
+        var k = from;
+        var dv = Vector256.Create(d);
+        for (; k + 4 <= to; k += 4)
+        {
+            (Vector256.Load(x + k) / dv).Store(x + k);
+        }
+
+        for (; k < to; k++)
+        {
+            x[k] /= d;
         }
     }
 
@@ -597,13 +704,26 @@ internal static unsafe class CholeskyQr
                 v[i] /= norm;
             }
 
-            for (var i = 0; i < n; i++) // w = R v
+            var i4 = 0;
+            for (; i4 + 4 <= n; i4 += 4) // w = R v, four rows' sums interleaved
+            {
+                var ti = t + ((long)i4 * ld) + i4;
+                Dots4(ti, ld + 1, v + i4, 1, n - i4, w + i4);
+            }
+
+            for (var i = i4; i < n; i++)
             {
                 w[i] = Dot(t + ((long)i * ld) + i, v + i, n - i);
             }
 
             new Span<double>(v, n).Clear();
-            for (var i = 0; i < n; i++) // v = Rᵀ w
+            var i0 = 0;
+            for (; i0 + 4 <= n; i0 += 4) // v = Rᵀ w, four rows per pass over v (each v[c] the same chain over i)
+            {
+                AddRows4(t + ((long)i0 * ld), ld, i0, n, w + i0, v);
+            }
+
+            for (var i = i0; i < n; i++)
             {
                 var ti = t + ((long)i * ld) + i;
                 var vi = v + i;
@@ -627,6 +747,45 @@ internal static unsafe class CholeskyQr
         return lambda;
     }
 
+    /// <summary>v[c] ← fma(R[i + q, c], w[q], v[c]) for q = 0, 1, 2, 3 in turn and every c ≥ i + q (R's rows i..i+3 from
+    /// <paramref name="r"/>, row stride ld): the same chain per entry as four passes of one row each, with one load and
+    /// store of v per four FMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddRows4(double* r, int ld, int i, int n, double* w, double* v)
+    {
+        var r1 = r + ld;
+        var r2 = r1 + ld;
+        var r3 = r2 + ld;
+        for (var c = i; c < i + 4; c++) // the triangular head: row q starts at column i + q
+        {
+            var x = Math.FusedMultiplyAdd(r[c], w[0], v[c]);
+            x = c >= i + 1 ? Math.FusedMultiplyAdd(r1[c], w[1], x) : x;
+            x = c >= i + 2 ? Math.FusedMultiplyAdd(r2[c], w[2], x) : x;
+            v[c] = c >= i + 3 ? Math.FusedMultiplyAdd(r3[c], w[3], x) : x;
+        }
+
+        var s0 = Vector256.Create(w[0]);
+        var s1 = Vector256.Create(w[1]);
+        var s2 = Vector256.Create(w[2]);
+        var s3 = Vector256.Create(w[3]);
+        var k = i + 4;
+        for (; k + 4 <= n; k += 4)
+        {
+            var x = Fma.MultiplyAdd(s0, Avx.LoadVector256(r + k), Avx.LoadVector256(v + k));
+            x = Fma.MultiplyAdd(s1, Avx.LoadVector256(r1 + k), x);
+            x = Fma.MultiplyAdd(s2, Avx.LoadVector256(r2 + k), x);
+            Avx.Store(v + k, Fma.MultiplyAdd(s3, Avx.LoadVector256(r3 + k), x));
+        }
+
+        for (; k < n; k++)
+        {
+            var x = Math.FusedMultiplyAdd(r[k], w[0], v[k]);
+            x = Math.FusedMultiplyAdd(r1[k], w[1], x);
+            x = Math.FusedMultiplyAdd(r2[k], w[2], x);
+            v[k] = Math.FusedMultiplyAdd(r3[k], w[3], x);
+        }
+    }
+
     /// <summary>Σ a[k]·b[k] over four fixed lanes, then the lanes and the tail in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Dot(double* a, double* b, int n)
@@ -647,12 +806,76 @@ internal static unsafe class CholeskyQr
         return s;
     }
 
-    /// <summary>Σ X[i, k]² over the upper triangle: ‖X‖_F², an upper bound of ‖X‖₂².</summary>
+    /// <summary>result[q] = Dot(a + q·aStride, b + q·bStride, len − q) for q &lt; 4 (rows i..i+3 of an upper triangle
+    /// from their diagonals: aStride = ld + 1), as four interleaved chains (one chain alone waits on the FMA latency).
+    /// Per row the lanes, the order and the tail are <see cref="Dot"/>'s, and so are the bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dots4(double* a, int aStride, double* b, int bStride, int len, double* result)
+    {
+        var a0 = a;
+        var a1 = a0 + aStride;
+        var a2 = a1 + aStride;
+        var a3 = a2 + aStride;
+        var b0 = b;
+        var b1 = b0 + bStride;
+        var b2 = b1 + bStride;
+        var b3 = b2 + bStride;
+        var acc0 = Vector256<double>.Zero;
+        var acc1 = Vector256<double>.Zero;
+        var acc2 = Vector256<double>.Zero;
+        var acc3 = Vector256<double>.Zero;
+        var k = 0;
+        for (; k + 4 <= len - 3; k += 4) // every row has four more entries
+        {
+            acc0 = Fma.MultiplyAdd(Avx.LoadVector256(a0 + k), Avx.LoadVector256(b0 + k), acc0);
+            acc1 = Fma.MultiplyAdd(Avx.LoadVector256(a1 + k), Avx.LoadVector256(b1 + k), acc1);
+            acc2 = Fma.MultiplyAdd(Avx.LoadVector256(a2 + k), Avx.LoadVector256(b2 + k), acc2);
+            acc3 = Fma.MultiplyAdd(Avx.LoadVector256(a3 + k), Avx.LoadVector256(b3 + k), acc3);
+        }
+
+        result[0] = FinishDot(acc0, a0, b0, k, len);
+        result[1] = FinishDot(acc1, a1, b1, k, len - 1);
+        result[2] = FinishDot(acc2, a2, b2, k, len - 2);
+        result[3] = FinishDot(acc3, a3, b3, k, len - 3);
+    }
+
+    /// <summary>The rest of <see cref="Dot"/> from entry k with its lanes so far in <paramref name="acc"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double FinishDot(Vector256<double> acc, double* a, double* b, int k, int n)
+    {
+        for (; k + 4 <= n; k += 4)
+        {
+            acc = Fma.MultiplyAdd(Avx.LoadVector256(a + k), Avx.LoadVector256(b + k), acc);
+        }
+
+        var s = (acc.GetElement(0) + acc.GetElement(1)) + (acc.GetElement(2) + acc.GetElement(3));
+        for (; k < n; k++)
+        {
+            s = Math.FusedMultiplyAdd(a[k], b[k], s);
+        }
+
+        return s;
+    }
+
+    /// <summary>Σ X[i, k]² over the upper triangle: ‖X‖_F², an upper bound of ‖X‖₂². The rows' sums as <see cref="Dot"/>
+    /// gives them (four at a time), added in row order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double FrobeniusSq(double* x, int ld, int n)
     {
         var s = 0.0;
-        for (var i = 0; i < n; i++)
+        var rows = stackalloc double[4];
+        var i = 0;
+        for (; i + 4 <= n; i += 4)
+        {
+            var xi = x + ((long)i * ld) + i;
+            Dots4(xi, ld + 1, xi, ld + 1, n - i, rows);
+            s += rows[0];
+            s += rows[1];
+            s += rows[2];
+            s += rows[3];
+        }
+
+        for (; i < n; i++)
         {
             s += Dot(x + ((long)i * ld) + i, x + ((long)i * ld) + i, n - i);
         }
@@ -660,20 +883,29 @@ internal static unsafe class CholeskyQr
         return s;
     }
 
-    /// <summary>X (upper, n × n, row stride ld) as column panels: dst[(J·n8 + k)·8 + c] = X[k, 8J + c], zero outside.</summary>
+    /// <summary>Column panel J of X (upper, n × n, row stride ld) for the multiplication: dst[(J·n8 + k)·8 + c] = X[k, 8J + c]
+    /// for k &lt; min(8J + 8, n), the rows <see cref="MultiplyPart"/> reads, zero left of the diagonal and beyond column n
+    /// (X's entries there are not all written). Rows above the panel's diagonal block are copied whole, 4 lanes at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackInverse(double* x, int ld, int n, int n8, double* dst)
+    private static void PackInversePanel(double* x, int ld, int n, int n8, int jp, double* dst)
     {
-        for (var jp = 0; jp < n8 / Nr; jp++)
+        var c0 = jp * Nr;
+        var full = c0 + Nr <= n;
+        var rowsRead = Math.Min(c0 + Nr, n);
+        var o = dst + ((long)jp * n8 * Nr);
+        var src = x + c0;
+        var k = 0;
+        for (; k < c0 && full; k++, o += Nr, src += ld)
         {
-            for (var k = 0; k < n8; k++)
+            Vector256.Store(Vector256.Load(src), o);
+            Vector256.Store(Vector256.Load(src + 4), o + 4);
+        }
+
+        for (; k < rowsRead; k++, o += Nr, src += ld)
+        {
+            for (var c = 0; c < Nr; c++)
             {
-                var o = dst + ((((long)jp * n8) + k) * Nr);
-                for (var c = 0; c < Nr; c++)
-                {
-                    var col = (jp * Nr) + c;
-                    o[c] = k < n && col < n && k <= col ? x[((long)k * ld) + col] : 0;
-                }
+                o[c] = c0 + c < n && k <= c0 + c ? src[c] : 0;
             }
         }
     }
@@ -683,43 +915,59 @@ internal static unsafe class CholeskyQr
     private struct MultiplyWork
     {
         public Source A;
-        public double* X; // packed by PackInverse
+        public double* X; // packed by PackInversePanel
         public int N8;
         public Target Q;
         public int Blocks; // 6-row blocks of A
+        public bool Wide; // AVX-512 kernels
+        public int Next;  // next chunk of blocks to claim
     }
 
-    private static void Multiply(Source a, double* xPanels, int n8, Target q, int maxParts)
+    private static void Multiply(Source a, double* xPanels, int n8, Target q, int maxParts, bool wide)
     {
-        var w = new MultiplyWork { A = a, X = xPanels, N8 = n8, Q = q, Blocks = (a.M + Mr - 1) / Mr };
+        var w = new MultiplyWork { A = a, X = xPanels, N8 = n8, Q = q, Blocks = (a.M + Mr - 1) / Mr, Wide = wide };
         var work = (long)a.M * n8 * n8 / 2;
         var parts = Math.Min(Math.Max(1, maxParts), WorkSplit.Parts(work, MinWorkPerPart));
         WorkSplit.Run(&MultiplyPart, &w, parts);
     }
 
-    /// <summary>Part p: the 6-row blocks of Q in its range, 16 blocks (64 rows) packed at a time as row panels
-    /// (dst[(b·n8 + k)·6 + r] = A[6b + r, k]); each tile's sum runs over k &lt; min(8J + 8, n) (X is upper triangular).</summary>
+    /// <summary>Chunks of 8 row blocks (48 rows) of Q, claimed from a shared counter (so a thread that starts late, or is
+    /// preempted on a shared machine, leaves its share to the others), each packed as row panels
+    /// (dst[(b·n8 + k)·6 + r] = A[6b + r, k]) and then overwritten by its rows of Q; each tile's sum runs over
+    /// k &lt; min(8J + 8, n) (X is upper triangular). With AVX-512, two row blocks at a time against the same 8 columns.
+    /// Every entry of Q is one tile's sum whichever thread computes it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyPart(void* context, int part, int parts)
     {
-        const int BlocksPerChunk = 16;
+        const int BlocksPerChunk = 8;
         var w = (MultiplyWork*)context;
-        var (b0, b1) = WorkSplit.Range(w->Blocks, part, parts);
+        var chunks = (w->Blocks + BlocksPerChunk - 1) / BlocksPerChunk;
         var n8 = w->N8;
         var n = w->A.N;
-        var buffer = Scratch(ref t_multiplyPack, (BlocksPerChunk * Mr * n8) + (Mr * Nr));
+        var buffer = Scratch(ref t_multiplyPack, (BlocksPerChunk * Mr * n8) + (2 * Mr * Nr));
         fixed (double* p = buffer)
         {
             var tile = p + (BlocksPerChunk * Mr * n8);
-            for (var cb = (int)b0; cb < b1; cb += BlocksPerChunk)
+            int chunk;
+            while ((chunk = Interlocked.Increment(ref w->Next) - 1) < chunks)
             {
-                var blocks = Math.Min(BlocksPerChunk, (int)b1 - cb);
+                var cb = chunk * BlocksPerChunk;
+                var blocks = Math.Min(BlocksPerChunk, w->Blocks - cb);
                 PackRowPanels(w->A, cb * Mr, blocks, n8, p);
                 for (var jp = 0; jp < n8 / Nr; jp++)
                 {
                     var count = Math.Min((jp * Nr) + Nr, n);
                     var xp = w->X + ((long)jp * n8 * Nr);
-                    for (var b = 0; b < blocks; b++)
+                    var b = 0;
+                    for (; w->Wide && b + 2 <= blocks; b += 2)
+                    {
+                        var ab = p + ((long)b * n8 * Mr);
+                        Tile12x8(ab, ab + (n8 * Mr), Mr, xp, Nr, count, tile, Nr, accumulate: false);
+                        StoreTile(w->Q, tile, (cb + b) * Mr, jp * Nr);
+                        StoreTile(w->Q, tile + (Mr * Nr), (cb + b + 1) * Mr, jp * Nr);
+                    }
+
+                    for (; b < blocks; b++)
                     {
                         Tile(p + ((long)b * n8 * Mr), Mr, xp, Nr, count, tile, Nr, accumulate: false);
                         StoreTile(w->Q, tile, (cb + b) * Mr, jp * Nr);
@@ -737,6 +985,12 @@ internal static unsafe class CholeskyQr
         for (var b = 0; b < blocks; b++)
         {
             var o = dst + ((long)b * n8 * Mr);
+            if (a.F != null && !a.Transposed && i0 + ((b + 1) * Mr) <= a.M)
+            {
+                PackRowBlock(a.F + ((long)(i0 + (b * Mr)) * n), n, n8, o);
+                continue;
+            }
+
             for (var r = 0; r < Mr; r++)
             {
                 var i = i0 + (b * Mr) + r;
@@ -782,7 +1036,46 @@ internal static unsafe class CholeskyQr
         }
     }
 
-    /// <summary>Writes the valid part of a 4 × 8 tile (row stride 8) at rows i0.., columns j0.. of the target.</summary>
+    /// <summary>Six float rows (row stride n) as one row panel: o[k·6 + r] = s[r·n + k] for k &lt; n, zero up to n8. Four
+    /// columns at a time: six 4-float loads converted to double, transposed to four 6-entry columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackRowBlock(float* s, int n, int n8, double* o)
+    {
+        var k = 0;
+        for (; k + 4 <= n; k += 4, o += 4 * Mr)
+        {
+            var r0 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + k));
+            var r1 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + n + k));
+            var r2 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + (2 * n) + k));
+            var r3 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + (3 * n) + k));
+            var r4 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + (4 * n) + k));
+            var r5 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + (5 * n) + k));
+            var t0 = Avx.UnpackLow(r0, r1);  // r0[0] r1[0] r0[2] r1[2]
+            var t1 = Avx.UnpackHigh(r0, r1); // r0[1] r1[1] r0[3] r1[3]
+            var t2 = Avx.UnpackLow(r2, r3);
+            var t3 = Avx.UnpackHigh(r2, r3);
+            var u0 = Avx.UnpackLow(r4, r5);  // r4[0] r5[0] r4[2] r5[2]
+            var u1 = Avx.UnpackHigh(r4, r5); // r4[1] r5[1] r4[3] r5[3]
+            Avx.Store(o, Avx.Permute2x128(t0, t2, 0x20));
+            Sse2.Store(o + 4, u0.GetLower());
+            Avx.Store(o + 6, Avx.Permute2x128(t1, t3, 0x20));
+            Sse2.Store(o + 10, u1.GetLower());
+            Avx.Store(o + 12, Avx.Permute2x128(t0, t2, 0x31));
+            Sse2.Store(o + 16, u0.GetUpper());
+            Avx.Store(o + 18, Avx.Permute2x128(t1, t3, 0x31));
+            Sse2.Store(o + 22, u1.GetUpper());
+        }
+
+        for (; k < n8; k++, o += Mr)
+        {
+            for (var r = 0; r < Mr; r++)
+            {
+                o[r] = k < n ? s[((long)r * n) + k] : 0;
+            }
+        }
+    }
+
+    /// <summary>Writes the valid part of a 6 × 8 tile (row stride 8) at rows i0.., columns j0.. of the target.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreTile(Target q, double* tile, int i0, int j0)
     {
