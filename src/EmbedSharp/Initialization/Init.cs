@@ -3,6 +3,8 @@ using System.Runtime.Intrinsics;
 using EmbedSharp.Numerics;
 using EmbedSharp.Randomness;
 
+#pragma warning disable CS8500 // the pipeline work struct (with its generator) lives on the caller's stack, which waits
+
 namespace EmbedSharp.Initialization;
 
 /// <summary>
@@ -68,12 +70,22 @@ public static class Init
 
         var lower = NormCdf((a - mean) / std);
         var upper = NormCdf((b - mean) / std);
-        generator.Uniform(tensor, (2 * lower) - 1, (2 * upper) - 1);
         var scale = (float)(std * Math.Sqrt(2.0));
         var shift = (float)mean;
         var lo = (float)a;
         var hi = (float)b;
         var mkl = generator is Generator { Build: PyTorchBuild.Mkl };
+        if (generator is Generator torchGenerator && WorkSplit.MaxParts >= 2)
+        {
+            for (var c = 0; c < tensor.ChunkCount; c++)
+            {
+                TruncNormalPipelined(torchGenerator, tensor.Chunk(c), (2 * lower) - 1, (2 * upper) - 1, scale, shift, lo, hi, mkl);
+            }
+
+            return tensor;
+        }
+
+        generator.Uniform(tensor, (2 * lower) - 1, (2 * upper) - 1);
         for (var c = 0; c < tensor.ChunkCount; c++)
         {
             // No randomness from here on, so blocks can run on every core with results independent of the thread count.
@@ -119,6 +131,78 @@ public static class Init
         ref var w = ref Unsafe.AsRef<TruncNormalWork>(context);
         var (start, end) = WorkSplit.Range(w.Length, part, parts);
         TruncNormalTransform(new Span<float>(w.Data + start, (int)(end - start)), w.Scale, w.Shift, w.Lo, w.Hi, w.Mkl);
+    }
+
+    private unsafe struct TruncNormalPipeWork
+    {
+        public Generator Generator;
+        public float* Data;
+        public double From;
+        public double To;
+        public int Current;     // the block being transformed: [Current, CurrentEnd)
+        public int CurrentEnd;
+        public int NextEnd;     // the block drawn meanwhile: [CurrentEnd, NextEnd), empty at the end
+        public int Claimed;     // sub-blocks of the current block taken so far
+        public float Scale;
+        public float Shift;
+        public float Lo;
+        public float Hi;
+        public bool Mkl;
+    }
+
+    private const int PipelineBlock = 1 << 16; // floats drawn while the previous block is transformed
+    private const int PipelineSubBlock = 1 << 12; // floats a thread transforms at a time
+
+    /// <summary>
+    /// trunc_normal_ on one chunk with a torch generator, drawing and transforming at the same time: the uniforms come
+    /// from one MT19937 stream (serial, about a fifth of the work with the vector erfinv), so while one thread draws block
+    /// k + 1 both transform block k, claiming sub-blocks from a counter (the drawing thread joins when it is done). The
+    /// stream is consumed in the same order as one <see cref="Distributions.Uniform(Generator, Span{float}, double, double)"/>
+    /// over the chunk (it is sequential in the elements), and the transform is element-wise, so the result is the same as
+    /// drawing everything first, for any thread count; only one thread touches the generator at a time (each step is
+    /// joined before the next).
+    /// </summary>
+    private static unsafe void TruncNormalPipelined(Generator generator, Span<float> chunk, double from, double to,
+        float scale, float shift, float lo, float hi, bool mkl)
+    {
+        var n = chunk.Length;
+        var first = Math.Min(n, PipelineBlock);
+        Distributions.Uniform(generator, chunk[..first], from, to);
+        fixed (float* data = chunk)
+        {
+            var work = new TruncNormalPipeWork
+            {
+                Generator = generator, Data = data, From = from, To = to, Scale = scale, Shift = shift, Lo = lo, Hi = hi, Mkl = mkl,
+            };
+            for (var start = 0; start < n; start += PipelineBlock)
+            {
+                work.Current = start;
+                work.CurrentEnd = Math.Min(n, start + PipelineBlock);
+                work.NextEnd = Math.Min(n, work.CurrentEnd + PipelineBlock);
+                work.Claimed = 0;
+                WorkSplit.Run(&TruncNormalPipePart, &work, 2);
+            }
+        }
+    }
+
+    private static unsafe void TruncNormalPipePart(void* context, int part, int parts)
+    {
+        ref var w = ref Unsafe.AsRef<TruncNormalPipeWork>(context);
+        if (part == 0 && w.NextEnd > w.CurrentEnd)
+        {
+            Distributions.Uniform(w.Generator, new Span<float>(w.Data + w.CurrentEnd, w.NextEnd - w.CurrentEnd), w.From, w.To);
+        }
+
+        while (true)
+        {
+            var s = w.Current + ((Interlocked.Increment(ref w.Claimed) - 1) * PipelineSubBlock);
+            if (s >= w.CurrentEnd)
+            {
+                return;
+            }
+
+            TruncNormalTransform(new Span<float>(w.Data + s, Math.Min(PipelineSubBlock, w.CurrentEnd - s)), w.Scale, w.Shift, w.Lo, w.Hi, w.Mkl);
+        }
     }
 
     private const int TransformBlock = 1 << 13; // 8192 floats: enough work per block to outweigh scheduling, small enough that 300×300 splits
