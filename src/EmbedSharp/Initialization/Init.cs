@@ -172,7 +172,15 @@ public static class Init
         {
             var work = new TruncNormalPipeWork
             {
-                Generator = generator, Data = data, From = from, To = to, Scale = scale, Shift = shift, Lo = lo, Hi = hi, Mkl = mkl,
+                Generator = generator,
+                Data = data,
+                From = from,
+                To = to,
+                Scale = scale,
+                Shift = shift,
+                Lo = lo,
+                Hi = hi,
+                Mkl = mkl,
             };
             for (var start = 0; start < n; start += PipelineBlock)
             {
