@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace EmbedSharp.Numerics;
@@ -37,6 +38,7 @@ internal static unsafe class WorkSplit
         (count * part / parts, count * (part + 1) / parts);
 
     /// <summary>Calls <c>body(context, p, parts)</c> once for each p in [0, parts), on this thread and pool workers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(delegate*<void*, int, int, void> body, void* context, int parts)
     {
         if (parts <= 1)
@@ -127,6 +129,7 @@ internal static unsafe class WorkSplit
             thread.Start();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Post(Batch batch)
         {
             Interlocked.Increment(ref batch.Active);
@@ -140,6 +143,7 @@ internal static unsafe class WorkSplit
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Loop()
         {
             while (true)
@@ -155,6 +159,7 @@ internal static unsafe class WorkSplit
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void SpinForWork()
         {
             if (SpinTicks == 0)
@@ -198,6 +203,7 @@ internal static unsafe class WorkSplit
         public int Active;
         public Exception? Error;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Participate()
         {
             while (true)

@@ -20,6 +20,7 @@ public static partial class EmbeddingFunctions
 {
     /// <summary>Throws if any index lies outside [0, <paramref name="numEmbeddings"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Names the first bad index, its flat position and the table size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void CheckIndices(ReadOnlySpan<long> indices, long numEmbeddings)
     {
         var i = IndexScan.FirstOutOfRange(indices, numEmbeddings);
@@ -36,6 +37,7 @@ public static partial class EmbeddingFunctions
     /// <remarks>Shape: weight (num, D), indices (N,), destination (N·D) row-major.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the table (nothing is written).</exception>
     /// <exception cref="ArgumentException">The destination length is not N·D.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Lookup(FloatTensor weight, ReadOnlySpan<long> indices, Span<float> destination)
     {
         var dim = CheckTable(weight);

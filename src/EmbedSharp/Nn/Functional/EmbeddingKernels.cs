@@ -59,6 +59,7 @@ internal static unsafe partial class EmbeddingKernels
     private const long StreamingBytes = 16L << 20;
 
     /// <summary>destination[i] = weight[indices[i]] for valid indices (checked by the caller).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Lookup(FloatTensor weight, ReadOnlySpan<long> indices, Span<float> destination)
     {
         var dim = (int)weight.RowLength;
