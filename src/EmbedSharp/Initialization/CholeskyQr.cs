@@ -642,20 +642,7 @@ internal static unsafe partial class CholeskyQr
             var r3 = Avx.LoadVector256(src + (3 * ld) + s);
             var r4 = Avx.LoadVector256(src + (4 * ld) + s);
             var r5 = Avx.LoadVector256(src + (5 * ld) + s);
-            var t0 = Avx.UnpackLow(r0, r1);  // r0[0] r1[0] r0[2] r1[2]
-            var t1 = Avx.UnpackHigh(r0, r1); // r0[1] r1[1] r0[3] r1[3]
-            var t2 = Avx.UnpackLow(r2, r3);
-            var t3 = Avx.UnpackHigh(r2, r3);
-            var u0 = Avx.UnpackLow(r4, r5);  // r4[0] r5[0] r4[2] r5[2]
-            var u1 = Avx.UnpackHigh(r4, r5); // r4[1] r5[1] r4[3] r5[3]
-            Avx.Store(o, Avx.Permute2x128(t0, t2, 0x20));
-            Sse2.Store(o + 4, u0.GetLower());
-            Avx.Store(o + 6, Avx.Permute2x128(t1, t3, 0x20));
-            Sse2.Store(o + 10, u1.GetLower());
-            Avx.Store(o + 12, Avx.Permute2x128(t0, t2, 0x31));
-            Sse2.Store(o + 16, u0.GetUpper());
-            Avx.Store(o + 18, Avx.Permute2x128(t1, t3, 0x31));
-            Sse2.Store(o + 22, u1.GetUpper());
+            StoreColumns6x4(r0, r1, r2, r3, r4, r5, o);
         }
 
         for (; s < count; s++, o += Mr)
@@ -665,6 +652,27 @@ internal static unsafe partial class CholeskyQr
                 o[r] = src[((long)r * ld) + s];
             }
         }
+    }
+
+    /// <summary>Six rows of four doubles written as four 6-entry columns: o[6c + r] = r_r[c] (a 6 × 4 transpose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreColumns6x4(Vector256<double> r0, Vector256<double> r1, Vector256<double> r2, Vector256<double> r3,
+        Vector256<double> r4, Vector256<double> r5, double* o)
+    {
+        var t0 = Avx.UnpackLow(r0, r1);  // r0[0] r1[0] r0[2] r1[2]
+        var t1 = Avx.UnpackHigh(r0, r1); // r0[1] r1[1] r0[3] r1[3]
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var u0 = Avx.UnpackLow(r4, r5);  // r4[0] r5[0] r4[2] r5[2]
+        var u1 = Avx.UnpackHigh(r4, r5); // r4[1] r5[1] r4[3] r5[3]
+        Avx.Store(o, Avx.Permute2x128(t0, t2, 0x20));
+        Sse2.Store(o + 4, u0.GetLower());
+        Avx.Store(o + 6, Avx.Permute2x128(t1, t3, 0x20));
+        Sse2.Store(o + 10, u1.GetLower());
+        Avx.Store(o + 12, Avx.Permute2x128(t0, t2, 0x31));
+        Sse2.Store(o + 16, u0.GetUpper());
+        Avx.Store(o + 18, Avx.Permute2x128(t1, t3, 0x31));
+        Sse2.Store(o + 22, u1.GetUpper());
     }
 
     /// <summary>x[k] /= d for k in [from, to): four lanes at a time, then one by one (IEEE division, the same bits either way).</summary>
@@ -1050,20 +1058,7 @@ internal static unsafe partial class CholeskyQr
             var r3 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + (3 * n) + k));
             var r4 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + (4 * n) + k));
             var r5 = Avx.ConvertToVector256Double(Sse.LoadVector128(s + (5 * n) + k));
-            var t0 = Avx.UnpackLow(r0, r1);  // r0[0] r1[0] r0[2] r1[2]
-            var t1 = Avx.UnpackHigh(r0, r1); // r0[1] r1[1] r0[3] r1[3]
-            var t2 = Avx.UnpackLow(r2, r3);
-            var t3 = Avx.UnpackHigh(r2, r3);
-            var u0 = Avx.UnpackLow(r4, r5);  // r4[0] r5[0] r4[2] r5[2]
-            var u1 = Avx.UnpackHigh(r4, r5); // r4[1] r5[1] r4[3] r5[3]
-            Avx.Store(o, Avx.Permute2x128(t0, t2, 0x20));
-            Sse2.Store(o + 4, u0.GetLower());
-            Avx.Store(o + 6, Avx.Permute2x128(t1, t3, 0x20));
-            Sse2.Store(o + 10, u1.GetLower());
-            Avx.Store(o + 12, Avx.Permute2x128(t0, t2, 0x31));
-            Sse2.Store(o + 16, u0.GetUpper());
-            Avx.Store(o + 18, Avx.Permute2x128(t1, t3, 0x31));
-            Sse2.Store(o + 22, u1.GetUpper());
+            StoreColumns6x4(r0, r1, r2, r3, r4, r5, o);
         }
 
         for (; k < n8; k++, o += Mr)
