@@ -796,23 +796,7 @@ internal static unsafe partial class CholeskyQr
 
     /// <summary>Σ a[k]·b[k] over four fixed lanes, then the lanes and the tail in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double Dot(double* a, double* b, int n)
-    {
-        var acc = Vector256<double>.Zero;
-        var k = 0;
-        for (; k + 4 <= n; k += 4)
-        {
-            acc = Fma.MultiplyAdd(Avx.LoadVector256(a + k), Avx.LoadVector256(b + k), acc);
-        }
-
-        var s = (acc.GetElement(0) + acc.GetElement(1)) + (acc.GetElement(2) + acc.GetElement(3));
-        for (; k < n; k++)
-        {
-            s = Math.FusedMultiplyAdd(a[k], b[k], s);
-        }
-
-        return s;
-    }
+    private static double Dot(double* a, double* b, int n) => FinishDot(Vector256<double>.Zero, a, b, 0, n);
 
     /// <summary>result[q] = Dot(a + q·aStride, b + q·bStride, len − q) for q &lt; 4 (rows i..i+3 of an upper triangle
     /// from their diagonals: aStride = ld + 1), as four interleaved chains (one chain alone waits on the FMA latency).
