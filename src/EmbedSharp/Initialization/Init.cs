@@ -75,7 +75,7 @@ public static class Init
         var lo = (float)a;
         var hi = (float)b;
         var mkl = generator is Generator { Build: PyTorchBuild.Mkl };
-        if (generator is Generator torchGenerator && WorkSplit.MaxParts >= 2)
+        if (generator is Generator torchGenerator && WorkSplit.MaxParts >= 2 && tensor.Length > PipelineBlock) // one block: nothing to overlap
         {
             for (var c = 0; c < tensor.ChunkCount; c++)
             {
