@@ -107,8 +107,10 @@ internal static class EmbeddingPeerTimings
                 results[$"{name}/forward"] = Median(() => EmbeddingFunctions.Lookup(emb.Weight.Value, idx, output.AsSpan()));
                 using (EmbedSharp.Autograd.Grad.Disable())
                 {
-                    // the public call, as PyTorch's m(idx) under no_grad: a fresh output tensor per call
-                    results[$"{name}/forward_api"] = Median(() => emb.Forward(indices));
+                    // the public call, as PyTorch's m(idx) under no_grad: a fresh output tensor per call, disposed as
+                    // PyTorch frees its output when the last reference goes, and then left to the garbage collector
+                    results[$"{name}/forward_api"] = Median(() => emb.Forward(indices).Dispose());
+                    results[$"{name}/forward_api_kept"] = Median(() => emb.Forward(indices));
                 }
 
                 ReadCeiling(name, emb.Weight.Value, idx, results);
@@ -173,7 +175,8 @@ internal static class EmbeddingPeerTimings
                     EmbeddingBagMode.Mean, default, null, destination, default, bagSizes));
                 using (EmbedSharp.Autograd.Grad.Disable())
                 {
-                    results[$"{name}/forward_api"] = Median(() => bag.Forward(indices));
+                    results[$"{name}/forward_api"] = Median(() => bag.Forward(indices).Dispose());
+                    results[$"{name}/forward_api_kept"] = Median(() => bag.Forward(indices));
                 }
 
                 var idx = indices.AsSpan().ToArray();

@@ -162,14 +162,7 @@ internal static class GradientBuffers
         t_pool is { Active: true } pool && tensor.StorageArray is { } array && pool.Owners.TryGetValue(array, out var n) && n == 1;
 
     /// <summary>The pooled length for <paramref name="length"/>: the next of 4, 5, 6, 7 × 2^k at or above it.</summary>
-    internal static int Bucket(int length)
-    {
-        // length − 1 has b bits: 2^(b−1) ≤ length − 1 < 2^b; steps of 2^(b−3) give 5, 6, 7 or 8 of them.
-        var shift = Math.Max(0, 61 - (int)ulong.LeadingZeroCount((ulong)(length - 1)));
-        var step = 1L << shift;
-        var rounded = (length + step - 1) / step * step;
-        return (int)rounded;
-    }
+    internal static int Bucket(int length) => TensorStoragePool.Capacity(length);
 
     private sealed class Pool
     {

@@ -11,7 +11,7 @@ namespace EmbedSharp.Autograd;
 /// <remarks>See docs/autograd.md. A leaf is a variable made by the user (a parameter, an input); a result of an
 /// operation recorded while gradients are enabled is not a leaf and holds its <see cref="GradFn"/>. Gradients
 /// accumulate into leaves (<c>+=</c>, as PyTorch's <c>AccumulateGrad</c>) until <see cref="ZeroGrad"/>.</remarks>
-public partial class Variable
+public partial class Variable : IDisposable
 {
     private bool _requiresGrad;
 
@@ -32,6 +32,17 @@ public partial class Variable
 
     /// <summary>The values. Shape: <see cref="Shape"/>.</summary>
     public FloatTensor Data { get; }
+
+    /// <summary>Disposes <see cref="Data"/> (<see cref="FloatTensor.Dispose"/>): its storage goes back to the pool that
+    /// the next results of the same size take from, as PyTorch frees a tensor when its last reference goes. For results a
+    /// loop makes and drops (<c>using var y = embedding.Forward(ids);</c>); afterwards the values are gone, and a backward
+    /// that needs them refuses to run. A variable and its data are one tensor, as in PyTorch: disposing a leaf disposes
+    /// the tensor it was made over.</summary>
+    public void Dispose()
+    {
+        Data.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>The shape of <see cref="Data"/>.</summary>
     public ReadOnlySpan<long> Shape => Data.Shape;

@@ -32,11 +32,14 @@ public sealed partial class FloatTensor
     /// managed array; false (and null) otherwise.</summary>
     public bool TryAsTensor([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Tensor<float>? tensor)
     {
+        ThrowIfDisposed();
         if (StorageArray is not { } array)
         {
             tensor = null;
             return false;
         }
+
+        _recyclable = false; // the Tensor<float> shares the array
 
         var lengths = NativeShape();
         tensor = Length == 0 ? Tensor.CreateFromShape<float>(lengths) // nothing to share

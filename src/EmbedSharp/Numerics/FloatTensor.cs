@@ -16,9 +16,14 @@ namespace EmbedSharp.Numerics;
 /// <para>PyTorch name: a CPU <c>torch.FloatTensor</c> (dtype float32). The name also keeps it apart from
 /// <c>System.Numerics.Tensors.Tensor</c>, so code may import both namespaces.</para>
 /// </remarks>
-public sealed partial class FloatTensor
+public sealed partial class FloatTensor : IDisposable
 {
     private int _version;
+    private int _disposed; // 1 once Dispose ran
+
+    // Whether Dispose may hand the storage to TensorStoragePool: one pinned, aligned array that this tensor allocated (or
+    // took from the pool) and that no view or wrapper shares. Reshape and TryAsTensor clear it.
+    private bool _recyclable;
 
     /// <summary>How many in-place changes the library made to the values (optimiser steps, renormalisation, state
     /// loading); autograd compares it at backward with the value it had at forward (torch: <c>_version</c>). Writes
@@ -39,7 +44,8 @@ public sealed partial class FloatTensor
     private readonly int _chunkCount;
     private readonly long _chunkElements; // elements per full chunk; a multiple of the row length
 
-    /// <summary>Creates a zero-filled tensor of the given shape.</summary>
+    /// <summary>Creates a zero-filled tensor of the given shape (from storage a disposed tensor gave back, when there is
+    /// some of the right size: see <see cref="Dispose"/>).</summary>
     /// <param name="shape">The size of each dimension; an empty shape is a scalar with one element.</param>
     public FloatTensor(params long[] shape)
         : this(shape, DefaultChunkElements)
@@ -64,12 +70,27 @@ public sealed partial class FloatTensor
         _chunks = new float[chunkCount][];
         _chunkStarts = new int[chunkCount];
         _chunkCount = chunkCount;
+        if (chunkCount == 1 && IsPinnedSize(Length) && Length <= TensorStoragePool.MaxPooledElements
+            && TensorStoragePool.TryTake((int)Length, out var reused))
+        {
+            // storage a disposed tensor gave back: cleared here, where new memory would come zeroed from the system
+            (_chunks[0], _chunkStarts[0]) = reused;
+            _chunks[0].AsSpan(reused.Start, (int)Length).Clear();
+            _recyclable = true;
+            return;
+        }
+
         for (var c = 0; c < chunkCount; c++)
         {
             var size = (int)Math.Min(_chunkElements, Length - (c * _chunkElements));
             (_chunks[c], _chunkStarts[c]) = AllocateChunk(size);
         }
+
+        _recyclable = chunkCount == 1 && IsPinnedSize(Length);
     }
+
+    /// <summary>Whether <see cref="AllocateChunk"/> makes a pinned, aligned array for this many elements.</summary>
+    private static bool IsPinnedSize(long size) => size >= AlignedChunkThreshold && size <= Array.MaxLength - 15;
 
     /// <summary>Elements from which a chunk is allocated cache-line aligned (smaller ones are plain arrays): 128 KiB, above
     /// the large-object threshold (85,000 bytes), so aligned chunks live where large arrays live anyway (collected with
@@ -80,19 +101,28 @@ public sealed partial class FloatTensor
     /// <see cref="AlignedChunkThreshold"/> elements are pinned arrays (the pinned heap never moves them) whose used part starts on
     /// a 64-byte boundary, as PyTorch's CPU allocator aligns its storage: a row of 128 floats then spans 8 cache lines, not 9,
     /// and random-row gathers from a large table read an eighth less memory.</summary>
-    private static unsafe (float[] Array, int Start) AllocateChunk(int size)
+    private static (float[] Array, int Start) AllocateChunk(int size)
     {
         if (size == 0)
         {
             return ([], 0);
         }
 
-        if (size < AlignedChunkThreshold || size > Array.MaxLength - 15)
+        if (!IsPinnedSize(size))
         {
             return (new float[size], 0);
         }
 
-        var array = GC.AllocateArray<float>(size + 15, pinned: true);
+        return AlignedStart(GC.AllocateArray<float>(size + 15, pinned: true));
+    }
+
+    /// <summary>A pinned array of at least <paramref name="size"/> floats after its 64-byte aligned start, contents
+    /// unspecified (the garbage collector does not clear it).</summary>
+    internal static (float[] Array, int Start) AllocateUninitialized(int size)
+        => AlignedStart(GC.AllocateUninitializedArray<float>(size + 15, pinned: true));
+
+    private static unsafe (float[] Array, int Start) AlignedStart(float[] array)
+    {
         var address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
         var start = (int)((64 - (address & 63)) & 63) / sizeof(float);
         return (array, start);
@@ -145,6 +175,72 @@ public sealed partial class FloatTensor
     /// <summary>A tensor of <paramref name="shape"/> over <paramref name="array"/> from <paramref name="start"/> (no copy; the
     /// array may be longer than the tensor).</summary>
     internal static FloatTensor OverStorage(ReadOnlySpan<long> shape, float[] array, int start) => new(ValidateShape(shape.ToArray()), array, start);
+
+    /// <summary>A tensor of <paramref name="shape"/> whose elements are UNSPECIFIED (torch: <c>torch.empty</c>), for a
+    /// kernel that writes every element: storage a disposed tensor gave back to <see cref="TensorStoragePool"/> when
+    /// there is some of the right size, else a new pinned array the garbage collector does not clear. Small tensors
+    /// (below <see cref="AlignedChunkThreshold"/> elements: cheap generation-0 arrays) and tensors of more than one chunk
+    /// are allocated as usual.</summary>
+    internal static FloatTensor Rent(ReadOnlySpan<long> shape)
+    {
+        var s = ValidateShape(shape.ToArray());
+        var length = Product(s);
+        if (!IsPinnedSize(length) || length > TensorStoragePool.MaxPooledElements)
+        {
+            return new FloatTensor(s, DefaultChunkElements);
+        }
+
+        var (array, start) = TensorStoragePool.TryTake((int)length, out var taken)
+            ? taken
+            : AllocateUninitialized(TensorStoragePool.Capacity((int)length));
+        return new FloatTensor(s, array, start) { _recyclable = true };
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> ran.</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Ends this tensor's life (torch: what dropping the last reference to a tensor does): its storage goes back
+    /// to a process-wide pool, from which the next results of the same size (an <see cref="Nn.Embedding"/> forward, say)
+    /// take it, instead of new memory that the operating system must first map in and the garbage collector later
+    /// collects. Call it (or <c>using</c>) on results a loop makes and drops; not needed for correctness.</summary>
+    /// <remarks>
+    /// <para>Afterwards every access (<see cref="AsSpan"/>, <see cref="Row"/>, the indexers, …) throws
+    /// <see cref="ObjectDisposedException"/>, and a recorded backward that needs these values refuses to run (the
+    /// in-place change check), instead of reading storage that another tensor now owns. A span taken BEFORE Dispose must
+    /// not be used after it (as with <c>ArrayPool</c>). Disposing twice does nothing.</para>
+    /// <para>Only a tensor that alone owns one managed array of at least <see cref="AlignedChunkThreshold"/> elements
+    /// gives its storage back: never one over a caller's array (<see cref="FromArray"/>), external memory, more than one
+    /// chunk, or storage shared with a view (<see cref="Reshape"/>, <see cref="TryAsTensor"/>), which stays valid for the
+    /// other holders. The pool holds at most <see cref="TensorStoragePool.MaxPooledBytes"/> bytes and releases storage
+    /// that no one took between two full (generation 2) garbage collections.</para>
+    /// </remarks>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        BumpVersion();
+        if (_recyclable)
+        {
+            _recyclable = false;
+            var array = _chunks[0];
+            _chunks[0] = []; // a stray internal access now fails instead of reading storage handed on
+            TensorStoragePool.Return(array, _chunkStarts[0]);
+        }
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed != 0)
+        {
+            ThrowDisposed();
+        }
+    }
+
+    private void ThrowDisposed() =>
+        throw new ObjectDisposedException(nameof(FloatTensor), $"This tensor of shape {FormatShape(_shape)} was disposed; its storage may belong to another tensor now.");
 
     /// <summary>The one managed array that holds this tensor's elements, or null when it has several chunks or
     /// external storage: views (<see cref="Reshape"/>) of one tensor share it.</summary>
@@ -225,6 +321,7 @@ public sealed partial class FloatTensor
     /// <summary>Chunk <paramref name="index"/> of the storage, in flat (row-major) order.</summary>
     public unsafe Span<float> Chunk(int index)
     {
+        ThrowIfDisposed();
         if (_native == 0)
         {
             return _chunks[index].AsSpan(_chunkStarts[index], (int)Math.Min(_chunkElements, Length - (index * _chunkElements)));
@@ -255,6 +352,7 @@ public sealed partial class FloatTensor
     /// <summary>Row <paramref name="row"/> (the slice along the first dimension) as a span of <see cref="RowLength"/>.</summary>
     public Span<float> Row(long row)
     {
+        ThrowIfDisposed();
         if ((ulong)row >= (ulong)RowCount)
         {
             throw new ArgumentOutOfRangeException(nameof(row), $"Row {row} is out of range for a tensor with {RowCount} rows.");
@@ -304,6 +402,7 @@ public sealed partial class FloatTensor
 
     private ref float ElementRef(long index)
     {
+        ThrowIfDisposed();
         if ((ulong)index >= (ulong)Length)
         {
             throw new ArgumentOutOfRangeException(nameof(index), $"Flat index {index} is out of range for a tensor of {Length} elements.");
@@ -319,9 +418,11 @@ public sealed partial class FloatTensor
     }
 
     /// <summary>Returns a tensor with the same elements and a new shape of the same element count.
-    /// Shares storage when the tensor is one chunk; otherwise copies.</summary>
+    /// Shares storage when the tensor is one chunk (then <see cref="Dispose"/> of either leaves the storage to the garbage
+    /// collector); otherwise copies.</summary>
     public FloatTensor Reshape(params long[] shape)
     {
+        ThrowIfDisposed();
         var s = ValidateShape(shape);
         if (Product(s) != Length)
         {
@@ -335,6 +436,7 @@ public sealed partial class FloatTensor
 
         if (_chunkCount == 1)
         {
+            _recyclable = false; // the view shares the array
             return new FloatTensor(s, _chunks[0], _chunkStarts[0]);
         }
 

@@ -55,7 +55,7 @@ public static partial class F
         var shape = new long[indices.Rank + 1];
         indices.Shape.CopyTo(shape);
         shape[^1] = weight.Shape[1];
-        var output = new FloatTensor(shape);
+        var output = FloatTensor.Rent(shape); // every element is written: storage a disposed result gave back will do
         EmbeddingFunctions.Lookup(weight.Data, flat, output.AsSpan());
         return Ops.Tracks(weight.RequiresGrad)
             ? new Variable(output, new EmbeddingNode(weight, indices, pad, scaleGradByFreq, sparse))

@@ -128,7 +128,7 @@ public static partial class F
         }
 
         var psw = perSampleWeights is null ? [] : perSampleWeights.Data.AsSpan().ToArray();
-        var output = new FloatTensor(bags, dim);
+        var output = FloatTensor.Rent([bags, dim]); // every bag's row is written (an empty bag's with zeros)
         var maxIndices = mode == EmbeddingBagMode.Max ? new long[bags * dim] : [];
         var bagSizes = new int[bags];
         EmbeddingFunctions.BagForwardIndicesChecked(weight.Data, indices, bounds, includeLastOffset, mode, psw, pad, output.AsSpan(), maxIndices, bagSizes);
