@@ -432,7 +432,11 @@ public static class Init
             tensor.CopyFrom(flat);
         }
 
-        tensor.Scale((float)gain);
+        if (gain != 1.0)
+        {
+            tensor.Scale((float)gain); // × 1 changes no bit: skipped
+        }
+
         return tensor;
     }
 
