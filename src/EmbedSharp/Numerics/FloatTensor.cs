@@ -70,8 +70,7 @@ public sealed partial class FloatTensor : IDisposable
         _chunks = new float[chunkCount][];
         _chunkStarts = new int[chunkCount];
         _chunkCount = chunkCount;
-        if (chunkCount == 1 && IsPinnedSize(Length) && Length <= TensorStoragePool.MaxPooledElements
-            && TensorStoragePool.TryTake((int)Length, out var reused))
+        if (chunkCount == 1 && IsPoolSize(Length) && TensorStoragePool.TryTake((int)Length, out var reused))
         {
             // storage a disposed tensor gave back: cleared here, where new memory would come zeroed from the system
             (_chunks[0], _chunkStarts[0]) = reused;
@@ -91,6 +90,10 @@ public sealed partial class FloatTensor : IDisposable
 
     /// <summary>Whether <see cref="AllocateChunk"/> makes a pinned, aligned array for this many elements.</summary>
     private static bool IsPinnedSize(long size) => size >= AlignedChunkThreshold && size <= Array.MaxLength - 15;
+
+    /// <summary>Whether a tensor of this many elements takes its storage from <see cref="TensorStoragePool"/> when the
+    /// pool has some.</summary>
+    private static bool IsPoolSize(long size) => IsPinnedSize(size) && size <= TensorStoragePool.MaxPooledElements;
 
     /// <summary>Elements from which a chunk is allocated cache-line aligned (smaller ones are plain arrays): 128 KiB, above
     /// the large-object threshold (85,000 bytes), so aligned chunks live where large arrays live anyway (collected with
@@ -185,7 +188,7 @@ public sealed partial class FloatTensor : IDisposable
     {
         var s = ValidateShape(shape.ToArray());
         var length = Product(s);
-        if (!IsPinnedSize(length) || length > TensorStoragePool.MaxPooledElements)
+        if (!IsPoolSize(length))
         {
             return new FloatTensor(s, DefaultChunkElements);
         }

@@ -29,7 +29,7 @@ internal static class TensorStoragePool
     internal const int MaxPerBin = 8;
 
     private static readonly Lock s_lock = new();
-    private static readonly Dictionary<int, Stack<Entry>> s_bins = [];
+    private static readonly Dictionary<int, List<Entry>> s_bins = [];
     private static long s_bytes;
     private static int s_collections; // full collections seen by the trimmer
 
@@ -73,17 +73,38 @@ internal static class TensorStoragePool
         return (int)(capacity >> shift << shift); // round down to the step; still a size of the series
     }
 
-    /// <summary>Takes an array of at least <paramref name="length"/> usable elements, if the pool has one.</summary>
+    /// <summary>Takes an array of at least <paramref name="length"/> usable elements, if the pool has one: from the bin of
+    /// <see cref="Capacity"/>(length), where every array fits, else from the bin of <see cref="BinOf"/>(length), where
+    /// arrays of exactly this size go (a tensor the constructor allocated holds no more than its length).</summary>
     internal static bool TryTake(int length, out (float[] Array, int Start) storage)
     {
-        var bin = Capacity(length);
         lock (s_lock)
         {
-            if (s_bins.TryGetValue(bin, out var stack) && stack.TryPop(out var entry))
+            if (TakeFrom(Capacity(length), length, out storage) || TakeFrom(BinOf(length), length, out storage))
             {
-                s_bytes -= (long)entry.Array.Length * sizeof(float);
-                storage = (entry.Array, entry.Start);
+                s_bytes -= (long)storage.Array.Length * sizeof(float);
                 return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The most recently given back entry of bin <paramref name="bin"/> that holds <paramref name="length"/>
+    /// elements, removed from the bin (the caller holds the lock).</summary>
+    private static bool TakeFrom(int bin, int length, out (float[] Array, int Start) storage)
+    {
+        if (s_bins.TryGetValue(bin, out var entries))
+        {
+            for (var i = entries.Count - 1; i >= 0; i--)
+            {
+                var e = entries[i];
+                if (e.Array.Length - e.Start >= length)
+                {
+                    entries.RemoveAt(i);
+                    storage = (e.Array, e.Start);
+                    return true;
+                }
             }
         }
 
@@ -110,18 +131,18 @@ internal static class TensorStoragePool
                 return;
             }
 
-            if (!s_bins.TryGetValue(bin, out var stack))
+            if (!s_bins.TryGetValue(bin, out var entries))
             {
-                stack = new Stack<Entry>();
-                s_bins.Add(bin, stack);
+                entries = [];
+                s_bins.Add(bin, entries);
             }
 
-            if (stack.Count >= MaxPerBin)
+            if (entries.Count >= MaxPerBin)
             {
                 return;
             }
 
-            stack.Push(new Entry(array, start, s_collections));
+            entries.Add(new Entry(array, start, s_collections));
             s_bytes += bytes;
         }
     }
@@ -132,37 +153,18 @@ internal static class TensorStoragePool
         lock (s_lock)
         {
             s_collections++;
-            foreach (var stack in s_bins.Values)
+            foreach (var entries in s_bins.Values)
             {
-                if (stack.Count == 0)
+                foreach (var e in entries)
                 {
-                    continue;
+                    if (s_collections - e.Collection > 1)
+                    {
+                        s_bytes -= (long)e.Array.Length * sizeof(float);
+                    }
                 }
 
-                var keep = stack.ToArray(); // top first
-                stack.Clear();
-                for (var i = keep.Length - 1; i >= 0; i--)
-                {
-                    if (s_collections - keep[i].Collection <= 1)
-                    {
-                        stack.Push(keep[i]);
-                    }
-                    else
-                    {
-                        s_bytes -= (long)keep[i].Array.Length * sizeof(float);
-                    }
-                }
+                entries.RemoveAll(e => s_collections - e.Collection > 1);
             }
-        }
-    }
-
-    /// <summary>Empties the pool (tests).</summary>
-    internal static void Clear()
-    {
-        lock (s_lock)
-        {
-            s_bins.Clear();
-            s_bytes = 0;
         }
     }
 

@@ -7,8 +7,10 @@ using EmbedSharp.Randomness;
 
 namespace EmbedSharp.Tests.Numerics;
 
-/// <summary>FloatTensor.Dispose and the storage pool behind it. The pool is process-wide and tests run in parallel, so
-/// each test that looks at which array comes back uses a shape no other test uses.</summary>
+/// <summary>FloatTensor.Dispose and the storage pool behind it. The pool is process-wide, so these tests, which look at
+/// which array comes back, run alone (no other test class allocates from the pool meanwhile), and each uses shapes the
+/// others do not.</summary>
+[Collection("TensorStoragePool")]
 public sealed class TensorStoragePoolTests
 {
     [Fact]
@@ -31,6 +33,21 @@ public sealed class TensorStoragePoolTests
         var zeroed = new FloatTensor(37, 1777); // the public constructor takes it too, and clears it
         Assert.Same(array, zeroed.StorageArray);
         Assert.Equal(-1, zeroed.AsSpan().IndexOfAnyExcept(0f));
+    }
+
+    [Fact]
+    public void A_constructed_tensor_of_any_size_is_reused_by_the_next_constructor_call_of_that_size()
+    {
+        // 37 × 1811 is not a size of the bins' series: the array (exactly that long) goes to the bin below its size
+        var first = new FloatTensor(37, 1811);
+        var array = first.StorageArray!;
+        first.AsSpan().Fill(5f);
+        first.Dispose();
+        var second = new FloatTensor(37, 1811);
+        Assert.Same(array, second.StorageArray);
+        Assert.Equal(-1, second.AsSpan().IndexOfAnyExcept(0f));
+        second.Dispose();
+        Assert.NotSame(array, new FloatTensor(array.Length + 1).StorageArray); // a larger tensor never gets it
     }
 
     [Fact]
@@ -209,3 +226,6 @@ public sealed class TensorStoragePoolTests
         Assert.Equal(0, failures);
     }
 }
+
+[CollectionDefinition("TensorStoragePool", DisableParallelization = true)]
+public sealed class TensorStoragePoolCollection;
