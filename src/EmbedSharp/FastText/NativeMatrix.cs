@@ -19,7 +19,7 @@ internal sealed unsafe class NativeMatrix
 
     ~NativeMatrix()
     {
-        NativeMemory.AlignedFree(Pointer);
+        HugePages.Free(Pointer);
     }
 
     public float* Pointer { get; }
@@ -32,7 +32,7 @@ internal sealed unsafe class NativeMatrix
     public static (NativeMatrix Matrix, FloatTensor FloatTensor) Create(long rows, int dim)
     {
         var bytes = checked((nuint)(rows * dim * sizeof(float)));
-        var p = (float*)NativeMemory.AlignedAlloc(Math.Max(bytes, 64), 64);
+        var p = (float*)HugePages.Allocate(bytes);
         NativeMemory.Clear(p, bytes);
         var m = new NativeMatrix(p, rows, dim);
         return (m, FloatTensor.FromPointer((nint)p, m, rows, dim));
@@ -41,5 +41,6 @@ internal sealed unsafe class NativeMatrix
     /// <summary>A tensor view of this block (keeps it alive).</summary>
     public FloatTensor AsTensor() => FloatTensor.FromPointer((nint)Pointer, this, Rows, Dim);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // a call per row in the trainers' loops otherwise
     public float* Row(int row) => Pointer + ((long)row * Dim);
 }

@@ -197,6 +197,188 @@ internal static unsafe class RowKernels
         }
     }
 
+    /// <summary>dst = Σ_k matrix[rows[k]] over n floats per row (rows non-empty), summed in list order per element:
+    /// the bits of copying the first row and adding the others one by one with <see cref="Add"/>, but with the partial
+    /// sums of up to 64 columns held in registers across the whole list instead of loaded and stored per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SumRows(float* dst, float* matrix, ReadOnlySpan<int> rows, int n)
+    {
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= n - 64; j += 64)
+            {
+                var p = matrix + ((long)rows[0] * n) + j;
+                var a0 = Vector256.Load(p);
+                var a1 = Vector256.Load(p + 8);
+                var a2 = Vector256.Load(p + 16);
+                var a3 = Vector256.Load(p + 24);
+                var a4 = Vector256.Load(p + 32);
+                var a5 = Vector256.Load(p + 40);
+                var a6 = Vector256.Load(p + 48);
+                var a7 = Vector256.Load(p + 56);
+                for (var k = 1; k < rows.Length; k++)
+                {
+                    p = matrix + ((long)rows[k] * n) + j;
+                    a0 += Vector256.Load(p);
+                    a1 += Vector256.Load(p + 8);
+                    a2 += Vector256.Load(p + 16);
+                    a3 += Vector256.Load(p + 24);
+                    a4 += Vector256.Load(p + 32);
+                    a5 += Vector256.Load(p + 40);
+                    a6 += Vector256.Load(p + 48);
+                    a7 += Vector256.Load(p + 56);
+                }
+
+                a0.Store(dst + j);
+                a1.Store(dst + j + 8);
+                a2.Store(dst + j + 16);
+                a3.Store(dst + j + 24);
+                a4.Store(dst + j + 32);
+                a5.Store(dst + j + 40);
+                a6.Store(dst + j + 48);
+                a7.Store(dst + j + 56);
+            }
+
+            for (; j <= n - 32; j += 32)
+            {
+                var p = matrix + ((long)rows[0] * n) + j;
+                var a0 = Vector256.Load(p);
+                var a1 = Vector256.Load(p + 8);
+                var a2 = Vector256.Load(p + 16);
+                var a3 = Vector256.Load(p + 24);
+                for (var k = 1; k < rows.Length; k++)
+                {
+                    p = matrix + ((long)rows[k] * n) + j;
+                    a0 += Vector256.Load(p);
+                    a1 += Vector256.Load(p + 8);
+                    a2 += Vector256.Load(p + 16);
+                    a3 += Vector256.Load(p + 24);
+                }
+
+                a0.Store(dst + j);
+                a1.Store(dst + j + 8);
+                a2.Store(dst + j + 16);
+                a3.Store(dst + j + 24);
+            }
+
+            for (; j <= n - 8; j += 8)
+            {
+                var a = Vector256.Load(matrix + ((long)rows[0] * n) + j);
+                for (var k = 1; k < rows.Length; k++)
+                {
+                    a += Vector256.Load(matrix + ((long)rows[k] * n) + j);
+                }
+
+                a.Store(dst + j);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated && j <= n - 4)
+        {
+            var a = Vector128.Load(matrix + ((long)rows[0] * n) + j);
+            for (var k = 1; k < rows.Length; k++)
+            {
+                a += Vector128.Load(matrix + ((long)rows[k] * n) + j);
+            }
+
+            a.Store(dst + j);
+            j += 4;
+        }
+
+        for (; j < n; j++)
+        {
+            var a = matrix[((long)rows[0] * n) + j];
+            for (var k = 1; k < rows.Length; k++)
+            {
+                a += matrix[((long)rows[k] * n) + j];
+            }
+
+            dst[j] = a;
+        }
+    }
+
+    /// <summary>matrix[rows[k]] += x for every k in list order (a row listed twice gets x twice), n floats per row:
+    /// the bits of <see cref="Add"/> row by row, with up to 64 columns of x held in registers across the list.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddToRows(float* matrix, ReadOnlySpan<int> rows, float* x, int n)
+    {
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= n - 64; j += 64)
+            {
+                var x0 = Vector256.Load(x + j);
+                var x1 = Vector256.Load(x + j + 8);
+                var x2 = Vector256.Load(x + j + 16);
+                var x3 = Vector256.Load(x + j + 24);
+                var x4 = Vector256.Load(x + j + 32);
+                var x5 = Vector256.Load(x + j + 40);
+                var x6 = Vector256.Load(x + j + 48);
+                var x7 = Vector256.Load(x + j + 56);
+                for (var k = 0; k < rows.Length; k++)
+                {
+                    var p = matrix + ((long)rows[k] * n) + j;
+                    (Vector256.Load(p) + x0).Store(p);
+                    (Vector256.Load(p + 8) + x1).Store(p + 8);
+                    (Vector256.Load(p + 16) + x2).Store(p + 16);
+                    (Vector256.Load(p + 24) + x3).Store(p + 24);
+                    (Vector256.Load(p + 32) + x4).Store(p + 32);
+                    (Vector256.Load(p + 40) + x5).Store(p + 40);
+                    (Vector256.Load(p + 48) + x6).Store(p + 48);
+                    (Vector256.Load(p + 56) + x7).Store(p + 56);
+                }
+            }
+
+            for (; j <= n - 32; j += 32)
+            {
+                var x0 = Vector256.Load(x + j);
+                var x1 = Vector256.Load(x + j + 8);
+                var x2 = Vector256.Load(x + j + 16);
+                var x3 = Vector256.Load(x + j + 24);
+                for (var k = 0; k < rows.Length; k++)
+                {
+                    var p = matrix + ((long)rows[k] * n) + j;
+                    (Vector256.Load(p) + x0).Store(p);
+                    (Vector256.Load(p + 8) + x1).Store(p + 8);
+                    (Vector256.Load(p + 16) + x2).Store(p + 16);
+                    (Vector256.Load(p + 24) + x3).Store(p + 24);
+                }
+            }
+
+            for (; j <= n - 8; j += 8)
+            {
+                var x0 = Vector256.Load(x + j);
+                for (var k = 0; k < rows.Length; k++)
+                {
+                    var p = matrix + ((long)rows[k] * n) + j;
+                    (Vector256.Load(p) + x0).Store(p);
+                }
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated && j <= n - 4)
+        {
+            var x0 = Vector128.Load(x + j);
+            for (var k = 0; k < rows.Length; k++)
+            {
+                var p = matrix + ((long)rows[k] * n) + j;
+                (Vector128.Load(p) + x0).Store(p);
+            }
+
+            j += 4;
+        }
+
+        for (; j < n; j++)
+        {
+            var xj = x[j];
+            for (var k = 0; k < rows.Length; k++)
+            {
+                matrix[((long)rows[k] * n) + j] += xj;
+            }
+        }
+    }
+
     /// <summary>Asks the CPU to bring the cache lines of a row of n floats into L1 (a hint: no effect on results).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Prefetch(float* row, int n)

@@ -255,10 +255,7 @@ internal sealed unsafe class TrainingWorker
                 RowKernels.AddScaled(_hidden, _grad, gain, dim);
             }
 
-            for (var i = 0; i < rows.Length; i++)
-            {
-                RowKernels.Add(_input.Row(rows[i]), _pending, dim);
-            }
+            RowKernels.AddToRows(_input.Pointer, rows, _pending, dim);
         }
     }
 
@@ -266,8 +263,21 @@ internal sealed unsafe class TrainingWorker
     private void Cbow(int length, float lr)
     {
         var ws = _options.Ws;
+        // The rows of the words up to ws + 1 ahead are fetched before the first update, then each step fetches the rows
+        // of the word that enters the farthest window of the next step (w + ws + 1): it is new to the cache then, while
+        // the other words' rows were read by the steps before.
+        for (var w = 0; w <= ws && w < length; w++)
+        {
+            PrefetchWord(_line[w]);
+        }
+
         for (var w = 0; w < length; w++)
         {
+            if (w + ws + 1 < length)
+            {
+                PrefetchWord(_line[w + ws + 1]);
+            }
+
             var boundary = 1 + _random.NextInt(ws);
             var count = 0;
             for (var c = -boundary; c <= boundary; c++)
@@ -283,13 +293,24 @@ internal sealed unsafe class TrainingWorker
                     }
                     else
                     {
-                        Array.Copy(_subwordRows, start, _bow, count, n);
+                        _subwordRows.AsSpan(start, n).CopyTo(_bow.AsSpan(count));
                         count += n;
                     }
                 }
             }
 
             Update(_bow.AsSpan(0, count), _line[w], lr);
+        }
+    }
+
+    /// <summary>Prefetches the input rows of one word (its own and its n-grams').</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PrefetchWord(int id)
+    {
+        var end = _subwordStarts[id + 1];
+        for (var i = _subwordStarts[id]; i < end; i++)
+        {
+            RowKernels.Prefetch(_input.Row(_subwordRows[i]), _dim);
         }
     }
 
@@ -304,36 +325,21 @@ internal sealed unsafe class TrainingWorker
             return;
         }
 
-        var dim = _dim;
-        for (var i = 0; i < rows.Length; i++)
-        {
-            RowKernels.Prefetch(_input.Row(rows[i]), dim);
-        }
-
         var negatives = DrawNegatives(target);
         Mean(rows);
         _lossSum += ComputeLoss(target, negatives, lr);
         _lossCount++;
-        for (var i = 0; i < rows.Length; i++)
-        {
-            RowKernels.Add(_input.Row(rows[i]), _grad, dim);
-        }
+        RowKernels.AddToRows(_input.Pointer, rows, _grad, _dim);
     }
 
     /// <summary>hidden = the mean of the input rows (fastText's computeHidden).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Mean(ReadOnlySpan<int> rows)
     {
-        var dim = _dim;
-        new ReadOnlySpan<float>(_input.Row(rows[0]), dim).CopyTo(new Span<float>(_hidden, dim));
-        for (var i = 1; i < rows.Length; i++)
-        {
-            RowKernels.Add(_hidden, _input.Row(rows[i]), dim);
-        }
-
+        RowKernels.SumRows(_hidden, _input.Pointer, rows, _dim);
         if (rows.Length > 1)
         {
-            RowKernels.Scale(_hidden, 1f / rows.Length, dim);
+            RowKernels.Scale(_hidden, 1f / rows.Length, _dim);
         }
     }
 
