@@ -272,13 +272,12 @@ public static class ClassifierTrainer
 
     /// <summary>
     /// fastText's supervised <c>Model::update</c> with the softmax loss on raw rows: hidden = mean of the example's n
-    /// rows (fetched a few rows ahead); logits = W·hidden; p = softmax(logits); g = Σ_k (p_k − [k = target])·W_k (the
+    /// rows (all fetched first, their partial sums then held in registers); logits = W·hidden; p = softmax(logits); g = Σ_k (p_k − [k = target])·W_k (the
     /// rows of W before they move, = ∂L/∂hidden); W_k −= lr·(p_k − [k = target])·hidden; every row occurrence += −lr·g/n.
     /// Used when both layers train with plain SGD and nothing is frozen; scratch allocated once.
     /// </summary>
     private sealed unsafe class FusedSgdWorker : IExampleStep
     {
-        private const int PrefetchDistance = 6;
         private readonly float* _table;
         private readonly long _rows;
         private readonly float* _output;
@@ -324,17 +323,12 @@ public static class ClassifierTrainer
             var dim = _dim;
             var hidden = _hidden;
             var count = features.Length;
-            new Span<float>(hidden, dim).Clear();
             for (var i = 0; i < count; i++)
             {
-                if (i + PrefetchDistance < count)
-                {
-                    RowKernels.Prefetch(Row(features[i + PrefetchDistance]), dim);
-                }
-
-                RowKernels.Add(hidden, Row(features[i]), dim);
+                RowKernels.Prefetch(Row(features[i]), dim); // Row checks the row number
             }
 
+            RowKernels.SumRows(hidden, _table, features, dim);
             if (count > 0)
             {
                 RowKernels.Scale(hidden, 1f / count, dim);
@@ -372,10 +366,7 @@ public static class ClassifierTrainer
             if (count > 0)
             {
                 RowKernels.Scale(grad, -lr / count, dim);
-                for (var i = 0; i < count; i++)
-                {
-                    RowKernels.Add(Row(features[i]), grad, dim);
-                }
+                RowKernels.AddToRows(_table, features, grad, dim);
             }
 
             return loss;

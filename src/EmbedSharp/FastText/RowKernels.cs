@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -197,29 +198,30 @@ internal static unsafe class RowKernels
         }
     }
 
-    /// <summary>dst = Σ_k matrix[rows[k]] over n floats per row (rows non-empty), summed in list order per element:
-    /// the bits of copying the first row and adding the others one by one with <see cref="Add"/>, but with the partial
-    /// sums of up to 64 columns held in registers across the whole list instead of loaded and stored per row.</summary>
+    /// <summary>dst = 0 + Σ_k matrix[rows[k]] over n floats per row, summed in list order per element (fastText's
+    /// computeHidden before its scaling: zero the vector, then <see cref="Add"/> each row in turn, the same bits), with the
+    /// partial sums of up to 64 columns held in registers across the whole list instead of loaded and stored per row
+    /// (row by row, each add waited for the store of the one before). The caller checks the row numbers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void SumRows(float* dst, float* matrix, ReadOnlySpan<int> rows, int n)
+    public static void SumRows<TIndex>(float* dst, float* matrix, ReadOnlySpan<TIndex> rows, int n)
+        where TIndex : unmanaged, IBinaryInteger<TIndex>
     {
         var j = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             for (; j <= n - 64; j += 64)
             {
-                var p = matrix + ((long)rows[0] * n) + j;
-                var a0 = Vector256.Load(p);
-                var a1 = Vector256.Load(p + 8);
-                var a2 = Vector256.Load(p + 16);
-                var a3 = Vector256.Load(p + 24);
-                var a4 = Vector256.Load(p + 32);
-                var a5 = Vector256.Load(p + 40);
-                var a6 = Vector256.Load(p + 48);
-                var a7 = Vector256.Load(p + 56);
-                for (var k = 1; k < rows.Length; k++)
+                var a0 = Vector256<float>.Zero;
+                var a1 = Vector256<float>.Zero;
+                var a2 = Vector256<float>.Zero;
+                var a3 = Vector256<float>.Zero;
+                var a4 = Vector256<float>.Zero;
+                var a5 = Vector256<float>.Zero;
+                var a6 = Vector256<float>.Zero;
+                var a7 = Vector256<float>.Zero;
+                for (var k = 0; k < rows.Length; k++)
                 {
-                    p = matrix + ((long)rows[k] * n) + j;
+                    var p = matrix + (long.CreateTruncating(rows[k]) * n) + j;
                     a0 += Vector256.Load(p);
                     a1 += Vector256.Load(p + 8);
                     a2 += Vector256.Load(p + 16);
@@ -242,14 +244,13 @@ internal static unsafe class RowKernels
 
             for (; j <= n - 32; j += 32)
             {
-                var p = matrix + ((long)rows[0] * n) + j;
-                var a0 = Vector256.Load(p);
-                var a1 = Vector256.Load(p + 8);
-                var a2 = Vector256.Load(p + 16);
-                var a3 = Vector256.Load(p + 24);
-                for (var k = 1; k < rows.Length; k++)
+                var a0 = Vector256<float>.Zero;
+                var a1 = Vector256<float>.Zero;
+                var a2 = Vector256<float>.Zero;
+                var a3 = Vector256<float>.Zero;
+                for (var k = 0; k < rows.Length; k++)
                 {
-                    p = matrix + ((long)rows[k] * n) + j;
+                    var p = matrix + (long.CreateTruncating(rows[k]) * n) + j;
                     a0 += Vector256.Load(p);
                     a1 += Vector256.Load(p + 8);
                     a2 += Vector256.Load(p + 16);
@@ -264,10 +265,10 @@ internal static unsafe class RowKernels
 
             for (; j <= n - 8; j += 8)
             {
-                var a = Vector256.Load(matrix + ((long)rows[0] * n) + j);
-                for (var k = 1; k < rows.Length; k++)
+                var a = Vector256<float>.Zero;
+                for (var k = 0; k < rows.Length; k++)
                 {
-                    a += Vector256.Load(matrix + ((long)rows[k] * n) + j);
+                    a += Vector256.Load(matrix + (long.CreateTruncating(rows[k]) * n) + j);
                 }
 
                 a.Store(dst + j);
@@ -276,10 +277,10 @@ internal static unsafe class RowKernels
 
         if (Vector128.IsHardwareAccelerated && j <= n - 4)
         {
-            var a = Vector128.Load(matrix + ((long)rows[0] * n) + j);
-            for (var k = 1; k < rows.Length; k++)
+            var a = Vector128<float>.Zero;
+            for (var k = 0; k < rows.Length; k++)
             {
-                a += Vector128.Load(matrix + ((long)rows[k] * n) + j);
+                a += Vector128.Load(matrix + (long.CreateTruncating(rows[k]) * n) + j);
             }
 
             a.Store(dst + j);
@@ -288,10 +289,10 @@ internal static unsafe class RowKernels
 
         for (; j < n; j++)
         {
-            var a = matrix[((long)rows[0] * n) + j];
-            for (var k = 1; k < rows.Length; k++)
+            var a = 0f;
+            for (var k = 0; k < rows.Length; k++)
             {
-                a += matrix[((long)rows[k] * n) + j];
+                a += matrix[(long.CreateTruncating(rows[k]) * n) + j];
             }
 
             dst[j] = a;
@@ -299,9 +300,11 @@ internal static unsafe class RowKernels
     }
 
     /// <summary>matrix[rows[k]] += x for every k in list order (a row listed twice gets x twice), n floats per row:
-    /// the bits of <see cref="Add"/> row by row, with up to 64 columns of x held in registers across the list.</summary>
+    /// the bits of <see cref="Add"/> row by row, with up to 64 columns of x held in registers across the list. The
+    /// caller checks the row numbers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AddToRows(float* matrix, ReadOnlySpan<int> rows, float* x, int n)
+    public static void AddToRows<TIndex>(float* matrix, ReadOnlySpan<TIndex> rows, float* x, int n)
+        where TIndex : unmanaged, IBinaryInteger<TIndex>
     {
         var j = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -318,7 +321,7 @@ internal static unsafe class RowKernels
                 var x7 = Vector256.Load(x + j + 56);
                 for (var k = 0; k < rows.Length; k++)
                 {
-                    var p = matrix + ((long)rows[k] * n) + j;
+                    var p = matrix + (long.CreateTruncating(rows[k]) * n) + j;
                     (Vector256.Load(p) + x0).Store(p);
                     (Vector256.Load(p + 8) + x1).Store(p + 8);
                     (Vector256.Load(p + 16) + x2).Store(p + 16);
@@ -338,7 +341,7 @@ internal static unsafe class RowKernels
                 var x3 = Vector256.Load(x + j + 24);
                 for (var k = 0; k < rows.Length; k++)
                 {
-                    var p = matrix + ((long)rows[k] * n) + j;
+                    var p = matrix + (long.CreateTruncating(rows[k]) * n) + j;
                     (Vector256.Load(p) + x0).Store(p);
                     (Vector256.Load(p + 8) + x1).Store(p + 8);
                     (Vector256.Load(p + 16) + x2).Store(p + 16);
@@ -351,7 +354,7 @@ internal static unsafe class RowKernels
                 var x0 = Vector256.Load(x + j);
                 for (var k = 0; k < rows.Length; k++)
                 {
-                    var p = matrix + ((long)rows[k] * n) + j;
+                    var p = matrix + (long.CreateTruncating(rows[k]) * n) + j;
                     (Vector256.Load(p) + x0).Store(p);
                 }
             }
@@ -362,7 +365,7 @@ internal static unsafe class RowKernels
             var x0 = Vector128.Load(x + j);
             for (var k = 0; k < rows.Length; k++)
             {
-                var p = matrix + ((long)rows[k] * n) + j;
+                var p = matrix + (long.CreateTruncating(rows[k]) * n) + j;
                 (Vector128.Load(p) + x0).Store(p);
             }
 
@@ -374,7 +377,7 @@ internal static unsafe class RowKernels
             var xj = x[j];
             for (var k = 0; k < rows.Length; k++)
             {
-                matrix[((long)rows[k] * n) + j] += xj;
+                matrix[(long.CreateTruncating(rows[k]) * n) + j] += xj;
             }
         }
     }

@@ -2,9 +2,10 @@ using EmbedSharp.FastText;
 
 namespace EmbedSharp.Tests.FastText;
 
-/// <summary>The trainers' list kernels (<c>SumRows</c>, <c>AddToRows</c>) keep the bits of the row-by-row loops they
-/// replaced (copy the first row, <c>Add</c> the others; <c>Add</c> the vector to each row in list order) for every
-/// width path (64-, 32-, 8-, 4-column blocks and the scalar tail) and for lists that repeat a row.</summary>
+/// <summary>The trainers' list kernels (<c>SumRows</c>, <c>AddToRows</c>) keep the bits of fastText's row-by-row loops
+/// (zero the vector and <c>Add</c> each row; <c>Add</c> the vector to each row in list order) for every width path
+/// (64-, 32-, 8-, 4-column blocks and the scalar tail), for lists that repeat a row, for int and long row numbers, and
+/// for negative zeros (0 + (−0) is +0, so a sum that starts from zero differs from one that starts from the first row).</summary>
 public sealed class RowKernelsTests
 {
     public static TheoryData<int> Widths() => [1, 3, 4, 7, 8, 12, 31, 32, 36, 63, 64, 65, 100, 101, 128, 300];
@@ -22,13 +23,16 @@ public sealed class RowKernelsTests
         {
             foreach (var list in Lists(rows))
             {
-                new ReadOnlySpan<float>(m + ((long)list[0] * dim), dim).CopyTo(expected);
-                for (var k = 1; k < list.Length; k++)
+                Array.Clear(expected);
+                foreach (var r in list)
                 {
-                    RowKernels.Add(e, m + ((long)list[k] * dim), dim);
+                    RowKernels.Add(e, m + ((long)r * dim), dim);
                 }
 
                 RowKernels.SumRows(a, m, list, dim);
+                Assert.Equal(Bits(expected), Bits(actual));
+                Array.Fill(actual, float.NaN);
+                RowKernels.SumRows(a, m, list.Select(r => (long)r).ToArray().AsSpan(), dim);
                 Assert.Equal(Bits(expected), Bits(actual));
             }
         }
@@ -60,6 +64,12 @@ public sealed class RowKernelsTests
                 }
 
                 RowKernels.AddToRows(a, list, v, dim);
+                Assert.Equal(Bits(expected), Bits(actual));
+                RowKernels.AddToRows(a, list.Select(r => (long)r).ToArray().AsSpan(), v, dim);
+                foreach (var r in list)
+                {
+                    RowKernels.Add(e + ((long)r * dim), v, dim);
+                }
             }
 
             Assert.Equal(Bits(expected), Bits(actual));
@@ -76,12 +86,16 @@ public sealed class RowKernelsTests
             matrix[i] = (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-3, 4))); // mixed magnitudes: rounding depends on the order
         }
 
+        matrix.AsSpan(5 * dim, dim).Fill(-0f); // row 5 all negative zeros
+        matrix.AsSpan(0, (dim + 1) / 2).Fill(-0f); // and half of row 0
+
         return (matrix, Rows);
     }
 
     private static IEnumerable<int[]> Lists(int rows)
     {
         yield return [5];
+        yield return [5, 5, 0];
         yield return [0, rows - 1];
         yield return [3, 3, 7, 3, 12, 7]; // repeated rows: each occurrence counts
         var random = new Random(rows);
