@@ -167,6 +167,30 @@ internal sealed class PrecompiledCharsMap
         return position < (uint)units.Length && Label(units[position]) == first;
     }
 
+    /// <summary>Whether some rule's key starts with the bytes of <paramref name="prefix"/> (when not, <see cref="Match"/>
+    /// finds no key longer than the prefix in a text that starts with it).</summary>
+    public bool HasKeyStartingWith(ReadOnlySpan<byte> prefix)
+    {
+        var units = this.units;
+        var position = Offset(units[0]);
+        foreach (var c in prefix)
+        {
+            position ^= c;
+            if (position >= (uint)units.Length || Label(units[position]) != c)
+            {
+                return false;
+            }
+
+            position ^= Offset(units[position]);
+            if (position >= (uint)units.Length)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The length of the longest rule key prefixing <paramref name="text"/> (0 if none) and its replacement.</summary>
     public int Match(ReadOnlySpan<byte> text, out ReadOnlySpan<byte> replacement)
     {

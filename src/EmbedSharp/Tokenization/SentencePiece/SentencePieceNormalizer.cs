@@ -19,7 +19,10 @@ internal sealed class SentencePieceNormalizer
     private readonly bool removeExtraWhitespaces;
     private readonly bool escapeWhitespaces;
     private readonly bool treatWhitespaceAsSuffix;
-    private readonly bool[] asciiPassThrough = new bool[128];   // no user-defined symbol or rule starts with the byte
+    // Per ASCII byte: Always = no user-defined symbol or rule starts with it; BeforeAscii = none is the byte alone or
+    // starts with it and another ASCII byte, so it passes through when an ASCII byte follows or the input ends (the
+    // letters under an NFKC map, whose keys such as "a" + U+0301 continue with a non-ASCII byte); Never otherwise.
+    private readonly PassThrough[] asciiPassThrough = new PassThrough[128];
 
     public SentencePieceNormalizer(SentencePieceNormalizerSpec spec, bool treatWhitespaceAsSuffix, ByteTrie? userDefined, string? filePath)
     {
@@ -29,11 +32,33 @@ internal sealed class SentencePieceNormalizer
         removeExtraWhitespaces = spec.RemoveExtraWhitespaces;
         escapeWhitespaces = spec.EscapeWhitespaces;
         this.treatWhitespaceAsSuffix = treatWhitespaceAsSuffix;
+        Span<byte> pair = stackalloc byte[2];
         for (var b = 0; b < asciiPassThrough.Length; b++)
         {
-            asciiPassThrough[b] = (userDefined is null || userDefined.Step(ByteTrie.Root, (byte)b) < 0)
-                && (map is null || !map.HasKeyStartingWith((byte)b));
+            var userNode = userDefined?.Step(ByteTrie.Root, (byte)b) ?? -1;
+            if (userNode < 0 && (map is null || !map.HasKeyStartingWith((byte)b)))
+            {
+                asciiPassThrough[b] = PassThrough.Always;
+                continue;
+            }
+
+            pair[0] = (byte)b;
+            var beforeAscii = (userNode < 0 || userDefined!.Value(userNode) < 0) && (map is null || map.Match(pair[..1], out _) == 0);
+            for (var c = 0; c < 0x80 && beforeAscii; c++)
+            {
+                pair[1] = (byte)c;
+                beforeAscii = (userNode < 0 || userDefined!.Step(userNode, (byte)c) < 0) && (map is null || !map.HasKeyStartingWith(pair));
+            }
+
+            asciiPassThrough[b] = beforeAscii ? PassThrough.BeforeAscii : PassThrough.Never;
         }
+    }
+
+    private enum PassThrough : byte
+    {
+        Never,
+        Always,
+        BeforeAscii,
     }
 
     /// <summary>The length of the UTF-8 character at the start of <paramref name="text"/> when it is well formed
@@ -68,6 +93,7 @@ internal sealed class SentencePieceNormalizer
     }
 
     /// <summary>The byte length of a UTF-8 character judged by its lead byte alone (SentencePiece's OneCharLen).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // once per character in the Viterbi loop
     public static int LeadLength(byte lead) => (lead >> 4) switch
     {
         < 12 => 1,
@@ -157,12 +183,12 @@ internal sealed class SentencePieceNormalizer
         var isPrevSpace = removeExtraWhitespaces;
         while (!input.IsEmpty)
         {
-            if (IsPassThrough(input[0]))
+            if (IsPassThrough(input, 0))
             {
-                // A run of ASCII bytes that nothing rewrites (no rule or user-defined symbol starts with them): each is
-                // its own piece, and this does with them what the general path below does, without looking each up.
+                // A run of ASCII bytes that nothing rewrites (no rule or user-defined symbol matches there): each is its
+                // own piece, and this does with them what the general path below does, without looking each up.
                 var run = 1;
-                while (run < input.Length && IsPassThrough(input[run]))
+                while (run < input.Length && IsPassThrough(input, run))
                 {
                     run++;
                 }
@@ -259,7 +285,18 @@ internal sealed class SentencePieceNormalizer
         return n;
     }
 
-    private bool IsPassThrough(byte b) => b < 0x80 && asciiPassThrough[b];
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private bool IsPassThrough(ReadOnlySpan<byte> input, int k)
+    {
+        var b = input[k];
+        if (b >= 0x80)
+        {
+            return false;
+        }
+
+        var kind = asciiPassThrough[b];
+        return kind == PassThrough.Always || (kind == PassThrough.BeforeAscii && (k + 1 == input.Length || input[k + 1] < 0x80));
+    }
 
     private static int Append(EncodeScratch scratch, int n, ReadOnlySpan<byte> bytes, int origin)
     {
