@@ -138,4 +138,123 @@ internal static unsafe partial class CholeskyQr
         c50.Store(c4 + ldc);
         c51.Store(c4 + ldc + 8);
     }
+
+    /// <summary>C[r, 0..8) (+)= Σ_s a0[8s + r]·b[8s + 0..8) for r &lt; 8 and Σ_s a1[8s + r − 8]·b[8s + 0..8) for
+    /// 8 ≤ r &lt; 16 (a0, a1 and b three packed 8-column panels), C's row r at c + r·ldc: sixteen accumulators, one load
+    /// of b and sixteen broadcasts per step; each entry one sequential FMA chain over s, from C's value or from +0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile16x8(double* a0, double* a1, double* b, int count, double* c, int ldc, bool accumulate)
+    {
+        Vector512<double> c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15;
+        if (accumulate)
+        {
+            c0 = Vector512.Load(c);
+            c1 = Vector512.Load(c + ldc);
+            c2 = Vector512.Load(c + (2 * ldc));
+            c3 = Vector512.Load(c + (3 * ldc));
+            c4 = Vector512.Load(c + (4 * ldc));
+            c5 = Vector512.Load(c + (5 * ldc));
+            c6 = Vector512.Load(c + (6 * ldc));
+            c7 = Vector512.Load(c + (7 * ldc));
+            c8 = Vector512.Load(c + (8 * ldc));
+            c9 = Vector512.Load(c + (9 * ldc));
+            c10 = Vector512.Load(c + (10 * ldc));
+            c11 = Vector512.Load(c + (11 * ldc));
+            c12 = Vector512.Load(c + (12 * ldc));
+            c13 = Vector512.Load(c + (13 * ldc));
+            c14 = Vector512.Load(c + (14 * ldc));
+            c15 = Vector512.Load(c + (15 * ldc));
+        }
+        else
+        {
+            c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = c8 = c9 = c10 = c11 = c12 = c13 = c14 = c15 = Vector512<double>.Zero;
+        }
+
+        for (var s = 0; s < count; s++)
+        {
+            var bv = Vector512.Load(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[0]), bv, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[1]), bv, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[2]), bv, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[3]), bv, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[4]), bv, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[5]), bv, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[6]), bv, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[7]), bv, c7);
+            c8 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[0]), bv, c8);
+            c9 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[1]), bv, c9);
+            c10 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[2]), bv, c10);
+            c11 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[3]), bv, c11);
+            c12 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[4]), bv, c12);
+            c13 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[5]), bv, c13);
+            c14 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[6]), bv, c14);
+            c15 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[7]), bv, c15);
+            a0 += Nr;
+            a1 += Nr;
+            b += Nr;
+        }
+
+        c0.Store(c);
+        c1.Store(c + ldc);
+        c2.Store(c + (2 * ldc));
+        c3.Store(c + (3 * ldc));
+        c4.Store(c + (4 * ldc));
+        c5.Store(c + (5 * ldc));
+        c6.Store(c + (6 * ldc));
+        c7.Store(c + (7 * ldc));
+        c8.Store(c + (8 * ldc));
+        c9.Store(c + (9 * ldc));
+        c10.Store(c + (10 * ldc));
+        c11.Store(c + (11 * ldc));
+        c12.Store(c + (12 * ldc));
+        c13.Store(c + (13 * ldc));
+        c14.Store(c + (14 * ldc));
+        c15.Store(c + (15 * ldc));
+    }
+
+    /// <summary>The 8 × 8 form of <see cref="Tile16x8"/> (one row panel), for the diagonal block of a panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile8x8(double* a, double* b, int count, double* c, int ldc, bool accumulate)
+    {
+        Vector512<double> c0, c1, c2, c3, c4, c5, c6, c7;
+        if (accumulate)
+        {
+            c0 = Vector512.Load(c);
+            c1 = Vector512.Load(c + ldc);
+            c2 = Vector512.Load(c + (2 * ldc));
+            c3 = Vector512.Load(c + (3 * ldc));
+            c4 = Vector512.Load(c + (4 * ldc));
+            c5 = Vector512.Load(c + (5 * ldc));
+            c6 = Vector512.Load(c + (6 * ldc));
+            c7 = Vector512.Load(c + (7 * ldc));
+        }
+        else
+        {
+            c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = Vector512<double>.Zero;
+        }
+
+        for (var s = 0; s < count; s++)
+        {
+            var bv = Vector512.Load(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), bv, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), bv, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), bv, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), bv, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), bv, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), bv, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), bv, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), bv, c7);
+            a += Nr;
+            b += Nr;
+        }
+
+        c0.Store(c);
+        c1.Store(c + ldc);
+        c2.Store(c + (2 * ldc));
+        c3.Store(c + (3 * ldc));
+        c4.Store(c + (4 * ldc));
+        c5.Store(c + (5 * ldc));
+        c6.Store(c + (6 * ldc));
+        c7.Store(c + (7 * ldc));
+    }
 }

@@ -27,9 +27,10 @@ namespace EmbedSharp.Initialization;
 /// chain that the calling thread then resumes from its stored value), so the bits do not depend on the thread count or
 /// the blocking. The power iteration runs beside the inverse's column blocks, each on one thread.
 /// The kernels are 6 × 8 register tiles of AVX2/FMA double arithmetic over packed panels; where AVX-512F is available
-/// the bulk of the work goes to 8-wide variants with the same twelve accumulators (12 × 8: two 6-row blocks against one
-/// 8-column panel, for G and Q; 6 × 16: one 6-row block against two panels, for R and X), whose entries are the same
-/// FMA chains in the same order, so the bits do not depend on the instruction set either (the tests compare them).
+/// the bulk of the work goes to 8-wide variants (16 × 8 for G: two 8-column panels of A against a third, so that G's
+/// row blocks need no second packing; 12 × 8 for Q: two 6-row blocks against one 8-column panel; 6 × 16 for R and X:
+/// one 6-row block against two panels), whose entries are the same FMA chains in the same order, so the bits do not
+/// depend on the instruction set or the tile shape either (the tests compare them).
 /// Without AVX2/FMA the caller's Householder QR runs instead.</para>
 /// </remarks>
 internal static unsafe partial class CholeskyQr
@@ -237,7 +238,8 @@ internal static unsafe partial class CholeskyQr
     }
 
     /// <summary>Part p of the Gram matrix: the column panels [k0, k1) of its upper triangle (by equal shares of tiles),
-    /// over every row of A, packing the panels it reads itself.</summary>
+    /// over every row of A, packing the panels it reads itself (AVX2: 6 × 8 tiles of 6-row blocks against 8-column
+    /// panels; AVX-512: <see cref="GramPartWide"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GramPart(void* context, int part, int parts)
     {
@@ -247,6 +249,12 @@ internal static unsafe partial class CholeskyQr
         var k1 = TriangleSplit(panelCount, part + 1, parts);
         if (k0 >= k1)
         {
+            return;
+        }
+
+        if (w->Wide)
+        {
+            GramPartWide(w, k0, k1);
             return;
         }
 
@@ -262,11 +270,9 @@ internal static unsafe partial class CholeskyQr
                 var rows = Math.Min(rowsMax, w->A.M - i0);
                 PackColumnPanels(w->A, i0, rows, k0, k1, Nr, p); // its own panels, at p + k·rows·8
                 PackColumnPanels(w->A, i0, rows, 0, aBlocks, Mr, pa);
-                // Row blocks outer (one or, with AVX-512, two: their packed rows stay in L1 while the panels stream from
-                // L2), panels inner; a panel whose triangle ends at block t takes a single 6 × 8 tile there.
-                var step = w->Wide ? 2 : 1;
+                // Row blocks outer (their packed rows stay in L1 while the panels stream from L2), panels inner.
                 var tilesMax = Math.Min(tileRows, (((k1 - 1) * Nr) + Nr + Mr - 1) / Mr);
-                for (var t = 0; t < tilesMax; t += step)
+                for (var t = 0; t < tilesMax; t++)
                 {
                     var at = pa + ((long)t * rows * Mr);
                     for (var k = k0; k < k1; k++)
@@ -279,13 +285,43 @@ internal static unsafe partial class CholeskyQr
 
                         var b = p + ((long)k * rows * Nr);
                         var c = w->G + ((long)t * Mr * w->Ld) + (k * Nr);
-                        if (w->Wide && tiles >= t + 2)
+                        Tile(at, Mr, b, Nr, rows, c, w->Ld, accumulate: i0 > 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The AVX-512 form of <see cref="GramPart"/>: G's rows in blocks of 8 that are A's packed 8-column panels
+    /// themselves, so one layout serves both sides of AᵀA (the 6-row blocks of the AVX2 form were a second packing of
+    /// almost all of A in every part). Panel k of G takes its blocks t ≤ k two at a time (16 × 8 tiles) and the last one
+    /// alone. Every entry is the same FMA chain over the rows as in the AVX2 form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GramPartWide(GramWork* w, int k0, int k1)
+    {
+        var rowsMax = w->Rows;
+        var buffer = Scratch(ref t_gramPack, (long)k1 * Nr * rowsMax);
+        fixed (double* p = buffer)
+        {
+            for (var i0 = 0; i0 < w->A.M; i0 += rowsMax)
+            {
+                var rows = Math.Min(rowsMax, w->A.M - i0);
+                PackColumnPanels(w->A, i0, rows, 0, k1, Nr, p); // panels [0, k1): its own and the row blocks below them
+                var accumulate = i0 > 0;
+                for (var t = 0; t < k1; t += 2)
+                {
+                    var at = p + ((long)t * rows * Nr);
+                    for (var k = Math.Max(k0, t); k < k1; k++)
+                    {
+                        var b = p + ((long)k * rows * Nr);
+                        var c = w->G + ((long)t * Nr * w->Ld) + (k * Nr);
+                        if (t + 1 <= k)
                         {
-                            Tile12x8(at, at + (rows * Mr), Mr, b, Nr, rows, c, w->Ld, accumulate: i0 > 0);
+                            Tile16x8(at, at + (rows * Nr), b, rows, c, w->Ld, accumulate);
                         }
                         else
                         {
-                            Tile(at, Mr, b, Nr, rows, c, w->Ld, accumulate: i0 > 0);
+                            Tile8x8(at, b, rows, c, w->Ld, accumulate);
                         }
                     }
                 }
