@@ -95,8 +95,15 @@ public sealed class EmbeddingKernelParallelTests
     }
 
     [Theory]
-    [InlineData(300)]
+    [InlineData(300)] // 16-float vectors and an overlapping last one
     [InlineData(13)]
+    [InlineData(1)] // element by element
+    [InlineData(7)]
+    [InlineData(8)] // one 8-float vector
+    [InlineData(12)] // 8-float vectors with the overlapping last one
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(128)]
     public void Lookup_split_over_indices_matches_a_serial_row_copy(int dim)
     {
         var weight = SparseEmbeddingGradientTests.RandomTensor(8, 5000, dim);
