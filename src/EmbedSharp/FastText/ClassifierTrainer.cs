@@ -272,8 +272,9 @@ public static class ClassifierTrainer
 
     /// <summary>
     /// fastText's supervised <c>Model::update</c> with the softmax loss on raw rows: hidden = mean of the example's n
-    /// rows (all fetched first, their partial sums then held in registers); logits = W·hidden; p = softmax(logits); g = Σ_k (p_k − [k = target])·W_k (the
-    /// rows of W before they move, = ∂L/∂hidden); W_k −= lr·(p_k − [k = target])·hidden; every row occurrence += −lr·g/n.
+    /// rows (all fetched first, their partial sums then held in registers); logits = W·hidden; p = softmax(logits);
+    /// g = Σ_k (p_k − [k = target])·W_k (the rows of W before they move, = ∂L/∂hidden); W_k −= lr·(p_k − [k = target])·hidden;
+    /// every row occurrence += −lr·g/n.
     /// Used when both layers train with plain SGD and nothing is frozen; scratch allocated once.
     /// </summary>
     private sealed unsafe class FusedSgdWorker : IExampleStep

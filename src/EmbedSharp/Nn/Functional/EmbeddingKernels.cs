@@ -123,51 +123,6 @@ internal static unsafe partial class EmbeddingKernels
         }
     }
 
-    /// <summary>dst[0..n) = src[0..n) (distinct blocks), with vector loads and stores compiled into the kernel. Not
-    /// <c>Span.CopyTo</c>: that goes to CoreLib's <c>Memmove</c>, whose precompiled (ReadyToRun) code runs until the
-    /// tiered JIT replaces it with an optimised one, 0.2–0.3 s into a process; until then the 50k × 300 lookup of 4,096
-    /// rows took 0.21 ms instead of 0.07–0.10 ms (one process, 500-call windows; flat 0.10 ms from the first call with
-    /// tiering off).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRow(float* src, float* dst, int n)
-    {
-        var c = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            for (; c <= n - 16; c += 16)
-            {
-                Vector512.Store(Vector512.Load(src + c), dst + c);
-            }
-
-            if (c < n)
-            {
-                Vector512.Store(Vector512.Load(src + n - 16), dst + n - 16); // the last 16, overlapping: a copy allows it
-            }
-
-            return;
-        }
-
-        if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            for (; c <= n - 8; c += 8)
-            {
-                Vector256.Store(Vector256.Load(src + c), dst + c);
-            }
-
-            if (c < n)
-            {
-                Vector256.Store(Vector256.Load(src + n - 8), dst + n - 8);
-            }
-
-            return;
-        }
-
-        for (; c < n; c++)
-        {
-            dst[c] = src[c];
-        }
-    }
-
     private struct ScatterWork
     {
         public Table Grad;

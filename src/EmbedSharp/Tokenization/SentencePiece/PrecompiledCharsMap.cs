@@ -159,14 +159,6 @@ internal sealed class PrecompiledCharsMap
         return false;
     }
 
-    /// <summary>Whether some rule's key starts with <paramref name="first"/> (when not, <see cref="Match"/> finds
-    /// nothing in a text that starts with it).</summary>
-    public bool HasKeyStartingWith(byte first)
-    {
-        var position = Offset(units[0]) ^ first;
-        return position < (uint)units.Length && Label(units[position]) == first;
-    }
-
     /// <summary>Whether some rule's key starts with the bytes of <paramref name="prefix"/> (when not, <see cref="Match"/>
     /// finds no key longer than the prefix in a text that starts with it).</summary>
     public bool HasKeyStartingWith(ReadOnlySpan<byte> prefix)

@@ -35,14 +35,14 @@ internal sealed class SentencePieceNormalizer
         Span<byte> pair = stackalloc byte[2];
         for (var b = 0; b < asciiPassThrough.Length; b++)
         {
+            pair[0] = (byte)b;
             var userNode = userDefined?.Step(ByteTrie.Root, (byte)b) ?? -1;
-            if (userNode < 0 && (map is null || !map.HasKeyStartingWith((byte)b)))
+            if (userNode < 0 && (map is null || !map.HasKeyStartingWith(pair[..1])))
             {
                 asciiPassThrough[b] = PassThrough.Always;
                 continue;
             }
 
-            pair[0] = (byte)b;
             var beforeAscii = (userNode < 0 || userDefined!.Value(userNode) < 0) && (map is null || map.Match(pair[..1], out _) == 0);
             for (var c = 0; c < 0x80 && beforeAscii; c++)
             {
